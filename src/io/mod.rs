@@ -1,0 +1,331 @@
+//! Parquet I/O: the one writer every command uses.
+//!
+//! [`ParquetSink`] writes a file atomically (temporary file beside the target, renamed at the
+//! end; nothing is left behind on error) and encodes row groups in parallel with arrow-rs
+//! [`ArrowColumnWriter`]s, appending them in order, so the bytes equal a single-threaded
+//! writer's whatever the thread count. Provenance goes into the file's key-value metadata under
+//! the key `fairsynth`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
+};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression as PqCompression, ZstdLevel};
+use parquet::errors::ParquetError;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
+
+/// The key-value metadata key holding fairsynth's provenance JSON.
+pub const METADATA_KEY: &str = "fairsynth";
+
+/// Errors from reading or writing files.
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    /// A file-system operation failed.
+    #[error("{what} `{path}`: {source}")]
+    Fs {
+        /// What was being done.
+        what: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The output would overwrite an input.
+    #[error("refusing to overwrite the input `{0}`\n    hint: choose another output path")]
+    WouldOverwriteInput(PathBuf),
+    /// Parquet encoding failed.
+    #[error("writing Parquet `{path}`: {source}")]
+    Parquet {
+        /// The output path.
+        path: PathBuf,
+        /// The parquet crate's error.
+        source: ParquetError,
+    },
+    /// The producer of row groups failed; the output was not written.
+    #[error("{0}")]
+    Producer(String),
+}
+
+/// Parquet compression codecs offered on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    /// zstd level 1: small files, fast.
+    #[default]
+    Zstd,
+    /// Snappy: fastest, larger files.
+    Snappy,
+    /// No compression.
+    None,
+}
+
+impl Compression {
+    fn codec(self) -> PqCompression {
+        match self {
+            Compression::Zstd => PqCompression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()),
+            Compression::Snappy => PqCompression::SNAPPY,
+            Compression::None => PqCompression::UNCOMPRESSED,
+        }
+    }
+
+    /// The name used on the command line and in provenance.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Zstd => "zstd",
+            Compression::Snappy => "snappy",
+            Compression::None => "none",
+        }
+    }
+}
+
+/// Writer properties shared by the parallel sink and the single-writer baseline, so the two can
+/// be compared byte for byte.
+pub fn writer_properties(compression: Compression) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(compression.codec())
+        .set_created_by(format!("fairsynth {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// Fails when `output` names the same file as any of `inputs` (after resolving links).
+pub fn ensure_not_input(output: &Path, inputs: &[&Path]) -> Result<(), IoError> {
+    let Ok(out) = output.canonicalize() else {
+        return Ok(()); // Output does not exist yet, so it cannot be an input.
+    };
+    for i in inputs {
+        if i.canonicalize().is_ok_and(|p| p == out) {
+            return Err(IoError::WouldOverwriteInput(output.to_path_buf()));
+        }
+    }
+    Ok(())
+}
+
+/// An atomic, parallel Parquet writer.
+pub struct ParquetSink {
+    target: PathBuf,
+    tmp: tempfile::NamedTempFile,
+    writer: SerializedFileWriter<BufWriter<File>>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    next_row_group: usize,
+    rows: u64,
+}
+
+impl ParquetSink {
+    /// Opens a temporary file beside `target` for a file of `schema`.
+    pub fn create(
+        target: &Path,
+        schema: SchemaRef,
+        props: WriterProperties,
+    ) -> Result<Self, IoError> {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if target.is_dir() {
+            return Err(IoError::Fs {
+                what: "cannot write to",
+                path: target.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"),
+            });
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut builder = tempfile::Builder::new();
+        let prefix = format!(".{name}.");
+        builder.prefix(&prefix).suffix(".tmp");
+        // Temporary files default to 0600; the finished file should get the usual umask mode.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(&dir).map_err(|source| IoError::Fs {
+            what: "cannot create a temporary file in",
+            path: dir.clone(),
+            source,
+        })?;
+        let file = tmp.reopen().map_err(|source| IoError::Fs {
+            what: "cannot open",
+            path: tmp.path().to_path_buf(),
+            source,
+        })?;
+        let pq = |source| IoError::Parquet {
+            path: target.to_path_buf(),
+            source,
+        };
+        let (writer, factory) = ArrowWriter::try_new(
+            BufWriter::with_capacity(1 << 20, file),
+            schema.clone(),
+            Some(props),
+        )
+        .and_then(|w| w.into_serialized_writer())
+        .map_err(pq)?;
+        Ok(ParquetSink {
+            target: target.to_path_buf(),
+            tmp,
+            writer,
+            factory,
+            schema,
+            next_row_group: 0,
+            rows: 0,
+        })
+    }
+
+    /// Encodes `jobs.len()` row groups in parallel and appends them in order. Job `k` is called
+    /// with a function that encodes one batch into row group `k`; the job calls it once per
+    /// batch. Memory is bounded by the encoded size of the row groups in one call.
+    pub fn write_row_groups<J, E>(
+        &mut self,
+        jobs: &[J],
+        produce: impl Fn(&J, &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>) -> Result<(), E>
+            + Sync,
+    ) -> Result<(), E>
+    where
+        J: Sync,
+        E: From<IoError> + Send,
+    {
+        let pq = |source| IoError::Parquet {
+            path: self.target.clone(),
+            source,
+        };
+        let mut writers = Vec::with_capacity(jobs.len());
+        for k in 0..jobs.len() {
+            writers.push(
+                self.factory
+                    .create_column_writers(self.next_row_group + k)
+                    .map_err(pq)?,
+            );
+        }
+        let schema = &self.schema;
+        let target = &self.target;
+        let encoded: Vec<Result<(Vec<ArrowColumnChunk>, u64), E>> = jobs
+            .par_iter()
+            .zip(writers)
+            .map(|(job, mut cols)| {
+                let mut rows = 0u64;
+                produce(job, &mut |batch: &RecordBatch| {
+                    encode_batch(schema, &mut cols, batch, target)
+                        .map(|()| rows += batch.num_rows() as u64)
+                })?;
+                let chunks = cols
+                    .into_iter()
+                    .map(|c| c.close())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|source| IoError::Parquet {
+                        path: target.clone(),
+                        source,
+                    })?;
+                Ok((chunks, rows))
+            })
+            .collect();
+        for result in encoded {
+            let (chunks, rows) = result?;
+            let mut rg = self.writer.next_row_group().map_err(pq)?;
+            for chunk in chunks {
+                chunk.append_to_row_group(&mut rg).map_err(pq)?;
+            }
+            rg.close().map_err(pq)?;
+            self.next_row_group += 1;
+            self.rows += rows;
+        }
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Adds a key-value pair to the file footer.
+    pub fn add_metadata(&mut self, key: &str, value: String) {
+        self.writer
+            .append_key_value_metadata(KeyValue::new(key.to_string(), value));
+    }
+
+    /// Finishes the file and renames it over the target. Dropping the sink without calling
+    /// this deletes the temporary file.
+    pub fn finish(self) -> Result<u64, IoError> {
+        let target = self.target.clone();
+        // `into_inner` writes the footer.
+        let mut buf = self
+            .writer
+            .into_inner()
+            .map_err(|source| IoError::Parquet {
+                path: target.clone(),
+                source,
+            })?;
+        let fs = |what, source| IoError::Fs {
+            what,
+            path: target.clone(),
+            source,
+        };
+        buf.flush().map_err(|e| fs("cannot write", e))?;
+        let file = buf
+            .into_inner()
+            .map_err(|e| fs("cannot write", e.into_error()))?;
+        file.sync_all().map_err(|e| fs("cannot write", e))?;
+        drop(file);
+        self.tmp
+            .persist(&target)
+            .map_err(|e| fs("cannot rename the finished file to", e.error))?;
+        Ok(self.rows)
+    }
+}
+
+fn encode_batch(
+    schema: &SchemaRef,
+    cols: &mut [ArrowColumnWriter],
+    batch: &RecordBatch,
+    target: &Path,
+) -> Result<(), IoError> {
+    let pq = |source| IoError::Parquet {
+        path: target.to_path_buf(),
+        source,
+    };
+    let mut writers = cols.iter_mut();
+    for (field, array) in schema.fields().iter().zip(batch.columns()) {
+        for leaf in compute_leaves(field, array).map_err(pq)? {
+            let w = writers.next().ok_or_else(|| {
+                IoError::Producer("batch has more columns than the schema".into())
+            })?;
+            w.write(&leaf).map_err(pq)?;
+        }
+    }
+    Ok(())
+}
+
+/// Provenance JSON for the `fairsynth` metadata key. Holds only what determines the content,
+/// never a clock time or host name, so that equal inputs give equal bytes.
+pub fn provenance(
+    command: &str,
+    schema: &crate::schema::Schema,
+    fields: serde_json::Value,
+    command_line: &[String],
+) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "tool": "fairsynth",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": command,
+        "schema": {
+            "name": schema.name,
+            "file": schema.source.file,
+            "sha256": schema.source.sha256,
+        },
+        "command_line": command_line,
+    });
+    if let (Some(obj), serde_json::Value::Object(extra)) = (v.as_object_mut(), fields) {
+        obj.extend(extra);
+    }
+    v
+}

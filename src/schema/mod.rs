@@ -1,0 +1,669 @@
+//! The schema: the contract between a user and every fairsynth command.
+//!
+//! A schema file (YAML) declares the columns of a table (type, role, nullability, bands), how to
+//! synthesise each one, the demographic targets, the fairness repair and the privacy policy. This
+//! module owns the typed model ([`Schema`]), its decoding from YAML with every error reported at
+//! once ([`Schema::from_file`], [`Diagnostics`]) and the cross-column checks.
+
+mod decode;
+mod diag;
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+pub use diag::{Diagnostic, Diagnostics, Pos};
+
+/// The only schema format version this build understands.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Errors from loading a schema.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The file could not be read.
+    #[error("cannot read schema `{path}`: {source}")]
+    Io {
+        /// The file as named by the user.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not a schema: unsupported extension.
+    #[error("`{path}` is not a schema file: expected a `.yaml` or `.yml` extension")]
+    Extension {
+        /// The file as named by the user.
+        path: String,
+    },
+    /// The file is not valid YAML.
+    #[error("{path}:{line}:{col}: invalid YAML: {message}")]
+    Yaml {
+        /// The file as named by the user.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// The YAML is well formed but breaks the schema's rules.
+    #[error("{0}")]
+    Invalid(Diagnostics),
+}
+
+/// A decoded, validated schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    /// Format version (always [`SCHEMA_VERSION`]).
+    pub version: i64,
+    /// Dataset name.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Default seed for synthesis and resampling (overridden by `--seed`).
+    pub seed: Option<u64>,
+    /// Default row count for synthesis (overridden by `--rows`).
+    pub rows: u64,
+    /// Columns in output order.
+    pub columns: Vec<Column>,
+    /// Target marginal shares, in file order.
+    pub targets: Vec<Target>,
+    /// Label-independence requirement, if any.
+    pub fairness: Option<Fairness>,
+    /// Privacy policy (defaults when the key is absent).
+    pub privacy: Privacy,
+    /// Where the schema came from.
+    pub source: Source,
+}
+
+/// Where a schema came from: for provenance metadata and error messages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Source {
+    /// The file as the user named it (or `<string>`).
+    pub file: String,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+/// One column of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Column name, unique within the schema.
+    pub name: String,
+    /// Position of the column's entry in the schema file.
+    pub pos: Pos,
+    /// Value type.
+    pub ty: ColumnType,
+    /// What the column means for privacy and fairness.
+    pub role: Role,
+    /// Free text.
+    pub description: Option<String>,
+    /// Whether nulls are allowed (true when `null_share` > 0).
+    pub nullable: bool,
+    /// Share of nulls to synthesise.
+    pub null_share: f64,
+    /// Known levels of a categorical column (from `levels`, `shares`, or `true`/`false` for bool).
+    pub levels: Option<Vec<String>>,
+    /// Numeric bands, usable wherever a categorical column is (targets, dependencies, fairness).
+    pub bins: Option<Bins>,
+    /// How to synthesise the column, if it can be.
+    pub generator: Option<GenSpec>,
+    /// What de-identification does with the column (`None`: the policy default for its role).
+    pub action: Option<Action>,
+}
+
+impl Column {
+    /// The categorical levels a column offers to targets, dependencies and fairness: its
+    /// levels, or its band labels.
+    pub fn categories(&self) -> Option<Vec<String>> {
+        if let Some(b) = &self.bins {
+            return Some(b.labels.clone());
+        }
+        self.levels.clone()
+    }
+}
+
+/// Value types. Arrow types: see [`ColumnType::arrow_type`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// UTF-8 text (Arrow Utf8).
+    String,
+    /// Signed integer (Arrow Int64, or Int32 with `bits: 32`).
+    Int {
+        /// 32 or 64.
+        bits: u8,
+    },
+    /// Float64.
+    Float,
+    /// Boolean.
+    Bool,
+    /// Calendar date (Arrow Date32).
+    Date,
+    /// Instant, microseconds, UTC (Arrow Timestamp(Microsecond, "UTC")).
+    Timestamp,
+    /// Categorical text (Arrow Dictionary(Int32, Utf8)).
+    Category,
+}
+
+impl ColumnType {
+    /// The type names accepted in a schema.
+    pub const NAMES: [&'static str; 7] = [
+        "string",
+        "int",
+        "float",
+        "bool",
+        "date",
+        "timestamp",
+        "category",
+    ];
+
+    /// The Arrow type fairsynth writes for this column type.
+    pub fn arrow_type(self) -> arrow_schema::DataType {
+        use arrow_schema::{DataType, TimeUnit};
+        match self {
+            ColumnType::String => DataType::Utf8,
+            ColumnType::Int { bits: 32 } => DataType::Int32,
+            ColumnType::Int { .. } => DataType::Int64,
+            ColumnType::Float => DataType::Float64,
+            ColumnType::Bool => DataType::Boolean,
+            ColumnType::Date => DataType::Date32,
+            ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            ColumnType::Category => {
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+            }
+        }
+    }
+
+    /// Whether values are numbers (and so may carry `bins`, `distribution`, `min`/`max`).
+    pub fn is_numeric(self) -> bool {
+        matches!(self, ColumnType::Int { .. } | ColumnType::Float)
+    }
+}
+
+/// What a column means; drives privacy defaults and fairness metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Directly identifies a person (name, e-mail, customer id): dropped by default.
+    Identifier,
+    /// Identifies in combination (birth date, postcode): generalised, counted for k-anonymity.
+    QuasiIdentifier,
+    /// Protected attribute (sex, race, age band): targets and fairness metrics.
+    Protected,
+    /// The outcome a model learns.
+    Label,
+    /// Any other attribute.
+    Feature,
+    /// Survey or design weight: start weights for raking.
+    Weight,
+    /// Consent flag: rows without consent are excluded by de-identification.
+    Consent,
+}
+
+impl Role {
+    /// The role names accepted in a schema.
+    pub const NAMES: [&'static str; 7] = [
+        "identifier",
+        "quasi_identifier",
+        "protected",
+        "label",
+        "feature",
+        "weight",
+        "consent",
+    ];
+
+    /// The schema spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Identifier => "identifier",
+            Role::QuasiIdentifier => "quasi_identifier",
+            Role::Protected => "protected",
+            Role::Label => "label",
+            Role::Feature => "feature",
+            Role::Weight => "weight",
+            Role::Consent => "consent",
+        }
+    }
+}
+
+/// Numeric bands: value `v` is in band `i` when `edges[i] <= v < edges[i+1]`; the last band
+/// also includes its upper edge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bins {
+    /// Strictly increasing edges, at least two.
+    pub edges: Vec<f64>,
+    /// One label per band (`edges.len() - 1`).
+    pub labels: Vec<String>,
+}
+
+impl Bins {
+    /// The band index of `v`, or `None` when it lies outside the edges (or is NaN).
+    pub fn band(&self, v: f64) -> Option<usize> {
+        let last = *self.edges.last()?;
+        if !(v >= self.edges[0] && v <= last) {
+            return None;
+        }
+        // Number of edges <= v, minus one; the top edge belongs to the last band.
+        let i = self.edges.partition_point(|e| *e <= v);
+        Some((i - 1).min(self.labels.len() - 1))
+    }
+}
+
+/// A column's synthesis recipe: a base generator, optionally varied by earlier columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenSpec {
+    /// Used for rows that match no case.
+    pub base: Generator,
+    /// Earlier columns whose values select a case (categorical, bool or binned numeric).
+    pub depends_on: Vec<String>,
+    /// First matching case wins.
+    pub cases: Vec<Case>,
+}
+
+/// A variant of a generator for rows whose earlier columns take given values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// Column -> accepted levels; a row matches when every listed column takes one of them.
+    pub when: Vec<(String, Vec<String>)>,
+    /// The generator for matching rows (the base with this case's overrides applied).
+    pub generator: Generator,
+    /// Position of the case in the file.
+    pub pos: Pos,
+}
+
+/// How values are drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Generator {
+    /// Levels with shares (category or string columns).
+    Categorical(Vec<(String, f64)>),
+    /// `true` with this probability (bool columns).
+    Bernoulli(f64),
+    /// A numeric distribution, truncated to `[min, max]` and rounded (int and float columns).
+    Numeric {
+        /// The distribution.
+        dist: Dist,
+        /// Lower truncation bound.
+        min: Option<f64>,
+        /// Upper truncation bound.
+        max: Option<f64>,
+        /// Decimal places for floats (ints always round to whole numbers).
+        round: Option<u32>,
+    },
+    /// Uniform calendar dates in `[min, max]`, as days since 1970-01-01.
+    Dates {
+        /// First day.
+        min: i32,
+        /// Last day.
+        max: i32,
+    },
+    /// Uniform instants in `[min, max]`, as microseconds since 1970-01-01T00:00:00Z.
+    Timestamps {
+        /// First instant.
+        min: i64,
+        /// Last instant.
+        max: i64,
+    },
+    /// `start, start + step, ...` by row number (int columns), optionally with a text prefix
+    /// (string columns).
+    Sequence {
+        /// First value.
+        start: i64,
+        /// Increment per row.
+        step: i64,
+        /// Text put before the number for string columns.
+        prefix: String,
+    },
+    /// Random (version 4) UUIDs from the seeded stream.
+    Uuid,
+    /// Text from a pattern: `#` digit, `?` upper-case letter, `*` letter or digit, `\` escapes.
+    Pattern(String),
+    /// Synthetic person names from word lists.
+    PersonName {
+        /// Word-list locale.
+        locale: Locale,
+        /// Full name, first or last.
+        part: NamePart,
+        /// A categorical column whose levels choose female or male given names.
+        sex_column: Option<String>,
+    },
+    /// Synthetic e-mail addresses on reserved domains (RFC 2606), from a name column if given.
+    Email {
+        /// Word-list locale for invented local parts.
+        locale: Locale,
+        /// An earlier string column to derive the local part from.
+        from: Option<String>,
+    },
+    /// Synthetic phone numbers in the locale's format (fictional ranges where the locale has one).
+    Phone {
+        /// Number format.
+        locale: Locale,
+    },
+    /// Synthetic street addresses.
+    Address {
+        /// Address format and word lists.
+        locale: Locale,
+    },
+    /// A birth date consistent with an earlier age column: `reference - age years - U[0, 1 year)`.
+    BirthDate {
+        /// The int column holding ages in whole years.
+        age_column: String,
+        /// The date ages are counted to, as days since 1970-01-01.
+        reference: i32,
+    },
+}
+
+impl Generator {
+    /// The generator kinds accepted under `generator: {kind: ...}`.
+    pub const KINDS: [&'static str; 8] = [
+        "sequence",
+        "uuid",
+        "pattern",
+        "person_name",
+        "email",
+        "phone",
+        "address",
+        "birth_date",
+    ];
+}
+
+/// Numeric distributions (parameters as in their usual textbook form).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dist {
+    /// Uniform on `[low, high)`.
+    Uniform {
+        /// Lower end.
+        low: f64,
+        /// Upper end.
+        high: f64,
+    },
+    /// Normal with mean and standard deviation.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation (> 0).
+        sd: f64,
+    },
+    /// `exp(Normal(mu, sigma))`.
+    LogNormal {
+        /// Mean of the log.
+        mu: f64,
+        /// Standard deviation of the log (> 0).
+        sigma: f64,
+    },
+    /// Gamma with shape k and scale theta (mean k * theta).
+    Gamma {
+        /// Shape (> 0).
+        shape: f64,
+        /// Scale (> 0).
+        scale: f64,
+    },
+    /// Beta on [0, 1], optionally stretched to `[low, high]`.
+    Beta {
+        /// First shape (> 0).
+        alpha: f64,
+        /// Second shape (> 0).
+        beta: f64,
+        /// Left end after stretching.
+        low: f64,
+        /// Right end after stretching.
+        high: f64,
+    },
+    /// Poisson counts with mean lambda.
+    Poisson {
+        /// Mean (> 0).
+        lambda: f64,
+    },
+    /// Exponential with rate (mean 1 / rate).
+    Exponential {
+        /// Rate (> 0).
+        rate: f64,
+    },
+}
+
+impl Dist {
+    /// The distribution names accepted in a schema.
+    pub const KINDS: [&'static str; 7] = [
+        "uniform",
+        "normal",
+        "lognormal",
+        "gamma",
+        "beta",
+        "poisson",
+        "exponential",
+    ];
+
+    /// The untruncated mean.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Dist::Uniform { low, high } => (low + high) / 2.0,
+            Dist::Normal { mean, .. } => mean,
+            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::Gamma { shape, scale } => shape * scale,
+            Dist::Beta {
+                alpha,
+                beta,
+                low,
+                high,
+            } => low + (high - low) * alpha / (alpha + beta),
+            Dist::Poisson { lambda } => lambda,
+            Dist::Exponential { rate } => 1.0 / rate,
+        }
+    }
+}
+
+/// Word-list and format locale for identifier-like generators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    /// English (US formats).
+    En,
+    /// German.
+    De,
+}
+
+impl Locale {
+    /// The locale names accepted in a schema.
+    pub const NAMES: [&'static str; 2] = ["en", "de"];
+}
+
+/// Which part of a person name to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamePart {
+    /// "First Last".
+    Full,
+    /// Given name.
+    First,
+    /// Family name.
+    Last,
+}
+
+/// A target marginal: the shares a column's levels (or bands) should have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// The column.
+    pub column: String,
+    /// Level -> share, normalised to sum to 1, in file order.
+    pub shares: Vec<(String, f64)>,
+    /// Position in the file.
+    pub pos: Pos,
+}
+
+/// The label-independence requirement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fairness {
+    /// The label column.
+    pub label: String,
+    /// Protected columns the label must not depend on (jointly: intersectional groups).
+    pub independent_of: Vec<String>,
+    /// The favourable label level for parity metrics (default: `true`, or the last level).
+    pub favourable: Option<String>,
+    /// Position in the file.
+    pub pos: Pos,
+}
+
+/// What de-identification does with a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the column out.
+    Drop,
+    /// Replace values by keyed HMAC-SHA-256 tokens.
+    Pseudonymise,
+    /// Replace values by synthetic values of the same kind, consistent per input value.
+    Fake,
+    /// Replace identifiers found inside free text by placeholders like `[EMAIL]`.
+    Redact,
+    /// Keep as is (an explicit decision, recorded in reports).
+    Keep,
+}
+
+impl Action {
+    /// The action names accepted in a schema.
+    pub const NAMES: [&'static str; 5] = ["drop", "pseudonymise", "fake", "redact", "keep"];
+}
+
+/// The privacy policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Privacy {
+    /// Default action for identifier-role columns.
+    pub identifiers: Action,
+    /// Environment variable holding the pseudonymisation key.
+    pub key_env: String,
+    /// Minimum equivalence-class size over the quasi-identifiers, if enforced.
+    pub k_anonymity: Option<u64>,
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Privacy {
+            identifiers: Action::Drop,
+            key_env: "FAIRSYNTH_KEY".to_string(),
+            k_anonymity: None,
+        }
+    }
+}
+
+impl Schema {
+    /// Reads and validates a schema file; every problem is reported at once.
+    pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
+        let shown = path.display().to_string();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "yaml" | "yml") {
+            return Err(SchemaError::Extension { path: shown });
+        }
+        let bytes = std::fs::read(path).map_err(|source| SchemaError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| SchemaError::Yaml {
+            path: shown.clone(),
+            line: 1,
+            col: 1,
+            message: format!("the file is not UTF-8 ({e})"),
+        })?;
+        Schema::from_str_named(&text, &shown)
+    }
+
+    /// Parses and validates schema text; `file` names it in messages.
+    pub fn from_str_named(text: &str, file: &str) -> Result<Schema, SchemaError> {
+        let mut schema = decode::decode(text, file)?;
+        schema.source = Source {
+            file: file.to_string(),
+            sha256: sha256_hex(text.as_bytes()),
+        };
+        Ok(schema)
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Index of the column called `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Columns that cannot be synthesised (no generator), for `synth` to refuse up front.
+    pub fn columns_without_generator(&self) -> Vec<&Column> {
+        self.columns
+            .iter()
+            .filter(|c| c.generator.is_none())
+            .collect()
+    }
+
+    /// The Arrow schema of the table this schema describes.
+    pub fn arrow_schema(&self) -> arrow_schema::SchemaRef {
+        let fields: Vec<arrow_schema::Field> = self
+            .columns
+            .iter()
+            .map(|c| arrow_schema::Field::new(&c.name, c.ty.arrow_type(), c.nullable))
+            .collect();
+        std::sync::Arc::new(arrow_schema::Schema::new(fields))
+    }
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses `YYYY-MM-DD` to days since 1970-01-01.
+pub fn parse_date(s: &str) -> Option<i32> {
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    i32::try_from((d - epoch).num_days()).ok()
+}
+
+/// Parses an RFC 3339 instant (`2024-05-01T12:00:00Z`, or with an offset) or a plain
+/// `YYYY-MM-DD[ HH:MM:SS]` taken as UTC, to microseconds since the epoch.
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_micros());
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(t.and_utc().timestamp_micros());
+        }
+    }
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_are_left_closed_and_the_top_edge_is_inside() {
+        let b = Bins {
+            edges: vec![18.0, 25.0, 35.0, 100.0],
+            labels: vec!["a".into(), "b".into(), "c".into()],
+        };
+        assert_eq!(b.band(17.9), None);
+        assert_eq!(b.band(18.0), Some(0));
+        assert_eq!(b.band(24.99), Some(0));
+        assert_eq!(b.band(25.0), Some(1));
+        assert_eq!(b.band(100.0), Some(2));
+        assert_eq!(b.band(100.1), None);
+        assert_eq!(b.band(f64::NAN), None);
+    }
+
+    #[test]
+    fn dates_and_timestamps_parse_to_epoch_units() {
+        assert_eq!(parse_date("1970-01-02"), Some(1));
+        assert_eq!(parse_date("1969-12-31"), Some(-1));
+        assert_eq!(parse_date("2024-02-30"), None);
+        assert_eq!(parse_timestamp("1970-01-01T00:00:01Z"), Some(1_000_000));
+        assert_eq!(parse_timestamp("1970-01-01 00:00:01"), Some(1_000_000));
+        assert_eq!(parse_timestamp("1970-01-01T01:00:00+01:00"), Some(0));
+    }
+
+    #[test]
+    fn sha256_matches_the_fips_test_vector() {
+        // FIPS 180-2, appendix B.1: SHA-256("abc").
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

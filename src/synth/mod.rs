@@ -1,0 +1,817 @@
+//! Synthesis: turns a [`Schema`] into record batches, block by block.
+//!
+//! Rows are cut into blocks of [`BLOCK_ROWS`]. Every (column, block) pair draws from its own
+//! ChaCha8 stream keyed by SHA-256 of (seed, column name, purpose, block index), so a block's
+//! values never depend on which thread made it, on how many threads there are, or on the other
+//! columns' generators. Columns are generated in schema order; a column with `cases` picks a
+//! variant per row from the levels (or bands) of earlier columns in the same block.
+
+pub mod text;
+
+use std::sync::Arc;
+
+use arrow_array::builder::StringBuilder;
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array,
+    Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
+use arrow_buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
+use arrow_schema::{ArrowError, SchemaRef};
+use rand::distr::Distribution;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Beta, Exp, Gamma, LogNormal, Normal, Poisson};
+use sha2::{Digest, Sha256};
+
+use crate::schema::{Bins, ColumnType, Dist, Generator, Locale, NamePart, Schema};
+use text::Sex;
+
+/// Rows per random-stream block (and per record batch).
+pub const BLOCK_ROWS: usize = 65_536;
+
+/// Level code for a null or out-of-band value.
+const NULL_CODE: u32 = u32::MAX;
+
+/// Most combinations of `depends_on` levels a column may have.
+const MAX_COMBINATIONS: usize = 1 << 20;
+
+/// Draws before a truncated distribution gives up and clamps to the bound.
+const MAX_REJECTIONS: usize = 1000;
+
+/// Errors from planning or running synthesis.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    /// Some columns have no generator.
+    #[error("cannot synthesise: {}\n    hint: give each column `shares`, `probability`, `distribution`, `min`/`max` (dates) or `generator`", .0.join("; "))]
+    NoGenerator(Vec<String>),
+    /// Too many combinations of parent levels.
+    #[error("column `{column}`: its `depends_on` columns have {combinations} level combinations (at most {MAX_COMBINATIONS})\n    hint: depend on fewer columns, or on coarser bands")]
+    TooManyCombinations {
+        /// The column.
+        column: String,
+        /// The product of the parents' level counts.
+        combinations: usize,
+    },
+    /// A sequence ran past the 64-bit (or 32-bit) range.
+    #[error("column `{column}`: the sequence leaves the range of its integer type at row {row}\n    hint: lower `start`/`step`, or use `bits: 64`")]
+    Overflow {
+        /// The column.
+        column: String,
+        /// 0-based row.
+        row: u64,
+    },
+    /// A rand_distr parameter was rejected (the schema checks should prevent this).
+    #[error("column `{column}`: invalid distribution parameters: {message}")]
+    Distribution {
+        /// The column.
+        column: String,
+        /// The library's message.
+        message: String,
+    },
+    /// Building Arrow arrays failed.
+    #[error("arrow: {0}")]
+    Arrow(#[from] ArrowError),
+    /// Writing the output failed.
+    #[error(transparent)]
+    Io(#[from] crate::io::IoError),
+}
+
+/// Blocks per Parquet row group: 4 x 65,536 = 262,144 rows.
+pub const ROW_GROUP_BLOCKS: u64 = 4;
+
+/// Writes `rows` synthetic rows to `target` as Parquet, encoding row groups in parallel on the
+/// current rayon pool. `provenance` is stored under the `fairsynth` metadata key; `progress` is
+/// called with the rows written so far. Returns the row count.
+pub fn write_parquet(
+    synth: &Synthesizer,
+    rows: u64,
+    target: &std::path::Path,
+    compression: crate::io::Compression,
+    provenance: &serde_json::Value,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64, SynthError> {
+    let mut sink = crate::io::ParquetSink::create(
+        target,
+        synth.schema(),
+        crate::io::writer_properties(compression),
+    )?;
+    let blocks = Synthesizer::blocks(rows);
+    let groups = blocks.div_ceil(ROW_GROUP_BLOCKS);
+    // Two row groups per thread in flight keeps both cores busy while bounding memory.
+    let window = (2 * rayon::current_num_threads()).max(1) as u64;
+    let mut first = 0;
+    while first < groups {
+        let jobs: Vec<u64> = (first..groups.min(first + window)).collect();
+        sink.write_row_groups(&jobs, |&g, encode| -> Result<(), SynthError> {
+            for b in g * ROW_GROUP_BLOCKS..((g + 1) * ROW_GROUP_BLOCKS).min(blocks) {
+                encode(&synth.block(b, rows)?)?;
+            }
+            Ok(())
+        })?;
+        first += jobs.len() as u64;
+        progress(sink.rows());
+    }
+    sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
+    Ok(sink.finish()?)
+}
+
+/// The random stream for one (seed, column, purpose, block): portable and independent of
+/// scheduling. `purpose` separates streams of one column (0 values, 1 nulls).
+pub fn stream(seed: u64, column: &str, purpose: u8, block: u64) -> ChaCha8Rng {
+    let mut h = Sha256::new();
+    h.update(b"fairsynth/stream/v1\0");
+    h.update(seed.to_le_bytes());
+    h.update((column.len() as u64).to_le_bytes());
+    h.update(column.as_bytes());
+    h.update([purpose]);
+    h.update(block.to_le_bytes());
+    ChaCha8Rng::from_seed(h.finalize().into())
+}
+
+/// A sampler for numbers, with truncation and rounding.
+#[derive(Debug, Clone)]
+struct NumSampler {
+    dist: DistS,
+    min: f64,
+    max: f64,
+    /// 10^decimals for floats with `round`.
+    scale: Option<f64>,
+    int: bool,
+}
+
+#[derive(Debug, Clone)]
+enum DistS {
+    Uniform(f64, f64),
+    Normal(Normal<f64>),
+    LogNormal(LogNormal<f64>),
+    Gamma(Gamma<f64>),
+    Beta(Beta<f64>, f64, f64),
+    Poisson(Poisson<f64>),
+    Exp(Exp<f64>),
+}
+
+impl NumSampler {
+    fn new(
+        column: &str,
+        dist: &Dist,
+        min: Option<f64>,
+        max: Option<f64>,
+        round: Option<u32>,
+        int: bool,
+    ) -> Result<Self, SynthError> {
+        let bad = |e: &dyn std::fmt::Display| SynthError::Distribution {
+            column: column.to_string(),
+            message: e.to_string(),
+        };
+        let d = match *dist {
+            Dist::Uniform { low, high } => DistS::Uniform(low, high),
+            Dist::Normal { mean, sd } => DistS::Normal(Normal::new(mean, sd).map_err(|e| bad(&e))?),
+            Dist::LogNormal { mu, sigma } => {
+                DistS::LogNormal(LogNormal::new(mu, sigma).map_err(|e| bad(&e))?)
+            }
+            Dist::Gamma { shape, scale } => {
+                DistS::Gamma(Gamma::new(shape, scale).map_err(|e| bad(&e))?)
+            }
+            Dist::Beta {
+                alpha,
+                beta,
+                low,
+                high,
+            } => DistS::Beta(Beta::new(alpha, beta).map_err(|e| bad(&e))?, low, high),
+            Dist::Poisson { lambda } => DistS::Poisson(Poisson::new(lambda).map_err(|e| bad(&e))?),
+            Dist::Exponential { rate } => DistS::Exp(Exp::new(rate).map_err(|e| bad(&e))?),
+        };
+        Ok(NumSampler {
+            dist: d,
+            min: min.unwrap_or(f64::NEG_INFINITY),
+            max: max.unwrap_or(f64::INFINITY),
+            scale: round.filter(|_| !int).map(|r| 10f64.powi(r as i32)),
+            int,
+        })
+    }
+
+    fn raw(&self, rng: &mut ChaCha8Rng) -> f64 {
+        match &self.dist {
+            DistS::Uniform(lo, hi) => lo + (hi - lo) * rng.random::<f64>(),
+            DistS::Normal(d) => d.sample(rng),
+            DistS::LogNormal(d) => d.sample(rng),
+            DistS::Gamma(d) => d.sample(rng),
+            DistS::Beta(d, lo, hi) => lo + (hi - lo) * d.sample(rng),
+            DistS::Poisson(d) => d.sample(rng),
+            DistS::Exp(d) => d.sample(rng),
+        }
+    }
+
+    fn finish(&self, x: f64) -> f64 {
+        if self.int {
+            x.round()
+        } else if let Some(s) = self.scale {
+            (x * s).round() / s
+        } else {
+            x
+        }
+    }
+
+    /// A draw from the distribution truncated to `[min, max]` (by rejection), then rounded.
+    fn sample(&self, rng: &mut ChaCha8Rng) -> f64 {
+        for _ in 0..MAX_REJECTIONS {
+            let x = self.finish(self.raw(rng));
+            if x >= self.min && x <= self.max {
+                return x;
+            }
+        }
+        // The schema check refuses ranges holding < 0.1% of the mass, so this is rare.
+        self.finish(self.raw(rng)).clamp(self.min, self.max)
+    }
+}
+
+/// One variant of a column with cases.
+#[derive(Debug, Clone)]
+enum Variant {
+    /// Cumulative shares over the column's levels.
+    Cat(Vec<f64>),
+    Bern(f64),
+    Num(NumSampler),
+}
+
+impl Variant {
+    fn new(
+        column: &str,
+        g: &Generator,
+        levels: &[String],
+        ty: ColumnType,
+    ) -> Result<Self, SynthError> {
+        Ok(match g {
+            Generator::Categorical(shares) => {
+                let mut acc = 0.0;
+                let cum = levels
+                    .iter()
+                    .map(|l| {
+                        acc += shares.iter().find(|(s, _)| s == l).map_or(0.0, |(_, x)| *x);
+                        acc
+                    })
+                    .collect();
+                Variant::Cat(cum)
+            }
+            Generator::Bernoulli(p) => Variant::Bern(*p),
+            Generator::Numeric {
+                dist,
+                min,
+                max,
+                round,
+            } => Variant::Num(NumSampler::new(
+                column,
+                dist,
+                *min,
+                *max,
+                *round,
+                matches!(ty, ColumnType::Int { .. }),
+            )?),
+            _ => unreachable!("only shares, probability and distribution have variants"),
+        })
+    }
+}
+
+/// Draws a level index from cumulative shares.
+fn draw_level(cum: &[f64], rng: &mut ChaCha8Rng) -> u32 {
+    let total = cum.last().copied().unwrap_or(1.0);
+    let u = rng.random::<f64>() * total;
+    let i = cum.partition_point(|c| *c <= u);
+    i.min(cum.len() - 1) as u32
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Variants(Vec<Variant>),
+    Dates(i32, i32),
+    Timestamps(i64, i64),
+    Sequence {
+        start: i64,
+        step: i64,
+        prefix: String,
+    },
+    Uuid,
+    Pattern(String),
+    Name {
+        locale: Locale,
+        part: NamePart,
+        sex: Option<(usize, Vec<Sex>)>,
+    },
+    Email {
+        locale: Locale,
+        from: Option<usize>,
+    },
+    Phone(Locale),
+    Address(Locale),
+    BirthDate {
+        age: usize,
+        reference: chrono::NaiveDate,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct ColPlan {
+    name: String,
+    ty: ColumnType,
+    null_share: f64,
+    levels: Vec<String>,
+    dictionary: Option<ArrayRef>,
+    bins: Option<Bins>,
+    /// Whether a later column reads this column's level codes.
+    need_codes: bool,
+    /// Parent columns (index, level count) selecting the variant.
+    parents: Vec<(usize, usize)>,
+    /// Variant per combination of parent codes (mixed radix, first parent most significant).
+    table: Vec<u16>,
+    kind: Kind,
+}
+
+/// A column generated for one block: the Arrow array plus level codes when a later column
+/// needs them.
+struct Generated {
+    array: ArrayRef,
+    codes: Option<Vec<u32>>,
+}
+
+/// A compiled schema, ready to produce blocks on any thread.
+#[derive(Debug, Clone)]
+pub struct Synthesizer {
+    cols: Vec<ColPlan>,
+    schema: SchemaRef,
+    seed: u64,
+}
+
+impl Synthesizer {
+    /// Compiles `schema` for synthesis with `seed`.
+    pub fn new(schema: &Schema, seed: u64) -> Result<Self, SynthError> {
+        let missing: Vec<String> = schema
+            .columns_without_generator()
+            .iter()
+            .map(|c| format!("column `{}` (line {}) has no generator", c.name, c.pos.line))
+            .collect();
+        if !missing.is_empty() {
+            return Err(SynthError::NoGenerator(missing));
+        }
+        let idx = |name: &str| {
+            schema
+                .column_index(name)
+                .expect("the schema checks resolve every reference")
+        };
+        let mut need_codes = vec![false; schema.columns.len()];
+        let mut cols = Vec::with_capacity(schema.columns.len());
+        for c in &schema.columns {
+            let g = c.generator.as_ref().expect("checked above");
+            let levels = c.categories().unwrap_or_default();
+            let own_levels = match c.ty {
+                ColumnType::Bool => vec!["false".to_string(), "true".to_string()],
+                _ => c.levels.clone().unwrap_or_default(),
+            };
+            let mut parents = Vec::new();
+            for p in &g.depends_on {
+                let j = idx(p);
+                need_codes[j] = true;
+                let n = schema.columns[j].categories().map_or(0, |l| l.len());
+                parents.push((j, n));
+            }
+            let combinations = parents
+                .iter()
+                .map(|p| p.1.max(1))
+                .try_fold(1usize, |a, n| a.checked_mul(n))
+                .unwrap_or(usize::MAX);
+            if combinations > MAX_COMBINATIONS {
+                return Err(SynthError::TooManyCombinations {
+                    column: c.name.clone(),
+                    combinations,
+                });
+            }
+            let table = if g.cases.is_empty() {
+                Vec::new()
+            } else {
+                case_table(schema, &g.depends_on, &parents, &g.cases, combinations)
+            };
+            let kind = match &g.base {
+                Generator::Categorical(_) | Generator::Bernoulli(_) | Generator::Numeric { .. } => {
+                    let mut vs = vec![Variant::new(&c.name, &g.base, &own_levels, c.ty)?];
+                    for case in &g.cases {
+                        vs.push(Variant::new(&c.name, &case.generator, &own_levels, c.ty)?);
+                    }
+                    Kind::Variants(vs)
+                }
+                Generator::Dates { min, max } => Kind::Dates(*min, *max),
+                Generator::Timestamps { min, max } => Kind::Timestamps(*min, *max),
+                Generator::Sequence {
+                    start,
+                    step,
+                    prefix,
+                } => Kind::Sequence {
+                    start: *start,
+                    step: *step,
+                    prefix: prefix.clone(),
+                },
+                Generator::Uuid => Kind::Uuid,
+                Generator::Pattern(p) => Kind::Pattern(p.clone()),
+                Generator::PersonName {
+                    locale,
+                    part,
+                    sex_column,
+                } => {
+                    let sex = sex_column.as_ref().map(|s| {
+                        let j = idx(s);
+                        need_codes[j] = true;
+                        let sexes = schema.columns[j]
+                            .categories()
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|l| Sex::from_level(l))
+                            .collect();
+                        (j, sexes)
+                    });
+                    Kind::Name {
+                        locale: *locale,
+                        part: *part,
+                        sex,
+                    }
+                }
+                Generator::Email { locale, from } => Kind::Email {
+                    locale: *locale,
+                    from: from.as_deref().map(idx),
+                },
+                Generator::Phone { locale } => Kind::Phone(*locale),
+                Generator::Address { locale } => Kind::Address(*locale),
+                Generator::BirthDate {
+                    age_column,
+                    reference,
+                } => Kind::BirthDate {
+                    age: idx(age_column),
+                    reference: chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")
+                        + chrono::Duration::days(i64::from(*reference)),
+                },
+            };
+            let dictionary = (c.ty == ColumnType::Category)
+                .then(|| Arc::new(StringArray::from(own_levels.clone())) as ArrayRef);
+            cols.push(ColPlan {
+                name: c.name.clone(),
+                ty: c.ty,
+                null_share: c.null_share,
+                levels,
+                dictionary,
+                bins: c.bins.clone(),
+                need_codes: false,
+                parents,
+                table,
+                kind,
+            });
+        }
+        for (c, n) in cols.iter_mut().zip(need_codes) {
+            c.need_codes = n;
+        }
+        Ok(Synthesizer {
+            cols,
+            schema: schema.arrow_schema(),
+            seed,
+        })
+    }
+
+    /// The Arrow schema of the batches.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// The seed in use.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Number of blocks for `rows` rows.
+    pub fn blocks(rows: u64) -> u64 {
+        rows.div_ceil(BLOCK_ROWS as u64)
+    }
+
+    /// Generates block `block` of a table of `rows` rows: rows `block * BLOCK_ROWS ..`.
+    pub fn block(&self, block: u64, rows: u64) -> Result<RecordBatch, SynthError> {
+        let start = block * BLOCK_ROWS as u64;
+        let len = rows.saturating_sub(start).min(BLOCK_ROWS as u64) as usize;
+        let mut done: Vec<Generated> = Vec::with_capacity(self.cols.len());
+        for col in &self.cols {
+            let g = self.column(col, block, start, len, &done)?;
+            done.push(g);
+        }
+        let arrays = done.into_iter().map(|g| g.array).collect();
+        Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
+    }
+
+    fn column(
+        &self,
+        col: &ColPlan,
+        block: u64,
+        start: u64,
+        len: usize,
+        done: &[Generated],
+    ) -> Result<Generated, SynthError> {
+        let mut rng = stream(self.seed, &col.name, 0, block);
+        let nulls = (col.null_share > 0.0).then(|| {
+            let mut nrng = stream(self.seed, &col.name, 1, block);
+            let valid: BooleanBuffer = (0..len)
+                .map(|_| nrng.random::<f64>() >= col.null_share)
+                .collect();
+            NullBuffer::new(valid)
+        });
+        let is_valid = |i: usize| nulls.as_ref().is_none_or(|n| n.is_valid(i));
+        let mut codes: Option<Vec<u32>> = None;
+        let array: ArrayRef = match &col.kind {
+            Kind::Variants(vs) => {
+                let variant = |i: usize| -> usize {
+                    if col.table.is_empty() {
+                        return 0;
+                    }
+                    let mut key = 0usize;
+                    for &(p, n) in &col.parents {
+                        let c = done[p].codes.as_ref().map_or(NULL_CODE, |v| v[i]);
+                        if c == NULL_CODE {
+                            return 0;
+                        }
+                        key = key * n + c as usize;
+                    }
+                    usize::from(col.table[key])
+                };
+                match (&vs[0], col.ty) {
+                    (Variant::Cat(_), ty) => {
+                        let mut keys = Vec::with_capacity(len);
+                        for i in 0..len {
+                            let Variant::Cat(cum) = &vs[variant(i)] else {
+                                unreachable!()
+                            };
+                            keys.push(draw_level(cum, &mut rng));
+                        }
+                        let array: ArrayRef = if ty == ColumnType::Category {
+                            let k = Int32Array::new(
+                                ScalarBuffer::from(
+                                    keys.iter().map(|&k| k as i32).collect::<Vec<_>>(),
+                                ),
+                                nulls.clone(),
+                            );
+                            let dict = col
+                                .dictionary
+                                .clone()
+                                .expect("category columns have a dictionary");
+                            Arc::new(DictionaryArray::<Int32Type>::try_new(k, dict)?)
+                        } else {
+                            let mut b = StringBuilder::with_capacity(len, len * 8);
+                            for (i, &k) in keys.iter().enumerate() {
+                                if is_valid(i) {
+                                    b.append_value(&col.levels[k as usize]);
+                                } else {
+                                    b.append_null();
+                                }
+                            }
+                            Arc::new(b.finish())
+                        };
+                        if col.need_codes {
+                            codes = Some(
+                                keys.iter()
+                                    .enumerate()
+                                    .map(|(i, &k)| if is_valid(i) { k } else { NULL_CODE })
+                                    .collect(),
+                            );
+                        }
+                        array
+                    }
+                    (Variant::Bern(_), _) => {
+                        let mut vals = Vec::with_capacity(len);
+                        for i in 0..len {
+                            let Variant::Bern(p) = &vs[variant(i)] else {
+                                unreachable!()
+                            };
+                            vals.push(rng.random::<f64>() < *p);
+                        }
+                        if col.need_codes {
+                            codes = Some(
+                                vals.iter()
+                                    .enumerate()
+                                    .map(
+                                        |(i, &v)| {
+                                            if is_valid(i) {
+                                                u32::from(v)
+                                            } else {
+                                                NULL_CODE
+                                            }
+                                        },
+                                    )
+                                    .collect(),
+                            );
+                        }
+                        Arc::new(BooleanArray::new(BooleanBuffer::from(vals), nulls.clone()))
+                    }
+                    (Variant::Num(_), ty) => {
+                        let mut vals = Vec::with_capacity(len);
+                        for i in 0..len {
+                            let Variant::Num(s) = &vs[variant(i)] else {
+                                unreachable!()
+                            };
+                            vals.push(s.sample(&mut rng));
+                        }
+                        if col.need_codes {
+                            let bins = col.bins.as_ref();
+                            codes = Some(
+                                vals.iter()
+                                    .enumerate()
+                                    .map(|(i, &v)| match bins.and_then(|b| b.band(v)) {
+                                        Some(b) if is_valid(i) => b as u32,
+                                        _ => NULL_CODE,
+                                    })
+                                    .collect(),
+                            );
+                        }
+                        match ty {
+                            ColumnType::Int { bits: 32 } => Arc::new(Int32Array::new(
+                                vals.iter().map(|&v| v as i32).collect(),
+                                nulls.clone(),
+                            )),
+                            ColumnType::Int { .. } => Arc::new(Int64Array::new(
+                                vals.iter().map(|&v| v as i64).collect(),
+                                nulls.clone(),
+                            )),
+                            _ => {
+                                Arc::new(Float64Array::new(ScalarBuffer::from(vals), nulls.clone()))
+                            }
+                        }
+                    }
+                }
+            }
+            Kind::Dates(lo, hi) => Arc::new(Date32Array::new(
+                (0..len).map(|_| rng.random_range(*lo..=*hi)).collect(),
+                nulls.clone(),
+            )),
+            Kind::Timestamps(lo, hi) => Arc::new(
+                TimestampMicrosecondArray::new(
+                    (0..len).map(|_| rng.random_range(*lo..=*hi)).collect(),
+                    nulls.clone(),
+                )
+                .with_timezone("UTC"),
+            ),
+            Kind::Sequence {
+                start: s0,
+                step,
+                prefix,
+            } => {
+                let value = |i: usize| -> Result<i64, SynthError> {
+                    let row = start + i as u64;
+                    i64::try_from(row)
+                        .ok()
+                        .and_then(|r| r.checked_mul(*step))
+                        .and_then(|x| x.checked_add(*s0))
+                        .ok_or_else(|| SynthError::Overflow {
+                            column: col.name.clone(),
+                            row,
+                        })
+                };
+                match col.ty {
+                    ColumnType::String => {
+                        let mut b = StringBuilder::with_capacity(len, len * (prefix.len() + 8));
+                        for i in 0..len {
+                            if is_valid(i) {
+                                b.append_value(format!("{prefix}{}", value(i)?));
+                            } else {
+                                b.append_null();
+                            }
+                        }
+                        Arc::new(b.finish())
+                    }
+                    ColumnType::Int { bits: 32 } => {
+                        let vals = (0..len)
+                            .map(|i| {
+                                value(i).and_then(|v| {
+                                    i32::try_from(v).map_err(|_| SynthError::Overflow {
+                                        column: col.name.clone(),
+                                        row: start + i as u64,
+                                    })
+                                })
+                            })
+                            .collect::<Result<Vec<i32>, _>>()?;
+                        Arc::new(Int32Array::new(ScalarBuffer::from(vals), nulls.clone()))
+                    }
+                    _ => Arc::new(Int64Array::new(
+                        (0..len).map(value).collect::<Result<Vec<i64>, _>>()?.into(),
+                        nulls.clone(),
+                    )),
+                }
+            }
+            Kind::BirthDate { age, reference } => {
+                let ages = &done[*age].array;
+                let age_at = |i: usize| -> Option<i64> {
+                    if ages.is_null(i) {
+                        return None;
+                    }
+                    if let Some(a) = ages.as_any().downcast_ref::<Int64Array>() {
+                        Some(a.value(i))
+                    } else {
+                        ages.as_any()
+                            .downcast_ref::<Int32Array>()
+                            .map(|a| i64::from(a.value(i)))
+                    }
+                };
+                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
+                let mut vals = Vec::with_capacity(len);
+                let mut valid = Vec::with_capacity(len);
+                for i in 0..len {
+                    // Born in the year before the birthday that made them `age`.
+                    let day = age_at(i).and_then(|a| {
+                        let months = u32::try_from(a.checked_mul(12)?).ok()?;
+                        let hi = reference.checked_sub_months(chrono::Months::new(months))?;
+                        let lo = hi.checked_sub_months(chrono::Months::new(12))?
+                            + chrono::Duration::days(1);
+                        let span = (hi - lo).num_days();
+                        Some(lo + chrono::Duration::days(rng.random_range(0..=span)))
+                    });
+                    valid.push(day.is_some() && is_valid(i));
+                    vals.push(day.map_or(0, |d| (d - epoch).num_days() as i32));
+                }
+                Arc::new(Date32Array::new(
+                    ScalarBuffer::from(vals),
+                    Some(NullBuffer::from(valid)).filter(|n| n.null_count() > 0),
+                ))
+            }
+            _ => {
+                let mut b = StringBuilder::with_capacity(len, len * 24);
+                let mut buf = String::with_capacity(64);
+                for i in 0..len {
+                    buf.clear();
+                    match &col.kind {
+                        Kind::Uuid => text::uuid(&mut rng, &mut buf),
+                        Kind::Pattern(p) => text::pattern(&mut rng, p, &mut buf),
+                        Kind::Name { locale, part, sex } => {
+                            let s = sex
+                                .as_ref()
+                                .and_then(|(j, sexes)| {
+                                    done[*j]
+                                        .codes
+                                        .as_ref()
+                                        .and_then(|c| sexes.get(c[i] as usize))
+                                        .copied()
+                                })
+                                .unwrap_or(Sex::Any);
+                            text::person_name(&mut rng, *locale, *part, s, &mut buf)
+                        }
+                        Kind::Email { locale, from } => {
+                            let name = from.and_then(|j| {
+                                let a = done[j].array.as_any().downcast_ref::<StringArray>()?;
+                                (!a.is_null(i)).then(|| a.value(i))
+                            });
+                            text::email(&mut rng, *locale, name, &mut buf)
+                        }
+                        Kind::Phone(l) => text::phone(&mut rng, *l, &mut buf),
+                        Kind::Address(l) => text::address(&mut rng, *l, &mut buf),
+                        _ => unreachable!("handled above"),
+                    }
+                    if is_valid(i) {
+                        b.append_value(&buf);
+                    } else {
+                        b.append_null();
+                    }
+                }
+                Arc::new(b.finish())
+            }
+        };
+        Ok(Generated { array, codes })
+    }
+}
+
+/// The variant (0 = base, k = case k-1) for every combination of parent levels.
+fn case_table(
+    schema: &Schema,
+    depends_on: &[String],
+    parents: &[(usize, usize)],
+    cases: &[crate::schema::Case],
+    combinations: usize,
+) -> Vec<u16> {
+    let parent_levels: Vec<Vec<String>> = parents
+        .iter()
+        .map(|(j, _)| schema.columns[*j].categories().unwrap_or_default())
+        .collect();
+    let mut table = vec![0u16; combinations];
+    let mut digits = vec![0usize; parents.len()];
+    for slot in table.iter_mut() {
+        *slot = cases
+            .iter()
+            .position(|case| {
+                case.when.iter().all(|(col, levels)| {
+                    let k = depends_on
+                        .iter()
+                        .position(|d| d == col)
+                        .expect("when columns are in depends_on");
+                    levels.contains(&parent_levels[k][digits[k]])
+                })
+            })
+            .map_or(0, |p| (p + 1) as u16);
+        // Next combination, last parent fastest.
+        for k in (0..digits.len()).rev() {
+            digits[k] += 1;
+            if digits[k] < parents[k].1 {
+                break;
+            }
+            digits[k] = 0;
+        }
+    }
+    table
+}
