@@ -329,7 +329,7 @@ mod tests {
         let mut s = String::new();
         pattern(&mut rng, r"C-??-###-\#", &mut s);
         let b = s.as_bytes();
-        assert_eq!(s.len(), 11);
+        assert_eq!(s.len(), 10);
         assert!(s.starts_with("C-") && s.ends_with("-#"));
         assert!(b[2].is_ascii_uppercase() && b[3].is_ascii_uppercase());
         assert!(b[5..8].iter().all(u8::is_ascii_digit));
