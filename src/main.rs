@@ -65,6 +65,9 @@ struct SynthArgs {
     /// Parquet compression.
     #[arg(long, value_enum, default_value = "zstd")]
     compression: CompressionArg,
+    /// Rows per Parquet row group (a multiple of 65536).
+    #[arg(long, value_name = "N", default_value_t = fairsynth::synth::DEFAULT_ROW_GROUP_ROWS, value_parser = parse_row_group_rows)]
+    row_group_rows: u64,
     /// Output Parquet file (written to a temporary file and renamed when complete).
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -163,7 +166,10 @@ fn synth(a: SynthArgs) -> Result<(), Failure> {
         CompressionArg::Snappy => fairsynth::io::Compression::Snappy,
         CompressionArg::None => fairsynth::io::Compression::None,
     };
-    fairsynth::io::ensure_not_input(&a.output, &[&a.schema])?;
+    fairsynth::io::ensure_not_input(&a.output, &[&a.schema]).map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })?;
     let synth = fairsynth::synth::Synthesizer::new(&schema, seed).map_err(|e| Failure {
         code: 2,
         error: e.into(),
@@ -181,6 +187,8 @@ fn synth(a: SynthArgs) -> Result<(), Failure> {
         &seed.to_string(),
         "--compression",
         compression.name(),
+        "--row-group-rows",
+        &a.row_group_rows.to_string(),
     ]
     .iter()
     .map(|s| s.to_string())
@@ -188,7 +196,7 @@ fn synth(a: SynthArgs) -> Result<(), Failure> {
     let prov = fairsynth::io::provenance(
         "synth",
         &schema,
-        serde_json::json!({ "seed": seed, "rows": rows, "compression": compression.name(), "rng": "ChaCha8 streams keyed by SHA-256(seed, column, block)", "block_rows": fairsynth::synth::BLOCK_ROWS }),
+        serde_json::json!({ "seed": seed, "rows": rows, "compression": compression.name(), "row_group_rows": a.row_group_rows, "rng": "ChaCha8 streams keyed by SHA-256(seed, column, block)", "block_rows": fairsynth::synth::BLOCK_ROWS }),
         &command_line,
     );
     let bar = progress_bar(rows, a.quiet);
@@ -196,7 +204,11 @@ fn synth(a: SynthArgs) -> Result<(), Failure> {
         .num_threads(a.threads.map_or(0, usize::from))
         .build()?;
     let written = pool.install(|| {
-        fairsynth::synth::write_parquet(&synth, rows, &a.output, compression, &prov, &|done| {
+        let options = fairsynth::synth::WriteOptions {
+            compression,
+            row_group_rows: a.row_group_rows,
+        };
+        fairsynth::synth::write_parquet(&synth, rows, &a.output, &options, &prov, &|done| {
             bar.set_position(done)
         })
     })?;
@@ -223,4 +235,15 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+fn parse_row_group_rows(s: &str) -> Result<u64, String> {
+    let block = fairsynth::synth::BLOCK_ROWS as u64;
+    match s.parse::<u64>() {
+        Ok(n) if n > 0 && n % block == 0 => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} is not a positive multiple of {block} (the generator's block size)"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -72,13 +72,34 @@ pub enum SynthError {
     /// Building Arrow arrays failed.
     #[error("arrow: {0}")]
     Arrow(#[from] ArrowError),
+    /// The row-group size is not a whole number of blocks.
+    #[error("row groups of {0} rows: the size must be a positive multiple of {BLOCK_ROWS}")]
+    RowGroupRows(u64),
     /// Writing the output failed.
     #[error(transparent)]
     Io(#[from] crate::io::IoError),
 }
 
-/// Blocks per Parquet row group: 4 x 65,536 = 262,144 rows.
-pub const ROW_GROUP_BLOCKS: u64 = 4;
+/// Default rows per Parquet row group: 4 blocks, 262,144 rows.
+pub const DEFAULT_ROW_GROUP_ROWS: u64 = 4 * BLOCK_ROWS as u64;
+
+/// How a synthetic table is written.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteOptions {
+    /// Parquet compression.
+    pub compression: crate::io::Compression,
+    /// Rows per row group: a positive multiple of [`BLOCK_ROWS`].
+    pub row_group_rows: u64,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions {
+            compression: crate::io::Compression::default(),
+            row_group_rows: DEFAULT_ROW_GROUP_ROWS,
+        }
+    }
+}
 
 /// Writes `rows` synthetic rows to `target` as Parquet, encoding row groups in parallel on the
 /// current rayon pool. `provenance` is stored under the `fairsynth` metadata key; `progress` is
@@ -87,24 +108,28 @@ pub fn write_parquet(
     synth: &Synthesizer,
     rows: u64,
     target: &std::path::Path,
-    compression: crate::io::Compression,
+    options: &WriteOptions,
     provenance: &serde_json::Value,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, SynthError> {
+    let group_blocks = options.row_group_rows / BLOCK_ROWS as u64;
+    if group_blocks == 0 || options.row_group_rows % BLOCK_ROWS as u64 != 0 {
+        return Err(SynthError::RowGroupRows(options.row_group_rows));
+    }
     let mut sink = crate::io::ParquetSink::create(
         target,
         synth.schema(),
-        crate::io::writer_properties(compression),
+        crate::io::writer_properties(options.compression),
     )?;
     let blocks = Synthesizer::blocks(rows);
-    let groups = blocks.div_ceil(ROW_GROUP_BLOCKS);
+    let groups = blocks.div_ceil(group_blocks);
     // Two row groups per thread in flight keeps both cores busy while bounding memory.
     let window = (2 * rayon::current_num_threads()).max(1) as u64;
     let mut first = 0;
     while first < groups {
         let jobs: Vec<u64> = (first..groups.min(first + window)).collect();
         sink.write_row_groups(&jobs, |&g, encode| -> Result<(), SynthError> {
-            for b in g * ROW_GROUP_BLOCKS..((g + 1) * ROW_GROUP_BLOCKS).min(blocks) {
+            for b in g * group_blocks..((g + 1) * group_blocks).min(blocks) {
                 encode(&synth.block(b, rows)?)?;
             }
             Ok(())
