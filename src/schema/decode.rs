@@ -942,7 +942,7 @@ fn decode_column(
                 m.key_pos(key),
                 &m.child(key),
                 format!(
-                    "`{key}` applies only to {what}, not to a {} column",
+                    "`{key}` applies only to {what}, not to {} columns",
                     type_name(ty)
                 ),
             );
@@ -953,6 +953,31 @@ fn decode_column(
     let bins = m
         .get("bins")
         .and_then(|v| decode_bins(s, v, &m.child("bins"), ty));
+    // Numeric bounds: truncation for a distribution, and declared bounds for real data.
+    let (mut min, mut max) = (None, None);
+    if ty.is_numeric() && !misplaced {
+        min = m.get("min").and_then(|v| number(s, v, &m.child("min")));
+        max = m.get("max").and_then(|v| number(s, v, &m.child("max")));
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
+                s.hint(
+                    m.key_pos("min"),
+                    &m.child("min"),
+                    format!("min ({lo}) is greater than max ({hi})"),
+                    "swap them",
+                );
+                misplaced = true;
+            }
+        }
+        if m.has("round") && !m.has("distribution") {
+            s.hint(
+                m.key_pos("round"),
+                &m.child("round"),
+                "`round` applies to values drawn from a `distribution`",
+                "add a `distribution`, or remove `round`",
+            );
+        }
+    }
     let action = m
         .get("action")
         .and_then(|v| decode_action(s, v, &m.child("action")));
@@ -983,7 +1008,7 @@ fn decode_column(
     let generator = if misplaced {
         None
     } else {
-        decode_generator(s, &m, index, &name, ty, &mut levels, refs)
+        decode_generator(s, &m, index, &name, ty, (min, max), &mut levels, refs)
     };
 
     Some(Column {
@@ -996,6 +1021,8 @@ fn decode_column(
         null_share,
         levels,
         bins,
+        min,
+        max,
         generator,
         action,
     })
@@ -1145,6 +1172,7 @@ fn decode_generator(
     index: usize,
     name: &str,
     ty: ColumnType,
+    (min, max): (Option<f64>, Option<f64>),
     levels: &mut Option<Vec<String>>,
     refs: &mut Vec<Ref>,
 ) -> Option<GenSpec> {
@@ -1161,9 +1189,6 @@ fn decode_generator(
         );
         return None;
     }
-    let min_max = |s: &mut Sink, key: &str| -> Option<f64> {
-        m.get(key).and_then(|v| number(s, v, &m.child(key)))
-    };
     let base = match (given.first().copied(), ty) {
         (Some("shares"), _) => {
             let sh = shares(s, m.get("shares")?, &m.child("shares"))?;
@@ -1190,19 +1215,6 @@ fn decode_generator(
             &m.child("probability"),
         )?),
         (Some("distribution"), _) => {
-            let min = min_max(s, "min");
-            let max = min_max(s, "max");
-            if let (Some(lo), Some(hi)) = (min, max) {
-                if lo > hi {
-                    s.hint(
-                        m.key_pos("min"),
-                        &m.child("min"),
-                        format!("min ({lo}) is greater than max ({hi})"),
-                        "swap them",
-                    );
-                    return None;
-                }
-            }
             let round = match m.get("round") {
                 Some(v) => match non_negative(s, v, &m.child("round")) {
                     Some(r) if r <= 15 => Some(r as u32),
@@ -1391,7 +1403,7 @@ fn date_range(
             );
             return None;
         };
-        let t = scalar_text(v)?;
+        let t = date_text(s, v, &m.child(key), format)?;
         let parsed = parse(&t);
         if parsed.is_none() {
             s.hint(
@@ -1416,6 +1428,20 @@ fn date_range(
         return None;
     }
     Some((lo, hi))
+}
+
+/// A date or timestamp written as a plain scalar.
+fn date_text(s: &mut Sink, n: &Node, path: &str, format: &str) -> Option<String> {
+    let t = scalar_text(n);
+    if t.is_none() {
+        s.hint(
+            pos(n),
+            path,
+            format!("expected a date, found {}", describe(n)),
+            format!("write it as {format}"),
+        );
+    }
+    t
 }
 
 fn parse_date_i64(t: &str) -> Option<i64> {
@@ -1569,7 +1595,7 @@ fn decode_kind(
                 return None;
             };
             let p = text(s, v, &fpath("pattern"))?;
-            if p.is_empty() || p.ends_with('\\') && !p.ends_with("\\\\") {
+            if p.is_empty() || p.chars().rev().take_while(|c| *c == '\\').count() % 2 == 1 {
                 s.hint(
                     pos(v),
                     &fpath("pattern"),
@@ -1627,7 +1653,7 @@ fn decode_kind(
                     return None;
                 }
                 Some(v) => {
-                    let t = scalar_text(v)?;
+                    let t = date_text(s, v, &fpath("reference"), "YYYY-MM-DD")?;
                     match parse_date_i64(&t) {
                         Some(d) => d as i32,
                         None => {

@@ -106,6 +106,10 @@ pub struct Column {
     pub levels: Option<Vec<String>>,
     /// Numeric bands, usable wherever a categorical column is (targets, dependencies, fairness).
     pub bins: Option<Bins>,
+    /// Declared lower bound of a numeric column (truncation for its distribution).
+    pub min: Option<f64>,
+    /// Declared upper bound of a numeric column (truncation for its distribution).
+    pub max: Option<f64>,
     /// How to synthesise the column, if it can be.
     pub generator: Option<GenSpec>,
     /// What de-identification does with the column (`None`: the policy default for its role).
@@ -665,5 +669,30 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every value inside the edges falls in the band whose interval holds it.
+        #[test]
+        fn band_intervals_hold_their_values(
+            mut edges in proptest::collection::vec(-1e6f64..1e6, 2..8),
+            t in 0.0f64..=1.0,
+        ) {
+            edges.sort_by(f64::total_cmp);
+            edges.dedup();
+            prop_assume!(edges.len() >= 2);
+            let labels = (1..edges.len()).map(|i| i.to_string()).collect();
+            let bins = Bins { edges: edges.clone(), labels };
+            let v = edges[0] + t * (edges[edges.len() - 1] - edges[0]);
+            let b = bins.band(v).expect("inside the edges");
+            prop_assert!(edges[b] <= v);
+            prop_assert!(v < edges[b + 1] || (b == edges.len() - 2 && v == edges[b + 1]));
+        }
     }
 }
