@@ -329,3 +329,88 @@ pub fn provenance(
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    fn batches() -> (SchemaRef, Vec<RecordBatch>) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("i", DataType::Int64, false),
+            Field::new("f", DataType::Float64, true),
+            Field::new("s", DataType::Utf8, false),
+        ]));
+        let batches = (0..6)
+            .map(|b| {
+                let n = 10_000;
+                let i: ArrayRef = Arc::new(Int64Array::from_iter_values((0..n).map(|k| k * b)));
+                let f: ArrayRef = Arc::new(Float64Array::from_iter(
+                    (0..n).map(|k| (k % 7 != 0).then_some(k as f64 / 3.0)),
+                ));
+                let s: ArrayRef = Arc::new(StringArray::from_iter_values(
+                    (0..n).map(|k| format!("v{}", (k * 31 + b) % 997)),
+                ));
+                RecordBatch::try_new(schema.clone(), vec![i, f, s]).expect("batch")
+            })
+            .collect();
+        (schema, batches)
+    }
+
+    /// The parallel sink writes exactly the bytes of arrow-rs's single `ArrowWriter` given the
+    /// same batches, row groups, properties and metadata.
+    #[test]
+    fn parallel_sink_equals_a_single_arrow_writer() {
+        let (schema, batches) = batches();
+        let dir = tempfile::tempdir().expect("tempdir");
+        for compression in [Compression::Zstd, Compression::Snappy, Compression::None] {
+            // Reference: one writer, a row group every two batches.
+            let mut single = Vec::new();
+            let props = writer_properties(compression);
+            let mut w = ArrowWriter::try_new(&mut single, schema.clone(), Some(props.clone()))
+                .expect("writer");
+            for pair in batches.chunks(2) {
+                for b in pair {
+                    w.write(b).expect("write");
+                }
+                w.flush().expect("flush");
+            }
+            w.append_key_value_metadata(KeyValue::new(METADATA_KEY.into(), "{}".to_string()));
+            w.close().expect("close");
+
+            let out = dir.path().join(format!("{}.parquet", compression.name()));
+            let mut sink = ParquetSink::create(&out, schema.clone(), props).expect("sink");
+            let jobs: Vec<&[RecordBatch]> = batches.chunks(2).collect();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .expect("pool");
+            pool.install(|| {
+                sink.write_row_groups(&jobs, |pair, encode| -> Result<(), IoError> {
+                    pair.iter().try_for_each(|b| encode(b))
+                })
+            })
+            .expect("parallel write");
+            sink.add_metadata(METADATA_KEY, "{}".to_string());
+            assert_eq!(sink.finish().expect("finish"), 60_000);
+            let parallel = std::fs::read(&out).expect("read");
+            assert!(parallel == single, "{}: bytes differ", compression.name());
+        }
+    }
+
+    #[test]
+    fn dropping_an_unfinished_sink_leaves_nothing() {
+        let (schema, batches) = batches();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("x.parquet");
+        let mut sink =
+            ParquetSink::create(&out, schema, writer_properties(Compression::Zstd)).expect("sink");
+        sink.write_row_groups(&[&batches[0]], |b, encode| encode(b))
+            .expect("write");
+        drop(sink);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
+}
