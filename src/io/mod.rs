@@ -390,7 +390,7 @@ mod tests {
                 .expect("pool");
             pool.install(|| {
                 sink.write_row_groups(&jobs, |pair, encode| -> Result<(), IoError> {
-                    pair.iter().try_for_each(|b| encode(b))
+                    pair.iter().try_for_each(&mut *encode)
                 })
             })
             .expect("parallel write");
