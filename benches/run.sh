@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Reproducible synthesis benchmark (release build). Prints and records in bench-out/:
+#  1. in-process: fairsynth's generate + parallel encode against the encode limit (arrow-rs's
+#     single ArrowWriter on the same pre-generated batches), measured in the same run;
+#  2. whole process: `fairsynth synth` on the 8-column table at 10M and 100M rows, wall time
+#     and peak RSS, and the 15-column customers table at 10M rows.
+# ROWS (default 10000000) and BIG_ROWS (default 100000000) override the sizes; RUNS the repeats.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${ROWS:-10000000}
+BIG_ROWS=${BIG_ROWS:-100000000}
+RUNS=${RUNS:-5}
+mkdir -p bench-out
+cargo build --release --quiet
+bin=target/release/fairsynth
+echo "machine: $(nproc) cores, $(uname -m), $(rustc --version)"
+
+FAIRSYNTH_BENCH_ROWS=$ROWS cargo bench --quiet --bench synth
+
+echo "whole process (fairsynth synth, zstd, all cores):"
+python3 benches/measure.py "bench8, $ROWS rows" "$RUNS" bench-out/cli-bench8.json -- \
+    $bin synth --schema benches/bench8.yaml --rows "$ROWS" -q -o bench-out/bench8.parquet
+python3 benches/measure.py "bench8, $BIG_ROWS rows" 1 bench-out/cli-bench8-big.json -- \
+    $bin synth --schema benches/bench8.yaml --rows "$BIG_ROWS" -q -o bench-out/bench8-big.parquet
+python3 benches/measure.py "customers (15 columns), $ROWS rows" 3 bench-out/cli-customers.json -- \
+    $bin synth --schema schemas/customers.yaml --rows "$ROWS" -q -o bench-out/customers.parquet
+rm -f bench-out/*.parquet
+
+python3 - <<'PY'
+import json
+s = json.load(open("bench-out/synth.json"))
+small = json.load(open("bench-out/cli-bench8.json"))
+big = json.load(open("bench-out/cli-bench8-big.json"))
+limit = sorted(s["limit_s"])[len(s["limit_s"]) // 2]
+cli = small["wall_s"]["median"]
+print("summary:")
+print(f"  whole process vs encode limit: {limit / cli:.2f}x  ({s['rows'] / cli:,.0f} rows/s end to end)")
+print(f"  peak RSS: {small['peak_rss_mib']:.0f} MiB at {s['rows']:,} rows, "
+      f"{big['peak_rss_mib']:.0f} MiB at the large size ({big['peak_rss_mib'] / small['peak_rss_mib']:.2f}x)")
+PY
