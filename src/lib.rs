@@ -6,5 +6,6 @@
 //! - [`io`]: Parquet output (parallel encoding, atomic rename, provenance metadata).
 
 pub mod io;
+pub mod reweight;
 pub mod schema;
 pub mod synth;

@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Generate a synthetic table from a schema and write it as Parquet.
     Synth(SynthArgs),
+    /// Reweight a real table to target marginals (raking), optionally repairing label bias.
+    Reweight(ReweightArgs),
     /// Work with schema files.
     Schema {
         #[command(subcommand)]
@@ -39,6 +41,72 @@ enum SchemaCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Parquet,
+}
+
+#[derive(clap::Args)]
+struct ReweightArgs {
+    /// Input table (.csv with a header, or .parquet).
+    input: PathBuf,
+    /// Schema describing the input's columns (.yaml or .yml).
+    #[arg(long, value_name = "FILE")]
+    schema: PathBuf,
+    /// Targets file (`column: {level: share}`); default: the schema's `targets`.
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
+    /// Output Parquet file: the input rows plus a weight column (or a resample).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Write N rows drawn with probability proportional to weight (systematic sampling).
+    #[arg(long, value_name = "N")]
+    resample: Option<u64>,
+    /// Seed for --resample (default: the schema's `seed`, else 0).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Upper weight bound, relative to the mean weight (e.g. 5).
+    #[arg(long, value_name = "X")]
+    max_weight: Option<f64>,
+    /// Lower weight bound, relative to the mean weight (e.g. 0.2).
+    #[arg(long, value_name = "X")]
+    min_weight: Option<f64>,
+    /// Stop when every share is within this of its target.
+    #[arg(long, value_name = "X", default_value_t = 1e-10)]
+    tolerance: f64,
+    /// Stop after this many sweeps over the margins.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_iterations: usize,
+    /// Do not make the label independent of the protected columns (report parity only).
+    #[arg(long)]
+    no_parity: bool,
+    /// Start every row at weight 1, ignoring the schema's `weight` column.
+    #[arg(long)]
+    no_start_weights: bool,
+    /// Write identifier-role columns (left out by default).
+    #[arg(long)]
+    keep_identifiers: bool,
+    /// Name of the weight column written.
+    #[arg(long, value_name = "NAME", default_value = "weight")]
+    weight_column: String,
+    /// Write the full report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value = "zstd")]
+    compression: CompressionArg,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -99,6 +167,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Synth(args) => synth(args),
+        Command::Reweight(args) => reweight(args),
         Command::Schema {
             command: SchemaCommand::Check { files },
         } => check(&files),
@@ -146,6 +215,118 @@ fn check(files: &[PathBuf]) -> Result<(), Failure> {
                 if files.len() == 1 { "" } else { "s" }
             ),
         });
+    }
+    Ok(())
+}
+
+fn compression(c: CompressionArg) -> fairsynth::io::Compression {
+    match c {
+        CompressionArg::Zstd => fairsynth::io::Compression::Zstd,
+        CompressionArg::Snappy => fairsynth::io::Compression::Snappy,
+        CompressionArg::None => fairsynth::io::Compression::None,
+    }
+}
+
+fn usage(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: 2,
+        error: e.into(),
+    }
+}
+
+fn reweight(a: ReweightArgs) -> Result<(), Failure> {
+    use fairsynth::io::read::Format;
+    use fairsynth::reweight::{Options, ReweightError};
+    let schema = load_schema(&a.schema)?;
+    let targets = match &a.targets {
+        Some(t) => schema.targets_from_file(t).map_err(usage)?,
+        None => schema.targets.clone(),
+    };
+    let format = match a.format {
+        Some(FormatArg::Csv) => Format::Csv,
+        Some(FormatArg::Parquet) => Format::Parquet,
+        None => Format::detect(&a.input).map_err(usage)?,
+    };
+    let mut inputs: Vec<&Path> = vec![&a.input, &a.schema];
+    if let Some(t) = &a.targets {
+        inputs.push(t);
+    }
+    fairsynth::io::ensure_not_input(&a.output, &inputs).map_err(usage)?;
+    if let Some(r) = &a.report {
+        fairsynth::io::ensure_not_input(r, &inputs).map_err(usage)?;
+    }
+    let seed = a.seed.or(schema.seed).unwrap_or(0);
+    let opts = Options {
+        targets,
+        parity: !a.no_parity && schema.fairness.is_some(),
+        tolerance: a.tolerance,
+        max_iterations: a.max_iterations,
+        min_weight: a.min_weight,
+        max_weight: a.max_weight,
+        unit_start_weights: a.no_start_weights,
+        resample: a.resample,
+        seed,
+        keep_identifiers: a.keep_identifiers,
+        weight_column: a.weight_column.clone(),
+        compression: compression(a.compression),
+    };
+    let mut command_line = vec![
+        "fairsynth".to_string(),
+        "reweight".into(),
+        a.input.display().to_string(),
+        "--schema".into(),
+        a.schema.display().to_string(),
+    ];
+    if let Some(t) = &a.targets {
+        command_line.extend(["--targets".into(), t.display().to_string()]);
+    }
+    for (flag, value) in [
+        ("--resample", a.resample.map(|v| v.to_string())),
+        ("--seed", a.resample.map(|_| seed.to_string())),
+        ("--max-weight", a.max_weight.map(|v| v.to_string())),
+        ("--min-weight", a.min_weight.map(|v| v.to_string())),
+        ("--tolerance", Some(a.tolerance.to_string())),
+        ("--max-iterations", Some(a.max_iterations.to_string())),
+        ("--weight-column", Some(a.weight_column.clone())),
+        ("--compression", Some(opts.compression.name().to_string())),
+    ] {
+        if let Some(v) = value {
+            command_line.extend([flag.to_string(), v]);
+        }
+    }
+    for (flag, on) in [
+        ("--no-parity", a.no_parity),
+        ("--no-start-weights", a.no_start_weights),
+        ("--keep-identifiers", a.keep_identifiers),
+    ] {
+        if on {
+            command_line.push(flag.into());
+        }
+    }
+    let prov = fairsynth::io::provenance("reweight", &schema, serde_json::json!({}), &command_line);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.map_or(0, usize::from))
+        .build()?;
+    let report = pool
+        .install(|| {
+            fairsynth::reweight::reweight(&a.input, format, &schema, &opts, &a.output, prov)
+        })
+        .map_err(|e: ReweightError| Failure {
+            code: if e.is_usage() { 2 } else { 1 },
+            error: e.into(),
+        })?;
+    if let Some(path) = &a.report {
+        let json = serde_json::to_string_pretty(&report)?;
+        fairsynth::io::write_atomic(path, json.as_bytes())?;
+    }
+    if !a.quiet {
+        eprint!("{}", fairsynth::reweight::summary(&report));
+    }
+    if !report.converged {
+        eprintln!(
+            "warning: the targets were not reached within {} (stop: {:?}); see the residual error per margin above",
+            report.tolerance, report.stop_reason
+        );
     }
     Ok(())
 }

@@ -23,6 +23,8 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
+pub mod read;
+
 /// The key-value metadata key holding fairsynth's provenance JSON.
 pub const METADATA_KEY: &str = "fairsynth";
 
@@ -302,6 +304,39 @@ fn encode_batch(
             w.write(&leaf).map_err(pq)?;
         }
     }
+    Ok(())
+}
+
+/// Writes `bytes` to `target` through a temporary file beside it and a rename.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<(), IoError> {
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fs = |what, source| IoError::Fs {
+        what,
+        path: target.to_path_buf(),
+        source,
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| IoError::Fs {
+        what: "cannot create a temporary file in",
+        path: dir.clone(),
+        source: e,
+    })?;
+    tmp.write_all(bytes).map_err(|e| fs("cannot write", e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| fs("cannot write", e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o644);
+        tmp.as_file()
+            .set_permissions(mode)
+            .map_err(|e| fs("cannot write", e))?;
+    }
+    tmp.persist(target)
+        .map_err(|e| fs("cannot rename the finished file to", e.error))?;
     Ok(())
 }
 

@@ -2204,3 +2204,53 @@ fn decode_privacy(s: &mut Sink, n: &Node) -> Privacy {
     }
     p
 }
+
+/// Decodes a targets file (`column: {level: share}`) against an already valid schema.
+pub(crate) fn decode_targets_file(
+    text: &str,
+    file: &str,
+    columns: &[Column],
+) -> Result<Vec<Target>, SchemaError> {
+    let docs = Node::load_from_str(text).map_err(|e| SchemaError::Yaml {
+        path: file.to_string(),
+        line: e.marker().line(),
+        col: e.marker().col() + 1,
+        message: e.info().to_string(),
+    })?;
+    let mut s = Sink::default();
+    let targets = match docs.as_slice() {
+        [doc] => {
+            // Accept both a bare mapping and one under a `targets:` key.
+            let inner = match &untag(doc).data {
+                YamlDataOwned::Mapping(m) if m.len() == 1 => {
+                    let mut quiet = Sink::default();
+                    mapping(&mut quiet, doc, "")
+                        .and_then(|m| m.get("targets"))
+                        .unwrap_or(doc)
+                }
+                _ => doc,
+            };
+            decode_targets(&mut s, inner, columns)
+        }
+        _ => {
+            s.hint(
+                Pos { line: 1, col: 1 },
+                "(document)",
+                "expected one YAML document of targets",
+                "write `column: {level: share, ...}` lines",
+            );
+            vec![]
+        }
+    };
+    if s.items.is_empty() {
+        Ok(targets)
+    } else {
+        let mut items = s.items;
+        items.sort_by_key(|d| d.pos);
+        items.dedup();
+        Err(SchemaError::Invalid(Diagnostics {
+            file: file.to_string(),
+            items,
+        }))
+    }
+}

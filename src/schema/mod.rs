@@ -575,6 +575,17 @@ impl Schema {
         Ok(schema)
     }
 
+    /// Reads a targets file (`column: {level: share}`, optionally under a `targets:` key),
+    /// checked against this schema's columns like the schema's own `targets`.
+    pub fn targets_from_file(&self, path: &Path) -> Result<Vec<Target>, SchemaError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        decode::decode_targets_file(&text, &shown, &self.columns)
+    }
+
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)

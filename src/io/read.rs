@@ -1,0 +1,707 @@
+//! Reading real data: CSV or Parquet, typed by the schema, in streaming batches.
+//!
+//! Declared columns come out with the schema's Arrow types (see
+//! [`crate::schema::ColumnType::arrow_type`]); undeclared columns pass through (as Utf8 from
+//! CSV, as stored from Parquet) for the command to keep or drop. A value that does not parse
+//! is an error naming the file, line (CSV) or row (Parquet), column and value.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{StringBuilder, StringDictionaryBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int32Type, Int64Type};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch,
+    StringArray, TimestampMicrosecondArray,
+};
+use arrow_schema::{DataType, Field, SchemaRef, TimeUnit};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use rayon::prelude::*;
+
+use crate::schema::{parse_date, parse_timestamp, ColumnType, Schema};
+
+/// Rows per batch read.
+pub const READ_BATCH_ROWS: usize = 65_536;
+
+/// Input file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+}
+
+impl Format {
+    /// The format named by `path`'s extension.
+    pub fn detect(path: &Path) -> Result<Format, ReadError> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => Ok(Format::Csv),
+            Some("parquet" | "pq") => Ok(Format::Parquet),
+            _ => Err(ReadError::UnknownFormat(path.to_path_buf())),
+        }
+    }
+}
+
+/// Errors from reading input data.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The extension does not say the format.
+    #[error("cannot tell the format of `{0}` from its extension\n    hint: use a .csv or .parquet file, or pass --format csv|parquet")]
+    UnknownFormat(PathBuf),
+    /// The file cannot be opened.
+    #[error("cannot open `{path}`: {source}")]
+    Open {
+        /// The input.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A CSV structure problem (unequal field counts, bad quoting, not UTF-8).
+    #[error("{path}:{line}: {message}")]
+    Csv {
+        /// The input.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value that does not fit its column's declared type.
+    #[error("{path}:{location}: column `{column}`: {problem}\n    hint: {hint}")]
+    Value {
+        /// The input.
+        path: PathBuf,
+        /// `line N` (CSV) or `row N` (Parquet, 1-based).
+        location: String,
+        /// The column.
+        column: String,
+        /// What is wrong with the value.
+        problem: String,
+        /// How to fix it.
+        hint: String,
+    },
+    /// A declared column is not in the input.
+    #[error("`{path}` has no column `{column}`, which the schema declares (line {line})\n    hint: the input has: {available}")]
+    MissingColumn {
+        /// The input.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Schema line of the column.
+        line: usize,
+        /// Input columns, comma-separated.
+        available: String,
+    },
+    /// A Parquet column whose type cannot become the declared type.
+    #[error("`{path}`: column `{column}` is stored as {found}, which cannot be read as a {want} column\n    hint: change the column's `type` in the schema")]
+    Type {
+        /// The input.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// The stored Arrow type.
+        found: String,
+        /// The schema type.
+        want: String,
+    },
+    /// The Parquet file is unreadable.
+    #[error("reading Parquet `{path}`: {source}")]
+    Parquet {
+        /// The input.
+        path: PathBuf,
+        /// The parquet crate's error.
+        source: parquet::errors::ParquetError,
+    },
+}
+
+/// What to do with one input column.
+#[derive(Debug, Clone)]
+struct Plan {
+    /// Index in the input.
+    input: usize,
+    /// Declared type and nullability, or `None` to pass the column through.
+    declared: Option<(ColumnType, bool)>,
+    field: Arc<Field>,
+}
+
+/// A streaming reader of typed batches.
+pub struct Reader {
+    path: PathBuf,
+    schema: SchemaRef,
+    plans: Vec<Plan>,
+    source: Source,
+    /// Rows read so far (for Parquet row numbers).
+    rows: u64,
+}
+
+enum Source {
+    Csv(Box<csv::Reader<File>>),
+    Parquet(ParquetRecordBatchReader),
+}
+
+impl Reader {
+    /// Opens `path` as `format`, to be read with the types `schema` declares.
+    pub fn open(path: &Path, format: Format, schema: &Schema) -> Result<Reader, ReadError> {
+        let open_err = |source| ReadError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let (names, stored, source): (Vec<String>, Vec<Option<DataType>>, Source) = match format {
+            Format::Csv => {
+                let file = File::open(path).map_err(open_err)?;
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(true)
+                    .from_reader(file);
+                let headers = r.headers().map_err(|e| csv_error(path, &e))?.clone();
+                let names: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+                let n = names.len();
+                (names, vec![None; n], Source::Csv(Box::new(r)))
+            }
+            Format::Parquet => {
+                let file = File::open(path).map_err(open_err)?;
+                let pq = |source| ReadError::Parquet {
+                    path: path.to_path_buf(),
+                    source,
+                };
+                let b = ParquetRecordBatchReaderBuilder::try_new(file)
+                    .map_err(pq)?
+                    .with_batch_size(READ_BATCH_ROWS);
+                let arrow = b.schema().clone();
+                let names = arrow.fields().iter().map(|f| f.name().clone()).collect();
+                let types = arrow
+                    .fields()
+                    .iter()
+                    .map(|f| Some(f.data_type().clone()))
+                    .collect();
+                (names, types, Source::Parquet(b.build().map_err(pq)?))
+            }
+        };
+        let mut seen = HashMap::new();
+        for (i, n) in names.iter().enumerate() {
+            if let Some(first) = seen.insert(n.as_str(), i) {
+                return Err(ReadError::Csv {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    message: format!(
+                        "the header names `{n}` twice (columns {} and {})",
+                        first + 1,
+                        i + 1
+                    ),
+                });
+            }
+        }
+        for c in &schema.columns {
+            if !seen.contains_key(c.name.as_str()) {
+                return Err(ReadError::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: c.name.clone(),
+                    line: c.pos.line,
+                    available: names.join(", "),
+                });
+            }
+        }
+        let mut plans = Vec::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            let declared = schema.column(n).map(|c| (c.ty, c.nullable));
+            let field = match (declared, &stored[i]) {
+                (Some((ty, nullable)), found) => {
+                    if let Some(found) = found {
+                        if !convertible(found, ty) {
+                            return Err(ReadError::Type {
+                                path: path.to_path_buf(),
+                                column: n.clone(),
+                                found: found.to_string(),
+                                want: type_word(ty).into(),
+                            });
+                        }
+                    }
+                    Field::new(n, ty.arrow_type(), nullable)
+                }
+                (None, Some(found)) => Field::new(n, found.clone(), true),
+                (None, None) => Field::new(n, DataType::Utf8, true),
+            };
+            plans.push(Plan {
+                input: i,
+                declared,
+                field: Arc::new(field),
+            });
+        }
+        let schema = Arc::new(arrow_schema::Schema::new(
+            plans.iter().map(|p| p.field.clone()).collect::<Vec<_>>(),
+        ));
+        Ok(Reader {
+            path: path.to_path_buf(),
+            schema,
+            plans,
+            source,
+            rows: 0,
+        })
+    }
+
+    /// The Arrow schema of the batches: input columns in input order.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn next_csv(&mut self) -> Option<Result<RecordBatch, ReadError>> {
+        let Source::Csv(r) = &mut self.source else {
+            return None;
+        };
+        let mut records = Vec::with_capacity(READ_BATCH_ROWS);
+        let mut lines = Vec::with_capacity(READ_BATCH_ROWS);
+        let mut rec = csv::ByteRecord::new();
+        while records.len() < READ_BATCH_ROWS {
+            match r.read_byte_record(&mut rec) {
+                Ok(true) => {
+                    lines.push(rec.position().map_or(0, |p| p.line()));
+                    records.push(rec.clone());
+                }
+                Ok(false) => break,
+                Err(e) => return Some(Err(csv_error(&self.path, &e))),
+            }
+        }
+        if records.is_empty() {
+            return None;
+        }
+        let path = &self.path;
+        let columns: Result<Vec<ArrayRef>, ReadError> = self
+            .plans
+            .par_iter()
+            .map(|p| parse_column(path, p, &records, &lines))
+            .collect();
+        self.rows += records.len() as u64;
+        Some(columns.and_then(|c| {
+            RecordBatch::try_new(self.schema.clone(), c).map_err(|e| ReadError::Csv {
+                path: path.clone(),
+                line: lines[0],
+                message: e.to_string(),
+            })
+        }))
+    }
+
+    fn next_parquet(&mut self) -> Option<Result<RecordBatch, ReadError>> {
+        let Source::Parquet(r) = &mut self.source else {
+            return None;
+        };
+        let batch = match r.next()? {
+            Ok(b) => b,
+            Err(e) => {
+                return Some(Err(ReadError::Parquet {
+                    path: self.path.clone(),
+                    source: e.into(),
+                }))
+            }
+        };
+        let first_row = self.rows;
+        self.rows += batch.num_rows() as u64;
+        let columns: Result<Vec<ArrayRef>, ReadError> = self
+            .plans
+            .iter()
+            .map(|p| {
+                let a = batch.column(p.input);
+                match p.declared {
+                    None => Ok(a.clone()),
+                    Some((ty, nullable)) => {
+                        let out = conform(a, ty).map_err(|found| ReadError::Type {
+                            path: self.path.clone(),
+                            column: p.field.name().clone(),
+                            found,
+                            want: type_word(ty).into(),
+                        })?;
+                        if !nullable && out.null_count() > 0 {
+                            let row = (0..out.len()).find(|&i| out.is_null(i)).unwrap_or(0);
+                            return Err(null_error(
+                                &self.path,
+                                format!("row {}", first_row + row as u64 + 1),
+                                p.field.name(),
+                            ));
+                        }
+                        Ok(out)
+                    }
+                }
+            })
+            .collect();
+        Some(columns.and_then(|c| {
+            RecordBatch::try_new(self.schema.clone(), c).map_err(|e| ReadError::Parquet {
+                path: self.path.clone(),
+                source: e.into(),
+            })
+        }))
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Result<RecordBatch, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.source {
+            Source::Csv(_) => self.next_csv(),
+            Source::Parquet(_) => self.next_parquet(),
+        }
+    }
+}
+
+fn csv_error(path: &Path, e: &csv::Error) -> ReadError {
+    let line = e.position().map_or(0, |p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields, but the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "the line is not valid UTF-8".to_string(),
+        _ => e.to_string(),
+    };
+    ReadError::Csv {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+fn type_word(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::String => "string",
+        ColumnType::Int { .. } => "int",
+        ColumnType::Float => "float",
+        ColumnType::Bool => "bool",
+        ColumnType::Date => "date",
+        ColumnType::Timestamp => "timestamp",
+        ColumnType::Category => "category",
+    }
+}
+
+fn null_error(path: &Path, location: String, column: &str) -> ReadError {
+    ReadError::Value {
+        path: path.to_path_buf(),
+        location,
+        column: column.to_string(),
+        problem: "empty value, but the column does not allow nulls".into(),
+        hint: format!("add `nullable: true` to `{column}` in the schema, or fill the value"),
+    }
+}
+
+/// Parses a bool the ways CSV files write them.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "t" | "yes" | "y" | "1" => Some(true),
+        "false" | "f" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_column(
+    path: &Path,
+    plan: &Plan,
+    records: &[csv::ByteRecord],
+    lines: &[u64],
+) -> Result<ArrayRef, ReadError> {
+    let n = records.len();
+    let name = plan.field.name();
+    let text = |i: usize| -> Result<Option<&str>, ReadError> {
+        let raw = records[i].get(plan.input).unwrap_or(b"");
+        let s = std::str::from_utf8(raw).map_err(|_| ReadError::Csv {
+            path: path.to_path_buf(),
+            line: lines[i],
+            message: format!("column `{name}` is not valid UTF-8"),
+        })?;
+        let s = s.trim();
+        Ok((!s.is_empty()).then_some(s))
+    };
+    let Some((ty, nullable)) = plan.declared else {
+        let mut b = StringBuilder::with_capacity(n, n * 8);
+        for i in 0..n {
+            b.append_option(text(i)?);
+        }
+        return Ok(Arc::new(b.finish()));
+    };
+    let bad = |i: usize, v: &str, want: &str| ReadError::Value {
+        path: path.to_path_buf(),
+        location: format!("line {}", lines[i]),
+        column: name.clone(),
+        problem: format!("`{v}` is not {want}"),
+        hint: format!("fix the value, or change `{name}`'s `type` in the schema"),
+    };
+    let mut values: Vec<Option<&str>> = Vec::with_capacity(n);
+    for (i, line) in lines.iter().enumerate() {
+        let v = text(i)?;
+        if v.is_none() && !nullable {
+            return Err(null_error(path, format!("line {line}"), name));
+        }
+        values.push(v);
+    }
+    let parse_all = |f: &dyn Fn(&str) -> bool| -> Result<(), ReadError> {
+        for (i, v) in values.iter().enumerate() {
+            if let Some(v) = v {
+                if !f(v) {
+                    return Err(bad(i, v, &format!("a valid {}", type_word(ty))));
+                }
+            }
+        }
+        Ok(())
+    };
+    Ok(match ty {
+        ColumnType::String => Arc::new(StringArray::from(values)),
+        ColumnType::Category => {
+            let mut b = StringDictionaryBuilder::<Int32Type>::new();
+            for v in values {
+                b.append_option(v);
+            }
+            Arc::new(b.finish())
+        }
+        ColumnType::Int { bits } => {
+            parse_all(&|v| v.parse::<i64>().is_ok())?;
+            let parsed: Vec<Option<i64>> = values
+                .iter()
+                .map(|v| v.and_then(|v| v.parse().ok()))
+                .collect();
+            if bits == 32 {
+                let mut out = Vec::with_capacity(n);
+                for (i, v) in parsed.iter().enumerate() {
+                    out.push(match v {
+                        Some(x) => Some(i32::try_from(*x).map_err(|_| {
+                            bad(i, values[i].unwrap_or(""), "within the 32-bit range")
+                        })?),
+                        None => None,
+                    });
+                }
+                Arc::new(Int32Array::from(out))
+            } else {
+                Arc::new(Int64Array::from(parsed))
+            }
+        }
+        ColumnType::Float => {
+            parse_all(&|v| v.parse::<f64>().is_ok())?;
+            Arc::new(Float64Array::from(
+                values
+                    .iter()
+                    .map(|v| v.and_then(|v| v.parse().ok()))
+                    .collect::<Vec<Option<f64>>>(),
+            ))
+        }
+        ColumnType::Bool => {
+            parse_all(&|v| parse_bool(v).is_some())?;
+            Arc::new(BooleanArray::from(
+                values
+                    .iter()
+                    .map(|v| v.and_then(parse_bool))
+                    .collect::<Vec<_>>(),
+            ))
+        }
+        ColumnType::Date => {
+            for (i, v) in values.iter().enumerate() {
+                if let Some(v) = v {
+                    if parse_date(v).is_none() {
+                        return Err(bad(i, v, "a date (YYYY-MM-DD)"));
+                    }
+                }
+            }
+            Arc::new(Date32Array::from(
+                values
+                    .iter()
+                    .map(|v| v.and_then(parse_date))
+                    .collect::<Vec<_>>(),
+            ))
+        }
+        ColumnType::Timestamp => {
+            for (i, v) in values.iter().enumerate() {
+                if let Some(v) = v {
+                    if parse_timestamp(v).is_none() {
+                        return Err(bad(
+                            i,
+                            v,
+                            "a timestamp (RFC 3339, e.g. 2024-05-01T12:00:00Z)",
+                        ));
+                    }
+                }
+            }
+            Arc::new(
+                TimestampMicrosecondArray::from(
+                    values
+                        .iter()
+                        .map(|v| v.and_then(parse_timestamp))
+                        .collect::<Vec<_>>(),
+                )
+                .with_timezone("UTC"),
+            )
+        }
+    })
+}
+
+/// Whether a stored Parquet/Arrow type can be read as a schema type.
+fn convertible(found: &DataType, ty: ColumnType) -> bool {
+    let texty = |d: &DataType| match d {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => matches!(
+            **v,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        ),
+        _ => false,
+    };
+    match ty {
+        ColumnType::String | ColumnType::Category => texty(found),
+        ColumnType::Int { .. } => found.is_integer(),
+        ColumnType::Float => found.is_integer() || found.is_floating(),
+        ColumnType::Bool => *found == DataType::Boolean,
+        ColumnType::Date => matches!(found, DataType::Date32 | DataType::Date64),
+        ColumnType::Timestamp => matches!(found, DataType::Timestamp(..)),
+    }
+}
+
+/// Converts a stored array to the schema type; `Err` holds the stored type's name.
+fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
+    let want = ty.arrow_type();
+    if a.data_type() == &want {
+        return Ok(a.clone());
+    }
+    let found = || a.data_type().to_string();
+    let strings = || -> Result<Vec<Option<String>>, String> {
+        let n = a.len();
+        let mut out = Vec::with_capacity(n);
+        match a.data_type() {
+            DataType::Utf8 => {
+                out.extend(a.as_string::<i32>().iter().map(|v| v.map(str::to_string)))
+            }
+            DataType::LargeUtf8 => {
+                out.extend(a.as_string::<i64>().iter().map(|v| v.map(str::to_string)))
+            }
+            DataType::Utf8View => {
+                out.extend(a.as_string_view().iter().map(|v| v.map(str::to_string)))
+            }
+            DataType::Dictionary(..) => {
+                let d = a.as_any_dictionary();
+                let keys = d.normalized_keys();
+                let values = conform(d.values(), ColumnType::String)?;
+                let values = values.as_string::<i32>();
+                for (i, k) in keys.iter().enumerate() {
+                    out.push(
+                        (!a.is_null(i) && values.is_valid(*k))
+                            .then(|| values.value(*k).to_string()),
+                    );
+                }
+            }
+            _ => return Err(found()),
+        }
+        Ok(out)
+    };
+    let ints = || -> Result<Vec<Option<i64>>, String> {
+        let n = a.len();
+        let mut out = Vec::with_capacity(n);
+        macro_rules! ints {
+            ($t:ty) => {
+                out.extend(
+                    a.as_primitive::<$t>()
+                        .iter()
+                        .map(|v| v.and_then(|v| i64::try_from(v).ok())),
+                )
+            };
+        }
+        use arrow_array::types::*;
+        match a.data_type() {
+            DataType::Int8 => ints!(Int8Type),
+            DataType::Int16 => ints!(Int16Type),
+            DataType::Int32 => ints!(Int32Type),
+            DataType::Int64 => ints!(Int64Type),
+            DataType::UInt8 => ints!(UInt8Type),
+            DataType::UInt16 => ints!(UInt16Type),
+            DataType::UInt32 => ints!(UInt32Type),
+            DataType::UInt64 => ints!(UInt64Type),
+            _ => return Err(found()),
+        }
+        Ok(out)
+    };
+    Ok(match ty {
+        ColumnType::String => Arc::new(StringArray::from(strings()?)),
+        ColumnType::Category => {
+            let mut b = StringDictionaryBuilder::<Int32Type>::new();
+            for v in strings()? {
+                b.append_option(v);
+            }
+            Arc::new(b.finish())
+        }
+        ColumnType::Int { bits: 32 } => Arc::new(Int32Array::from(
+            ints()?
+                .into_iter()
+                .map(|v| v.and_then(|v| i32::try_from(v).ok()))
+                .collect::<Vec<_>>(),
+        )),
+        ColumnType::Int { .. } => Arc::new(Int64Array::from(ints()?)),
+        ColumnType::Float => match a.data_type() {
+            DataType::Float32 => Arc::new(Float64Array::from(
+                a.as_primitive::<arrow_array::types::Float32Type>()
+                    .iter()
+                    .map(|v| v.map(f64::from))
+                    .collect::<Vec<_>>(),
+            )),
+            DataType::Float16 => return Err(found()),
+            _ => Arc::new(Float64Array::from(
+                ints()?
+                    .into_iter()
+                    .map(|v| v.map(|v| v as f64))
+                    .collect::<Vec<_>>(),
+            )),
+        },
+        ColumnType::Date => match a.data_type() {
+            DataType::Date64 => Arc::new(Date32Array::from(
+                a.as_primitive::<arrow_array::types::Date64Type>()
+                    .iter()
+                    .map(|v| v.map(|ms| ms.div_euclid(86_400_000) as i32))
+                    .collect::<Vec<_>>(),
+            )),
+            _ => return Err(found()),
+        },
+        ColumnType::Timestamp => {
+            let per_us: (i64, i64) = match a.data_type() {
+                DataType::Timestamp(TimeUnit::Second, _) => (1_000_000, 1),
+                DataType::Timestamp(TimeUnit::Millisecond, _) => (1_000, 1),
+                DataType::Timestamp(TimeUnit::Microsecond, _) => (1, 1),
+                DataType::Timestamp(TimeUnit::Nanosecond, _) => (1, 1_000),
+                _ => return Err(found()),
+            };
+            use arrow_array::types::*;
+            let raw: Vec<Option<i64>> = match a.data_type() {
+                DataType::Timestamp(TimeUnit::Second, _) => {
+                    a.as_primitive::<TimestampSecondType>().iter().collect()
+                }
+                DataType::Timestamp(TimeUnit::Millisecond, _) => a
+                    .as_primitive::<TimestampMillisecondType>()
+                    .iter()
+                    .collect(),
+                DataType::Timestamp(TimeUnit::Microsecond, _) => a
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .iter()
+                    .collect(),
+                _ => a.as_primitive::<TimestampNanosecondType>().iter().collect(),
+            };
+            Arc::new(
+                TimestampMicrosecondArray::from(
+                    raw.into_iter()
+                        .map(|v| v.map(|v| v * per_us.0 / per_us.1))
+                        .collect::<Vec<_>>(),
+                )
+                .with_timezone("UTC"),
+            )
+        }
+        ColumnType::Bool => return Err(found()),
+    })
+}
+
+/// Numeric values of a declared int or float column, as f64 (nulls as `None`).
+pub fn numbers(a: &dyn Array) -> Vec<Option<f64>> {
+    if let Some(f) = a.as_primitive_opt::<Float64Type>() {
+        f.iter().collect()
+    } else if let Some(i) = a.as_primitive_opt::<Int64Type>() {
+        i.iter().map(|v| v.map(|v| v as f64)).collect()
+    } else if let Some(i) = a.as_primitive_opt::<Int32Type>() {
+        i.iter().map(|v| v.map(f64::from)).collect()
+    } else {
+        vec![None; a.len()]
+    }
+}

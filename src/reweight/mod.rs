@@ -1,0 +1,793 @@
+//! Reweighting a real table: raking (iterative proportional fitting) to target marginals,
+//! label-parity repair, weight bounds inside the iteration, and systematic resampling.
+//!
+//! The input is streamed twice. Pass 1 codes every raking variable (category levels, bands of
+//! binned numbers, booleans) and sums the start weights per cell of their cross-classification;
+//! the iteration then runs on cells, so its cost does not depend on the row count. Pass 2
+//! streams the rows again and writes them with their weight (or a weighted resample).
+
+mod ipf;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, UInt32Array};
+use arrow_schema::{DataType, Field, SchemaRef};
+use rand::RngExt;
+use serde::Serialize;
+
+use crate::io::read::{numbers, Format, ReadError, Reader};
+use crate::io::{Compression, IoError, ParquetSink};
+use crate::schema::{Bins, ColumnType, Role, Schema, Target};
+
+pub use ipf::{Margin, StopReason};
+
+/// Most cells (combinations of raking-variable levels) a table may have.
+const MAX_CELLS: usize = 1 << 22;
+
+/// Errors from reweighting.
+#[derive(Debug, thiserror::Error)]
+pub enum ReweightError {
+    /// Reading the input failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// Writing the output failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// The targets, data or options cannot work together; nothing was written.
+    #[error("{}", .0.iter().map(|d| format!("error: {d}")).collect::<Vec<_>>().join("\n"))]
+    Diagnostics(Vec<String>),
+}
+
+impl ReweightError {
+    /// Whether the user must fix an input (exit code 2) rather than a runtime failure (1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ReweightError::Diagnostics(_) | ReweightError::Read(_))
+    }
+}
+
+/// What to reweight to, and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Target marginals (from the schema or a targets file).
+    pub targets: Vec<Target>,
+    /// Make the label independent of the protected columns (needs the schema's `fairness`).
+    pub parity: bool,
+    /// Stop when every achieved share is within this of its target.
+    pub tolerance: f64,
+    /// Stop after this many sweeps over the margins.
+    pub max_iterations: usize,
+    /// Lower weight bound, relative to the mean weight.
+    pub min_weight: Option<f64>,
+    /// Upper weight bound, relative to the mean weight.
+    pub max_weight: Option<f64>,
+    /// Start from 1 even if the schema has a `weight` column.
+    pub unit_start_weights: bool,
+    /// Write this many rows drawn with probability proportional to weight instead of weights.
+    pub resample: Option<u64>,
+    /// Seed for resampling.
+    pub seed: u64,
+    /// Write identifier-role columns (dropped by default).
+    pub keep_identifiers: bool,
+    /// Name of the weight column written.
+    pub weight_column: String,
+    /// Parquet compression.
+    pub compression: Compression,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            targets: Vec::new(),
+            parity: true,
+            tolerance: 1e-10,
+            max_iterations: 1000,
+            min_weight: None,
+            max_weight: None,
+            unit_start_weights: false,
+            resample: None,
+            seed: 0,
+            keep_identifiers: false,
+            weight_column: "weight".into(),
+            compression: Compression::Zstd,
+        }
+    }
+}
+
+/// One achieved share.
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelReport {
+    /// The level (joint levels joined by ` & `).
+    pub level: String,
+    /// Target share.
+    pub target: f64,
+    /// Share under the start weights.
+    pub before: f64,
+    /// Share under the final weights.
+    pub after: f64,
+}
+
+/// One margin's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarginReport {
+    /// Column names (several for the label-parity margin).
+    pub columns: Vec<String>,
+    /// Per level.
+    pub levels: Vec<LevelReport>,
+    /// Largest |before - target|.
+    pub max_abs_error_before: f64,
+    /// Largest |after - target|.
+    pub max_abs_error: f64,
+}
+
+/// Weight summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeightReport {
+    /// Smallest weight.
+    pub min: f64,
+    /// Largest weight.
+    pub max: f64,
+    /// Mean weight.
+    pub mean: f64,
+    /// Coefficient of variation (population standard deviation / mean).
+    pub cv: f64,
+    /// Kish design effect n * sum(w^2) / sum(w)^2.
+    pub design_effect: f64,
+    /// Effective sample size sum(w)^2 / sum(w^2).
+    pub effective_sample_size: f64,
+}
+
+/// Label rate of one protected group.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRate {
+    /// The group's level.
+    pub group: String,
+    /// Favourable-label rate under the start weights.
+    pub rate_before: f64,
+    /// Favourable-label rate under the final weights.
+    pub rate_after: f64,
+}
+
+/// Parity figures for one protected attribute (worst-off group against best-off group).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttributeReport {
+    /// The protected column.
+    pub column: String,
+    /// Per group.
+    pub groups: Vec<GroupRate>,
+    /// Statistical parity difference: lowest group rate minus highest, before.
+    pub spd_before: f64,
+    /// The same after.
+    pub spd_after: f64,
+    /// Disparate impact: lowest group rate over highest, before.
+    pub di_before: f64,
+    /// The same after.
+    pub di_after: f64,
+}
+
+/// Fairness figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct FairnessReport {
+    /// The label column.
+    pub label: String,
+    /// The favourable level.
+    pub favourable: String,
+    /// Whether the label-parity margin was applied.
+    pub parity_applied: bool,
+    /// Per protected attribute, and for their intersection when there are several.
+    pub attributes: Vec<AttributeReport>,
+}
+
+/// What `reweight` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Input rows.
+    pub rows: u64,
+    /// Rows written (the resample size when resampling).
+    pub rows_written: u64,
+    /// `unit` or the weight column's name.
+    pub start_weights: String,
+    /// Sum of start weights (preserved by the final weights).
+    pub total_weight: f64,
+    /// Cells of the raking variables' cross-classification that hold rows.
+    pub cells: usize,
+    /// Sweeps over the margins.
+    pub iterations: usize,
+    /// Why the iteration stopped.
+    pub stop_reason: StopReason,
+    /// Whether every margin is within the tolerance.
+    pub converged: bool,
+    /// The tolerance.
+    pub tolerance: f64,
+    /// Bounds relative to the mean weight, if any.
+    pub bounds: Option<(f64, f64)>,
+    /// Per margin.
+    pub margins: Vec<MarginReport>,
+    /// The final weights.
+    pub weights: WeightReport,
+    /// Label rates and parity, when the schema names a label and protected columns.
+    pub fairness: Option<FairnessReport>,
+    /// Identifier columns left out of the output.
+    pub dropped_identifiers: Vec<String>,
+    /// Resample size and seed, when resampling.
+    pub resample: Option<(u64, u64)>,
+}
+
+/// How a raking variable's values become level codes.
+#[derive(Debug, Clone)]
+struct Var {
+    name: String,
+    /// Index in the reader's batches.
+    index: usize,
+    bins: Option<Bins>,
+    /// Levels in code order: target levels first, then levels met in the data.
+    levels: Vec<String>,
+    codes: HashMap<String, u32>,
+    /// Number of levels the targets name (codes at or above are not in the targets).
+    fixed: usize,
+}
+
+const NULL_LEVEL: &str = "<null>";
+const OUTSIDE_LEVEL: &str = "<outside bins>";
+
+impl Var {
+    fn code_of(&mut self, level: &str) -> u32 {
+        if let Some(&c) = self.codes.get(level) {
+            return c;
+        }
+        let c = self.levels.len() as u32;
+        self.levels.push(level.to_string());
+        self.codes.insert(level.to_string(), c);
+        c
+    }
+
+    /// Level codes of one batch column.
+    fn code(&mut self, a: &ArrayRef) -> Vec<u32> {
+        let n = a.len();
+        if let Some(bins) = self.bins.clone() {
+            let nums = numbers(a.as_ref());
+            return nums
+                .iter()
+                .map(|v| match v {
+                    None => self.code_of(NULL_LEVEL),
+                    Some(x) => match bins.band(*x) {
+                        Some(b) => self.code_of(&bins.labels[b]),
+                        None => self.code_of(OUTSIDE_LEVEL),
+                    },
+                })
+                .collect();
+        }
+        match a.data_type() {
+            DataType::Dictionary(..) => {
+                let d = a.as_dictionary::<Int32Type>();
+                let values = d.values().as_string::<i32>();
+                let map: Vec<u32> = (0..values.len())
+                    .map(|i| self.code_of(values.value(i)))
+                    .collect();
+                let null = self.code_of(NULL_LEVEL);
+                d.keys()
+                    .iter()
+                    .map(|k| k.map_or(null, |k| map[k as usize]))
+                    .collect()
+            }
+            DataType::Boolean => {
+                let b = a.as_boolean();
+                (0..n)
+                    .map(|i| {
+                        if b.is_null(i) {
+                            self.code_of(NULL_LEVEL)
+                        } else {
+                            self.code_of(if b.value(i) { "true" } else { "false" })
+                        }
+                    })
+                    .collect()
+            }
+            DataType::Utf8 => {
+                let s = a.as_string::<i32>();
+                (0..n)
+                    .map(|i| {
+                        if s.is_null(i) {
+                            self.code_of(NULL_LEVEL)
+                        } else {
+                            self.code_of(s.value(i))
+                        }
+                    })
+                    .collect()
+            }
+            _ => {
+                // Numbers without bins: each distinct value is a level.
+                numbers(a.as_ref())
+                    .iter()
+                    .map(|v| match v {
+                        None => self.code_of(NULL_LEVEL),
+                        Some(x) => self.code_of(&x.to_string()),
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Per-cell sums from pass 1.
+#[derive(Debug, Clone, Copy)]
+struct CellAcc {
+    rows: u64,
+    wsum: f64,
+    wsq: f64,
+    dmin: f64,
+    dmax: f64,
+}
+
+/// Packs level codes (16 bits each) into a cell key.
+fn pack(codes: &[u32]) -> u128 {
+    codes
+        .iter()
+        .fold(0u128, |k, &c| (k << 16) | u128::from(c & 0xffff))
+}
+
+/// Everything pass 1 learns.
+struct Pass1 {
+    vars: Vec<Var>,
+    cells: Vec<(Vec<u32>, CellAcc)>,
+    rows: u64,
+    bad_weights: Option<(u64, u64, f64)>,
+    /// Batches kept in memory when the input is small, to skip the second read.
+    cached: Option<Vec<RecordBatch>>,
+}
+
+/// Inputs up to this many rows are kept in memory between the passes.
+const CACHE_ROWS: u64 = 2_000_000;
+
+fn weight_column(schema: &Schema, opts: &Options) -> Option<String> {
+    if opts.unit_start_weights {
+        return None;
+    }
+    schema
+        .columns
+        .iter()
+        .find(|c| c.role == Role::Weight)
+        .map(|c| c.name.clone())
+}
+
+fn start_weights(batch: &RecordBatch, column: Option<usize>) -> Vec<f64> {
+    match column {
+        None => vec![1.0; batch.num_rows()],
+        Some(i) => numbers(batch.column(i).as_ref())
+            .into_iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect(),
+    }
+}
+
+fn pass1(
+    reader: &mut Reader,
+    mut vars: Vec<Var>,
+    weight_index: Option<usize>,
+) -> Result<Pass1, ReweightError> {
+    if vars.len() > 8 {
+        return Err(ReweightError::Diagnostics(vec![format!(
+            "{} raking variables; at most 8 can be combined",
+            vars.len()
+        )]));
+    }
+    let mut cells: HashMap<u128, (Vec<u32>, CellAcc)> = HashMap::new();
+    let mut rows = 0u64;
+    let mut bad: Option<(u64, u64, f64)> = None;
+    let mut cache = Some(Vec::new());
+    for batch in reader.by_ref() {
+        let batch = batch?;
+        let n = batch.num_rows();
+        let codes: Vec<Vec<u32>> = vars
+            .iter_mut()
+            .map(|v| v.code(batch.column(v.index)))
+            .collect();
+        if vars.iter().any(|v| v.levels.len() > 0xffff) {
+            return Err(ReweightError::Diagnostics(vec![format!(
+                "a raking variable has more than {} levels; give numeric columns `bins`",
+                0xffff
+            )]));
+        }
+        let w = start_weights(&batch, weight_index);
+        let mut key_codes = vec![0u32; vars.len()];
+        for i in 0..n {
+            let d = w[i];
+            if !(d.is_finite() && d > 0.0) {
+                let first = bad.map_or(rows + i as u64 + 1, |b| b.0);
+                let count = bad.map_or(0, |b| b.1) + 1;
+                let value = bad.map_or(d, |b| b.2);
+                bad = Some((first, count, value));
+                continue;
+            }
+            for (k, c) in codes.iter().enumerate() {
+                key_codes[k] = c[i];
+            }
+            let e = cells.entry(pack(&key_codes)).or_insert_with(|| {
+                (
+                    key_codes.clone(),
+                    CellAcc {
+                        rows: 0,
+                        wsum: 0.0,
+                        wsq: 0.0,
+                        dmin: f64::INFINITY,
+                        dmax: 0.0,
+                    },
+                )
+            });
+            e.1.rows += 1;
+            e.1.wsum += d;
+            e.1.wsq += d * d;
+            e.1.dmin = e.1.dmin.min(d);
+            e.1.dmax = e.1.dmax.max(d);
+        }
+        rows += n as u64;
+        if cells.len() > MAX_CELLS {
+            return Err(ReweightError::Diagnostics(vec![format!(
+                "the raking variables form more than {MAX_CELLS} cells; use fewer or coarser variables"
+            )]));
+        }
+        cache = match cache {
+            Some(mut c) if rows <= CACHE_ROWS => {
+                c.push(batch);
+                Some(c)
+            }
+            _ => None,
+        };
+    }
+    // Sorted cells make every later sum independent of hash order: same input, same bytes.
+    let mut cells: Vec<(Vec<u32>, CellAcc)> = cells.into_values().collect();
+    cells.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Pass1 {
+        vars,
+        cells,
+        rows,
+        bad_weights: bad,
+        cached: cache,
+    })
+}
+
+/// Reweights `input` to the targets in `opts`, writing Parquet to `output`. `provenance` is
+/// extended with the report and stored in the output's metadata.
+pub fn reweight(
+    input: &Path,
+    format: Format,
+    schema: &Schema,
+    opts: &Options,
+    output: &Path,
+    provenance: serde_json::Value,
+) -> Result<Report, ReweightError> {
+    let mut reader = Reader::open(input, format, schema)?;
+    let in_schema = reader.schema();
+    let index_of = |name: &str| in_schema.index_of(name).ok();
+
+    let mut diags: Vec<String> = Vec::new();
+    check_bounds(opts, &mut diags);
+
+    // Raking variables: target columns, then the fairness label and protected columns.
+    let mut names: Vec<String> = opts.targets.iter().map(|t| t.column.clone()).collect();
+    let fairness = schema.fairness.clone();
+    if let Some(f) = &fairness {
+        for c in f.independent_of.iter().chain([&f.label]) {
+            if !names.contains(c) {
+                names.push(c.clone());
+            }
+        }
+    }
+    if names.is_empty() {
+        diags.push("nothing to reweight to: the schema has no `targets` and no `fairness`, and no --targets file was given".into());
+    }
+    if !diags.is_empty() {
+        return Err(ReweightError::Diagnostics(diags));
+    }
+    let vars: Vec<Var> = names
+        .iter()
+        .map(|n| {
+            let col = schema
+                .column(n)
+                .expect("targets and fairness name schema columns");
+            let mut v = Var {
+                name: n.clone(),
+                index: index_of(n).expect("the reader checked declared columns"),
+                bins: col.bins.clone().filter(|_| col.ty.is_numeric()),
+                levels: Vec::new(),
+                codes: HashMap::new(),
+                fixed: 0,
+            };
+            if let Some(t) = opts.targets.iter().find(|t| &t.column == n) {
+                for (l, _) in &t.shares {
+                    v.code_of(l);
+                }
+                v.fixed = v.levels.len();
+            } else if let Some(cats) = col.categories() {
+                // Declared levels keep a stable order for reports.
+                for l in &cats {
+                    v.code_of(l);
+                }
+            } else if col.ty == ColumnType::Bool {
+                v.code_of("false");
+                v.code_of("true");
+            }
+            v
+        })
+        .collect();
+    let weight_name = weight_column(schema, opts);
+    let weight_index = weight_name.as_deref().and_then(index_of);
+    let p1 = pass1(&mut reader, vars, weight_index)?;
+
+    let problem = ipf::Problem::build(&p1, opts, fairness.as_ref(), &mut diags);
+    if let Some((first, count, value)) = p1.bad_weights {
+        diags.push(format!(
+            "{input}: {count} row{s} with a zero, negative or missing start weight in `{w}` (first: row {first}, value {value})\n    hint: fix or drop those rows; raking needs positive start weights",
+            input = input.display(),
+            s = if count == 1 { "" } else { "s" },
+            w = weight_name.as_deref().unwrap_or("weight"),
+        ));
+    }
+    if p1.rows == 0 {
+        diags.push(format!("{}: the input has no rows", input.display()));
+    }
+    if in_schema.index_of(&opts.weight_column).is_ok() && opts.resample.is_none() {
+        diags.push(format!(
+            "the input already has a column `{}`\n    hint: name the output weight column with --weight-column",
+            opts.weight_column
+        ));
+    }
+    let problem = match problem {
+        Some(p) if diags.is_empty() => p,
+        _ => return Err(ReweightError::Diagnostics(diags)),
+    };
+
+    let solution = problem.solve(opts);
+    let mut report = problem.report(&solution, opts, p1.rows, &weight_name);
+
+    // Output columns: input columns minus identifiers (unless kept), plus the weight.
+    let dropped: Vec<String> = schema
+        .columns
+        .iter()
+        .filter(|c| c.role == Role::Identifier && !opts.keep_identifiers)
+        .map(|c| c.name.clone())
+        .collect();
+    report.dropped_identifiers = dropped.clone();
+    let keep: Vec<usize> = (0..in_schema.fields().len())
+        .filter(|&i| !dropped.contains(in_schema.field(i).name()))
+        .collect();
+    let mut fields: Vec<Field> = keep.iter().map(|&i| in_schema.field(i).clone()).collect();
+    if opts.resample.is_none() {
+        fields.push(Field::new(&opts.weight_column, DataType::Float64, false));
+    }
+    let out_schema: SchemaRef = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+
+    let factors: HashMap<u128, f64> = problem
+        .cells
+        .iter()
+        .zip(&solution.factors)
+        .map(|(c, g)| (pack(&c.codes), *g))
+        .collect();
+    let mut vars = p1.vars;
+    let batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>> = match p1.cached {
+        Some(c) => Box::new(c.into_iter().map(Ok)),
+        None => Box::new(Reader::open(input, format, schema)?),
+    };
+
+    let mut prov = provenance;
+    if let Some(obj) = prov.as_object_mut() {
+        obj.insert(
+            "reweight".into(),
+            serde_json::to_value(&report).unwrap_or_default(),
+        );
+    }
+    let written = write_output(
+        batches,
+        &mut vars,
+        &factors,
+        weight_index,
+        &keep,
+        &out_schema,
+        opts,
+        report.total_weight,
+        output,
+        &prov,
+    )?;
+    report.rows_written = written;
+    Ok(report)
+}
+
+fn check_bounds(opts: &Options, diags: &mut Vec<String>) {
+    if let Some(lo) = opts.min_weight {
+        if !(lo > 0.0 && lo < 1.0) {
+            diags.push(format!("--min-weight {lo} cannot be met: it is relative to the mean weight, so it must lie between 0 and 1"));
+        }
+    }
+    if let Some(hi) = opts.max_weight {
+        if !(hi > 1.0 && hi.is_finite()) {
+            diags.push(format!("--max-weight {hi} cannot be met: it is relative to the mean weight, so it must be greater than 1"));
+        }
+    }
+    if !(opts.tolerance > 0.0 && opts.tolerance.is_finite()) {
+        diags.push(format!(
+            "--tolerance {} must be a positive number",
+            opts.tolerance
+        ));
+    }
+    if opts.max_iterations == 0 {
+        diags.push("--max-iterations must be at least 1".into());
+    }
+    if opts.resample == Some(0) {
+        diags.push("--resample 0 would write no rows".into());
+    }
+}
+
+/// Pass 2: weights per row, then either the rows with a weight column or a systematic
+/// resample; encoded in parallel row groups.
+#[allow(clippy::too_many_arguments)]
+fn write_output(
+    batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>>,
+    vars: &mut [Var],
+    factors: &HashMap<u128, f64>,
+    weight_index: Option<usize>,
+    keep: &[usize],
+    out_schema: &SchemaRef,
+    opts: &Options,
+    total_weight: f64,
+    output: &Path,
+    provenance: &serde_json::Value,
+) -> Result<u64, ReweightError> {
+    let mut sink = ParquetSink::create(
+        output,
+        out_schema.clone(),
+        crate::io::writer_properties(opts.compression),
+    )?;
+    // Systematic sampling: points u0 + k * step on the cumulative weight.
+    let (step, mut next_point, mut remaining) = match opts.resample {
+        Some(n) => {
+            let step = total_weight / n as f64;
+            let mut rng = crate::synth::stream(opts.seed, "resample", 0, 0);
+            (step, rng.random::<f64>() * step, n)
+        }
+        None => (0.0, 0.0, 0),
+    };
+    let mut cumulative = 0.0;
+    let group_rows = crate::synth::DEFAULT_ROW_GROUP_ROWS as usize;
+    let window = 2 * rayon::current_num_threads().max(1);
+    let mut pending: Vec<Vec<RecordBatch>> = Vec::new();
+    let mut current: Vec<RecordBatch> = Vec::new();
+    let mut current_rows = 0usize;
+    let flush = |sink: &mut ParquetSink, jobs: &mut Vec<Vec<RecordBatch>>| -> Result<(), IoError> {
+        sink.write_row_groups(jobs, |job, encode| job.iter().try_for_each(&mut *encode))?;
+        jobs.clear();
+        Ok(())
+    };
+    for batch in batches {
+        let batch = batch?;
+        let n = batch.num_rows();
+        let codes: Vec<Vec<u32>> = vars
+            .iter_mut()
+            .map(|v| v.code(batch.column(v.index)))
+            .collect();
+        let d = start_weights(&batch, weight_index);
+        let mut key = vec![0u32; vars.len()];
+        let weights: Vec<f64> = (0..n)
+            .map(|i| {
+                for (k, c) in codes.iter().enumerate() {
+                    key[k] = c[i];
+                }
+                d[i] * factors.get(&pack(&key)).copied().unwrap_or(0.0)
+            })
+            .collect();
+        let mut columns: Vec<ArrayRef> = keep.iter().map(|&i| batch.column(i).clone()).collect();
+        let out = if opts.resample.is_some() {
+            let mut take: Vec<u32> = Vec::new();
+            for (i, w) in weights.iter().enumerate() {
+                cumulative += w;
+                while remaining > 0 && next_point < cumulative {
+                    take.push(i as u32);
+                    next_point += step;
+                    remaining -= 1;
+                }
+            }
+            if take.is_empty() {
+                continue;
+            }
+            let idx = UInt32Array::from(take);
+            let taken = columns
+                .iter()
+                .map(|c| arrow_select::take::take(c.as_ref(), &idx, None))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| IoError::Producer(e.to_string()))?;
+            RecordBatch::try_new(out_schema.clone(), taken)
+        } else {
+            columns.push(std::sync::Arc::new(Float64Array::from(weights)));
+            RecordBatch::try_new(out_schema.clone(), columns)
+        }
+        .map_err(|e| IoError::Producer(e.to_string()))?;
+        current_rows += out.num_rows();
+        current.push(out);
+        if current_rows >= group_rows {
+            pending.push(std::mem::take(&mut current));
+            current_rows = 0;
+            if pending.len() >= window {
+                flush(&mut sink, &mut pending)?;
+            }
+        }
+    }
+    // Rounding can leave the last point just past the cumulative total: it belongs to the
+    // last row.
+    if remaining > 0 {
+        if let Some(last) = current
+            .last()
+            .cloned()
+            .or_else(|| pending.last().and_then(|p| p.last().cloned()))
+        {
+            let idx = UInt32Array::from(vec![(last.num_rows() - 1) as u32; remaining as usize]);
+            let taken = last
+                .columns()
+                .iter()
+                .map(|c| arrow_select::take::take(c.as_ref(), &idx, None))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| IoError::Producer(e.to_string()))?;
+            current.push(
+                RecordBatch::try_new(out_schema.clone(), taken)
+                    .map_err(|e| IoError::Producer(e.to_string()))?,
+            );
+        }
+    }
+    if !current.is_empty() {
+        pending.push(current);
+    }
+    flush(&mut sink, &mut pending)?;
+    sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
+    Ok(sink.finish()?)
+}
+
+/// A short human summary of a report, for stderr.
+pub fn summary(r: &Report) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "reweighted {} rows ({} cells, start weights: {}): {} after {} sweep{}",
+        r.rows,
+        r.cells,
+        r.start_weights,
+        match r.stop_reason {
+            StopReason::Converged => "converged",
+            StopReason::MaxIterations => "stopped at the sweep limit",
+        },
+        r.iterations,
+        if r.iterations == 1 { "" } else { "s" }
+    );
+    for m in &r.margins {
+        let _ = writeln!(
+            s,
+            "  margin {:<28} max |share - target|: {:.2e} -> {:.2e}",
+            m.columns.join(" x "),
+            m.max_abs_error_before,
+            m.max_abs_error
+        );
+    }
+    let w = &r.weights;
+    let _ = writeln!(
+        s,
+        "  weights: min {:.4}, max {:.4}, mean {:.4}, cv {:.3}, design effect {:.3}, effective n {:.0}",
+        w.min, w.max, w.mean, w.cv, w.design_effect, w.effective_sample_size
+    );
+    if let Some(f) = &r.fairness {
+        for a in &f.attributes {
+            let _ = writeln!(
+                s,
+                "  {} = {} by {}: SPD {:+.4} -> {:+.4}, DI {:.4} -> {:.4}",
+                f.label, f.favourable, a.column, a.spd_before, a.spd_after, a.di_before, a.di_after
+            );
+        }
+    }
+    if !r.dropped_identifiers.is_empty() {
+        let _ = writeln!(
+            s,
+            "  left out identifiers: {}",
+            r.dropped_identifiers.join(", ")
+        );
+    }
+    let _ = writeln!(s, "  wrote {} rows", r.rows_written);
+    s
+}
