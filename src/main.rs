@@ -324,7 +324,7 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     }
     if !report.converged {
         eprintln!(
-            "warning: the targets were not reached within {} (stop: {:?}); see the residual error per margin above",
+            "warning: the targets were not reached within {:e} (stop: {:?}); see the residual error per margin above",
             report.tolerance, report.stop_reason
         );
     }

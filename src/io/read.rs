@@ -76,12 +76,10 @@ pub enum ReadError {
         message: String,
     },
     /// A value that does not fit its column's declared type.
-    #[error("{path}:{location}: column `{column}`: {problem}\n    hint: {hint}")]
+    #[error("{place}: column `{column}`: {problem}\n    hint: {hint}")]
     Value {
-        /// The input.
-        path: PathBuf,
-        /// `line N` (CSV) or `row N` (Parquet, 1-based).
-        location: String,
+        /// `file.csv:LINE` or `file.parquet: row N` (1-based).
+        place: String,
         /// The column.
         column: String,
         /// What is wrong with the value.
@@ -320,8 +318,11 @@ impl Reader {
                         if !nullable && out.null_count() > 0 {
                             let row = (0..out.len()).find(|&i| out.is_null(i)).unwrap_or(0);
                             return Err(null_error(
-                                &self.path,
-                                format!("row {}", first_row + row as u64 + 1),
+                                format!(
+                                    "{}: row {}",
+                                    self.path.display(),
+                                    first_row + row as u64 + 1
+                                ),
                                 p.field.name(),
                             ));
                         }
@@ -378,10 +379,9 @@ fn type_word(ty: ColumnType) -> &'static str {
     }
 }
 
-fn null_error(path: &Path, location: String, column: &str) -> ReadError {
+fn null_error(place: String, column: &str) -> ReadError {
     ReadError::Value {
-        path: path.to_path_buf(),
-        location,
+        place,
         column: column.to_string(),
         problem: "empty value, but the column does not allow nulls".into(),
         hint: format!("add `nullable: true` to `{column}` in the schema, or fill the value"),
@@ -423,8 +423,7 @@ fn parse_column(
         return Ok(Arc::new(b.finish()));
     };
     let bad = |i: usize, v: &str, want: &str| ReadError::Value {
-        path: path.to_path_buf(),
-        location: format!("line {}", lines[i]),
+        place: format!("{}:{}", path.display(), lines[i]),
         column: name.clone(),
         problem: format!("`{v}` is not {want}"),
         hint: format!("fix the value, or change `{name}`'s `type` in the schema"),
@@ -433,7 +432,7 @@ fn parse_column(
     for (i, line) in lines.iter().enumerate() {
         let v = text(i)?;
         if v.is_none() && !nullable {
-            return Err(null_error(path, format!("line {line}"), name));
+            return Err(null_error(format!("{}:{line}", path.display()), name));
         }
         values.push(v);
     }

@@ -29,6 +29,29 @@ pub struct Margin {
     pub target: Vec<f64>,
     /// Group of each cell.
     cell_group: Vec<usize>,
+    /// Cells of each group.
+    members: Vec<Vec<usize>>,
+}
+
+impl Margin {
+    fn new(
+        columns: Vec<String>,
+        labels: Vec<String>,
+        target: Vec<f64>,
+        cell_group: Vec<usize>,
+    ) -> Margin {
+        let mut members = vec![Vec::new(); labels.len()];
+        for (c, g) in cell_group.iter().enumerate() {
+            members[*g].push(c);
+        }
+        Margin {
+            columns,
+            labels,
+            target,
+            cell_group,
+            members,
+        }
+    }
 }
 
 /// One cell of the cross-classification.
@@ -141,12 +164,16 @@ impl Problem {
                     ));
                 }
             }
-            margins.push(Margin {
-                columns: vec![t.column.clone()],
-                labels: t.shares.iter().map(|(l, _)| l.clone()).collect(),
-                target: t.shares.iter().map(|(_, s)| *s).collect(),
-                cell_group: cells.iter().map(|c| c.codes[k] as usize).collect(),
-            });
+            if diags.len() > before {
+                // Cells outside the target levels would index past the groups.
+                continue;
+            }
+            margins.push(Margin::new(
+                vec![t.column.clone()],
+                t.shares.iter().map(|(l, _)| l.clone()).collect(),
+                t.shares.iter().map(|(_, s)| *s).collect(),
+                cells.iter().map(|c| c.codes[k] as usize).collect(),
+            ));
         }
         if diags.len() > before {
             return None;
@@ -318,12 +345,8 @@ impl Problem {
             .map(|&k| self.var_names[k].clone())
             .collect();
         columns.push(self.var_names[f.label].clone());
-        self.margins.push(Margin {
-            columns,
-            labels,
-            target,
-            cell_group,
-        });
+        self.margins
+            .push(Margin::new(columns, labels, target, cell_group));
         Some(())
     }
 
@@ -573,6 +596,48 @@ fn group_shares(m: &Margin, w: &[f64], total: f64) -> Vec<f64> {
     s
 }
 
+/// Scales the cells of one group by a common factor so that their clamped weights sum to
+/// `want`: cells that would leave their limits are fixed at them and the factor is solved
+/// again for the rest (water-filling). When every cell is fixed, the group keeps its residual.
+fn capped_step(w: &mut [f64], members: &[usize], limits: &[(f64, f64)], want: f64) {
+    let mut fixed = vec![false; members.len()];
+    for _ in 0..=members.len() {
+        let (mut free_w, mut fixed_sum) = (0.0, 0.0);
+        for (k, &c) in members.iter().enumerate() {
+            if fixed[k] {
+                fixed_sum += w[c];
+            } else {
+                free_w += w[c];
+            }
+        }
+        if free_w <= 0.0 {
+            return;
+        }
+        let f = ((want - fixed_sum) / free_w).max(0.0);
+        let mut changed = false;
+        for (k, &c) in members.iter().enumerate() {
+            if fixed[k] {
+                continue;
+            }
+            let (lo, hi) = limits[c];
+            let x = w[c] * f;
+            if x > hi || x < lo {
+                w[c] = x.clamp(lo, hi);
+                fixed[k] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            for (k, &c) in members.iter().enumerate() {
+                if !fixed[k] {
+                    w[c] *= f;
+                }
+            }
+            return;
+        }
+    }
+}
+
 /// Raking: scales cell weights margin by margin until every group share is within
 /// `tolerance` of its target, clamping row weights to `bounds` (relative to the mean weight)
 /// after every margin step. Returns the cell weights, sweeps and stop reason.
@@ -608,16 +673,19 @@ fn fit(
             for (g, wc) in m.cell_group.iter().zip(&w) {
                 tot[*g] += wc;
             }
-            let factor: Vec<f64> = tot
-                .iter()
-                .zip(&m.target)
-                .map(|(t, target)| if *t > 0.0 { target * total / t } else { 1.0 })
-                .collect();
-            for (g, wc) in m.cell_group.iter().zip(w.iter_mut()) {
-                *wc *= factor[*g];
-            }
-            for (wc, (lo, hi)) in w.iter_mut().zip(&limits) {
-                *wc = wc.clamp(*lo, *hi);
+            if limits.is_empty() {
+                let factor: Vec<f64> = tot
+                    .iter()
+                    .zip(&m.target)
+                    .map(|(t, target)| if *t > 0.0 { target * total / t } else { 1.0 })
+                    .collect();
+                for (g, wc) in m.cell_group.iter().zip(w.iter_mut()) {
+                    *wc *= factor[*g];
+                }
+            } else {
+                for (g, members) in m.members.iter().enumerate() {
+                    capped_step(&mut w, members, &limits, m.target[g] * total);
+                }
             }
         }
         let worst = margins
