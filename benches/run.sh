@@ -3,7 +3,11 @@
 #  1. in-process: fairsynth's generate + parallel encode against the encode limit (arrow-rs's
 #     single ArrowWriter on the same pre-generated batches), measured in the same run;
 #  2. whole process: `fairsynth synth` on the 8-column table at 10M and 100M rows, wall time
-#     and peak RSS, and the 15-column customers table at 10M rows.
+#     and peak RSS, and the 15-column customers table at 10M rows;
+#  3. reweight: in-process against the I/O floor (arrow-rs read + write of the same file) on
+#     the Adult table resampled to 1M rows, then the whole process at 1M rows and, for peak
+#     RSS, at REWEIGHT_BIG_ROWS (default 100M) rows. Adult comes from ../shared/data/adult.csv
+#     when present, else from the committed sample tests/data/adult_sample.csv.
 # ROWS (default 10000000) and BIG_ROWS (default 100000000) override the sizes; RUNS the repeats.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +28,19 @@ python3 benches/measure.py "bench8, $BIG_ROWS rows" 1 bench-out/cli-bench8-big.j
     $bin synth --schema benches/bench8.yaml --rows "$BIG_ROWS" -q -o bench-out/bench8-big.parquet
 python3 benches/measure.py "customers (15 columns), $ROWS rows" 3 bench-out/cli-customers.json -- \
     $bin synth --schema schemas/customers.yaml --rows "$ROWS" -q -o bench-out/customers.parquet
+rm -f bench-out/*.parquet
+
+REWEIGHT_BIG_ROWS=${REWEIGHT_BIG_ROWS:-100000000}
+adult=../shared/data/adult.csv
+[ -f "$adult" ] || adult=tests/data/adult_sample.csv
+echo "reweight (input: Adult from $adult, bootstrapped):"
+cargo bench --quiet --bench reweight -- prepare 1000000 "$PWD/bench-out/adult_1m.parquet" "$PWD/$adult"
+cargo bench --quiet --bench reweight
+python3 benches/measure.py "reweight 1M rows, 3 margins + parity" "$RUNS" bench-out/cli-reweight.json -- \
+    $bin reweight bench-out/adult_1m.parquet --schema schemas/adult.yaml -q -o bench-out/rw.parquet
+cargo bench --quiet --bench reweight -- prepare "$REWEIGHT_BIG_ROWS" "$PWD/bench-out/adult_big.parquet" "$PWD/$adult"
+python3 benches/measure.py "reweight $REWEIGHT_BIG_ROWS rows, 3 margins + parity" 1 bench-out/cli-reweight-big.json -- \
+    $bin reweight bench-out/adult_big.parquet --schema schemas/adult.yaml -q -o bench-out/rw.parquet
 rm -f bench-out/*.parquet
 
 python3 - <<'PY'

@@ -243,70 +243,88 @@ impl Var {
         c
     }
 
-    /// Level codes of one batch column.
+    /// Level codes of one batch column, adding levels met for the first time (pass 1).
     fn code(&mut self, a: &ArrayRef) -> Vec<u32> {
-        let n = a.len();
-        if let Some(bins) = self.bins.clone() {
-            let nums = numbers(a.as_ref());
-            return nums
+        let bins = self.bins.clone();
+        code_by(bins.as_ref(), a, &mut |l| self.code_of(l))
+    }
+
+    /// Level codes with the levels fixed (pass 2): a level never seen maps to `u32::MAX`,
+    /// whose cell has no factor.
+    fn code_fixed(&self, a: &ArrayRef) -> Vec<u32> {
+        code_by(self.bins.as_ref(), a, &mut |l| {
+            self.codes.get(l).copied().unwrap_or(u32::MAX)
+        })
+    }
+}
+
+/// Level codes of a column: bands of binned numbers, dictionary values, booleans, text, or
+/// distinct numbers; `level` maps a level name to its code.
+fn code_by(bins: Option<&Bins>, a: &ArrayRef, level: &mut dyn FnMut(&str) -> u32) -> Vec<u32> {
+    let n = a.len();
+    if let Some(bins) = bins {
+        let band_codes: Vec<u32> = bins.labels.iter().map(|l| level(l)).collect();
+        return numbers(a.as_ref())
+            .iter()
+            .map(|v| match v {
+                None => level(NULL_LEVEL),
+                Some(x) => match bins.band(*x) {
+                    Some(b) => band_codes[b],
+                    None => level(OUTSIDE_LEVEL),
+                },
+            })
+            .collect();
+    }
+    match a.data_type() {
+        DataType::Dictionary(..) => {
+            let d = a.as_dictionary::<Int32Type>();
+            let values = d.values().as_string::<i32>();
+            let map: Vec<u32> = (0..values.len()).map(|i| level(values.value(i))).collect();
+            let null = if d.null_count() > 0 {
+                level(NULL_LEVEL)
+            } else {
+                u32::MAX
+            };
+            d.keys()
                 .iter()
-                .map(|v| match v {
-                    None => self.code_of(NULL_LEVEL),
-                    Some(x) => match bins.band(*x) {
-                        Some(b) => self.code_of(&bins.labels[b]),
-                        None => self.code_of(OUTSIDE_LEVEL),
-                    },
+                .map(|k| k.map_or(null, |k| map[k as usize]))
+                .collect()
+        }
+        DataType::Boolean => {
+            let b = a.as_boolean();
+            let (f, t) = (level("false"), level("true"));
+            (0..n)
+                .map(|i| {
+                    if b.is_null(i) {
+                        level(NULL_LEVEL)
+                    } else if b.value(i) {
+                        t
+                    } else {
+                        f
+                    }
                 })
-                .collect();
+                .collect()
         }
-        match a.data_type() {
-            DataType::Dictionary(..) => {
-                let d = a.as_dictionary::<Int32Type>();
-                let values = d.values().as_string::<i32>();
-                let map: Vec<u32> = (0..values.len())
-                    .map(|i| self.code_of(values.value(i)))
-                    .collect();
-                let null = self.code_of(NULL_LEVEL);
-                d.keys()
-                    .iter()
-                    .map(|k| k.map_or(null, |k| map[k as usize]))
-                    .collect()
-            }
-            DataType::Boolean => {
-                let b = a.as_boolean();
-                (0..n)
-                    .map(|i| {
-                        if b.is_null(i) {
-                            self.code_of(NULL_LEVEL)
-                        } else {
-                            self.code_of(if b.value(i) { "true" } else { "false" })
-                        }
-                    })
-                    .collect()
-            }
-            DataType::Utf8 => {
-                let s = a.as_string::<i32>();
-                (0..n)
-                    .map(|i| {
-                        if s.is_null(i) {
-                            self.code_of(NULL_LEVEL)
-                        } else {
-                            self.code_of(s.value(i))
-                        }
-                    })
-                    .collect()
-            }
-            _ => {
-                // Numbers without bins: each distinct value is a level.
-                numbers(a.as_ref())
-                    .iter()
-                    .map(|v| match v {
-                        None => self.code_of(NULL_LEVEL),
-                        Some(x) => self.code_of(&x.to_string()),
-                    })
-                    .collect()
-            }
+        DataType::Utf8 => {
+            let s = a.as_string::<i32>();
+            (0..n)
+                .map(|i| {
+                    if s.is_null(i) {
+                        level(NULL_LEVEL)
+                    } else {
+                        level(s.value(i))
+                    }
+                })
+                .collect()
         }
+        // Numbers without bins: each distinct value is a level.
+        _ => numbers(a.as_ref())
+            .iter()
+            .map(|v| match v {
+                None => level(NULL_LEVEL),
+                Some(x) => level(&x.to_string()),
+            })
+            .collect(),
     }
 }
 
@@ -319,6 +337,31 @@ struct CellAcc {
     dmin: f64,
     dmax: f64,
 }
+
+/// Hashes packed cell keys: one multiply-rotate per word, ample for keys that are small
+/// integers (SipHash's resistance to crafted keys buys nothing here).
+#[derive(Default, Clone, Copy)]
+struct CellHasher(u64);
+
+impl std::hash::Hasher for CellHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u128(&mut self, x: u128) {
+        self.write_u64(x as u64);
+        self.write_u64((x >> 64) as u64);
+    }
+}
+
+type CellMap<V> = HashMap<u128, V, std::hash::BuildHasherDefault<CellHasher>>;
 
 /// Packs level codes (16 bits each) into a cell key.
 fn pack(codes: &[u32]) -> u128 {
@@ -337,8 +380,9 @@ struct Pass1 {
     cached: Option<Vec<RecordBatch>>,
 }
 
-/// Inputs up to this many rows are kept in memory between the passes.
-const CACHE_ROWS: u64 = 2_000_000;
+/// Inputs whose batches take up to this many bytes are kept in memory between the passes
+/// (one read instead of two); larger inputs are streamed twice, keeping memory bounded.
+const CACHE_BYTES: usize = 160 << 20;
 
 fn weight_column(schema: &Schema, opts: &Options) -> Option<String> {
     if opts.unit_start_weights {
@@ -372,10 +416,11 @@ fn pass1(
             vars.len()
         )]));
     }
-    let mut cells: HashMap<u128, (Vec<u32>, CellAcc)> = HashMap::new();
+    let mut cells: CellMap<(Vec<u32>, CellAcc)> = CellMap::default();
     let mut rows = 0u64;
     let mut bad: Option<(u64, u64, f64)> = None;
     let mut cache = Some(Vec::new());
+    let mut cache_bytes = 0usize;
     for batch in reader.by_ref() {
         let batch = batch?;
         let n = batch.num_rows();
@@ -427,8 +472,9 @@ fn pass1(
                 "the raking variables form more than {MAX_CELLS} cells; use fewer or coarser variables"
             )]));
         }
+        cache_bytes += batch.get_array_memory_size();
         cache = match cache {
-            Some(mut c) if rows <= CACHE_ROWS => {
+            Some(mut c) if cache_bytes <= CACHE_BYTES => {
                 c.push(batch);
                 Some(c)
             }
@@ -558,13 +604,13 @@ pub fn reweight(
     }
     let out_schema: SchemaRef = std::sync::Arc::new(arrow_schema::Schema::new(fields));
 
-    let factors: HashMap<u128, f64> = problem
+    let factors: CellMap<f64> = problem
         .cells
         .iter()
         .zip(&solution.factors)
         .map(|(c, g)| (pack(&c.codes), *g))
         .collect();
-    let mut vars = p1.vars;
+    let vars = p1.vars;
     let batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>> = match p1.cached {
         Some(c) => Box::new(c.into_iter().map(Ok)),
         None => Box::new(Reader::open(input, format, schema)?),
@@ -579,7 +625,7 @@ pub fn reweight(
     }
     let written = write_output(
         batches,
-        &mut vars,
+        &vars,
         &factors,
         weight_index,
         &keep,
@@ -618,13 +664,52 @@ fn check_bounds(opts: &Options, diags: &mut Vec<String>) {
     }
 }
 
-/// Pass 2: weights per row, then either the rows with a weight column or a systematic
-/// resample; encoded in parallel row groups.
+/// Row weights of one batch: start weight times its cell's factor.
+fn batch_weights(
+    batch: &RecordBatch,
+    vars: &[Var],
+    factors: &CellMap<f64>,
+    weight_index: Option<usize>,
+) -> Vec<f64> {
+    let codes: Vec<Vec<u32>> = vars
+        .iter()
+        .map(|v| v.code_fixed(batch.column(v.index)))
+        .collect();
+    let d = start_weights(batch, weight_index);
+    let mut key = vec![0u32; vars.len()];
+    (0..batch.num_rows())
+        .map(|i| {
+            for (k, c) in codes.iter().enumerate() {
+                key[k] = c[i];
+            }
+            d[i] * factors.get(&pack(&key)).copied().unwrap_or(0.0)
+        })
+        .collect()
+}
+
+fn take_rows(
+    batch: &RecordBatch,
+    keep: &[usize],
+    rows: Vec<u32>,
+    schema: &SchemaRef,
+) -> Result<RecordBatch, IoError> {
+    let idx = UInt32Array::from(rows);
+    let columns = keep
+        .iter()
+        .map(|&i| arrow_select::take::take(batch.column(i).as_ref(), &idx, None))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| IoError::Producer(e.to_string()))?;
+    RecordBatch::try_new(schema.clone(), columns).map_err(|e| IoError::Producer(e.to_string()))
+}
+
+/// Pass 2: the rows with their weight, or a systematic resample, encoded in parallel row
+/// groups. Weighting runs inside the parallel jobs; resampling walks the cumulative weight in
+/// row order on the calling thread.
 #[allow(clippy::too_many_arguments)]
 fn write_output(
     batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>>,
-    vars: &mut [Var],
-    factors: &HashMap<u128, f64>,
+    vars: &[Var],
+    factors: &CellMap<f64>,
     weight_index: Option<usize>,
     keep: &[usize],
     out_schema: &SchemaRef,
@@ -638,47 +723,43 @@ fn write_output(
         out_schema.clone(),
         crate::io::writer_properties(opts.compression),
     )?;
-    // Systematic sampling: points u0 + k * step on the cumulative weight.
-    let (step, mut next_point, mut remaining) = match opts.resample {
-        Some(n) => {
-            let step = total_weight / n as f64;
-            let mut rng = crate::synth::stream(opts.seed, "resample", 0, 0);
-            (step, rng.random::<f64>() * step, n)
-        }
-        None => (0.0, 0.0, 0),
-    };
-    let mut cumulative = 0.0;
     let group_rows = crate::synth::DEFAULT_ROW_GROUP_ROWS as usize;
     let window = 2 * rayon::current_num_threads().max(1);
+    // Input batches (weights) or already resampled batches (resample), per row group.
     let mut pending: Vec<Vec<RecordBatch>> = Vec::new();
     let mut current: Vec<RecordBatch> = Vec::new();
     let mut current_rows = 0usize;
-    let flush = |sink: &mut ParquetSink, jobs: &mut Vec<Vec<RecordBatch>>| -> Result<(), IoError> {
-        sink.write_row_groups(jobs, |job, encode| job.iter().try_for_each(&mut *encode))?;
-        jobs.clear();
+    let resampling = opts.resample.is_some();
+    let weigh_and_encode = |job: &Vec<RecordBatch>,
+                            encode: &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>|
+     -> Result<(), IoError> {
+        for batch in job {
+            if resampling {
+                encode(batch)?;
+                continue;
+            }
+            let w = batch_weights(batch, vars, factors, weight_index);
+            let mut columns: Vec<ArrayRef> =
+                keep.iter().map(|&i| batch.column(i).clone()).collect();
+            columns.push(std::sync::Arc::new(Float64Array::from(w)));
+            let out = RecordBatch::try_new(out_schema.clone(), columns)
+                .map_err(|e| IoError::Producer(e.to_string()))?;
+            encode(&out)?;
+        }
         Ok(())
     };
+    // Systematic sampling: points u0 + k * step on the cumulative weight.
+    let step = opts.resample.map_or(0.0, |n| total_weight / n as f64);
+    let mut next_point = crate::synth::stream(opts.seed, "resample", 0, 0).random::<f64>() * step;
+    let mut remaining = opts.resample.unwrap_or(0);
+    let mut cumulative = 0.0;
+    let mut last: Option<RecordBatch> = None;
     for batch in batches {
         let batch = batch?;
-        let n = batch.num_rows();
-        let codes: Vec<Vec<u32>> = vars
-            .iter_mut()
-            .map(|v| v.code(batch.column(v.index)))
-            .collect();
-        let d = start_weights(&batch, weight_index);
-        let mut key = vec![0u32; vars.len()];
-        let weights: Vec<f64> = (0..n)
-            .map(|i| {
-                for (k, c) in codes.iter().enumerate() {
-                    key[k] = c[i];
-                }
-                d[i] * factors.get(&pack(&key)).copied().unwrap_or(0.0)
-            })
-            .collect();
-        let mut columns: Vec<ArrayRef> = keep.iter().map(|&i| batch.column(i).clone()).collect();
-        let out = if opts.resample.is_some() {
+        let batch = if resampling {
+            let w = batch_weights(&batch, vars, factors, weight_index);
             let mut take: Vec<u32> = Vec::new();
-            for (i, w) in weights.iter().enumerate() {
+            for (i, w) in w.iter().enumerate() {
                 cumulative += w;
                 while remaining > 0 && next_point < cumulative {
                     take.push(i as u32);
@@ -686,56 +767,39 @@ fn write_output(
                     remaining -= 1;
                 }
             }
+            last = Some(batch.clone());
             if take.is_empty() {
                 continue;
             }
-            let idx = UInt32Array::from(take);
-            let taken = columns
-                .iter()
-                .map(|c| arrow_select::take::take(c.as_ref(), &idx, None))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| IoError::Producer(e.to_string()))?;
-            RecordBatch::try_new(out_schema.clone(), taken)
+            take_rows(&batch, keep, take, out_schema)?
         } else {
-            columns.push(std::sync::Arc::new(Float64Array::from(weights)));
-            RecordBatch::try_new(out_schema.clone(), columns)
-        }
-        .map_err(|e| IoError::Producer(e.to_string()))?;
-        current_rows += out.num_rows();
-        current.push(out);
+            batch
+        };
+        current_rows += batch.num_rows();
+        current.push(batch);
         if current_rows >= group_rows {
             pending.push(std::mem::take(&mut current));
             current_rows = 0;
             if pending.len() >= window {
-                flush(&mut sink, &mut pending)?;
+                sink.write_row_groups(&pending, weigh_and_encode)?;
+                pending.clear();
             }
         }
     }
-    // Rounding can leave the last point just past the cumulative total: it belongs to the
-    // last row.
-    if remaining > 0 {
-        if let Some(last) = current
-            .last()
-            .cloned()
-            .or_else(|| pending.last().and_then(|p| p.last().cloned()))
-        {
-            let idx = UInt32Array::from(vec![(last.num_rows() - 1) as u32; remaining as usize]);
-            let taken = last
-                .columns()
-                .iter()
-                .map(|c| arrow_select::take::take(c.as_ref(), &idx, None))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| IoError::Producer(e.to_string()))?;
-            current.push(
-                RecordBatch::try_new(out_schema.clone(), taken)
-                    .map_err(|e| IoError::Producer(e.to_string()))?,
-            );
-        }
+    // Rounding can leave the last point just past the cumulative total: it is the last row's.
+    if let (true, Some(last)) = (remaining > 0, last) {
+        let row = (last.num_rows() - 1) as u32;
+        current.push(take_rows(
+            &last,
+            keep,
+            vec![row; remaining as usize],
+            out_schema,
+        )?);
     }
     if !current.is_empty() {
         pending.push(current);
     }
-    flush(&mut sink, &mut pending)?;
+    sink.write_row_groups(&pending, weigh_and_encode)?;
     sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
     Ok(sink.finish()?)
 }
