@@ -5,6 +5,7 @@
 //! - [`synth`]: the deterministic, parallel, block-wise generator;
 //! - [`io`]: Parquet output (parallel encoding, atomic rename, provenance metadata).
 
+pub mod deid;
 pub mod io;
 pub mod reweight;
 pub mod schema;

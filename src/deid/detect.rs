@@ -1,0 +1,1 @@
+//! Identifier detection by column name and by content.

@@ -1,0 +1,8 @@
+//! De-identification: finding direct identifiers in data, replacing them with keyed
+//! pseudonyms or consistent fakes, and redacting them from free text.
+//!
+//! - [`detect`]: identifier detectors (by column name and by content) with check digits;
+//! - [`pseudo`]: the secret key, HMAC-SHA-256 pseudonyms and key fingerprints.
+
+pub mod detect;
+pub mod pseudo;

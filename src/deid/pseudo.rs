@@ -1,0 +1,1 @@
+//! Keyed pseudonyms: the secret key, HMAC-SHA-256 tokens, key fingerprints.
