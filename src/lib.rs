@@ -3,7 +3,22 @@
 //! The library does the work; the `fairsynth` binary is a thin command line over it.
 //! - [`schema`]: the YAML contract (column types, roles, generators, targets, privacy policy);
 //! - [`synth`]: the deterministic, parallel, block-wise generator;
-//! - [`io`]: Parquet output (parallel encoding, atomic rename, provenance metadata).
+//! - [`io`]: Parquet output (parallel encoding, atomic rename, provenance metadata) and typed
+//!   CSV/Parquet input;
+//! - [`reweight`]: raking to target marginals, label-parity repair, bounded weights,
+//!   resampling;
+//! - [`deid`]: identifier detection and keyed pseudonyms.
+//!
+//! ```
+//! use fairsynth::schema::Schema;
+//! use fairsynth::synth::Synthesizer;
+//!
+//! let yaml = "version: 1\nname: t\ncolumns:\n  - {name: churned, type: bool, probability: 0.2}\n";
+//! let schema = Schema::from_str_named(yaml, "t.yaml")?;
+//! let batch = Synthesizer::new(&schema, 42)?.block(0, 1000)?; // the first 1000 rows
+//! assert_eq!(batch.num_rows(), 1000);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod deid;
 pub mod io;

@@ -836,12 +836,20 @@ pub fn summary(r: &Report) -> String {
         "  weights: min {:.4}, max {:.4}, mean {:.4}, cv {:.3}, design effect {:.3}, effective n {:.0}",
         w.min, w.max, w.mean, w.cv, w.design_effect, w.effective_sample_size
     );
+    // Rounding noise like -1e-17 should read as 0, not -0.0000.
+    let z = |x: f64| if x.abs() < 5e-5 { 0.0 } else { x };
     if let Some(f) = &r.fairness {
         for a in &f.attributes {
             let _ = writeln!(
                 s,
                 "  {} = {} by {}: SPD {:+.4} -> {:+.4}, DI {:.4} -> {:.4}",
-                f.label, f.favourable, a.column, a.spd_before, a.spd_after, a.di_before, a.di_after
+                f.label,
+                f.favourable,
+                a.column,
+                z(a.spd_before),
+                z(a.spd_after),
+                a.di_before,
+                a.di_after
             );
         }
     }
