@@ -550,7 +550,16 @@ const TOP_KEYS: [&str; 9] = [
     "privacy",
 ];
 
-const COLUMN_KEYS: [&str; 19] = [
+const PRIVACY_KEYS: [&str; 6] = [
+    "identifiers",
+    "key_env",
+    "k_anonymity",
+    "l_diversity",
+    "detection_threshold",
+    "max_suppression",
+];
+
+const COLUMN_KEYS: [&str; 21] = [
     "name",
     "type",
     "role",
@@ -570,6 +579,8 @@ const COLUMN_KEYS: [&str; 19] = [
     "depends_on",
     "cases",
     "action",
+    "generalise",
+    "acknowledge",
 ];
 
 pub(crate) fn decode(text: &str, file: &str) -> Result<Schema, SchemaError> {
@@ -682,6 +693,24 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         .get("privacy")
         .map(|v| decode_privacy(s, v))
         .unwrap_or_default();
+    if let (Some((col, _)), Some(v)) = (&privacy.l_diversity, m.get("privacy")) {
+        if !columns.is_empty() && !columns.iter().any(|c| &c.name == col) {
+            let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+            // Point at the `column:` value itself.
+            let mut quiet = Sink::default();
+            let at = mapping(&mut quiet, v, "privacy")
+                .and_then(|p| p.get("l_diversity"))
+                .and_then(|l| mapping(&mut quiet, l, "privacy.l_diversity"))
+                .and_then(|l| l.get("column"))
+                .map_or(pos(v), pos);
+            s.hint(
+                at,
+                "privacy.l_diversity.column",
+                format!("no column is called `{col}`"),
+                choices_hint(col, &names),
+            );
+        }
+    }
 
     Some(Schema {
         version: version?,
@@ -981,6 +1010,14 @@ fn decode_column(
     let action = m
         .get("action")
         .and_then(|v| decode_action(s, v, &m.child("action")));
+    let generalise = m
+        .get("generalise")
+        .map(|v| decode_generalise(s, v, &m.child("generalise"), ty))
+        .unwrap_or_default();
+    let acknowledge = m
+        .get("acknowledge")
+        .map(|v| decode_acknowledge(s, v, &m.child("acknowledge")))
+        .unwrap_or_default();
 
     // Levels: declared, or taken from shares.
     let mut levels: Option<Vec<String>> = if ty == ColumnType::Bool {
@@ -1025,7 +1062,129 @@ fn decode_column(
         max,
         generator,
         action,
+        generalise,
+        acknowledge,
     })
+}
+
+/// `generalise:` levels, least to most general.
+fn decode_generalise(s: &mut Sink, n: &Node, path: &str, ty: ColumnType) -> Vec<GenLevel> {
+    let Some(items) = sequence(s, n, path) else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let level = match &untag(it).data {
+            YamlDataOwned::Mapping(_) => {
+                let Some(m) = mapping(s, it, &p) else {
+                    continue;
+                };
+                m.only(s, &["width", "edges", "top", "bottom", "prefix"]);
+                let num = |s: &mut Sink, k: &str| m.get(k).and_then(|v| number(s, v, &m.child(k)));
+                if let Some(v) = m.get("prefix") {
+                    match non_negative(s, v, &m.child("prefix")) {
+                        Some(k) if k >= 1 => GenLevel::Prefix(k as usize),
+                        Some(_) => {
+                            s.hint(
+                                pos(v),
+                                &m.child("prefix"),
+                                "a prefix keeps at least 1 character",
+                                "use `suppress` to hide the value entirely",
+                            );
+                            continue;
+                        }
+                        None => continue,
+                    }
+                } else if let Some(v) = m.get("edges") {
+                    let Some(b) = decode_bins(s, v, &m.child("edges"), ty) else {
+                        continue;
+                    };
+                    GenLevel::Bands(b)
+                } else {
+                    let (top, bottom) = (num(s, "top"), num(s, "bottom"));
+                    let width = match m.get("width") {
+                        Some(v) => match number(s, v, &m.child("width")) {
+                            Some(w) if w > 0.0 => Some(w),
+                            Some(w) => {
+                                s.err(
+                                    pos(v),
+                                    &m.child("width"),
+                                    format!("`width` must be greater than 0, found {w}"),
+                                );
+                                continue;
+                            }
+                            None => continue,
+                        },
+                        None => None,
+                    };
+                    if width.is_none() && top.is_none() && bottom.is_none() {
+                        s.hint(m.pos, &p, "a generalisation level needs `width`, `edges`, `top`/`bottom` or `prefix`", "e.g. `{width: 10}` or `{prefix: 3}`");
+                        continue;
+                    }
+                    if let (Some(b), Some(t)) = (bottom, top) {
+                        if b >= t {
+                            s.hint(
+                                m.pos,
+                                &p,
+                                format!("bottom ({b}) must be below top ({t})"),
+                                "swap them",
+                            );
+                            continue;
+                        }
+                    }
+                    GenLevel::Numeric { width, bottom, top }
+                }
+            }
+            _ => match choice(s, it, &p, "generalisation", &["month", "year", "suppress"])
+                .as_deref()
+            {
+                Some("month") => GenLevel::Month,
+                Some("year") => GenLevel::Year,
+                Some(_) => GenLevel::Suppress,
+                None => continue,
+            },
+        };
+        let fits = match &level {
+            GenLevel::Numeric { .. } | GenLevel::Bands(_) => ty.is_numeric(),
+            GenLevel::Month | GenLevel::Year => {
+                matches!(ty, ColumnType::Date | ColumnType::Timestamp)
+            }
+            GenLevel::Prefix(_) => matches!(ty, ColumnType::String | ColumnType::Category),
+            GenLevel::Suppress => true,
+        };
+        if !fits {
+            s.hint(
+                pos(it),
+                &p,
+                format!("this generalisation does not apply to a {} column", type_name(ty)),
+                "numbers take `width`/`edges`/`top`/`bottom`, dates `month`/`year`, text `prefix`; any column `suppress`",
+            );
+            continue;
+        }
+        out.push(level);
+    }
+    out
+}
+
+fn decode_acknowledge(s: &mut Sink, n: &Node, path: &str) -> Vec<String> {
+    let Some(items) = sequence(s, n, path) else {
+        return vec![];
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, it)| {
+            choice(
+                s,
+                it,
+                &format!("{path}[{i}]"),
+                "identifier kind",
+                &IDENTIFIER_KINDS,
+            )
+            .map(|k| k.to_string())
+        })
+        .collect()
 }
 
 fn type_name(ty: ColumnType) -> &'static str {
@@ -2171,7 +2330,43 @@ fn decode_privacy(s: &mut Sink, n: &Node) -> Privacy {
     let Some(m) = mapping(s, n, "privacy") else {
         return p;
     };
-    m.only(s, &["identifiers", "key_env", "k_anonymity"]);
+    m.only(s, &PRIVACY_KEYS);
+    for (key, slot) in [
+        ("detection_threshold", &mut p.detection_threshold),
+        ("max_suppression", &mut p.max_suppression),
+    ] {
+        if let Some(v) = m.get(key) {
+            if let Some(x) = probability(s, v, &m.child(key)) {
+                *slot = x;
+            }
+        }
+    }
+    if let Some(v) = m.get("l_diversity") {
+        if let Some(lm) = mapping(s, v, "privacy.l_diversity") {
+            lm.only(s, &["column", "l"]);
+            let column = lm
+                .get("column")
+                .and_then(|c| text(s, c, "privacy.l_diversity.column"));
+            let l = lm
+                .get("l")
+                .and_then(|c| non_negative(s, c, "privacy.l_diversity.l"));
+            match (column, l) {
+                (Some(c), Some(l)) if l >= 2 => p.l_diversity = Some((c, l)),
+                (Some(_), Some(l)) => s.hint(
+                    lm.key_pos("l"),
+                    "privacy.l_diversity.l",
+                    format!("l = {l} protects nothing"),
+                    "use 2 or more",
+                ),
+                _ => s.hint(
+                    lm.pos,
+                    "privacy.l_diversity",
+                    "`l_diversity` needs `column` and `l`",
+                    "e.g. `l_diversity: {column: diagnosis, l: 2}`",
+                ),
+            }
+        }
+    }
     if let Some(v) = m.get("identifiers") {
         if let Some(a) = decode_action(s, v, "privacy.identifiers") {
             p.identifiers = a;

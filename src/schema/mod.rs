@@ -114,6 +114,49 @@ pub struct Column {
     pub generator: Option<GenSpec>,
     /// What de-identification does with the column (`None`: the policy default for its role).
     pub action: Option<Action>,
+    /// Generalisation levels for de-identification, least to most general.
+    pub generalise: Vec<GenLevel>,
+    /// Identifier kinds the detector may find in this column without stopping de-identification.
+    pub acknowledge: Vec<String>,
+}
+
+/// Identifier kinds the detectors report, as written in `acknowledge:`.
+pub const IDENTIFIER_KINDS: [&str; 11] = [
+    "email",
+    "phone",
+    "iban",
+    "payment_card",
+    "ip_address",
+    "date_of_birth",
+    "date",
+    "person_name",
+    "us_ssn",
+    "de_tax_id",
+    "postcode",
+];
+
+/// One generalisation level of a quasi-identifier.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GenLevel {
+    /// Numbers: bands of `width` (e.g. 30-39), and/or top and bottom coding (`90+`, `<18`).
+    Numeric {
+        /// Band width.
+        width: Option<f64>,
+        /// Values below are coded together.
+        bottom: Option<f64>,
+        /// Values at or above are coded together.
+        top: Option<f64>,
+    },
+    /// Numbers: explicit bands.
+    Bands(Bins),
+    /// Dates and timestamps: year and month.
+    Month,
+    /// Dates and timestamps: year.
+    Year,
+    /// Text: the first n characters, the rest masked with `*`.
+    Prefix(usize),
+    /// Any column: the value is replaced by `*`.
+    Suppress,
 }
 
 impl Column {
@@ -532,6 +575,13 @@ pub struct Privacy {
     pub key_env: String,
     /// Minimum equivalence-class size over the quasi-identifiers, if enforced.
     pub k_anonymity: Option<u64>,
+    /// Sensitive column and the number of its distinct values each class must hold.
+    pub l_diversity: Option<(String, u64)>,
+    /// Share of a column's values detected as identifiers above which de-identification stops
+    /// unless the column is an identifier or acknowledges the kind.
+    pub detection_threshold: f64,
+    /// Largest share of rows k-anonymity may suppress.
+    pub max_suppression: f64,
 }
 
 impl Default for Privacy {
@@ -540,6 +590,9 @@ impl Default for Privacy {
             identifiers: Action::Drop,
             key_env: "FAIRSYNTH_KEY".to_string(),
             k_anonymity: None,
+            l_diversity: None,
+            detection_threshold: 0.05,
+            max_suppression: 0.05,
         }
     }
 }
