@@ -26,6 +26,8 @@ enum Command {
     Synth(SynthArgs),
     /// Reweight a real table to target marginals (raking), optionally repairing label bias.
     Reweight(ReweightArgs),
+    /// Drop or pseudonymise identifiers, apply consent, generalise quasi-identifiers to k-anonymity.
+    Deidentify(DeidentifyArgs),
     /// Work with schema files.
     Schema {
         #[command(subcommand)]
@@ -109,6 +111,37 @@ struct ReweightArgs {
     quiet: bool,
 }
 
+#[derive(clap::Args)]
+struct DeidentifyArgs {
+    /// Input table (.csv with a header, or .parquet).
+    input: PathBuf,
+    /// Schema declaring the columns to keep, their roles, actions and generalisation levels.
+    #[arg(long, value_name = "FILE")]
+    schema: PathBuf,
+    /// Output Parquet file.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// File holding the pseudonymisation key (default: the environment variable named by
+    /// `privacy.key_env`, FAIRSYNTH_KEY unless the schema says otherwise).
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+    /// Write the full report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value = "zstd")]
+    compression: CompressionArg,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum CompressionArg {
     Zstd,
@@ -168,6 +201,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Synth(args) => synth(args),
         Command::Reweight(args) => reweight(args),
+        Command::Deidentify(args) => deidentify(args),
         Command::Schema {
             command: SchemaCommand::Check { files },
         } => check(&files),
@@ -327,6 +361,70 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
             "warning: the targets were not reached within {:e} (stop: {:?}); see the residual error per margin above",
             report.tolerance, report.stop_reason
         );
+    }
+    Ok(())
+}
+
+fn input_format(
+    input: &Path,
+    format: Option<FormatArg>,
+) -> Result<fairsynth::io::read::Format, Failure> {
+    use fairsynth::io::read::Format;
+    match format {
+        Some(FormatArg::Csv) => Ok(Format::Csv),
+        Some(FormatArg::Parquet) => Ok(Format::Parquet),
+        None => Format::detect(input).map_err(usage),
+    }
+}
+
+fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
+    use fairsynth::deid::run::{DeidError, Options};
+    let schema = load_schema(&a.schema)?;
+    let format = input_format(&a.input, a.format)?;
+    let mut inputs: Vec<&Path> = vec![&a.input, &a.schema];
+    if let Some(k) = &a.key_file {
+        inputs.push(k);
+    }
+    fairsynth::io::ensure_not_input(&a.output, &inputs).map_err(usage)?;
+    if let Some(r) = &a.report {
+        fairsynth::io::ensure_not_input(r, &inputs).map_err(usage)?;
+    }
+    let opts = Options {
+        key_file: a.key_file.clone(),
+        compression: compression(a.compression),
+    };
+    // The key file's path is recorded, never its contents.
+    let mut command_line = vec![
+        "fairsynth".to_string(),
+        "deidentify".into(),
+        a.input.display().to_string(),
+        "--schema".into(),
+        a.schema.display().to_string(),
+        "--compression".into(),
+        opts.compression.name().into(),
+    ];
+    if let Some(k) = &a.key_file {
+        command_line.extend(["--key-file".into(), k.display().to_string()]);
+    }
+    let prov =
+        fairsynth::io::provenance("deidentify", &schema, serde_json::json!({}), &command_line);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.map_or(0, usize::from))
+        .build()?;
+    let report = pool
+        .install(|| {
+            fairsynth::deid::run::deidentify(&a.input, format, &schema, &opts, &a.output, prov)
+        })
+        .map_err(|e: DeidError| Failure {
+            code: if e.is_usage() { 2 } else { 1 },
+            error: e.into(),
+        })?;
+    if let Some(path) = &a.report {
+        let json = serde_json::to_string_pretty(&report)?;
+        fairsynth::io::write_atomic(path, json.as_bytes())?;
+    }
+    if !a.quiet {
+        eprint!("{}", fairsynth::deid::run::summary(&report));
     }
     Ok(())
 }

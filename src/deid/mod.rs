@@ -2,7 +2,11 @@
 //! pseudonyms or consistent fakes, and redacting them from free text.
 //!
 //! - [`detect`]: identifier detectors (by column name and by content) with check digits;
-//! - [`pseudo`]: the secret key, HMAC-SHA-256 pseudonyms and key fingerprints.
+//! - [`pseudo`]: the secret key, HMAC-SHA-256 pseudonyms and key fingerprints;
+//! - [`kanon`]: generalisation of quasi-identifiers, k-anonymity, l-diversity and risk;
+//! - [`run`]: the `deidentify` pipeline over them.
 
 pub mod detect;
+pub mod kanon;
 pub mod pseudo;
+pub mod run;

@@ -37,7 +37,7 @@ pub enum ReweightError {
     #[error(transparent)]
     Io(#[from] IoError),
     /// The targets, data or options cannot work together; nothing was written.
-    #[error("{}", .0.iter().map(|d| format!("error: {d}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{}", .0.join("\nerror: "))]
     Diagnostics(Vec<String>),
 }
 

@@ -1,0 +1,696 @@
+//! The `deidentify` pipeline: minimisation, consent, identifier actions, the detection safety
+//! net, generalisation with k-anonymity, and the report.
+//!
+//! Pass 1 streams the input once: it counts consent exclusions, scans the columns that would
+//! reach the output unchanged for identifiers, and counts the quasi-identifier combinations.
+//! Nothing is written when the safety net trips or k cannot be reached. Pass 2 streams the
+//! input again and writes the transformed rows, transforming and encoding row groups in
+//! parallel.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{StringBuilder, StringDictionaryBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, SchemaRef};
+use serde::Serialize;
+
+use super::detect::{self, ColumnScan};
+use super::kanon::{self, Anonymity, Combos, Qi, Raw};
+use super::pseudo::{fake, FakeKind, Key, KeyError};
+use crate::io::read::{numbers, Format, ReadError, Reader};
+use crate::io::{Compression, IoError, ParquetSink};
+use crate::schema::{Action, ColumnType, Generator, Locale, NamePart, Role, Schema};
+
+/// Values scanned per column by the safety net (a share is what it judges, so a large sample
+/// is enough and keeps the pass fast).
+const SCAN_LIMIT: u64 = 200_000;
+
+/// Errors from de-identification.
+#[derive(Debug, thiserror::Error)]
+pub enum DeidError {
+    /// Reading the input failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// Writing the output failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// The pseudonymisation key is missing or unusable.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The data or schema stop the run (safety net, k unreachable); nothing was written.
+    #[error("{}", .0.join("\nerror: "))]
+    Diagnostics(Vec<String>),
+}
+
+impl DeidError {
+    /// Whether the user must fix an input (exit code 2) rather than a runtime failure (1).
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, DeidError::Io(_))
+    }
+}
+
+/// Options of `deidentify`.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Key file (wins over the environment variable named by `privacy.key_env`).
+    pub key_file: Option<PathBuf>,
+    /// Parquet compression.
+    pub compression: Compression,
+}
+
+/// What happened to one column.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnReport {
+    /// The column.
+    pub column: String,
+    /// `drop`, `pseudonymise`, `fake`, `redact`, `keep`, or `generalise` with its level.
+    pub action: String,
+}
+
+/// One detection finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingReport {
+    /// The column.
+    pub column: String,
+    /// Identifier kind.
+    pub kind: String,
+    /// Share of scanned non-null values matching.
+    pub share: f64,
+    /// Found inside free text rather than as whole values.
+    pub embedded: bool,
+    /// Confidence, 0 to 1.
+    pub confidence: f64,
+    /// Whether the schema acknowledges this kind for the column.
+    pub acknowledged: bool,
+}
+
+/// What `deidentify` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Rows read.
+    pub rows_in: u64,
+    /// Rows excluded for missing consent.
+    pub consent_excluded: u64,
+    /// The consent column, if any.
+    pub consent_column: Option<String>,
+    /// Rows suppressed for k-anonymity (or l-diversity).
+    pub suppressed_rows: u64,
+    /// Rows written.
+    pub rows_out: u64,
+    /// Input columns the schema does not declare (left out: data minimisation).
+    pub undeclared_columns_dropped: Vec<String>,
+    /// Per declared column.
+    pub columns: Vec<ColumnReport>,
+    /// Detection findings on the columns that reach the output unchanged.
+    pub findings: Vec<FindingReport>,
+    /// Fingerprint of the key used (never the key).
+    pub key_fingerprint: Option<String>,
+    /// Quasi-identifier figures, when the schema has quasi-identifiers.
+    pub anonymity: Option<Anonymity>,
+}
+
+/// What to do with one input column.
+#[derive(Debug, Clone)]
+enum Plan {
+    Omit,
+    Keep,
+    Pseudonymise,
+    Fake(FakeKind, Locale),
+    Redact,
+    /// Quasi-identifier number `i`, generalised when its level is above 0.
+    Qi(usize),
+}
+
+fn fake_kind(schema_col: &crate::schema::Column) -> (FakeKind, Locale) {
+    match schema_col.generator.as_ref().map(|g| &g.base) {
+        Some(Generator::PersonName { locale, part, .. }) => (
+            match part {
+                NamePart::Full => FakeKind::PersonName,
+                NamePart::First => FakeKind::FirstName,
+                NamePart::Last => FakeKind::LastName,
+            },
+            *locale,
+        ),
+        Some(Generator::Email { locale, .. }) => (FakeKind::Email, *locale),
+        Some(Generator::Phone { locale }) => (FakeKind::Phone, *locale),
+        Some(Generator::Address { locale }) => (FakeKind::Address, *locale),
+        _ => (
+            match detect::kind_from_column_name(&schema_col.name) {
+                Some(detect::Kind::Email) => FakeKind::Email,
+                Some(detect::Kind::Phone) => FakeKind::Phone,
+                Some(detect::Kind::PersonName) => FakeKind::PersonName,
+                _ => FakeKind::Id,
+            },
+            Locale::En,
+        ),
+    }
+}
+
+/// Text of every value of a column (numbers and dates as written in CSV), nulls as `None`.
+fn texts(a: &ArrayRef) -> Vec<Option<String>> {
+    match a.data_type() {
+        DataType::Utf8 => a
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect(),
+        DataType::Dictionary(..) => {
+            let d = a.as_dictionary::<Int32Type>();
+            let values = d.values().as_string::<i32>();
+            d.keys()
+                .iter()
+                .map(|k| k.map(|k| values.value(k as usize).to_string()))
+                .collect()
+        }
+        DataType::Boolean => a
+            .as_boolean()
+            .iter()
+            .map(|v| v.map(|b| b.to_string()))
+            .collect(),
+        DataType::Int32 | DataType::Int64 | DataType::Float64 => numbers(a.as_ref())
+            .into_iter()
+            .map(|v| {
+                v.map(|x| {
+                    if x.fract() == 0.0 && x.abs() < 1e15 {
+                        (x as i64).to_string()
+                    } else {
+                        x.to_string()
+                    }
+                })
+            })
+            .collect(),
+        DataType::Date32 => a
+            .as_primitive::<arrow_array::types::Date32Type>()
+            .iter()
+            .map(|v| v.map(|d| kanon::label(&Raw::Day(d), None, false)))
+            .collect(),
+        DataType::Timestamp(..) => a
+            .as_primitive::<arrow_array::types::TimestampMicrosecondType>()
+            .iter()
+            .map(|v| v.map(|t| kanon::label(&Raw::Micros(t), None, false)))
+            .collect(),
+        // Declared columns have one of the types above; anything else carries no text.
+        _ => vec![None; a.len()],
+    }
+}
+
+/// Raw quasi-identifier values of a column.
+fn raws(a: &ArrayRef, ty: ColumnType) -> Vec<Raw> {
+    match ty {
+        ColumnType::Int { .. } | ColumnType::Float => numbers(a.as_ref())
+            .into_iter()
+            .map(|v| v.map_or(Raw::Null, Raw::Num))
+            .collect(),
+        ColumnType::Date => a
+            .as_primitive::<arrow_array::types::Date32Type>()
+            .iter()
+            .map(|v| v.map_or(Raw::Null, Raw::Day))
+            .collect(),
+        ColumnType::Timestamp => a
+            .as_primitive::<arrow_array::types::TimestampMicrosecondType>()
+            .iter()
+            .map(|v| v.map_or(Raw::Null, Raw::Micros))
+            .collect(),
+        _ => texts(a)
+            .into_iter()
+            .map(|v| v.map_or(Raw::Null, Raw::Text))
+            .collect(),
+    }
+}
+
+fn consent_mask(batch: &RecordBatch, consent: Option<usize>) -> Vec<bool> {
+    match consent {
+        None => vec![true; batch.num_rows()],
+        Some(i) => {
+            let b = batch.column(i).as_boolean();
+            (0..b.len()).map(|r| b.is_valid(r) && b.value(r)).collect()
+        }
+    }
+}
+
+struct Setup {
+    plans: Vec<Plan>,
+    qis: Vec<Qi>,
+    qi_cols: Vec<(usize, ColumnType)>,
+    sensitive: Option<usize>,
+    consent: Option<usize>,
+    out_schema: SchemaRef,
+    columns: Vec<ColumnReport>,
+    undeclared: Vec<String>,
+}
+
+fn setup(schema: &Schema, in_schema: &SchemaRef) -> Setup {
+    let mut plans = Vec::new();
+    let mut qis = Vec::new();
+    let mut qi_cols = Vec::new();
+    let mut fields = Vec::new();
+    let mut columns = Vec::new();
+    let mut undeclared = Vec::new();
+    for (i, f) in in_schema.fields().iter().enumerate() {
+        let Some(c) = schema.column(f.name()) else {
+            undeclared.push(f.name().clone());
+            plans.push(Plan::Omit);
+            continue;
+        };
+        let action = c.action.unwrap_or(if c.role == Role::Identifier {
+            schema.privacy.identifiers
+        } else {
+            Action::Keep
+        });
+        let plan = match action {
+            Action::Drop => Plan::Omit,
+            Action::Pseudonymise => Plan::Pseudonymise,
+            Action::Fake => {
+                let (k, l) = fake_kind(c);
+                Plan::Fake(k, l)
+            }
+            Action::Redact => Plan::Redact,
+            Action::Keep if c.role == Role::QuasiIdentifier => {
+                qis.push(Qi::new(&c.name, c.ty, &c.generalise));
+                qi_cols.push((i, c.ty));
+                Plan::Qi(qis.len() - 1)
+            }
+            Action::Keep => Plan::Keep,
+        };
+        let name = match &plan {
+            Plan::Omit => "drop",
+            Plan::Keep => "keep",
+            Plan::Pseudonymise => "pseudonymise",
+            Plan::Fake(..) => "fake",
+            Plan::Redact => "redact",
+            Plan::Qi(_) => "generalise",
+        };
+        columns.push(ColumnReport {
+            column: c.name.clone(),
+            action: name.to_string(),
+        });
+        match &plan {
+            Plan::Omit => {}
+            Plan::Keep => fields.push(f.as_ref().clone()),
+            Plan::Qi(_) if c.generalise.is_empty() => fields.push(f.as_ref().clone()),
+            Plan::Qi(_) => fields.push(Field::new(
+                f.name(),
+                ColumnType::Category.arrow_type(),
+                true,
+            )),
+            _ => fields.push(Field::new(f.name(), DataType::Utf8, true)),
+        }
+        plans.push(plan);
+    }
+    let sensitive = schema
+        .privacy
+        .l_diversity
+        .as_ref()
+        .and_then(|(c, _)| in_schema.index_of(c).ok());
+    let consent = schema
+        .columns
+        .iter()
+        .find(|c| c.role == Role::Consent)
+        .and_then(|c| in_schema.index_of(&c.name).ok());
+    Setup {
+        plans,
+        qis,
+        qi_cols,
+        sensitive,
+        consent,
+        out_schema: Arc::new(arrow_schema::Schema::new(fields)),
+        columns,
+        undeclared,
+    }
+}
+
+/// De-identifies `input` as `schema` says, writing Parquet to `output`.
+pub fn deidentify(
+    input: &Path,
+    format: Format,
+    schema: &Schema,
+    opts: &Options,
+    output: &Path,
+    provenance: serde_json::Value,
+) -> Result<Report, DeidError> {
+    let mut reader = Reader::open(input, format, schema)?;
+    let in_schema = reader.schema();
+    let st = setup(schema, &in_schema);
+    let needs_key = st
+        .plans
+        .iter()
+        .any(|p| matches!(p, Plan::Pseudonymise | Plan::Fake(..)));
+    let key = if needs_key {
+        Some(Key::load(
+            opts.key_file.as_deref(),
+            &schema.privacy.key_env,
+        )?)
+    } else {
+        None
+    };
+
+    // Pass 1: consent, safety-net scan, quasi-identifier combinations.
+    let scanned: Vec<usize> = (0..in_schema.fields().len())
+        // Generalised quasi-identifiers never reach the output unchanged.
+        .filter(|&i| match st.plans[i] {
+            Plan::Keep => true,
+            Plan::Qi(q) => st.qis[q].levels.is_empty(),
+            _ => false,
+        })
+        .filter(|&i| {
+            let c = schema.column(in_schema.field(i).name());
+            c.is_some_and(|c| {
+                matches!(
+                    c.ty,
+                    ColumnType::String | ColumnType::Category | ColumnType::Date
+                )
+            })
+        })
+        .collect();
+    let mut scans: Vec<ColumnScan> = scanned
+        .iter()
+        .map(|&i| ColumnScan::new(in_schema.field(i).name()))
+        .collect();
+    let mut combos = Combos::default();
+    let (mut rows_in, mut excluded, mut scanned_rows) = (0u64, 0u64, 0u64);
+    for batch in reader.by_ref() {
+        let batch = batch?;
+        let keep = consent_mask(&batch, st.consent);
+        rows_in += batch.num_rows() as u64;
+        excluded += keep.iter().filter(|k| !**k).count() as u64;
+        if scanned_rows < SCAN_LIMIT {
+            for (scan, &i) in scans.iter_mut().zip(&scanned) {
+                for (v, k) in texts(batch.column(i)).iter().zip(&keep) {
+                    if *k {
+                        scan.add(v.as_deref());
+                    }
+                }
+            }
+            scanned_rows += batch.num_rows() as u64;
+        }
+        if !st.qis.is_empty() {
+            let cols: Vec<Vec<Raw>> = st
+                .qi_cols
+                .iter()
+                .map(|(i, ty)| raws(batch.column(*i), *ty))
+                .collect();
+            let sens = st.sensitive.map(|i| texts(batch.column(i)));
+            for r in 0..batch.num_rows() {
+                if keep[r] {
+                    let values = cols.iter().map(|c| c[r].clone()).collect();
+                    combos.add(values, sens.as_ref().and_then(|s| s[r].as_deref()));
+                }
+            }
+        }
+    }
+
+    let mut diags = Vec::new();
+    let mut findings = Vec::new();
+    for (scan, &i) in scans.iter().zip(&scanned) {
+        let name = in_schema.field(i).name();
+        let col = schema.column(name);
+        for f in scan.findings() {
+            let kind = f.kind.name().to_string();
+            // Declaring a quasi-identifier acknowledges the kinds quasi-identifiers are made of.
+            let acknowledged = col.is_some_and(|c| {
+                c.acknowledge.contains(&kind)
+                    || (c.role == Role::QuasiIdentifier
+                        && matches!(
+                            f.kind,
+                            detect::Kind::DateOfBirth | detect::Kind::Date | detect::Kind::Postcode
+                        ))
+            });
+            if !acknowledged && f.share >= schema.privacy.detection_threshold && f.confidence >= 0.5
+            {
+                diags.push(format!(
+                    "column `{name}` is not an identifier, but {:.1}% of its values {} {} (confidence {:.2})\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
+                    100.0 * f.share,
+                    if f.embedded { "contain" } else { "look like" },
+                    kind.replace('_', " "),
+                    f.confidence
+                ));
+            }
+            findings.push(FindingReport {
+                column: name.clone(),
+                kind,
+                share: f.share,
+                embedded: f.embedded,
+                confidence: f.confidence,
+                acknowledged,
+            });
+        }
+    }
+    let anonymity = if st.qis.is_empty() {
+        None
+    } else {
+        match kanon::search(
+            &st.qis,
+            &combos,
+            schema.privacy.k_anonymity,
+            schema.privacy.l_diversity.clone(),
+            schema.privacy.max_suppression,
+        ) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                diags.push(e.to_string());
+                None
+            }
+        }
+    };
+    if !diags.is_empty() {
+        return Err(DeidError::Diagnostics(diags));
+    }
+
+    let mut report = Report {
+        rows_in,
+        consent_excluded: excluded,
+        consent_column: st.consent.map(|i| in_schema.field(i).name().clone()),
+        suppressed_rows: anonymity.as_ref().map_or(0, |a| a.suppressed_rows),
+        rows_out: 0,
+        undeclared_columns_dropped: st.undeclared.clone(),
+        columns: st.columns.clone(),
+        findings,
+        key_fingerprint: key.as_ref().map(Key::fingerprint),
+        anonymity,
+    };
+    if let Some(a) = &report.anonymity {
+        for (q, l) in a.quasi_identifiers.iter().zip(&a.levels) {
+            if let Some(c) = report.columns.iter_mut().find(|c| &c.column == q) {
+                c.action = if *l == 0 {
+                    "keep".into()
+                } else {
+                    format!("generalise (level {l})")
+                };
+            }
+        }
+    }
+    let mut prov = provenance;
+    if let Some(obj) = prov.as_object_mut() {
+        obj.insert(
+            "deidentify".into(),
+            serde_json::to_value(&report).unwrap_or_default(),
+        );
+    }
+    let batches = Reader::open(input, format, schema)?;
+    report.rows_out = write(
+        batches,
+        &st,
+        key.as_ref(),
+        report.anonymity.as_ref(),
+        opts,
+        output,
+        &prov,
+    )?;
+    Ok(report)
+}
+
+/// Transforms one input batch into an output batch.
+fn transform(
+    batch: &RecordBatch,
+    st: &Setup,
+    key: Option<&Key>,
+    anon: Option<&Anonymity>,
+) -> Result<Option<RecordBatch>, IoError> {
+    let mut keep = consent_mask(batch, st.consent);
+    let qi_raw: Vec<Vec<Raw>> = st
+        .qi_cols
+        .iter()
+        .map(|(i, ty)| raws(batch.column(*i), *ty))
+        .collect();
+    let levels: Vec<usize> = anon.map_or_else(|| vec![0; st.qis.len()], |a| a.levels.clone());
+    let mut labels: Vec<Vec<String>> = vec![Vec::new(); st.qis.len()];
+    if !st.qis.is_empty() {
+        let empty = HashSet::new();
+        let suppressed = anon.map_or(&empty, |a| &a.suppressed);
+        for (r, k) in keep.iter_mut().enumerate() {
+            let values: Vec<Raw> = qi_raw.iter().map(|c| c[r].clone()).collect();
+            let key = kanon::row_key(&st.qis, &levels, &values);
+            if *k && suppressed.contains(&key) {
+                *k = false;
+            }
+            for (q, l) in key.into_iter().enumerate() {
+                labels[q].push(l);
+            }
+        }
+    }
+    let rows: Vec<u32> = keep
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| **k)
+        .map(|(i, _)| i as u32)
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let idx = arrow_array::UInt32Array::from(rows.clone());
+    let take = |a: &ArrayRef| {
+        arrow_select::take::take(a.as_ref(), &idx, None)
+            .map_err(|e| IoError::Producer(e.to_string()))
+    };
+    let mut out: Vec<ArrayRef> = Vec::new();
+    let mut buf = String::new();
+    for (i, plan) in st.plans.iter().enumerate() {
+        let col = batch.column(i);
+        match plan {
+            Plan::Omit => {}
+            Plan::Keep => out.push(take(col)?),
+            Plan::Qi(q) if levels[*q] == 0 => out.push(take(col)?),
+            Plan::Qi(q) => {
+                let mut b = StringDictionaryBuilder::<Int32Type>::new();
+                for &r in &rows {
+                    let v = &qi_raw[*q][r as usize];
+                    if matches!(v, Raw::Null) {
+                        b.append_null();
+                    } else {
+                        b.append_value(&labels[*q][r as usize]);
+                    }
+                }
+                out.push(Arc::new(b.finish()));
+            }
+            Plan::Pseudonymise | Plan::Fake(..) | Plan::Redact => {
+                let values = texts(col);
+                let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 24);
+                for &r in &rows {
+                    match &values[r as usize] {
+                        None => b.append_null(),
+                        Some(v) => {
+                            buf.clear();
+                            match (plan, key) {
+                                (Plan::Pseudonymise, Some(k)) => k.pseudonym_into(v, &mut buf),
+                                (Plan::Fake(kind, locale), Some(k)) => {
+                                    fake(k, *kind, *locale, v, &mut buf)
+                                }
+                                _ => buf.push_str(&detect::redact(v)),
+                            }
+                            b.append_value(&buf);
+                        }
+                    }
+                }
+                out.push(Arc::new(b.finish()));
+            }
+        }
+    }
+    Ok(Some(
+        RecordBatch::try_new(st.out_schema.clone(), out)
+            .map_err(|e| IoError::Producer(e.to_string()))?,
+    ))
+}
+
+fn write(
+    batches: Reader,
+    st: &Setup,
+    key: Option<&Key>,
+    anon: Option<&Anonymity>,
+    opts: &Options,
+    output: &Path,
+    provenance: &serde_json::Value,
+) -> Result<u64, DeidError> {
+    let mut sink = ParquetSink::create(
+        output,
+        st.out_schema.clone(),
+        crate::io::writer_properties(opts.compression),
+    )?;
+    let group_rows = crate::synth::DEFAULT_ROW_GROUP_ROWS as usize;
+    let window = 2 * rayon::current_num_threads().max(1);
+    let mut pending: Vec<Vec<RecordBatch>> = Vec::new();
+    let mut current: Vec<RecordBatch> = Vec::new();
+    let mut current_rows = 0usize;
+    let job = |batches: &Vec<RecordBatch>,
+               encode: &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>|
+     -> Result<(), IoError> {
+        for b in batches {
+            if let Some(out) = transform(b, st, key, anon)? {
+                encode(&out)?;
+            }
+        }
+        Ok(())
+    };
+    for batch in batches {
+        let batch = batch?;
+        current_rows += batch.num_rows();
+        current.push(batch);
+        if current_rows >= group_rows {
+            pending.push(std::mem::take(&mut current));
+            current_rows = 0;
+            if pending.len() >= window {
+                sink.write_row_groups(&pending, job)?;
+                pending.clear();
+            }
+        }
+    }
+    if !current.is_empty() {
+        pending.push(current);
+    }
+    sink.write_row_groups(&pending, job)?;
+    sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
+    Ok(sink.finish()?)
+}
+
+/// A short human summary of a report, for stderr.
+pub fn summary(r: &Report) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "de-identified {} rows: {} without consent excluded, {} suppressed for k-anonymity, {} written",
+        r.rows_in, r.consent_excluded, r.suppressed_rows, r.rows_out
+    );
+    for c in &r.columns {
+        if c.action != "keep" {
+            let _ = writeln!(s, "  {:<24} {}", c.column, c.action);
+        }
+    }
+    if !r.undeclared_columns_dropped.is_empty() {
+        let _ = writeln!(
+            s,
+            "  undeclared, left out: {}",
+            r.undeclared_columns_dropped.join(", ")
+        );
+    }
+    if let Some(f) = &r.key_fingerprint {
+        let _ = writeln!(s, "  key fingerprint: {f}");
+    }
+    if let Some(a) = &r.anonymity {
+        let _ = writeln!(
+            s,
+            "  k-anonymity over {}: k = {} ({} classes), prosecutor risk max {:.3}, average {:.4}",
+            a.quasi_identifiers.join(", "),
+            a.k_achieved,
+            a.classes,
+            a.prosecutor_risk_max,
+            a.prosecutor_risk_avg
+        );
+        if let (Some((col, _)), Some(l)) = (&a.l_required, a.l_achieved) {
+            let _ = writeln!(s, "  l-diversity of `{col}`: l = {l}");
+        }
+    }
+    for f in r.findings.iter().filter(|f| f.acknowledged) {
+        let _ = writeln!(
+            s,
+            "  acknowledged: `{}` holds {} ({:.1}%)",
+            f.column,
+            f.kind,
+            100.0 * f.share
+        );
+    }
+    s
+}

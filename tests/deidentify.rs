@@ -1,0 +1,386 @@
+//! `deidentify`: identifiers never reach the output, keyed pseudonyms are stable, consent and
+//! minimisation apply, the safety net stops undeclared identifiers, k-anonymity holds, and
+//! figures match pycanon on committed fixtures.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, RecordBatch};
+use assert_cmd::Command;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use predicates::prelude::*;
+
+const KEY: &str = "test-key-0123456789abcdef-not-secret";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fairsynth() -> Command {
+    let mut c = Command::cargo_bin("fairsynth").expect("binary builds");
+    c.current_dir(root());
+    c.env_remove("FAIRSYNTH_KEY");
+    c
+}
+
+fn read(path: &Path) -> Vec<RecordBatch> {
+    ParquetRecordBatchReaderBuilder::try_new(fs::File::open(path).expect("file"))
+        .expect("Parquet")
+        .build()
+        .expect("reader")
+        .collect::<Result<_, _>>()
+        .expect("batches")
+}
+
+/// Every value of every column, as text.
+fn all_text(batches: &[RecordBatch], column: &str) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for b in batches {
+        let Some(a) = b.column_by_name(column) else {
+            continue;
+        };
+        match a.data_type() {
+            arrow_schema::DataType::Utf8 => {
+                out.extend(a.as_string::<i32>().iter().map(|v| v.map(str::to_string)))
+            }
+            arrow_schema::DataType::Dictionary(..) => {
+                let d = a.as_dictionary::<Int32Type>();
+                let v = d.values().as_string::<i32>();
+                out.extend(
+                    d.keys()
+                        .iter()
+                        .map(|k| k.map(|k| v.value(k as usize).to_string())),
+                );
+            }
+            arrow_schema::DataType::Int64 => out.extend(
+                a.as_primitive::<arrow_array::types::Int64Type>()
+                    .iter()
+                    .map(|v| v.map(|v| v.to_string())),
+            ),
+            _ => out.extend((0..a.len()).map(|_| None)),
+        }
+    }
+    out
+}
+
+/// 20,000 synthetic customers with names, e-mails, phones and addresses.
+fn customers(dir: &Path) -> PathBuf {
+    let data = dir.join("customers.parquet");
+    fairsynth()
+        .args([
+            "synth",
+            "--schema",
+            "schemas/customers.yaml",
+            "--rows",
+            "20000",
+            "-q",
+            "--compression",
+            "none",
+            "-o",
+        ])
+        .arg(&data)
+        .assert()
+        .success();
+    data
+}
+
+fn deid(data: &Path, out: &Path, key: Option<&str>, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let mut c = fairsynth();
+    c.arg("deidentify")
+        .arg(data)
+        .args(["--schema", "schemas/customers.yaml", "-o"])
+        .arg(out)
+        .args(extra);
+    if let Some(k) = key {
+        c.env("FAIRSYNTH_KEY", k);
+    }
+    c.assert()
+}
+
+#[test]
+fn no_identifier_value_reaches_the_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = customers(dir.path());
+    let out = dir.path().join("deid.parquet");
+    let report = dir.path().join("r.json");
+    deid(
+        &data,
+        &out,
+        Some(KEY),
+        &[
+            "--compression",
+            "none",
+            "--report",
+            report.to_str().expect("path"),
+            "-q",
+        ],
+    )
+    .success();
+
+    let input = read(&data);
+    let output = read(&out);
+    let fields: Vec<String> = output[0]
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    for dropped in ["full_name", "email", "phone", "street_address"] {
+        assert!(
+            !fields.contains(&dropped.to_string()),
+            "{dropped} must be dropped"
+        );
+    }
+    // Scan the whole uncompressed file for a sample of the original identifier values...
+    let bytes = fs::read(&out).expect("output");
+    let haystack = String::from_utf8_lossy(&bytes);
+    let mut checked = 0;
+    for column in ["full_name", "email", "phone", "street_address"] {
+        for v in all_text(&input, column).into_iter().flatten().step_by(50) {
+            assert!(
+                !haystack.contains(&v),
+                "`{v}` from {column} found in the output file"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 1_000, "the scan covered {checked} values");
+    // ...and check every one of them against every value the output holds.
+    let mut output_values: HashSet<String> = HashSet::new();
+    for b in &output {
+        for f in b.schema().fields() {
+            output_values.extend(all_text(&output, f.name()).into_iter().flatten());
+        }
+    }
+    for column in [
+        "full_name",
+        "email",
+        "phone",
+        "street_address",
+        "customer_id",
+    ] {
+        for v in all_text(&input, column).into_iter().flatten() {
+            assert!(
+                !output_values.contains(&v),
+                "`{v}` from {column} is an output value"
+            );
+        }
+    }
+    // Pseudonymised ids: tokens, none equal to an input id.
+    let ids: HashSet<String> = all_text(&input, "customer_id")
+        .into_iter()
+        .flatten()
+        .collect();
+    let tokens = all_text(&output, "customer_id");
+    assert!(tokens
+        .iter()
+        .flatten()
+        .all(|t| t.starts_with("pn_") && !ids.contains(t)));
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(&report).expect("report")).expect("JSON");
+    let fp = r["key_fingerprint"].as_str().expect("fingerprint");
+    assert!(fp.starts_with("sha256:") && !fp.contains(KEY));
+    assert!(!String::from_utf8_lossy(&fs::read(&report).expect("report")).contains(KEY));
+    assert!(!haystack.contains(KEY), "the key is never written");
+}
+
+#[test]
+fn pseudonyms_are_stable_for_a_key_and_differ_across_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = customers(dir.path());
+    let (a, b, c) = (
+        dir.path().join("a.parquet"),
+        dir.path().join("b.parquet"),
+        dir.path().join("c.parquet"),
+    );
+    deid(&data, &a, Some(KEY), &["-q"]).success();
+    deid(&data, &b, Some(KEY), &["-q", "--threads", "1"]).success();
+    deid(&data, &c, Some("another-key-0123456789abcdef"), &["-q"]).success();
+    assert!(
+        fs::read(&a).expect("a") == fs::read(&b).expect("b"),
+        "same key and input, same bytes at any thread count"
+    );
+    let ta = all_text(&read(&a), "customer_id");
+    let tc = all_text(&read(&c), "customer_id");
+    assert_eq!(ta.len(), tc.len());
+    assert!(ta.iter().zip(&tc).all(|(x, y)| x != y));
+    // A key file gives the same tokens as the same key in the environment.
+    let key_file = dir.path().join("key");
+    fs::write(&key_file, format!("{KEY}\n")).expect("key file");
+    let d = dir.path().join("d.parquet");
+    deid(
+        &data,
+        &d,
+        None,
+        &["-q", "--key-file", key_file.to_str().expect("path")],
+    )
+    .success();
+    assert_eq!(all_text(&read(&d), "customer_id"), ta);
+}
+
+#[test]
+fn a_missing_key_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = customers(dir.path());
+    let out = dir.path().join("o.parquet");
+    deid(&data, &out, None, &[])
+        .code(2)
+        .stderr(predicate::str::contains("FAIRSYNTH_KEY"))
+        .stderr(predicate::str::contains("panicked").not());
+    assert!(!out.exists());
+}
+
+#[test]
+fn consent_and_k_anonymity_are_applied_and_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = customers(dir.path());
+    let out = dir.path().join("o.parquet");
+    let report = dir.path().join("r.json");
+    deid(
+        &data,
+        &out,
+        Some(KEY),
+        &["--report", report.to_str().expect("path"), "-q"],
+    )
+    .success();
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(&report).expect("report")).expect("JSON");
+    let input = read(&data);
+    let consenting: u64 = input
+        .iter()
+        .map(|b| {
+            b.column_by_name("consent_marketing")
+                .expect("consent")
+                .as_boolean()
+                .true_count() as u64
+        })
+        .sum();
+    assert_eq!(r["rows_in"], 20_000);
+    assert_eq!(
+        r["consent_excluded"].as_u64().expect("n"),
+        20_000 - consenting
+    );
+    let rows_out: usize = read(&out).iter().map(|b| b.num_rows()).sum();
+    assert_eq!(
+        rows_out as u64,
+        consenting - r["suppressed_rows"].as_u64().expect("n")
+    );
+    let a = &r["anonymity"];
+    assert_eq!(
+        a["quasi_identifiers"],
+        serde_json::json!(["birth_date", "region"])
+    );
+    assert!(a["k_achieved"].as_u64().expect("k") >= 5);
+    assert!(a["prosecutor_risk_max"].as_f64().expect("risk") <= 0.2);
+    // Check k on the output itself: every (birth_date, region) class has 5 or more rows.
+    let batches = read(&out);
+    let bd = all_text(&batches, "birth_date");
+    let rg = all_text(&batches, "region");
+    let mut counts = std::collections::HashMap::new();
+    for (b, g) in bd.iter().zip(&rg) {
+        *counts.entry((b.clone(), g.clone())).or_insert(0u64) += 1;
+    }
+    assert!(
+        counts.values().all(|n| *n >= 5),
+        "smallest class {}",
+        counts.values().min().expect("classes")
+    );
+    assert_eq!(counts.len() as u64, a["classes"].as_u64().expect("classes"));
+    // Birth dates left the output only as generalised months or years.
+    assert!(
+        bd.iter().flatten().all(|d| d.len() == 7 || d.len() == 4),
+        "{:?}",
+        bd.first()
+    );
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, text).expect("write");
+    p
+}
+
+#[test]
+fn the_safety_net_stops_undeclared_identifiers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let mut csv = String::from("id,notes,extra\n");
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "{i},\"please call anna{i}@example.org about the order\",x\n"
+        ));
+    }
+    let input = write(d, "in.csv", &csv);
+    let base = "version: 1\nname: t\ncolumns:\n  - {name: id, type: int}\n";
+    let plain = write(
+        d,
+        "plain.yaml",
+        &format!("{base}  - {{name: notes, type: string}}\n"),
+    );
+    let out = d.join("o.parquet");
+    fairsynth()
+        .arg("deidentify")
+        .arg(&input)
+        .arg("--schema")
+        .arg(&plain)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "column `notes` is not an identifier, but 100.0% of its values contain email",
+        ));
+    assert!(!out.exists());
+
+    let ack = write(
+        d,
+        "ack.yaml",
+        &format!("{base}  - {{name: notes, type: string, acknowledge: [email]}}\n"),
+    );
+    fairsynth()
+        .arg("deidentify")
+        .arg(&input)
+        .arg("--schema")
+        .arg(&ack)
+        .arg("-o")
+        .arg(&out)
+        .arg("-q")
+        .assert()
+        .success();
+    let batches = read(&out);
+    let fields: Vec<String> = batches[0]
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["id", "notes"],
+        "the undeclared column is left out"
+    );
+
+    let redact = write(
+        d,
+        "redact.yaml",
+        &format!("{base}  - {{name: notes, type: string, action: redact}}\n"),
+    );
+    fairsynth()
+        .arg("deidentify")
+        .arg(&input)
+        .arg("--schema")
+        .arg(&redact)
+        .arg("-o")
+        .arg(&out)
+        .arg("-q")
+        .assert()
+        .success();
+    let notes = all_text(&read(&out), "notes");
+    assert_eq!(
+        notes[3].as_deref(),
+        Some("please call [EMAIL] about the order")
+    );
+}
