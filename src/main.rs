@@ -28,6 +28,8 @@ enum Command {
     Reweight(ReweightArgs),
     /// Drop or pseudonymise identifiers, apply consent, generalise quasi-identifiers to k-anonymity.
     Deidentify(DeidentifyArgs),
+    /// Profile a table, detect identifiers, and draft a schema for review.
+    Inspect(InspectArgs),
     /// Work with schema files.
     Schema {
         #[command(subcommand)]
@@ -106,6 +108,27 @@ struct ReweightArgs {
     /// Worker threads (default: all cores). The output is identical for any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct InspectArgs {
+    /// Input table (.csv with a header, or .parquet).
+    input: PathBuf,
+    /// Schema typing the declared columns (optional).
+    #[arg(long, value_name = "FILE")]
+    schema: Option<PathBuf>,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Write the full profile as JSON here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Write a drafted schema with proposed roles here, for a person to review.
+    #[arg(long, value_name = "FILE")]
+    draft_schema: Option<PathBuf>,
     /// No summary on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -202,6 +225,7 @@ fn main() -> ExitCode {
         Command::Synth(args) => synth(args),
         Command::Reweight(args) => reweight(args),
         Command::Deidentify(args) => deidentify(args),
+        Command::Inspect(args) => inspect(args),
         Command::Schema {
             command: SchemaCommand::Check { files },
         } => check(&files),
@@ -375,6 +399,33 @@ fn input_format(
         Some(FormatArg::Parquet) => Ok(Format::Parquet),
         None => Format::detect(input).map_err(usage),
     }
+}
+
+fn inspect(a: InspectArgs) -> Result<(), Failure> {
+    let schema = a.schema.as_deref().map(load_schema).transpose()?;
+    let format = input_format(&a.input, a.format)?;
+    let mut inputs: Vec<&Path> = vec![&a.input];
+    if let Some(s) = &a.schema {
+        inputs.push(s);
+    }
+    for out in [&a.report, &a.draft_schema].into_iter().flatten() {
+        fairsynth::io::ensure_not_input(out, &inputs).map_err(usage)?;
+    }
+    let ins =
+        fairsynth::deid::inspect::inspect(&a.input, format, schema.as_ref()).map_err(usage)?;
+    if let Some(path) = &a.report {
+        fairsynth::io::write_atomic(path, serde_json::to_string_pretty(&ins)?.as_bytes())?;
+    }
+    if let Some(path) = &a.draft_schema {
+        let levels =
+            fairsynth::deid::inspect::category_levels(&a.input, format, &ins).map_err(usage)?;
+        let yaml = fairsynth::deid::inspect::draft_schema(&ins, &levels);
+        fairsynth::io::write_atomic(path, yaml.as_bytes())?;
+    }
+    if !a.quiet {
+        eprint!("{}", fairsynth::deid::inspect::summary(&ins));
+    }
+    Ok(())
 }
 
 fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {

@@ -384,3 +384,95 @@ fn the_safety_net_stops_undeclared_identifiers() {
         Some("please call [EMAIL] about the order")
     );
 }
+
+#[test]
+fn inspect_drafts_a_schema_that_deidentifies_an_unknown_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // An "unknown" CSV: the customers table with every column as text.
+    let mut csv = String::from(
+        "customer_id,name,mail,tel,street_address,birth_date,region,consent,churned\n",
+    );
+    for i in 0..3000 {
+        let (first, last) = (
+            ["Anna", "James", "Maria", "Thomas"][i % 4],
+            ["Smith", "Miller", "Schmidt", "Weber"][i % 3],
+        );
+        csv.push_str(&format!(
+            "{},{first} {last},{}.{}{i}@example.org,+1 415 555 01{:02},{} Oak Street,19{}-0{}-1{},{},{},{}\n",
+            900_000 + i,
+            first.to_lowercase(),
+            last.to_lowercase(),
+            i % 100,
+            i + 1,
+            50 + i % 40,
+            1 + i % 9,
+            i % 10,
+            ["north", "south"][i % 2],
+            i % 7 != 0,
+            i % 5 == 0
+        ));
+    }
+    let input = write(d, "unknown.csv", &csv);
+    let draft = d.join("draft.yaml");
+    fairsynth()
+        .arg("inspect")
+        .arg(&input)
+        .arg("--draft-schema")
+        .arg(&draft)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("mail").and(predicate::str::contains("identifier")))
+        // No identifier value is printed by the profile.
+        .stderr(predicate::str::contains("@example.org").not())
+        .stderr(predicate::str::contains("Anna Smith").not());
+    fairsynth()
+        .args(["schema", "check"])
+        .arg(&draft)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&draft).expect("draft");
+    for (column, role) in [
+        ("customer_id", "identifier"),
+        ("name", "identifier"),
+        ("mail", "identifier"),
+        ("tel", "identifier"),
+        ("street_address", "identifier"),
+        ("birth_date", "quasi_identifier"),
+        ("consent", "consent"),
+    ] {
+        let block = text
+            .split("  - name: ")
+            .find(|b| b.starts_with(&format!("\"{column}\"")))
+            .expect("column drafted");
+        assert!(
+            block.contains(&format!("role: {role}")),
+            "{column}: {block}"
+        );
+    }
+    let out = d.join("o.parquet");
+    fairsynth()
+        .arg("deidentify")
+        .arg(&input)
+        .arg("--schema")
+        .arg(&draft)
+        .arg("-o")
+        .arg(&out)
+        .args(["--compression", "none", "-q"])
+        .env("FAIRSYNTH_KEY", KEY)
+        .assert()
+        .success();
+    let haystack = String::from_utf8_lossy(&fs::read(&out).expect("out")).into_owned();
+    for needle in [
+        "@example.org",
+        "Oak Street",
+        "+1 415",
+        "Anna Smith",
+        "900017",
+    ] {
+        assert!(
+            !haystack.contains(needle),
+            "`{needle}` survived de-identification"
+        );
+    }
+}

@@ -4,9 +4,11 @@
 //! - [`detect`]: identifier detectors (by column name and by content) with check digits;
 //! - [`pseudo`]: the secret key, HMAC-SHA-256 pseudonyms and key fingerprints;
 //! - [`kanon`]: generalisation of quasi-identifiers, k-anonymity, l-diversity and risk;
-//! - [`run`]: the `deidentify` pipeline over them.
+//! - [`run`]: the `deidentify` pipeline over them;
+//! - [`inspect`]: profiling an unknown table and drafting a schema for review.
 
 pub mod detect;
+pub mod inspect;
 pub mod kanon;
 pub mod pseudo;
 pub mod run;
