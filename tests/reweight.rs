@@ -666,3 +666,38 @@ fn parquet_input_gives_the_same_weights_as_csv() {
         "from Parquet",
     );
 }
+
+#[test]
+fn contradicting_margins_are_an_error_not_zero_weights() {
+    // `b1` occurs only with `a1`, but b1's target (0.5) exceeds a1's (0.2): no positive
+    // weights can meet both margins.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let schema = write(d, "s.yaml", "version: 1\nname: c\ncolumns:\n  - {name: a, type: category}\n  - {name: b, type: category}\ntargets:\n  a: {a0: 0.6, a1: 0.2, a2: 0.2}\n  b: {b0: 0.5, b1: 0.5}\n");
+    let input = write(
+        d,
+        "in.csv",
+        "a,b\na0,b0\na0,b0\na1,b0\na1,b1\na2,b0\na0,b0\n",
+    );
+    diagnostic(
+        &input,
+        &schema,
+        &[],
+        "the targets cannot all be met with this data: raking drives the weights of",
+    );
+    // With a lower bound the closest reachable shares are written, with a warning.
+    let out = d.join("bounded.parquet");
+    fairsynth()
+        .arg("reweight")
+        .arg(&input)
+        .arg("--schema")
+        .arg(&schema)
+        .args(["--min-weight", "0.1", "--max-iterations", "300", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: the targets were not reached",
+        ));
+    assert!(weights(&out).iter().all(|w| *w > 0.0));
+}

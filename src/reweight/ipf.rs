@@ -414,6 +414,34 @@ impl Problem {
         }
     }
 
+    /// When the margins contradict each other for this data (a level reachable only through
+    /// cells that another margin must empty), raking drives some cells to zero weight. That is
+    /// reported rather than written: weights must stay positive.
+    pub(super) fn degenerate(&self, sol: &Solution) -> Option<String> {
+        // A row weight below 1e-9 of the mean is a weight the iteration is driving to zero.
+        let floor = 1e-9 * self.total / self.rows as f64;
+        let zero: Vec<usize> = (0..self.cells.len())
+            .filter(|&c| {
+                let g = sol.factors[c];
+                !(g.is_finite() && g * self.cells[c].acc.dmax > floor)
+            })
+            .collect();
+        let first = *zero.first()?;
+        let rows: u64 = zero.iter().map(|&c| self.cells[c].acc.rows).sum();
+        let cell: Vec<String> = self
+            .var_names
+            .iter()
+            .zip(&self.cells[first].codes)
+            .enumerate()
+            .map(|(k, (n, &code))| format!("{n}={}", self.var_levels[k][code as usize]))
+            .collect();
+        Some(format!(
+            "the targets cannot all be met with this data: raking drives the weights of {rows} row{} to zero (first: {})\n    hint: the margins contradict each other for these rows' combinations of levels; check the targets against the data, or bound the weights with --min-weight to get the closest reachable shares",
+            if rows == 1 { "" } else { "s" },
+            cell.join(" & ")
+        ))
+    }
+
     /// The report figures, all from the cells.
     pub(super) fn report(
         &self,

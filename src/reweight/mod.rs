@@ -585,6 +585,9 @@ pub fn reweight(
     };
 
     let solution = problem.solve(opts);
+    if let Some(message) = problem.degenerate(&solution) {
+        return Err(ReweightError::Diagnostics(vec![message]));
+    }
     let mut report = problem.report(&solution, opts, p1.rows, &weight_name);
 
     // Output columns: input columns minus identifiers (unless kept), plus the weight.
