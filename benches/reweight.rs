@@ -63,6 +63,33 @@ fn prepare(rows: u64, out: &Path, adult: &Path, schema: &Schema) {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "copy") {
+        // The I/O floor for another command: read a Parquet file and write it back, timed.
+        let (input, out) = (Path::new(&args[i + 1]), Path::new(&args[i + 2]));
+        let t = Instant::now();
+        let r = ParquetRecordBatchReaderBuilder::try_new(File::open(input).expect("input"))
+            .expect("parquet")
+            .with_batch_size(65_536)
+            .build()
+            .expect("reader");
+        let mut w: Option<ArrowWriter<BufWriter<File>>> = None;
+        for b in r {
+            let b = b.expect("batch");
+            w.get_or_insert_with(|| {
+                ArrowWriter::try_new(
+                    BufWriter::new(File::create(out).expect("create")),
+                    b.schema(),
+                    Some(writer_properties(Compression::Zstd)),
+                )
+                .expect("writer")
+            })
+            .write(&b)
+            .expect("write");
+        }
+        w.expect("rows").close().expect("close");
+        println!("{:.6}", t.elapsed().as_secs_f64());
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "prepare") {
         let rows: u64 = args[i + 1].parse().expect("rows");
         let out = Path::new(&args[i + 2]);

@@ -7,7 +7,10 @@
 #  3. reweight: in-process against the I/O floor (arrow-rs read + write of the same file) on
 #     the Adult table resampled to 1M rows, then the whole process at 1M rows and, for peak
 #     RSS, at REWEIGHT_BIG_ROWS (default 100M) rows. Adult comes from ../shared/data/adult.csv
-#     when present, else from the committed sample tests/data/adult_sample.csv.
+#     when present, else from the committed sample tests/data/adult_sample.csv;
+#  4. deidentify: the structured table of benches/deid.yaml (id pseudonymised, age, date and
+#     region generalised to k = 5) at 1M and 10M rows, whole process, against the I/O floor
+#     (arrow-rs reading and writing the same file, single writer) measured in the same run.
 # ROWS (default 10000000) and BIG_ROWS (default 100000000) override the sizes; RUNS the repeats.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +44,17 @@ python3 benches/measure.py "reweight 1M rows, 3 margins + parity" "$RUNS" bench-
 cargo bench --quiet --bench reweight -- prepare "$REWEIGHT_BIG_ROWS" "$PWD/bench-out/adult_big.parquet" "$PWD/$adult"
 python3 benches/measure.py "reweight $REWEIGHT_BIG_ROWS rows, 3 margins + parity" 1 bench-out/cli-reweight-big.json -- \
     $bin reweight bench-out/adult_big.parquet --schema schemas/adult.yaml -q -o bench-out/rw.parquet
+rm -f bench-out/*.parquet
+
+echo "deidentify (benches/deid.yaml):"
+export FAIRSYNTH_KEY=benchmark-key-not-secret-0123456789
+for n in 1000000 10000000; do
+    $bin synth --schema benches/deid.yaml --rows $n -q -o bench-out/deid_in.parquet
+    floor=$(for r in 1 2 3; do cargo bench --quiet --bench reweight -- copy "$PWD/bench-out/deid_in.parquet" "$PWD/bench-out/copy.parquet"; done | sort -n | sed -n 2p)
+    python3 benches/measure.py "deidentify $n rows" "$RUNS" bench-out/cli-deid-$n.json -- \
+        $bin deidentify bench-out/deid_in.parquet --schema benches/deid.yaml -q -o bench-out/deid_out.parquet
+    python3 -c "import json; r=json.load(open('bench-out/cli-deid-$n.json')); m=r['wall_s']['median']; print(f'    {$n/m:,.0f} rows/s; I/O floor (read + write copy, median of 3) {$floor:.3f} s; deidentify takes {m/$floor:.2f}x the floor')"
+done
 rm -f bench-out/*.parquet
 
 python3 - <<'PY'

@@ -7,7 +7,9 @@
 //!   CSV/Parquet input;
 //! - [`reweight`]: raking to target marginals, label-parity repair, bounded weights,
 //!   resampling;
-//! - [`deid`]: identifier detection and keyed pseudonyms.
+//! - [`deid`]: identifier detection, keyed pseudonyms, k-anonymity, and the `deidentify`
+//!   and `inspect` pipelines;
+//! - [`hash`]: the fast hasher of the in-memory tables.
 //!
 //! ```
 //! use fairsynth::schema::Schema;
@@ -21,6 +23,7 @@
 //! ```
 
 pub mod deid;
+pub mod hash;
 pub mod io;
 pub mod reweight;
 pub mod schema;

@@ -54,7 +54,10 @@ fn combos(qi: &[String], sensitive: &str) -> Combos {
                 Raw::Num(x) => x.to_string(),
                 _ => String::new(),
             };
-            c.add(cols.iter().map(|col| col[r].clone()).collect(), Some(&s));
+            c.add(
+                &cols.iter().map(|col| col[r].clone()).collect::<Vec<_>>(),
+                Some(&s),
+            );
         }
     }
     c

@@ -7,9 +7,9 @@
 //! climb leaves the fewest rows in too-small classes, and suppresses what is left once that is
 //! within the allowed share.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::Serialize;
+
+use crate::hash::{FastMap, FastSet};
 
 use crate::schema::{ColumnType, GenLevel};
 
@@ -28,24 +28,44 @@ pub enum Raw {
     Text(String),
 }
 
+/// A borrowed raw value, interned without allocating.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RawRef<'a> {
+    /// Missing.
+    Null,
+    /// A number.
+    Num(f64),
+    /// Days since 1970-01-01.
+    Day(i32),
+    /// Microseconds since the epoch.
+    Micros(i64),
+    /// Text.
+    Text(&'a str),
+}
+
 impl Raw {
-    fn key(&self) -> RawKey {
+    /// The borrowed form.
+    pub fn as_ref(&self) -> RawRef<'_> {
         match self {
-            Raw::Null => RawKey::Null,
-            Raw::Num(x) => RawKey::Num(x.to_bits()),
-            Raw::Day(d) => RawKey::Int(i64::from(*d)),
-            Raw::Micros(t) => RawKey::Int(*t),
-            Raw::Text(s) => RawKey::Text(s.clone()),
+            Raw::Null => RawRef::Null,
+            Raw::Num(x) => RawRef::Num(*x),
+            Raw::Day(d) => RawRef::Day(*d),
+            Raw::Micros(t) => RawRef::Micros(*t),
+            Raw::Text(s) => RawRef::Text(s),
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum RawKey {
-    Null,
-    Num(u64),
-    Int(i64),
-    Text(String),
+impl RawRef<'_> {
+    fn to_owned(self) -> Raw {
+        match self {
+            RawRef::Null => Raw::Null,
+            RawRef::Num(x) => Raw::Num(x),
+            RawRef::Day(d) => Raw::Day(d),
+            RawRef::Micros(t) => Raw::Micros(t),
+            RawRef::Text(s) => Raw::Text(s.to_string()),
+        }
+    }
 }
 
 fn fmt_num(x: f64) -> String {
@@ -147,28 +167,122 @@ impl Qi {
     }
 }
 
-/// Distinct raw combinations of quasi-identifier values, with row counts and sensitive values.
+/// Distinct values of one column, interned to small ids.
+#[derive(Debug, Default, Clone)]
+struct Interner {
+    values: Vec<Raw>,
+    /// (kind, bits) of numbers, days and instants.
+    ints: FastMap<(u8, u64), u32>,
+    texts: FastMap<String, u32>,
+    null: Option<u32>,
+}
+
+impl Interner {
+    fn get(&self, v: RawRef) -> Option<u32> {
+        match v {
+            RawRef::Null => self.null,
+            RawRef::Num(x) => self.ints.get(&(1, x.to_bits())).copied(),
+            RawRef::Day(d) => self.ints.get(&(2, i64::from(d) as u64)).copied(),
+            RawRef::Micros(t) => self.ints.get(&(3, t as u64)).copied(),
+            RawRef::Text(s) => self.texts.get(s).copied(),
+        }
+    }
+
+    fn intern(&mut self, v: RawRef) -> u32 {
+        if let Some(id) = self.get(v) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(v.to_owned());
+        match v {
+            RawRef::Null => self.null = Some(id),
+            RawRef::Num(x) => {
+                self.ints.insert((1, x.to_bits()), id);
+            }
+            RawRef::Day(d) => {
+                self.ints.insert((2, i64::from(d) as u64), id);
+            }
+            RawRef::Micros(t) => {
+                self.ints.insert((3, t as u64), id);
+            }
+            RawRef::Text(s) => {
+                self.texts.insert(s.to_string(), id);
+            }
+        }
+        id
+    }
+}
+
+/// A combination of ids: packed into 128 bits for up to four columns (no allocation), boxed
+/// beyond.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Packed(u128),
+    Wide(Box<[u32]>),
+}
+
+impl Key {
+    fn of(ids: &[u32]) -> Key {
+        if ids.len() <= 4 {
+            Key::Packed(ids.iter().fold(0u128, |k, &i| (k << 32) | u128::from(i)))
+        } else {
+            Key::Wide(ids.into())
+        }
+    }
+}
+
+/// Distinct raw combinations of quasi-identifier values (as interned ids), with row counts and
+/// the distinct sensitive values each holds.
 #[derive(Debug, Default)]
 pub struct Combos {
-    map: HashMap<Vec<RawKey>, (Vec<Raw>, u64, HashSet<String>)>,
+    columns: Vec<Interner>,
+    map: FastMap<Key, (Vec<u32>, u64, Vec<u32>)>,
+    sensitive: FastMap<String, u32>,
     rows: u64,
+    buf: Vec<u32>,
 }
 
 impl Combos {
-    /// Counts one row.
-    pub fn add(&mut self, values: Vec<Raw>, sensitive: Option<&str>) {
-        let key: Vec<RawKey> = values.iter().map(Raw::key).collect();
+    /// The id of quasi-identifier `q`'s value `v`, interning it if new.
+    pub fn intern(&mut self, q: usize, v: RawRef) -> u32 {
+        if self.columns.len() <= q {
+            self.columns.resize_with(q + 1, Interner::default);
+        }
+        self.columns[q].intern(v)
+    }
+
+    /// Counts one row given its interned ids.
+    pub fn add_ids(&mut self, ids: &[u32], sensitive: Option<&str>) {
+        let s = sensitive.map(|s| match self.sensitive.get(s) {
+            Some(&id) => id,
+            None => {
+                let id = self.sensitive.len() as u32;
+                self.sensitive.insert(s.to_string(), id);
+                id
+            }
+        });
         let e = self
             .map
-            .entry(key)
-            .or_insert_with(|| (values, 0, HashSet::new()));
+            .entry(Key::of(ids))
+            .or_insert_with(|| (ids.to_vec(), 0, Vec::new()));
         e.1 += 1;
-        if let Some(s) = sensitive {
-            if !e.2.contains(s) {
-                e.2.insert(s.to_string());
+        if let Some(s) = s {
+            if !e.2.contains(&s) {
+                e.2.push(s);
             }
         }
         self.rows += 1;
+    }
+
+    /// Counts one row.
+    pub fn add(&mut self, values: &[Raw], sensitive: Option<&str>) {
+        let mut ids = std::mem::take(&mut self.buf);
+        ids.clear();
+        for (q, v) in values.iter().enumerate() {
+            ids.push(self.intern(q, v.as_ref()));
+        }
+        self.add_ids(&ids, sensitive);
+        self.buf = ids;
     }
 
     /// Rows counted.
@@ -177,32 +291,64 @@ impl Combos {
     }
 }
 
-/// The equivalence classes at one level vector: label tuple -> (rows, distinct sensitive).
-fn classes(
-    qis: &[Qi],
-    combos: &Combos,
-    levels: &[usize],
-) -> HashMap<Vec<String>, (u64, HashSet<String>)> {
-    let mut out: HashMap<Vec<String>, (u64, HashSet<String>)> = HashMap::new();
-    for (values, n, sens) in combos.map.values() {
-        let key: Vec<String> = qis
-            .iter()
-            .zip(values)
-            .zip(levels)
-            .map(|((q, v), l)| label(v, q.level(*l), q.whole))
-            .collect();
-        let e = out.entry(key).or_default();
-        e.0 += n;
-        e.1.extend(sens.iter().cloned());
+/// For one column at one level: the label id of every interned raw value, and the labels.
+#[derive(Debug, Clone, Default)]
+struct LevelTable {
+    label_of: Vec<u32>,
+    labels: Vec<String>,
+}
+
+fn level_table(q: &Qi, level: usize, values: &[Raw]) -> LevelTable {
+    let mut ids: FastMap<String, u32> = FastMap::default();
+    let mut t = LevelTable::default();
+    for v in values {
+        let l = label(v, q.level(level), q.whole);
+        let id = match ids.get(&l) {
+            Some(&id) => id,
+            None => {
+                let id = t.labels.len() as u32;
+                ids.insert(l.clone(), id);
+                t.labels.push(l);
+                id
+            }
+        };
+        t.label_of.push(id);
+    }
+    t
+}
+
+type Classes = FastMap<Key, (Vec<u32>, u64, Vec<u32>)>;
+
+/// The equivalence classes at one level vector: label ids -> (label ids, rows, distinct
+/// sensitive ids).
+fn classes(tables: &[&LevelTable], combos: &Combos) -> Classes {
+    let mut out: Classes = FastMap::default();
+    let mut key: Vec<u32> = Vec::with_capacity(tables.len());
+    for (raw, n, sens) in combos.map.values() {
+        key.clear();
+        key.extend(raw.iter().zip(tables).map(|(r, t)| t.label_of[*r as usize]));
+        let e = out
+            .entry(Key::of(&key))
+            .or_insert_with(|| (key.clone(), 0, Vec::new()));
+        e.1 += n;
+        for s in sens {
+            if !e.2.contains(s) {
+                e.2.push(*s);
+            }
+        }
     }
     out
 }
 
+fn breaks(n: u64, sens: &[u32], k: u64, l: Option<u64>) -> bool {
+    n < k || l.is_some_and(|l| (sens.len() as u64) < l)
+}
+
 /// Rows in classes that break k (or l).
-fn small_rows(cls: &HashMap<Vec<String>, (u64, HashSet<String>)>, k: u64, l: Option<u64>) -> u64 {
+fn small_rows(cls: &Classes, k: u64, l: Option<u64>) -> u64 {
     cls.values()
-        .filter(|(n, s)| *n < k || l.is_some_and(|l| (s.len() as u64) < l))
-        .map(|(n, _)| n)
+        .filter(|(_, n, s)| breaks(*n, s, k, l))
+        .map(|(_, n, _)| n)
         .sum()
 }
 
@@ -215,6 +361,66 @@ pub struct SizeBucket {
     pub classes: u64,
     /// Rows in them.
     pub rows: u64,
+}
+
+/// How rows are generalised and which classes are suppressed, for the writing pass.
+#[derive(Debug, Clone, Default)]
+pub struct Generaliser {
+    qis: Vec<Qi>,
+    levels: Vec<usize>,
+    columns: Vec<Interner>,
+    tables: Vec<LevelTable>,
+    suppressed: FastSet<Key>,
+}
+
+impl Generaliser {
+    /// The id of quasi-identifier `q`'s value `v`, if pass 1 counted it.
+    pub fn raw_id(&self, q: usize, v: RawRef) -> Option<u32> {
+        self.columns.get(q)?.get(v)
+    }
+
+    /// The label id of quasi-identifier `q`'s raw id at the chosen level.
+    pub fn label_id(&self, q: usize, raw: u32) -> u32 {
+        self.tables[q].label_of[raw as usize]
+    }
+
+    /// The labels of quasi-identifier `q` at the chosen level, by label id.
+    pub fn labels(&self, q: usize) -> &[String] {
+        &self.tables[q].labels
+    }
+
+    /// Whether the class with these label ids is suppressed.
+    pub fn is_suppressed(&self, label_ids: &[u32]) -> bool {
+        self.suppressed.contains(&Key::of(label_ids))
+    }
+
+    /// The labels of one row at the chosen levels, or `None` when the row's class is
+    /// suppressed (or its values were never counted, which only consenting rows are).
+    pub fn row(&self, values: &[Raw]) -> Option<Vec<&str>> {
+        let mut key = Vec::with_capacity(values.len());
+        for ((c, t), v) in self.columns.iter().zip(&self.tables).zip(values) {
+            key.push(t.label_of[c.get(v.as_ref())? as usize]);
+        }
+        if self.suppressed.contains(&Key::of(&key)) {
+            return None;
+        }
+        Some(
+            key.iter()
+                .zip(&self.tables)
+                .map(|(k, t)| t.labels[*k as usize].as_str())
+                .collect(),
+        )
+    }
+
+    /// The chosen level of quasi-identifier `q` (0 = raw).
+    pub fn level(&self, q: usize) -> usize {
+        self.levels[q]
+    }
+
+    /// Quasi-identifiers, in order.
+    pub fn quasi_identifiers(&self) -> &[Qi] {
+        &self.qis
+    }
 }
 
 /// The outcome of the search.
@@ -242,9 +448,9 @@ pub struct Anonymity {
     pub prosecutor_risk_max: f64,
     /// Average over records of 1 / class size (= classes / rows).
     pub prosecutor_risk_avg: f64,
-    /// Label tuples of suppressed classes (not serialised).
+    /// What the writing pass needs (not serialised).
     #[serde(skip)]
-    pub suppressed: HashSet<Vec<String>>,
+    pub generaliser: Generaliser,
 }
 
 /// Errors when k (or l) cannot be reached.
@@ -268,6 +474,25 @@ pub fn search(
     max_suppression: f64,
 ) -> Result<Anonymity, Unreachable> {
     let rows = combos.rows.max(1);
+    let mut columns = combos.columns.clone();
+    columns.resize_with(qis.len(), Interner::default);
+    // Label tables for every column at every level, over the column's distinct values only.
+    let tables: Vec<Vec<LevelTable>> = qis
+        .iter()
+        .zip(&columns)
+        .map(|(q, c)| {
+            (0..=q.levels.len())
+                .map(|lv| level_table(q, lv, &c.values))
+                .collect()
+        })
+        .collect();
+    let at = |levels: &[usize]| -> Vec<&LevelTable> {
+        levels
+            .iter()
+            .enumerate()
+            .map(|(q, l)| &tables[q][*l])
+            .collect()
+    };
     let mut levels: Vec<usize> = qis
         .iter()
         .map(|q| usize::from(!q.levels.is_empty()))
@@ -275,7 +500,7 @@ pub fn search(
     let need_k = k.unwrap_or(1);
     let need_l = l.as_ref().map(|x| x.1);
     let allowed = (max_suppression * rows as f64).floor() as u64;
-    let mut cls = classes(qis, combos, &levels);
+    let mut cls = classes(&at(&levels), combos);
     if k.is_some() || l.is_some() {
         loop {
             let small = small_rows(&cls, need_k, need_l);
@@ -289,7 +514,7 @@ pub fn search(
                 .map(|i| {
                     let mut next = levels.clone();
                     next[i] += 1;
-                    let c = classes(qis, combos, &next);
+                    let c = classes(&at(&next), combos);
                     (small_rows(&c, need_k, need_l), i, c)
                 })
                 .min_by_key(|(s, i, _)| (*s, *i));
@@ -315,20 +540,20 @@ pub fn search(
             }
         }
     }
-    let suppressed: HashSet<Vec<String>> = cls
+    let suppressed: FastSet<Key> = cls
         .iter()
-        .filter(|(_, (n, s))| *n < need_k || need_l.is_some_and(|l| (s.len() as u64) < l))
+        .filter(|(_, (_, n, s))| breaks(*n, s, need_k, need_l))
         .map(|(key, _)| key.clone())
         .collect();
-    let kept: Vec<&(u64, HashSet<String>)> = cls
+    let kept: Vec<(u64, &Vec<u32>)> = cls
         .iter()
         .filter(|(key, _)| !suppressed.contains(*key))
-        .map(|(_, v)| v)
+        .map(|(_, (_, n, s))| (*n, s))
         .collect();
     let suppressed_rows: u64 = cls
         .iter()
         .filter(|(key, _)| suppressed.contains(*key))
-        .map(|(_, v)| v.0)
+        .map(|(_, (_, n, _))| n)
         .sum();
     let kept_rows: u64 = kept.iter().map(|v| v.0).sum();
     let k_achieved = kept.iter().map(|v| v.0).min().unwrap_or(0);
@@ -341,7 +566,7 @@ pub fn search(
     ]
     .iter()
     .map(|(lo, hi, name)| {
-        let inside: Vec<&&(u64, HashSet<String>)> =
+        let inside: Vec<&(u64, &Vec<u32>)> =
             kept.iter().filter(|v| v.0 >= *lo && v.0 <= *hi).collect();
         SizeBucket {
             sizes: name.to_string(),
@@ -351,6 +576,17 @@ pub fn search(
     })
     .collect();
     buckets.retain(|b| b.classes > 0);
+    let generaliser = Generaliser {
+        qis: qis.to_vec(),
+        levels: levels.clone(),
+        columns,
+        tables: levels
+            .iter()
+            .enumerate()
+            .map(|(q, l)| tables[q][*l].clone())
+            .collect(),
+        suppressed,
+    };
     Ok(Anonymity {
         quasi_identifiers: qis.iter().map(|q| q.name.clone()).collect(),
         levels,
@@ -373,17 +609,8 @@ pub fn search(
         } else {
             0.0
         },
-        suppressed,
+        generaliser,
     })
-}
-
-/// The label tuple of one row at the chosen levels.
-pub fn row_key(qis: &[Qi], levels: &[usize], values: &[Raw]) -> Vec<String> {
-    qis.iter()
-        .zip(values)
-        .zip(levels)
-        .map(|((q, v), l)| label(v, q.level(*l), q.whole))
-        .collect()
 }
 
 #[cfg(test)]

@@ -7,11 +7,10 @@
 //! input again and writes the transformed rows, transforming and encoding row groups in
 //! parallel.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::builder::{StringBuilder, StringDictionaryBuilder};
+use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -19,7 +18,7 @@ use arrow_schema::{DataType, Field, SchemaRef};
 use serde::Serialize;
 
 use super::detect::{self, ColumnScan};
-use super::kanon::{self, Anonymity, Combos, Qi, Raw};
+use super::kanon::{self, Anonymity, Combos, Qi, Raw, RawRef};
 use super::pseudo::{fake, FakeKind, Key, KeyError};
 use crate::io::read::{numbers, Format, ReadError, Reader};
 use crate::io::{Compression, IoError, ParquetSink};
@@ -198,27 +197,51 @@ fn texts(a: &ArrayRef) -> Vec<Option<String>> {
     }
 }
 
-/// Raw quasi-identifier values of a column.
-fn raws(a: &ArrayRef, ty: ColumnType) -> Vec<Raw> {
-    match ty {
-        ColumnType::Int { .. } | ColumnType::Float => numbers(a.as_ref())
-            .into_iter()
-            .map(|v| v.map_or(Raw::Null, Raw::Num))
-            .collect(),
-        ColumnType::Date => a
-            .as_primitive::<arrow_array::types::Date32Type>()
+/// Applies `f` to every value of a quasi-identifier column as a borrowed raw value; dictionary
+/// columns call `f` once per dictionary entry.
+fn map_raw(
+    a: &ArrayRef,
+    ty: ColumnType,
+    f: &mut dyn FnMut(RawRef) -> Option<u32>,
+) -> Vec<Option<u32>> {
+    match a.data_type() {
+        DataType::Dictionary(..) => {
+            let d = a.as_dictionary::<Int32Type>();
+            let values = d.values().as_string::<i32>();
+            let ids: Vec<Option<u32>> = (0..values.len())
+                .map(|i| f(RawRef::Text(values.value(i))))
+                .collect();
+            let null = if d.null_count() > 0 {
+                f(RawRef::Null)
+            } else {
+                None
+            };
+            d.keys()
+                .iter()
+                .map(|k| k.map_or(null, |k| ids[k as usize]))
+                .collect()
+        }
+        DataType::Utf8 => a
+            .as_string::<i32>()
             .iter()
-            .map(|v| v.map_or(Raw::Null, Raw::Day))
+            .map(|v| f(v.map_or(RawRef::Null, RawRef::Text)))
             .collect(),
-        ColumnType::Timestamp => a
-            .as_primitive::<arrow_array::types::TimestampMicrosecondType>()
-            .iter()
-            .map(|v| v.map_or(Raw::Null, Raw::Micros))
-            .collect(),
-        _ => texts(a)
-            .into_iter()
-            .map(|v| v.map_or(Raw::Null, Raw::Text))
-            .collect(),
+        _ => match ty {
+            ColumnType::Date => a
+                .as_primitive::<arrow_array::types::Date32Type>()
+                .iter()
+                .map(|v| f(v.map_or(RawRef::Null, RawRef::Day)))
+                .collect(),
+            ColumnType::Timestamp => a
+                .as_primitive::<arrow_array::types::TimestampMicrosecondType>()
+                .iter()
+                .map(|v| f(v.map_or(RawRef::Null, RawRef::Micros)))
+                .collect(),
+            _ => numbers(a.as_ref())
+                .into_iter()
+                .map(|v| f(v.map_or(RawRef::Null, RawRef::Num)))
+                .collect(),
+        },
     }
 }
 
@@ -388,16 +411,21 @@ pub fn deidentify(
             scanned_rows += batch.num_rows() as u64;
         }
         if !st.qis.is_empty() {
-            let cols: Vec<Vec<Raw>> = st
+            let ids: Vec<Vec<Option<u32>>> = st
                 .qi_cols
                 .iter()
-                .map(|(i, ty)| raws(batch.column(*i), *ty))
+                .enumerate()
+                .map(|(q, (i, ty))| {
+                    map_raw(batch.column(*i), *ty, &mut |v| Some(combos.intern(q, v)))
+                })
                 .collect();
             let sens = st.sensitive.map(|i| texts(batch.column(i)));
+            let mut row: Vec<u32> = Vec::with_capacity(ids.len());
             for r in 0..batch.num_rows() {
                 if keep[r] {
-                    let values = cols.iter().map(|c| c[r].clone()).collect();
-                    combos.add(values, sens.as_ref().and_then(|s| s[r].as_deref()));
+                    row.clear();
+                    row.extend(ids.iter().map(|c| c[r].unwrap_or(0)));
+                    combos.add_ids(&row, sens.as_ref().and_then(|s| s[r].as_deref()));
                 }
             }
         }
@@ -511,24 +539,31 @@ fn transform(
     anon: Option<&Anonymity>,
 ) -> Result<Option<RecordBatch>, IoError> {
     let mut keep = consent_mask(batch, st.consent);
-    let qi_raw: Vec<Vec<Raw>> = st
-        .qi_cols
-        .iter()
-        .map(|(i, ty)| raws(batch.column(*i), *ty))
-        .collect();
     let levels: Vec<usize> = anon.map_or_else(|| vec![0; st.qis.len()], |a| a.levels.clone());
-    let mut labels: Vec<Vec<String>> = vec![Vec::new(); st.qis.len()];
-    if !st.qis.is_empty() {
-        let empty = HashSet::new();
-        let suppressed = anon.map_or(&empty, |a| &a.suppressed);
+    // Label ids per quasi-identifier and row; a row whose class is suppressed is dropped.
+    let mut label_ids: Vec<Vec<Option<u32>>> = Vec::with_capacity(st.qis.len());
+    if let (false, Some(a)) = (st.qis.is_empty(), anon) {
+        let g = &a.generaliser;
+        for (q, (i, ty)) in st.qi_cols.iter().enumerate() {
+            label_ids.push(map_raw(batch.column(*i), *ty, &mut |v| {
+                g.raw_id(q, v).map(|r| g.label_id(q, r))
+            }));
+        }
+        let mut key: Vec<u32> = Vec::with_capacity(st.qis.len());
         for (r, k) in keep.iter_mut().enumerate() {
-            let values: Vec<Raw> = qi_raw.iter().map(|c| c[r].clone()).collect();
-            let key = kanon::row_key(&st.qis, &levels, &values);
-            if *k && suppressed.contains(&key) {
-                *k = false;
+            if !*k {
+                continue;
             }
-            for (q, l) in key.into_iter().enumerate() {
-                labels[q].push(l);
+            key.clear();
+            for ids in &label_ids {
+                match ids[r] {
+                    Some(id) => key.push(id),
+                    // Never counted in pass 1: suppressed, to be safe.
+                    None => *k = false,
+                }
+            }
+            if *k && g.is_suppressed(&key) {
+                *k = false;
             }
         }
     }
@@ -555,16 +590,28 @@ fn transform(
             Plan::Keep => out.push(take(col)?),
             Plan::Qi(q) if levels[*q] == 0 => out.push(take(col)?),
             Plan::Qi(q) => {
-                let mut b = StringDictionaryBuilder::<Int32Type>::new();
-                for &r in &rows {
-                    let v = &qi_raw[*q][r as usize];
-                    if matches!(v, Raw::Null) {
-                        b.append_null();
-                    } else {
-                        b.append_value(&labels[*q][r as usize]);
-                    }
-                }
-                out.push(Arc::new(b.finish()));
+                // Labels become a dictionary: keys are the label ids, values the labels.
+                let g = &anon
+                    .expect("levels above 0 come from the search")
+                    .generaliser;
+                let nulls = col.nulls();
+                let keys: arrow_array::Int32Array = rows
+                    .iter()
+                    .map(|&r| {
+                        let r = r as usize;
+                        if nulls.is_some_and(|n| n.is_null(r)) {
+                            None
+                        } else {
+                            label_ids[*q][r].map(|id| id as i32)
+                        }
+                    })
+                    .collect();
+                let values: ArrayRef =
+                    Arc::new(arrow_array::StringArray::from_iter_values(g.labels(*q)));
+                out.push(Arc::new(
+                    arrow_array::DictionaryArray::<Int32Type>::try_new(keys, values)
+                        .map_err(|e| IoError::Producer(e.to_string()))?,
+                ));
             }
             Plan::Pseudonymise | Plan::Fake(..) | Plan::Redact => {
                 let values = texts(col);

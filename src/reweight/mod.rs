@@ -338,30 +338,7 @@ struct CellAcc {
     dmax: f64,
 }
 
-/// Hashes packed cell keys: one multiply-rotate per word, ample for keys that are small
-/// integers (SipHash's resistance to crafted keys buys nothing here).
-#[derive(Default, Clone, Copy)]
-struct CellHasher(u64);
-
-impl std::hash::Hasher for CellHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-    fn write_u128(&mut self, x: u128) {
-        self.write_u64(x as u64);
-        self.write_u64((x >> 64) as u64);
-    }
-}
-
-type CellMap<V> = HashMap<u128, V, std::hash::BuildHasherDefault<CellHasher>>;
+type CellMap<V> = crate::hash::FastMap<u128, V>;
 
 /// Packs level codes (16 bits each) into a cell key.
 fn pack(codes: &[u32]) -> u128 {
