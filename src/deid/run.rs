@@ -355,8 +355,7 @@ pub fn deidentify(
     output: &Path,
     provenance: serde_json::Value,
 ) -> Result<Report, DeidError> {
-    let mut reader = Reader::open(input, format, schema)?;
-    let in_schema = reader.schema();
+    let in_schema = Reader::open(input, format, schema)?.schema();
     let st = setup(schema, &in_schema);
     let needs_key = st
         .plans
@@ -389,6 +388,19 @@ pub fn deidentify(
             })
         })
         .collect();
+    // Pass 1 reads only the columns it looks at.
+    let mut needed: Vec<usize> = scanned.clone();
+    needed.extend(st.qi_cols.iter().map(|(i, _)| *i));
+    needed.extend(st.consent);
+    needed.extend(st.sensitive);
+    needed.sort_unstable();
+    needed.dedup();
+    let names: Vec<&str> = needed
+        .iter()
+        .map(|&i| in_schema.field(i).name().as_str())
+        .collect();
+    let mut reader = Reader::open_columns(input, format, schema, &names)?;
+    let pos = |i: usize| needed.binary_search(&i).unwrap_or(0);
     let mut scans: Vec<ColumnScan> = scanned
         .iter()
         .map(|&i| ColumnScan::new(in_schema.field(i).name()))
@@ -397,12 +409,12 @@ pub fn deidentify(
     let (mut rows_in, mut excluded, mut scanned_rows) = (0u64, 0u64, 0u64);
     for batch in reader.by_ref() {
         let batch = batch?;
-        let keep = consent_mask(&batch, st.consent);
+        let keep = consent_mask(&batch, st.consent.map(pos));
         rows_in += batch.num_rows() as u64;
         excluded += keep.iter().filter(|k| !**k).count() as u64;
         if scanned_rows < SCAN_LIMIT {
             for (scan, &i) in scans.iter_mut().zip(&scanned) {
-                for (v, k) in texts(batch.column(i)).iter().zip(&keep) {
+                for (v, k) in texts(batch.column(pos(i))).iter().zip(&keep) {
                     if *k {
                         scan.add(v.as_deref());
                     }
@@ -416,10 +428,12 @@ pub fn deidentify(
                 .iter()
                 .enumerate()
                 .map(|(q, (i, ty))| {
-                    map_raw(batch.column(*i), *ty, &mut |v| Some(combos.intern(q, v)))
+                    map_raw(batch.column(pos(*i)), *ty, &mut |v| {
+                        Some(combos.intern(q, v))
+                    })
                 })
                 .collect();
-            let sens = st.sensitive.map(|i| texts(batch.column(i)));
+            let sens = st.sensitive.map(|i| texts(batch.column(pos(i))));
             let mut row: Vec<u32> = Vec::with_capacity(ids.len());
             for r in 0..batch.num_rows() {
                 if keep[r] {

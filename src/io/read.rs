@@ -149,6 +149,26 @@ enum Source {
 impl Reader {
     /// Opens `path` as `format`, to be read with the types `schema` declares.
     pub fn open(path: &Path, format: Format, schema: &Schema) -> Result<Reader, ReadError> {
+        Reader::open_inner(path, format, schema, None)
+    }
+
+    /// Like [`Reader::open`], reading only the named columns (in input order): Parquet decodes
+    /// only those, CSV parses only those fields. Every declared column must still exist.
+    pub fn open_columns(
+        path: &Path,
+        format: Format,
+        schema: &Schema,
+        columns: &[&str],
+    ) -> Result<Reader, ReadError> {
+        Reader::open_inner(path, format, schema, Some(columns))
+    }
+
+    fn open_inner(
+        path: &Path,
+        format: Format,
+        schema: &Schema,
+        only: Option<&[&str]>,
+    ) -> Result<Reader, ReadError> {
         let open_err = |source| ReadError::Open {
             path: path.to_path_buf(),
             source,
@@ -174,12 +194,22 @@ impl Reader {
                     .map_err(pq)?
                     .with_batch_size(READ_BATCH_ROWS);
                 let arrow = b.schema().clone();
-                let names = arrow.fields().iter().map(|f| f.name().clone()).collect();
+                let names: Vec<String> = arrow.fields().iter().map(|f| f.name().clone()).collect();
                 let types = arrow
                     .fields()
                     .iter()
                     .map(|f| Some(f.data_type().clone()))
                     .collect();
+                let b = match only {
+                    Some(cols) => {
+                        let idx: Vec<usize> = (0..names.len())
+                            .filter(|&i| cols.contains(&names[i].as_str()))
+                            .collect();
+                        let mask = parquet::arrow::ProjectionMask::roots(b.parquet_schema(), idx);
+                        b.with_projection(mask)
+                    }
+                    None => b,
+                };
                 (names, types, Source::Parquet(b.build().map_err(pq)?))
             }
         };
@@ -208,7 +238,17 @@ impl Reader {
             }
         }
         let mut plans = Vec::with_capacity(names.len());
+        let mut projected = 0usize;
         for (i, n) in names.iter().enumerate() {
+            if only.is_some_and(|cols| !cols.contains(&n.as_str())) {
+                continue;
+            }
+            // Parquet batches hold only the projected columns; CSV records hold every field.
+            let input = match format {
+                Format::Parquet => projected,
+                Format::Csv => i,
+            };
+            projected += 1;
             let declared = schema.column(n).map(|c| (c.ty, c.nullable));
             let field = match (declared, &stored[i]) {
                 (Some((ty, nullable)), found) => {
@@ -228,7 +268,7 @@ impl Reader {
                 (None, None) => Field::new(n, DataType::Utf8, true),
             };
             plans.push(Plan {
-                input: i,
+                input,
                 declared,
                 field: Arc::new(field),
             });
@@ -278,10 +318,15 @@ impl Reader {
             .collect();
         self.rows += records.len() as u64;
         Some(columns.and_then(|c| {
-            RecordBatch::try_new(self.schema.clone(), c).map_err(|e| ReadError::Csv {
-                path: path.clone(),
-                line: lines[0],
-                message: e.to_string(),
+            // The row count keeps a batch of zero projected columns meaningful.
+            let options =
+                arrow_array::RecordBatchOptions::new().with_row_count(Some(records.len()));
+            RecordBatch::try_new_with_options(self.schema.clone(), c, &options).map_err(|e| {
+                ReadError::Csv {
+                    path: path.clone(),
+                    line: lines[0],
+                    message: e.to_string(),
+                }
             })
         }))
     }
@@ -332,9 +377,13 @@ impl Reader {
             })
             .collect();
         Some(columns.and_then(|c| {
-            RecordBatch::try_new(self.schema.clone(), c).map_err(|e| ReadError::Parquet {
-                path: self.path.clone(),
-                source: e.into(),
+            let options =
+                arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+            RecordBatch::try_new_with_options(self.schema.clone(), c, &options).map_err(|e| {
+                ReadError::Parquet {
+                    path: self.path.clone(),
+                    source: e.into(),
+                }
             })
         }))
     }
