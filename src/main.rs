@@ -277,6 +277,22 @@ fn check(files: &[PathBuf]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The worker pool for `--threads` (all cores when absent).
+fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, Failure> {
+    Ok(rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.map_or(0, usize::from))
+        .build()?)
+}
+
+/// Writes a JSON report atomically, when `--report` names a file.
+fn write_report(path: Option<&Path>, report: &impl serde::Serialize) -> Result<(), Failure> {
+    if let Some(path) = path {
+        let json = serde_json::to_string_pretty(report)?;
+        fairsynth::io::write_atomic(path, json.as_bytes())?;
+    }
+    Ok(())
+}
+
 fn compression(c: CompressionArg) -> fairsynth::io::Compression {
     match c {
         CompressionArg::Zstd => fairsynth::io::Compression::Zstd,
@@ -362,9 +378,7 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
         }
     }
     let prov = fairsynth::io::provenance("reweight", &schema, serde_json::json!({}), &command_line);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads.map_or(0, usize::from))
-        .build()?;
+    let pool = thread_pool(a.threads)?;
     let report = pool
         .install(|| {
             fairsynth::reweight::reweight(&a.input, format, &schema, &opts, &a.output, prov)
@@ -373,10 +387,7 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
             code: if e.is_usage() { 2 } else { 1 },
             error: e.into(),
         })?;
-    if let Some(path) = &a.report {
-        let json = serde_json::to_string_pretty(&report)?;
-        fairsynth::io::write_atomic(path, json.as_bytes())?;
-    }
+    write_report(a.report.as_deref(), &report)?;
     if !a.quiet {
         eprint!("{}", fairsynth::reweight::summary(&report));
     }
@@ -413,9 +424,7 @@ fn inspect(a: InspectArgs) -> Result<(), Failure> {
     }
     let ins =
         fairsynth::deid::inspect::inspect(&a.input, format, schema.as_ref()).map_err(usage)?;
-    if let Some(path) = &a.report {
-        fairsynth::io::write_atomic(path, serde_json::to_string_pretty(&ins)?.as_bytes())?;
-    }
+    write_report(a.report.as_deref(), &ins)?;
     if let Some(path) = &a.draft_schema {
         let levels =
             fairsynth::deid::inspect::category_levels(&a.input, format, &ins).map_err(usage)?;
@@ -459,9 +468,7 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     }
     let prov =
         fairsynth::io::provenance("deidentify", &schema, serde_json::json!({}), &command_line);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads.map_or(0, usize::from))
-        .build()?;
+    let pool = thread_pool(a.threads)?;
     let report = pool
         .install(|| {
             fairsynth::deid::run::deidentify(&a.input, format, &schema, &opts, &a.output, prov)
@@ -470,10 +477,7 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
             code: if e.is_usage() { 2 } else { 1 },
             error: e.into(),
         })?;
-    if let Some(path) = &a.report {
-        let json = serde_json::to_string_pretty(&report)?;
-        fairsynth::io::write_atomic(path, json.as_bytes())?;
-    }
+    write_report(a.report.as_deref(), &report)?;
     if !a.quiet {
         eprint!("{}", fairsynth::deid::run::summary(&report));
     }
@@ -530,9 +534,7 @@ fn synth(a: SynthArgs) -> Result<(), Failure> {
         &command_line,
     );
     let bar = progress_bar(rows, a.quiet);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads.map_or(0, usize::from))
-        .build()?;
+    let pool = thread_pool(a.threads)?;
     let written = pool.install(|| {
         let options = fairsynth::synth::WriteOptions {
             compression,

@@ -5,13 +5,12 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef};
+use arrow_array::Array;
 use arrow_schema::DataType;
 use serde::Serialize;
 
 use super::detect::{ColumnScan, Kind};
-use crate::io::read::{numbers, parse_bool, Format, ReadError, Reader};
+use crate::io::read::{numbers, parse_bool, texts, Format, ReadError, Reader};
 use crate::schema::{parse_date, parse_timestamp, Privacy, Schema, Source};
 
 /// Distinct values counted exactly up to this many per column.
@@ -138,57 +137,6 @@ struct Acc {
     scan: ColumnScan,
     min: f64,
     max: f64,
-}
-
-fn texts(a: &ArrayRef) -> Vec<Option<String>> {
-    match a.data_type() {
-        DataType::Utf8 => a
-            .as_string::<i32>()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        DataType::LargeUtf8 => a
-            .as_string::<i64>()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        DataType::Dictionary(..) => {
-            let d = a.as_any_dictionary();
-            let keys = d.normalized_keys();
-            let values = d.values();
-            match values.as_string_opt::<i32>() {
-                Some(v) => keys
-                    .iter()
-                    .enumerate()
-                    .map(|(i, k)| (!a.is_null(i)).then(|| v.value(*k).to_string()))
-                    .collect(),
-                None => vec![None; a.len()],
-            }
-        }
-        DataType::Boolean => a
-            .as_boolean()
-            .iter()
-            .map(|v| v.map(|b| b.to_string()))
-            .collect(),
-        DataType::Date32 => a
-            .as_primitive::<arrow_array::types::Date32Type>()
-            .iter()
-            .map(|v| v.map(|d| super::kanon::label(&super::kanon::Raw::Day(d), None, false)))
-            .collect(),
-        _ if a.data_type().is_numeric() => numbers(a.as_ref())
-            .into_iter()
-            .map(|v| {
-                v.map(|x| {
-                    if x.fract() == 0.0 && x.abs() < 1e15 {
-                        (x as i64).to_string()
-                    } else {
-                        x.to_string()
-                    }
-                })
-            })
-            .collect(),
-        _ => vec![None; a.len()],
-    }
 }
 
 /// An empty schema: every input column passes through as read.

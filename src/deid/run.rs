@@ -18,9 +18,9 @@ use arrow_schema::{DataType, Field, SchemaRef};
 use serde::Serialize;
 
 use super::detect::{self, ColumnScan};
-use super::kanon::{self, Anonymity, Combos, Qi, Raw, RawRef};
+use super::kanon::{self, Anonymity, Combos, Qi, RawRef};
 use super::pseudo::{fake, FakeKind, Key, KeyError};
-use crate::io::read::{numbers, Format, ReadError, Reader};
+use crate::io::read::{numbers, texts, Format, ReadError, Reader};
 use crate::io::{Compression, IoError, ParquetSink};
 use crate::schema::{Action, ColumnType, Generator, Locale, NamePart, Role, Schema};
 
@@ -146,54 +146,6 @@ fn fake_kind(schema_col: &crate::schema::Column) -> (FakeKind, Locale) {
             },
             Locale::En,
         ),
-    }
-}
-
-/// Text of every value of a column (numbers and dates as written in CSV), nulls as `None`.
-fn texts(a: &ArrayRef) -> Vec<Option<String>> {
-    match a.data_type() {
-        DataType::Utf8 => a
-            .as_string::<i32>()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        DataType::Dictionary(..) => {
-            let d = a.as_dictionary::<Int32Type>();
-            let values = d.values().as_string::<i32>();
-            d.keys()
-                .iter()
-                .map(|k| k.map(|k| values.value(k as usize).to_string()))
-                .collect()
-        }
-        DataType::Boolean => a
-            .as_boolean()
-            .iter()
-            .map(|v| v.map(|b| b.to_string()))
-            .collect(),
-        DataType::Int32 | DataType::Int64 | DataType::Float64 => numbers(a.as_ref())
-            .into_iter()
-            .map(|v| {
-                v.map(|x| {
-                    if x.fract() == 0.0 && x.abs() < 1e15 {
-                        (x as i64).to_string()
-                    } else {
-                        x.to_string()
-                    }
-                })
-            })
-            .collect(),
-        DataType::Date32 => a
-            .as_primitive::<arrow_array::types::Date32Type>()
-            .iter()
-            .map(|v| v.map(|d| kanon::label(&Raw::Day(d), None, false)))
-            .collect(),
-        DataType::Timestamp(..) => a
-            .as_primitive::<arrow_array::types::TimestampMicrosecondType>()
-            .iter()
-            .map(|v| v.map(|t| kanon::label(&Raw::Micros(t), None, false)))
-            .collect(),
-        // Declared columns have one of the types above; anything else carries no text.
-        _ => vec![None; a.len()],
     }
 }
 

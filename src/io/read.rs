@@ -753,3 +753,73 @@ pub fn numbers(a: &dyn Array) -> Vec<Option<f64>> {
         vec![None; a.len()]
     }
 }
+
+/// Every value of a column as text (nulls as `None`): numbers as written (whole floats
+/// without a fraction), dates as `YYYY-MM-DD`, instants as RFC 3339, categories by their label.
+/// Types with no text form give `None`.
+pub fn texts(a: &ArrayRef) -> Vec<Option<String>> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1);
+    match a.data_type() {
+        DataType::Utf8 => a
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect(),
+        DataType::LargeUtf8 => a
+            .as_string::<i64>()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect(),
+        DataType::Utf8View => a
+            .as_string_view()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect(),
+        DataType::Dictionary(..) => {
+            let d = a.as_any_dictionary();
+            let keys = d.normalized_keys();
+            let values = texts(d.values());
+            keys.iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    if a.is_null(i) {
+                        None
+                    } else {
+                        values.get(*k).cloned().flatten()
+                    }
+                })
+                .collect()
+        }
+        DataType::Boolean => a
+            .as_boolean()
+            .iter()
+            .map(|v| v.map(|b| b.to_string()))
+            .collect(),
+        DataType::Date32 => a
+            .as_primitive::<arrow_array::types::Date32Type>()
+            .iter()
+            .map(|v| {
+                let d = epoch?.checked_add_signed(chrono::Duration::days(i64::from(v?)))?;
+                Some(d.to_string())
+            })
+            .collect(),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => a
+            .as_primitive::<arrow_array::types::TimestampMicrosecondType>()
+            .iter()
+            .map(|v| chrono::DateTime::from_timestamp_micros(v?).map(|t| t.to_rfc3339()))
+            .collect(),
+        d if d.is_numeric() => numbers(a.as_ref())
+            .into_iter()
+            .map(|v| {
+                v.map(|x| {
+                    if x.fract() == 0.0 && x.abs() < 1e15 {
+                        (x as i64).to_string()
+                    } else {
+                        x.to_string()
+                    }
+                })
+            })
+            .collect(),
+        _ => vec![None; a.len()],
+    }
+}
