@@ -383,6 +383,25 @@ fn the_safety_net_stops_undeclared_identifiers() {
         notes[3].as_deref(),
         Some("please call [EMAIL] about the order")
     );
+    // Not one of the 200 addresses is left anywhere in the (uncompressed) file.
+    fairsynth()
+        .arg("deidentify")
+        .arg(&input)
+        .arg("--schema")
+        .arg(&redact)
+        .arg("-o")
+        .arg(&out)
+        .args(["-q", "--compression", "none"])
+        .assert()
+        .success();
+    let haystack = String::from_utf8_lossy(&fs::read(&out).expect("out")).into_owned();
+    for i in 0..200 {
+        assert!(
+            !haystack.contains(&format!("anna{i}@example.org")),
+            "address {i} survived redaction"
+        );
+    }
+    assert!(haystack.contains("[EMAIL]"));
 }
 
 #[test]

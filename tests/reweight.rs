@@ -701,3 +701,54 @@ fn contradicting_margins_are_an_error_not_zero_weights() {
         ));
     assert!(weights(&out).iter().all(|w| *w > 0.0));
 }
+
+#[test]
+fn parity_holds_for_every_level_of_a_multi_class_label() {
+    // Three label levels and a skew by group: after reweighting, each level has the same
+    // weighted rate in every group, and that rate is the start-weighted overall rate.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let schema = write(d, "s.yaml", "version: 1\nname: m\ncolumns:\n  - {name: g, type: category, role: protected}\n  - {name: y, type: category, role: label, levels: [lo, mid, hi]}\nfairness:\n  label: y\n  independent_of: [g]\n  favourable: hi\n");
+    let mut csv = String::from("g,y\n");
+    for (g, counts) in [("a", [50, 30, 20]), ("b", [20, 30, 50]), ("c", [10, 10, 5])] {
+        for (level, n) in ["lo", "mid", "hi"].iter().zip(counts) {
+            for _ in 0..n {
+                csv.push_str(&format!("{g},{level}\n"));
+            }
+        }
+    }
+    let input = write(d, "in.csv", &csv);
+    let out = d.join("o.parquet");
+    fairsynth()
+        .arg("reweight")
+        .arg(&input)
+        .arg("--schema")
+        .arg(&schema)
+        .args(["-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let w = weights(&out);
+    let g = strings(&out, "g");
+    let y = strings(&out, "y");
+    let n = w.len() as f64;
+    for level in ["lo", "mid", "hi"] {
+        let overall = y.iter().filter(|v| *v == level).count() as f64 / n;
+        for group in ["a", "b", "c"] {
+            let (mut hit, mut all) = (0.0, 0.0);
+            for i in 0..w.len() {
+                if g[i] == group {
+                    all += w[i];
+                    if y[i] == level {
+                        hit += w[i];
+                    }
+                }
+            }
+            assert!(
+                (hit / all - overall).abs() < 1e-12,
+                "{level} in {group}: {} vs {overall}",
+                hit / all
+            );
+        }
+    }
+}
