@@ -475,6 +475,14 @@ fn diagnostics_name_the_column_and_level() {
         &[],
         "has no column `w`, which the schema declares (line 7)",
     );
+    // An empty file.
+    let empty = write(d, "empty.csv", "");
+    diagnostic(
+        &empty,
+        &schema,
+        &[],
+        "empty.csv:1: the file has no header line (it is empty)",
+    );
     // Ragged CSV.
     let ragged = write(d, "ragged.csv", "id,sex,y,w\n1,f,true\n");
     diagnostic(

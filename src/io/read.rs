@@ -181,6 +181,13 @@ impl Reader {
                     .from_reader(file);
                 let headers = r.headers().map_err(|e| csv_error(path, &e))?.clone();
                 let names: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+                if names.iter().all(String::is_empty) {
+                    return Err(ReadError::Csv {
+                        path: path.to_path_buf(),
+                        line: 1,
+                        message: "the file has no header line (it is empty); a CSV input starts with a line naming its columns".into(),
+                    });
+                }
                 let n = names.len();
                 (names, vec![None; n], Source::Csv(Box::new(r)))
             }
