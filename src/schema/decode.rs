@@ -1045,7 +1045,11 @@ fn decode_column(
     let generator = if misplaced {
         None
     } else {
-        decode_generator(s, &m, index, &name, ty, (min, max), &mut levels, refs)
+        let g = decode_generator(s, &m, index, &name, ty, (min, max), &mut levels, refs);
+        if g.is_none() && !s.items.is_empty() {
+            orphan_case_refs(s, &m, index, refs);
+        }
+        g
     };
 
     Some(Column {
@@ -1835,6 +1839,63 @@ fn decode_kind(
     })
 }
 
+/// The conditions of a `when:` mapping, recording each referenced column for the checks.
+fn when_refs(
+    s: &mut Sink,
+    wm: &Map,
+    index: usize,
+    refs: &mut Vec<Ref>,
+) -> Vec<(String, Vec<String>)> {
+    let mut when = Vec::new();
+    for (c, p, v) in &wm.entries {
+        let cp = wm.child(c);
+        let mut lv: Vec<(String, Pos, String)> = Vec::new();
+        match &untag(v).data {
+            YamlDataOwned::Sequence(items) => {
+                for (i, it) in items.iter().enumerate() {
+                    let ip = format!("{cp}[{i}]");
+                    if let Some(l) = level(s, it, &ip) {
+                        lv.push((l, pos(it), ip));
+                    }
+                }
+            }
+            _ => {
+                if let Some(l) = level(s, v, &cp) {
+                    lv.push((l, pos(v), cp.clone()));
+                }
+            }
+        }
+        when.push((c.clone(), lv.iter().map(|l| l.0.clone()).collect()));
+        refs.push(Ref {
+            from: index,
+            to: c.clone(),
+            pos: *p,
+            path: cp,
+            levels: lv,
+            need: Need::Categories,
+        });
+    }
+    when
+}
+
+/// When a column's base generator is invalid, its cases cannot be decoded, but their `when`
+/// references can still be checked, so that every error is reported at once.
+fn orphan_case_refs(s: &mut Sink, m: &Map, index: usize, refs: &mut Vec<Ref>) {
+    let mut quiet = Sink::default();
+    let Some(items) = m.get("cases").and_then(|v| sequence(&mut quiet, v, "")) else {
+        return;
+    };
+    for (i, it) in items.iter().enumerate() {
+        let cp = format!("{}[{i}]", m.child("cases"));
+        let Some(w) = mapping(&mut quiet, it, &cp).and_then(|cm| cm.get("when")) else {
+            continue;
+        };
+        if let Some(wm) = mapping(&mut quiet, w, &format!("{cp}.when")) {
+            when_refs(s, &wm, index, refs);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn decode_case(
     s: &mut Sink,
@@ -1867,35 +1928,7 @@ fn decode_case(
         s.err(wm.pos, &wm.path, "`when` needs at least one condition");
         return None;
     }
-    let mut when = Vec::new();
-    for (c, p, v) in &wm.entries {
-        let cp = wm.child(c);
-        let mut lv: Vec<(String, Pos, String)> = Vec::new();
-        match &untag(v).data {
-            YamlDataOwned::Sequence(items) => {
-                for (i, it) in items.iter().enumerate() {
-                    let ip = format!("{cp}[{i}]");
-                    if let Some(l) = level(s, it, &ip) {
-                        lv.push((l, pos(it), ip));
-                    }
-                }
-            }
-            _ => {
-                if let Some(l) = level(s, v, &cp) {
-                    lv.push((l, pos(v), cp.clone()));
-                }
-            }
-        }
-        when.push((c.clone(), lv.iter().map(|l| l.0.clone()).collect()));
-        refs.push(Ref {
-            from: index,
-            to: c.clone(),
-            pos: *p,
-            path: cp,
-            levels: lv,
-            need: Need::Categories,
-        });
-    }
+    let when = when_refs(s, &wm, index, refs);
     let generator = match base {
         Generator::Categorical(base_shares) => {
             let Some(v) = m.get("shares") else {
