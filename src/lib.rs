@@ -9,7 +9,8 @@
 //!   resampling;
 //! - [`deid`]: identifier detection, keyed pseudonyms, k-anonymity, and the `deidentify`
 //!   and `inspect` pipelines;
-//! - [`hash`]: the fast hasher of the in-memory tables.
+//! - [`hash`]: the fast hasher of the in-memory tables;
+//! - [`metrics`]: distances, correlations and similarities for reports and evaluation.
 //!
 //! ```
 //! use fairsynth::schema::Schema;
@@ -25,6 +26,7 @@
 pub mod deid;
 pub mod hash;
 pub mod io;
+pub mod metrics;
 pub mod reweight;
 pub mod schema;
 pub mod synth;
