@@ -583,13 +583,32 @@ const COLUMN_KEYS: [&str; 21] = [
     "acknowledge",
 ];
 
-pub(crate) fn decode(text: &str, file: &str) -> Result<Schema, SchemaError> {
-    let docs = Node::load_from_str(text).map_err(|e| SchemaError::Yaml {
+/// Parses YAML text into documents with positions; syntax errors name line and column.
+fn load(text: &str, file: &str) -> Result<Vec<Node>, SchemaError> {
+    Node::load_from_str(text).map_err(|e| SchemaError::Yaml {
         path: file.to_string(),
         line: e.marker().line(),
         col: e.marker().col() + 1,
         message: e.info().to_string(),
-    })?;
+    })
+}
+
+/// Turns collected diagnostics into one error, in file order and without repeats.
+fn finish(s: Sink, file: &str) -> Result<(), SchemaError> {
+    if s.items.is_empty() {
+        return Ok(());
+    }
+    let mut items = s.items;
+    items.sort_by_key(|d| d.pos);
+    items.dedup();
+    Err(SchemaError::Invalid(Diagnostics {
+        file: file.to_string(),
+        items,
+    }))
+}
+
+pub(crate) fn decode(text: &str, file: &str) -> Result<Schema, SchemaError> {
+    let docs = load(text, file)?;
     let mut s = Sink::default();
     let schema = match docs.as_slice() {
         [] => {
@@ -612,18 +631,14 @@ pub(crate) fn decode(text: &str, file: &str) -> Result<Schema, SchemaError> {
             None
         }
     };
-    match schema {
-        Some(schema) if s.items.is_empty() => Ok(schema),
-        _ => {
-            let mut items = s.items;
-            items.sort_by_key(|d| d.pos);
-            items.dedup();
-            Err(SchemaError::Invalid(Diagnostics {
-                file: file.to_string(),
-                items,
-            }))
-        }
-    }
+    finish(s, file)?;
+    // A schema is missing only where a diagnostic says why.
+    schema.ok_or_else(|| {
+        SchemaError::Invalid(Diagnostics {
+            file: file.to_string(),
+            items: vec![],
+        })
+    })
 }
 
 fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
@@ -2439,12 +2454,7 @@ pub(crate) fn decode_targets_file(
     file: &str,
     columns: &[Column],
 ) -> Result<Vec<Target>, SchemaError> {
-    let docs = Node::load_from_str(text).map_err(|e| SchemaError::Yaml {
-        path: file.to_string(),
-        line: e.marker().line(),
-        col: e.marker().col() + 1,
-        message: e.info().to_string(),
-    })?;
+    let docs = load(text, file)?;
     let mut s = Sink::default();
     let targets = match docs.as_slice() {
         [doc] => {
@@ -2470,15 +2480,6 @@ pub(crate) fn decode_targets_file(
             vec![]
         }
     };
-    if s.items.is_empty() {
-        Ok(targets)
-    } else {
-        let mut items = s.items;
-        items.sort_by_key(|d| d.pos);
-        items.dedup();
-        Err(SchemaError::Invalid(Diagnostics {
-            file: file.to_string(),
-            items,
-        }))
-    }
+    finish(s, file)?;
+    Ok(targets)
 }
