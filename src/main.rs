@@ -277,6 +277,27 @@ fn check(files: &[PathBuf]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Refuses (exit 2) any output that names the same file as an input: inputs are never
+/// overwritten.
+fn guard_outputs(outputs: &[Option<&PathBuf>], inputs: &[Option<&PathBuf>]) -> Result<(), Failure> {
+    let inputs: Vec<&Path> = inputs.iter().flatten().map(|p| p.as_path()).collect();
+    for out in outputs.iter().flatten() {
+        fairsynth::io::ensure_not_input(out, &inputs).map_err(usage)?;
+    }
+    Ok(())
+}
+
+/// The start of the command line recorded in provenance: `fairsynth CMD INPUT --schema S`.
+fn command_line(command: &str, input: &Path, schema: &Path) -> Vec<String> {
+    vec![
+        "fairsynth".into(),
+        command.into(),
+        input.display().to_string(),
+        "--schema".into(),
+        schema.display().to_string(),
+    ]
+}
+
 /// The worker pool for `--threads` (all cores when absent).
 fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, Failure> {
     Ok(rayon::ThreadPoolBuilder::new()
@@ -309,26 +330,17 @@ fn usage(e: impl Into<anyhow::Error>) -> Failure {
 }
 
 fn reweight(a: ReweightArgs) -> Result<(), Failure> {
-    use fairsynth::io::read::Format;
     use fairsynth::reweight::{Options, ReweightError};
     let schema = load_schema(&a.schema)?;
     let targets = match &a.targets {
         Some(t) => schema.targets_from_file(t).map_err(usage)?,
         None => schema.targets.clone(),
     };
-    let format = match a.format {
-        Some(FormatArg::Csv) => Format::Csv,
-        Some(FormatArg::Parquet) => Format::Parquet,
-        None => Format::detect(&a.input).map_err(usage)?,
-    };
-    let mut inputs: Vec<&Path> = vec![&a.input, &a.schema];
-    if let Some(t) = &a.targets {
-        inputs.push(t);
-    }
-    fairsynth::io::ensure_not_input(&a.output, &inputs).map_err(usage)?;
-    if let Some(r) = &a.report {
-        fairsynth::io::ensure_not_input(r, &inputs).map_err(usage)?;
-    }
+    let format = input_format(&a.input, a.format)?;
+    guard_outputs(
+        &[Some(&a.output), a.report.as_ref()],
+        &[Some(&a.input), Some(&a.schema), a.targets.as_ref()],
+    )?;
     let seed = a.seed.or(schema.seed).unwrap_or(0);
     let opts = Options {
         targets,
@@ -344,13 +356,7 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
         weight_column: a.weight_column.clone(),
         compression: compression(a.compression),
     };
-    let mut command_line = vec![
-        "fairsynth".to_string(),
-        "reweight".into(),
-        a.input.display().to_string(),
-        "--schema".into(),
-        a.schema.display().to_string(),
-    ];
+    let mut command_line = command_line("reweight", &a.input, &a.schema);
     if let Some(t) = &a.targets {
         command_line.extend(["--targets".into(), t.display().to_string()]);
     }
@@ -415,13 +421,10 @@ fn input_format(
 fn inspect(a: InspectArgs) -> Result<(), Failure> {
     let schema = a.schema.as_deref().map(load_schema).transpose()?;
     let format = input_format(&a.input, a.format)?;
-    let mut inputs: Vec<&Path> = vec![&a.input];
-    if let Some(s) = &a.schema {
-        inputs.push(s);
-    }
-    for out in [&a.report, &a.draft_schema].into_iter().flatten() {
-        fairsynth::io::ensure_not_input(out, &inputs).map_err(usage)?;
-    }
+    guard_outputs(
+        &[a.report.as_ref(), a.draft_schema.as_ref()],
+        &[Some(&a.input), a.schema.as_ref()],
+    )?;
     let ins =
         fairsynth::deid::inspect::inspect(&a.input, format, schema.as_ref()).map_err(usage)?;
     write_report(a.report.as_deref(), &ins)?;
@@ -441,28 +444,17 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     use fairsynth::deid::run::{DeidError, Options};
     let schema = load_schema(&a.schema)?;
     let format = input_format(&a.input, a.format)?;
-    let mut inputs: Vec<&Path> = vec![&a.input, &a.schema];
-    if let Some(k) = &a.key_file {
-        inputs.push(k);
-    }
-    fairsynth::io::ensure_not_input(&a.output, &inputs).map_err(usage)?;
-    if let Some(r) = &a.report {
-        fairsynth::io::ensure_not_input(r, &inputs).map_err(usage)?;
-    }
+    guard_outputs(
+        &[Some(&a.output), a.report.as_ref()],
+        &[Some(&a.input), Some(&a.schema), a.key_file.as_ref()],
+    )?;
     let opts = Options {
         key_file: a.key_file.clone(),
         compression: compression(a.compression),
     };
     // The key file's path is recorded, never its contents.
-    let mut command_line = vec![
-        "fairsynth".to_string(),
-        "deidentify".into(),
-        a.input.display().to_string(),
-        "--schema".into(),
-        a.schema.display().to_string(),
-        "--compression".into(),
-        opts.compression.name().into(),
-    ];
+    let mut command_line = command_line("deidentify", &a.input, &a.schema);
+    command_line.extend(["--compression".into(), opts.compression.name().into()]);
     if let Some(k) = &a.key_file {
         command_line.extend(["--key-file".into(), k.display().to_string()]);
     }
@@ -495,15 +487,8 @@ fn synth(a: SynthArgs) -> Result<(), Failure> {
     let schema = load_schema(&a.schema)?;
     let rows = a.rows.unwrap_or(schema.rows);
     let seed = a.seed.or(schema.seed).unwrap_or(0);
-    let compression = match a.compression {
-        CompressionArg::Zstd => fairsynth::io::Compression::Zstd,
-        CompressionArg::Snappy => fairsynth::io::Compression::Snappy,
-        CompressionArg::None => fairsynth::io::Compression::None,
-    };
-    fairsynth::io::ensure_not_input(&a.output, &[&a.schema]).map_err(|e| Failure {
-        code: 2,
-        error: e.into(),
-    })?;
+    let compression = compression(a.compression);
+    guard_outputs(&[Some(&a.output)], &[Some(&a.schema)])?;
     let synth = fairsynth::synth::Synthesizer::new(&schema, seed).map_err(|e| Failure {
         code: 2,
         error: e.into(),
