@@ -24,6 +24,7 @@ use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
 pub mod read;
+pub mod table;
 
 /// The key-value metadata key holding fairsynth's provenance JSON.
 pub const METADATA_KEY: &str = "fairsynth";

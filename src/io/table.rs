@@ -1,0 +1,267 @@
+//! Whole tables in memory, column by column, for the commands that need every row at once
+//! (`fit`, `evaluate`): numbers as `f64` (NaN for null) and text-like values as dictionary
+//! codes over the values seen.
+//!
+//! Dates load as days since 1970-01-01 and instants as microseconds, so every ordered type is a
+//! number; strings, categories and booleans are categorical.
+
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Int32Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+
+use super::read::{numbers, Format, ReadError, Reader};
+use crate::hash::FastMap;
+use crate::schema::{ColumnType, Schema};
+
+/// The code of a null in [`Values::Cat`].
+pub const NULL: u32 = u32::MAX;
+
+/// The values of one column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    /// Ordered values (int, float, date as days, timestamp as microseconds); NaN is null.
+    Num(Vec<f64>),
+    /// Text-like values as codes into `levels` (first-seen order); [`NULL`] is null.
+    Cat {
+        /// One code per row.
+        codes: Vec<u32>,
+        /// The distinct values.
+        levels: Vec<String>,
+    },
+}
+
+/// One loaded column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableColumn {
+    /// Schema name.
+    pub name: String,
+    /// Declared type.
+    pub ty: ColumnType,
+    /// The values.
+    pub values: Values,
+}
+
+impl TableColumn {
+    /// Whether the column loads as numbers.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self.values, Values::Num(_))
+    }
+
+    /// Count of nulls.
+    pub fn nulls(&self) -> usize {
+        match &self.values {
+            Values::Num(v) => v.iter().filter(|x| x.is_nan()).count(),
+            Values::Cat { codes, .. } => codes.iter().filter(|c| **c == NULL).count(),
+        }
+    }
+}
+
+/// A table held in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Row count.
+    pub rows: usize,
+    /// Columns in the order asked for.
+    pub columns: Vec<TableColumn>,
+}
+
+/// Whether a declared type loads as numbers.
+pub fn loads_as_number(ty: ColumnType) -> bool {
+    matches!(
+        ty,
+        ColumnType::Int { .. } | ColumnType::Float | ColumnType::Date | ColumnType::Timestamp
+    )
+}
+
+enum Acc {
+    Num(Vec<f64>),
+    Cat {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+        index: FastMap<String, u32>,
+    },
+}
+
+impl Acc {
+    fn intern(index: &mut FastMap<String, u32>, levels: &mut Vec<String>, s: &str) -> u32 {
+        if let Some(c) = index.get(s) {
+            return *c;
+        }
+        let c = levels.len() as u32;
+        levels.push(s.to_string());
+        index.insert(s.to_string(), c);
+        c
+    }
+
+    fn push(&mut self, a: &ArrayRef) {
+        match self {
+            Acc::Num(v) => match a.data_type() {
+                DataType::Date32 => v.extend(
+                    a.as_primitive::<Date32Type>()
+                        .iter()
+                        .map(|x| x.map_or(f64::NAN, f64::from)),
+                ),
+                DataType::Timestamp(..) => v.extend(
+                    a.as_primitive::<TimestampMicrosecondType>()
+                        .iter()
+                        .map(|x| x.map_or(f64::NAN, |x| x as f64)),
+                ),
+                _ => v.extend(
+                    numbers(a.as_ref())
+                        .into_iter()
+                        .map(|x| x.unwrap_or(f64::NAN)),
+                ),
+            },
+            Acc::Cat {
+                codes,
+                levels,
+                index,
+            } => match a.data_type() {
+                DataType::Utf8 => {
+                    for s in a.as_string::<i32>().iter() {
+                        codes.push(s.map_or(NULL, |s| Acc::intern(index, levels, s)));
+                    }
+                }
+                DataType::Dictionary(k, _) if **k == DataType::Int32 => {
+                    let d = a.as_dictionary::<Int32Type>();
+                    let values = super::read::texts(d.values());
+                    let map: Vec<u32> = values
+                        .iter()
+                        .map(|v| v.as_deref().map_or(NULL, |s| Acc::intern(index, levels, s)))
+                        .collect();
+                    for (i, k) in d.keys().iter().enumerate() {
+                        codes.push(match k {
+                            Some(k) if d.is_valid(i) => map[k as usize],
+                            _ => NULL,
+                        });
+                    }
+                }
+                DataType::Boolean => {
+                    for b in a.as_boolean().iter() {
+                        codes.push(b.map_or(NULL, |b| {
+                            Acc::intern(index, levels, if b { "true" } else { "false" })
+                        }));
+                    }
+                }
+                _ => {
+                    for s in super::read::texts(a) {
+                        codes.push(s.map_or(NULL, |s| Acc::intern(index, levels, &s)));
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl Table {
+    /// Loads the named schema columns of `path` (in the order given).
+    pub fn load(
+        path: &Path,
+        format: Format,
+        schema: &Schema,
+        columns: &[&str],
+    ) -> Result<Table, ReadError> {
+        let mut reader = Reader::open_columns(path, format, schema, columns)?;
+        let arrow = reader.schema();
+        let mut accs: Vec<(usize, ColumnType, Acc)> = Vec::with_capacity(columns.len());
+        for name in columns {
+            let col = schema
+                .column(name)
+                .expect("callers load declared columns only");
+            let at = arrow
+                .index_of(name)
+                .expect("the reader keeps every declared column");
+            let acc = if loads_as_number(col.ty) {
+                Acc::Num(Vec::new())
+            } else {
+                Acc::Cat {
+                    codes: Vec::new(),
+                    levels: Vec::new(),
+                    index: FastMap::default(),
+                }
+            };
+            accs.push((at, col.ty, acc));
+        }
+        let mut rows = 0usize;
+        for batch in reader.by_ref() {
+            let batch = batch?;
+            rows += batch.num_rows();
+            for (at, _, acc) in &mut accs {
+                acc.push(batch.column(*at));
+            }
+        }
+        let columns = columns
+            .iter()
+            .zip(accs)
+            .map(|(name, (_, ty, acc))| TableColumn {
+                name: name.to_string(),
+                ty,
+                values: match acc {
+                    Acc::Num(v) => Values::Num(v),
+                    Acc::Cat { codes, levels, .. } => Values::Cat { codes, levels },
+                },
+            })
+            .collect();
+        Ok(Table { rows, columns })
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&TableColumn> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_numbers_and_codes_from_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("t.csv");
+        std::fs::write(
+            &csv,
+            "a,b,c,d\n1,x,true,2020-01-02\n,y,,\n3,x,false,1970-01-01\n",
+        )
+        .unwrap();
+        let schema = Schema::from_str_named(
+            "version: 1\nname: t\ncolumns:\n  - {name: a, type: int, nullable: true}\n  - {name: b, type: category}\n  - {name: c, type: bool, nullable: true}\n  - {name: d, type: date, nullable: true}\n",
+            "t.yaml",
+        )
+        .unwrap();
+        let t = Table::load(&csv, Format::Csv, &schema, &["d", "b", "a", "c"]).unwrap();
+        assert_eq!(t.rows, 3);
+        let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["d", "b", "a", "c"]);
+        match &t.column("a").unwrap().values {
+            Values::Num(v) => {
+                assert_eq!(v[0], 1.0);
+                assert!(v[1].is_nan());
+                assert_eq!(v[2], 3.0);
+            }
+            other => panic!("{other:?}"),
+        }
+        match &t.column("d").unwrap().values {
+            Values::Num(v) => assert_eq!((v[0], v[2]), (18263.0, 0.0)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            t.column("b").unwrap().values,
+            Values::Cat {
+                codes: vec![0, 1, 0],
+                levels: vec!["x".into(), "y".into()]
+            }
+        );
+        assert_eq!(
+            t.column("c").unwrap().values,
+            Values::Cat {
+                codes: vec![0, NULL, 1],
+                levels: vec!["true".into(), "false".into()]
+            }
+        );
+        assert_eq!(t.column("c").unwrap().nulls(), 1);
+    }
+}
