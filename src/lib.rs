@@ -27,6 +27,7 @@ pub mod deid;
 pub mod hash;
 pub mod io;
 pub mod metrics;
+pub mod model;
 pub mod reweight;
 pub mod schema;
 pub mod synth;

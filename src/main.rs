@@ -26,6 +26,10 @@ enum Command {
     Synth(SynthArgs),
     /// Reweight a real table to target marginals (raking), optionally repairing label bias.
     Reweight(ReweightArgs),
+    /// Fit a model (Bayesian network) of a real table, optionally differentially private.
+    Fit(FitArgs),
+    /// Sample a synthetic table from a fitted model, with target shares and label parity.
+    Sample(SampleArgs),
     /// Drop or pseudonymise identifiers, apply consent, generalise quasi-identifiers to k-anonymity.
     Deidentify(DeidentifyArgs),
     /// Profile a table, detect identifiers, and draft a schema for review.
@@ -108,6 +112,80 @@ struct ReweightArgs {
     /// Worker threads (default: all cores). The output is identical for any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct FitArgs {
+    /// Input table (.csv with a header, or .parquet).
+    input: PathBuf,
+    /// Schema describing the input's columns (.yaml or .yml).
+    #[arg(long, value_name = "FILE")]
+    schema: PathBuf,
+    /// Output model file (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Differential privacy budget (Laplace noise on every count; categories and numeric
+    /// bounds must then come from the schema).
+    #[arg(long, value_name = "E")]
+    epsilon: Option<f64>,
+    /// Seed for the noise (default: the schema's `seed`, else 0).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Categories seen in fewer rows are merged into `(other)`; intervals hold at least this
+    /// many rows.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    min_count: u64,
+    /// Bins per numeric column.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    bins: u64,
+    /// Most parents per column in the network.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    max_parents: usize,
+    /// Worker threads (default: all cores). The model is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct SampleArgs {
+    /// Model file written by `fairsynth fit`.
+    model: PathBuf,
+    /// Rows to sample (default: the fitted table's row count).
+    #[arg(long, value_name = "N")]
+    rows: Option<u64>,
+    /// Targets file (`column: {level: share}`) for protected, label or target columns.
+    #[arg(long, value_name = "FILE", conflicts_with = "schema_targets")]
+    targets: Option<PathBuf>,
+    /// Use the targets in the model's schema.
+    #[arg(long)]
+    schema_targets: bool,
+    /// Keep the label's dependence on the protected columns, ignoring the schema's `fairness`.
+    #[arg(long)]
+    no_fairness: bool,
+    /// Seed (default: the schema's `seed`, else 0).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value = "zstd")]
+    compression: CompressionArg,
+    /// Output Parquet file (written to a temporary file and renamed when complete).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Write the sampling report (targets, parity) as JSON here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// No summary on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -224,6 +302,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Synth(args) => synth(args),
         Command::Reweight(args) => reweight(args),
+        Command::Fit(args) => fit(args),
+        Command::Sample(args) => sample(args),
         Command::Deidentify(args) => deidentify(args),
         Command::Inspect(args) => inspect(args),
         Command::Schema {
@@ -401,6 +481,127 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
         eprintln!(
             "warning: the targets were not reached within {:e} (stop: {:?}); see the residual error per margin above",
             report.tolerance, report.stop_reason
+        );
+    }
+    Ok(())
+}
+
+/// Exit code of a model error: 1 for I/O failures, 2 for everything the user can fix.
+fn model_failure(e: fairsynth::model::ModelError) -> Failure {
+    use fairsynth::model::ModelError;
+    let code = match &e {
+        ModelError::Io(_) | ModelError::Synth(fairsynth::synth::SynthError::Io(_)) => 1,
+        _ => 2,
+    };
+    Failure {
+        code,
+        error: e.into(),
+    }
+}
+
+fn fit(a: FitArgs) -> Result<(), Failure> {
+    let schema = load_schema(&a.schema)?;
+    let yaml = std::fs::read_to_string(&a.schema).map_err(usage)?;
+    let format = input_format(&a.input, a.format)?;
+    guard_outputs(&[Some(&a.output)], &[Some(&a.input), Some(&a.schema)])?;
+    let opts = fairsynth::model::FitOptions {
+        seed: a.seed.or(schema.seed).unwrap_or(0),
+        epsilon: a.epsilon,
+        min_count: a.min_count,
+        bins: a.bins as usize,
+        max_parents: a.max_parents,
+        ..Default::default()
+    };
+    let pool = thread_pool(a.threads)?;
+    let model = pool
+        .install(|| fairsynth::model::fit_file(&a.input, format, &schema, &yaml, &opts))
+        .map_err(model_failure)?;
+    model.save(&a.output).map_err(model_failure)?;
+    if !a.quiet {
+        eprint!("{}", fairsynth::model::summary(&model));
+    }
+    Ok(())
+}
+
+fn sample(a: SampleArgs) -> Result<(), Failure> {
+    use fairsynth::model::{Model, SampleOptions, Sampler};
+    let model = Model::load(&a.model).map_err(model_failure)?;
+    let schema = model.schema().map_err(model_failure)?;
+    guard_outputs(
+        &[Some(&a.output), a.report.as_ref()],
+        &[Some(&a.model), a.targets.as_ref()],
+    )?;
+    let targets = match &a.targets {
+        Some(t) => schema.targets_from_file(t).map_err(usage)?,
+        None if a.schema_targets => schema.targets.clone(),
+        None => Vec::new(),
+    };
+    let seed = a.seed.or(schema.seed).unwrap_or(0);
+    let rows = a.rows.unwrap_or(model.rows);
+    let opts = SampleOptions {
+        seed,
+        targets,
+        fairness: !a.no_fairness,
+    };
+    let sampler = Sampler::new(&model, &opts).map_err(model_failure)?;
+    let compression = compression(a.compression);
+    // Only what changes the content is recorded, so the bytes do not depend on the output
+    // path or the thread count.
+    let mut command_line: Vec<String> = vec![
+        "fairsynth".into(),
+        "sample".into(),
+        a.model.display().to_string(),
+        "--rows".into(),
+        rows.to_string(),
+        "--seed".into(),
+        seed.to_string(),
+        "--compression".into(),
+        compression.name().into(),
+    ];
+    if let Some(t) = &a.targets {
+        command_line.extend(["--targets".into(), t.display().to_string()]);
+    }
+    for (flag, on) in [
+        ("--schema-targets", a.schema_targets),
+        ("--no-fairness", a.no_fairness),
+    ] {
+        if on {
+            command_line.push(flag.into());
+        }
+    }
+    let prov = fairsynth::io::provenance(
+        "sample",
+        &schema,
+        serde_json::json!({
+            "seed": seed,
+            "rows": rows,
+            "model": {
+                "file": a.model.file_name().map(|f| f.to_string_lossy().into_owned()),
+                "fitted_on": model.fit.input,
+                "input_sha256": model.fit.input_sha256,
+            },
+            "privacy": model.privacy,
+            "sampling": sampler.report(),
+        }),
+        &command_line,
+    );
+    let bar = progress_bar(rows, a.quiet);
+    let pool = thread_pool(a.threads)?;
+    let written = pool.install(|| {
+        let options = fairsynth::synth::WriteOptions {
+            compression,
+            row_group_rows: fairsynth::synth::DEFAULT_ROW_GROUP_ROWS,
+        };
+        fairsynth::synth::write_parquet(&sampler, rows, &a.output, &options, &prov, &|done| {
+            bar.set_position(done)
+        })
+    })?;
+    bar.finish_and_clear();
+    write_report(a.report.as_deref(), sampler.report())?;
+    if !a.quiet {
+        eprint!(
+            "{}",
+            fairsynth::model::sample_summary(sampler.report(), written, &a.output)
         );
     }
     Ok(())

@@ -666,6 +666,40 @@ fn capped_step(w: &mut [f64], members: &[usize], limits: &[(f64, f64)], want: f6
     }
 }
 
+/// Raking of plain cell weights without bounds, for callers outside `reweight` (the model
+/// sampler rakes its joint table of protected cells to targets). Each margin is the group of
+/// every cell and the target share of every group. Returns the raked weights (same total),
+/// the sweeps used and why raking stopped.
+pub(crate) fn rake_cells(
+    start: &[f64],
+    margins: &[(Vec<usize>, Vec<f64>)],
+    tolerance: f64,
+    max_iterations: usize,
+) -> (Vec<f64>, usize, StopReason) {
+    let margins: Vec<Margin> = margins
+        .iter()
+        .map(|(groups, target)| {
+            Margin::new(
+                Vec::new(),
+                vec![String::new(); target.len()],
+                target.clone(),
+                groups.clone(),
+            )
+        })
+        .collect();
+    let total: f64 = start.iter().sum();
+    fit(
+        start,
+        &margins,
+        total,
+        None,
+        &[],
+        1,
+        tolerance,
+        max_iterations,
+    )
+}
+
 /// Raking: scales cell weights margin by margin until every group share is within
 /// `tolerance` of its target, clamping row weights to `bounds` (relative to the mean weight)
 /// after every margin step. Returns the cell weights, sweeps and stop reason.

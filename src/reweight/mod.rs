@@ -8,6 +8,8 @@
 
 mod ipf;
 
+pub(crate) use ipf::rake_cells;
+
 use std::collections::HashMap;
 use std::path::Path;
 

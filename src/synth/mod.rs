@@ -101,11 +101,30 @@ impl Default for WriteOptions {
     }
 }
 
+/// Anything that produces the blocks of a synthetic table deterministically on any thread:
+/// the schema [`Synthesizer`] and the fitted-model sampler ([`crate::model::Sampler`]).
+pub trait BlockSource: Sync {
+    /// The Arrow schema of the blocks.
+    fn schema(&self) -> SchemaRef;
+    /// Block `block` of a table of `rows` rows: rows `block * BLOCK_ROWS ..`.
+    fn block(&self, block: u64, rows: u64) -> Result<RecordBatch, SynthError>;
+}
+
+impl BlockSource for Synthesizer {
+    fn schema(&self) -> SchemaRef {
+        Synthesizer::schema(self)
+    }
+
+    fn block(&self, block: u64, rows: u64) -> Result<RecordBatch, SynthError> {
+        Synthesizer::block(self, block, rows)
+    }
+}
+
 /// Writes `rows` synthetic rows to `target` as Parquet, encoding row groups in parallel on the
 /// current rayon pool. `provenance` is stored under the `fairsynth` metadata key; `progress` is
 /// called with the rows written so far. Returns the row count.
 pub fn write_parquet(
-    synth: &Synthesizer,
+    synth: &dyn BlockSource,
     rows: u64,
     target: &std::path::Path,
     options: &WriteOptions,
@@ -121,7 +140,7 @@ pub fn write_parquet(
         synth.schema(),
         crate::io::writer_properties(options.compression),
     )?;
-    let blocks = Synthesizer::blocks(rows);
+    let blocks = rows.div_ceil(BLOCK_ROWS as u64);
     let groups = blocks.div_ceil(group_blocks);
     // Two row groups per thread in flight keeps both cores busy while bounding memory.
     let window = (2 * rayon::current_num_threads()).max(1) as u64;

@@ -1,0 +1,955 @@
+//! Fitting: which columns are modelled, discretisation, the head table, the greedy structure
+//! search and the (optionally noisy) count tables.
+
+use std::path::Path;
+
+use rand::RngExt;
+use rayon::prelude::*;
+
+use super::{
+    Bin, Dropped, EmbeddedSchema, FitInfo, Head, Ledger, LedgerEntry, Model, ModelError, Node,
+    VarKind, Variable, FORMAT, OTHER, SHAPE_PARTS, VERSION,
+};
+use crate::io::read::Format;
+use crate::io::table::{Table, Values, NULL};
+use crate::schema::{Column, ColumnType, Generator, Role, Schema};
+
+/// How to fit.
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    /// Seed for the noise (structure search and tables are otherwise deterministic).
+    pub seed: u64,
+    /// Differential privacy budget; `None` fits exact counts.
+    pub epsilon: Option<f64>,
+    /// Smallest count of a kept data-derived category and of an interval bin.
+    pub min_count: u64,
+    /// Target bins per numeric column.
+    pub bins: usize,
+    /// Most parents per node.
+    pub max_parents: usize,
+    /// Largest table (cells) a node or the head may have.
+    pub max_cells: usize,
+    /// The input's file name, for provenance.
+    pub input: String,
+    /// SHA-256 of the input, for provenance.
+    pub input_sha256: String,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            seed: 0,
+            epsilon: None,
+            min_count: 10,
+            bins: 20,
+            max_parents: 3,
+            max_cells: 1 << 20,
+            input: String::new(),
+            input_sha256: String::new(),
+        }
+    }
+}
+
+/// Which schema columns are modelled, regenerated or dropped.
+struct Plan {
+    modelled: Vec<usize>,
+    regenerated: Vec<String>,
+    dropped: Vec<Dropped>,
+}
+
+fn plan(schema: &Schema) -> Plan {
+    let mut p = Plan {
+        modelled: Vec::new(),
+        regenerated: Vec::new(),
+        dropped: Vec::new(),
+    };
+    let drop = |p: &mut Plan, c: &Column, reason: &str| {
+        p.dropped.push(Dropped {
+            column: c.name.clone(),
+            reason: reason.to_string(),
+        })
+    };
+    for (i, c) in schema.columns.iter().enumerate() {
+        match c.role {
+            Role::Identifier => {
+                if c.generator.is_none() {
+                    drop(&mut p, c, "identifier without a generator: never modelled");
+                    continue;
+                }
+                let alone = Schema {
+                    columns: vec![c.clone()],
+                    targets: Vec::new(),
+                    fairness: None,
+                    ..schema.clone()
+                };
+                match crate::synth::Synthesizer::new(&alone, 0).and_then(|s| s.block(0, 1)) {
+                    Ok(_) => p.regenerated.push(c.name.clone()),
+                    Err(e) => drop(
+                        &mut p,
+                        c,
+                        &format!(
+                            "identifier whose generator needs other columns ({e}): never modelled"
+                        ),
+                    ),
+                }
+            }
+            Role::Weight => drop(&mut p, c, "weight: describes the sample, not a person"),
+            Role::Consent => drop(&mut p, c, "consent flag: has no meaning for synthetic rows"),
+            _ => p.modelled.push(i),
+        }
+    }
+    p
+}
+
+/// The identifier columns a model regenerates, as a schema of their own.
+pub(super) fn identifier_schema(schema: &Schema, names: &[String]) -> Schema {
+    Schema {
+        columns: schema
+            .columns
+            .iter()
+            .filter(|c| names.contains(&c.name))
+            .cloned()
+            .collect(),
+        targets: Vec::new(),
+        fairness: None,
+        ..schema.clone()
+    }
+}
+
+/// A discretised column.
+struct Encoded {
+    var: Variable,
+    codes: Vec<u32>,
+}
+
+impl Encoded {
+    fn card(&self) -> usize {
+        self.var.cardinality()
+    }
+}
+
+/// Numeric bounds the schema declares for a column (`min`/`max`, or a date or timestamp
+/// generator's range).
+fn schema_bounds(c: &Column) -> (Option<f64>, Option<f64>) {
+    match c.generator.as_ref().map(|g| &g.base) {
+        Some(Generator::Dates { min, max }) => (Some(f64::from(*min)), Some(f64::from(*max))),
+        Some(Generator::Timestamps { min, max }) => (Some(*min as f64), Some(*max as f64)),
+        _ => (c.min, c.max),
+    }
+}
+
+fn encode_categorical(
+    c: &Column,
+    codes: &[u32],
+    levels: &[String],
+    opts: &FitOptions,
+) -> Result<Encoded, ModelError> {
+    let dp = opts.epsilon.is_some();
+    let mut counts = vec![0u64; levels.len()];
+    let mut nulls = 0u64;
+    for &k in codes {
+        if k == NULL {
+            nulls += 1;
+        } else {
+            counts[k as usize] += 1;
+        }
+    }
+    let declared: Vec<String> = match (&c.levels, c.ty) {
+        (Some(l), _) => l.clone(),
+        (None, ColumnType::Bool) => vec!["true".into(), "false".into()],
+        (None, _) if dp => {
+            return Err(ModelError::Invalid(format!(
+                "column `{}` (schema line {}): with --epsilon its categories must come from the schema, not the data\n    hint: list them under `levels:` (`fairsynth inspect` drafts them), or drop --epsilon",
+                c.name, c.pos.line
+            )))
+        }
+        (None, _) => Vec::new(),
+    };
+    let mut kept = declared.clone();
+    if !dp {
+        let mut extra: Vec<(u64, &String)> = levels
+            .iter()
+            .zip(&counts)
+            .filter(|(l, n)| **n >= opts.min_count && !declared.contains(l))
+            .map(|(l, n)| (*n, l))
+            .collect();
+        extra.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        kept.extend(extra.into_iter().map(|(_, l)| l.clone()));
+    }
+    let map: Vec<Option<u32>> = levels
+        .iter()
+        .map(|l| kept.iter().position(|k| k == l).map(|p| p as u32))
+        .collect();
+    let needs_other = if dp {
+        c.ty != ColumnType::Bool
+    } else {
+        map.iter().zip(&counts).any(|(m, n)| m.is_none() && *n > 0)
+    };
+    let other = kept.len() as u32;
+    if needs_other {
+        kept.push(OTHER.to_string());
+    }
+    let null = if dp { c.nullable } else { nulls > 0 };
+    let null_code = kept.len() as u32;
+    let codes = codes
+        .iter()
+        .map(|&k| {
+            if k == NULL {
+                null_code
+            } else {
+                map[k as usize].unwrap_or(other)
+            }
+        })
+        .collect();
+    Ok(Encoded {
+        var: Variable {
+            name: c.name.clone(),
+            kind: VarKind::Categorical { levels: kept },
+            null,
+        },
+        codes,
+    })
+}
+
+/// An interval being filled while walking the sorted values.
+struct Open {
+    lo: f64,
+    rows: u64,
+    values: Vec<(f64, u64)>,
+    full: bool,
+}
+
+fn shape(lo: f64, hi: f64, values: &[(f64, u64)]) -> Vec<f64> {
+    let mut parts = vec![0.0; SHAPE_PARTS];
+    let total: u64 = values.iter().map(|v| v.1).sum();
+    if hi <= lo || total == 0 {
+        return Vec::new();
+    }
+    for &(v, n) in values {
+        let k = (((v - lo) / (hi - lo)) * SHAPE_PARTS as f64) as usize;
+        parts[k.min(SHAPE_PARTS - 1)] += n as f64;
+    }
+    parts.iter_mut().for_each(|p| *p /= total as f64);
+    parts
+}
+
+/// Quantile bins: runs of equal values fill intervals of about `rows / bins` rows; a value
+/// held by at least half that many rows becomes a point bin; schema bin edges always split.
+fn quantile_bins(
+    values: &[f64],
+    integer: bool,
+    edges: &[f64],
+    bounds: (Option<f64>, Option<f64>),
+    opts: &FitOptions,
+) -> (Vec<Bin>, Vec<u32>) {
+    let mut order: Vec<u32> = (0..values.len() as u32)
+        .filter(|&i| !values[i as usize].is_nan())
+        .collect();
+    order.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]));
+    let n = order.len() as u64;
+    let size = n
+        .div_ceil(opts.bins.max(1) as u64)
+        .max(opts.min_count)
+        .max(1);
+    let heavy = (size / 2).max(opts.min_count).max(1);
+    let mut bins: Vec<Bin> = Vec::new();
+    let mut codes = vec![0u32; values.len()];
+    let mut open: Option<Open> = None;
+    let mut next_lo: Option<f64> = None;
+    let close = |bins: &mut Vec<Bin>, o: Open, hi: f64| {
+        let s = shape(o.lo, hi, &o.values);
+        bins.push(Bin {
+            lo: o.lo,
+            hi,
+            shape: s,
+        });
+    };
+    let mut i = 0usize;
+    let mut last = f64::NAN;
+    while i < order.len() {
+        let v = values[order[i] as usize];
+        let mut j = i;
+        while j < order.len() && values[order[j] as usize] == v {
+            j += 1;
+        }
+        let run = (j - i) as u64;
+        if let Some(o) = open.take() {
+            let edge = edges.iter().copied().find(|e| o.lo < *e && *e <= v);
+            if let Some(e) = edge {
+                close(&mut bins, o, e);
+                next_lo = Some(e);
+            } else if o.full || run >= heavy {
+                close(&mut bins, o, v);
+            } else {
+                open = Some(o);
+            }
+        }
+        let code;
+        if run >= heavy {
+            code = bins.len() as u32;
+            bins.push(Bin {
+                lo: v,
+                hi: v,
+                shape: Vec::new(),
+            });
+            next_lo = None;
+        } else {
+            let o = open.get_or_insert_with(|| Open {
+                lo: next_lo.take().filter(|e| *e <= v).unwrap_or(v),
+                rows: 0,
+                values: Vec::new(),
+                full: false,
+            });
+            code = bins.len() as u32;
+            o.rows += run;
+            o.values.push((v, run));
+            o.full = o.rows >= size;
+        }
+        for &r in &order[i..j] {
+            codes[r as usize] = code;
+        }
+        last = v;
+        i = j;
+    }
+    if let Some(o) = open {
+        let hi = if integer { last + 1.0 } else { last };
+        close(&mut bins, o, hi);
+    }
+    // Bounds from the schema replace the data's extremes where they contain them.
+    if let (Some(min), Some(first)) = (bounds.0, bins.first_mut()) {
+        if !first.is_point() && min <= first.lo {
+            first.lo = min;
+        }
+    }
+    if let (Some(max), Some(lastb)) = (bounds.1, bins.last_mut()) {
+        let max = if integer { max + 1.0 } else { max };
+        if !lastb.is_point() && max >= lastb.hi {
+            lastb.hi = max;
+        }
+    }
+    // A float interval that holds a single value is that value.
+    for b in &mut bins {
+        if b.hi <= b.lo {
+            b.hi = b.lo;
+            b.shape.clear();
+        }
+    }
+    (bins, codes)
+}
+
+/// Equal-width bins within the schema's bounds (differential privacy: nothing from the data).
+fn fixed_bins(
+    values: &[f64],
+    integer: bool,
+    edges: &[f64],
+    (lo, hi): (f64, f64),
+    bins: usize,
+) -> (Vec<Bin>, Vec<u32>) {
+    let top = if integer { hi + 1.0 } else { hi };
+    let mut cuts: Vec<f64> = (0..=bins.max(1))
+        .map(|k| {
+            let x = lo + (top - lo) * k as f64 / bins.max(1) as f64;
+            if integer {
+                x.round()
+            } else {
+                x
+            }
+        })
+        .chain(edges.iter().copied().filter(|e| *e > lo && *e < top))
+        .collect();
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup();
+    let out: Vec<Bin> = cuts
+        .windows(2)
+        .map(|w| Bin {
+            lo: w[0],
+            hi: w[1],
+            shape: Vec::new(),
+        })
+        .collect();
+    let last = out.len().saturating_sub(1);
+    let codes = values
+        .iter()
+        .map(|&v| {
+            let v = v.clamp(lo, hi);
+            (cuts.partition_point(|c| *c <= v).saturating_sub(1)).min(last) as u32
+        })
+        .collect();
+    (out, codes)
+}
+
+fn encode_numeric(c: &Column, values: &[f64], opts: &FitOptions) -> Result<Encoded, ModelError> {
+    let integer = c.ty != ColumnType::Float;
+    let edges: Vec<f64> = c.bins.as_ref().map(|b| b.edges.clone()).unwrap_or_default();
+    let bounds = schema_bounds(c);
+    let (bins, mut codes, null) = match opts.epsilon {
+        Some(_) => {
+            let (Some(lo), Some(hi)) = bounds else {
+                return Err(ModelError::Invalid(format!(
+                    "column `{}` (schema line {}): with --epsilon its range must come from the schema, not the data\n    hint: give `min:` and `max:` (the values outside are clamped), or drop --epsilon",
+                    c.name, c.pos.line
+                )));
+            };
+            let (b, k) = fixed_bins(values, integer, &edges, (lo, hi), opts.bins);
+            (b, k, c.nullable)
+        }
+        None => {
+            let (b, k) = quantile_bins(values, integer, &edges, bounds, opts);
+            (b, k, values.iter().any(|v| v.is_nan()))
+        }
+    };
+    let null_code = bins.len() as u32;
+    for (k, v) in codes.iter_mut().zip(values) {
+        if v.is_nan() {
+            *k = null_code;
+        }
+    }
+    Ok(Encoded {
+        var: Variable {
+            name: c.name.clone(),
+            kind: VarKind::Numeric { integer, bins },
+            null,
+        },
+        codes,
+    })
+}
+
+/// Row-major joint counts of `vars` (last fastest).
+fn joint_counts(enc: &[Encoded], vars: &[usize], rows: usize) -> Vec<f64> {
+    let cells: usize = vars.iter().map(|&v| enc[v].card()).product();
+    let keys = config_keys(enc, vars, rows);
+    let mut counts = vec![0.0; cells];
+    for k in keys {
+        counts[k as usize] += 1.0;
+    }
+    counts
+}
+
+/// Each row's configuration index over `vars` (row-major).
+fn config_keys(enc: &[Encoded], vars: &[usize], rows: usize) -> Vec<u32> {
+    let mut keys = vec![0u32; rows];
+    for &v in vars {
+        let card = enc[v].card() as u32;
+        for (k, c) in keys.iter_mut().zip(&enc[v].codes) {
+            *k = *k * card + c;
+        }
+    }
+    keys
+}
+
+/// `N · H(child | configuration)` in nats, from exact counts.
+fn n_cond_entropy(child: &[u32], card: usize, keys: &[u32], configs: usize) -> f64 {
+    let mut counts = vec![0u32; configs * card];
+    for (k, c) in keys.iter().zip(child) {
+        counts[*k as usize * card + *c as usize] += 1;
+    }
+    counts
+        .chunks(card)
+        .map(|cfg| {
+            let t: u32 = cfg.iter().sum();
+            if t == 0 {
+                return 0.0;
+            }
+            let t = f64::from(t);
+            cfg.iter()
+                .filter(|x| **x > 0)
+                .map(|&x| -f64::from(x) * (f64::from(x) / t).ln())
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+/// Mutual information (nats) of a 2-way table of (possibly noisy) counts.
+fn mutual_information(counts: &[f64], ca: usize, cb: usize) -> f64 {
+    let total: f64 = counts.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mut ra = vec![0.0; ca];
+    let mut rb = vec![0.0; cb];
+    for a in 0..ca {
+        for b in 0..cb {
+            ra[a] += counts[a * cb + b];
+            rb[b] += counts[a * cb + b];
+        }
+    }
+    let mut mi = 0.0;
+    for a in 0..ca {
+        for b in 0..cb {
+            let p = counts[a * cb + b] / total;
+            if p > 0.0 {
+                mi += p * (p * total * total / (ra[a] * rb[b])).ln();
+            }
+        }
+    }
+    mi.max(0.0)
+}
+
+/// Laplace noise of scale `b` by inversion.
+fn laplace(rng: &mut impl rand::Rng, b: f64) -> f64 {
+    loop {
+        let u: f64 = rng.random::<f64>() - 0.5;
+        if u.abs() < 0.5 {
+            return -b * u.signum() * (1.0 - 2.0 * u.abs()).ln();
+        }
+    }
+}
+
+/// Adds Laplace noise of scale `b` to every count and clamps at zero; table `index` of
+/// `purpose` has its own stream.
+fn add_noise(counts: &mut [f64], b: f64, seed: u64, purpose: u8, index: u64) {
+    let mut rng = crate::synth::stream(seed, "\u{0}fit/laplace", purpose, index);
+    for c in counts {
+        *c = (*c + laplace(&mut rng, b)).max(0.0);
+    }
+}
+
+/// The chosen parents of one node and their BIC gain.
+struct Choice {
+    parents: Vec<usize>,
+    gain: f64,
+}
+
+/// Greedy forward selection of at most `k` parents among `placed` by BIC gain, from exact
+/// counts.
+fn best_parents_exact(
+    enc: &[Encoded],
+    child: usize,
+    placed: &[usize],
+    rows: usize,
+    opts: &FitOptions,
+) -> Choice {
+    let card = enc[child].card();
+    let penalty = 0.5 * (rows.max(2) as f64).ln() * (card as f64 - 1.0);
+    let cap = opts.max_cells.min(rows.max(4096));
+    let mut keys = vec![0u32; rows];
+    let mut configs = 1usize;
+    let mut h = n_cond_entropy(&enc[child].codes, card, &keys, 1);
+    let mut parents: Vec<usize> = Vec::new();
+    let mut total = 0.0;
+    while parents.len() < opts.max_parents {
+        let mut best: Option<(f64, usize, f64)> = None;
+        for &p in placed {
+            if parents.contains(&p) {
+                continue;
+            }
+            let cp = enc[p].card();
+            if configs * cp * card > cap {
+                continue;
+            }
+            let k2: Vec<u32> = keys
+                .iter()
+                .zip(&enc[p].codes)
+                .map(|(k, c)| k * cp as u32 + c)
+                .collect();
+            let h2 = n_cond_entropy(&enc[child].codes, card, &k2, configs * cp);
+            let gain = h - h2 - penalty * configs as f64 * (cp as f64 - 1.0);
+            if gain > 0.0 && best.is_none_or(|b| gain > b.0) {
+                best = Some((gain, p, h2));
+            }
+        }
+        let Some((gain, p, h2)) = best else { break };
+        let cp = enc[p].card();
+        for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
+            *k = *k * cp as u32 + c;
+        }
+        configs *= cp;
+        h = h2;
+        total += gain;
+        parents.push(p);
+    }
+    Choice {
+        parents,
+        gain: total,
+    }
+}
+
+/// Greedy choice of at most `k` parents by (noisy) pairwise mutual information, for
+/// differential privacy, where only the pairwise tables were paid for.
+fn best_parents_pairwise(
+    enc: &[Encoded],
+    child: usize,
+    placed: &[usize],
+    mi: &[Vec<f64>],
+    rows: f64,
+    opts: &FitOptions,
+) -> Choice {
+    let card = enc[child].card();
+    let penalty = 0.5 * rows.max(2.0).ln() * (card as f64 - 1.0);
+    let mut cands: Vec<usize> = placed.to_vec();
+    cands.sort_by(|a, b| mi[child][*b].total_cmp(&mi[child][*a]).then(a.cmp(b)));
+    let mut parents = Vec::new();
+    let mut configs = 1usize;
+    let mut total = 0.0;
+    for p in cands {
+        if parents.len() >= opts.max_parents {
+            break;
+        }
+        let cp = enc[p].card();
+        if configs * cp * card > opts.max_cells {
+            continue;
+        }
+        let gain = rows * mi[child][p] - penalty * configs as f64 * (cp as f64 - 1.0);
+        if gain <= 0.0 {
+            continue;
+        }
+        configs *= cp;
+        total += gain;
+        parents.push(p);
+    }
+    Choice {
+        parents,
+        gain: total,
+    }
+}
+
+/// Fits a model on the file `path`. `schema_yaml` is the schema's text (embedded in the
+/// model so that sampling knows the column types and generators).
+pub fn fit_file(
+    path: &Path,
+    format: Format,
+    schema: &Schema,
+    schema_yaml: &str,
+    opts: &FitOptions,
+) -> Result<Model, ModelError> {
+    let p = plan(schema);
+    let sub = Schema {
+        columns: p
+            .modelled
+            .iter()
+            .map(|&i| schema.columns[i].clone())
+            .collect(),
+        ..schema.clone()
+    };
+    let names: Vec<&str> = sub.columns.iter().map(|c| c.name.as_str()).collect();
+    let table = Table::load(path, format, &sub, &names)?;
+    let bytes = std::fs::read(path).map_err(|source| crate::io::read::ReadError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut opts = opts.clone();
+    opts.input = path
+        .file_name()
+        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    opts.input_sha256 = crate::schema::sha256_hex(&bytes);
+    fit(&table, schema, schema_yaml, &opts)
+}
+
+/// Fits a model on a loaded table holding (at least) the schema's modelled columns.
+pub fn fit(
+    table: &Table,
+    schema: &Schema,
+    schema_yaml: &str,
+    opts: &FitOptions,
+) -> Result<Model, ModelError> {
+    if crate::schema::sha256_hex(schema_yaml.as_bytes()) != schema.source.sha256 {
+        return Err(ModelError::Invalid(
+            "the schema text given does not match the loaded schema".into(),
+        ));
+    }
+    if let Some(e) = opts.epsilon {
+        if !(e.is_finite() && e > 0.0) {
+            return Err(ModelError::Invalid(format!(
+                "--epsilon {e}: the privacy budget must be a positive number\n    hint: 1.0 is a common choice; smaller is more private and noisier"
+            )));
+        }
+    }
+    if opts.bins == 0 || opts.min_count == 0 {
+        return Err(ModelError::Invalid(
+            "--bins and --min-count must be at least 1".into(),
+        ));
+    }
+    let p = plan(schema);
+    let rows = table.rows;
+    if rows == 0 {
+        return Err(ModelError::Invalid(format!(
+            "{}: the input has no rows to fit",
+            opts.input
+        )));
+    }
+    let enc: Vec<Encoded> = p
+        .modelled
+        .par_iter()
+        .map(|&i| {
+            let c = &schema.columns[i];
+            let col = table.column(&c.name).ok_or_else(|| {
+                ModelError::Invalid(format!("column `{}` is not in the table", c.name))
+            })?;
+            match &col.values {
+                Values::Num(v) => encode_numeric(c, v, opts),
+                Values::Cat { codes, levels } => encode_categorical(c, codes, levels, opts),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+
+    // The head: protected, label, fairness and target columns, in schema order.
+    let mut in_head = vec![false; enc.len()];
+    for (k, &i) in p.modelled.iter().enumerate() {
+        let c = &schema.columns[i];
+        in_head[k] = matches!(c.role, Role::Protected | Role::Label)
+            || schema.targets.iter().any(|t| t.column == c.name)
+            || schema
+                .fairness
+                .as_ref()
+                .is_some_and(|f| f.label == c.name || f.independent_of.contains(&c.name));
+    }
+    let head_vars: Vec<usize> = (0..enc.len()).filter(|&v| in_head[v]).collect();
+    let head_cells = head_vars
+        .iter()
+        .try_fold(1usize, |a, &v| a.checked_mul(enc[v].card()))
+        .filter(|c| *c <= opts.max_cells);
+    let Some(_) = head_cells else {
+        let sizes: Vec<String> = head_vars
+            .iter()
+            .map(|&v| format!("{} ({})", enc[v].var.name, enc[v].card()))
+            .collect();
+        return Err(ModelError::Invalid(format!(
+            "the joint table of the protected, label and target columns would exceed {} cells: {}\n    hint: give numeric protected columns coarser `bins:`, merge rare levels, or fit with fewer --bins",
+            opts.max_cells,
+            sizes.join(" x ")
+        )));
+    };
+    let features: Vec<usize> = (0..enc.len()).filter(|&v| !in_head[v]).collect();
+
+    // Differential privacy: the budget split between pairwise tables (structure) and the
+    // model's own tables.
+    let dp = opts.epsilon;
+    let pairs: Vec<(usize, usize)> = (0..enc.len())
+        .flat_map(|a| (a + 1..enc.len()).map(move |b| (a, b)))
+        .filter(|&(a, b)| !in_head[a] || !in_head[b])
+        .collect();
+    let structure_needed = !features.is_empty() && enc.len() > 1;
+    let n_tables = usize::from(!head_vars.is_empty()) + features.len();
+    let (eps_structure, eps_tables) = match dp {
+        Some(e) if structure_needed && !pairs.is_empty() => (0.3 * e, 0.7 * e),
+        Some(e) => (0.0, e),
+        None => (0.0, 0.0),
+    };
+    let mut ledger = dp.map(|e| Ledger {
+        epsilon: e,
+        mechanism: "laplace".into(),
+        neighbouring: "add or remove one row".into(),
+        entries: Vec::new(),
+    });
+
+    // Pairwise mutual information: exact, or from noisy tables under differential privacy.
+    let mut mi = vec![vec![0.0; enc.len()]; enc.len()];
+    if structure_needed {
+        let scale = pairs.len() as f64 / eps_structure.max(f64::MIN_POSITIVE);
+        let values: Vec<f64> = pairs
+            .par_iter()
+            .enumerate()
+            .map(|(k, &(a, b))| {
+                let mut t = joint_counts(&enc, &[a, b], rows);
+                if dp.is_some() {
+                    add_noise(&mut t, scale, opts.seed, 1, k as u64);
+                }
+                mutual_information(&t, enc[a].card(), enc[b].card())
+            })
+            .collect();
+        for (&(a, b), v) in pairs.iter().zip(values) {
+            mi[a][b] = v;
+            mi[b][a] = v;
+        }
+        if let Some(l) = ledger.as_mut() {
+            l.entries.push(LedgerEntry {
+                purpose: "pairwise tables for the structure search".into(),
+                tables: pairs.len(),
+                epsilon: eps_structure,
+                scale,
+            });
+        }
+    }
+    let rows_f = rows as f64;
+
+    // Structure: place the node whose best parent set gains most, until all are placed.
+    let mut placed = head_vars.clone();
+    let mut remaining = features.clone();
+    let mut structure: Vec<(usize, Vec<usize>)> = Vec::new();
+    while !remaining.is_empty() {
+        let choices: Vec<Choice> = if placed.is_empty() {
+            // No head: start from the column most related to the others.
+            remaining
+                .iter()
+                .map(|&f| Choice {
+                    parents: Vec::new(),
+                    gain: mi[f].iter().sum(),
+                })
+                .collect()
+        } else if dp.is_some() {
+            remaining
+                .iter()
+                .map(|&f| best_parents_pairwise(&enc, f, &placed, &mi, rows_f, opts))
+                .collect()
+        } else {
+            remaining
+                .par_iter()
+                .map(|&f| best_parents_exact(&enc, f, &placed, rows, opts))
+                .collect()
+        };
+        let mut best = 0;
+        for k in 1..choices.len() {
+            if choices[k].gain > choices[best].gain {
+                best = k;
+            }
+        }
+        let f = remaining.remove(best);
+        let mut parents = choices[best].parents.clone();
+        parents.sort_unstable();
+        structure.push((f, parents));
+        placed.push(f);
+    }
+
+    // Tables.
+    let table_scale = n_tables as f64 / eps_tables.max(f64::MIN_POSITIVE);
+    let mut head_counts = joint_counts(&enc, &head_vars, rows);
+    if dp.is_some() && !head_vars.is_empty() {
+        add_noise(&mut head_counts, table_scale, opts.seed, 2, 0);
+    }
+    let nodes: Vec<Node> = structure
+        .par_iter()
+        .enumerate()
+        .map(|(k, (var, parents))| {
+            let mut vars = parents.clone();
+            vars.push(*var);
+            let mut counts = joint_counts(&enc, &vars, rows);
+            if dp.is_some() {
+                add_noise(&mut counts, table_scale, opts.seed, 2, k as u64 + 1);
+            }
+            Node {
+                var: *var,
+                parents: parents.clone(),
+                counts,
+            }
+        })
+        .collect();
+    if let Some(l) = ledger.as_mut() {
+        l.entries.push(LedgerEntry {
+            purpose: "the head table and one table per node".into(),
+            tables: n_tables,
+            epsilon: eps_tables,
+            scale: table_scale,
+        });
+    }
+    let model_rows = match dp {
+        None => rows as u64,
+        // Post-processing of noisy counts: the head's, or the first node's, total.
+        Some(_) => {
+            let total: f64 = if head_vars.is_empty() {
+                nodes.first().map_or(0.0, |n| n.counts.iter().sum())
+            } else {
+                head_counts.iter().sum()
+            };
+            total.round().max(1.0) as u64
+        }
+    };
+    Ok(Model {
+        format: FORMAT.into(),
+        version: VERSION,
+        fairsynth: env!("CARGO_PKG_VERSION").into(),
+        schema: EmbeddedSchema {
+            file: schema.source.file.clone(),
+            sha256: schema.source.sha256.clone(),
+            yaml: schema_yaml.to_string(),
+        },
+        fit: FitInfo {
+            input: opts.input.clone(),
+            input_sha256: opts.input_sha256.clone(),
+            seed: opts.seed,
+            min_count: opts.min_count,
+            bins: opts.bins,
+            max_parents: opts.max_parents,
+        },
+        rows: model_rows,
+        privacy: ledger,
+        variables: enc.into_iter().map(|e| e.var).collect(),
+        head: Head {
+            vars: head_vars,
+            counts: head_counts,
+        },
+        nodes,
+        regenerated: p.regenerated,
+        dropped: p.dropped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> FitOptions {
+        FitOptions {
+            bins: 4,
+            min_count: 2,
+            ..FitOptions::default()
+        }
+    }
+
+    #[test]
+    fn quantile_bins_make_points_of_heavy_values_and_respect_edges() {
+        // 10 zeros, then 1..=10.
+        let mut v = vec![0.0; 10];
+        v.extend((1..=10).map(f64::from));
+        let (bins, codes) = quantile_bins(&v, true, &[6.0], (None, None), &opts());
+        assert_eq!(
+            bins[0],
+            Bin {
+                lo: 0.0,
+                hi: 0.0,
+                shape: vec![]
+            }
+        );
+        assert!(codes[..10].iter().all(|c| *c == 0));
+        // Every interval stays on one side of the edge 6.
+        for b in &bins[1..] {
+            assert!(b.hi <= 6.0 || b.lo >= 6.0, "{b:?}");
+        }
+        // Codes follow value order and each value lies in its bin.
+        for (x, c) in v.iter().zip(&codes) {
+            let b = &bins[*c as usize];
+            assert!(
+                b.lo <= *x && (*x < b.hi || b.is_point() && *x == b.lo),
+                "{x} {b:?}"
+            );
+        }
+        assert_eq!(bins.last().map(|b| b.hi), Some(11.0));
+    }
+
+    #[test]
+    fn schema_bounds_replace_data_extremes() {
+        let v: Vec<f64> = (20..60).map(f64::from).collect();
+        let (bins, _) = quantile_bins(&v, true, &[], (Some(17.0), Some(90.0)), &opts());
+        assert_eq!(bins.first().map(|b| b.lo), Some(17.0));
+        assert_eq!(bins.last().map(|b| b.hi), Some(91.0));
+    }
+
+    #[test]
+    fn fixed_bins_use_bounds_only_and_clamp() {
+        let (bins, codes) = fixed_bins(&[-5.0, 0.0, 9.0, 50.0], true, &[], (0.0, 9.0), 5);
+        assert_eq!(bins.len(), 5);
+        assert_eq!((bins[0].lo, bins[4].hi), (0.0, 10.0));
+        assert_eq!(codes, vec![0, 0, 4, 4]);
+    }
+
+    #[test]
+    fn laplace_noise_has_the_stated_scale() {
+        let mut rng = crate::synth::stream(1, "t", 0, 0);
+        let b = 3.0;
+        let n = 200_000;
+        let xs: Vec<f64> = (0..n).map(|_| laplace(&mut rng, b)).collect();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        let mad = xs.iter().map(|x| x.abs()).sum::<f64>() / n as f64;
+        // Laplace(b): mean 0, variance 2b², E|X| = b.
+        assert!(mean.abs() < 0.05, "{mean}");
+        assert!((var / (2.0 * b * b) - 1.0).abs() < 0.03, "{var}");
+        assert!((mad / b - 1.0).abs() < 0.02, "{mad}");
+    }
+
+    #[test]
+    fn mutual_information_of_independent_and_copied_columns() {
+        // Independent 2x2: zero; a copy of a fair coin: ln 2.
+        assert!(mutual_information(&[25.0, 25.0, 25.0, 25.0], 2, 2).abs() < 1e-12);
+        assert!((mutual_information(&[50.0, 0.0, 0.0, 50.0], 2, 2) - 2f64.ln()).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,494 @@
+//! Fitted models of real tables: the versioned model file ([`Model`]), fitting it
+//! ([`fit()`], a Bayesian network on discretised columns, optionally differentially private),
+//! and sampling synthetic tables from it ([`Sampler`]) with target shares and label parity.
+//!
+//! # The model
+//! Every modelled column is a discrete *variable*: a categorical column keeps its levels (rare
+//! ones merged into [`OTHER`]); a numeric, date or timestamp column is cut into bins, each a
+//! point (a value many rows share, such as 0 for capital gains) or an interval with a
+//! within-bin shape (shares of [`SHAPE_PARTS`] equal sub-intervals). A null is one more code.
+//!
+//! The joint distribution factorises as
+//! `P(head) · Π P(node | parents)`:
+//! - the *head* is the full joint table of the protected columns, the target columns and the
+//!   label, so that sampling can move their shares to targets (raking) and make the label
+//!   independent of the protected columns without losing how the rest depend on them;
+//! - every other column is a *node* whose parents (at most `max_parents`) are earlier head
+//!   columns or nodes, chosen greedily by BIC gain (by noisy pairwise mutual information under
+//!   differential privacy); its table holds counts per parent configuration.
+//!
+//! # The file (format `fairsynth-model`, version 1)
+//! JSON with these members: `format`, `version`, `fairsynth` (tool version), `schema` (the
+//! schema's file name, SHA-256 and YAML text, so that sampling knows types and generators),
+//! `fit` (options and input), `rows` (default sample size), `privacy` (the epsilon ledger, or
+//! null), `variables` (name, `kind`: `categorical` with `levels` or `numeric` with `integer`
+//! and `bins` of `lo`, `hi` (exclusive; `lo == hi` is a point) and `shape`; `null`: whether the
+//! last code is null), `head` (`vars`, `counts`: row-major joint counts, last variable
+//! fastest), `nodes` (`var`, `parents`, `counts`: per parent configuration (row-major over the
+//! parents) the counts of each code), `regenerated` (identifier columns drawn again from their
+//! schema generator) and `dropped` (columns not in the model, with the reason).
+//!
+//! The file holds counts and bin edges, never a row: categories seen in fewer than
+//! `min_count` rows are merged, intervals hold at least `min_count` rows unless schema bin
+//! edges split them, and numeric bounds come from the schema when it gives them.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::io::read::ReadError;
+use crate::io::IoError;
+use crate::schema::SchemaError;
+use crate::synth::SynthError;
+
+mod fit;
+mod sample;
+
+pub use fit::{fit, fit_file, FitOptions};
+pub use sample::{SampleOptions, SampleReport, Sampler};
+
+/// The `format` member of every model file.
+pub const FORMAT: &str = "fairsynth-model";
+/// The model file version this build writes and reads.
+pub const VERSION: u32 = 1;
+/// The level that rare categories are merged into.
+pub const OTHER: &str = "(other)";
+/// Sub-intervals of an interval bin's shape.
+pub const SHAPE_PARTS: usize = 8;
+
+/// Errors from fitting, reading or sampling a model.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// The input could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The embedded schema or a targets file is invalid.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The model file could not be opened.
+    #[error("{path}: cannot read the model: {source}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not a model this version reads.
+    #[error("{path}: {message}\n    hint: {hint}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        hint: String,
+    },
+    /// The request cannot be met (the message names the column or option and the fix).
+    #[error("{0}")]
+    Invalid(String),
+    /// Generating identifier columns or building arrays failed.
+    #[error(transparent)]
+    Synth(#[from] SynthError),
+    /// Writing failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+/// A fitted model (see the module documentation for the file format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The file version ([`VERSION`]).
+    pub version: u32,
+    /// The fairsynth version that fitted it.
+    pub fairsynth: String,
+    /// The schema the model was fitted with.
+    pub schema: EmbeddedSchema,
+    /// How it was fitted.
+    pub fit: FitInfo,
+    /// Default rows to sample: the input's row count (noisy under differential privacy).
+    pub rows: u64,
+    /// The differential-privacy ledger, when fitted with `--epsilon`.
+    pub privacy: Option<Ledger>,
+    /// The modelled columns, in schema order.
+    pub variables: Vec<Variable>,
+    /// The joint table of the protected, target and label columns.
+    pub head: Head,
+    /// Every other modelled column, in sampling order (parents before children).
+    pub nodes: Vec<Node>,
+    /// Identifier columns regenerated from their schema generator when sampling.
+    pub regenerated: Vec<String>,
+    /// Columns left out of the model and the output.
+    pub dropped: Vec<Dropped>,
+}
+
+/// The schema text a model was fitted with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddedSchema {
+    /// The file as named when fitting.
+    pub file: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// The YAML text.
+    pub yaml: String,
+}
+
+/// Fit options and input, recorded for provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitInfo {
+    /// The input file's name (no directory).
+    pub input: String,
+    /// SHA-256 of the input file.
+    pub input_sha256: String,
+    /// The seed (structure search and noise).
+    pub seed: u64,
+    /// Smallest count of a kept category and of an interval bin.
+    pub min_count: u64,
+    /// Target bins per numeric column.
+    pub bins: usize,
+    /// Most parents per node.
+    pub max_parents: usize,
+}
+
+/// One modelled column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variable {
+    /// The column.
+    pub name: String,
+    /// Levels or bins.
+    #[serde(flatten)]
+    pub kind: VarKind,
+    /// Whether the last code stands for null.
+    pub null: bool,
+}
+
+/// How a variable's codes map to values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum VarKind {
+    /// Code `i` is `levels[i]`.
+    Categorical {
+        /// The levels, schema levels first.
+        levels: Vec<String>,
+    },
+    /// Code `i` is a value drawn from `bins[i]`.
+    Numeric {
+        /// Whether values are whole numbers (ints, days, microseconds).
+        integer: bool,
+        /// Ordered, non-overlapping bins.
+        bins: Vec<Bin>,
+    },
+}
+
+/// A numeric bin: the point `lo` when `lo == hi`, else the interval `[lo, hi)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bin {
+    /// Lower end (inclusive).
+    pub lo: f64,
+    /// Upper end (exclusive; equal to `lo` for a point).
+    pub hi: f64,
+    /// Shares of [`SHAPE_PARTS`] equal sub-intervals (empty: uniform).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shape: Vec<f64>,
+}
+
+impl Bin {
+    /// Whether the bin is a single value.
+    pub fn is_point(&self) -> bool {
+        self.lo == self.hi
+    }
+}
+
+impl Variable {
+    /// Number of codes, the null code included.
+    pub fn cardinality(&self) -> usize {
+        let n = match &self.kind {
+            VarKind::Categorical { levels } => levels.len(),
+            VarKind::Numeric { bins, .. } => bins.len(),
+        };
+        n + usize::from(self.null)
+    }
+}
+
+/// The joint table of the head variables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Head {
+    /// Variable indices.
+    pub vars: Vec<usize>,
+    /// Counts, row-major (last variable fastest).
+    pub counts: Vec<f64>,
+}
+
+/// A variable drawn given its parents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// The variable.
+    pub var: usize,
+    /// Parent variables (head variables or earlier nodes).
+    pub parents: Vec<usize>,
+    /// Counts per parent configuration (row-major over `parents`), then per code.
+    pub counts: Vec<f64>,
+}
+
+/// A column the model leaves out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dropped {
+    /// The column.
+    pub column: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Where the privacy budget went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    /// The total epsilon.
+    pub epsilon: f64,
+    /// Always `laplace`.
+    pub mechanism: String,
+    /// The neighbouring relation the guarantee is for.
+    pub neighbouring: String,
+    /// One entry per group of noisy tables; the epsilons add up to the total.
+    pub entries: Vec<LedgerEntry>,
+}
+
+/// One use of the privacy budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// What the noisy counts were for.
+    pub purpose: String,
+    /// How many count tables (each of L1 sensitivity 1).
+    pub tables: usize,
+    /// Epsilon spent on them together.
+    pub epsilon: f64,
+    /// Laplace scale of the noise on every count.
+    pub scale: f64,
+}
+
+impl Model {
+    /// Reads and checks a model file.
+    pub fn load(path: &Path) -> Result<Model, ModelError> {
+        let text = std::fs::read(path).map_err(|source| ModelError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let format_err = |message: String, hint: &str| ModelError::Format {
+            path: path.to_path_buf(),
+            message,
+            hint: hint.to_string(),
+        };
+        let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+            format_err(
+                format!("not JSON (line {}, column {}): {e}", e.line(), e.column()),
+                "give a model written by `fairsynth fit`",
+            )
+        })?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(format_err(
+                format!("not a fairsynth model (no `\"format\": \"{FORMAT}\"`)"),
+                "give a model written by `fairsynth fit`",
+            ));
+        }
+        let version = value.get("version").and_then(|v| v.as_u64());
+        if version != Some(u64::from(VERSION)) {
+            return Err(format_err(
+                format!(
+                    "model format version {}; this fairsynth reads version {VERSION}",
+                    version.map_or("(missing)".to_string(), |v| v.to_string())
+                ),
+                "fit the model again with this fairsynth",
+            ));
+        }
+        let model: Model = serde_json::from_value(value).map_err(|e| {
+            format_err(
+                format!("malformed model: {e}"),
+                "fit the model again; do not edit model files by hand",
+            )
+        })?;
+        model.check().map_err(|m| {
+            format_err(
+                format!("inconsistent model: {m}"),
+                "fit the model again; do not edit model files by hand",
+            )
+        })?;
+        Ok(model)
+    }
+
+    /// Writes the model as JSON, atomically.
+    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| ModelError::Invalid(format!("cannot encode the model: {e}")))?;
+        bytes.push(b'\n');
+        crate::io::write_atomic(path, &bytes)?;
+        Ok(())
+    }
+
+    /// Checks that tables and indices agree, so that sampling cannot index out of bounds.
+    fn check(&self) -> Result<(), String> {
+        let nv = self.variables.len();
+        let card = |v: usize| self.variables[v].cardinality();
+        let table_len = |vars: &[usize]| -> Option<usize> {
+            vars.iter()
+                .try_fold(1usize, |acc, &v| acc.checked_mul(card(v)))
+        };
+        let mut seen = vec![false; nv];
+        for &v in &self.head.vars {
+            if v >= nv || seen[v] {
+                return Err(format!("head variable {v} is unknown or repeated"));
+            }
+            seen[v] = true;
+        }
+        if table_len(&self.head.vars) != Some(self.head.counts.len()) {
+            return Err("the head table has the wrong size".into());
+        }
+        for n in &self.nodes {
+            if n.var >= nv || seen[n.var] {
+                return Err(format!("node variable {} is unknown or repeated", n.var));
+            }
+            if let Some(p) = n.parents.iter().find(|&&p| p >= nv || !seen[p]) {
+                return Err(format!(
+                    "node {} has parent {p}, which is not drawn before it",
+                    n.var
+                ));
+            }
+            let mut vars = n.parents.clone();
+            vars.push(n.var);
+            if table_len(&vars) != Some(n.counts.len()) {
+                return Err(format!("the table of node {} has the wrong size", n.var));
+            }
+            seen[n.var] = true;
+        }
+        if let Some(v) = seen.iter().position(|s| !s) {
+            return Err(format!("variable {v} is never drawn"));
+        }
+        let counts = self
+            .nodes
+            .iter()
+            .flat_map(|n| n.counts.iter())
+            .chain(&self.head.counts);
+        if counts.clone().any(|c| !c.is_finite() || *c < 0.0) {
+            return Err("a count is negative or not finite".into());
+        }
+        for var in &self.variables {
+            if let VarKind::Numeric { bins, .. } = &var.kind {
+                let bad = bins.iter().any(|b| {
+                    !(b.lo.is_finite() && b.hi.is_finite() && b.lo <= b.hi)
+                        || !(b.shape.is_empty() || b.shape.len() == SHAPE_PARTS)
+                        || b.shape.iter().any(|s| !s.is_finite() || *s < 0.0)
+                });
+                if bad || bins.is_empty() && !var.null {
+                    return Err(format!("variable `{}` has an invalid bin", var.name));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Index of the variable called `name`.
+    pub fn variable(&self, name: &str) -> Option<usize> {
+        self.variables.iter().position(|v| v.name == name)
+    }
+}
+
+/// A readable account of a fitted model: columns, structure, dropped columns, privacy.
+pub fn summary(m: &Model) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let name = |v: usize| m.variables[v].name.as_str();
+    let _ = writeln!(
+        s,
+        "fitted {} columns on {} rows of {}",
+        m.variables.len(),
+        m.rows,
+        m.fit.input
+    );
+    if !m.head.vars.is_empty() {
+        let vars: Vec<&str> = m.head.vars.iter().map(|&v| name(v)).collect();
+        let _ = writeln!(
+            s,
+            "  joint table: {} ({} cells)",
+            vars.join(" x "),
+            m.head.counts.len()
+        );
+    }
+    for n in &m.nodes {
+        let parents: Vec<&str> = n.parents.iter().map(|&p| name(p)).collect();
+        let _ = writeln!(
+            s,
+            "  {:<24} <- {}",
+            name(n.var),
+            if parents.is_empty() {
+                "(none)".to_string()
+            } else {
+                parents.join(", ")
+            }
+        );
+    }
+    for v in &m.variables {
+        if let VarKind::Categorical { levels } = &v.kind {
+            if levels.iter().any(|l| l == OTHER) {
+                let _ = writeln!(s, "  {}: rare categories merged into {OTHER}", v.name);
+            }
+        }
+    }
+    if !m.regenerated.is_empty() {
+        let _ = writeln!(
+            s,
+            "  regenerated from the schema: {}",
+            m.regenerated.join(", ")
+        );
+    }
+    for d in &m.dropped {
+        let _ = writeln!(s, "  left out {}: {}", d.column, d.reason);
+    }
+    match &m.privacy {
+        Some(l) => {
+            let _ = writeln!(
+                s,
+                "  differential privacy: epsilon {} ({})",
+                l.epsilon, l.neighbouring
+            );
+            for e in &l.entries {
+                let _ = writeln!(
+                    s,
+                    "    {:.4} on {} ({} tables, Laplace scale {:.4})",
+                    e.epsilon, e.purpose, e.tables, e.scale
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(s, "  no differential privacy (exact counts)");
+        }
+    }
+    s
+}
+
+/// A readable account of a sample: rows, target shares reached, label parity.
+pub fn sample_summary(r: &SampleReport, rows: u64, output: &Path) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "wrote {rows} rows to {}", output.display());
+    for t in &r.targets {
+        let _ = writeln!(s, "  {}: target / data / expected", t.column);
+        for l in &t.levels {
+            let _ = writeln!(
+                s,
+                "    {:<20} {:.4} / {:.4} / {:.4}",
+                l.level, l.target, l.model, l.expected
+            );
+        }
+    }
+    if let Some(p) = &r.parity {
+        let _ = writeln!(
+            s,
+            "  {} = {} by {}: disparate impact {:.4} in the data -> {:.4} expected",
+            p.label,
+            p.favourable,
+            p.independent_of.join(" & "),
+            p.disparate_impact_model,
+            p.disparate_impact_expected
+        );
+    }
+    s
+}

@@ -1,0 +1,656 @@
+//! Sampling: the head table raked to targets (and made label-independent of the protected
+//! columns), then every block drawn column by column from per-(seed, column, block) streams,
+//! so the output is the same for any thread count.
+
+use std::sync::Arc;
+
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array,
+    RecordBatch, StringArray, TimestampMicrosecondArray,
+};
+use arrow_schema::{Field, SchemaRef};
+use rand::RngExt;
+use serde::Serialize;
+
+use super::{Model, ModelError, VarKind, Variable, SHAPE_PARTS};
+use crate::reweight::StopReason;
+use crate::schema::{ColumnType, Schema, Target};
+use crate::synth::{stream, BlockSource, SynthError, Synthesizer, BLOCK_ROWS};
+
+/// How to sample.
+#[derive(Debug, Clone, Default)]
+pub struct SampleOptions {
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Target shares for head columns (protected, label or schema target columns).
+    pub targets: Vec<Target>,
+    /// Apply the schema's `fairness:` (label independent of the protected columns).
+    pub fairness: bool,
+}
+
+/// A level's share before and after raking.
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelShare {
+    /// The level (or bin label).
+    pub level: String,
+    /// The target share.
+    pub target: f64,
+    /// Share in the model (the real data).
+    pub model: f64,
+    /// Expected share in the sample.
+    pub expected: f64,
+}
+
+/// One target column.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetShares {
+    /// The column.
+    pub column: String,
+    /// Its levels.
+    pub levels: Vec<LevelShare>,
+}
+
+/// A protected group's favourable-label rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRate {
+    /// The group (levels joined by ` & `).
+    pub group: String,
+    /// Rate in the model.
+    pub model: f64,
+    /// Expected rate in the sample.
+    pub expected: f64,
+}
+
+/// Label parity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Parity {
+    /// The label column.
+    pub label: String,
+    /// The favourable level.
+    pub favourable: String,
+    /// The protected columns.
+    pub independent_of: Vec<String>,
+    /// Rates per group.
+    pub groups: Vec<GroupRate>,
+    /// Smallest over largest group rate in the model.
+    pub disparate_impact_model: f64,
+    /// The same, expected in the sample.
+    pub disparate_impact_expected: f64,
+}
+
+/// What sampling will do to the head distribution.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleReport {
+    /// Target shares reached (in expectation).
+    pub targets: Vec<TargetShares>,
+    /// Label parity, when applied.
+    pub parity: Option<Parity>,
+    /// Raking sweeps.
+    pub iterations: usize,
+}
+
+/// Per-node sampling tables.
+#[derive(Debug, Clone)]
+struct NodeTable {
+    var: usize,
+    parents: Vec<(usize, u32)>,
+    card: usize,
+    cdf: Vec<f64>,
+}
+
+#[derive(Debug, Clone)]
+enum Out {
+    Var(usize, ColumnType),
+    Id(usize),
+}
+
+/// A model compiled for sampling; a [`BlockSource`] for [`crate::synth::write_parquet`].
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    vars: Vec<Variable>,
+    head_vars: Vec<(usize, u32)>,
+    head_cdf: Vec<f64>,
+    nodes: Vec<NodeTable>,
+    outputs: Vec<Out>,
+    ids: Option<Synthesizer>,
+    arrow: SchemaRef,
+    seed: u64,
+    report: SampleReport,
+}
+
+/// Cumulative distribution of `weights`, uniform when they are all zero; the last entry is 1.
+fn cdf(weights: &[f64]) -> Vec<f64> {
+    let total: f64 = weights.iter().sum();
+    let n = weights.len();
+    let mut acc = 0.0;
+    let mut out: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            acc += if total > 0.0 {
+                w / total
+            } else {
+                1.0 / n as f64
+            };
+            acc
+        })
+        .collect();
+    if let Some(last) = out.last_mut() {
+        *last = 1.0;
+    }
+    out
+}
+
+#[inline]
+fn draw(cdf: &[f64], u: f64) -> u32 {
+    cdf.partition_point(|c| *c <= u).min(cdf.len() - 1) as u32
+}
+
+/// The label of every code of a head variable as the targets name levels (bin labels for
+/// numeric columns); `None` for null.
+fn target_labels(var: &Variable, schema: &Schema) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = match &var.kind {
+        VarKind::Categorical { levels } => levels.iter().cloned().map(Some).collect(),
+        VarKind::Numeric { bins, .. } => {
+            let bands = schema.column(&var.name).and_then(|c| c.bins.as_ref());
+            bins.iter()
+                .map(|b| bands.and_then(|s| s.band(b.lo).map(|i| s.labels[i].clone())))
+                .collect()
+        }
+    };
+    if var.null {
+        out.push(None);
+    }
+    out
+}
+
+impl Sampler {
+    /// Compiles `model` for sampling with `opts`.
+    pub fn new(model: &Model, opts: &SampleOptions) -> Result<Sampler, ModelError> {
+        let schema = model.schema()?;
+        let vars = model.variables.clone();
+        let card = |v: usize| vars[v].cardinality();
+        let head_vars: Vec<(usize, u32)> = model
+            .head
+            .vars
+            .iter()
+            .map(|&v| (v, card(v) as u32))
+            .collect();
+        let cells = model.head.counts.len();
+        // Code of head variable `j` in cell `c` (row-major, last fastest).
+        let strides: Vec<usize> = (0..head_vars.len())
+            .map(|j| head_vars[j + 1..].iter().map(|h| h.1 as usize).product())
+            .collect();
+        let code_of = |c: usize, j: usize| (c / strides[j]) % head_vars[j].1 as usize;
+        let head_pos = |name: &str| model.head.vars.iter().position(|&v| vars[v].name == name);
+
+        // Target margins.
+        let mut margins: Vec<(Vec<usize>, Vec<f64>)> = Vec::new();
+        let mut named: Vec<(String, Vec<String>)> = Vec::new();
+        for t in &opts.targets {
+            let Some(j) = head_pos(&t.column) else {
+                return Err(ModelError::Invalid(format!(
+                    "targets: column `{}` is not a protected, label or target column of the model, so its shares cannot move without breaking its relations\n    hint: mark it `role: protected` or list it under the schema's `targets:`, and fit again",
+                    t.column
+                )));
+            };
+            let labels = target_labels(&vars[head_vars[j].0], &schema);
+            let n = t.shares.len();
+            let groups: Vec<usize> = (0..cells)
+                .map(|c| {
+                    labels[code_of(c, j)]
+                        .as_ref()
+                        .and_then(|l| t.shares.iter().position(|(lv, _)| lv == l))
+                        .unwrap_or(n)
+                })
+                .collect();
+            let mut target: Vec<f64> = t.shares.iter().map(|s| s.1).collect();
+            target.push(0.0);
+            for (g, (level, share)) in t.shares.iter().enumerate() {
+                let mass: f64 = (0..cells)
+                    .filter(|&c| groups[c] == g)
+                    .map(|c| model.head.counts[c])
+                    .sum();
+                if *share > 0.0 && mass <= 0.0 {
+                    return Err(ModelError::Invalid(format!(
+                        "targets: level `{}: {level}` (share {share}) never occurs in the model's data\n    hint: remove the level from the targets, or check its spelling",
+                        t.column
+                    )));
+                }
+            }
+            margins.push((groups, target));
+            named.push((
+                t.column.clone(),
+                t.shares.iter().map(|s| s.0.clone()).collect(),
+            ));
+        }
+        let start = &model.head.counts;
+        let mut iterations = 0;
+        let mut rake = |w: &[f64], m: &[(Vec<usize>, Vec<f64>)]| -> Result<Vec<f64>, ModelError> {
+            if m.is_empty() || w.is_empty() {
+                return Ok(w.to_vec());
+            }
+            let (out, it, stop) = crate::reweight::rake_cells(w, m, 1e-9, 5000);
+            iterations += it;
+            if stop != StopReason::Converged {
+                return Err(ModelError::Invalid(
+                    "targets: raking did not converge: the target shares contradict each other given the model's joint table of the protected columns\n    hint: check that the targets of each column add up and fit the population".into(),
+                ));
+            }
+            Ok(out)
+        };
+        let mut weights = rake(start, &margins)?;
+
+        // Label parity: P*(s, r, y) = Q(s) P(y) Q(r | s, y), then raked again with the
+        // parity margin so that the targets still hold.
+        let mut parity = None;
+        let fairness = schema.fairness.as_ref().filter(|_| opts.fairness);
+        if let Some(f) = fairness {
+            let (Some(jy), Some(js)) = (
+                head_pos(&f.label),
+                f.independent_of
+                    .iter()
+                    .map(|s| head_pos(s))
+                    .collect::<Option<Vec<usize>>>(),
+            ) else {
+                return Err(ModelError::Invalid(format!(
+                    "fairness: `{}` or one of {:?} is not in the model",
+                    f.label, f.independent_of
+                )));
+            };
+            let ly = head_vars[jy].1 as usize;
+            let s_key = |c: usize| {
+                js.iter()
+                    .fold(0usize, |k, &j| k * head_vars[j].1 as usize + code_of(c, j))
+            };
+            let ns: usize = js.iter().map(|&j| head_vars[j].1 as usize).product();
+            let r_key = |c: usize| {
+                (0..head_vars.len())
+                    .filter(|j| *j != jy && !js.contains(j))
+                    .fold(0usize, |k, j| k * head_vars[j].1 as usize + code_of(c, j))
+            };
+            let nr: usize = (0..head_vars.len())
+                .filter(|j| *j != jy && !js.contains(j))
+                .map(|j| head_vars[j].1 as usize)
+                .product();
+            let total: f64 = weights.iter().sum();
+            let mut q_s = vec![0.0; ns];
+            let mut w_sy = vec![0.0; ns * ly];
+            let mut w_sr = vec![0.0; ns * nr];
+            let mut p_y = vec![0.0; ly];
+            let labelled = opts.targets.iter().any(|t| t.column == f.label);
+            let start_total: f64 = start.iter().sum();
+            for c in 0..cells {
+                let (s, y, r) = (s_key(c), code_of(c, jy), r_key(c));
+                q_s[s] += weights[c] / total;
+                w_sy[s * ly + y] += weights[c];
+                w_sr[s * nr + r] += weights[c];
+                // Overall label rate: the target when the label has one, else the data's.
+                p_y[y] += if labelled {
+                    weights[c] / total
+                } else {
+                    start[c] / start_total
+                };
+            }
+            let w_s: Vec<f64> = (0..ns).map(|s| q_s[s] * total).collect();
+            let mut w2 = vec![0.0; cells];
+            for (c, w) in w2.iter_mut().enumerate() {
+                let (s, y, r) = (s_key(c), code_of(c, jy), r_key(c));
+                let cond = if w_sy[s * ly + y] > 0.0 {
+                    weights[c] / w_sy[s * ly + y]
+                } else if w_s[s] > 0.0 {
+                    w_sr[s * nr + r] / w_s[s]
+                } else {
+                    0.0
+                };
+                *w = q_s[s] * p_y[y] * cond * total;
+            }
+            let groups: Vec<usize> = (0..cells).map(|c| s_key(c) * ly + code_of(c, jy)).collect();
+            let target: Vec<f64> = (0..ns * ly).map(|g| q_s[g / ly] * p_y[g % ly]).collect();
+            let mut all = margins.clone();
+            all.push((groups, target));
+            weights = rake(&w2, &all)?;
+
+            let label_var = &vars[head_vars[jy].0];
+            let levels = target_labels(label_var, &schema);
+            let fav = match &f.favourable {
+                Some(l) => levels.iter().position(|x| x.as_deref() == Some(l.as_str())),
+                None if levels.iter().any(|l| l.as_deref() == Some("true")) => {
+                    levels.iter().position(|l| l.as_deref() == Some("true"))
+                }
+                None => levels.iter().rposition(Option::is_some),
+            };
+            let Some(fav) = fav else {
+                return Err(ModelError::Invalid(format!(
+                    "fairness: the favourable level of `{}` does not occur in the model",
+                    f.label
+                )));
+            };
+            let rates = |w: &[f64]| -> Vec<Option<f64>> {
+                let mut n = vec![0.0; ns];
+                let mut k = vec![0.0; ns];
+                for (c, x) in w.iter().enumerate() {
+                    n[s_key(c)] += x;
+                    if code_of(c, jy) == fav {
+                        k[s_key(c)] += x;
+                    }
+                }
+                n.iter()
+                    .zip(&k)
+                    .map(|(n, k)| (*n > 0.0).then(|| k / n))
+                    .collect()
+            };
+            let (before, after) = (rates(start), rates(&weights));
+            let group_name = |mut s: usize| {
+                let mut parts = Vec::new();
+                for &j in js.iter().rev() {
+                    let l = head_vars[j].1 as usize;
+                    let labels = target_labels(&vars[head_vars[j].0], &schema);
+                    parts.push(labels[s % l].clone().unwrap_or_else(|| "(null)".into()));
+                    s /= l;
+                }
+                parts.reverse();
+                parts.join(" & ")
+            };
+            let di = |r: &[Option<f64>]| {
+                let v: Vec<f64> = r.iter().flatten().copied().collect();
+                let max = v.iter().copied().fold(0.0, f64::max);
+                let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+                if max > 0.0 {
+                    min / max
+                } else {
+                    1.0
+                }
+            };
+            parity = Some(Parity {
+                label: f.label.clone(),
+                favourable: levels[fav].clone().unwrap_or_default(),
+                independent_of: f.independent_of.clone(),
+                groups: (0..ns)
+                    .filter_map(|s| {
+                        Some(GroupRate {
+                            group: group_name(s),
+                            model: before[s]?,
+                            expected: after[s]?,
+                        })
+                    })
+                    .collect(),
+                disparate_impact_model: di(&before),
+                disparate_impact_expected: di(&after),
+            });
+        }
+
+        // Target report.
+        let shares = |w: &[f64], g: &[usize], n: usize| {
+            let total: f64 = w.iter().sum();
+            let mut s = vec![0.0; n + 1];
+            for (x, g) in w.iter().zip(g) {
+                s[*g] += x / total.max(f64::MIN_POSITIVE);
+            }
+            s
+        };
+        let targets = named
+            .iter()
+            .zip(&margins)
+            .map(|((column, levels), (groups, target))| {
+                let before = shares(start, groups, levels.len());
+                let after = shares(&weights, groups, levels.len());
+                TargetShares {
+                    column: column.clone(),
+                    levels: levels
+                        .iter()
+                        .enumerate()
+                        .map(|(g, l)| LevelShare {
+                            level: l.clone(),
+                            target: target[g],
+                            model: before[g],
+                            expected: after[g],
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+
+        let nodes = model
+            .nodes
+            .iter()
+            .map(|n| {
+                let c = card(n.var);
+                let mut marginal = vec![0.0; c];
+                for cfg in n.counts.chunks(c) {
+                    marginal.iter_mut().zip(cfg).for_each(|(m, x)| *m += x);
+                }
+                let fallback = cdf(&marginal);
+                let table = n
+                    .counts
+                    .chunks(c)
+                    .flat_map(|cfg| {
+                        if cfg.iter().sum::<f64>() > 0.0 {
+                            cdf(cfg)
+                        } else {
+                            fallback.clone()
+                        }
+                    })
+                    .collect();
+                NodeTable {
+                    var: n.var,
+                    parents: n.parents.iter().map(|&p| (p, card(p) as u32)).collect(),
+                    card: c,
+                    cdf: table,
+                }
+            })
+            .collect();
+
+        let ids = if model.regenerated.is_empty() {
+            None
+        } else {
+            Some(Synthesizer::new(
+                &super::fit::identifier_schema(&schema, &model.regenerated),
+                opts.seed,
+            )?)
+        };
+        let mut outputs = Vec::new();
+        let mut fields = Vec::new();
+        for c in &schema.columns {
+            if let Some(v) = model.variable(&c.name) {
+                outputs.push(Out::Var(v, c.ty));
+                fields.push(Field::new(
+                    &c.name,
+                    c.ty.arrow_type(),
+                    c.nullable || vars[v].null,
+                ));
+            } else if let (Some(k), Some(ids)) = (
+                model.regenerated.iter().position(|r| *r == c.name),
+                ids.as_ref(),
+            ) {
+                outputs.push(Out::Id(k));
+                fields.push(ids.schema().field(k).clone());
+            }
+        }
+        Ok(Sampler {
+            head_cdf: if cells > 0 && !head_vars.is_empty() {
+                cdf(&weights)
+            } else {
+                Vec::new()
+            },
+            vars,
+            head_vars,
+            nodes,
+            outputs,
+            ids,
+            arrow: Arc::new(arrow_schema::Schema::new(fields)),
+            seed: opts.seed,
+            report: SampleReport {
+                targets,
+                parity,
+                iterations,
+            },
+        })
+    }
+
+    /// What raking and parity do to the head distribution.
+    pub fn report(&self) -> &SampleReport {
+        &self.report
+    }
+
+    fn values(&self, v: usize, ty: ColumnType, codes: &[u32], block: u64) -> ArrayRef {
+        let var = &self.vars[v];
+        let null_code = if var.null {
+            var.cardinality() as u32 - 1
+        } else {
+            u32::MAX
+        };
+        match &var.kind {
+            VarKind::Categorical { levels } => {
+                let text = |c: &u32| (*c != null_code).then(|| levels[*c as usize].as_str());
+                match ty {
+                    ColumnType::Category => {
+                        let keys: Int32Array = codes
+                            .iter()
+                            .map(|c| (*c != null_code).then_some(*c as i32))
+                            .collect();
+                        let values = Arc::new(StringArray::from_iter_values(levels));
+                        Arc::new(DictionaryArray::<Int32Type>::new(keys, values))
+                    }
+                    ColumnType::Bool => Arc::new(
+                        codes
+                            .iter()
+                            .map(|c| text(c).and_then(crate::io::read::parse_bool))
+                            .collect::<BooleanArray>(),
+                    ),
+                    _ => Arc::new(codes.iter().map(text).collect::<StringArray>()),
+                }
+            }
+            VarKind::Numeric { integer, bins } => {
+                let mut rng = stream(self.seed, &var.name, 1, block);
+                let shapes: Vec<Vec<f64>> = bins
+                    .iter()
+                    .map(|b| {
+                        if b.shape.is_empty() {
+                            Vec::new()
+                        } else {
+                            cdf(&b.shape)
+                        }
+                    })
+                    .collect();
+                let xs: Vec<Option<f64>> = codes
+                    .iter()
+                    .map(|&c| {
+                        let u: f64 = rng.random();
+                        if c == null_code {
+                            return None;
+                        }
+                        let b = &bins[c as usize];
+                        if b.is_point() {
+                            return Some(b.lo);
+                        }
+                        let width = b.hi - b.lo;
+                        let x = if shapes[c as usize].is_empty() {
+                            b.lo + u * width
+                        } else {
+                            // The sub-interval by its share, then uniform inside it.
+                            let part = draw(&shapes[c as usize], u);
+                            let inner: f64 = rng.random();
+                            b.lo + (part as f64 + inner) * width / SHAPE_PARTS as f64
+                        };
+                        Some(if *integer {
+                            x.floor().clamp(b.lo, b.hi - 1.0)
+                        } else {
+                            x.clamp(b.lo, b.hi)
+                        })
+                    })
+                    .collect();
+                match ty {
+                    ColumnType::Int { bits: 32 } => Arc::new(
+                        xs.iter()
+                            .map(|x| x.map(|x| x as i32))
+                            .collect::<Int32Array>(),
+                    ),
+                    ColumnType::Int { .. } => Arc::new(
+                        xs.iter()
+                            .map(|x| x.map(|x| x as i64))
+                            .collect::<Int64Array>(),
+                    ),
+                    ColumnType::Date => Arc::new(
+                        xs.iter()
+                            .map(|x| x.map(|x| x as i32))
+                            .collect::<Date32Array>(),
+                    ),
+                    ColumnType::Timestamp => Arc::new(
+                        xs.iter()
+                            .map(|x| x.map(|x| x as i64))
+                            .collect::<TimestampMicrosecondArray>()
+                            .with_timezone("UTC"),
+                    ),
+                    _ => Arc::new(xs.into_iter().collect::<Float64Array>()),
+                }
+            }
+        }
+    }
+}
+
+impl BlockSource for Sampler {
+    fn schema(&self) -> SchemaRef {
+        self.arrow.clone()
+    }
+
+    fn block(&self, block: u64, rows: u64) -> Result<RecordBatch, SynthError> {
+        let start = block * BLOCK_ROWS as u64;
+        let len = rows.saturating_sub(start).min(BLOCK_ROWS as u64) as usize;
+        let mut codes: Vec<Vec<u32>> = vec![Vec::new(); self.vars.len()];
+        if !self.head_vars.is_empty() {
+            let mut rng = stream(self.seed, "\u{0}head", 0, block);
+            let cells: Vec<u32> = (0..len)
+                .map(|_| draw(&self.head_cdf, rng.random()))
+                .collect();
+            let mut stride = 1u32;
+            for &(v, card) in self.head_vars.iter().rev() {
+                codes[v] = cells.iter().map(|c| (c / stride) % card).collect();
+                stride *= card;
+            }
+        }
+        for n in &self.nodes {
+            let mut rng = stream(self.seed, &self.vars[n.var].name, 0, block);
+            let mut keys = vec![0u32; len];
+            for &(p, card) in &n.parents {
+                for (k, c) in keys.iter_mut().zip(&codes[p]) {
+                    *k = *k * card + c;
+                }
+            }
+            let drawn = keys
+                .iter()
+                .map(|&k| {
+                    let at = k as usize * n.card;
+                    draw(&n.cdf[at..at + n.card], rng.random())
+                })
+                .collect();
+            codes[n.var] = drawn;
+        }
+        let ids = match &self.ids {
+            Some(s) => Some(s.block(block, rows)?),
+            None => None,
+        };
+        let arrays: Vec<ArrayRef> = self
+            .outputs
+            .iter()
+            .map(|o| match o {
+                Out::Var(v, ty) => self.values(*v, *ty, &codes[*v], block),
+                Out::Id(k) => ids
+                    .as_ref()
+                    .map(|b| b.column(*k).clone())
+                    .expect("identifier batches exist when identifiers are regenerated"),
+            })
+            .collect();
+        Ok(RecordBatch::try_new(self.arrow.clone(), arrays)?)
+    }
+}
+
+impl Model {
+    /// The embedded schema, parsed.
+    pub fn schema(&self) -> Result<Schema, ModelError> {
+        Ok(Schema::from_str_named(
+            &self.schema.yaml,
+            &self.schema.file,
+        )?)
+    }
+}
