@@ -180,11 +180,23 @@ fn encode_categorical(
         .iter()
         .map(|l| kept.iter().position(|k| k == l).map(|p| p as u32))
         .collect();
-    let needs_other = if dp {
-        c.ty != ColumnType::Bool
-    } else {
-        map.iter().zip(&counts).any(|(m, n)| m.is_none() && *n > 0)
-    };
+    if dp {
+        // The schema's levels are the whole public domain: a value outside it is an error,
+        // not a data-dependent extra level.
+        if let Some((l, n)) = levels
+            .iter()
+            .zip(&counts)
+            .zip(&map)
+            .find(|((_, n), m)| m.is_none() && **n > 0)
+            .map(|(ln, _)| ln)
+        {
+            return Err(ModelError::Invalid(format!(
+                "column `{}` (schema line {}): {n} row(s) hold `{l}`, which is not among its `levels:`; with --epsilon the schema's levels are the whole domain\n    hint: add the value to `levels:`, or fix the data",
+                c.name, c.pos.line
+            )));
+        }
+    }
+    let needs_other = map.iter().zip(&counts).any(|(m, n)| m.is_none() && *n > 0);
     let other = kept.len() as u32;
     if needs_other {
         kept.push(OTHER.to_string());

@@ -1,0 +1,788 @@
+//! `fit` and `sample` on real data (tests/data/adult_sample.csv, 2,036 rows of UCI Adult):
+//! fidelity against the real table and against independent columns, no raw records in the
+//! model, targets and label parity in the sample, determinism, differential-privacy noise, and
+//! the errors users meet.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use fairsynth::io::read::Format;
+use fairsynth::io::table::{Table, Values, NULL};
+use fairsynth::metrics;
+use fairsynth::model::{fit, FitOptions, Model, SampleOptions, Sampler, OTHER};
+use fairsynth::schema::Schema;
+use fairsynth::synth::{write_parquet, BlockSource, WriteOptions};
+use predicates::prelude::*;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fairsynth() -> Command {
+    let mut c = Command::cargo_bin("fairsynth").expect("binary builds");
+    c.current_dir(root());
+    c
+}
+
+const SAMPLE: &str = "tests/data/adult_sample.csv";
+const ADULT: &str = "schemas/adult.yaml";
+
+/// Adult columns the model keeps (`fnlwgt` is the survey weight).
+const MODELLED: [&str; 15] = [
+    "age",
+    "workclass",
+    "education",
+    "education_num",
+    "marital_status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "capital_gain",
+    "capital_loss",
+    "hours_per_week",
+    "native_country",
+    "income",
+    "split",
+];
+
+fn adult_schema() -> (Schema, String) {
+    let yaml = fs::read_to_string(root().join(ADULT)).expect("schema");
+    (
+        Schema::from_str_named(&yaml, ADULT).expect("valid schema"),
+        yaml,
+    )
+}
+
+/// The schema restricted to the modelled columns, for reading real and synthetic tables alike.
+fn modelled_schema(schema: &Schema) -> Schema {
+    Schema {
+        columns: schema
+            .columns
+            .iter()
+            .filter(|c| MODELLED.contains(&c.name.as_str()))
+            .cloned()
+            .collect(),
+        ..schema.clone()
+    }
+}
+
+fn load(path: &Path, schema: &Schema) -> Table {
+    let format = Format::detect(path).expect("format");
+    Table::load(path, format, &modelled_schema(schema), &MODELLED).expect("load")
+}
+
+fn fit_adult(opts: &FitOptions) -> Model {
+    let (schema, yaml) = adult_schema();
+    fairsynth::model::fit_file(&root().join(SAMPLE), Format::Csv, &schema, &yaml, opts)
+        .expect("fit")
+}
+
+fn sample_to(model: &Model, opts: &SampleOptions, rows: u64, out: &Path) {
+    let sampler = Sampler::new(model, opts).expect("sampler");
+    write_parquet(
+        &sampler,
+        rows,
+        out,
+        &WriteOptions::default(),
+        &serde_json::json!({}),
+        &|_| {},
+    )
+    .expect("write");
+}
+
+/// Text values of a column (nulls as `None`).
+fn texts(t: &Table, name: &str) -> Vec<Option<String>> {
+    match &t.column(name).expect("column").values {
+        Values::Cat { codes, levels } => codes
+            .iter()
+            .map(|&c| (c != NULL).then(|| levels[c as usize].clone()))
+            .collect(),
+        Values::Num(v) => v
+            .iter()
+            .map(|x| (!x.is_nan()).then(|| x.to_string()))
+            .collect(),
+    }
+}
+
+fn numbers(t: &Table, name: &str) -> Vec<f64> {
+    match &t.column(name).expect("column").values {
+        Values::Num(v) => v.iter().copied().filter(|x| !x.is_nan()).collect(),
+        _ => panic!("{name} is not numeric"),
+    }
+}
+
+fn label(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "(null)".into())
+}
+
+/// Column score as SDMetrics defines it: 1 - TVD (categorical) or 1 - KS (numeric).
+fn column_score(real: &Table, syn: &Table, name: &str) -> f64 {
+    if real.column(name).expect("column").is_numeric() {
+        1.0 - metrics::ks_statistic(&numbers(real, name), &numbers(syn, name)).expect("KS")
+    } else {
+        let a: Vec<String> = texts(real, name).iter().map(label).collect();
+        let b: Vec<String> = texts(syn, name).iter().map(label).collect();
+        1.0 - metrics::tvd(&a, &b)
+    }
+}
+
+/// Contingency similarity of two categorical columns.
+fn pair_score(real: &Table, syn: &Table, x: &str, y: &str) -> f64 {
+    let pairs = |t: &Table| -> Vec<(String, String)> {
+        texts(t, x)
+            .iter()
+            .zip(texts(t, y).iter())
+            .map(|(a, b)| (label(a), label(b)))
+            .collect()
+    };
+    metrics::contingency_similarity(&pairs(real), &pairs(syn))
+}
+
+const CATEGORICAL: [&str; 10] = [
+    "workclass",
+    "education",
+    "marital_status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "native_country",
+    "income",
+    "split",
+];
+
+/// Rate of `income == ">50K"` per sex.
+fn income_rates(t: &Table) -> (f64, f64) {
+    let sex = texts(t, "sex");
+    let income = texts(t, "income");
+    let mut n = [0.0f64; 2];
+    let mut k = [0.0f64; 2];
+    for (s, y) in sex.iter().zip(&income) {
+        let g = usize::from(s.as_deref() == Some("Male"));
+        n[g] += 1.0;
+        if y.as_deref() == Some(">50K") {
+            k[g] += 1.0;
+        }
+    }
+    (k[0] / n[0], k[1] / n[1])
+}
+
+#[test]
+fn fidelity_beats_independent_columns_and_meets_bounds() {
+    let (schema, _) = adult_schema();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_adult(&FitOptions::default());
+    let out = dir.path().join("s.parquet");
+    // The real label dependence is kept here (no fairness) to measure fidelity alone.
+    sample_to(
+        &model,
+        &SampleOptions {
+            seed: 3,
+            ..Default::default()
+        },
+        20_000,
+        &out,
+    );
+    let real = load(&root().join(SAMPLE), &schema);
+    let syn = load(&out, &schema);
+    assert_eq!(syn.rows, 20_000);
+
+    let scores: Vec<(&str, f64)> = MODELLED
+        .iter()
+        .map(|c| (*c, column_score(&real, &syn, c)))
+        .collect();
+    let mean = scores.iter().map(|s| s.1).sum::<f64>() / scores.len() as f64;
+    for (c, s) in &scores {
+        assert!(*s >= 0.85, "column {c}: score {s:.3}");
+    }
+    assert!(mean >= 0.93, "mean column score {mean:.3}: {scores:?}");
+
+    // Pairs: the model keeps relations that independent columns lose.
+    let mut model_pairs = 0.0;
+    let mut indep_pairs = 0.0;
+    let mut n = 0.0;
+    // Independent columns: each column of the real table shuffled on its own.
+    let shuffled = shuffle_columns(&real);
+    for (i, x) in CATEGORICAL.iter().enumerate() {
+        for y in &CATEGORICAL[i + 1..] {
+            model_pairs += pair_score(&real, &syn, x, y);
+            indep_pairs += pair_score(&real, &shuffled, x, y);
+            n += 1.0;
+        }
+    }
+    let (model_pairs, indep_pairs) = (model_pairs / n, indep_pairs / n);
+    assert!(model_pairs >= 0.85, "pair score {model_pairs:.3}");
+    assert!(
+        model_pairs > indep_pairs + 0.03,
+        "model {model_pairs:.3} vs independent columns {indep_pairs:.3}"
+    );
+    // A strong relation in Adult: relationship (Husband/Wife) and sex.
+    let rs = pair_score(&real, &syn, "relationship", "sex");
+    let rs_indep = pair_score(&real, &shuffled, "relationship", "sex");
+    assert!(rs > 0.9 && rs_indep < 0.8, "{rs:.3} vs {rs_indep:.3}");
+}
+
+/// Each column permuted by its own rotation: marginals kept, relations broken.
+fn shuffle_columns(t: &Table) -> Table {
+    let mut out = t.clone();
+    for (k, c) in out.columns.iter_mut().enumerate() {
+        let shift = (k * 7919 + 1013) % t.rows.max(1);
+        match &mut c.values {
+            Values::Num(v) => v.rotate_left(shift),
+            Values::Cat { codes, .. } => codes.rotate_left(shift),
+        }
+    }
+    out
+}
+
+#[test]
+fn the_model_holds_no_rare_category_and_no_identifier() {
+    let model = fit_adult(&FitOptions::default());
+    let (schema, _) = adult_schema();
+    let real = load(&root().join(SAMPLE), &schema);
+    for v in &model.variables {
+        if let fairsynth::model::VarKind::Categorical { levels } = &v.kind {
+            let declared = schema
+                .column(&v.name)
+                .and_then(|c| c.levels.clone())
+                .unwrap_or_default();
+            let values = texts(&real, &v.name);
+            for l in levels {
+                if l == OTHER || declared.contains(l) {
+                    continue;
+                }
+                let n = values.iter().filter(|x| x.as_deref() == Some(l)).count();
+                assert!(n >= 10, "{}: level {l} seen in {n} rows", v.name);
+            }
+        }
+    }
+    // native_country has rare levels in the sample: they are merged.
+    let nc = model.variable("native_country").expect("modelled");
+    match &model.variables[nc].kind {
+        fairsynth::model::VarKind::Categorical { levels } => {
+            assert!(levels.contains(&OTHER.to_string()));
+            assert!(!levels.iter().any(|l| l == "Holand-Netherlands"));
+        }
+        k => panic!("{k:?}"),
+    }
+    // The weight column is not modelled.
+    assert!(model.variable("fnlwgt").is_none());
+    assert!(model.dropped.iter().any(|d| d.column == "fnlwgt"));
+    // Numeric bounds come from the schema (age: 17..90), not from the data.
+    let age = model.variable("age").expect("age");
+    match &model.variables[age].kind {
+        fairsynth::model::VarKind::Numeric { bins, integer } => {
+            assert!(*integer);
+            assert_eq!(bins.first().map(|b| b.lo), Some(17.0));
+            assert_eq!(bins.last().map(|b| b.hi), Some(91.0));
+            // Every schema edge is a bin edge, so targets on age bands stay exact.
+            for e in [25.0, 35.0, 45.0, 55.0, 65.0] {
+                assert!(bins.iter().any(|b| b.lo == e), "edge {e}");
+            }
+        }
+        k => panic!("{k:?}"),
+    }
+}
+
+#[test]
+fn identifiers_are_regenerated_or_dropped_never_modelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = "version: 1\nname: people\ncolumns:\n  - {name: id, type: string, role: identifier, generator: {kind: uuid}}\n  - {name: email, type: string, role: identifier}\n  - {name: group, type: category, role: protected, levels: [a, b]}\n  - {name: score, type: float}\n";
+    let schema = Schema::from_str_named(yaml, "people.yaml").expect("schema");
+    let csv = dir.path().join("people.csv");
+    let mut text = String::from("id,email,group,score\n");
+    for i in 0..500 {
+        text.push_str(&format!(
+            "cust-{i:05},person{i}@example.org,{},{}\n",
+            if i % 3 == 0 { "a" } else { "b" },
+            f64::from(i) * 0.37
+        ));
+    }
+    fs::write(&csv, text).expect("csv");
+    let model =
+        fairsynth::model::fit_file(&csv, Format::Csv, &schema, yaml, &FitOptions::default())
+            .expect("fit");
+    assert_eq!(model.regenerated, vec!["id".to_string()]);
+    assert!(model.dropped.iter().any(|d| d.column == "email"));
+    let json = serde_json::to_string(&model).expect("json");
+    assert!(!json.contains("cust-0") && !json.contains("@example.org"));
+
+    let sampler = Sampler::new(&model, &SampleOptions::default()).expect("sampler");
+    let batch = sampler.block(0, 100).expect("block");
+    let names: Vec<String> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(names, ["id", "group", "score"]);
+    let ids = fairsynth::io::read::texts(batch.column(0));
+    assert!(ids
+        .iter()
+        .flatten()
+        .all(|s| s.len() == 36 && !s.starts_with("cust-")));
+}
+
+#[test]
+fn targets_are_hit_within_sampling_error_and_the_label_is_fair() {
+    let (schema, _) = adult_schema();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_adult(&FitOptions::default());
+    let n = 100_000u64;
+    let out = dir.path().join("fair.parquet");
+    sample_to(
+        &model,
+        &SampleOptions {
+            seed: 11,
+            targets: schema.targets.clone(),
+            fairness: true,
+        },
+        n,
+        &out,
+    );
+    let syn = load(&out, &schema);
+    for t in &schema.targets {
+        let values: Vec<String> = if t.column == "age" {
+            let bins = schema
+                .column("age")
+                .and_then(|c| c.bins.clone())
+                .expect("bins");
+            numbers(&syn, "age")
+                .iter()
+                .map(|a| bins.labels[bins.band(*a).expect("in range")].clone())
+                .collect()
+        } else {
+            texts(&syn, &t.column).iter().map(label).collect()
+        };
+        for (level, share) in &t.shares {
+            let got = values.iter().filter(|v| *v == level).count() as f64 / n as f64;
+            let sd = (share * (1.0 - share) / n as f64).sqrt();
+            assert!(
+                (got - share).abs() <= 4.0 * sd + 1e-9,
+                "{}={level}: {got:.4} vs target {share} (4 sd = {:.4})",
+                t.column,
+                4.0 * sd
+            );
+        }
+    }
+    let (female, male) = income_rates(&syn);
+    let di = female / male;
+    assert!(
+        (0.95..=1.05).contains(&di),
+        "DI {di:.3} ({female:.3} / {male:.3})"
+    );
+    // The overall label rate is the data's.
+    let real = load(&root().join(SAMPLE), &schema);
+    let rate = |t: &Table| {
+        let v = texts(t, "income");
+        v.iter().filter(|y| y.as_deref() == Some(">50K")).count() as f64 / v.len() as f64
+    };
+    assert!(
+        (rate(&syn) - rate(&real)).abs() < 0.02,
+        "{} vs {}",
+        rate(&syn),
+        rate(&real)
+    );
+
+    // Without fairness the data's bias survives: the repair above is the sampler's doing.
+    let biased = dir.path().join("biased.parquet");
+    sample_to(
+        &model,
+        &SampleOptions {
+            seed: 11,
+            targets: Vec::new(),
+            fairness: false,
+        },
+        n,
+        &biased,
+    );
+    let (f, m) = income_rates(&load(&biased, &schema));
+    assert!(f / m < 0.6, "DI without repair {:.3}", f / m);
+    // Features keep their relation to the label in both: hours per week differ by income.
+    for path in [&out, &biased] {
+        let t = load(path, &schema);
+        let hours = numbers(&t, "hours_per_week");
+        let income = texts(&t, "income");
+        let mean = |want: &str| {
+            let v: Vec<f64> = hours
+                .iter()
+                .zip(&income)
+                .filter(|(_, y)| y.as_deref() == Some(want))
+                .map(|(h, _)| *h)
+                .collect();
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        assert!(mean(">50K") > mean("<=50K") + 3.0, "{}", path.display());
+    }
+}
+
+#[test]
+fn fit_and_sample_are_deterministic_at_any_thread_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    let mut models = Vec::new();
+    for threads in ["1", "2"] {
+        let path = dir.path().join(format!("m{threads}.json"));
+        fairsynth()
+            .args([
+                "fit",
+                SAMPLE,
+                "--schema",
+                ADULT,
+                "--seed",
+                "5",
+                "--threads",
+                threads,
+            ])
+            .arg("-o")
+            .arg(&path)
+            .assert()
+            .success();
+        models.push(fs::read(&path).expect("model"));
+    }
+    assert!(models[0] == models[1], "models differ by thread count");
+    fs::write(&model, &models[0]).expect("copy");
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("s{threads}.parquet"));
+        // 300,000 rows: two row groups, five blocks, so parallel encoding is exercised.
+        fairsynth()
+            .arg("sample")
+            .arg(&model)
+            .args([
+                "--rows",
+                "300000",
+                "--seed",
+                "9",
+                "--threads",
+                threads,
+                "--quiet",
+            ])
+            .arg("--schema-targets")
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        outs.push(fs::read(&out).expect("output"));
+    }
+    assert!(outs[0] == outs[1], "samples differ by thread count");
+    // Another seed gives another table.
+    let other = dir.path().join("other.parquet");
+    fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .args(["--rows", "1000", "--seed", "10", "-q", "-o"])
+        .arg(&other)
+        .assert()
+        .success();
+    let first = dir.path().join("first.parquet");
+    fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .args(["--rows", "1000", "--seed", "9", "-q", "-o"])
+        .arg(&first)
+        .assert()
+        .success();
+    assert!(fs::read(&other).expect("o") != fs::read(&first).expect("f"));
+}
+
+#[test]
+fn a_large_domain_table_yields_no_exact_copies() {
+    // A synthetic "real" table with continuous columns: any copied row would show.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = "version: 1\nname: wide\ncolumns:\n  - {name: group, type: category, role: protected, shares: {a: 0.3, b: 0.7}}\n  - {name: income, type: float, distribution: {kind: lognormal, mu: 10, sigma: 0.5}}\n  - {name: balance, type: float, distribution: {kind: normal, mean: 1000, sd: 300}}\n  - {name: visits, type: int, distribution: {kind: poisson, lambda: 12}}\n  - {name: churned, type: bool, role: label, probability: 0.2}\n";
+    let schema = Schema::from_str_named(yaml, "wide.yaml").expect("schema");
+    let real_path = dir.path().join("real.parquet");
+    let synth = fairsynth::synth::Synthesizer::new(&schema, 1).expect("synth");
+    write_parquet(
+        &synth,
+        5000,
+        &real_path,
+        &WriteOptions::default(),
+        &serde_json::json!({}),
+        &|_| {},
+    )
+    .expect("real");
+    let model = fairsynth::model::fit_file(
+        &real_path,
+        Format::Parquet,
+        &schema,
+        yaml,
+        &FitOptions::default(),
+    )
+    .expect("fit");
+    let out = dir.path().join("syn.parquet");
+    sample_to(&model, &SampleOptions::default(), 20_000, &out);
+    let cols = ["group", "income", "balance", "visits", "churned"];
+    let real = Table::load(&real_path, Format::Parquet, &schema, &cols).expect("real");
+    let syn = Table::load(&out, Format::Parquet, &schema, &cols).expect("syn");
+    let row = |t: &Table, i: usize| -> String {
+        t.columns
+            .iter()
+            .map(|c| match &c.values {
+                Values::Num(v) => v[i].to_bits().to_string(),
+                Values::Cat { codes, levels } => levels[codes[i] as usize].clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let seen: std::collections::HashSet<String> = (0..real.rows).map(|i| row(&real, i)).collect();
+    let copies = (0..syn.rows)
+        .filter(|i| seen.contains(&row(&syn, *i)))
+        .count();
+    assert_eq!(copies, 0);
+    // The model's numeric values are not the data's: fewer than 1% of synthetic incomes equal
+    // a real income.
+    let real_income: std::collections::HashSet<u64> = match &real.columns[1].values {
+        Values::Num(v) => v.iter().map(|x| x.to_bits()).collect(),
+        _ => panic!("numeric"),
+    };
+    let same = match &syn.columns[1].values {
+        Values::Num(v) => v
+            .iter()
+            .filter(|x| real_income.contains(&x.to_bits()))
+            .count(),
+        _ => panic!("numeric"),
+    };
+    assert!(same < 200, "{same} synthetic incomes equal a real one");
+}
+
+/// A table of two protected columns and a label, built in memory, with large cells.
+fn dp_table() -> (Table, Schema, String) {
+    let yaml = "version: 1\nname: dp\ncolumns:\n  - {name: sex, type: category, role: protected, levels: [f, m]}\n  - {name: y, type: category, role: label, levels: [no, yes]}\n  - {name: age, type: int, min: 18, max: 80}\n  - {name: region, type: category, levels: [n, s, e, w]}\n";
+    let schema = Schema::from_str_named(yaml, "dp.yaml").expect("schema");
+    let rows = 20_000usize;
+    let cat = |levels: &[&str], f: &dyn Fn(usize) -> u32| Values::Cat {
+        codes: (0..rows).map(f).collect(),
+        levels: levels.iter().map(|s| s.to_string()).collect(),
+    };
+    let table = Table {
+        rows,
+        columns: vec![
+            fairsynth::io::table::TableColumn {
+                name: "sex".into(),
+                ty: schema.columns[0].ty,
+                values: cat(&["f", "m"], &|i| (i % 2) as u32),
+            },
+            fairsynth::io::table::TableColumn {
+                name: "y".into(),
+                ty: schema.columns[1].ty,
+                values: cat(&["no", "yes"], &|i| u32::from(i % 5 < 2)),
+            },
+            fairsynth::io::table::TableColumn {
+                name: "age".into(),
+                ty: schema.columns[2].ty,
+                values: Values::Num((0..rows).map(|i| 18.0 + (i * 7 % 63) as f64).collect()),
+            },
+            fairsynth::io::table::TableColumn {
+                name: "region".into(),
+                ty: schema.columns[3].ty,
+                values: cat(&["n", "s", "e", "w"], &|i| (i / 3 % 4) as u32),
+            },
+        ],
+    };
+    (table, schema, yaml.to_string())
+}
+
+#[test]
+fn dp_noise_matches_the_stated_epsilon() {
+    let (table, schema, yaml) = dp_table();
+    let exact = fit(&table, &schema, &yaml, &FitOptions::default()).expect("exact fit");
+    let epsilon = 0.5;
+    let mut abs_dev = Vec::new();
+    let mut scale = 0.0;
+    for seed in 0..200 {
+        let m = fit(
+            &table,
+            &schema,
+            &yaml,
+            &FitOptions {
+                seed,
+                epsilon: Some(epsilon),
+                ..FitOptions::default()
+            },
+        )
+        .expect("dp fit");
+        let ledger = m.privacy.as_ref().expect("ledger");
+        let spent: f64 = ledger.entries.iter().map(|e| e.epsilon).sum();
+        assert!((spent - epsilon).abs() < 1e-12, "spent {spent}");
+        // Every table has sensitivity 1, so the scale is tables / epsilon of the entry.
+        for e in &ledger.entries {
+            assert!((e.scale - e.tables as f64 / e.epsilon).abs() < 1e-9);
+        }
+        let tables = ledger
+            .entries
+            .iter()
+            .find(|e| e.purpose.contains("head"))
+            .expect("table entry");
+        scale = tables.scale;
+        // The head (sex x y) has cells of thousands of rows, so clamping at 0 never acts.
+        for (a, b) in m.head.counts.iter().zip(&exact.head.counts) {
+            abs_dev.push((a - b).abs());
+        }
+    }
+    // Laplace(b): E|X| = b; 800 draws give a relative standard error of about 3.5 %.
+    let mean = abs_dev.iter().sum::<f64>() / abs_dev.len() as f64;
+    assert!(
+        (mean / scale - 1.0).abs() < 0.12,
+        "mean |noise| {mean:.3} vs scale {scale:.3}"
+    );
+    // Ten times the budget: a tenth of the noise.
+    let m = fit(
+        &table,
+        &schema,
+        &yaml,
+        &FitOptions {
+            epsilon: Some(10.0 * epsilon),
+            ..FitOptions::default()
+        },
+    )
+    .expect("dp fit");
+    let s10 = m
+        .privacy
+        .expect("ledger")
+        .entries
+        .iter()
+        .find(|e| e.purpose.contains("head"))
+        .expect("entry")
+        .scale;
+    assert!((s10 * 10.0 - scale).abs() < 1e-9);
+}
+
+#[test]
+fn dp_needs_categories_and_bounds_from_the_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fairsynth()
+        .args(["fit", SAMPLE, "--schema", ADULT, "--epsilon", "1"])
+        .arg("-o")
+        .arg(dir.path().join("m.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "with --epsilon its categories must come from the schema",
+        ))
+        .stderr(predicate::str::contains("levels:"));
+    assert!(!dir.path().join("m.json").exists());
+    fairsynth()
+        .args(["fit", SAMPLE, "--schema", ADULT, "--epsilon=-1"])
+        .arg("-o")
+        .arg(dir.path().join("m.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("must be a positive number"));
+}
+
+#[test]
+fn dp_model_records_its_ledger_in_the_output_metadata() {
+    let (table, schema, yaml) = dp_table();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit(
+        &table,
+        &schema,
+        &yaml,
+        &FitOptions {
+            epsilon: Some(1.0),
+            ..FitOptions::default()
+        },
+    )
+    .expect("fit");
+    let path = dir.path().join("dp.model.json");
+    model.save(&path).expect("save");
+    let out = dir.path().join("dp.parquet");
+    fairsynth()
+        .arg("sample")
+        .arg(&path)
+        .args(["--rows", "1000", "-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let file = fs::File::open(&out).expect("out");
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).expect("pq");
+    use parquet::file::reader::FileReader;
+    let kv = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned()
+        .unwrap_or_default();
+    let prov = kv
+        .iter()
+        .find(|k| k.key == "fairsynth")
+        .and_then(|k| k.value.clone())
+        .expect("provenance");
+    let v: serde_json::Value = serde_json::from_str(&prov).expect("json");
+    assert_eq!(v["command"], "sample");
+    assert_eq!(v["privacy"]["epsilon"], 1.0);
+    assert_eq!(v["privacy"]["mechanism"], "laplace");
+}
+
+#[test]
+fn sample_errors_are_clear_and_leave_nothing_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("s.parquet");
+    // Not a model.
+    let bogus = dir.path().join("bogus.json");
+    fs::write(&bogus, "{\"hello\": 1}").expect("write");
+    fairsynth()
+        .arg("sample")
+        .arg(&bogus)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a fairsynth model"));
+    // A future version.
+    let model = dir.path().join("m.json");
+    fairsynth()
+        .args(["fit", SAMPLE, "--schema", ADULT, "-q", "-o"])
+        .arg(&model)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&model).expect("model");
+    let future = dir.path().join("future.json");
+    fs::write(
+        &future,
+        text.replacen("\"version\": 1", "\"version\": 99", 1),
+    )
+    .expect("write");
+    fairsynth()
+        .arg("sample")
+        .arg(&future)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("model format version 99"))
+        .stderr(predicate::str::contains("fit the model again"));
+    // A target on a column the model does not keep at the head.
+    let targets = dir.path().join("t.yaml");
+    fs::write(
+        &targets,
+        "workclass: {Private: 0.5, Self-emp-not-inc: 0.5}\n",
+    )
+    .expect("write");
+    fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .arg("--targets")
+        .arg(&targets)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`workclass` is not a protected, label or target column",
+        ));
+    // The model itself is never overwritten.
+    fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .arg("-o")
+        .arg(&model)
+        .assert()
+        .code(2);
+    assert_eq!(fs::read_to_string(&model).expect("model"), text);
+    assert!(!out.exists());
+}
