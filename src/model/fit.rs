@@ -944,6 +944,52 @@ mod tests {
     }
 
     #[test]
+    fn dp_refuses_values_outside_the_schema_levels_and_merges_nothing_from_data() {
+        let yaml = "version: 1\nname: t\ncolumns:\n  - {name: c, type: category, levels: [a, b]}\n";
+        let schema = Schema::from_str_named(yaml, "t.yaml").expect("schema");
+        let col = &schema.columns[0];
+        let dp = FitOptions {
+            epsilon: Some(1.0),
+            ..opts()
+        };
+        let levels = vec!["a".to_string(), "b".to_string(), "zz".to_string()];
+        let err = encode_categorical(col, &[0, 1, 2], &levels, &dp)
+            .err()
+            .expect("error");
+        assert!(
+            err.to_string()
+                .contains("`zz`, which is not among its `levels:`"),
+            "{err}"
+        );
+        // Within the levels: exactly the schema's levels, no `(other)`, no data-derived level.
+        let e = encode_categorical(col, &[0, 1, 1], &levels[..2], &dp).expect("encode");
+        assert_eq!(
+            e.var.kind,
+            VarKind::Categorical {
+                levels: vec!["a".into(), "b".into()]
+            }
+        );
+        // Without DP a frequent unlisted value is kept and a rare one merged.
+        let mut codes = vec![2u32; 5];
+        codes.push(0);
+        let levels = vec![
+            "a".to_string(),
+            "b".to_string(),
+            "often".to_string(),
+            "once".to_string(),
+        ];
+        codes.push(3);
+        let e = encode_categorical(col, &codes, &levels, &opts()).expect("encode");
+        assert_eq!(
+            e.var.kind,
+            VarKind::Categorical {
+                levels: vec!["a".into(), "b".into(), "often".into(), OTHER.into()]
+            }
+        );
+        assert_eq!(e.codes, vec![2, 2, 2, 2, 2, 0, 3]);
+    }
+
+    #[test]
     fn laplace_noise_has_the_stated_scale() {
         let mut rng = crate::synth::stream(1, "t", 0, 0);
         let b = 3.0;
