@@ -679,7 +679,7 @@ pub fn fit(
             opts.input
         )));
     }
-    let enc: Vec<Encoded> = p
+    let encoded: Vec<Result<Encoded, ModelError>> = p
         .modelled
         .par_iter()
         .map(|&i| {
@@ -692,7 +692,16 @@ pub fn fit(
                 Values::Cat { codes, levels } => encode_categorical(c, codes, levels, opts),
             }
         })
-        .collect::<Result<_, _>>()?;
+        .collect();
+    // Every column's problem at once, in schema order.
+    let problems: Vec<String> = encoded
+        .iter()
+        .filter_map(|e| e.as_ref().err().map(ToString::to_string))
+        .collect();
+    if !problems.is_empty() {
+        return Err(ModelError::Invalid(problems.join("\n")));
+    }
+    let enc: Vec<Encoded> = encoded.into_iter().flatten().collect();
 
     // The head: protected, label, fairness and target columns, in schema order.
     let mut in_head = vec![false; enc.len()];

@@ -599,10 +599,18 @@ impl BlockSource for Sampler {
         let len = rows.saturating_sub(start).min(BLOCK_ROWS as u64) as usize;
         let mut codes: Vec<Vec<u32>> = vec![Vec::new(); self.vars.len()];
         if !self.head_vars.is_empty() {
+            // Systematic sampling: every head cell gets its expected count in the block to
+            // within one row, so targets and parity hold in every sample, not only on average;
+            // a shuffle then puts the rows in random order.
             let mut rng = stream(self.seed, "\u{0}head", 0, block);
-            let cells: Vec<u32> = (0..len)
-                .map(|_| draw(&self.head_cdf, rng.random()))
+            let step = 1.0 / len.max(1) as f64;
+            let start: f64 = rng.random::<f64>() * step;
+            let mut cells: Vec<u32> = (0..len)
+                .map(|k| draw(&self.head_cdf, start + k as f64 * step))
                 .collect();
+            for i in (1..len).rev() {
+                cells.swap(i, rng.random_range(0..=i));
+            }
             let mut stride = 1u32;
             for &(v, card) in self.head_vars.iter().rev() {
                 codes[v] = cells.iter().map(|c| (c / stride) % card).collect();
