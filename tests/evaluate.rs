@@ -397,3 +397,69 @@ fn input_and_usage_errors_exit_2() {
         .assert()
         .code(2);
 }
+
+/// A table as `sample` writes it: no weight column, rare levels merged into `(other)`. The
+/// figures do not depend on the thread count.
+#[test]
+fn sampled_tables_without_weights_and_with_merged_levels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (header, rows) = read_sample();
+    let weight = header.iter().position(|h| h == "fnlwgt").expect("fnlwgt");
+    let country = header
+        .iter()
+        .position(|h| h == "native_country")
+        .expect("native_country");
+    let keep: Vec<String> = header
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != weight)
+        .map(|(_, h)| h.clone())
+        .collect();
+    let merged: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .filter(|(i, _)| *i != weight)
+                .map(|(i, v)| {
+                    let common = ["United-States", "Mexico", ""].contains(&v.as_str());
+                    if i == country && !common {
+                        "(other)".to_string()
+                    } else {
+                        v.clone()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let syn = dir.path().join("sampled.csv");
+    write_csv(&syn, &keep, &merged);
+    let plain = schema_without_gates(dir.path());
+    let on = |threads: &str| {
+        let (code, stderr, r) = run(&sample(), &syn, &plain, &["--threads", threads], dir.path());
+        assert_eq!(code, 0, "{stderr}");
+        (stderr, r)
+    };
+    let (stderr, one) = on("1");
+    let (_, three) = on("3");
+    assert_eq!(one, three, "the figures depend on the thread count");
+    assert_eq!(one["skipped"][0]["column"], "fnlwgt");
+    let c = one["fidelity"]["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .find(|c| c["column"] == "native_country")
+        .expect("native_country");
+    assert_eq!(c["new_levels"], serde_json::json!(["(other)"]));
+    // Only the merged column differs: its score drops by the merged share, the others stay 1.
+    let merged_share = merged
+        .iter()
+        .filter(|r| r[country - 1] == "(other)")
+        .count() as f64
+        / merged.len() as f64;
+    assert!((f(&c["score"]) - (1.0 - merged_share)).abs() < 1e-12);
+    assert!(
+        stderr.contains("`native_country` has levels the real table lacks: (other)"),
+        "{stderr}"
+    );
+}
