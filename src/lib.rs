@@ -10,7 +10,9 @@
 //! - [`deid`]: identifier detection, keyed pseudonyms, k-anonymity, and the `deidentify`
 //!   and `inspect` pipelines;
 //! - [`hash`]: the fast hasher of the in-memory tables;
-//! - [`metrics`]: distances, correlations and similarities for reports and evaluation.
+//! - [`metrics`]: distances, correlations and similarities for reports and evaluation;
+//! - [`evaluate`]: fidelity, utility, privacy and fairness of a synthetic table against the
+//!   real one, checked against the schema's quality gates.
 //!
 //! ```
 //! use fairsynth::schema::Schema;
@@ -24,6 +26,7 @@
 //! ```
 
 pub mod deid;
+pub mod evaluate;
 pub mod hash;
 pub mod io;
 pub mod metrics;

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use fairsynth::schema::{Action, ColumnType, Dist, Generator, Locale, Role, Schema};
+use fairsynth::schema::{Action, ColumnType, Dist, Generator, Locale, Quality, Role, Schema};
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Map, Number, Value};
 
@@ -394,6 +394,24 @@ fn mistakes_are_rejected() {
             "",
         ),
         (
+            "unknown quality key",
+            format!("{BASE}quality: {{min_overal: 0.8}}\n"),
+            "/quality",
+            "min_overal",
+        ),
+        (
+            "quality share above 1",
+            format!("{BASE}quality: {{max_exact_copies: 5}}\n"),
+            "/quality/max_exact_copies",
+            "",
+        ),
+        (
+            "quality min_k not whole",
+            format!("{BASE}quality: {{min_k: 2.5}}\n"),
+            "/quality/min_k",
+            "",
+        ),
+        (
             "negative target share",
             format!("{BASE}targets: {{x: {{a: -0.5, b: 1.5}}}}\n"),
             "/targets/x/a",
@@ -481,6 +499,17 @@ privacy:
   identifiers: fake
   key_env: MY_KEY_2
   k_anonymity: 2
+quality:
+  min_overall: 0.8
+  min_column: 0.7
+  min_pair: 0.6
+  min_tstr_ratio: 0.9
+  max_exact_copies: 0.05
+  min_dcr_ratio: 0.8
+  min_k: 2
+  min_di: 0.8
+  max_di: 1
+  max_spd: 0.1
 "#;
 
 #[test]
@@ -558,7 +587,7 @@ fn top_level_and_column_keys_match_decode_rs() {
     let schema = json_schema();
     let top = set(quoted(section(DECODE_RS, "const TOP_KEYS", "];")));
     let column = set(quoted(section(DECODE_RS, "const COLUMN_KEYS", "];")));
-    assert_eq!(top.len(), 9, "TOP_KEYS as parsed: {top:?}");
+    assert_eq!(top.len(), 10, "TOP_KEYS as parsed: {top:?}");
     assert_eq!(column.len(), 21, "COLUMN_KEYS as parsed: {column:?}");
     assert_eq!(property_names(&schema), top, "top-level keys");
     assert_eq!(
@@ -597,6 +626,14 @@ fn nested_keys_match_decode_rs() {
         set(quoted(section(DECODE_RS, "const PRIVACY_KEYS", "];"))),
         "privacy keys"
     );
+    let quality = set(quoted(section(DECODE_RS, "const QUALITY_KEYS", "];")));
+    assert_eq!(quality.len(), 10, "QUALITY_KEYS as parsed: {quality:?}");
+    assert_eq!(
+        property_names(&schema["properties"]["quality"]),
+        quality,
+        "quality keys"
+    );
+    assert_eq!(set(Quality::KEYS), quality, "Quality::KEYS");
     assert_eq!(
         property_names(&defs["bins"]["anyOf"][1]),
         only("fn decode_bins("),

@@ -151,6 +151,7 @@ fn empty_schema() -> Schema {
         targets: vec![],
         fairness: None,
         privacy: Privacy::default(),
+        quality: Default::default(),
         source: Source::default(),
     }
 }

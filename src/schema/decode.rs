@@ -538,7 +538,7 @@ enum Need {
     Int,
 }
 
-const TOP_KEYS: [&str; 9] = [
+const TOP_KEYS: [&str; 10] = [
     "version",
     "name",
     "description",
@@ -548,6 +548,7 @@ const TOP_KEYS: [&str; 9] = [
     "targets",
     "fairness",
     "privacy",
+    "quality",
 ];
 
 const PRIVACY_KEYS: [&str; 6] = [
@@ -557,6 +558,19 @@ const PRIVACY_KEYS: [&str; 6] = [
     "l_diversity",
     "detection_threshold",
     "max_suppression",
+];
+
+pub(crate) const QUALITY_KEYS: [&str; 10] = [
+    "min_overall",
+    "min_column",
+    "min_pair",
+    "min_tstr_ratio",
+    "max_exact_copies",
+    "min_dcr_ratio",
+    "min_k",
+    "min_di",
+    "max_di",
+    "max_spd",
 ];
 
 const COLUMN_KEYS: [&str; 21] = [
@@ -708,6 +722,10 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         .get("privacy")
         .map(|v| decode_privacy(s, v))
         .unwrap_or_default();
+    let quality = m
+        .get("quality")
+        .map(|v| decode_quality(s, v))
+        .unwrap_or_default();
     if let (Some((col, _)), Some(v)) = (&privacy.l_diversity, m.get("privacy")) {
         if !columns.is_empty() && !columns.iter().any(|c| &c.name == col) {
             let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
@@ -737,6 +755,7 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         targets,
         fairness,
         privacy,
+        quality,
         source: Source::default(),
     })
 }
@@ -2446,6 +2465,42 @@ fn decode_privacy(s: &mut Sink, n: &Node) -> Privacy {
         }
     }
     p
+}
+
+fn decode_quality(s: &mut Sink, n: &Node) -> Quality {
+    let mut q = Quality::default();
+    let Some(m) = mapping(s, n, "quality") else {
+        return q;
+    };
+    m.only(s, &QUALITY_KEYS);
+    for key in QUALITY_KEYS {
+        let Some(v) = m.get(key) else {
+            continue;
+        };
+        let path = m.child(key);
+        let Some(x) = number(s, v, &path) else {
+            continue;
+        };
+        match Quality::check_value(key, x) {
+            Some(problem) => s.err(pos(v), &path, problem),
+            None => {
+                if let Some(slot) = q.slot(key) {
+                    *slot = Some(x);
+                }
+            }
+        }
+    }
+    if let (Some(lo), Some(hi)) = (q.min_di, q.max_di) {
+        if lo > hi {
+            s.hint(
+                m.key_pos("min_di"),
+                "quality.min_di",
+                format!("min_di ({lo}) is above max_di ({hi}): no table can pass"),
+                "swap them",
+            );
+        }
+    }
+    q
 }
 
 /// Decodes a targets file (`column: {level: share}`) against an already valid schema.

@@ -72,6 +72,8 @@ pub struct Schema {
     pub fairness: Option<Fairness>,
     /// Privacy policy (defaults when the key is absent).
     pub privacy: Privacy,
+    /// Quality gates for `evaluate` (all unset when the key is absent).
+    pub quality: Quality,
     /// Where the schema came from.
     pub source: Source,
 }
@@ -594,6 +596,82 @@ impl Default for Privacy {
             detection_threshold: 0.05,
             max_suppression: 0.05,
         }
+    }
+}
+
+/// Quality gates `evaluate` checks its figures against; an unset gate is not checked.
+///
+/// Shares and scores are in [0, 1]; `min_k` is a whole number of rows.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Quality {
+    /// Lowest acceptable overall fidelity score.
+    pub min_overall: Option<f64>,
+    /// Lowest acceptable fidelity score of any single column.
+    pub min_column: Option<f64>,
+    /// Lowest acceptable fidelity score of any column pair.
+    pub min_pair: Option<f64>,
+    /// Lowest acceptable ratio of train-on-synthetic to train-on-real accuracy.
+    pub min_tstr_ratio: Option<f64>,
+    /// Largest acceptable share of synthetic rows that copy a real row exactly.
+    pub max_exact_copies: Option<f64>,
+    /// Lowest acceptable ratio of median distance to closest record, synthetic over holdout.
+    pub min_dcr_ratio: Option<f64>,
+    /// Smallest acceptable equivalence class of the synthetic table over the quasi-identifiers.
+    pub min_k: Option<f64>,
+    /// Lowest acceptable disparate impact of the synthetic table.
+    pub min_di: Option<f64>,
+    /// Highest acceptable disparate impact of the synthetic table.
+    pub max_di: Option<f64>,
+    /// Largest acceptable absolute statistical parity difference of the synthetic table.
+    pub max_spd: Option<f64>,
+}
+
+impl Quality {
+    /// The keys accepted under `quality:` (and by `evaluate --threshold`).
+    pub const KEYS: [&'static str; 10] = decode::QUALITY_KEYS;
+
+    /// The gate called `key`, to read or set.
+    pub fn slot(&mut self, key: &str) -> Option<&mut Option<f64>> {
+        Some(match key {
+            "min_overall" => &mut self.min_overall,
+            "min_column" => &mut self.min_column,
+            "min_pair" => &mut self.min_pair,
+            "min_tstr_ratio" => &mut self.min_tstr_ratio,
+            "max_exact_copies" => &mut self.max_exact_copies,
+            "min_dcr_ratio" => &mut self.min_dcr_ratio,
+            "min_k" => &mut self.min_k,
+            "min_di" => &mut self.min_di,
+            "max_di" => &mut self.max_di,
+            "max_spd" => &mut self.max_spd,
+            _ => return None,
+        })
+    }
+
+    /// Why `value` is out of range for `key`, if it is. Shares and scores lie in [0, 1];
+    /// ratios are non-negative; `min_k` is a positive whole number.
+    pub fn check_value(key: &str, value: f64) -> Option<String> {
+        if !value.is_finite() {
+            return Some(format!("expected a finite number, found {value}"));
+        }
+        match key {
+            "min_k" if value < 1.0 || value.fract() != 0.0 => {
+                Some(format!("must be a positive whole number, found {value}"))
+            }
+            "min_tstr_ratio" | "min_dcr_ratio" | "min_di" | "max_di" if value < 0.0 => {
+                Some(format!("must not be negative, found {value}"))
+            }
+            "min_overall" | "min_column" | "min_pair" | "max_exact_copies" | "max_spd"
+                if !(0.0..=1.0).contains(&value) =>
+            {
+                Some(format!("must be between 0 and 1, found {value}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// A near-miss suggestion for an unknown key, or the list of keys.
+    pub fn key_hint(key: &str) -> String {
+        diag::choices_hint(key, &Self::KEYS)
     }
 }
 

@@ -1,0 +1,467 @@
+//! Privacy: exact copies of real rows, distance to closest record (Gower), and k-anonymity
+//! of the synthetic table over the quasi-identifiers.
+
+use std::hash::Hasher;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::data::{Aligned, Data};
+use super::sample_rows;
+use crate::hash::{FastHasher, FastMap};
+use crate::schema::Role;
+
+/// Most synthetic (and holdout) rows whose distance to the closest real record is measured.
+pub const DCR_ROWS: usize = 2_000;
+
+/// Distance-to-closest-record figures for a sample of rows against the real table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dcr {
+    /// Rows measured (a seeded sample).
+    pub rows: usize,
+    /// Smallest distance.
+    pub min: f64,
+    /// 5th percentile (linear interpolation between order statistics, as numpy's default).
+    pub p5: f64,
+    /// Median.
+    pub median: f64,
+}
+
+/// k-anonymity of the synthetic table.
+#[derive(Debug, Clone, Serialize)]
+pub struct KAnonymity {
+    /// The quasi-identifier columns.
+    pub columns: Vec<String>,
+    /// Number of equivalence classes (distinct value combinations).
+    pub classes: usize,
+    /// Size of the smallest class: the table's k.
+    pub k: usize,
+    /// The k the share below is counted against (`privacy.k_anonymity`, else `quality.min_k`).
+    pub k_required: Option<u64>,
+    /// Share of rows in classes smaller than `k_required`.
+    pub share_below_k: Option<f64>,
+}
+
+/// Privacy figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrivacyReport {
+    /// Share of synthetic rows equal to some real row over every evaluated column.
+    pub exact_copies: f64,
+    /// Count of such rows.
+    pub exact_copy_rows: usize,
+    /// Synthetic rows to their closest real row.
+    pub dcr_synthetic: Dcr,
+    /// Holdout rows to their closest real row (with `--holdout`).
+    pub dcr_holdout: Option<Dcr>,
+    /// Median DCR of the synthetic rows over that of the holdout rows (below 1: the synthetic
+    /// rows sit closer to the real ones than new real rows do, a sign of memorisation).
+    pub dcr_ratio: Option<f64>,
+    /// k-anonymity over the quasi-identifier columns (`None` when there are none).
+    pub k_anonymity: Option<KAnonymity>,
+}
+
+/// Which table of the aligned set.
+#[derive(Clone, Copy)]
+enum Side {
+    Real,
+    Syn,
+    Hold,
+}
+
+/// One cell as a 64-bit key: numbers by their bits (with -0.0 as 0.0 and every NaN alike),
+/// categories by their shared code (nulls included), so equal keys mean equal values.
+fn cell(data: &Data, side: Side, row: usize) -> u64 {
+    match data {
+        Data::Num { real, syn, hold } => {
+            let v = match side {
+                Side::Real => real[row],
+                Side::Syn => syn[row],
+                Side::Hold => hold.as_ref().map_or(f64::NAN, |h| h[row]),
+            };
+            number_key(v)
+        }
+        Data::Cat {
+            real, syn, hold, ..
+        } => u64::from(match side {
+            Side::Real => real[row],
+            Side::Syn => syn[row],
+            Side::Hold => hold.as_ref().map_or(crate::io::table::NULL, |h| h[row]),
+        }),
+    }
+}
+
+/// The key of a number for exact comparison: its bits, with -0.0 equal to 0.0 and all NaNs
+/// (nulls) equal to each other.
+pub(crate) fn number_key(v: f64) -> u64 {
+    if v.is_nan() {
+        f64::NAN.to_bits()
+    } else if v == 0.0 {
+        0
+    } else {
+        v.to_bits()
+    }
+}
+
+fn row_hash(cols: &[&Data], side: Side, row: usize) -> u64 {
+    let mut h = FastHasher::default();
+    for c in cols {
+        h.write_u64(cell(c, side, row));
+    }
+    h.finish()
+}
+
+/// Count of synthetic rows equal to some real row over `cols`.
+fn exact_copies(t: &Aligned) -> usize {
+    let cols: Vec<&Data> = t.columns.iter().map(|c| &c.data).collect();
+    let mut real: FastMap<u64, Vec<u32>> = FastMap::default();
+    for r in 0..t.real_rows {
+        real.entry(row_hash(&cols, Side::Real, r))
+            .or_default()
+            .push(r as u32);
+    }
+    (0..t.syn_rows)
+        .into_par_iter()
+        .filter(|&s| {
+            // Equal hashes are checked cell by cell, so a collision never counts as a copy.
+            real.get(&row_hash(&cols, Side::Syn, s))
+                .is_some_and(|rows| {
+                    rows.iter().any(|&r| {
+                        cols.iter()
+                            .all(|c| cell(c, Side::Syn, s) == cell(c, Side::Real, r as usize))
+                    })
+                })
+        })
+        .count()
+}
+
+/// Rows laid out for Gower distances: numeric cells scaled by the real column's range,
+/// categorical (and constant numeric) cells as keys.
+struct GowerRows {
+    rows: usize,
+    num: Vec<f64>,
+    cat: Vec<u64>,
+    n_num: usize,
+    n_cat: usize,
+}
+
+impl GowerRows {
+    fn build(t: &Aligned, side: Side, rows: &[usize], scale: &[Option<f64>]) -> GowerRows {
+        let n_num = scale.iter().filter(|s| s.is_some()).count();
+        let n_cat = scale.len() - n_num;
+        let mut num = Vec::with_capacity(rows.len() * n_num);
+        let mut cat = Vec::with_capacity(rows.len() * n_cat);
+        for &r in rows {
+            for (c, s) in t.columns.iter().zip(scale) {
+                match (s, &c.data) {
+                    (Some(range), Data::Num { .. }) => {
+                        num.push(f64::from_bits(cell(&c.data, side, r)) / range)
+                    }
+                    _ => cat.push(cell(&c.data, side, r)),
+                }
+            }
+        }
+        GowerRows {
+            rows: rows.len(),
+            num,
+            cat,
+            n_num,
+            n_cat,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// The Gower distance's numerator between two scaled rows: per column, |a - b| / range
+/// capped at 1 for numbers (1 between a value and a null, 0 between two nulls), 0/1 for
+/// categories. Stops early once the sum reaches `bound`, since only the minimum matters.
+#[inline]
+fn gower_sum(a_num: &[f64], a_cat: &[u64], b_num: &[f64], b_cat: &[u64], bound: f64) -> f64 {
+    let mut d = a_cat.iter().zip(b_cat).filter(|(x, y)| x != y).count() as f64;
+    if d >= bound {
+        return d;
+    }
+    for (x, y) in a_num.iter().zip(b_num) {
+        d += match (x.is_nan(), y.is_nan()) {
+            (false, false) => (x - y).abs().min(1.0),
+            (true, true) => 0.0,
+            _ => 1.0,
+        };
+    }
+    d
+}
+
+/// Gower distance between two rows of cells described by `scale` (see [`GowerRows`]).
+#[cfg(test)]
+fn gower(a: &GowerRows, i: usize, b: &GowerRows, j: usize) -> f64 {
+    let cols = (a.n_num + a.n_cat) as f64;
+    gower_sum(
+        &a.num[i * a.n_num..(i + 1) * a.n_num],
+        &a.cat[i * a.n_cat..(i + 1) * a.n_cat],
+        &b.num[j * b.n_num..(j + 1) * b.n_num],
+        &b.cat[j * b.n_cat..(j + 1) * b.n_cat],
+        f64::INFINITY,
+    ) / cols
+}
+
+/// For each row of `from`, the Gower distance to its closest row of `to`.
+fn closest(from: &GowerRows, to: &GowerRows) -> Vec<f64> {
+    let cols = (from.n_num + from.n_cat).max(1) as f64;
+    let (nn, nc) = (from.n_num, from.n_cat);
+    (0..from.rows())
+        .into_par_iter()
+        .map(|i| {
+            let (an, ac) = (
+                &from.num[i * nn..(i + 1) * nn],
+                &from.cat[i * nc..(i + 1) * nc],
+            );
+            let mut best = f64::INFINITY;
+            for j in 0..to.rows() {
+                let d = gower_sum(
+                    an,
+                    ac,
+                    &to.num[j * nn..(j + 1) * nn],
+                    &to.cat[j * nc..(j + 1) * nc],
+                    best,
+                );
+                if d < best {
+                    best = d;
+                    if best == 0.0 {
+                        break;
+                    }
+                }
+            }
+            best / cols
+        })
+        .collect()
+}
+
+/// The q-quantile of sorted values, interpolating linearly between order statistics.
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let at = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo as f64)
+}
+
+fn summarise(mut d: Vec<f64>) -> Dcr {
+    d.sort_by(f64::total_cmp);
+    Dcr {
+        rows: d.len(),
+        min: d.first().copied().unwrap_or(f64::NAN),
+        p5: quantile(&d, 0.05),
+        median: quantile(&d, 0.5),
+    }
+}
+
+/// The real range of each column: `Some(range)` for a numeric column with a positive range,
+/// `None` for categorical and constant columns (compared as equal or not).
+fn scales(t: &Aligned) -> Vec<Option<f64>> {
+    t.columns
+        .iter()
+        .map(|c| match &c.data {
+            Data::Num { real, .. } => {
+                let (lo, hi) = real
+                    .iter()
+                    .filter(|v| !v.is_nan())
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                        (a.min(*v), b.max(*v))
+                    });
+                (hi > lo).then_some(hi - lo)
+            }
+            Data::Cat { .. } => None,
+        })
+        .collect()
+}
+
+fn k_anonymity(t: &Aligned, k_required: Option<u64>) -> Option<KAnonymity> {
+    let qi: Vec<&super::data::EvalColumn> = t
+        .columns
+        .iter()
+        .filter(|c| c.decl.role == Role::QuasiIdentifier)
+        .collect();
+    if qi.is_empty() || t.syn_rows == 0 {
+        return None;
+    }
+    let mut classes: FastMap<Vec<u64>, usize> = FastMap::default();
+    for r in 0..t.syn_rows {
+        let key: Vec<u64> = qi.iter().map(|c| cell(&c.data, Side::Syn, r)).collect();
+        *classes.entry(key).or_default() += 1;
+    }
+    let k = classes.values().copied().min().unwrap_or(0);
+    let share_below_k = k_required.map(|need| {
+        let below: usize = classes.values().filter(|n| (**n as u64) < need).sum();
+        below as f64 / t.syn_rows as f64
+    });
+    Some(KAnonymity {
+        columns: qi.iter().map(|c| c.decl.name.clone()).collect(),
+        classes: classes.len(),
+        k,
+        k_required,
+        share_below_k,
+    })
+}
+
+/// All privacy figures.
+pub(crate) fn privacy(t: &Aligned, seed: u64, k_required: Option<u64>) -> PrivacyReport {
+    let copies = exact_copies(t);
+    let scale = scales(t);
+    let all_real: Vec<usize> = (0..t.real_rows).collect();
+    let real = GowerRows::build(t, Side::Real, &all_real, &scale);
+    let syn_rows = sample_rows(t.syn_rows, DCR_ROWS, seed, "evaluate/dcr-synthetic");
+    let syn = GowerRows::build(t, Side::Syn, &syn_rows, &scale);
+    let dcr_synthetic = summarise(closest(&syn, &real));
+    let dcr_holdout = t.hold_rows.map(|n| {
+        let rows = sample_rows(n, DCR_ROWS, seed, "evaluate/dcr-holdout");
+        summarise(closest(
+            &GowerRows::build(t, Side::Hold, &rows, &scale),
+            &real,
+        ))
+    });
+    let dcr_ratio = dcr_holdout
+        .as_ref()
+        .filter(|h| h.median > 0.0)
+        .map(|h| dcr_synthetic.median / h.median);
+    PrivacyReport {
+        exact_copies: if t.syn_rows == 0 {
+            0.0
+        } else {
+            copies as f64 / t.syn_rows as f64
+        },
+        exact_copy_rows: copies,
+        dcr_synthetic,
+        dcr_holdout,
+        dcr_ratio,
+        k_anonymity: k_anonymity(t, k_required),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::data::EvalColumn;
+    use super::*;
+    use crate::io::table::NULL;
+    use crate::schema::Schema;
+
+    fn table(cols: Vec<(&str, Role, Data)>, real_rows: usize, syn_rows: usize) -> Aligned {
+        let yaml = "version: 1\nname: t\ncolumns:\n  - {name: x, type: float}\n";
+        let base = Schema::from_str_named(yaml, "t.yaml").expect("valid");
+        Aligned {
+            real_rows,
+            syn_rows,
+            hold_rows: None,
+            columns: cols
+                .into_iter()
+                .map(|(name, role, data)| {
+                    let mut decl = base.columns[0].clone();
+                    decl.name = name.into();
+                    decl.role = role;
+                    EvalColumn { decl, data }
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn gower_distance_by_hand() {
+        // Real age range 20..60 (40), income range 0..1000, one category.
+        let t = table(
+            vec![
+                (
+                    "age",
+                    Role::Feature,
+                    Data::Num {
+                        real: vec![20.0, 60.0],
+                        syn: vec![30.0, f64::NAN],
+                        hold: None,
+                    },
+                ),
+                (
+                    "income",
+                    Role::Feature,
+                    Data::Num {
+                        real: vec![0.0, 1000.0],
+                        syn: vec![5000.0, f64::NAN],
+                        hold: None,
+                    },
+                ),
+                (
+                    "sex",
+                    Role::Feature,
+                    Data::Cat {
+                        levels: vec!["F".into(), "M".into()],
+                        real: vec![0, NULL],
+                        syn: vec![1, NULL],
+                        hold: None,
+                    },
+                ),
+            ],
+            2,
+            2,
+        );
+        let scale = scales(&t);
+        assert_eq!(scale, vec![Some(40.0), Some(1000.0), None]);
+        let real = GowerRows::build(&t, Side::Real, &[0, 1], &scale);
+        let syn = GowerRows::build(&t, Side::Syn, &[0, 1], &scale);
+        // syn 0 to real 0: |30-20|/40 = 0.25; |5000-0|/1000 capped at 1; M vs F: 1.
+        assert!((gower(&syn, 0, &real, 0) - (0.25 + 1.0 + 1.0) / 3.0).abs() < 1e-12);
+        // syn 0 to real 1: 30/40 = 0.75; 4000/1000 capped at 1; M vs null: 1.
+        assert!((gower(&syn, 0, &real, 1) - (0.75 + 1.0 + 1.0) / 3.0).abs() < 1e-12);
+        // syn 1 (all null) to real 1: null vs value twice, null vs null 0.
+        assert!((gower(&syn, 1, &real, 1) - 2.0 / 3.0).abs() < 1e-12);
+        let d = closest(&syn, &real);
+        assert!((d[0] - 2.25 / 3.0).abs() < 1e-12);
+        assert!((d[1] - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exact_copies_match_nulls_and_signed_zeros() {
+        let t = table(
+            vec![
+                (
+                    "x",
+                    Role::Feature,
+                    Data::Num {
+                        real: vec![0.0, f64::NAN, 1.5],
+                        syn: vec![-0.0, f64::NAN, 1.5, 1.5, 2.0],
+                        hold: None,
+                    },
+                ),
+                (
+                    "c",
+                    Role::QuasiIdentifier,
+                    Data::Cat {
+                        levels: vec!["a".into(), "b".into()],
+                        real: vec![0, NULL, 1],
+                        syn: vec![0, NULL, 0, 1, 1],
+                        hold: None,
+                    },
+                ),
+            ],
+            3,
+            5,
+        );
+        // -0.0 equals 0.0; null equals null; (1.5, a) is not a real row; (1.5, b) is.
+        assert_eq!(exact_copies(&t), 3);
+        assert_eq!(number_key(-0.0), number_key(0.0));
+        assert_eq!(number_key(f64::NAN), number_key(-f64::NAN));
+        assert_ne!(number_key(1.0), number_key(-1.0));
+        let k = k_anonymity(&t, Some(2)).expect("a quasi-identifier");
+        // Classes over c in the synthetic rows: a x2, null x1, b x2.
+        assert_eq!((k.classes, k.k), (3, 1));
+        assert_eq!(k.share_below_k, Some(0.2));
+    }
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let v = [1.0, 2.0, 3.0, 4.0, 10.0];
+        assert_eq!(quantile(&v, 0.5), 3.0);
+        // numpy.percentile([1,2,3,4,10], 5) = 1.2
+        assert!((quantile(&v, 0.05) - 1.2).abs() < 1e-12);
+        assert_eq!(quantile(&[7.0], 0.05), 7.0);
+    }
+}

@@ -1,0 +1,135 @@
+"""Reference figures for `fairsynth evaluate`, computed independently with pandas/numpy/scipy.
+
+The sample tests/data/adult_sample.csv is split by its `split` column: the `train` rows play
+the real table, the `test` rows the synthetic one (the `split` column itself is dropped, and
+`fnlwgt` is left out as fairsynth leaves out weight-role columns). Writes
+tests/data/reference/evaluate.json. Run from the project root:
+
+    python3 -m venv /tmp/ref-venv && /tmp/ref-venv/bin/pip install pandas scipy
+    /tmp/ref-venv/bin/python tests/data/reference/make_evaluate.py
+"""
+
+import json
+import math
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import scipy
+from scipy.stats import ks_2samp
+
+SAMPLE = "tests/data/adult_sample.csv"
+OUT = "tests/data/reference/evaluate.json"
+NUMERIC = ["age", "education_num", "capital_gain", "capital_loss", "hours_per_week"]
+# Schema order, without fnlwgt (weight role) and split (dropped from both tables).
+COLUMNS = ["age", "workclass", "education", "education_num", "marital_status", "occupation",
+           "relationship", "race", "sex", "capital_gain", "capital_loss", "hours_per_week",
+           "native_country", "income"]
+NULL = "\0null"
+BINS = 10
+
+df = pd.read_csv(SAMPLE, dtype={c: "float64" for c in NUMERIC + ["fnlwgt"]},
+                 keep_default_na=False, na_values={c: [""] for c in NUMERIC})
+for c in COLUMNS:
+    if c not in NUMERIC:
+        # Empty fields are nulls: a category of their own.
+        df[c] = df[c].replace("", NULL)
+real = df[df["split"] == "train"].reset_index(drop=True)
+syn = df[df["split"] == "test"].reset_index(drop=True)
+
+
+def tvd(a, b):
+    p = a.value_counts(normalize=True)
+    q = b.value_counts(normalize=True)
+    idx = p.index.union(q.index)
+    return 0.5 * float(np.abs(p.reindex(idx, fill_value=0) - q.reindex(idx, fill_value=0)).sum())
+
+
+def column_score(c):
+    if c in NUMERIC:
+        return 1.0 - float(ks_2samp(real[c].dropna(), syn[c].dropna()).statistic)
+    return 1.0 - tvd(real[c], syn[c])
+
+
+def binned(c):
+    """Numbers cut into 10 equal-width bins of the real range (clamped), NaN its own bin."""
+    lo, hi = real[c].min(), real[c].max()
+    width = (hi - lo) / BINS
+
+    def cut(s):
+        codes = np.floor((s - lo) / width).clip(0, BINS - 1)
+        return codes.where(s.notna(), BINS).astype(int).astype(str)
+
+    return cut(real[c]), cut(syn[c])
+
+
+def pair_score(a, b):
+    if a in NUMERIC and b in NUMERIC:
+        def r(t):
+            sub = t[[a, b]].dropna()
+            return float(np.corrcoef(sub[a], sub[b])[0, 1])
+        return "correlation", 1.0 - abs(r(real) - r(syn)) / 2.0
+    ra, sa = binned(a) if a in NUMERIC else (real[a], syn[a])
+    rb, sb = binned(b) if b in NUMERIC else (real[b], syn[b])
+    joint = lambda x, y: x.astype(str) + "\x1f" + y.astype(str)
+    return "contingency", 1.0 - tvd(joint(ra, rb), joint(sa, sb))
+
+
+columns = {c: column_score(c) for c in COLUMNS}
+pairs = {}
+for a, b in combinations(COLUMNS, 2):
+    metric, score = pair_score(a, b)
+    pairs[f"{a} x {b}"] = {"metric": metric, "score": score}
+column_mean = math.fsum(columns.values()) / len(columns)
+pair_mean = math.fsum(p["score"] for p in pairs.values()) / len(pairs)
+
+# Exact copies: synthetic rows equal to some real row over every evaluated column.
+key = lambda t: t[COLUMNS].astype(str).agg("|".join, axis=1)
+real_keys = set(key(real))
+copies = int(key(syn).isin(real_keys).sum())
+
+# Gower distance to the closest real record, for every synthetic row (fewer than 2,000).
+n_real = len(real)
+total = np.zeros((len(syn), n_real))
+for c in COLUMNS:
+    if c in NUMERIC:
+        rng = real[c].max() - real[c].min()
+        a = syn[c].to_numpy()[:, None]
+        b = real[c].to_numpy()[None, :]
+        d = np.minimum(np.abs(a - b) / rng, 1.0)
+        na, nb = np.isnan(a), np.isnan(b)
+        d = np.where(na & nb, 0.0, np.where(na | nb, 1.0, d))
+    else:
+        d = (syn[c].to_numpy()[:, None] != real[c].to_numpy()[None, :]).astype(float)
+    total += d
+dcr = np.sort(total.min(axis=1) / len(COLUMNS))
+
+
+def fairness(t):
+    rates = {s: float((g["income"] == ">50K").mean()) for s, g in t.groupby("sex")}
+    lo = min(rates, key=rates.get)
+    hi = max(rates, key=rates.get)
+    return {"rates": rates, "lowest": lo, "highest": hi,
+            "spd": rates[lo] - rates[hi], "di": rates[lo] / rates[hi]}
+
+
+out = {
+    "numpy": np.__version__,
+    "pandas": pd.__version__,
+    "scipy": scipy.__version__,
+    "real_rows": len(real),
+    "synthetic_rows": len(syn),
+    "columns": columns,
+    "pairs": pairs,
+    "column_mean": column_mean,
+    "pair_mean": pair_mean,
+    "overall": (column_mean + pair_mean) / 2.0,
+    "exact_copy_rows": copies,
+    "dcr": {"min": float(dcr[0]), "p5": float(np.percentile(dcr, 5)),
+            "median": float(np.percentile(dcr, 50))},
+    "fairness": {"sample": fairness(df), "real": fairness(real), "synthetic": fairness(syn)},
+}
+with open(OUT, "w") as f:
+    json.dump(out, f, indent=1, sort_keys=True)
+    f.write("\n")
+print(json.dumps({k: out[k] for k in ["overall", "column_mean", "pair_mean", "exact_copy_rows", "dcr", "fairness"]}, indent=1))
