@@ -11,7 +11,11 @@
 #  4. deidentify: the structured table of benches/deid.yaml (id pseudonymised, age, date and
 #     region generalised to k = 5) at 1M and 10M rows, whole process, against the I/O floor
 #     (arrow-rs reading and writing the same file, single writer) measured in the same run.
-# ROWS (default 10000000) and BIG_ROWS (default 100000000) override the sizes; RUNS the repeats.
+#  5. model: `cargo bench --bench model` (fit against the read floor, sample against the encode
+#     limit, in-process), then the whole processes: `fit` on Adult, `sample` of MODEL_ROWS
+#     (default 1M) rows, and `evaluate` of those rows against Adult.
+# ROWS (default 10000000) and BIG_ROWS (default 100000000) override the sizes; RUNS the repeats;
+# SECTIONS (default "synth reweight deidentify model") picks sections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${ROWS:-10000000}
@@ -20,7 +24,11 @@ RUNS=${RUNS:-5}
 mkdir -p bench-out
 cargo build --release --quiet
 bin=target/release/fairsynth
+SECTIONS=${SECTIONS:-"synth reweight deidentify model"}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 echo "machine: $(nproc) cores, $(uname -m), $(rustc --version)"
+
+if want synth; then
 
 FAIRSYNTH_BENCH_ROWS=$ROWS cargo bench --quiet --bench synth
 
@@ -32,7 +40,9 @@ python3 benches/measure.py "bench8, $BIG_ROWS rows" 1 bench-out/cli-bench8-big.j
 python3 benches/measure.py "customers (15 columns), $ROWS rows" 3 bench-out/cli-customers.json -- \
     $bin synth --schema schemas/customers.yaml --rows "$ROWS" -q -o bench-out/customers.parquet
 rm -f bench-out/*.parquet
+fi
 
+if want reweight; then
 REWEIGHT_BIG_ROWS=${REWEIGHT_BIG_ROWS:-100000000}
 adult=../shared/data/adult.csv
 [ -f "$adult" ] || adult=tests/data/adult_sample.csv
@@ -45,7 +55,9 @@ cargo bench --quiet --bench reweight -- prepare "$REWEIGHT_BIG_ROWS" "$PWD/bench
 python3 benches/measure.py "reweight $REWEIGHT_BIG_ROWS rows, 3 margins + parity" 1 bench-out/cli-reweight-big.json -- \
     $bin reweight bench-out/adult_big.parquet --schema schemas/adult.yaml -q -o bench-out/rw.parquet
 rm -f bench-out/*.parquet
+fi
 
+if want deidentify; then
 echo "deidentify (benches/deid.yaml):"
 export FAIRSYNTH_KEY=benchmark-key-not-secret-0123456789
 for n in 1000000 10000000; do
@@ -56,7 +68,26 @@ for n in 1000000 10000000; do
     python3 -c "import json; r=json.load(open('bench-out/cli-deid-$n.json')); m=r['wall_s']['median']; print(f'    {$n/m:,.0f} rows/s; I/O floor (read + write copy, median of 3) {$floor:.3f} s; deidentify takes {m/$floor:.2f}x the floor')"
 done
 rm -f bench-out/*.parquet
+fi
 
+if want model; then
+MODEL_ROWS=${MODEL_ROWS:-1000000}
+adult=../shared/data/adult.csv
+[ -f "$adult" ] || adult=tests/data/adult_sample.csv
+echo "fit / sample / evaluate (Adult from $adult):"
+FAIRSYNTH_BENCH_ROWS=$MODEL_ROWS FAIRSYNTH_BENCH_ADULT=$adult cargo bench --quiet --bench model
+python3 benches/measure.py "fit Adult" "$RUNS" bench-out/cli-fit.json -- \
+    $bin fit "$adult" --schema schemas/adult.yaml -q -o bench-out/adult.model.json
+python3 benches/measure.py "sample $MODEL_ROWS rows, schema targets + parity" "$RUNS" bench-out/cli-sample.json -- \
+    $bin sample bench-out/adult.model.json --rows "$MODEL_ROWS" --schema-targets -q -o bench-out/adult_syn.parquet
+python3 benches/measure.py "evaluate $MODEL_ROWS rows against Adult" "$RUNS" bench-out/cli-evaluate.json -- \
+    $bin evaluate --real "$adult" --synthetic bench-out/adult_syn.parquet --schema schemas/adult.yaml \
+    --report bench-out/evaluate.json
+python3 -c "import json; r=json.load(open('bench-out/cli-sample.json')); m=r['wall_s']['median']; print(f'    sample: {$MODEL_ROWS/m:,.0f} rows/s end to end')"
+rm -f bench-out/*.parquet
+fi
+
+if want synth; then
 python3 - <<'PY'
 import json
 s = json.load(open("bench-out/synth.json"))
@@ -69,3 +100,4 @@ print(f"  whole process vs encode limit: {limit / cli:.2f}x  ({s['rows'] / cli:,
 print(f"  peak RSS: {small['peak_rss_mib']:.0f} MiB at {s['rows']:,} rows, "
       f"{big['peak_rss_mib']:.0f} MiB at the large size ({big['peak_rss_mib'] / small['peak_rss_mib']:.2f}x)")
 PY
+fi

@@ -463,3 +463,42 @@ fn sampled_tables_without_weights_and_with_merged_levels() {
         "{stderr}"
     );
 }
+
+/// Real = the train rows with their `split` column (constant `train`), holdout = the test rows
+/// (`test`): `split` says only which table a row came from, so it is left out of the distances
+/// and of the holdout's copy share, which then equal the reference computed without the column.
+#[test]
+fn a_column_constant_in_the_real_table_is_left_out_of_distances() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (header, rows) = read_sample();
+    let split = header.iter().position(|h| h == "split").expect("split");
+    let part = |which: &str| -> Vec<Vec<String>> {
+        rows.iter().filter(|r| r[split] == which).cloned().collect()
+    };
+    let (real, hold) = (dir.path().join("train.csv"), dir.path().join("test.csv"));
+    write_csv(&real, &header, &part("train"));
+    write_csv(&hold, &header, &part("test"));
+    let plain = schema_without_gates(dir.path());
+    let (code, stderr, r) = run(
+        &real,
+        &real,
+        &plain,
+        &["--holdout", hold.to_str().expect("path")],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let want = reference();
+    let p = &r["privacy"];
+    assert_eq!(p["dcr_left_out"], serde_json::json!(["split"]));
+    assert!(stderr.contains("left out of DCR (one value in the real table): split"));
+    let test_rows = f(&r["utility"]["test_rows"]);
+    let copies = f(&p["holdout_exact_copies"]) * test_rows;
+    assert!(
+        (copies - f(&want["exact_copy_rows"])).abs() < 1e-6,
+        "{copies}"
+    );
+    for k in ["min", "p5", "median"] {
+        let (got, exp) = (f(&p["dcr_holdout"][k]), f(&want["dcr"][k]));
+        assert!((got - exp).abs() < 1e-9, "holdout dcr {k}: {got} vs {exp}");
+    }
+}

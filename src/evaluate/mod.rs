@@ -539,6 +539,20 @@ pub fn summary(r: &Report) -> String {
         p.dcr_synthetic.p5,
         p.dcr_synthetic.median
     );
+    if let Some(h) = p.holdout_exact_copies {
+        let _ = writeln!(
+            s,
+            "  holdout rows equal to a real row: {} (the share a fresh sample shows)",
+            pct(h)
+        );
+    }
+    if !p.dcr_left_out.is_empty() {
+        let _ = writeln!(
+            s,
+            "  left out of DCR (one value in the real table): {}",
+            p.dcr_left_out.join(", ")
+        );
+    }
     if let Some(h) = &p.dcr_holdout {
         let _ = writeln!(
             s,

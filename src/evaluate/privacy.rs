@@ -56,6 +56,11 @@ pub struct PrivacyReport {
     /// Median DCR of the synthetic rows over that of the holdout rows (below 1: the synthetic
     /// rows sit closer to the real ones than new real rows do, a sign of memorisation).
     pub dcr_ratio: Option<f64>,
+    /// Share of holdout rows equal to some real row (columns constant in the real table left
+    /// out): the copy share a fresh sample of the population shows.
+    pub holdout_exact_copies: Option<f64>,
+    /// Columns left out of the distance: constant in the real table.
+    pub dcr_left_out: Vec<String>,
     /// k-anonymity over the quasi-identifier columns (`None` when there are none).
     pub k_anonymity: Option<KAnonymity>,
 }
@@ -110,32 +115,51 @@ fn row_hash(cols: &[&Data], side: Side, row: usize) -> u64 {
     h.finish()
 }
 
-/// Count of synthetic rows equal to some real row over `cols`.
-fn exact_copies(t: &Aligned) -> usize {
-    let cols: Vec<&Data> = t.columns.iter().map(|c| &c.data).collect();
+/// Count of rows of `side` (synthetic or holdout) equal to some real row over the columns
+/// whose `keep` is true.
+fn exact_copies(t: &Aligned, side: Side, rows: usize, keep: &[bool]) -> usize {
+    let cols: Vec<&Data> = t
+        .columns
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(c, _)| &c.data)
+        .collect();
     let mut real: FastMap<u64, Vec<u32>> = FastMap::default();
     for r in 0..t.real_rows {
         real.entry(row_hash(&cols, Side::Real, r))
             .or_default()
             .push(r as u32);
     }
-    (0..t.syn_rows)
+    (0..rows)
         .into_par_iter()
         .filter(|&s| {
             // Equal hashes are checked cell by cell, so a collision never counts as a copy.
-            real.get(&row_hash(&cols, Side::Syn, s))
-                .is_some_and(|rows| {
-                    rows.iter().any(|&r| {
-                        cols.iter()
-                            .all(|c| cell(c, Side::Syn, s) == cell(c, Side::Real, r as usize))
-                    })
+            real.get(&row_hash(&cols, side, s)).is_some_and(|rows| {
+                rows.iter().any(|&r| {
+                    cols.iter()
+                        .all(|c| cell(c, side, s) == cell(c, Side::Real, r as usize))
                 })
+            })
         })
         .count()
 }
 
+/// How a column enters the Gower distance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scale {
+    /// A number, scaled by the real column's range.
+    Range(f64),
+    /// A category, compared as equal or not.
+    Key,
+    /// Constant in the real table (one value, or all null): left out, since it says nothing
+    /// about closeness to real rows, only about which table a row came from (a `split`
+    /// column, for instance, would put every holdout row at a distance from every real row).
+    Skip,
+}
+
 /// Rows laid out for Gower distances: numeric cells scaled by the real column's range,
-/// categorical (and constant numeric) cells as keys.
+/// categorical cells as keys; constant columns left out.
 struct GowerRows {
     rows: usize,
     num: Vec<f64>,
@@ -145,18 +169,20 @@ struct GowerRows {
 }
 
 impl GowerRows {
-    fn build(t: &Aligned, side: Side, rows: &[usize], scale: &[Option<f64>]) -> GowerRows {
-        let n_num = scale.iter().filter(|s| s.is_some()).count();
-        let n_cat = scale.len() - n_num;
+    fn build(t: &Aligned, side: Side, rows: &[usize], scale: &[Scale]) -> GowerRows {
+        let n_num = scale
+            .iter()
+            .filter(|s| matches!(s, Scale::Range(_)))
+            .count();
+        let n_cat = scale.iter().filter(|s| **s == Scale::Key).count();
         let mut num = Vec::with_capacity(rows.len() * n_num);
         let mut cat = Vec::with_capacity(rows.len() * n_cat);
         for &r in rows {
             for (c, s) in t.columns.iter().zip(scale) {
-                match (s, &c.data) {
-                    (Some(range), Data::Num { .. }) => {
-                        num.push(f64::from_bits(cell(&c.data, side, r)) / range)
-                    }
-                    _ => cat.push(cell(&c.data, side, r)),
+                match s {
+                    Scale::Range(range) => num.push(f64::from_bits(cell(&c.data, side, r)) / range),
+                    Scale::Key => cat.push(cell(&c.data, side, r)),
+                    Scale::Skip => {}
                 }
             }
         }
@@ -258,22 +284,34 @@ fn summarise(mut d: Vec<f64>) -> Dcr {
     }
 }
 
-/// The real range of each column: `Some(range)` for a numeric column with a positive range,
-/// `None` for categorical and constant columns (compared as equal or not).
-fn scales(t: &Aligned) -> Vec<Option<f64>> {
+/// How each column enters the distance: numbers with a positive real range by that range,
+/// categories as keys, columns with a single real value (nulls included) not at all.
+fn scales(t: &Aligned) -> Vec<Scale> {
     t.columns
         .iter()
-        .map(|c| match &c.data {
-            Data::Num { real, .. } => {
-                let (lo, hi) = real
-                    .iter()
-                    .filter(|v| !v.is_nan())
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                        (a.min(*v), b.max(*v))
-                    });
-                (hi > lo).then_some(hi - lo)
+        .map(|c| {
+            let mut keys = (0..t.real_rows).map(|r| cell(&c.data, Side::Real, r));
+            let first = keys.next();
+            if keys.all(|k| Some(k) == first) {
+                return Scale::Skip;
             }
-            Data::Cat { .. } => None,
+            match &c.data {
+                Data::Num { real, .. } => {
+                    let (lo, hi) = real
+                        .iter()
+                        .filter(|v| !v.is_nan())
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                            (a.min(*v), b.max(*v))
+                        });
+                    // A number that is present once and otherwise null has no range.
+                    if hi > lo {
+                        Scale::Range(hi - lo)
+                    } else {
+                        Scale::Key
+                    }
+                }
+                Data::Cat { .. } => Scale::Key,
+            }
         })
         .collect()
 }
@@ -308,8 +346,15 @@ fn k_anonymity(t: &Aligned, k_required: Option<u64>) -> Option<KAnonymity> {
 
 /// All privacy figures.
 pub(crate) fn privacy(t: &Aligned, seed: u64, k_required: Option<u64>) -> PrivacyReport {
-    let copies = exact_copies(t);
     let scale = scales(t);
+    let copies = exact_copies(t, Side::Syn, t.syn_rows, &vec![true; t.columns.len()]);
+    // The holdout's own copy share is the baseline: how often a fresh real row equals a real
+    // row. Columns constant in the real table (a `split` marker) are left out of it.
+    let informative: Vec<bool> = scale.iter().map(|s| *s != Scale::Skip).collect();
+    let holdout_copies = t
+        .hold_rows
+        .filter(|n| *n > 0)
+        .map(|n| exact_copies(t, Side::Hold, n, &informative) as f64 / n as f64);
     let all_real: Vec<usize> = (0..t.real_rows).collect();
     let real = GowerRows::build(t, Side::Real, &all_real, &scale);
     let syn_rows = sample_rows(t.syn_rows, DCR_ROWS, seed, "evaluate/dcr-synthetic");
@@ -336,6 +381,14 @@ pub(crate) fn privacy(t: &Aligned, seed: u64, k_required: Option<u64>) -> Privac
         dcr_synthetic,
         dcr_holdout,
         dcr_ratio,
+        holdout_exact_copies: holdout_copies,
+        dcr_left_out: t
+            .columns
+            .iter()
+            .zip(&scale)
+            .filter(|(_, s)| **s == Scale::Skip)
+            .map(|(c, _)| c.decl.name.clone())
+            .collect(),
         k_anonymity: k_anonymity(t, k_required),
     }
 }
@@ -404,7 +457,10 @@ mod tests {
             2,
         );
         let scale = scales(&t);
-        assert_eq!(scale, vec![Some(40.0), Some(1000.0), None]);
+        assert_eq!(
+            scale,
+            vec![Scale::Range(40.0), Scale::Range(1000.0), Scale::Key]
+        );
         let real = GowerRows::build(&t, Side::Real, &[0, 1], &scale);
         let syn = GowerRows::build(&t, Side::Syn, &[0, 1], &scale);
         // syn 0 to real 0: |30-20|/40 = 0.25; |5000-0|/1000 capped at 1; M vs F: 1.
@@ -446,7 +502,9 @@ mod tests {
             5,
         );
         // -0.0 equals 0.0; null equals null; (1.5, a) is not a real row; (1.5, b) is.
-        assert_eq!(exact_copies(&t), 3);
+        assert_eq!(exact_copies(&t, Side::Syn, 5, &[true, true]), 3);
+        // Over `c` alone, (null) and a and b all occur in the real rows.
+        assert_eq!(exact_copies(&t, Side::Syn, 5, &[false, true]), 5);
         assert_eq!(number_key(-0.0), number_key(0.0));
         assert_eq!(number_key(f64::NAN), number_key(-f64::NAN));
         assert_ne!(number_key(1.0), number_key(-1.0));
