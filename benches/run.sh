@@ -82,7 +82,7 @@ python3 benches/measure.py "sample $MODEL_ROWS rows, schema targets + parity" "$
     $bin sample bench-out/adult.model.json --rows "$MODEL_ROWS" --schema-targets -q -o bench-out/adult_syn.parquet
 python3 benches/measure.py "evaluate $MODEL_ROWS rows against Adult" "$RUNS" bench-out/cli-evaluate.json -- \
     $bin evaluate --real "$adult" --synthetic bench-out/adult_syn.parquet --schema schemas/adult.yaml \
-    --report bench-out/evaluate.json
+    --report bench-out/evaluate.json -q
 python3 -c "import json; r=json.load(open('bench-out/cli-sample.json')); m=r['wall_s']['median']; print(f'    sample: {$MODEL_ROWS/m:,.0f} rows/s end to end')"
 rm -f bench-out/*.parquet
 fi
