@@ -9,6 +9,8 @@
 //! Run with `cargo bench --bench model` (or `benches/run.sh`). Results go to stdout and to
 //! `bench-out/model.json`.
 
+mod common;
+
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -25,22 +27,9 @@ use fairsynth::synth::{write_parquet, BlockSource, WriteOptions, BLOCK_ROWS};
 use parquet::arrow::ArrowWriter;
 use rayon::prelude::*;
 
+use common::{median, time};
+
 const REPS: usize = 7;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn time(reps: usize, mut f: impl FnMut()) -> Vec<f64> {
-    (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect()
-}
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

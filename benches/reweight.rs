@@ -7,6 +7,8 @@
 //! `reweight` raking to sex, race and age bands (schemas/adult.yaml), both passes and the write.
 //! Results go to stdout and `bench-out/reweight.json`.
 
+mod common;
+
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -19,12 +21,9 @@ use fairsynth::schema::Schema;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 
-const REPS: usize = 5;
+use common::median;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
+const REPS: usize = 5;
 
 /// Writes `rows` rows drawn uniformly with replacement from the Adult CSV to `out`.
 fn prepare(rows: u64, out: &Path, adult: &Path, schema: &Schema) {

@@ -6,6 +6,8 @@
 //! set); `FAIRSYNTH_BENCH_ROWS` sets the row count (default 10,000,000). Results go to stdout
 //! and to `bench-out/synth.json`.
 
+mod common;
+
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -19,22 +21,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
+use common::{median, time};
+
 const REPS: usize = 5;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn time(reps: usize, mut f: impl FnMut()) -> Vec<f64> {
-    (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect()
-}
 
 fn main() {
     let rows: u64 = std::env::var("FAIRSYNTH_BENCH_ROWS")
