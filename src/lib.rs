@@ -10,6 +10,8 @@
 //! - [`deid`]: identifier detection, keyed pseudonyms, k-anonymity, and the `deidentify`
 //!   and `inspect` pipelines;
 //! - [`hash`]: the fast hasher of the in-memory tables;
+//! - [`model`]: fitting a Bayesian network of a real table (optionally differentially
+//!   private), the versioned model file, and sampling from it to targets with label parity;
 //! - [`metrics`]: distances, correlations and similarities for reports and evaluation;
 //! - [`evaluate`]: fidelity, utility, privacy and fairness of a synthetic table against the
 //!   real one, checked against the schema's quality gates.

@@ -31,6 +31,24 @@
 //! The file holds counts and bin edges, never a row: categories seen in fewer than
 //! `min_count` rows are merged, intervals hold at least `min_count` rows unless schema bin
 //! edges split them, and numeric bounds come from the schema when it gives them.
+//!
+//! ```
+//! use fairsynth::io::read::Format;
+//! use fairsynth::model::{fit_file, FitOptions, SampleOptions, Sampler};
+//! use fairsynth::schema::Schema;
+//! use fairsynth::synth::BlockSource;
+//!
+//! let yaml = std::fs::read_to_string("schemas/adult.yaml")?;
+//! let schema = Schema::from_str_named(&yaml, "schemas/adult.yaml")?;
+//! let sample = std::path::Path::new("tests/data/adult_sample.csv");
+//! let model = fit_file(sample, Format::Csv, &schema, &yaml, &FitOptions::default())?;
+//! let opts = SampleOptions { seed: 7, targets: schema.targets.clone(), fairness: true };
+//! let sampler = Sampler::new(&model, &opts)?;
+//! let batch = sampler.block(0, 1000)?; // the first 1000 synthetic rows
+//! assert_eq!(batch.num_rows(), 1000);
+//! assert!(batch.schema().field_with_name("fnlwgt").is_err()); // a weight: not modelled
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::path::{Path, PathBuf};
 
