@@ -791,3 +791,36 @@ fn sample_errors_are_clear_and_leave_nothing_behind() {
     assert_eq!(fs::read_to_string(&model).expect("model"), text);
     assert!(!out.exists());
 }
+
+#[test]
+fn fit_stops_on_undeclared_identifiers_like_deidentify() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("people.csv");
+    let mut text = String::from("contact,group\n");
+    for i in 0..300 {
+        text.push_str(&format!(
+            "person{i}@example.org,{}\n",
+            if i % 2 == 0 { "a" } else { "b" }
+        ));
+    }
+    fs::write(&csv, text).expect("csv");
+    let yaml = "version: 1\nname: people\ncolumns:\n  - {name: contact, type: string}\n  - {name: group, type: category, role: protected}\n";
+    let schema = Schema::from_str_named(yaml, "people.yaml").expect("schema");
+    let err = fairsynth::model::fit_file(&csv, Format::Csv, &schema, yaml, &FitOptions::default())
+        .expect_err("the safety net stops the fit");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(
+            "column `contact` is not an identifier, but 100.0% of its values look like email"
+        ),
+        "{msg}"
+    );
+    // Acknowledged, the column is modelled, and its rare values are merged: no e-mail is kept.
+    let yaml = yaml.replace("type: string}", "type: string, acknowledge: [email]}");
+    let schema = Schema::from_str_named(&yaml, "people.yaml").expect("schema");
+    let model =
+        fairsynth::model::fit_file(&csv, Format::Csv, &schema, &yaml, &FitOptions::default())
+            .expect("fit");
+    let json = serde_json::to_string(&model).expect("json");
+    assert!(!json.contains("@example.org"));
+}

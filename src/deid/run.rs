@@ -87,6 +87,52 @@ pub struct FindingReport {
     pub acknowledged: bool,
 }
 
+/// The detection safety net: findings for the scanned columns, and a diagnostic for every
+/// column that is not declared an identifier yet holds identifiers in at least
+/// `privacy.detection_threshold` of its values (with confidence 0.5 or more), unless the
+/// schema acknowledges the kind. Shared by `deidentify` and `fit`.
+pub fn safety_net(
+    schema: &Schema,
+    scans: &[(&str, &ColumnScan)],
+) -> (Vec<FindingReport>, Vec<String>) {
+    let mut diags = Vec::new();
+    let mut findings = Vec::new();
+    for &(name, scan) in scans {
+        let col = schema.column(name);
+        for f in scan.findings() {
+            let kind = f.kind.name().to_string();
+            // Declaring a quasi-identifier acknowledges the kinds quasi-identifiers are made of.
+            let acknowledged = col.is_some_and(|c| {
+                c.acknowledge.contains(&kind)
+                    || (c.role == Role::QuasiIdentifier
+                        && matches!(
+                            f.kind,
+                            detect::Kind::DateOfBirth | detect::Kind::Date | detect::Kind::Postcode
+                        ))
+            });
+            if !acknowledged && f.share >= schema.privacy.detection_threshold && f.confidence >= 0.5
+            {
+                diags.push(format!(
+                    "column `{name}` is not an identifier, but {:.1}% of its values {} {} (confidence {:.2})\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
+                    100.0 * f.share,
+                    if f.embedded { "contain" } else { "look like" },
+                    kind.replace('_', " "),
+                    f.confidence
+                ));
+            }
+            findings.push(FindingReport {
+                column: name.to_string(),
+                kind,
+                share: f.share,
+                embedded: f.embedded,
+                confidence: f.confidence,
+                acknowledged,
+            });
+        }
+    }
+    (findings, diags)
+}
+
 /// What `deidentify` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -397,42 +443,12 @@ pub fn deidentify(
         }
     }
 
-    let mut diags = Vec::new();
-    let mut findings = Vec::new();
-    for (scan, &i) in scans.iter().zip(&scanned) {
-        let name = in_schema.field(i).name();
-        let col = schema.column(name);
-        for f in scan.findings() {
-            let kind = f.kind.name().to_string();
-            // Declaring a quasi-identifier acknowledges the kinds quasi-identifiers are made of.
-            let acknowledged = col.is_some_and(|c| {
-                c.acknowledge.contains(&kind)
-                    || (c.role == Role::QuasiIdentifier
-                        && matches!(
-                            f.kind,
-                            detect::Kind::DateOfBirth | detect::Kind::Date | detect::Kind::Postcode
-                        ))
-            });
-            if !acknowledged && f.share >= schema.privacy.detection_threshold && f.confidence >= 0.5
-            {
-                diags.push(format!(
-                    "column `{name}` is not an identifier, but {:.1}% of its values {} {} (confidence {:.2})\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
-                    100.0 * f.share,
-                    if f.embedded { "contain" } else { "look like" },
-                    kind.replace('_', " "),
-                    f.confidence
-                ));
-            }
-            findings.push(FindingReport {
-                column: name.clone(),
-                kind,
-                share: f.share,
-                embedded: f.embedded,
-                confidence: f.confidence,
-                acknowledged,
-            });
-        }
-    }
+    let named: Vec<(&str, &ColumnScan)> = scans
+        .iter()
+        .zip(&scanned)
+        .map(|(scan, &i)| (in_schema.field(i).name().as_str(), scan))
+        .collect();
+    let (findings, mut diags) = safety_net(schema, &named);
     let anonymity = if st.qis.is_empty() {
         None
     } else {

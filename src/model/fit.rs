@@ -10,9 +10,13 @@ use super::{
     Bin, Dropped, EmbeddedSchema, FitInfo, Head, Ledger, LedgerEntry, Model, ModelError, Node,
     VarKind, Variable, FORMAT, OTHER, SHAPE_PARTS, VERSION,
 };
+use crate::deid::detect::ColumnScan;
 use crate::io::read::Format;
 use crate::io::table::{Table, Values, NULL};
 use crate::schema::{Column, ColumnType, Generator, Role, Schema};
+
+/// Values of each text column the identifier detectors look at (as `deidentify` does).
+const SCAN_LIMIT: usize = 200_000;
 
 /// How to fit.
 #[derive(Debug, Clone)]
@@ -117,6 +121,7 @@ pub(super) fn identifier_schema(schema: &Schema, names: &[String]) -> Schema {
 }
 
 /// A discretised column.
+#[derive(Debug)]
 struct Encoded {
     var: Variable,
     codes: Vec<u32>,
@@ -679,6 +684,31 @@ pub fn fit(
             opts.input
         )));
     }
+    // The de-identification safety net: a text column full of identifiers that the schema
+    // does not declare stops the fit before anything is modelled.
+    let scans: Vec<(&str, ColumnScan)> = p
+        .modelled
+        .par_iter()
+        .filter_map(|&i| {
+            let c = &schema.columns[i];
+            if !matches!(c.ty, ColumnType::String | ColumnType::Category) {
+                return None;
+            }
+            let Values::Cat { codes, levels } = &table.column(&c.name)?.values else {
+                return None;
+            };
+            let mut scan = ColumnScan::new(&c.name);
+            for &k in codes.iter().take(SCAN_LIMIT) {
+                scan.add((k != NULL).then(|| levels[k as usize].as_str()));
+            }
+            Some((c.name.as_str(), scan))
+        })
+        .collect();
+    let named: Vec<(&str, &ColumnScan)> = scans.iter().map(|(n, s)| (*n, s)).collect();
+    let (_, diags) = crate::deid::run::safety_net(schema, &named);
+    if !diags.is_empty() {
+        return Err(ModelError::Invalid(diags.join("\n")));
+    }
     let encoded: Vec<Result<Encoded, ModelError>> = p
         .modelled
         .par_iter()
@@ -962,9 +992,7 @@ mod tests {
             ..opts()
         };
         let levels = vec!["a".to_string(), "b".to_string(), "zz".to_string()];
-        let err = encode_categorical(col, &[0, 1, 2], &levels, &dp)
-            .err()
-            .expect("error");
+        let err = encode_categorical(col, &[0, 1, 2], &levels, &dp).expect_err("error");
         assert!(
             err.to_string()
                 .contains("`zz`, which is not among its `levels:`"),
