@@ -67,41 +67,59 @@ fn plan(schema: &Schema) -> Plan {
         regenerated: Vec::new(),
         dropped: Vec::new(),
     };
-    let drop = |p: &mut Plan, c: &Column, reason: &str| {
-        p.dropped.push(Dropped {
-            column: c.name.clone(),
-            reason: reason.to_string(),
-        })
-    };
+    let mut reasons: Vec<(usize, String)> = Vec::new();
+    // Identifiers with a generator are regenerated when everything the generator reads is
+    // regenerated too: a generator reading a modelled column (a name drawn by `sex`) would
+    // need that column's synthetic values, so such identifiers are left out.
+    let mut candidates: Vec<usize> = Vec::new();
     for (i, c) in schema.columns.iter().enumerate() {
         match c.role {
-            Role::Identifier => {
-                if c.generator.is_none() {
-                    drop(&mut p, c, "identifier without a generator: never modelled");
-                    continue;
-                }
-                let alone = Schema {
-                    columns: vec![c.clone()],
-                    targets: Vec::new(),
-                    fairness: None,
-                    ..schema.clone()
-                };
-                match crate::synth::Synthesizer::new(&alone, 0).and_then(|s| s.block(0, 1)) {
-                    Ok(_) => p.regenerated.push(c.name.clone()),
-                    Err(e) => drop(
-                        &mut p,
-                        c,
-                        &format!(
-                            "identifier whose generator needs other columns ({e}): never modelled"
-                        ),
-                    ),
-                }
+            Role::Identifier if c.generator.is_none() => {
+                reasons.push((i, "identifier without a generator: never modelled".into()))
             }
-            Role::Weight => drop(&mut p, c, "weight: describes the sample, not a person"),
-            Role::Consent => drop(&mut p, c, "consent flag: has no meaning for synthetic rows"),
+            Role::Identifier => candidates.push(i),
+            Role::Weight => reasons.push((i, "weight: describes the sample, not a person".into())),
+            Role::Consent => {
+                reasons.push((i, "consent flag: has no meaning for synthetic rows".into()))
+            }
             _ => p.modelled.push(i),
         }
     }
+    loop {
+        let names: Vec<&str> = candidates
+            .iter()
+            .map(|&i| schema.columns[i].name.as_str())
+            .collect();
+        let blocked = candidates.iter().position(|&i| {
+            schema.columns[i]
+                .generator
+                .as_ref()
+                .is_some_and(|g| g.references().iter().any(|r| !names.contains(r)))
+        });
+        let Some(k) = blocked else { break };
+        let i = candidates.remove(k);
+        let refs = schema.columns[i]
+            .generator
+            .as_ref()
+            .map(|g| g.references().join("`, `"))
+            .unwrap_or_default();
+        reasons.push((
+            i,
+            format!("identifier whose generator reads `{refs}`, which is modelled or left out: never modelled"),
+        ));
+    }
+    p.regenerated = candidates
+        .iter()
+        .map(|&i| schema.columns[i].name.clone())
+        .collect();
+    reasons.sort_by_key(|r| r.0);
+    p.dropped = reasons
+        .into_iter()
+        .map(|(i, reason)| Dropped {
+            column: schema.columns[i].name.clone(),
+            reason,
+        })
+        .collect();
     p
 }
 

@@ -326,21 +326,8 @@ impl Sampler {
                     f.label
                 )));
             };
-            let rates = |w: &[f64]| -> Vec<Option<f64>> {
-                let mut n = vec![0.0; ns];
-                let mut k = vec![0.0; ns];
-                for (c, x) in w.iter().enumerate() {
-                    n[s_key(c)] += x;
-                    if code_of(c, jy) == fav {
-                        k[s_key(c)] += x;
-                    }
-                }
-                n.iter()
-                    .zip(&k)
-                    .map(|(n, k)| (*n > 0.0).then(|| k / n))
-                    .collect()
-            };
-            let (before, after) = (rates(start), rates(&weights));
+            // Groups as the schema names them: numeric protected columns by their bands, so
+            // the model's finer bins of one band form one group.
             let group_name = |mut s: usize| {
                 let mut parts = Vec::new();
                 for &j in js.iter().rev() {
@@ -352,6 +339,32 @@ impl Sampler {
                 parts.reverse();
                 parts.join(" & ")
             };
+            let mut names: Vec<String> = Vec::new();
+            let group_of: Vec<usize> = (0..ns)
+                .map(|s| {
+                    let name = group_name(s);
+                    names.iter().position(|n| *n == name).unwrap_or_else(|| {
+                        names.push(name);
+                        names.len() - 1
+                    })
+                })
+                .collect();
+            let rates = |w: &[f64]| -> Vec<Option<f64>> {
+                let mut n = vec![0.0; names.len()];
+                let mut k = vec![0.0; names.len()];
+                for (c, x) in w.iter().enumerate() {
+                    let g = group_of[s_key(c)];
+                    n[g] += x;
+                    if code_of(c, jy) == fav {
+                        k[g] += x;
+                    }
+                }
+                n.iter()
+                    .zip(&k)
+                    .map(|(n, k)| (*n > 0.0).then(|| k / n))
+                    .collect()
+            };
+            let (before, after) = (rates(start), rates(&weights));
             let di = |r: &[Option<f64>]| {
                 let v: Vec<f64> = r.iter().flatten().copied().collect();
                 let max = v.iter().copied().fold(0.0, f64::max);
@@ -366,12 +379,14 @@ impl Sampler {
                 label: f.label.clone(),
                 favourable: levels[fav].clone().unwrap_or_default(),
                 independent_of: f.independent_of.clone(),
-                groups: (0..ns)
-                    .filter_map(|s| {
+                groups: names
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(g, name)| {
                         Some(GroupRate {
-                            group: group_name(s),
-                            model: before[s]?,
-                            expected: after[s]?,
+                            group: name.clone(),
+                            model: before[g]?,
+                            expected: after[g]?,
                         })
                     })
                     .collect(),

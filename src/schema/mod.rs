@@ -400,6 +400,31 @@ pub enum Generator {
     },
 }
 
+impl GenSpec {
+    /// The other columns this recipe reads: `depends_on`, the columns of its cases, and the
+    /// columns its generators take values from (`sex_column`, `from`, `age_column`).
+    pub fn references(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.depends_on.iter().map(String::as_str).collect();
+        for case in &self.cases {
+            out.extend(case.when.iter().map(|(c, _)| c.as_str()));
+        }
+        for g in std::iter::once(&self.base).chain(self.cases.iter().map(|c| &c.generator)) {
+            match g {
+                Generator::PersonName {
+                    sex_column: Some(c),
+                    ..
+                }
+                | Generator::Email { from: Some(c), .. }
+                | Generator::BirthDate { age_column: c, .. } => out.push(c),
+                _ => {}
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 impl Generator {
     /// The generator kinds accepted under `generator: {kind: ...}`.
     pub const KINDS: [&'static str; 8] = [

@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Exp, Gamma, LogNormal, Normal, Poisson};
 use sha2::{Digest, Sha256};
 
-use crate::schema::{Bins, ColumnType, Dist, Generator, Locale, NamePart, Schema};
+use crate::schema::{Bins, ColumnType, Dist, GenSpec, Generator, Locale, NamePart, Schema};
 use text::Sex;
 
 /// Rows per random-stream block (and per record batch).
@@ -68,6 +68,16 @@ pub enum SynthError {
         column: String,
         /// The library's message.
         message: String,
+    },
+    /// A generator reads a column the schema does not have.
+    #[error(
+        "column `{column}`: its generator reads column `{reference}`, which is not in the schema"
+    )]
+    Reference {
+        /// The column.
+        column: String,
+        /// The missing column.
+        reference: String,
     },
     /// Building Arrow arrays failed.
     #[error("arrow: {0}")]
@@ -396,6 +406,16 @@ impl Synthesizer {
             .collect();
         if !missing.is_empty() {
             return Err(SynthError::NoGenerator(missing));
+        }
+        // A decoded schema resolves every reference; a schema cut down in code may not.
+        for c in &schema.columns {
+            let refs = c.generator.as_ref().map(GenSpec::references);
+            if let Some(r) = refs.iter().flatten().find(|r| schema.column(r).is_none()) {
+                return Err(SynthError::Reference {
+                    column: c.name.clone(),
+                    reference: r.to_string(),
+                });
+            }
         }
         let idx = |name: &str| {
             schema
