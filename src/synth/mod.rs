@@ -959,6 +959,17 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_down_schema_with_a_missing_reference_is_an_error_not_a_panic() {
+        let mut s = schema("version: 1\nname: p\ncolumns:\n  - {name: n, type: string, generator: {kind: person_name}}\n  - {name: e, type: string, generator: {kind: email, from: n}}\n");
+        s.columns.remove(0);
+        let err = Synthesizer::new(&s, 1).expect_err("missing reference");
+        assert_eq!(
+            err.to_string(),
+            "column `e`: its generator reads column `n`, which is not in the schema"
+        );
+    }
+
+    #[test]
     fn case_table_takes_the_first_matching_case() {
         let s = schema("version: 1\nname: p\ncolumns:\n  - name: a\n    type: category\n    shares: {x: 0.5, y: 0.5}\n  - name: b\n    type: bool\n    probability: 0.5\n  - name: c\n    type: bool\n    probability: 0.1\n    cases:\n      - when: {a: x, b: true}\n        probability: 0.2\n      - when: {a: x}\n        probability: 0.3\n      - when: {b: true}\n        probability: 0.4\n");
         let g = s.columns[2].generator.as_ref().expect("generator");
