@@ -56,12 +56,19 @@ $bin fit "$REAL" --schema schemas/adult.yaml -o "$TMP/adult.model.json" --seed "
 $bin sample "$TMP/adult.model.json" --rows "$ROWS" --seed "$SEED" -o "$TMP/fair.parquet"
 $bin sample "$TMP/adult.model.json" --rows "$ROWS" --seed "$SEED" --no-fairness -q -o "$TMP/plain.parquet"
 $bin sample "$TMP/adult.model.json" --rows "$ROWS" --seed "$SEED" --schema-targets -q -o "$TMP/targets.parquet"
+# Differential privacy: the public domain from schemas/adult_dp.yaml, epsilon 1 and 10.
+for e in 1 10; do
+    $bin fit "$REAL" --schema schemas/adult_dp.yaml --epsilon $e -q -o "$TMP/dp$e.model.json" --seed "$SEED"
+    $bin sample "$TMP/dp$e.model.json" --rows "$ROWS" --seed "$SEED" -q -o "$TMP/dp$e.parquet"
+done
 
 mkdir -p "$(dirname "$OUT")"
 "$VENV/bin/python" benches/quality.py --real "$REAL" \
     --fairsynth "fairsynth-fair=$TMP/fair.parquet" \
     --fairsynth "fairsynth-plain=$TMP/plain.parquet" \
     --fairsynth "fairsynth-targets=$TMP/targets.parquet" \
+    --fairsynth "fairsynth-dp-eps1=$TMP/dp1.parquet" \
+    --fairsynth "fairsynth-dp-eps10=$TMP/dp10.parquet" \
     --sdv-out "$TMP/sdv.csv" --rows "$ROWS" --seed "$SEED" --out "$OUT"
 
 # fairsynth's own evaluate on the same tables (fidelity, TSTR, privacy, fairness); SDV's sample
@@ -72,6 +79,10 @@ for t in fair plain targets; do
     $bin evaluate --real "$REAL" --synthetic "$TMP/$t.parquet" --schema schemas/adult.yaml \
         --report "$dir/evaluate-$t.json" 2> "$dir/evaluate-$t.txt" || true
 done
+for e in 1 10; do
+    $bin evaluate --real "$REAL" --synthetic "$TMP/dp$e.parquet" --schema schemas/adult_dp.yaml \
+        --report "$dir/evaluate-dp$e.json" 2> "$dir/evaluate-dp$e.txt" || true
+done
 $bin evaluate --real "$REAL" --synthetic "$TMP/sdv.csv" --schema schemas/adult.yaml \
     --report "$dir/evaluate-sdv.json" 2> "$dir/evaluate-sdv.txt" || true
 awk -F, 'NR == 1 || $NF == "train"' "$REAL" > "$TMP/train.csv"
@@ -80,4 +91,4 @@ $bin fit "$TMP/train.csv" --schema schemas/adult.yaml -q -o "$TMP/train.model.js
 $bin sample "$TMP/train.model.json" --seed "$SEED" -q -o "$TMP/train.fair.parquet"
 $bin evaluate --real "$TMP/train.csv" --synthetic "$TMP/train.fair.parquet" --holdout "$TMP/test.csv" \
     --schema schemas/adult.yaml --report "$dir/evaluate-holdout.json" 2> "$dir/evaluate-holdout.txt" || true
-echo "evaluate reports: $dir/evaluate-{fair,plain,targets,sdv,holdout}.{json,txt}"
+echo "evaluate reports: $dir/evaluate-{fair,plain,targets,dp1,dp10,sdv,holdout}.{json,txt}"

@@ -897,3 +897,46 @@ fn customers_round_trip_through_fit_sample_and_evaluate() {
         .assert()
         .success();
 }
+
+#[test]
+fn dp_fit_on_adult_with_its_public_domain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("dp.json");
+    fairsynth()
+        .args([
+            "fit",
+            SAMPLE,
+            "--schema",
+            "schemas/adult_dp.yaml",
+            "--epsilon",
+            "2",
+            "-o",
+        ])
+        .arg(&model)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("differential privacy: epsilon 2"));
+    let m = Model::load(&model).expect("model");
+    let ledger = m.privacy.as_ref().expect("ledger");
+    let spent: f64 = ledger.entries.iter().map(|e| e.epsilon).sum();
+    assert!((spent - 2.0).abs() < 1e-12);
+    // Nothing from the data: no merged level, no within-bin shape.
+    for v in &m.variables {
+        match &v.kind {
+            fairsynth::model::VarKind::Categorical { levels } => {
+                assert!(!levels.iter().any(|l| l == OTHER), "{}", v.name)
+            }
+            fairsynth::model::VarKind::Numeric { bins, .. } => {
+                assert!(bins.iter().all(|b| b.shape.is_empty()), "{}", v.name)
+            }
+        }
+    }
+    let out = dir.path().join("dp.parquet");
+    fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .args(["--rows", "5000", "-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+}

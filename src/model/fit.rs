@@ -530,12 +530,20 @@ fn laplace(rng: &mut impl rand::Rng, b: f64) -> f64 {
     }
 }
 
-/// Adds Laplace noise of scale `b` to every count and clamps at zero; table `index` of
-/// `purpose` has its own stream.
+/// Noisy counts below this many noise scales are set to zero. Post-processing, so free under
+/// differential privacy: clamping alone at zero would leave every empty cell of a large table
+/// with b/2 of spurious mass on average, which on Adult at epsilon 1 outweighs the rare real
+/// cells (SDMetrics quality 0.874 with the clamp alone, 0.90-0.91 with this floor).
+const NOISE_FLOOR: f64 = 2.0;
+
+/// Adds Laplace noise of scale `b` to every count, then zeroes counts below
+/// [`NOISE_FLOOR`] scales; table `index` of `purpose` has its own stream.
 fn add_noise(counts: &mut [f64], b: f64, seed: u64, purpose: u8, index: u64) {
     let mut rng = crate::synth::stream(seed, "\u{0}fit/laplace", purpose, index);
+    let floor = NOISE_FLOOR * b;
     for c in counts {
-        *c = (*c + laplace(&mut rng, b)).max(0.0);
+        let x = *c + laplace(&mut rng, b);
+        *c = if x < floor { 0.0 } else { x.max(0.0) };
     }
 }
 
@@ -1057,6 +1065,20 @@ mod tests {
         assert!(mean.abs() < 0.05, "{mean}");
         assert!((var / (2.0 * b * b) - 1.0).abs() < 0.03, "{var}");
         assert!((mad / b - 1.0).abs() < 0.02, "{mad}");
+    }
+
+    #[test]
+    fn noise_floor_zeroes_empty_cells_and_keeps_large_ones() {
+        let b = 5.0;
+        let mut empty = vec![0.0; 100_000];
+        add_noise(&mut empty, b, 1, 2, 0);
+        // An empty cell survives only when its noise reaches 2b: P = exp(-2) / 2 = 6.8 %.
+        let kept = empty.iter().filter(|c| **c > 0.0).count() as f64 / 1e5;
+        assert!((kept - (-2f64).exp() / 2.0).abs() < 0.005, "{kept}");
+        assert!(empty.iter().all(|c| *c == 0.0 || *c >= 2.0 * b));
+        let mut large = vec![1000.0; 1000];
+        add_noise(&mut large, b, 1, 2, 1);
+        assert!(large.iter().all(|c| (c - 1000.0).abs() < 100.0));
     }
 
     #[test]
