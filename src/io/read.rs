@@ -111,6 +111,14 @@ pub enum ReadError {
         /// The schema type.
         want: String,
     },
+    /// A column asked for is not declared in the schema.
+    #[error(
+        "column `{column}` is not declared in the schema\n    hint: declare it under `columns:`"
+    )]
+    Undeclared {
+        /// The column.
+        column: String,
+    },
     /// The Parquet file is unreadable.
     #[error("reading Parquet `{path}`: {source}")]
     Parquet {

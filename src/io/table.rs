@@ -164,16 +164,20 @@ impl Table {
         schema: &Schema,
         columns: &[&str],
     ) -> Result<Table, ReadError> {
+        if let Some(name) = columns.iter().find(|n| schema.column(n).is_none()) {
+            return Err(ReadError::Undeclared {
+                column: name.to_string(),
+            });
+        }
         let mut reader = Reader::open_columns(path, format, schema, columns)?;
         let arrow = reader.schema();
         let mut accs: Vec<(usize, ColumnType, Acc)> = Vec::with_capacity(columns.len());
         for name in columns {
-            let col = schema
-                .column(name)
-                .expect("callers load declared columns only");
-            let at = arrow
-                .index_of(name)
-                .expect("the reader keeps every declared column");
+            let (Some(col), Ok(at)) = (schema.column(name), arrow.index_of(name)) else {
+                return Err(ReadError::Undeclared {
+                    column: name.to_string(),
+                });
+            };
             let acc = if loads_as_number(col.ty) {
                 Acc::Num(Vec::new())
             } else {
@@ -263,5 +267,10 @@ mod tests {
             }
         );
         assert_eq!(t.column("c").unwrap().nulls(), 1);
+        let err = Table::load(&csv, Format::Csv, &schema, &["a", "zz"]).unwrap_err();
+        assert!(
+            err.to_string().contains("column `zz` is not declared"),
+            "{err}"
+        );
     }
 }
