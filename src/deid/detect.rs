@@ -1464,10 +1464,16 @@ impl ColumnScan {
     /// an identifier as a whole is scanned as free text. Allocates nothing, except to
     /// lower-case non-ASCII words for the name look-ups.
     pub fn add(&mut self, value: Option<&str>) {
+        self.add_repeated(value, 1);
+    }
+
+    /// Adds `n` copies of one value: one classification for a value that repeats (a level of
+    /// a categorical column and its count).
+    pub fn add_repeated(&mut self, value: Option<&str>, n: u64) {
         let Some(v) = value else {
             return;
         };
-        self.non_null += 1;
+        self.non_null += n;
         let v = v.trim();
         if v.is_empty() {
             return;
@@ -1478,18 +1484,18 @@ impl ColumnScan {
             k => k,
         };
         if let Some(k) = kind {
-            self.whole[k.index()] += 1;
+            self.whole[k.index()] += n;
         }
         if kind.is_none_or(has_check_digit) {
             if let Some(s) = shape_kind(v.as_bytes()) {
-                self.shaped[s.index()] += 1;
+                self.shaped[s.index()] += n;
             }
         }
         let mut supports_hint = false;
         if let Some(h) = self.hint {
             supports_hint = kind == Some(h) || (kind.is_none() && loose_match(h, v));
             if supports_hint {
-                self.hinted += 1;
+                self.hinted += n;
             }
         }
         if kind.is_none() && !supports_hint {
@@ -1504,7 +1510,7 @@ impl ColumnScan {
             });
             for k in Kind::ALL {
                 if seen & (1 << k.index()) != 0 {
-                    self.embedded[k.index()] += 1;
+                    self.embedded[k.index()] += n;
                 }
             }
         }
@@ -2017,6 +2023,29 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(kind_from_column_name(name), want, "{name}");
         }
+    }
+
+    #[test]
+    fn repeated_values_count_like_single_adds() {
+        let values = [
+            ("a@example.org", 3u64),
+            ("+49 30 1234567", 2),
+            ("call me at a@example.org", 4),
+            ("plain", 5),
+        ];
+        let (mut one, mut rep) = (ColumnScan::new("contact"), ColumnScan::new("contact"));
+        for (v, n) in values {
+            for _ in 0..n {
+                one.add(Some(v));
+            }
+            rep.add_repeated(Some(v), n);
+        }
+        assert_eq!(one.non_null(), rep.non_null());
+        assert_eq!(
+            format!("{:?}", one.findings()),
+            format!("{:?}", rep.findings())
+        );
+        assert!(!one.findings().is_empty());
     }
 
     #[test]

@@ -15,9 +15,6 @@ use crate::io::read::Format;
 use crate::io::table::{Table, Values, NULL};
 use crate::schema::{Column, ColumnType, Generator, Role, Schema};
 
-/// Values of each text column the identifier detectors look at (as `deidentify` does).
-const SCAN_LIMIT: usize = 200_000;
-
 /// How to fit.
 #[derive(Debug, Clone)]
 pub struct FitOptions {
@@ -723,9 +720,14 @@ pub fn fit(
             let Values::Cat { codes, levels } = &table.column(&c.name)?.values else {
                 return None;
             };
+            // Each distinct value is classified once, with its count.
+            let mut counts = vec![0u64; levels.len()];
+            for &k in codes.iter().filter(|k| **k != NULL) {
+                counts[k as usize] += 1;
+            }
             let mut scan = ColumnScan::new(&c.name);
-            for &k in codes.iter().take(SCAN_LIMIT) {
-                scan.add((k != NULL).then(|| levels[k as usize].as_str()));
+            for (level, n) in levels.iter().zip(counts) {
+                scan.add_repeated(Some(level), n);
             }
             Some((c.name.as_str(), scan))
         })
