@@ -663,15 +663,16 @@ pub fn fit_file(
     };
     let names: Vec<&str> = sub.columns.iter().map(|c| c.name.as_str()).collect();
     let table = Table::load(path, format, &sub, &names)?;
-    let bytes = std::fs::read(path).map_err(|source| crate::io::read::ReadError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let input_sha256 =
+        crate::schema::sha256_file(path).map_err(|source| crate::io::read::ReadError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let mut opts = opts.clone();
     opts.input = path
         .file_name()
         .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
-    opts.input_sha256 = crate::schema::sha256_hex(&bytes);
+    opts.input_sha256 = input_sha256;
     fit(&table, schema, schema_yaml, &opts)
 }
 

@@ -777,6 +777,22 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Lower-case hex SHA-256 of a file, read in chunks (memory stays bounded for any size).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Parses `YYYY-MM-DD` to days since 1970-01-01.
 pub fn parse_date(s: &str) -> Option<i32> {
     let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
@@ -803,6 +819,24 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_hash_equals_the_hash_of_its_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.bin");
+        // More than one read chunk, with a partial last chunk.
+        let bytes: Vec<u8> = (0..(3 << 20) + 12_345)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        std::fs::write(&path, &bytes).expect("write");
+        assert_eq!(sha256_file(&path).expect("hash"), sha256_hex(&bytes));
+        // FIPS 180-2 test vector: SHA-256("abc").
+        std::fs::write(&path, b"abc").expect("write");
+        assert_eq!(
+            sha256_file(&path).expect("hash"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn bands_are_left_closed_and_the_top_edge_is_inside() {
