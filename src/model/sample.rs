@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::{Model, ModelError, VarKind, Variable, SHAPE_PARTS};
 use crate::reweight::StopReason;
-use crate::schema::{ColumnType, Schema, Target};
+use crate::schema::{ColumnType, Fairness, Schema, Target};
 use crate::synth::{stream, BlockSource, SynthError, Synthesizer, BLOCK_ROWS};
 
 /// How to sample.
@@ -164,52 +164,115 @@ fn target_labels(var: &Variable, schema: &Schema) -> Vec<Option<String>> {
     out
 }
 
-impl Sampler {
-    /// Compiles `model` for sampling with `opts`.
-    pub fn new(model: &Model, opts: &SampleOptions) -> Result<Sampler, ModelError> {
-        let schema = model.schema()?;
-        let vars = model.variables.clone();
-        let card = |v: usize| vars[v].cardinality();
-        let head_vars: Vec<(usize, u32)> = model
+/// Where each head variable's code sits in a cell index of the head table (row-major, last
+/// variable fastest).
+struct Layout {
+    cards: Vec<usize>,
+    strides: Vec<usize>,
+    cells: usize,
+}
+
+impl Layout {
+    fn new(cards: Vec<usize>, cells: usize) -> Layout {
+        let strides = (0..cards.len())
+            .map(|j| cards[j + 1..].iter().product())
+            .collect();
+        Layout {
+            cards,
+            strides,
+            cells,
+        }
+    }
+
+    /// The code of head variable `j` in cell `c`.
+    fn code(&self, c: usize, j: usize) -> usize {
+        (c / self.strides[j]) % self.cards[j]
+    }
+
+    /// The configuration index of cell `c` over the head variables `js` (row-major).
+    fn key(&self, c: usize, js: &[usize]) -> usize {
+        js.iter()
+            .fold(0, |k, &j| k * self.cards[j] + self.code(c, j))
+    }
+
+    /// The number of configurations over `js`.
+    fn size(&self, js: &[usize]) -> usize {
+        js.iter().map(|&j| self.cards[j]).product()
+    }
+}
+
+/// A raking margin: the group of every cell and the target share of every group.
+type CellMargin = (Vec<usize>, Vec<f64>);
+
+/// A target column and the names of its levels, for the report.
+type NamedLevels = (String, Vec<String>);
+
+/// Rakes `w` to `margins`, adding the sweeps to `iterations`; non-convergence is an error.
+fn rake(w: &[f64], margins: &[CellMargin], iterations: &mut usize) -> Result<Vec<f64>, ModelError> {
+    if margins.is_empty() || w.is_empty() {
+        return Ok(w.to_vec());
+    }
+    let (out, it, stop) = crate::reweight::rake_cells(w, margins, 1e-9, 5000);
+    *iterations += it;
+    if stop != StopReason::Converged {
+        return Err(ModelError::Invalid(
+            "targets: raking did not converge: the target shares contradict each other given the model's joint table of the protected columns\n    hint: check that the targets of each column add up and fit the population".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// The head-table view shared by the steps of [`Sampler::new`].
+struct HeadView<'a> {
+    model: &'a Model,
+    schema: &'a Schema,
+    layout: Layout,
+}
+
+impl HeadView<'_> {
+    /// Position of the column `name` among the head variables.
+    fn position(&self, name: &str) -> Option<usize> {
+        self.model
             .head
             .vars
             .iter()
-            .map(|&v| (v, card(v) as u32))
-            .collect();
-        let cells = model.head.counts.len();
-        // Code of head variable `j` in cell `c` (row-major, last fastest).
-        let strides: Vec<usize> = (0..head_vars.len())
-            .map(|j| head_vars[j + 1..].iter().map(|h| h.1 as usize).product())
-            .collect();
-        let code_of = |c: usize, j: usize| (c / strides[j]) % head_vars[j].1 as usize;
-        let head_pos = |name: &str| model.head.vars.iter().position(|&v| vars[v].name == name);
+            .position(|&v| self.model.variables[v].name == name)
+    }
 
-        // Target margins.
-        let mut margins: Vec<(Vec<usize>, Vec<f64>)> = Vec::new();
-        let mut named: Vec<(String, Vec<String>)> = Vec::new();
-        for t in &opts.targets {
-            let Some(j) = head_pos(&t.column) else {
+    /// The target labels of head variable `j` (see [`target_labels`]).
+    fn labels(&self, j: usize) -> Vec<Option<String>> {
+        target_labels(&self.model.variables[self.model.head.vars[j]], self.schema)
+    }
+
+    /// One margin per target, with the names of its levels.
+    fn target_margins(
+        &self,
+        targets: &[Target],
+    ) -> Result<(Vec<CellMargin>, Vec<NamedLevels>), ModelError> {
+        let mut margins = Vec::new();
+        let mut named = Vec::new();
+        for t in targets {
+            let Some(j) = self.position(&t.column) else {
                 return Err(ModelError::Invalid(format!(
                     "targets: column `{}` is not a protected, label or target column of the model, so its shares cannot move without breaking its relations\n    hint: mark it `role: protected` or list it under the schema's `targets:`, and fit again",
                     t.column
                 )));
             };
-            let labels = target_labels(&vars[head_vars[j].0], &schema);
+            let labels = self.labels(j);
+            // Levels the targets do not list form one more group, with target 0.
             let n = t.shares.len();
-            let groups: Vec<usize> = (0..cells)
+            let groups: Vec<usize> = (0..self.layout.cells)
                 .map(|c| {
-                    labels[code_of(c, j)]
+                    labels[self.layout.code(c, j)]
                         .as_ref()
                         .and_then(|l| t.shares.iter().position(|(lv, _)| lv == l))
                         .unwrap_or(n)
                 })
                 .collect();
-            let mut target: Vec<f64> = t.shares.iter().map(|s| s.1).collect();
-            target.push(0.0);
             for (g, (level, share)) in t.shares.iter().enumerate() {
-                let mass: f64 = (0..cells)
+                let mass: f64 = (0..self.layout.cells)
                     .filter(|&c| groups[c] == g)
-                    .map(|c| model.head.counts[c])
+                    .map(|c| self.model.head.counts[c])
                     .sum();
                 if *share > 0.0 && mass <= 0.0 {
                     return Err(ModelError::Invalid(format!(
@@ -218,243 +281,263 @@ impl Sampler {
                     )));
                 }
             }
+            let mut target: Vec<f64> = t.shares.iter().map(|s| s.1).collect();
+            target.push(0.0);
             margins.push((groups, target));
             named.push((
                 t.column.clone(),
                 t.shares.iter().map(|s| s.0.clone()).collect(),
             ));
         }
-        let start = &model.head.counts;
-        let mut iterations = 0;
-        let mut rake = |w: &[f64], m: &[(Vec<usize>, Vec<f64>)]| -> Result<Vec<f64>, ModelError> {
-            if m.is_empty() || w.is_empty() {
-                return Ok(w.to_vec());
-            }
-            let (out, it, stop) = crate::reweight::rake_cells(w, m, 1e-9, 5000);
-            iterations += it;
-            if stop != StopReason::Converged {
-                return Err(ModelError::Invalid(
-                    "targets: raking did not converge: the target shares contradict each other given the model's joint table of the protected columns\n    hint: check that the targets of each column add up and fit the population".into(),
-                ));
-            }
-            Ok(out)
-        };
-        let mut weights = rake(start, &margins)?;
+        Ok((margins, named))
+    }
 
-        // Label parity: P*(s, r, y) = Q(s) P(y) Q(r | s, y), then raked again with the
-        // parity margin so that the targets still hold.
-        let mut parity = None;
-        let fairness = schema.fairness.as_ref().filter(|_| opts.fairness);
-        if let Some(f) = fairness {
-            let (Some(jy), Some(js)) = (
-                head_pos(&f.label),
-                f.independent_of
-                    .iter()
-                    .map(|s| head_pos(s))
-                    .collect::<Option<Vec<usize>>>(),
-            ) else {
-                return Err(ModelError::Invalid(format!(
-                    "fairness: `{}` or one of {:?} is not in the model",
-                    f.label, f.independent_of
-                )));
+    /// Label parity: `P*(s, r, y) = Q(s) P(y) Q(r | s, y)` from the raked weights, then raked
+    /// again with the parity margin added so that the targets still hold. `P(y)` is the label's
+    /// target when it has one, else the data's overall rate.
+    fn parity(
+        &self,
+        f: &Fairness,
+        weights: &[f64],
+        margins: &[CellMargin],
+        label_targeted: bool,
+        iterations: &mut usize,
+    ) -> Result<(Vec<f64>, Parity), ModelError> {
+        let (Some(jy), Some(js)) = (
+            self.position(&f.label),
+            f.independent_of
+                .iter()
+                .map(|s| self.position(s))
+                .collect::<Option<Vec<usize>>>(),
+        ) else {
+            return Err(ModelError::Invalid(format!(
+                "fairness: `{}` or one of {:?} is not in the model",
+                f.label, f.independent_of
+            )));
+        };
+        let lay = &self.layout;
+        let start = &self.model.head.counts;
+        let rest: Vec<usize> = (0..lay.cards.len())
+            .filter(|j| *j != jy && !js.contains(j))
+            .collect();
+        let (ns, ly, nr) = (lay.size(&js), lay.cards[jy], lay.size(&rest));
+        let total: f64 = weights.iter().sum();
+        let start_total: f64 = start.iter().sum();
+        let mut q_s = vec![0.0; ns];
+        let mut w_sy = vec![0.0; ns * ly];
+        let mut w_sr = vec![0.0; ns * nr];
+        let mut p_y = vec![0.0; ly];
+        for c in 0..lay.cells {
+            let (s, y, r) = (lay.key(c, &js), lay.code(c, jy), lay.key(c, &rest));
+            q_s[s] += weights[c] / total;
+            w_sy[s * ly + y] += weights[c];
+            w_sr[s * nr + r] += weights[c];
+            p_y[y] += if label_targeted {
+                weights[c] / total
+            } else {
+                start[c] / start_total
             };
-            let ly = head_vars[jy].1 as usize;
-            let s_key = |c: usize| {
-                js.iter()
-                    .fold(0usize, |k, &j| k * head_vars[j].1 as usize + code_of(c, j))
-            };
-            let ns: usize = js.iter().map(|&j| head_vars[j].1 as usize).product();
-            let r_key = |c: usize| {
-                (0..head_vars.len())
-                    .filter(|j| *j != jy && !js.contains(j))
-                    .fold(0usize, |k, j| k * head_vars[j].1 as usize + code_of(c, j))
-            };
-            let nr: usize = (0..head_vars.len())
-                .filter(|j| *j != jy && !js.contains(j))
-                .map(|j| head_vars[j].1 as usize)
-                .product();
-            let total: f64 = weights.iter().sum();
-            let mut q_s = vec![0.0; ns];
-            let mut w_sy = vec![0.0; ns * ly];
-            let mut w_sr = vec![0.0; ns * nr];
-            let mut p_y = vec![0.0; ly];
-            let labelled = opts.targets.iter().any(|t| t.column == f.label);
-            let start_total: f64 = start.iter().sum();
-            for c in 0..cells {
-                let (s, y, r) = (s_key(c), code_of(c, jy), r_key(c));
-                q_s[s] += weights[c] / total;
-                w_sy[s * ly + y] += weights[c];
-                w_sr[s * nr + r] += weights[c];
-                // Overall label rate: the target when the label has one, else the data's.
-                p_y[y] += if labelled {
-                    weights[c] / total
-                } else {
-                    start[c] / start_total
-                };
-            }
-            let w_s: Vec<f64> = (0..ns).map(|s| q_s[s] * total).collect();
-            let mut w2 = vec![0.0; cells];
-            for (c, w) in w2.iter_mut().enumerate() {
-                let (s, y, r) = (s_key(c), code_of(c, jy), r_key(c));
+        }
+        let fair: Vec<f64> = (0..lay.cells)
+            .map(|c| {
+                let (s, y, r) = (lay.key(c, &js), lay.code(c, jy), lay.key(c, &rest));
+                // Q(r | s, y), or Q(r | s) for an (s, y) the data never shows.
                 let cond = if w_sy[s * ly + y] > 0.0 {
                     weights[c] / w_sy[s * ly + y]
-                } else if w_s[s] > 0.0 {
-                    w_sr[s * nr + r] / w_s[s]
+                } else if q_s[s] > 0.0 {
+                    w_sr[s * nr + r] / (q_s[s] * total)
                 } else {
                     0.0
                 };
-                *w = q_s[s] * p_y[y] * cond * total;
-            }
-            let groups: Vec<usize> = (0..cells).map(|c| s_key(c) * ly + code_of(c, jy)).collect();
-            let target: Vec<f64> = (0..ns * ly).map(|g| q_s[g / ly] * p_y[g % ly]).collect();
-            let mut all = margins.clone();
-            all.push((groups, target));
-            weights = rake(&w2, &all)?;
+                q_s[s] * p_y[y] * cond * total
+            })
+            .collect();
+        let groups: Vec<usize> = (0..lay.cells)
+            .map(|c| lay.key(c, &js) * ly + lay.code(c, jy))
+            .collect();
+        let target: Vec<f64> = (0..ns * ly).map(|g| q_s[g / ly] * p_y[g % ly]).collect();
+        let mut all = margins.to_vec();
+        all.push((groups, target));
+        let raked = rake(&fair, &all, iterations)?;
 
-            let label_var = &vars[head_vars[jy].0];
-            let levels = target_labels(label_var, &schema);
-            let fav = match &f.favourable {
-                Some(l) => levels.iter().position(|x| x.as_deref() == Some(l.as_str())),
-                None if levels.iter().any(|l| l.as_deref() == Some("true")) => {
-                    levels.iter().position(|l| l.as_deref() == Some("true"))
+        let levels = self.labels(jy);
+        let fav = match &f.favourable {
+            Some(l) => levels.iter().position(|x| x.as_deref() == Some(l.as_str())),
+            None if levels.iter().any(|l| l.as_deref() == Some("true")) => {
+                levels.iter().position(|l| l.as_deref() == Some("true"))
+            }
+            None => levels.iter().rposition(Option::is_some),
+        };
+        let Some(fav) = fav else {
+            return Err(ModelError::Invalid(format!(
+                "fairness: the favourable level of `{}` does not occur in the model",
+                f.label
+            )));
+        };
+        // Groups as the schema names them: numeric protected columns by their bands, so the
+        // model's finer bins of one band form one group.
+        let group_labels: Vec<Vec<Option<String>>> = js.iter().map(|&j| self.labels(j)).collect();
+        let mut names: Vec<String> = Vec::new();
+        let group_of: Vec<usize> = (0..lay.cells)
+            .map(|c| {
+                let name = js
+                    .iter()
+                    .zip(&group_labels)
+                    .map(|(&j, l)| l[lay.code(c, j)].clone().unwrap_or_else(|| "(null)".into()))
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                names.iter().position(|n| *n == name).unwrap_or_else(|| {
+                    names.push(name);
+                    names.len() - 1
+                })
+            })
+            .collect();
+        let rates = |w: &[f64]| -> Vec<Option<f64>> {
+            let mut n = vec![0.0; names.len()];
+            let mut k = vec![0.0; names.len()];
+            for (c, x) in w.iter().enumerate() {
+                n[group_of[c]] += x;
+                if lay.code(c, jy) == fav {
+                    k[group_of[c]] += x;
                 }
-                None => levels.iter().rposition(Option::is_some),
-            };
-            let Some(fav) = fav else {
-                return Err(ModelError::Invalid(format!(
-                    "fairness: the favourable level of `{}` does not occur in the model",
-                    f.label
-                )));
-            };
-            // Groups as the schema names them: numeric protected columns by their bands, so
-            // the model's finer bins of one band form one group.
-            let group_name = |mut s: usize| {
-                let mut parts = Vec::new();
-                for &j in js.iter().rev() {
-                    let l = head_vars[j].1 as usize;
-                    let labels = target_labels(&vars[head_vars[j].0], &schema);
-                    parts.push(labels[s % l].clone().unwrap_or_else(|| "(null)".into()));
-                    s /= l;
-                }
-                parts.reverse();
-                parts.join(" & ")
-            };
-            let mut names: Vec<String> = Vec::new();
-            let group_of: Vec<usize> = (0..ns)
-                .map(|s| {
-                    let name = group_name(s);
-                    names.iter().position(|n| *n == name).unwrap_or_else(|| {
-                        names.push(name);
-                        names.len() - 1
+            }
+            n.iter()
+                .zip(&k)
+                .map(|(n, k)| (*n > 0.0).then(|| k / n))
+                .collect()
+        };
+        let (before, after) = (rates(start), rates(&raked));
+        let di = |r: &[Option<f64>]| {
+            let v: Vec<f64> = r.iter().flatten().copied().collect();
+            let max = v.iter().copied().fold(0.0, f64::max);
+            let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+            if max > 0.0 {
+                min / max
+            } else {
+                1.0
+            }
+        };
+        let parity = Parity {
+            label: f.label.clone(),
+            favourable: levels[fav].clone().unwrap_or_default(),
+            independent_of: f.independent_of.clone(),
+            groups: names
+                .iter()
+                .enumerate()
+                .filter_map(|(g, name)| {
+                    Some(GroupRate {
+                        group: name.clone(),
+                        model: before[g]?,
+                        expected: after[g]?,
                     })
                 })
-                .collect();
-            let rates = |w: &[f64]| -> Vec<Option<f64>> {
-                let mut n = vec![0.0; names.len()];
-                let mut k = vec![0.0; names.len()];
-                for (c, x) in w.iter().enumerate() {
-                    let g = group_of[s_key(c)];
-                    n[g] += x;
-                    if code_of(c, jy) == fav {
-                        k[g] += x;
-                    }
-                }
-                n.iter()
-                    .zip(&k)
-                    .map(|(n, k)| (*n > 0.0).then(|| k / n))
-                    .collect()
-            };
-            let (before, after) = (rates(start), rates(&weights));
-            let di = |r: &[Option<f64>]| {
-                let v: Vec<f64> = r.iter().flatten().copied().collect();
-                let max = v.iter().copied().fold(0.0, f64::max);
-                let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-                if max > 0.0 {
-                    min / max
-                } else {
-                    1.0
-                }
-            };
-            parity = Some(Parity {
-                label: f.label.clone(),
-                favourable: levels[fav].clone().unwrap_or_default(),
-                independent_of: f.independent_of.clone(),
-                groups: names
+                .collect(),
+            disparate_impact_model: di(&before),
+            disparate_impact_expected: di(&after),
+        };
+        Ok((raked, parity))
+    }
+}
+
+/// Target shares in the model and expected in the sample.
+fn target_report(
+    named: &[NamedLevels],
+    margins: &[CellMargin],
+    start: &[f64],
+    weights: &[f64],
+) -> Vec<TargetShares> {
+    let shares = |w: &[f64], g: &[usize], n: usize| {
+        let total: f64 = w.iter().sum();
+        let mut s = vec![0.0; n + 1];
+        for (x, g) in w.iter().zip(g) {
+            s[*g] += x / total.max(f64::MIN_POSITIVE);
+        }
+        s
+    };
+    named
+        .iter()
+        .zip(margins)
+        .map(|((column, levels), (groups, target))| {
+            let before = shares(start, groups, levels.len());
+            let after = shares(weights, groups, levels.len());
+            TargetShares {
+                column: column.clone(),
+                levels: levels
                     .iter()
                     .enumerate()
-                    .filter_map(|(g, name)| {
-                        Some(GroupRate {
-                            group: name.clone(),
-                            model: before[g]?,
-                            expected: after[g]?,
-                        })
+                    .map(|(g, l)| LevelShare {
+                        level: l.clone(),
+                        target: target[g],
+                        model: before[g],
+                        expected: after[g],
                     })
                     .collect(),
-                disparate_impact_model: di(&before),
-                disparate_impact_expected: di(&after),
-            });
-        }
-
-        // Target report.
-        let shares = |w: &[f64], g: &[usize], n: usize| {
-            let total: f64 = w.iter().sum();
-            let mut s = vec![0.0; n + 1];
-            for (x, g) in w.iter().zip(g) {
-                s[*g] += x / total.max(f64::MIN_POSITIVE);
             }
-            s
-        };
-        let targets = named
-            .iter()
-            .zip(&margins)
-            .map(|((column, levels), (groups, target))| {
-                let before = shares(start, groups, levels.len());
-                let after = shares(&weights, groups, levels.len());
-                TargetShares {
-                    column: column.clone(),
-                    levels: levels
-                        .iter()
-                        .enumerate()
-                        .map(|(g, l)| LevelShare {
-                            level: l.clone(),
-                            target: target[g],
-                            model: before[g],
-                            expected: after[g],
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
+        })
+        .collect()
+}
 
-        let nodes = model
-            .nodes
+/// Cumulative tables per parent configuration; a configuration the data never shows draws
+/// from the node's marginal.
+fn node_table(model: &Model, n: &super::Node) -> NodeTable {
+    let card = |v: usize| model.variables[v].cardinality();
+    let c = card(n.var);
+    let mut marginal = vec![0.0; c];
+    for cfg in n.counts.chunks(c) {
+        marginal.iter_mut().zip(cfg).for_each(|(m, x)| *m += x);
+    }
+    let fallback = cdf(&marginal);
+    let table = n
+        .counts
+        .chunks(c)
+        .flat_map(|cfg| {
+            if cfg.iter().sum::<f64>() > 0.0 {
+                cdf(cfg)
+            } else {
+                fallback.clone()
+            }
+        })
+        .collect();
+    NodeTable {
+        var: n.var,
+        parents: n.parents.iter().map(|&p| (p, card(p) as u32)).collect(),
+        card: c,
+        cdf: table,
+    }
+}
+
+impl Sampler {
+    /// Compiles `model` for sampling with `opts`.
+    pub fn new(model: &Model, opts: &SampleOptions) -> Result<Sampler, ModelError> {
+        let schema = model.schema()?;
+        let vars = model.variables.clone();
+        let head_vars: Vec<(usize, u32)> = model
+            .head
+            .vars
             .iter()
-            .map(|n| {
-                let c = card(n.var);
-                let mut marginal = vec![0.0; c];
-                for cfg in n.counts.chunks(c) {
-                    marginal.iter_mut().zip(cfg).for_each(|(m, x)| *m += x);
-                }
-                let fallback = cdf(&marginal);
-                let table = n
-                    .counts
-                    .chunks(c)
-                    .flat_map(|cfg| {
-                        if cfg.iter().sum::<f64>() > 0.0 {
-                            cdf(cfg)
-                        } else {
-                            fallback.clone()
-                        }
-                    })
-                    .collect();
-                NodeTable {
-                    var: n.var,
-                    parents: n.parents.iter().map(|&p| (p, card(p) as u32)).collect(),
-                    card: c,
-                    cdf: table,
-                }
-            })
+            .map(|&v| (v, vars[v].cardinality() as u32))
             .collect();
+        let view = HeadView {
+            model,
+            schema: &schema,
+            layout: Layout::new(
+                head_vars.iter().map(|h| h.1 as usize).collect(),
+                model.head.counts.len(),
+            ),
+        };
+        let start = &model.head.counts;
+        let mut iterations = 0;
+        let (margins, named) = view.target_margins(&opts.targets)?;
+        let mut weights = rake(start, &margins, &mut iterations)?;
+        let mut parity = None;
+        if let Some(f) = schema.fairness.as_ref().filter(|_| opts.fairness) {
+            let labelled = opts.targets.iter().any(|t| t.column == f.label);
+            let (fair, p) = view.parity(f, &weights, &margins, labelled, &mut iterations)?;
+            weights = fair;
+            parity = Some(p);
+        }
+        let targets = target_report(&named, &margins, start, &weights);
+        let nodes = model.nodes.iter().map(|n| node_table(model, n)).collect();
 
         let ids = if model.regenerated.is_empty() {
             None
@@ -483,10 +566,10 @@ impl Sampler {
             }
         }
         Ok(Sampler {
-            head_cdf: if cells > 0 && !head_vars.is_empty() {
-                cdf(&weights)
-            } else {
+            head_cdf: if head_vars.is_empty() {
                 Vec::new()
+            } else {
+                cdf(&weights)
             },
             vars,
             head_vars,
