@@ -643,6 +643,59 @@ fn best_parents_pairwise(
     }
 }
 
+/// The greedy structure search: each round places the remaining column whose best parent set
+/// (among the head and the columns already placed) gains most. Exact BIC gains from the data,
+/// or, under differential privacy, gains from the noisy pairwise mutual information `mi`.
+/// Returns the columns in placement order with their parents.
+fn search_structure(
+    enc: &[Encoded],
+    head_vars: &[usize],
+    features: &[usize],
+    mi: &[Vec<f64>],
+    rows: usize,
+    dp: bool,
+    opts: &FitOptions,
+) -> Vec<(usize, Vec<usize>)> {
+    let mut placed = head_vars.to_vec();
+    let mut remaining = features.to_vec();
+    let mut structure = Vec::with_capacity(features.len());
+    while !remaining.is_empty() {
+        let choices: Vec<Choice> = if placed.is_empty() {
+            // No head: start from the column most related to the others.
+            remaining
+                .iter()
+                .map(|&f| Choice {
+                    parents: Vec::new(),
+                    gain: mi[f].iter().sum(),
+                })
+                .collect()
+        } else if dp {
+            remaining
+                .iter()
+                .map(|&f| best_parents_pairwise(enc, f, &placed, mi, rows as f64, opts))
+                .collect()
+        } else {
+            remaining
+                .par_iter()
+                .map(|&f| best_parents_exact(enc, f, &placed, rows, opts))
+                .collect()
+        };
+        // The first of equal gains wins, so the order is deterministic.
+        let mut best = 0;
+        for k in 1..choices.len() {
+            if choices[k].gain > choices[best].gain {
+                best = k;
+            }
+        }
+        let f = remaining.remove(best);
+        let mut parents = choices[best].parents.clone();
+        parents.sort_unstable();
+        structure.push((f, parents));
+        placed.push(f);
+    }
+    structure
+}
+
 /// Fits a model on the file `path`. `schema_yaml` is the schema's text (embedded in the
 /// model so that sampling knows the column types and generators).
 pub fn fit_file(
@@ -812,9 +865,11 @@ pub fn fit(
         entries: Vec::new(),
     });
 
-    // Pairwise mutual information: exact, or from noisy tables under differential privacy.
+    // Pairwise mutual information: from noisy tables under differential privacy, where the
+    // structure search uses it; exact otherwise, needed only to pick a root when there is no
+    // head.
     let mut mi = vec![vec![0.0; enc.len()]; enc.len()];
-    if structure_needed {
+    if structure_needed && (dp.is_some() || head_vars.is_empty()) {
         let scale = pairs.len() as f64 / eps_structure.max(f64::MIN_POSITIVE);
         let values: Vec<f64> = pairs
             .par_iter()
@@ -840,45 +895,7 @@ pub fn fit(
             });
         }
     }
-    let rows_f = rows as f64;
-
-    // Structure: place the node whose best parent set gains most, until all are placed.
-    let mut placed = head_vars.clone();
-    let mut remaining = features.clone();
-    let mut structure: Vec<(usize, Vec<usize>)> = Vec::new();
-    while !remaining.is_empty() {
-        let choices: Vec<Choice> = if placed.is_empty() {
-            // No head: start from the column most related to the others.
-            remaining
-                .iter()
-                .map(|&f| Choice {
-                    parents: Vec::new(),
-                    gain: mi[f].iter().sum(),
-                })
-                .collect()
-        } else if dp.is_some() {
-            remaining
-                .iter()
-                .map(|&f| best_parents_pairwise(&enc, f, &placed, &mi, rows_f, opts))
-                .collect()
-        } else {
-            remaining
-                .par_iter()
-                .map(|&f| best_parents_exact(&enc, f, &placed, rows, opts))
-                .collect()
-        };
-        let mut best = 0;
-        for k in 1..choices.len() {
-            if choices[k].gain > choices[best].gain {
-                best = k;
-            }
-        }
-        let f = remaining.remove(best);
-        let mut parents = choices[best].parents.clone();
-        parents.sort_unstable();
-        structure.push((f, parents));
-        placed.push(f);
-    }
+    let structure = search_structure(&enc, &head_vars, &features, &mi, rows, dp.is_some(), opts);
 
     // Tables.
     let table_scale = n_tables as f64 / eps_tables.max(f64::MIN_POSITIVE);
