@@ -59,22 +59,6 @@ pub struct FairnessReport {
     pub attributes: Vec<AttributeFairness>,
 }
 
-/// The favourable level of a label, as `reweight` chooses it: the schema's
-/// `fairness.favourable`, else `true`, else the last declared level, else the last level in
-/// sorted order.
-pub(crate) fn favourable(schema: &Schema, label: &EvalColumn, levels: &[String]) -> Option<String> {
-    if let Some(f) = schema.fairness.as_ref().and_then(|f| f.favourable.clone()) {
-        return Some(f);
-    }
-    if levels.iter().any(|l| l == "true") {
-        return Some("true".to_string());
-    }
-    if let Some(last) = label.decl.categories().and_then(|c| c.last().cloned()) {
-        return Some(last);
-    }
-    levels.iter().max().cloned()
-}
-
 /// Per row, the group index (`None`: no group); and the group names.
 type Grouping = (Vec<Option<u32>>, Vec<String>);
 
@@ -224,8 +208,16 @@ pub(crate) fn fairness(
             "the label `{label}` is numeric, so it has no favourable level"
         ));
     };
-    let fav_name = favourable(schema, lc, levels)
-        .ok_or_else(|| format!("the label `{label}` has no values"))?;
+    let seen: Vec<&str> = levels.iter().map(String::as_str).collect();
+    let fav_name = crate::schema::favourable_level(
+        schema
+            .fairness
+            .as_ref()
+            .and_then(|f| f.favourable.as_deref()),
+        lc.decl.categories().as_deref(),
+        &seen,
+    )
+    .ok_or_else(|| format!("the label `{label}` has no values"))?;
     let fav = levels.iter().position(|l| *l == fav_name).map(|i| i as u32);
     if fav.is_none() {
         notes.push(format!(

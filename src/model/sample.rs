@@ -361,13 +361,21 @@ impl HeadView<'_> {
         let raked = rake(&fair, &all, iterations)?;
 
         let levels = self.labels(jy);
-        let fav = match &f.favourable {
-            Some(l) => levels.iter().position(|x| x.as_deref() == Some(l.as_str())),
-            None if levels.iter().any(|l| l.as_deref() == Some("true")) => {
-                levels.iter().position(|l| l.as_deref() == Some("true"))
-            }
-            None => levels.iter().rposition(Option::is_some),
-        };
+        // A merged `(other)` is never the favourable outcome.
+        let seen: Vec<&str> = levels
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|l| *l != super::OTHER)
+            .collect();
+        let declared = self.schema.column(&f.label).and_then(|c| c.categories());
+        let fav =
+            crate::schema::favourable_level(f.favourable.as_deref(), declared.as_deref(), &seen)
+                .and_then(|name| {
+                    levels
+                        .iter()
+                        .position(|l| l.as_deref() == Some(name.as_str()))
+                });
         let Some(fav) = fav else {
             return Err(ModelError::Invalid(format!(
                 "fairness: the favourable level of `{}` does not occur in the model",

@@ -105,6 +105,7 @@ impl Problem {
         p1: &Pass1,
         opts: &Options,
         fairness: Option<&Fairness>,
+        label_declared: Option<Vec<String>>,
         diags: &mut Vec<String>,
     ) -> Option<Problem> {
         let cells: Vec<Cell> = p1
@@ -188,13 +189,17 @@ impl Problem {
                 .map(|p| var_index(p).expect("protected columns are raking variables"))
                 .collect();
             let levels = &var_levels[label];
-            let favourable = match &f.favourable {
-                Some(l) => levels.iter().position(|x| x == l),
-                None if levels.iter().any(|l| l == "true") => {
-                    levels.iter().position(|l| l == "true")
-                }
-                None => levels.iter().rposition(|l| l != NULL_LEVEL),
-            };
+            let seen: Vec<&str> = levels
+                .iter()
+                .filter(|l| *l != NULL_LEVEL)
+                .map(String::as_str)
+                .collect();
+            let favourable = crate::schema::favourable_level(
+                f.favourable.as_deref(),
+                label_declared.as_deref(),
+                &seen,
+            )
+            .and_then(|name| levels.iter().position(|l| *l == name));
             for &k in protected.iter().chain([&label]) {
                 if let Some(null) = var_levels[k].iter().position(|l| l == NULL_LEVEL) {
                     let n = rows_with(k, null as u32);

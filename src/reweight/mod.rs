@@ -540,7 +540,11 @@ pub fn reweight(
     let weight_index = weight_name.as_deref().and_then(index_of);
     let p1 = pass1(&mut reader, vars, weight_index)?;
 
-    let problem = ipf::Problem::build(&p1, opts, fairness.as_ref(), &mut diags);
+    let label_declared = fairness
+        .as_ref()
+        .and_then(|f| schema.column(&f.label))
+        .and_then(|c| c.categories());
+    let problem = ipf::Problem::build(&p1, opts, fairness.as_ref(), label_declared, &mut diags);
     if let Some((first, count, value)) = p1.bad_weights {
         diags.push(format!(
             "{input}: {count} row{s} with a zero, negative or missing start weight in `{w}` (first: row {first}, value {value})\n    hint: fix or drop those rows; raking needs positive start weights",

@@ -567,10 +567,33 @@ pub struct Fairness {
     pub label: String,
     /// Protected columns the label must not depend on (jointly: intersectional groups).
     pub independent_of: Vec<String>,
-    /// The favourable label level for parity metrics (default: `true`, or the last level).
+    /// The favourable label level for parity metrics (default: see [`favourable_level`]).
     pub favourable: Option<String>,
     /// Position in the file.
     pub pos: Pos,
+}
+
+/// The favourable level of a label, the one rule `reweight`, `sample` and `evaluate` share:
+/// `favourable` when the schema gives it; else `true` when the label has that level; else the
+/// label's last declared level (`declared`: its levels or band labels); else the greatest level
+/// seen (in text order, so the choice does not depend on row order). `None` when there is no
+/// level at all.
+pub fn favourable_level(
+    favourable: Option<&str>,
+    declared: Option<&[String]>,
+    seen: &[&str],
+) -> Option<String> {
+    if let Some(f) = favourable {
+        return Some(f.to_string());
+    }
+    let declared = declared.unwrap_or_default();
+    if seen.contains(&"true") || declared.iter().any(|l| l == "true") {
+        return Some("true".to_string());
+    }
+    if let Some(last) = declared.last() {
+        return Some(last.clone());
+    }
+    seen.iter().max().map(|l| l.to_string())
 }
 
 /// What de-identification does with a column.
@@ -819,6 +842,29 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn favourable_level_follows_one_rule() {
+        let decl = vec!["low".to_string(), "high".to_string()];
+        assert_eq!(
+            favourable_level(Some("x"), Some(&decl), &["low"]).as_deref(),
+            Some("x")
+        );
+        assert_eq!(
+            favourable_level(None, None, &["false", "true"]).as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            favourable_level(None, Some(&decl), &["high", "low"]).as_deref(),
+            Some("high")
+        );
+        // Undeclared: the greatest level in text order, whatever order the rows came in.
+        assert_eq!(
+            favourable_level(None, None, &["b", "c", "a"]).as_deref(),
+            Some("c")
+        );
+        assert_eq!(favourable_level(None, None, &[]), None);
+    }
 
     #[test]
     fn file_hash_equals_the_hash_of_its_bytes() {
