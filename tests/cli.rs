@@ -6,20 +6,12 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
-use assert_cmd::Command;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use predicates::prelude::*;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fairsynth() -> Command {
-    let mut c = Command::cargo_bin("fairsynth").expect("binary builds");
-    c.current_dir(root());
-    c
-}
+mod common;
+use common::{fairsynth, root};
 
 fn no_panic() -> impl Predicate<str> {
     predicate::str::contains("panicked").not()

@@ -13,15 +13,13 @@ use assert_cmd::Command;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use predicates::prelude::*;
 
+mod common;
+
 const KEY: &str = "test-key-0123456789abcdef-not-secret";
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
+/// The binary without a key in the environment, so each test sets the one it means.
 fn fairsynth() -> Command {
-    let mut c = Command::cargo_bin("fairsynth").expect("binary builds");
-    c.current_dir(root());
+    let mut c = common::fairsynth();
     c.env_remove("FAIRSYNTH_KEY");
     c
 }

@@ -2,8 +2,6 @@
 //! (tests/data/schemas/detection.yaml): identifier columns carry neutral names, so only their
 //! content can give them away. The figures printed here are the ones stated in the README.
 
-use std::path::Path;
-
 use arrow_array::cast::AsArray;
 use arrow_array::Array;
 use fairsynth::deid::detect::{classify, Kind};
@@ -12,9 +10,8 @@ use fairsynth::io::read::Format;
 use fairsynth::schema::Schema;
 use fairsynth::synth::{write_parquet, Synthesizer, WriteOptions};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::root;
 
 #[test]
 fn precision_and_recall_on_the_labelled_fixture() {

@@ -9,11 +9,10 @@ use fairsynth::schema::{Action, ColumnType, Dist, Generator, Locale, Quality, Ro
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Map, Number, Value};
 
-const DECODE_RS: &str = include_str!("../src/schema/decode.rs");
+mod common;
+use common::root;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+const DECODE_RS: &str = include_str!("../src/schema/decode.rs");
 
 fn json_schema() -> Value {
     let path = root().join("schemas/fairsynth.schema.json");

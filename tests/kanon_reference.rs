@@ -2,8 +2,6 @@
 //! committed Adult sample; tests/data/reference/kanon.json holds its values and
 //! tests/data/README.md how they were made. Missing values form their own group, as there.
 
-use std::path::Path;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::Array;
@@ -11,9 +9,8 @@ use fairsynth::deid::kanon::{search, Combos, Qi, Raw};
 use fairsynth::io::read::{Format, Reader};
 use fairsynth::schema::Schema;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::root;
 
 /// Raw values of an Adult column: ages as numbers, the rest as text ("" when missing, as in
 /// the reference).

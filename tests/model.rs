@@ -6,7 +6,6 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use fairsynth::io::read::Format;
 use fairsynth::io::table::{Table, Values, NULL};
 use fairsynth::metrics;
@@ -15,15 +14,8 @@ use fairsynth::schema::Schema;
 use fairsynth::synth::{write_parquet, BlockSource, WriteOptions};
 use predicates::prelude::*;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fairsynth() -> Command {
-    let mut c = Command::cargo_bin("fairsynth").expect("binary builds");
-    c.current_dir(root());
-    c
-}
+mod common;
+use common::{fairsynth, root};
 
 const SAMPLE: &str = "tests/data/adult_sample.csv";
 const ADULT: &str = "schemas/adult.yaml";

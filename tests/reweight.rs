@@ -10,22 +10,14 @@ use std::path::{Path, PathBuf};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::RecordBatch;
-use assert_cmd::Command;
 use fairsynth::io::read::Format;
 use fairsynth::reweight::{reweight, Options};
 use fairsynth::schema::Schema;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use predicates::prelude::*;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fairsynth() -> Command {
-    let mut c = Command::cargo_bin("fairsynth").expect("binary builds");
-    c.current_dir(root());
-    c
-}
+mod common;
+use common::{fairsynth, root};
 
 const SAMPLE: &str = "tests/data/adult_sample.csv";
 const ADULT: &str = "schemas/adult.yaml";
