@@ -26,6 +26,8 @@ cargo build --release --quiet
 bin=target/release/fairsynth
 SECTIONS=${SECTIONS:-"synth reweight deidentify model"}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
+adult=../shared/data/adult.csv
+[ -f "$adult" ] || adult=tests/data/adult_sample.csv
 echo "machine: $(nproc) cores, $(uname -m), $(rustc --version)"
 
 if want synth; then
@@ -44,8 +46,6 @@ fi
 
 if want reweight; then
 REWEIGHT_BIG_ROWS=${REWEIGHT_BIG_ROWS:-100000000}
-adult=../shared/data/adult.csv
-[ -f "$adult" ] || adult=tests/data/adult_sample.csv
 echo "reweight (input: Adult from $adult, bootstrapped):"
 cargo bench --quiet --bench reweight -- prepare 1000000 "$PWD/bench-out/adult_1m.parquet" "$PWD/$adult"
 cargo bench --quiet --bench reweight
@@ -72,8 +72,6 @@ fi
 
 if want model; then
 MODEL_ROWS=${MODEL_ROWS:-1000000}
-adult=../shared/data/adult.csv
-[ -f "$adult" ] || adult=tests/data/adult_sample.csv
 echo "fit / sample / evaluate (Adult from $adult):"
 FAIRSYNTH_BENCH_ROWS=$MODEL_ROWS FAIRSYNTH_BENCH_ADULT=$adult cargo bench --quiet --bench model
 python3 benches/measure.py "fit Adult" "$RUNS" bench-out/cli-fit.json -- \

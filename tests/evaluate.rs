@@ -11,6 +11,19 @@ use serde_json::Value;
 mod common;
 use common::root;
 
+/// `fairsynth evaluate` of the Adult sample against itself, with the Adult schema.
+fn evaluate_sample() -> Command {
+    let mut c = common::fairsynth();
+    c.arg("evaluate")
+        .arg("--real")
+        .arg(sample())
+        .arg("--synthetic")
+        .arg(sample())
+        .arg("--schema")
+        .arg(schema());
+    c
+}
+
 fn sample() -> PathBuf {
     root().join("tests/data/adult_sample.csv")
 }
@@ -354,43 +367,19 @@ fn input_and_usage_errors_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("nope.csv"));
-    Command::cargo_bin("fairsynth")
-        .expect("binary")
-        .arg("evaluate")
-        .arg("--real")
-        .arg(sample())
-        .arg("--synthetic")
-        .arg(sample())
-        .arg("--schema")
-        .arg(schema())
+    evaluate_sample()
         .args(["--threshold", "min_overal=0.9"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown key `min_overal`"))
         .stderr(predicate::str::contains("did you mean `min_overall`?"));
-    Command::cargo_bin("fairsynth")
-        .expect("binary")
-        .arg("evaluate")
-        .arg("--real")
-        .arg(sample())
-        .arg("--synthetic")
-        .arg(sample())
-        .arg("--schema")
-        .arg(schema())
+    evaluate_sample()
         .args(["--threshold", "max_exact_copies=2"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("must be between 0 and 1"));
     // The report may not overwrite an input.
-    Command::cargo_bin("fairsynth")
-        .expect("binary")
-        .arg("evaluate")
-        .arg("--real")
-        .arg(sample())
-        .arg("--synthetic")
-        .arg(sample())
-        .arg("--schema")
-        .arg(schema())
+    evaluate_sample()
         .arg("--report")
         .arg(sample())
         .assert()
