@@ -588,6 +588,28 @@ fn a_report_that_cannot_be_written_leaves_no_output() {
     }
 }
 
+#[test]
+fn a_failed_quality_gate_keeps_its_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = tiny(dir.path());
+    let report = dir.path().join("eval.json");
+    // The real table as its own synthetic copy: every row an exact copy.
+    fairsynth()
+        .arg("evaluate")
+        .arg("--real")
+        .arg(&t.data)
+        .arg("--synthetic")
+        .arg(&t.data)
+        .arg("--schema")
+        .arg(&t.schema)
+        .args(["--threshold", "max_exact_copies=0.01", "-q", "--report"])
+        .arg(&report)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("quality check"));
+    assert!(report.exists(), "the report explaining the failure is gone");
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_read_only_target_directory_is_a_clear_error() {

@@ -204,6 +204,8 @@ struct CsvInput {
     too_long: bool,
     /// Line of the last record read whole.
     last_line: u64,
+    /// The longest record read ([`MAX_CSV_RECORD_BYTES`] but in tests).
+    limit: u64,
 }
 
 impl CsvInput {
@@ -216,6 +218,7 @@ impl CsvInput {
             crlf: std::collections::VecDeque::new(),
             too_long: false,
             last_line: 1,
+            limit: MAX_CSV_RECORD_BYTES,
         }
     }
 
@@ -230,7 +233,7 @@ impl CsvInput {
 
 impl std::io::Read for CsvInput {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.record_bytes > MAX_CSV_RECORD_BYTES {
+        if self.record_bytes > self.limit {
             self.too_long = true;
             return Err(std::io::Error::other("record too long"));
         }
@@ -1016,5 +1019,50 @@ pub fn texts(a: &ArrayRef) -> Vec<Option<String>> {
             })
             .collect(),
         _ => vec![None; a.len()],
+    }
+}
+
+#[cfg(test)]
+mod csv_input_tests {
+    use super::*;
+
+    fn reader(text: &str, limit: u64) -> (tempfile::NamedTempFile, csv::Reader<CsvInput>) {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(text.as_bytes()).expect("write");
+        let mut input = CsvInput::new(f.reopen().expect("reopen"));
+        input.limit = limit;
+        let r = csv::ReaderBuilder::new().from_reader(input);
+        (f, r)
+    }
+
+    #[test]
+    fn a_record_over_the_limit_is_an_error_naming_the_line_before() {
+        let long = "x".repeat(100_000);
+        let (_f, mut r) = reader(&format!("a,b\n1,2\n3,{long}\n"), 10_000);
+        let mut rec = csv::ByteRecord::new();
+        // The header is read along with the first record.
+        assert!(r.read_byte_record(&mut rec).expect("row 1"));
+        r.get_mut().record_bytes = 0;
+        r.get_mut().last_line = 2;
+        let e = r.read_byte_record(&mut rec).expect_err("too long");
+        let err = csv_error(Path::new("x.csv"), &e, &mut r);
+        assert!(
+            matches!(err, ReadError::RecordTooLong { line: 2, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn crlf_records_get_the_line_they_start_on() {
+        let (_f, mut r) = reader("a,b\r\n1,2\r\n\"x\r\ny\",3\r\n4,5\r\n", u64::MAX);
+        let mut rec = csv::ByteRecord::new();
+        let mut lines = Vec::new();
+        r.headers().expect("header");
+        while r.read_byte_record(&mut rec).expect("record") {
+            let p = rec.position().expect("position").clone();
+            lines.push(r.get_mut().line_of(&p));
+        }
+        assert_eq!(lines, [2, 3, 5]);
     }
 }
