@@ -104,7 +104,7 @@ pub fn safety_net(
             // Declaring a quasi-identifier acknowledges the kinds quasi-identifiers are made of.
             let acknowledged = col.is_some_and(|c| {
                 c.acknowledge.contains(&kind)
-                    || (c.role == Role::QuasiIdentifier
+                    || (c.has_role(Role::QuasiIdentifier)
                         && matches!(
                             f.kind,
                             detect::Kind::DateOfBirth | detect::Kind::Date | detect::Kind::Postcode
@@ -290,7 +290,7 @@ fn setup(schema: &Schema, in_schema: &SchemaRef) -> Setup {
                 Plan::Fake(k, l)
             }
             Action::Redact => Plan::Redact,
-            Action::Keep if c.role == Role::QuasiIdentifier => {
+            Action::Keep if c.has_role(Role::QuasiIdentifier) => {
                 qis.push(Qi::new(&c.name, c.ty, &c.generalise));
                 qi_cols.push((i, c.ty));
                 Plan::Qi(qis.len() - 1)

@@ -879,17 +879,9 @@ fn decode_column(
         );
     }
 
-    let role = match m.get("role") {
-        Some(v) => match choice(s, v, &m.child("role"), "role", &Role::NAMES)?.as_str() {
-            "identifier" => Role::Identifier,
-            "quasi_identifier" => Role::QuasiIdentifier,
-            "protected" => Role::Protected,
-            "label" => Role::Label,
-            "weight" => Role::Weight,
-            "consent" => Role::Consent,
-            _ => Role::Feature,
-        },
-        None => Role::Feature,
+    let (role, quasi_identifier) = match m.get("role") {
+        Some(v) => decode_role(s, v, &m.child("role"))?,
+        None => (Role::Feature, false),
     };
     let description = m
         .get("description")
@@ -1091,6 +1083,7 @@ fn decode_column(
         pos: m.pos,
         ty,
         role,
+        quasi_identifier,
         description,
         nullable,
         null_share,
@@ -1103,6 +1096,97 @@ fn decode_column(
         generalise,
         acknowledge,
     })
+}
+
+/// `role: name` or `role: [name, ...]`: the primary role and whether the column is also a
+/// quasi-identifier. Only `quasi_identifier` combines: a protected attribute or a label (or a
+/// plain feature) can identify in combination too, while identifier, weight and consent columns
+/// have one meaning each.
+fn decode_role(s: &mut Sink, n: &Node, path: &str) -> Option<(Role, bool)> {
+    let one = |s: &mut Sink, n: &Node, path: &str| -> Option<Role> {
+        Some(match choice(s, n, path, "role", &Role::NAMES)?.as_str() {
+            "identifier" => Role::Identifier,
+            "quasi_identifier" => Role::QuasiIdentifier,
+            "protected" => Role::Protected,
+            "label" => Role::Label,
+            "weight" => Role::Weight,
+            "consent" => Role::Consent,
+            _ => Role::Feature,
+        })
+    };
+    let items = match &untag(n).data {
+        YamlDataOwned::Sequence(items) => items,
+        _ => {
+            let r = one(s, n, path)?;
+            return Some((r, r == Role::QuasiIdentifier));
+        }
+    };
+    if items.is_empty() {
+        s.hint(
+            pos(n),
+            path,
+            "an empty role list",
+            "leave `role` out for a plain feature, or name at least one role",
+        );
+        return None;
+    }
+    let mut roles: Vec<(Role, Pos)> = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let ipath = format!("{path}[{i}]");
+        match one(s, item, &ipath) {
+            Some(r) if roles.iter().any(|(x, _)| *x == r) => s.hint(
+                pos(item),
+                &ipath,
+                format!("role `{}` is listed twice", r.name()),
+                "list each role once",
+            ),
+            Some(r) => roles.push((r, pos(item))),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let quasi = roles.iter().any(|(r, _)| *r == Role::QuasiIdentifier);
+    let others: Vec<&(Role, Pos)> = roles
+        .iter()
+        .filter(|(r, _)| !matches!(r, Role::QuasiIdentifier | Role::Feature))
+        .collect();
+    match others.as_slice() {
+        [] => Some((
+            if quasi {
+                Role::QuasiIdentifier
+            } else {
+                Role::Feature
+            },
+            quasi,
+        )),
+        [(r, p)] if !quasi || matches!(r, Role::Protected | Role::Label) => Some((*r, quasi)),
+        [(r, p)] => {
+            s.hint(
+                *p,
+                path,
+                format!("role `{}` cannot be combined with `quasi_identifier`", r.name()),
+                match r {
+                    Role::Identifier => {
+                        "an identifier is dropped or pseudonymised, never generalised: use one of the two roles"
+                    }
+                    _ => "a weight or consent column describes the record, not the person: use one role",
+                },
+            );
+            None
+        }
+        [(a, _), (b, p), ..] => {
+            s.hint(
+                *p,
+                path,
+                format!("roles `{}` and `{}` cannot be combined", a.name(), b.name()),
+                "only `quasi_identifier` combines with another role (e.g. `role: [protected, quasi_identifier]`)",
+            );
+            None
+        }
+    }
 }
 
 /// `generalise:` levels, least to most general.
@@ -2333,7 +2417,7 @@ fn decode_fairness(s: &mut Sink, n: &Node, columns: &[Column]) -> Option<Fairnes
                 let Some((c, cats)) = column_levels(s, columns, &name, pos(it), &p) else {
                     continue;
                 };
-                if c.role != Role::Protected {
+                if !c.has_role(Role::Protected) {
                     s.hint(
                         pos(it),
                         &p,
