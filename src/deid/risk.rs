@@ -92,6 +92,8 @@ pub struct SinglingOut {
 pub struct SinglingOutCounter {
     quasi: Vec<String>,
     others: Vec<String>,
+    /// Every counted column in release order (for the report).
+    order: Vec<String>,
     gate: Option<Vec<String>>,
     rows: u64,
     /// Per set: key -> rows seen, saturating at 2 (only "one" or "more" matters).
@@ -241,9 +243,16 @@ impl SinglingOutCounter {
             .cloned()
             .collect();
         let sets = 2 + others.len() + usize::from(gate.is_some());
+        let mut order: Vec<String> = quasi
+            .iter()
+            .filter(|c| !released.contains(c))
+            .cloned()
+            .collect();
+        order.extend(released.iter().cloned());
         SinglingOutCounter {
             quasi: quasi.to_vec(),
             others,
+            order,
             gate: gate.map(<[String]>::to_vec),
             rows: 0,
             counts: vec![FastMap::default(); sets],
@@ -344,9 +353,7 @@ impl SinglingOutCounter {
             }
         };
         let quasi = set(self.quasi.clone(), 0);
-        let mut all_cols = self.quasi.clone();
-        all_cols.extend(self.others.iter().cloned());
-        let released = set(all_cols, 1);
+        let released = set(self.order.clone(), 1);
         let mut raises: Vec<Raise> = self
             .others
             .iter()

@@ -551,13 +551,15 @@ const TOP_KEYS: [&str; 10] = [
     "quality",
 ];
 
-const PRIVACY_KEYS: [&str; 6] = [
+const PRIVACY_KEYS: [&str; 8] = [
     "identifiers",
     "key_env",
     "k_anonymity",
     "l_diversity",
     "detection_threshold",
     "max_suppression",
+    "max_unique_share",
+    "unique_over",
 ];
 
 pub(crate) const QUALITY_KEYS: [&str; 10] = [
@@ -745,6 +747,10 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         }
     }
 
+    if let Some(v) = m.get("privacy") {
+        check_unique_over(s, v, &privacy, &columns);
+    }
+
     Some(Schema {
         version: version?,
         name: name?,
@@ -758,6 +764,31 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         quality,
         source: Source::default(),
     })
+}
+
+/// Every column `privacy.unique_over` names must be declared.
+fn check_unique_over(s: &mut Sink, privacy_node: &Node, privacy: &Privacy, columns: &[Column]) {
+    if columns.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    let mut quiet = Sink::default();
+    let items = mapping(&mut quiet, privacy_node, "privacy")
+        .and_then(|p| p.get("unique_over"))
+        .and_then(|l| sequence(&mut quiet, l, "privacy.unique_over"));
+    for (i, item) in items.unwrap_or_default().iter().enumerate() {
+        let Some(c) = scalar_text(item) else {
+            continue;
+        };
+        if privacy.unique_over.contains(&c) && !names.contains(&c.as_str()) {
+            s.hint(
+                pos(item),
+                &format!("privacy.unique_over[{i}]"),
+                format!("no column is called `{c}`"),
+                choices_hint(&c, &names),
+            );
+        }
+    }
 }
 
 fn decode_columns(s: &mut Sink, n: &Node) -> Option<Vec<Column>> {
@@ -2489,6 +2520,31 @@ fn decode_privacy(s: &mut Sink, n: &Node) -> Privacy {
         if let Some(v) = m.get(key) {
             if let Some(x) = probability(s, v, &m.child(key)) {
                 *slot = x;
+            }
+        }
+    }
+    if let Some(v) = m.get("max_unique_share") {
+        p.max_unique_share = probability(s, v, "privacy.max_unique_share");
+    }
+    if let Some(v) = m.get("unique_over") {
+        if let Some(items) = sequence(s, v, "privacy.unique_over") {
+            if items.is_empty() {
+                s.hint(
+                    pos(v),
+                    "privacy.unique_over",
+                    "an empty column list",
+                    "leave `unique_over` out to count over the quasi-identifiers",
+                );
+            }
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("privacy.unique_over[{i}]");
+                if let Some(c) = text(s, item, &path) {
+                    if p.unique_over.contains(&c) {
+                        s.err(pos(item), &path, format!("`{c}` is listed twice"));
+                    } else {
+                        p.unique_over.push(c);
+                    }
+                }
             }
         }
     }

@@ -651,6 +651,12 @@ pub struct Privacy {
     pub detection_threshold: f64,
     /// Largest share of rows k-anonymity may suppress.
     pub max_suppression: f64,
+    /// Largest share of de-identified rows that may be unique over `unique_over` (a gate:
+    /// the run stops and writes nothing above it).
+    pub max_unique_share: Option<f64>,
+    /// The columns `max_unique_share` counts uniqueness over; empty means the
+    /// quasi-identifiers.
+    pub unique_over: Vec<String>,
 }
 
 impl Default for Privacy {
@@ -662,6 +668,8 @@ impl Default for Privacy {
             l_diversity: None,
             detection_threshold: 0.05,
             max_suppression: 0.05,
+            max_unique_share: None,
+            unique_over: Vec::new(),
         }
     }
 }
