@@ -336,21 +336,30 @@ impl SinglingOutCounter {
 
     /// The figures.
     pub fn finish(&self) -> SinglingOut {
-        let unique = |i: usize| self.counts[i].values().filter(|c| **c == 1).count() as u64;
+        self.figures(self.rows, &self.unique_counts())
+    }
+
+    /// Keys seen exactly once, per set.
+    fn unique_counts(&self) -> Vec<u64> {
+        self.counts
+            .iter()
+            .map(|m| m.values().filter(|c| **c == 1).count() as u64)
+            .collect()
+    }
+
+    /// The figures from `rows` and the unique rows per set.
+    fn figures(&self, rows: u64, unique: &[u64]) -> SinglingOut {
         let share = |u: u64| {
-            if self.rows == 0 {
+            if rows == 0 {
                 0.0
             } else {
-                u as f64 / self.rows as f64
+                u as f64 / rows as f64
             }
         };
-        let set = |columns: Vec<String>, i: usize| {
-            let u = unique(i);
-            Uniqueness {
-                columns,
-                unique_rows: u,
-                share: share(u),
-            }
+        let set = |columns: Vec<String>, i: usize| Uniqueness {
+            columns,
+            unique_rows: unique[i],
+            share: share(unique[i]),
         };
         let quasi = set(self.quasi.clone(), 0);
         let released = set(self.order.clone(), 1);
@@ -359,7 +368,7 @@ impl SinglingOutCounter {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let s = share(unique(2 + i));
+                let s = share(unique[2 + i]);
                 Raise {
                     column: c.clone(),
                     share: s,
@@ -374,12 +383,77 @@ impl SinglingOutCounter {
             .as_ref()
             .map(|g| set(g.clone(), self.counts.len() - 1));
         SinglingOut {
-            rows: self.rows,
+            rows,
             quasi_identifiers: quasi,
             released,
             raises,
             gate_set,
         }
+    }
+}
+
+/// A [`SinglingOutCounter`] split by key into shards, each behind its own lock, so that many
+/// threads count at once; a key always lands in the same shard, so the shards' unique counts
+/// add up to the whole table's.
+#[derive(Debug)]
+pub struct ShardedCounter {
+    template: SinglingOutCounter,
+    shards: Vec<std::sync::Mutex<SinglingOutCounter>>,
+    rows: std::sync::atomic::AtomicU64,
+}
+
+/// Shards of a [`ShardedCounter`] (a power of two: the key's top bits pick the shard).
+const SHARD_BITS: u32 = 4;
+
+impl ShardedCounter {
+    /// An empty sharded counter over the columns of `counter` (which should be empty).
+    pub fn new(counter: &SinglingOutCounter) -> Self {
+        ShardedCounter {
+            template: counter.clone(),
+            shards: (0..1usize << SHARD_BITS)
+                .map(|_| std::sync::Mutex::new(counter.clone()))
+                .collect(),
+            rows: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// The combination keys of `batch`'s rows (see [`SinglingOutCounter::row_keys`]).
+    pub fn row_keys(&self, batch: &RecordBatch) -> Result<RowKeys, RiskError> {
+        self.template.row_keys(batch)
+    }
+
+    /// Counts rows by their keys; callable from many threads.
+    pub fn add_keys(&self, keys: &RowKeys) {
+        let n = self.shards.len();
+        let mut split: Vec<Vec<Vec<u64>>> = vec![vec![Vec::new(); keys.sets.len()]; n];
+        for (set, ks) in keys.sets.iter().enumerate() {
+            for k in ks {
+                split[(k >> (64 - SHARD_BITS)) as usize][set].push(*k);
+            }
+        }
+        for (shard, sets) in self.shards.iter().zip(split) {
+            let part = RowKeys { rows: 0, sets };
+            shard
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .add_keys(&part);
+        }
+        self.rows
+            .fetch_add(keys.rows as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The figures of every row counted.
+    pub fn finish(self) -> SinglingOut {
+        let mut unique = vec![0u64; self.template.counts.len()];
+        for shard in self.shards {
+            let shard = shard
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (u, c) in unique.iter_mut().zip(shard.unique_counts()) {
+                *u += c;
+            }
+        }
+        self.template.figures(self.rows.into_inner(), &unique)
     }
 }
 
@@ -474,6 +548,24 @@ mod tests {
             a.merge(b).expect("same columns");
             assert_eq!(a.finish(), one.finish(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn shards_add_up_to_the_whole() {
+        let whole = table();
+        let c = SinglingOutCounter::new(
+            &names(&["sex"]),
+            &names(&["sex", "age", "t", "note"]),
+            Some(&names(&["note", "t"])),
+        );
+        let mut one = c.clone();
+        one.add(&whole).expect("whole");
+        let sharded = ShardedCounter::new(&c);
+        for r in 0..whole.num_rows() {
+            let keys = sharded.row_keys(&whole.slice(r, 1)).expect("keys");
+            sharded.add_keys(&keys);
+        }
+        assert_eq!(sharded.finish(), one.finish());
     }
 
     #[test]

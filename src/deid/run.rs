@@ -20,7 +20,7 @@ use serde::Serialize;
 use super::detect::{self, ColumnScan};
 use super::kanon::{self, Anonymity, Combos, Qi, RawRef};
 use super::pseudo::{fake, FakeKind, Key, KeyError};
-use super::risk::{SinglingOut, SinglingOutCounter};
+use super::risk::{ShardedCounter, SinglingOut, SinglingOutCounter};
 use crate::io::read::{numbers, texts, Format, ReadError, Reader};
 use crate::io::{Compression, IoError, ParquetSink};
 use crate::schema::{Action, ColumnType, Generator, Locale, NamePart, Role, Schema};
@@ -765,15 +765,17 @@ fn write(
     anon: Option<&Anonymity>,
     opts: &Options,
     output: &Path,
-) -> Result<(ParquetSink, SinglingOutCounter), DeidError> {
+) -> Result<(ParquetSink, ShardedCounter), DeidError> {
     let mut sink = ParquetSink::create(
         output,
         st.out_schema.clone(),
         crate::io::writer_properties(opts.compression),
     )?;
-    let template =
-        SinglingOutCounter::new(&st.risk_quasi, &st.risk_released, st.risk_gate.as_deref());
-    let counter = std::sync::Mutex::new(template.clone());
+    let counter = ShardedCounter::new(&SinglingOutCounter::new(
+        &st.risk_quasi,
+        &st.risk_released,
+        st.risk_gate.as_deref(),
+    ));
     let group_rows = crate::synth::DEFAULT_ROW_GROUP_ROWS as usize;
     let window = 2 * rayon::current_num_threads().max(1);
     let mut pending: Vec<Vec<RecordBatch>> = Vec::new();
@@ -784,14 +786,10 @@ fn write(
      -> Result<(), DeidError> {
         for b in batches {
             if let Some(out) = transform(b, st, key, anon)? {
-                // Keys on this thread; only the counting takes the lock.
-                let keys = template
+                let keys = counter
                     .row_keys(&out)
                     .map_err(|e| DeidError::Diagnostics(vec![e.to_string()]))?;
-                counter
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .add_keys(&keys);
+                counter.add_keys(&keys);
                 encode(&out)?;
             }
         }
@@ -814,10 +812,7 @@ fn write(
         pending.push(current);
     }
     sink.write_row_groups(&pending, job)?;
-    let counted = counter
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    Ok((sink, counted))
+    Ok((sink, counter))
 }
 
 /// A short human summary of a report, for stderr.
