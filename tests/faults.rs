@@ -496,8 +496,10 @@ fn interrupted_write(signal: &str, number: i32) {
     }
     // Let it write for a moment.
     std::thread::sleep(Duration::from_millis(300));
-    let killed = std::process::Command::new("kill")
-        .args(["-s", signal, &child.id().to_string()])
+    // The shell's own `kill`, so no procps is needed.
+    let killed = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill -s {signal} {}", child.id()))
         .status()
         .expect("kill");
     assert!(killed.success());

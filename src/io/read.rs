@@ -931,7 +931,7 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
 /// The keys of a dictionary array as indices into its values. arrow's `normalized_keys`
 /// asserts that the dictionary is not empty, which it is for a column that is entirely null;
 /// then every row is null and the keys are never looked up.
-fn dictionary_keys(d: &dyn arrow_array::AnyDictionaryArray) -> Vec<usize> {
+pub fn dictionary_keys(d: &dyn arrow_array::AnyDictionaryArray) -> Vec<usize> {
     if d.values().is_empty() {
         vec![0; d.keys().len()]
     } else {
