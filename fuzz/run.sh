@@ -3,7 +3,7 @@
 # Usage: fuzz/run.sh [SECONDS] [TARGET...]
 # Needs a nightly toolchain and cargo-fuzz: rustup toolchain install nightly;
 # cargo install cargo-fuzz. A crash leaves its input in fuzz/artifacts/TARGET/ and makes the
-# script exit non-zero; turn it into a regression test in tests/fuzz_regressions.rs.
+# script exit non-zero; save it under tests/data/fuzz/TARGET/ (see fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-60}
