@@ -59,8 +59,10 @@ use crate::io::IoError;
 use crate::schema::SchemaError;
 use crate::synth::SynthError;
 
+mod discretise;
 mod fit;
 mod sample;
+mod structure;
 
 pub use fit::{fit, fit_file, FitOptions};
 pub use sample::{SampleOptions, SampleReport, Sampler};
@@ -68,7 +70,7 @@ pub use sample::{SampleOptions, SampleReport, Sampler};
 /// The `format` member of every model file.
 pub const FORMAT: &str = "fairsynth-model";
 /// The model file version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The level that rare categories are merged into.
 pub const OTHER: &str = "(other)";
 /// Sub-intervals of an interval bin's shape.
@@ -206,9 +208,30 @@ pub struct Bin {
     pub lo: f64,
     /// Upper end (exclusive; equal to `lo` for a point).
     pub hi: f64,
-    /// Shares of [`SHAPE_PARTS`] equal sub-intervals (empty: uniform).
+    /// Shares of [`SHAPE_PARTS`] equal sub-intervals of the continuous part (empty: uniform).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shape: Vec<f64>,
+    /// Exact values of the bin, each held by at least `min_count` input rows, with their row
+    /// counts. Empty: the bin is the interval `[lo, hi)` (or the point `lo`) alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<Point>,
+    /// Rows of the bin at none of its `points`, drawn from `[lo, hi)` by `shape` (only when
+    /// `points` is not empty).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub spread: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+/// An exact value inside a numeric bin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// The value (held by at least `min_count` input rows).
+    pub value: f64,
+    /// Its row count.
+    pub count: f64,
 }
 
 impl Bin {
@@ -245,6 +268,11 @@ pub struct Node {
     pub var: usize,
     /// Parent variables (head variables or earlier nodes).
     pub parents: Vec<usize>,
+    /// Per parent, how its codes group (code -> group: consecutive bins of a numeric parent
+    /// merged); an empty list is the parent's own codes, and no lists at all means every parent
+    /// by its own codes. Bin indices only, never values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Vec<u32>>,
     /// Counts per parent configuration (row-major over `parents`), then per code.
     pub counts: Vec<f64>,
 }
@@ -370,9 +398,25 @@ impl Model {
                     n.var
                 ));
             }
-            let mut vars = n.parents.clone();
-            vars.push(n.var);
-            if table_len(&vars) != Some(n.counts.len()) {
+            if !(n.groups.is_empty() || n.groups.len() == n.parents.len()) {
+                return Err(format!("node {} has the wrong number of groupings", n.var));
+            }
+            let mut cards = Vec::with_capacity(n.parents.len() + 1);
+            for (i, &p) in n.parents.iter().enumerate() {
+                match n.groups.get(i).filter(|g| !g.is_empty()) {
+                    None => cards.push(card(p)),
+                    Some(g) => {
+                        let groups = g.iter().max().map_or(0, |m| *m as usize + 1);
+                        if g.len() != card(p) || groups > card(p) {
+                            return Err(format!("node {} has an invalid grouping", n.var));
+                        }
+                        cards.push(groups);
+                    }
+                }
+            }
+            cards.push(card(n.var));
+            let size = cards.iter().try_fold(1usize, |acc, &c| acc.checked_mul(c));
+            if size != Some(n.counts.len()) {
                 return Err(format!("the table of node {} has the wrong size", n.var));
             }
             seen[n.var] = true;
@@ -394,6 +438,10 @@ impl Model {
                     !(b.lo.is_finite() && b.hi.is_finite() && b.lo <= b.hi)
                         || !(b.shape.is_empty() || b.shape.len() == SHAPE_PARTS)
                         || b.shape.iter().any(|s| !s.is_finite() || *s < 0.0)
+                        || !(b.spread.is_finite() && b.spread >= 0.0)
+                        || b.points.iter().any(|p| {
+                            !(p.value.is_finite() && p.count.is_finite() && p.count >= 0.0)
+                        })
                 });
                 if bad || bins.is_empty() && !var.null {
                     return Err(format!("variable `{}` has an invalid bin", var.name));

@@ -94,7 +94,8 @@ pub struct SampleReport {
 #[derive(Debug, Clone)]
 struct NodeTable {
     var: usize,
-    parents: Vec<(usize, u32)>,
+    /// Parent, its number of groups, its grouping (empty: its own codes).
+    parents: Vec<(usize, u32, Vec<u32>)>,
     card: usize,
     cdf: Vec<f64>,
 }
@@ -114,6 +115,8 @@ pub struct Sampler {
     nodes: Vec<NodeTable>,
     outputs: Vec<Out>,
     ids: Option<Synthesizer>,
+    /// Per variable, the schema's bounds (`-inf`/`inf` where it gives none).
+    bounds: Vec<(f64, f64)>,
     arrow: SchemaRef,
     seed: u64,
     report: SampleReport,
@@ -485,30 +488,58 @@ fn target_report(
         .collect()
 }
 
-/// Cumulative tables per parent configuration; a configuration the data never shows draws
-/// from the node's marginal.
+/// Cumulative tables per parent configuration. A configuration the data never shows draws
+/// from the node's counts over the configurations that share its first parent's code (so a
+/// relation with a forced first parent holds), else from the node's marginal.
 fn node_table(model: &Model, n: &super::Node) -> NodeTable {
     let card = |v: usize| model.variables[v].cardinality();
     let c = card(n.var);
+    let parents: Vec<(usize, u32, Vec<u32>)> = n
+        .parents
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| {
+            let map = n.groups.get(i).cloned().unwrap_or_default();
+            let k = super::structure::view_card(&map, card(p));
+            (p, k as u32, map)
+        })
+        .collect();
     let mut marginal = vec![0.0; c];
     for cfg in n.counts.chunks(c) {
         marginal.iter_mut().zip(cfg).for_each(|(m, x)| *m += x);
     }
     let fallback = cdf(&marginal);
+    // Configurations per code of the first parent.
+    let rest: usize = parents.iter().skip(1).map(|p| p.1 as usize).product();
+    let first: Vec<Vec<f64>> = n
+        .counts
+        .chunks(c * rest.max(1))
+        .map(|block| {
+            let mut m = vec![0.0; c];
+            for cfg in block.chunks(c) {
+                m.iter_mut().zip(cfg).for_each(|(m, x)| *m += x);
+            }
+            m
+        })
+        .collect();
     let table = n
         .counts
         .chunks(c)
-        .flat_map(|cfg| {
+        .enumerate()
+        .flat_map(|(k, cfg)| {
             if cfg.iter().sum::<f64>() > 0.0 {
                 cdf(cfg)
             } else {
-                fallback.clone()
+                match first.get(k / rest.max(1)) {
+                    Some(m) if !parents.is_empty() && m.iter().sum::<f64>() > 0.0 => cdf(m),
+                    _ => fallback.clone(),
+                }
             }
         })
         .collect();
     NodeTable {
         var: n.var,
-        parents: n.parents.iter().map(|&p| (p, card(p) as u32)).collect(),
+        parents,
         card: c,
         cdf: table,
     }
@@ -573,7 +604,17 @@ impl Sampler {
                 fields.push(ids.schema().field(k).clone());
             }
         }
+        let bounds = vars
+            .iter()
+            .map(|v| {
+                let (lo, hi) = schema
+                    .column(&v.name)
+                    .map_or((None, None), super::discretise::schema_bounds);
+                (lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY))
+            })
+            .collect();
         Ok(Sampler {
+            bounds,
             head_cdf: if head_vars.is_empty() {
                 Vec::new()
             } else {
@@ -639,15 +680,35 @@ impl Sampler {
                         }
                     })
                     .collect();
+                // Exact values first, then the continuous part (`spread`) as the last entry.
+                let points: Vec<Vec<f64>> = bins
+                    .iter()
+                    .map(|b| {
+                        if b.points.is_empty() {
+                            Vec::new()
+                        } else {
+                            let mut w: Vec<f64> = b.points.iter().map(|p| p.count).collect();
+                            w.push(b.spread);
+                            cdf(&w)
+                        }
+                    })
+                    .collect();
+                let (min, max) = self.bounds[v];
                 let xs: Vec<Option<f64>> = codes
                     .iter()
                     .map(|&c| {
-                        let u: f64 = rng.random();
+                        let mut u: f64 = rng.random();
                         if c == null_code {
                             return None;
                         }
                         let b = &bins[c as usize];
-                        if b.is_point() {
+                        if !b.points.is_empty() {
+                            let k = draw(&points[c as usize], u) as usize;
+                            if let Some(p) = b.points.get(k) {
+                                return Some(p.value);
+                            }
+                            u = rng.random();
+                        } else if b.is_point() {
                             return Some(b.lo);
                         }
                         let width = b.hi - b.lo;
@@ -659,11 +720,13 @@ impl Sampler {
                             let inner: f64 = rng.random();
                             b.lo + (part as f64 + inner) * width / SHAPE_PARTS as f64
                         };
-                        Some(if *integer {
-                            x.floor().clamp(b.lo, b.hi - 1.0)
+                        let x = if *integer {
+                            x.floor().clamp(b.lo, (b.hi - 1.0).max(b.lo))
                         } else {
                             x.clamp(b.lo, b.hi)
-                        })
+                        };
+                        // The schema's bounds clamp; they never stretch the modelled range.
+                        Some(x.clamp(min, max))
                     })
                     .collect();
                 match ty {
@@ -726,9 +789,9 @@ impl BlockSource for Sampler {
         for n in &self.nodes {
             let mut rng = stream(self.seed, &self.vars[n.var].name, 0, block);
             let mut keys = vec![0u32; len];
-            for &(p, card) in &n.parents {
-                for (k, c) in keys.iter_mut().zip(&codes[p]) {
-                    *k = *k * card + c;
+            for (p, card, map) in &n.parents {
+                for (k, c) in keys.iter_mut().zip(&codes[*p]) {
+                    *k = *k * card + if map.is_empty() { *c } else { map[*c as usize] };
                 }
             }
             let drawn = keys
