@@ -102,9 +102,12 @@ fn counts(v: &[Option<String>]) -> HashMap<Option<String>, usize> {
     m
 }
 
+/// `a -> b` and the value of `b` for each value of `a`.
+type Relation = (String, String, HashMap<Option<String>, Option<String>>);
+
 /// Deterministic relations of the real table, found independently of the library: `a -> b`
 /// when each value of `a` (2 to 1,000 distinct) occurs with one value of `b` (at least 2).
-fn real_relations(real: &Table) -> Vec<(String, String, HashMap<Option<String>, Option<String>>)> {
+fn real_relations(real: &Table) -> Vec<Relation> {
     let cols: Vec<(&str, Vec<Option<String>>)> = real
         .columns
         .iter()
