@@ -456,6 +456,19 @@ pub fn fit(
             }
         })
         .collect();
+    // The copula over numeric nodes (exact counts only: under differential privacy it would
+    // need budget of its own).
+    let copula = match dp {
+        Some(_) => None,
+        None => {
+            let exact: Vec<usize> = relations
+                .iter()
+                .filter(|(a, b)| nodes.iter().any(|n| n.var == *b && n.parents == [*a]))
+                .map(|r| r.1)
+                .collect();
+            super::copula::fit(&enc, &nodes, &exact, rows, opts.seed)
+        }
+    };
     if let Some(l) = ledger.as_mut() {
         l.entries.push(LedgerEntry {
             purpose: "the head table and one table per node".into(),
@@ -501,6 +514,7 @@ pub fn fit(
             counts: head_counts,
         },
         nodes,
+        copula,
         regenerated: p.regenerated,
         dropped: p.dropped,
     })

@@ -59,6 +59,7 @@ use crate::io::IoError;
 use crate::schema::SchemaError;
 use crate::synth::SynthError;
 
+mod copula;
 mod discretise;
 mod fit;
 mod sample;
@@ -137,6 +138,9 @@ pub struct Model {
     pub head: Head,
     /// Every other modelled column, in sampling order (parents before children).
     pub nodes: Vec<Node>,
+    /// The Gaussian copula over numeric nodes (none under differential privacy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copula: Option<Copula>,
     /// Identifier columns regenerated from their schema generator when sampling.
     pub regenerated: Vec<String>,
     /// Columns left out of the model and the output.
@@ -275,6 +279,15 @@ pub struct Node {
     pub groups: Vec<Vec<u32>>,
     /// Counts per parent configuration (row-major over `parents`), then per code.
     pub counts: Vec<f64>,
+}
+
+/// Residual dependence of numeric nodes: their codes are drawn at correlated uniforms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Copula {
+    /// The node variables, in this order.
+    pub vars: Vec<usize>,
+    /// Correlation matrix of their normal scores, row-major (positive definite).
+    pub correlation: Vec<f64>,
 }
 
 /// A column the model leaves out.
@@ -420,6 +433,21 @@ impl Model {
                 return Err(format!("the table of node {} has the wrong size", n.var));
             }
             seen[n.var] = true;
+        }
+        if let Some(c) = &self.copula {
+            let k = c.vars.len();
+            let nodes: Vec<usize> = self.nodes.iter().map(|n| n.var).collect();
+            let mut dup = c.vars.clone();
+            dup.sort_unstable();
+            dup.dedup();
+            if dup.len() != k
+                || c.vars.iter().any(|v| !nodes.contains(v))
+                || c.correlation.len() != k * k
+                || c.correlation.iter().any(|x| !x.is_finite())
+                || copula::cholesky(&c.correlation, k).is_none()
+            {
+                return Err("the copula is invalid".into());
+            }
         }
         if let Some(v) = seen.iter().position(|s| !s) {
             return Err(format!("variable {v} is never drawn"));

@@ -115,6 +115,9 @@ pub struct Sampler {
     nodes: Vec<NodeTable>,
     outputs: Vec<Out>,
     ids: Option<Synthesizer>,
+    /// The copula: per node, its position among the copula's variables; the Cholesky factor
+    /// and its size.
+    copula: Option<(Vec<Option<usize>>, Vec<f64>, usize)>,
     /// Per variable, the schema's bounds (`-inf`/`inf` where it gives none).
     bounds: Vec<(f64, f64)>,
     arrow: SchemaRef,
@@ -613,7 +616,23 @@ impl Sampler {
                 (lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY))
             })
             .collect();
+        let copula = match &model.copula {
+            Some(c) => {
+                let k = c.vars.len();
+                let chol = super::copula::cholesky(&c.correlation, k).ok_or_else(|| {
+                    ModelError::Invalid("the model's copula is not positive definite".into())
+                })?;
+                let at = model
+                    .nodes
+                    .iter()
+                    .map(|n| c.vars.iter().position(|v| *v == n.var))
+                    .collect();
+                Some((at, chol, k))
+            }
+            None => None,
+        };
         Ok(Sampler {
+            copula,
             bounds,
             head_cdf: if head_vars.is_empty() {
                 Vec::new()
@@ -786,8 +805,16 @@ impl BlockSource for Sampler {
                 stride *= card;
             }
         }
-        for n in &self.nodes {
+        let shared = self.copula.as_ref().map(|(_, chol, k)| {
+            let mut rng = stream(self.seed, "\u{0}copula", 0, block);
+            super::copula::uniforms(chol, *k, len, &mut rng)
+        });
+        for (ni, n) in self.nodes.iter().enumerate() {
             let mut rng = stream(self.seed, &self.vars[n.var].name, 0, block);
+            let slot = self
+                .copula
+                .as_ref()
+                .and_then(|(at, _, k)| at[ni].map(|j| (j, *k)));
             let mut keys = vec![0u32; len];
             for (p, card, map) in &n.parents {
                 for (k, c) in keys.iter_mut().zip(&codes[*p]) {
@@ -796,9 +823,14 @@ impl BlockSource for Sampler {
             }
             let drawn = keys
                 .iter()
-                .map(|&k| {
+                .enumerate()
+                .map(|(r, &k)| {
                     let at = k as usize * n.card;
-                    draw(&n.cdf[at..at + n.card], rng.random())
+                    let u = match (slot, &shared) {
+                        (Some((j, k)), Some(us)) => us[r * k + j],
+                        _ => rng.random(),
+                    };
+                    draw(&n.cdf[at..at + n.card], u)
                 })
                 .collect();
             codes[n.var] = drawn;

@@ -261,9 +261,10 @@ fn best_parents_pairwise(
 /// or, under differential privacy, gains from the noisy pairwise mutual information `mi`.
 ///
 /// A column that a placed column determines (`relations`) is placed at once with that column
-/// as its only parent, so the relation holds in every sample. A head column determined by a
-/// column outside the head makes that column's parents start with the head column, and its
-/// table never draws a code the relation rules out.
+/// as its only parent, so the relation holds in every sample. A column that determines a
+/// placed column (a level whose number, or a code whose head column, was drawn before it) has
+/// that column as its first parent: its table holds only the codes the relation allows, and
+/// a configuration the data never shows backs off to the first parent alone.
 /// Returns the columns in placement order with their parents and parent views.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn search_structure(
@@ -303,9 +304,10 @@ pub(super) fn search_structure(
             placed.push(f);
             continue;
         }
+        let ready = remaining.clone();
         let choices: Vec<Choice> = if placed.is_empty() {
             // No head: start from the column most related to the others.
-            remaining
+            ready
                 .iter()
                 .map(|&f| Choice {
                     parents: Vec::new(),
@@ -314,18 +316,18 @@ pub(super) fn search_structure(
                 })
                 .collect()
         } else if dp {
-            remaining
+            ready
                 .iter()
                 .map(|&f| best_parents_pairwise(enc, f, &placed, mi, rows as f64, opts))
                 .collect()
         } else {
-            remaining
+            ready
                 .par_iter()
                 .map(|&f| {
-                    // Head columns this column determines come first among its parents.
+                    // Placed columns this column determines come first among its parents.
                     let forced: Vec<usize> = relations
                         .iter()
-                        .filter(|&&(a, b)| a == f && head_vars.contains(&b))
+                        .filter(|&&(a, b)| a == f && placed.contains(&b))
                         .map(|&(_, b)| b)
                         .collect();
                     if forced.is_empty() {
@@ -370,7 +372,8 @@ pub(super) fn search_structure(
                 best = k;
             }
         }
-        let f = remaining.remove(best);
+        let f = ready[best];
+        remaining.retain(|r| *r != f);
         let mut choice = choices.into_iter().nth(best).unwrap_or(Choice {
             parents: Vec::new(),
             maps: Vec::new(),
