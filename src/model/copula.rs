@@ -7,9 +7,16 @@
 //! turned into its conditional probability-integral transform given its parents (randomised
 //! within the code's step, since codes are discrete), then into a normal score; the copula is
 //! the correlation matrix of these scores. Sampling draws correlated normal scores, maps them
-//! to uniforms, and picks each numeric node's code at that uniform in its conditional table.
-//! Every conditional table (so every column's shares and its dependence on its parents) is
-//! kept exactly in expectation; what the copula adds is the residual rank correlation. The
+//! to uniforms, and picks each numeric node's code at that uniform in its conditional table,
+//! and the value inside the code's bin at the same place (the uniform's fraction of the
+//! code's step), so dependence reaches the exact values inside a bin too. Each uniform is
+//! still uniform, so a column's codes follow its table given its parents wherever its score
+//! is uncorrelated with theirs; where a parent sits in the copula as well (a coarse view of a
+//! numeric parent leaves dependence inside its groups), the pair's correlation is kept, which
+//! shifts the child's shares a little (CPS 1988: at most 12.5 % of a top-5 value's share)
+//! but keeps the numeric correlations (there r(education, experience) -0.30 real, -0.23
+//! synthetic, against -0.14 with parent pairs set to zero). The head's numeric columns (age)
+//! enter as given scores: the nodes' scores are drawn conditional on them. The
 //! model stores only the correlation matrix: no value and no row.
 
 use rand::RngExt;
@@ -97,54 +104,94 @@ pub(super) fn cholesky(m: &[f64], k: usize) -> Option<Vec<f64>> {
     Some(l)
 }
 
-/// Fits the copula over the numeric nodes that are not drawn by a deterministic relation
-/// (`exact`: node variables a relation fixes). `None` with fewer than two such nodes.
+/// Fits the copula over the numeric head variables (`head`: drawn before the nodes, so they
+/// condition the rest) and the numeric nodes that are not drawn by a deterministic relation
+/// (`exact`: node variables a relation fixes). A head variable's score is its randomised
+/// probability-integral transform under its marginal. `None` with fewer than two members or
+/// no node among them.
 pub(super) fn fit(
     enc: &[Encoded],
+    head: &[usize],
     nodes: &[Node],
     exact: &[usize],
     rows: usize,
     seed: u64,
 ) -> Option<Copula> {
+    let numeric =
+        |v: usize| matches!(enc[v].var.kind, VarKind::Numeric { .. }) && enc[v].card() >= 3;
+    let given: Vec<usize> = head.iter().copied().filter(|&v| numeric(v)).collect();
     let members: Vec<&Node> = nodes
         .iter()
-        .filter(|n| {
-            matches!(enc[n.var].var.kind, VarKind::Numeric { .. })
-                && enc[n.var].card() >= 3
-                && !exact.contains(&n.var)
-        })
+        .filter(|n| numeric(n.var) && !exact.contains(&n.var))
         .collect();
-    if members.len() < 2 || rows < 3 {
+    if members.is_empty() || given.len() + members.len() < 2 || rows < 3 {
         return None;
     }
-    // Normal scores of each member, row by row.
-    let scores: Vec<Vec<f64>> = members
+    let pit = |rng: &mut rand_chacha::ChaCha8Rng, below: f64, at: f64, total: f64| {
+        let r: f64 = rng.random();
+        phi_inv(((below + r * at) / total).clamp(1e-9, 1.0 - 1e-9))
+    };
+    let mut scores: Vec<Vec<f64>> = given
         .iter()
-        .map(|n| {
-            let card = enc[n.var].card();
-            let mut rng = crate::synth::stream(seed, &enc[n.var].var.name, 3, 0);
-            let mut keys = vec![0usize; rows];
-            for (i, &p) in n.parents.iter().enumerate() {
-                let map = n.groups.get(i).map_or(&[][..], Vec::as_slice);
-                let cp = super::structure::view_card(map, enc[p].card());
-                for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
-                    *k = *k * cp + if map.is_empty() { *c } else { map[*c as usize] } as usize;
-                }
-            }
-            keys.iter()
-                .zip(&enc[n.var].codes)
-                .map(|(&k, &c)| {
-                    let cfg = &n.counts[k * card..(k + 1) * card];
-                    let total: f64 = cfg.iter().sum();
-                    let below: f64 = cfg[..c as usize].iter().sum();
-                    let r: f64 = rng.random();
-                    let u = (below + r * cfg[c as usize]) / total;
-                    phi_inv(u.clamp(1e-9, 1.0 - 1e-9))
+        .map(|&v| {
+            let card = enc[v].card();
+            let mut counts = vec![0.0; card];
+            enc[v].codes.iter().for_each(|c| counts[*c as usize] += 1.0);
+            let mut rng = crate::synth::stream(seed, &enc[v].var.name, 3, 0);
+            enc[v]
+                .codes
+                .iter()
+                .enumerate()
+                .map(|(r, &c)| {
+                    let below: f64 = counts[..c as usize].iter().sum();
+                    match enc[v].within.as_ref() {
+                        Some(w) => {
+                            let u = (below + w[r] * counts[c as usize]) / rows as f64;
+                            phi_inv(u.clamp(1e-9, 1.0 - 1e-9))
+                        }
+                        None => pit(&mut rng, below, counts[c as usize], rows as f64),
+                    }
                 })
                 .collect()
         })
         .collect();
-    let k = members.len();
+    scores.extend(members.iter().map(|n| {
+        let card = enc[n.var].card();
+        let mut rng = crate::synth::stream(seed, &enc[n.var].var.name, 3, 0);
+        let mut keys = vec![0usize; rows];
+        for (i, &p) in n.parents.iter().enumerate() {
+            let map = n.groups.get(i).map_or(&[][..], Vec::as_slice);
+            let cp = super::structure::view_card(map, enc[p].card());
+            for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
+                *k = *k * cp + if map.is_empty() { *c } else { map[*c as usize] } as usize;
+            }
+        }
+        keys.iter()
+            .zip(&enc[n.var].codes)
+            .enumerate()
+            .map(|(r, (&k, &c))| {
+                let cfg = &n.counts[k * card..(k + 1) * card];
+                let total: f64 = cfg.iter().sum();
+                let below: f64 = cfg[..c as usize].iter().sum();
+                // Where in its bin the value lies (its mid-rank), so that the copula carries
+                // dependence within bins too; sampling picks the value at the same fraction.
+                match enc[n.var].within.as_ref() {
+                    Some(w) => {
+                        let u = (below + w[r] * cfg[c as usize]) / total;
+                        phi_inv(u.clamp(1e-9, 1.0 - 1e-9))
+                    }
+                    None => pit(&mut rng, below, cfg[c as usize], total),
+                }
+            })
+            .collect::<Vec<f64>>()
+    }));
+    let k = scores.len();
+    let vars: Vec<usize> = given
+        .iter()
+        .copied()
+        .chain(members.iter().map(|n| n.var))
+        .collect();
+    let given = given.len();
     let mean: Vec<f64> = scores
         .iter()
         .map(|s| s.iter().sum::<f64>() / rows as f64)
@@ -185,22 +232,36 @@ pub(super) fn fit(
         }
     }
     Some(Copula {
-        vars: members.iter().map(|n| n.var).collect(),
+        given,
+        vars,
         correlation: m,
     })
 }
 
-/// Correlated uniforms for `rows` rows of a block: `rows x k`, row-major.
-pub(super) fn uniforms(chol: &[f64], k: usize, rows: usize, rng: &mut impl rand::Rng) -> Vec<f64> {
+/// Correlated uniforms for the `rows` rows of a block: `rows x k`, row-major. The first
+/// `given` entries of each row are the normal scores of variables already drawn (`scores`,
+/// `rows x given`); the others follow them through the Cholesky factor `chol`.
+pub(super) fn uniforms(
+    chol: &[f64],
+    k: usize,
+    given: usize,
+    scores: &[f64],
+    rows: usize,
+    rng: &mut impl rand::Rng,
+) -> Vec<f64> {
     let mut out = vec![0.0; rows * k];
-    let mut z = vec![0.0; k];
+    let mut w = vec![0.0; k];
     for r in 0..rows {
-        for x in z.iter_mut() {
-            *x = rng.sample(StandardNormal);
-        }
         for i in 0..k {
-            let y: f64 = (0..=i).map(|t| chol[i * k + t] * z[t]).sum();
-            out[r * k + i] = phi(y);
+            let partial: f64 = (0..i).map(|t| chol[i * k + t] * w[t]).sum();
+            if i < given {
+                // The independent part that reproduces the given score.
+                w[i] = (scores[r * given + i] - partial) / chol[i * k + i];
+                out[r * k + i] = phi(scores[r * given + i]);
+            } else {
+                w[i] = rng.sample(StandardNormal);
+                out[r * k + i] = phi(partial + chol[i * k + i] * w[i]);
+            }
         }
     }
     out
@@ -238,7 +299,7 @@ mod tests {
         let l = cholesky(&[1.0, r, r, 1.0], 2).expect("pd");
         let mut rng = crate::synth::stream(3, "t", 0, 0);
         let n = 100_000;
-        let u = uniforms(&l, 2, n, &mut rng);
+        let u = uniforms(&l, 2, 0, &[], n, &mut rng);
         let mean = u.iter().sum::<f64>() / (2 * n) as f64;
         assert!((mean - 0.5).abs() < 0.005);
         let z: Vec<f64> = u.iter().map(|p| phi_inv(*p)).collect();

@@ -11,6 +11,9 @@ use crate::schema::{Column, ColumnType, Generator};
 pub(super) struct Encoded {
     pub(super) var: Variable,
     pub(super) codes: Vec<u32>,
+    /// Numeric columns: each row's mid-rank within its bin, in (0, 1) (0.5 for null), so the
+    /// copula sees where in its bin a value lies.
+    pub(super) within: Option<Vec<f64>>,
 }
 
 impl Encoded {
@@ -113,6 +116,7 @@ pub(super) fn encode_categorical(
             null,
         },
         codes,
+        within: None,
     })
 }
 
@@ -460,6 +464,53 @@ pub(super) fn fixed_bins(
     (out, codes)
 }
 
+/// Each row's mid-rank within its bin, by the value the model holds for it (a discrete
+/// column's rare value counts at the bin's nearest exact value); 0.5 for null.
+fn within_bins(values: &[f64], bins: &[Bin], codes: &[u32]) -> Vec<f64> {
+    let held = |x: f64, b: &Bin| {
+        if b.spread > 0.0 && b.lo <= x && x < b.hi || b.points.is_empty() {
+            return x;
+        }
+        b.points
+            .iter()
+            .map(|p| p.value)
+            .min_by(|a, c| (a - x).abs().total_cmp(&(c - x).abs()))
+            .unwrap_or(x)
+    };
+    let mut rows: Vec<(u32, f64, usize)> = values
+        .iter()
+        .zip(codes)
+        .enumerate()
+        .filter(|(_, (v, _))| !v.is_nan())
+        .map(|(i, (v, c))| (*c, held(*v, &bins[*c as usize]), i))
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out = vec![0.5; values.len()];
+    let mut i = 0;
+    while i < rows.len() {
+        let bin = rows[i].0;
+        let mut end = i;
+        while end < rows.len() && rows[end].0 == bin {
+            end += 1;
+        }
+        let n = (end - i) as f64;
+        let mut j = i;
+        while j < end {
+            let mut k = j;
+            while k < end && rows[k].1 == rows[j].1 {
+                k += 1;
+            }
+            let mid = ((j - i) as f64 + (k - j) as f64 / 2.0) / n;
+            for r in &rows[j..k] {
+                out[r.2] = mid;
+            }
+            j = k;
+        }
+        i = end;
+    }
+    out
+}
+
 /// Encodes a numeric, date or timestamp column: [`value_bins`] from the data, or equal-width
 /// bins within the schema's bounds under differential privacy.
 pub(super) fn encode_numeric(
@@ -492,6 +543,7 @@ pub(super) fn encode_numeric(
             *k = null_code;
         }
     }
+    let within = within_bins(values, &bins, &codes);
     Ok(Encoded {
         var: Variable {
             name: c.name.clone(),
@@ -499,6 +551,7 @@ pub(super) fn encode_numeric(
             null,
         },
         codes,
+        within: Some(within),
     })
 }
 

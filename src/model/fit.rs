@@ -466,7 +466,7 @@ pub fn fit(
                 .filter(|(a, b)| nodes.iter().any(|n| n.var == *b && n.parents == [*a]))
                 .map(|r| r.1)
                 .collect();
-            super::copula::fit(&enc, &nodes, &exact, rows, opts.seed)
+            super::copula::fit(&enc, &head_vars, &nodes, &exact, rows, opts.seed)
         }
     };
     if let Some(l) = ledger.as_mut() {

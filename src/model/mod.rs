@@ -284,8 +284,11 @@ pub struct Node {
 /// Residual dependence of numeric nodes: their codes are drawn at correlated uniforms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Copula {
-    /// The node variables, in this order.
+    /// The variables, in this order: first `given` head variables, then nodes.
     pub vars: Vec<usize>,
+    /// How many of `vars` are head variables (drawn before the nodes).
+    #[serde(default)]
+    pub given: usize,
     /// Correlation matrix of their normal scores, row-major (positive definite).
     pub correlation: Vec<f64>,
 }
@@ -441,7 +444,11 @@ impl Model {
             dup.sort_unstable();
             dup.dedup();
             if dup.len() != k
-                || c.vars.iter().any(|v| !nodes.contains(v))
+                || c.given > k
+                || c.vars[..c.given]
+                    .iter()
+                    .any(|v| !self.head.vars.contains(v))
+                || c.vars[c.given..].iter().any(|v| !nodes.contains(v))
                 || c.correlation.len() != k * k
                 || c.correlation.iter().any(|x| !x.is_finite())
                 || copula::cholesky(&c.correlation, k).is_none()

@@ -106,6 +106,103 @@ enum Out {
     Id(usize),
 }
 
+/// A piece of a bin's value distribution: an exact value (`width` 0) or a sub-interval.
+#[derive(Debug, Clone, Copy)]
+struct Atom {
+    start: f64,
+    width: f64,
+    weight: f64,
+}
+
+/// A bin's value distribution as atoms in value order: its exact values and the
+/// sub-intervals of its continuous part (or the whole interval, or the point `lo`).
+fn atoms(b: &super::Bin) -> Vec<Atom> {
+    let mut out: Vec<Atom> = b
+        .points
+        .iter()
+        .map(|p| Atom {
+            start: p.value,
+            width: 0.0,
+            weight: p.count,
+        })
+        .collect();
+    let spread = if b.points.is_empty() { 1.0 } else { b.spread };
+    if spread > 0.0 && b.hi > b.lo {
+        let w = b.hi - b.lo;
+        if b.shape.is_empty() {
+            out.push(Atom {
+                start: b.lo,
+                width: w,
+                weight: spread,
+            });
+        } else {
+            for (i, s) in b.shape.iter().enumerate() {
+                out.push(Atom {
+                    start: b.lo + w * i as f64 / SHAPE_PARTS as f64,
+                    width: w / SHAPE_PARTS as f64,
+                    weight: spread * s,
+                });
+            }
+        }
+    } else if out.is_empty() {
+        out.push(Atom {
+            start: b.lo,
+            width: 0.0,
+            weight: 1.0,
+        });
+    }
+    out.sort_by(|a, c| {
+        a.start
+            .total_cmp(&c.start)
+            .then(a.width.total_cmp(&c.width))
+    });
+    out
+}
+
+/// The value at fraction `f` of a bin's value distribution (`atoms`).
+fn at_fraction(atoms: &[Atom], f: f64, integer: bool) -> f64 {
+    let total: f64 = atoms.iter().map(|a| a.weight).sum();
+    let mut acc = 0.0;
+    let target = f.clamp(0.0, 1.0) * total;
+    let mut pick = atoms.len() - 1;
+    let mut inner = 0.5;
+    for (i, a) in atoms.iter().enumerate() {
+        if a.weight > 0.0 && target < acc + a.weight {
+            pick = i;
+            inner = (target - acc) / a.weight;
+            break;
+        }
+        acc += a.weight;
+    }
+    let a = atoms[pick];
+    if a.width == 0.0 {
+        return a.start;
+    }
+    let x = a.start + inner * a.width;
+    if integer {
+        x.floor().clamp(
+            a.start.ceil(),
+            (a.start + a.width - 1.0).max(a.start.ceil()),
+        )
+    } else {
+        x
+    }
+}
+
+/// The copula compiled for sampling.
+#[derive(Debug, Clone)]
+struct CopulaPlan {
+    /// Per node, its position among the copula's variables.
+    at: Vec<Option<usize>>,
+    /// Lower Cholesky factor of the correlation matrix.
+    chol: Vec<f64>,
+    /// Number of variables.
+    k: usize,
+    /// The head variables first in the copula, each with the sample's cumulative shares of
+    /// its codes (before each code, and through it).
+    given: Vec<(usize, Vec<f64>)>,
+}
+
 /// A model compiled for sampling; a [`BlockSource`] for [`crate::synth::write_parquet`].
 #[derive(Debug, Clone)]
 pub struct Sampler {
@@ -115,9 +212,8 @@ pub struct Sampler {
     nodes: Vec<NodeTable>,
     outputs: Vec<Out>,
     ids: Option<Synthesizer>,
-    /// The copula: per node, its position among the copula's variables; the Cholesky factor
-    /// and its size.
-    copula: Option<(Vec<Option<usize>>, Vec<f64>, usize)>,
+    /// The copula, when the model has one.
+    copula: Option<CopulaPlan>,
     /// Per variable, the schema's bounds (`-inf`/`inf` where it gives none).
     bounds: Vec<(f64, f64)>,
     arrow: SchemaRef,
@@ -627,7 +723,27 @@ impl Sampler {
                     .iter()
                     .map(|n| c.vars.iter().position(|v| *v == n.var))
                     .collect();
-                Some((at, chol, k))
+                // Head variables' shares in the sample (after raking and parity).
+                let given = c.vars[..c.given]
+                    .iter()
+                    .map(|&v| {
+                        let j = model.head.vars.iter().position(|h| *h == v).unwrap_or(0);
+                        let layout = &view.layout;
+                        let mut shares = vec![0.0; layout.cards[j]];
+                        for (cell, w) in weights.iter().enumerate() {
+                            shares[layout.code(cell, j)] += w;
+                        }
+                        let total: f64 = shares.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+                        let mut acc = 0.0;
+                        let mut cum = vec![0.0];
+                        for x in &shares {
+                            acc += x / total;
+                            cum.push(acc);
+                        }
+                        (v, cum)
+                    })
+                    .collect();
+                Some(CopulaPlan { at, chol, k, given })
             }
             None => None,
         };
@@ -659,7 +775,16 @@ impl Sampler {
         &self.report
     }
 
-    fn values(&self, v: usize, ty: ColumnType, codes: &[u32], block: u64) -> ArrayRef {
+    /// The values of variable `v` for `codes`; `fractions` (copula variables): where in its
+    /// bin each row's value lies, by the bin's value distribution.
+    fn values(
+        &self,
+        v: usize,
+        ty: ColumnType,
+        codes: &[u32],
+        fractions: Option<&[f64]>,
+        block: u64,
+    ) -> ArrayRef {
         let var = &self.vars[v];
         let null_code = if var.null {
             var.cardinality() as u32 - 1
@@ -713,14 +838,24 @@ impl Sampler {
                     })
                     .collect();
                 let (min, max) = self.bounds[v];
+                let atoms: Vec<Vec<Atom>> = if fractions.is_some() {
+                    bins.iter().map(atoms).collect()
+                } else {
+                    Vec::new()
+                };
                 let xs: Vec<Option<f64>> = codes
                     .iter()
-                    .map(|&c| {
+                    .enumerate()
+                    .map(|(r, &c)| {
                         let mut u: f64 = rng.random();
                         if c == null_code {
                             return None;
                         }
                         let b = &bins[c as usize];
+                        if let Some(f) = fractions {
+                            let x = at_fraction(&atoms[c as usize], f[r], *integer);
+                            return Some(x.clamp(min, max));
+                        }
                         if !b.points.is_empty() {
                             let k = draw(&points[c as usize], u) as usize;
                             if let Some(p) = b.points.get(k) {
@@ -805,34 +940,63 @@ impl BlockSource for Sampler {
                 stride *= card;
             }
         }
-        let shared = self.copula.as_ref().map(|(_, chol, k)| {
+        let mut fractions: Vec<Option<Vec<f64>>> = vec![None; self.vars.len()];
+        let shared = self.copula.as_ref().map(|c| {
             let mut rng = stream(self.seed, "\u{0}copula", 0, block);
-            super::copula::uniforms(chol, *k, len, &mut rng)
+            // Normal scores of the head variables drawn: randomised within their code's step.
+            let g = c.given.len();
+            let mut scores = vec![0.0; len * g];
+            for (i, (v, cum)) in c.given.iter().enumerate() {
+                for (r, &code) in codes[*v].iter().enumerate() {
+                    let (lo, hi) = (cum[code as usize], cum[code as usize + 1]);
+                    let u: f64 = rng.random();
+                    fractions[*v].get_or_insert_with(|| vec![0.5; len])[r] = u;
+                    scores[r * g + i] =
+                        super::copula::phi_inv((lo + u * (hi - lo)).clamp(1e-9, 1.0 - 1e-9));
+                }
+            }
+            super::copula::uniforms(&c.chol, c.k, g, &scores, len, &mut rng)
         });
         for (ni, n) in self.nodes.iter().enumerate() {
             let mut rng = stream(self.seed, &self.vars[n.var].name, 0, block);
             let slot = self
                 .copula
                 .as_ref()
-                .and_then(|(at, _, k)| at[ni].map(|j| (j, *k)));
+                .and_then(|c| c.at[ni].map(|j| (j, c.k)));
             let mut keys = vec![0u32; len];
             for (p, card, map) in &n.parents {
                 for (k, c) in keys.iter_mut().zip(&codes[*p]) {
                     *k = *k * card + if map.is_empty() { *c } else { map[*c as usize] };
                 }
             }
+            let mut within = slot.map(|_| vec![0.5; len]);
             let drawn = keys
                 .iter()
                 .enumerate()
                 .map(|(r, &k)| {
                     let at = k as usize * n.card;
-                    let u = match (slot, &shared) {
-                        (Some((j, k)), Some(us)) => us[r * k + j],
-                        _ => rng.random(),
-                    };
-                    draw(&n.cdf[at..at + n.card], u)
+                    let cdf = &n.cdf[at..at + n.card];
+                    match (slot, &shared, within.as_mut()) {
+                        (Some((j, k)), Some(us), Some(w)) => {
+                            let u = us[r * k + j];
+                            let c = draw(cdf, u);
+                            // Where in the code's step u fell: the value's place in its bin.
+                            let lo = if c == 0 { 0.0 } else { cdf[c as usize - 1] };
+                            let step = cdf[c as usize] - lo;
+                            w[r] = if step > 0.0 {
+                                ((u - lo) / step).clamp(0.0, 1.0)
+                            } else {
+                                0.5
+                            };
+                            c
+                        }
+                        _ => draw(cdf, rng.random()),
+                    }
                 })
                 .collect();
+            if let Some(w) = within {
+                fractions[n.var] = Some(w);
+            }
             codes[n.var] = drawn;
         }
         let ids = match &self.ids {
@@ -843,7 +1007,9 @@ impl BlockSource for Sampler {
             .outputs
             .iter()
             .map(|o| match o {
-                Out::Var(v, ty) => self.values(*v, *ty, &codes[*v], block),
+                Out::Var(v, ty) => {
+                    self.values(*v, *ty, &codes[*v], fractions[*v].as_deref(), block)
+                }
                 Out::Id(k) => ids
                     .as_ref()
                     .map(|b| b.column(*k).clone())
