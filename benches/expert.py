@@ -23,6 +23,13 @@ def load(path):
     return pd.read_csv(path, skipinitialspace=True)
 
 
+def key(s):
+    """Values as comparable text: numbers by their float value (13 and 13.0 alike)."""
+    if pd.api.types.is_numeric_dtype(s):
+        return s.astype("float64").map(repr)
+    return s.astype(str)
+
+
 def relations(real, cols):
     out = []
     for a in cols:
@@ -32,7 +39,7 @@ def relations(real, cols):
         for b in cols:
             if a == b or real[b].nunique(dropna=False) < 2:
                 continue
-            g = real[[a, b]].astype(str).groupby(a)[b].nunique()
+            g = pd.DataFrame({"a": key(real[a]), "b": key(real[b])}).groupby("a")["b"].nunique()
             if (g == 1).all():
                 out.append((a, b))
     return out
@@ -66,9 +73,9 @@ def check(real, syn, ignore=()):
             if abs(rr) >= 0.1:
                 report["pairs"].append({"a": a, "b": b, "real": float(rr), "synthetic": float(rs), "diff": float(abs(rr - rs))})
     for a, b in relations(real, cols):
-        m = real[[a, b]].astype(str).drop_duplicates().set_index(a)[b]
-        sa = syn[a].astype(str)
-        sb = syn[b].astype(str)
+        m = pd.DataFrame({"a": key(real[a]), "b": key(real[b])}).drop_duplicates().set_index("a")["b"]
+        sa = key(syn[a])
+        sb = key(syn[b])
         known = sa.isin(m.index)
         bad = int((known & (sa.map(m) != sb)).sum() + (~known).sum())
         report["relations"].append({"from": a, "to": b, "violations": bad, "rows": len(syn)})

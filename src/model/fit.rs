@@ -419,6 +419,14 @@ pub fn fit(
     } else {
         super::structure::relations(&enc, rows)
     };
+    // The structure penalty, chosen on held-out rows (BIC under differential privacy, where
+    // the search uses noisy pairwise tables and no penalty factor).
+    let (penalty, penalty_scores) = match dp {
+        Some(_) => (super::structure::PENALTIES[0], Vec::new()),
+        None => super::structure::choose_penalty(
+            &enc, &head_vars, &features, &mi, &relations, rows, opts,
+        ),
+    };
     let structure = search_structure(
         &enc,
         &head_vars,
@@ -427,6 +435,7 @@ pub fn fit(
         &relations,
         rows,
         dp.is_some(),
+        penalty,
         opts,
     );
 
@@ -505,6 +514,14 @@ pub fn fit(
             min_count: opts.min_count,
             bins: opts.bins,
             max_parents: opts.max_parents,
+            penalty,
+            penalty_held_out: penalty_scores
+                .iter()
+                .map(|&(factor, log_likelihood)| super::PenaltyScore {
+                    factor,
+                    log_likelihood,
+                })
+                .collect(),
         },
         rows: model_rows,
         privacy: ledger,

@@ -173,6 +173,22 @@ pub struct FitInfo {
     pub bins: usize,
     /// Most parents per node.
     pub max_parents: usize,
+    /// The structure search's penalty per free parameter, as a factor of `ln N` (0.5: BIC),
+    /// chosen by held-out likelihood.
+    pub penalty: f64,
+    /// Each penalty factor tried and the held-out log-likelihood per row it gave (empty when
+    /// not chosen on held-out rows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub penalty_held_out: Vec<PenaltyScore>,
+}
+
+/// A penalty factor and the held-out log-likelihood per row of the structure it gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PenaltyScore {
+    /// The factor of `ln N`.
+    pub factor: f64,
+    /// Mean log-likelihood (nats) of a held-out row under the nodes.
+    pub log_likelihood: f64,
 }
 
 /// One modelled column.
