@@ -471,14 +471,16 @@ impl HeadView<'_> {
             .filter(|l| *l != super::OTHER)
             .collect();
         let declared = self.schema.column(&f.label).and_then(|c| c.categories());
-        let fav =
+        let fav_name =
             crate::schema::favourable_level(f.favourable.as_deref(), declared.as_deref(), &seen)
-                .and_then(|name| {
-                    levels
-                        .iter()
-                        .position(|l| l.as_deref() == Some(name.as_str()))
-                });
-        let Some(fav) = fav else {
+                .filter(|name| levels.iter().any(|l| l.as_deref() == Some(name.as_str())));
+        // Every code of the favourable level: a binned numeric label's model bins that lie in
+        // the favourable band of the schema.
+        let is_fav: Vec<bool> = levels
+            .iter()
+            .map(|l| l.is_some() && l.as_deref() == fav_name.as_deref())
+            .collect();
+        let Some(fav_name) = fav_name else {
             return Err(ModelError::Invalid(format!(
                 "fairness: the favourable level of `{}` does not occur in the model",
                 f.label
@@ -507,7 +509,7 @@ impl HeadView<'_> {
             let mut k = vec![0.0; names.len()];
             for (c, x) in w.iter().enumerate() {
                 n[group_of[c]] += x;
-                if lay.code(c, jy) == fav {
+                if is_fav[lay.code(c, jy)] {
                     k[group_of[c]] += x;
                 }
             }
@@ -529,7 +531,7 @@ impl HeadView<'_> {
         };
         let parity = Parity {
             label: f.label.clone(),
-            favourable: levels[fav].clone().unwrap_or_default(),
+            favourable: fav_name,
             independent_of: f.independent_of.clone(),
             groups: names
                 .iter()
@@ -690,10 +692,12 @@ impl Sampler {
         for c in &schema.columns {
             if let Some(v) = model.variable(&c.name) {
                 outputs.push(Out::Var(v, c.ty));
+                // A merged `(other)` of an integer label has no number: it is written as null.
+                let other = matches!(&vars[v].kind, VarKind::Categorical { levels } if c.ty.is_numeric() && levels.iter().any(|l| l == super::OTHER));
                 fields.push(Field::new(
                     &c.name,
                     c.ty.arrow_type(),
-                    c.nullable || vars[v].null,
+                    c.nullable || vars[v].null || other,
                 ));
             } else if let (Some(k), Some(ids)) = (
                 model.regenerated.iter().position(|r| *r == c.name),
@@ -809,6 +813,20 @@ impl Sampler {
                             .map(|c| text(c).and_then(crate::io::read::parse_bool))
                             .collect::<BooleanArray>(),
                     ),
+                    // An integer label read as classes: its levels are whole numbers.
+                    ColumnType::Int { bits } => {
+                        let n = |c: &u32| text(c).and_then(|t| t.parse::<i64>().ok());
+                        if bits == 32 {
+                            Arc::new(
+                                codes
+                                    .iter()
+                                    .map(|c| n(c).and_then(|x| i32::try_from(x).ok()))
+                                    .collect::<Int32Array>(),
+                            )
+                        } else {
+                            Arc::new(codes.iter().map(n).collect::<Int64Array>())
+                        }
+                    }
                     _ => Arc::new(codes.iter().map(text).collect::<StringArray>()),
                 }
             }
