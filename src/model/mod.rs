@@ -4,33 +4,67 @@
 //!
 //! # The model
 //! Every modelled column is a discrete *variable*: a categorical column keeps its levels (rare
-//! ones merged into [`OTHER`]); a numeric, date or timestamp column is cut into bins, each a
-//! point (a value many rows share, such as 0 for capital gains) or an interval with a
-//! within-bin shape (shares of [`SHAPE_PARTS`] equal sub-intervals). A null is one more code.
+//! ones merged into [`OTHER`]; an integer label without bins is categorical too); a numeric,
+//! date or timestamp column is cut into bins (see [`Bin`]). A null is one more code.
+//! - A value held by at least `min_count` rows is *frequent*. A numeric column whose frequent
+//!   values hold all but 1 % of its rows, or that holds whole numbers with at most 128 distinct
+//!   values, is *discrete*: it is modelled as its frequent values only (each rarer value is
+//!   counted at the nearest frequent value of its schema band), so every sampled value is one
+//!   the real column has. With at most `2 · bins` frequent values each is a bin of its own (a
+//!   code and its label, a level and its number map one to one); otherwise consecutive values
+//!   share bins of about `rows / bins` rows.
+//! - Other numeric columns are *continuous*: their frequent values are exact points inside
+//!   their bins, and the rarer rows form each bin's continuous part between edges snapped to a
+//!   decimal grid (the coarsest grid point between two neighbouring values), with a shape of
+//!   [`SHAPE_PARTS`] sub-intervals when at least `min_count` rows give it.
+//! - Schema band edges (`bins.edges`) always split bins; schema `min`/`max` only clamp sampled
+//!   values (and bound the domain under differential privacy): they never stretch the range.
 //!
 //! The joint distribution factorises as
-//! `P(head) · Π P(node | parents)`:
+//! `P(head) · Π P(node | parents)`, with a Gaussian copula on top:
 //! - the *head* is the full joint table of the protected columns, the target columns and the
 //!   label, so that sampling can move their shares to targets (raking) and make the label
 //!   independent of the protected columns without losing how the rest depend on them;
 //! - every other column is a *node* whose parents (at most `max_parents`) are earlier head
-//!   columns or nodes, chosen greedily by BIC gain (by noisy pairwise mutual information under
-//!   differential privacy); its table holds counts per parent configuration.
+//!   columns or nodes, chosen greedily by penalised likelihood gain (by noisy pairwise mutual
+//!   information under differential privacy). A numeric parent may enter through a coarse
+//!   view (its bins merged into 2, 4 or 8 groups). The penalty per free parameter is a factor
+//!   of `ln N` (0.5 is BIC) chosen among 0.5, 0.35, 0.25, 0.15, 0.1 and 0.05 by the
+//!   log-likelihood of a held-out fifth of the rows;
+//! - deterministic relations of the data (each code of one column occurs with a single code of
+//!   another: `education` and `education_num`) are kept exactly: a determined column is drawn
+//!   from its determinant alone, and a column that determines one drawn before it has that
+//!   column as its first parent;
+//! - the copula ([`Copula`]) correlates the uniforms with which numeric nodes are drawn from
+//!   their tables (and the place of the value inside its bin), conditional on the head's numeric
+//!   columns, so numeric dependence that the parent sets miss is kept.
 //!
-//! # The file (format `fairsynth-model`, version 1)
+//! # The file (format `fairsynth-model`, version 2)
 //! JSON with these members: `format`, `version`, `fairsynth` (tool version), `schema` (the
 //! schema's file name, SHA-256 and YAML text, so that sampling knows types and generators),
-//! `fit` (options and input), `rows` (default sample size), `privacy` (the epsilon ledger, or
-//! null), `variables` (name, `kind`: `categorical` with `levels` or `numeric` with `integer`
-//! and `bins` of `lo`, `hi` (exclusive; `lo == hi` is a point) and `shape`; `null`: whether the
-//! last code is null), `head` (`vars`, `counts`: row-major joint counts, last variable
-//! fastest), `nodes` (`var`, `parents`, `counts`: per parent configuration (row-major over the
-//! parents) the counts of each code), `regenerated` (identifier columns drawn again from their
-//! schema generator) and `dropped` (columns not in the model, with the reason).
+//! `fit` (input name and SHA-256, seed, `min_count`, `bins`, `max_parents`, the chosen
+//! `penalty` and `penalty_held_out`: each factor's held-out log-likelihood per row), `rows`
+//! (default sample size), `privacy` (the epsilon ledger, or null), `variables` (name, `kind`:
+//! `categorical` with `levels`, or `numeric` with `integer` and `bins`: `lo`, `hi`, `shape`,
+//! `points` (`value`, `count`) and `spread`; `null`: whether the last code is null), `head`
+//! (`vars`, `counts`: row-major joint counts, last variable fastest), `nodes` (`var`,
+//! `parents`, `groups`: per parent its code -> group map when seen through a coarse view,
+//! `counts`: per parent configuration (row-major over the parents) the counts of each code),
+//! `copula` (`vars`, `given`: how many of them are head variables, `correlation`: the
+//! row-major correlation matrix of their normal scores, rounded to 4 decimals), `regenerated`
+//! (identifier columns drawn again from their schema generator) and `dropped` (columns not in
+//! the model, with the reason). Version 1 files (bins of raw quantile edges) are refused with
+//! a hint to fit again.
 //!
-//! The file holds counts and bin edges, never a row: categories seen in fewer than
-//! `min_count` rows are merged, intervals hold at least `min_count` rows unless schema bin
-//! edges split them, and numeric bounds come from the schema when it gives them.
+//! The file holds no row and no individual's value: every number it stores as a value of a
+//! column (a bin's `lo`, `hi`, a point's `value`) and every level is either held by at least
+//! `min_count` input rows, or comes from the schema (levels, band edges), or is a grid point
+//! that no input row holds (`tests/realism.rs` checks this on two real tables). Besides those
+//! it holds counts (of rows per table cell, per point and per bin's continuous part), shape
+//! shares, group maps of bin indices and the copula's correlations: aggregates, never a value.
+//! Counts of small cells are exact without differential privacy: fit with `--epsilon` for a
+//! formal guarantee (then bins, levels and bounds come from the schema alone, and the
+//! relations, the held-out penalty choice and the copula are left out).
 //!
 //! ```
 //! use fairsynth::io::read::Format;
@@ -221,7 +255,9 @@ pub enum VarKind {
     },
 }
 
-/// A numeric bin: the point `lo` when `lo == hi`, else the interval `[lo, hi)`.
+/// A numeric bin. Without `points`: the point `lo` when `lo == hi`, else the interval
+/// `[lo, hi)` drawn by `shape`. With `points`: one of them by its count, or (with weight
+/// `spread`) the continuous part in `[lo, hi)`; a bin of points alone spans `lo..=hi`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bin {
     /// Lower end (inclusive).
