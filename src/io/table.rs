@@ -71,7 +71,7 @@ pub struct Table {
 /// Whether a column loads as categories although its type is a number: an integer label
 /// without `bins` (a 0/1 label, a class code), whose values are classes, not quantities.
 pub fn integer_label(c: &crate::schema::Column) -> bool {
-    c.role == crate::schema::Role::Label
+    c.has_role(crate::schema::Role::Label)
         && c.bins.is_none()
         && matches!(c.ty, ColumnType::Int { .. })
 }
