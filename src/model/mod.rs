@@ -29,8 +29,8 @@
 //!   columns or nodes, chosen greedily by penalised likelihood gain (by noisy pairwise mutual
 //!   information under differential privacy). A numeric parent may enter through a coarse
 //!   view (its bins merged into 2, 4 or 8 groups). The penalty per free parameter is a factor
-//!   of `ln N` (0.5 is BIC) chosen among 0.5, 0.35, 0.25, 0.15, 0.1 and 0.05 by the
-//!   log-likelihood of a held-out fifth of the rows;
+//!   of `ln N` (0.5 is BIC) chosen among 0.5, 0.35 and 0.25 by the log-likelihood of a
+//!   held-out fifth of the rows;
 //! - deterministic relations of the data (each code of one column occurs with a single code of
 //!   another: `education` and `education_num`) are kept exactly: a determined column is drawn
 //!   from its determinant alone, and a column that determines one drawn before it has that

