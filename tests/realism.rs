@@ -149,9 +149,10 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 }
 
 /// Runs the checks on one table. `max_r_diff`: the largest |r_real - r_synthetic| allowed over
-/// numeric pairs with |r_real| >= 0.1. The goal is 0.03; the bounds passed are what
-/// the model reaches today (Adult: education_num x capital_gain, whose Pearson r rests on the
-/// few 99999 values; CPS: education x experience), kept as regression bounds.
+/// numeric pairs with |r_real| >= 0.1. The goal is 0.03. CPS meets it (measured
+/// |diff| at most 0.028 over its three pairs); Adult does not: education_num x capital_gain,
+/// whose Pearson r rests on the few 99999 values, differs by 0.055-0.075 depending on the seed,
+/// so its bound is a regression bound.
 fn expert_checks(case: &Case, relations_expected: &[(&str, &str)], max_r_diff: f64) {
     let model = fit_case(case, &FitOptions::default());
     let dir = tempfile::tempdir().expect("tempdir");
@@ -270,7 +271,7 @@ fn adult_sample_keeps_relations_exact_values_and_spikes() {
 
 #[test]
 fn cps1988_sample_keeps_exact_values_and_spikes() {
-    expert_checks(&CPS, &[], 0.09);
+    expert_checks(&CPS, &[], 0.03);
 }
 
 /// Every number and level of a model file, with where it is.
