@@ -560,7 +560,7 @@ const PRIVACY_KEYS: [&str; 6] = [
     "max_suppression",
 ];
 
-pub(crate) const QUALITY_KEYS: [&str; 10] = [
+pub(crate) const QUALITY_KEYS: [&str; 14] = [
     "min_overall",
     "min_column",
     "min_pair",
@@ -571,6 +571,10 @@ pub(crate) const QUALITY_KEYS: [&str; 10] = [
     "min_di",
     "max_di",
     "max_spd",
+    "min_group_rows",
+    "max_proxy_strength",
+    "max_age_days",
+    "max_drift",
 ];
 
 const COLUMN_KEYS: [&str; 21] = [
