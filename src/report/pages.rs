@@ -21,22 +21,24 @@ fn slug(s: &str) -> String {
     out
 }
 
-/// An axis top a little above the largest value, at a round step.
+/// An axis top a little above the largest value, so that its quarter ticks are round
+/// numbers (shares stop at 1).
 fn top(values: impl Iterator<Item = f64>) -> f64 {
     let m = values.filter(|v| v.is_finite()).fold(0.0f64, f64::max);
     if m <= 0.0 {
         return 1.0;
     }
-    let step = if m > 0.5 {
-        0.1
-    } else if m > 0.1 {
-        0.05
-    } else {
-        0.01
-    };
-    ((m * 1.05 / step).ceil() * step)
-        .min(if m <= 1.0 { 1.0 } else { f64::MAX })
-        .max(m)
+    let want = m * 1.05 / 4.0;
+    let mut scale = 10f64.powi(want.log10().floor() as i32 - 1);
+    loop {
+        for q in [1.0, 2.0, 2.5, 5.0] {
+            if q * scale >= want {
+                let t = 4.0 * q * scale;
+                return if m <= 1.0 { t.min(1.0) } else { t };
+            }
+        }
+        scale *= 10.0;
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -216,7 +218,7 @@ pub fn reweight_page(r: &crate::reweight::Report, ctx: &Context) -> String {
         page.raw(&svg::dots(
             &format!("margin-{i}-{}", slug(&name)),
             &format!("Shares of {name}: target, before and after"),
-            "For every level a circle marks the target share, a square the share before raking and a diamond the share after; the three numbers are written at the right in that order.",
+            "For every level a ring marks the target share, a square the share before raking and a diamond the share after; the three numbers are written at the right in that order.",
             &cats,
             &series,
             None,
@@ -434,7 +436,7 @@ pub fn sample_page(
             page.raw(&svg::dots(
                 &format!("target-{i}-{}", slug(&t.column)),
                 &format!("Shares of {}: target, real data, sample", t.column),
-                "For every level a circle marks the target, a square the share in the real data and a diamond the share expected in the sample; the numbers are written at the right in that order.",
+                "For every level a ring marks the target, a square the share in the real data and a diamond the share expected in the sample; the numbers are written at the right in that order.",
                 &cats,
                 &[
                     Series::new("target", t.levels.iter().map(|l| Some(l.target)).collect()),
@@ -994,7 +996,7 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
             page.raw(&svg::dots(
                 &format!("share-{i}-{}", slug(&a.attribute)),
                 &format!("Share of each {} group", a.attribute),
-                "For every group a circle marks its share of the rows and the line its 95% Wilson interval; a square marks the target share where there is one. Numbers at the right: share, then target.",
+                "For every group a ring marks its share of the rows and the line its 95% Wilson interval; a square marks the target share where there is one. Numbers at the right: share, then target.",
                 &cats,
                 &series,
                 Some(&whiskers),
@@ -1362,4 +1364,20 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
         page.list(&gone);
     }
     page.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_tops_have_round_quarters() {
+        assert_eq!(top([0.331].into_iter()), 0.4);
+        assert_eq!(top([0.669, 0.5].into_iter()), 0.8);
+        assert_eq!(top([0.98].into_iter()), 1.0);
+        assert_eq!(top([0.0123].into_iter()), 0.02);
+        assert_eq!(top([37.0].into_iter()), 40.0);
+        assert_eq!(top(std::iter::empty()), 1.0);
+        assert_eq!(slug("age & race"), "age---race");
+    }
 }

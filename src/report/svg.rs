@@ -140,7 +140,7 @@ fn legend(out: &mut String, names: &[&str], dots: bool, band: Option<&Band>) {
     }
 }
 
-/// A series marker: a filled shape per series index (circle, square, diamond, triangle, …).
+/// A series marker: a shape per series index (ring, square, diamond, triangle).
 fn marker(out: &mut String, series: usize, cx: f64, cy: f64, dots: bool, class: &str, tip: &str) {
     let colour = PALETTE[series % PALETTE.len()];
     let title = if tip.is_empty() {
@@ -158,9 +158,10 @@ fn marker(out: &mut String, series: usize, cx: f64, cy: f64, dots: bool, class: 
         return;
     }
     let _ = match series % 4 {
+        // A ring, so a marker of another series at the same value shows inside it.
         0 => write!(
             out,
-            "<circle class=\"{class}\" cx=\"{}\" cy=\"{}\" r=\"5.5\" fill=\"{colour}\">{title}</circle>",
+            "<circle class=\"{class}\" cx=\"{}\" cy=\"{}\" r=\"6.5\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2.5\">{title}</circle>",
             f(cx),
             f(cy)
         ),
@@ -261,7 +262,7 @@ pub fn bars(
             "<text x=\"{}\" y=\"{}\" class=\"label\" text-anchor=\"end\">{}</text>",
             f(LABEL_W - 8.0),
             f(y0 + row_h / 2.0),
-            esc(&short(cat, 34))
+            esc(&short(cat, 31))
         );
         for (s, ser) in series.iter().enumerate() {
             let Some(v) = ser.values.get(c).copied().flatten() else {
@@ -327,7 +328,7 @@ pub fn dots(
             f(WIDTH - VALUE_W),
             f(LABEL_W - 8.0),
             f(y + 4.0),
-            esc(&short(cat, 34)),
+            esc(&short(cat, 31)),
             y = f(y),
         );
         if let Some((lo, hi)) = whiskers.and_then(|w| w.get(c).copied().flatten()) {
