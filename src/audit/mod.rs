@@ -1004,17 +1004,29 @@ pub fn summary(r: &Report) -> String {
         r.input.rows, r.input.columns, r.input.path
     );
     for a in &r.representation {
+        if a.attribute.contains(" & ") {
+            let small = r
+                .small_groups
+                .iter()
+                .filter(|g| g.attribute == a.attribute)
+                .count();
+            let _ = writeln!(
+                s,
+                "  groups {}: {} with rows, {small} below min_group_rows",
+                a.attribute,
+                a.groups.len()
+            );
+            continue;
+        }
         let parts: Vec<String> = a
             .groups
             .iter()
-            .take(12)
             .map(|g| match g.target {
                 Some(t) => format!("{} {:.3} (target {:.3})", g.group, g.share, t),
                 None => format!("{} {:.3}", g.group, g.share),
             })
             .collect();
-        let more = if a.groups.len() > 12 { ", ..." } else { "" };
-        let _ = writeln!(s, "  share {}: {}{more}", a.attribute, parts.join(", "));
+        let _ = writeln!(s, "  share {}: {}", a.attribute, parts.join(", "));
     }
     if let Some(p) = &r.parity {
         for a in &p.attributes {
@@ -1068,6 +1080,7 @@ pub fn summary(r: &Report) -> String {
     }
     let _ = writeln!(s, "checks:");
     for c in &r.checks {
+        let is_max = c.key.starts_with("max_") || c.key == "identifiers";
         let _ = match c.status {
             Status::Passed | Status::Failed => writeln!(
                 s,
@@ -1079,10 +1092,11 @@ pub fn summary(r: &Report) -> String {
                 },
                 c.key,
                 crate::report::num(c.value.unwrap_or(f64::NAN), 4),
-                if c.status == Status::Passed {
-                    "within"
-                } else {
-                    "beyond"
+                match (c.status == Status::Passed, is_max) {
+                    (true, true) => "<=",
+                    (true, false) => ">=",
+                    (false, true) => ">",
+                    (false, false) => "<",
                 },
                 c.limit,
                 c.detail

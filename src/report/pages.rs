@@ -842,7 +842,7 @@ pub fn deidentify_page(r: &crate::deid::run::Report, ctx: &Context) -> String {
             "columns",
             counts.iter().map(|c| Some(c.1 as f64)).collect(),
         )],
-        &Axis::new(counts.iter().map(|c| c.1).max().unwrap_or(1) as f64, 0),
+        &Axis::new(top(counts.iter().map(|c| c.1 as f64)), 0),
         None,
     ));
 

@@ -88,6 +88,23 @@ impl Axis {
         self
     }
 
+    /// A tick's number: the axis decimals, or more when the tick falls between them.
+    fn tick(&self, v: f64) -> String {
+        let scaled = if self.percent { 100.0 * v } else { v };
+        let mut d = self.decimals;
+        while d < 4
+            && ((scaled * 10f64.powi(d as i32)).round() - scaled * 10f64.powi(d as i32)).abs()
+                > 1e-9
+        {
+            d += 1;
+        }
+        let t = Axis {
+            decimals: d,
+            ..self.clone()
+        };
+        t.text(v)
+    }
+
     fn text(&self, v: f64) -> String {
         if self.percent {
             format!("{}%", num(100.0 * v, self.decimals))
@@ -209,7 +226,7 @@ fn grid(out: &mut String, axis: &Axis, top: f64, bottom: f64) {
             t = f(top),
             b = f(bottom),
             ty = f(bottom + 14.0),
-            v = axis.text(v)
+            v = axis.tick(v)
         );
     }
 }
