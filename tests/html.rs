@@ -533,3 +533,33 @@ fn pages_render_in_a_headless_browser() {
         );
     }
 }
+
+#[test]
+fn the_page_never_replaces_an_input_or_another_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let adult = root().join("tests/data/adult_sample.csv");
+    let out = dir.path().join("out.parquet");
+    for html in [out.clone(), adult.clone()] {
+        fairsynth()
+            .arg("reweight")
+            .arg(&adult)
+            .args(["--schema", "schemas/adult.yaml", "-q", "-o"])
+            .arg(&out)
+            .arg("--html")
+            .arg(&html)
+            .assert()
+            .code(2);
+    }
+    assert!(!out.exists(), "nothing written");
+    let report = dir.path().join("r.json");
+    fairsynth()
+        .arg("audit")
+        .arg(&adult)
+        .args(["--schema", "schemas/adult.yaml", "-q", "--report"])
+        .arg(&report)
+        .arg("--html")
+        .arg(&report)
+        .assert()
+        .code(2);
+    assert!(!report.exists());
+}
