@@ -26,9 +26,11 @@ fn run(args: &[&str], dir: &Path, name: &'static str, ok: bool) -> Page {
     let html = dir.join(format!("{name}.html"));
     let again = dir.join(format!("{name}.again.html"));
     let report = dir.join(format!("{name}.json"));
-    for h in [&html, &again] {
+    // The second run uses one thread: the page must not depend on the thread count.
+    for (h, threads) in [(&html, "2"), (&again, "1")] {
         let out = fairsynth()
             .args(args)
+            .args(["--threads", threads])
             .arg("--report")
             .arg(&report)
             .arg("--html")
@@ -562,4 +564,34 @@ fn the_page_never_replaces_an_input_or_another_output() {
         .assert()
         .code(2);
     assert!(!report.exists());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any label and number in a chart gives well-formed XML whose data attributes read back.
+    #[test]
+    fn charts_are_well_formed_for_any_text(
+        labels in proptest::collection::vec("\\PC{0,40}", 1..6),
+        values in proptest::collection::vec(0.0f64..1.0, 6),
+        title in "\\PC{0,60}",
+    ) {
+        use fairsynth::report::svg::{self, Axis, Series};
+        let series = vec![Series::new(title.clone(), values[..labels.len()].iter().map(|v| Some(*v)).collect())];
+        for chart in [
+            svg::bars("c", &title, &title, &labels, &series, &Axis::new(1.0, 2), None),
+            svg::dots("c", &title, &title, &labels, &series, None, &Axis::new(1.0, 2), None),
+            svg::histogram("c", &title, &title, &labels, &series, 2),
+        ] {
+            let doc = roxmltree::Document::parse(&chart).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {chart}")))?;
+            let marks: Vec<_> = doc.descendants().filter(|n| n.attribute("data-label").is_some() && n.attribute("class") != Some("whisker")).collect();
+            proptest::prop_assert_eq!(marks.len(), labels.len());
+            for (m, (l, v)) in marks.iter().zip(labels.iter().zip(&values)) {
+                // XML normalises line breaks and tabs in attribute values to spaces.
+                let expected: String = l.chars().map(|c| match c { '\t' | '\n' | '\r' => ' ', c if (c as u32) < 0x20 => '\u{FFFD}', c => c }).collect();
+                proptest::prop_assert_eq!(m.attribute("data-label"), Some(expected.as_str()));
+                proptest::prop_assert_eq!(m.attribute("data-value").and_then(|x| x.parse::<f64>().ok()), Some(*v));
+            }
+        }
+    }
 }

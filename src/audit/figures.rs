@@ -279,21 +279,29 @@ pub fn column_quality(decl: &Column, col: &TableColumn, rows: usize) -> ColumnQu
     }
 }
 
-/// Rows equal to an earlier row over every column of the table (nulls equal nulls).
+/// Rows equal to an earlier row over every column of the table (nulls equal nulls). Rows are
+/// compared by a 128-bit hash of their values (two SipHash passes with different prefixes), so
+/// memory is 16 bytes per distinct row; a collision needs about 2^64 rows.
 pub fn duplicate_rows(t: &Table) -> u64 {
-    let mut seen: FastMap<Vec<u64>, ()> = FastMap::default();
+    use std::hash::{Hash, Hasher};
+    let mut seen: crate::hash::FastMap<u128, ()> = FastMap::default();
     let mut dup = 0;
-    let mut key = vec![0u64; t.columns.len()];
     for r in 0..t.rows {
-        for (k, c) in key.iter_mut().zip(&t.columns) {
-            *k = match &c.values {
+        let mut a = std::collections::hash_map::DefaultHasher::new();
+        let mut b = std::collections::hash_map::DefaultHasher::new();
+        0xa5u8.hash(&mut b);
+        for c in &t.columns {
+            let k: u64 = match &c.values {
                 // -0.0 and 0.0 are one value; every NaN (null) is one value.
                 Values::Num(v) if v[r].is_nan() => u64::MAX,
                 Values::Num(v) => (v[r] + 0.0).to_bits(),
                 Values::Cat { codes, .. } => u64::from(codes[r]),
             };
+            k.hash(&mut a);
+            k.hash(&mut b);
         }
-        if seen.insert(key.clone(), ()).is_some() {
+        let key = (u128::from(a.finish()) << 64) | u128::from(b.finish());
+        if seen.insert(key, ()).is_some() {
             dup += 1;
         }
     }

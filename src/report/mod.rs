@@ -32,8 +32,14 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters other than tab and newline are not allowed in XML 1.0.
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' => out.push('\u{FFFD}'),
+            // Control characters other than tab and newline, and the two non-characters, are
+            // not allowed in XML 1.0.
+            c if ((c as u32) < 0x20 && c != '\t' && c != '\n')
+                || c == '\u{FFFE}'
+                || c == '\u{FFFF}' =>
+            {
+                out.push('\u{FFFD}')
+            }
             c => out.push(c),
         }
     }
