@@ -438,3 +438,60 @@ fn undeclared_identifiers_fail_the_identifiers_check() {
         .as_str()
         .is_some_and(|s| s.contains("`contact`")));
 }
+
+#[test]
+fn singling_out_figures_equal_pandas_and_gate_the_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deid = root().join("tests/data/schemas/adult_deid.yaml");
+    let (code, r) = audit(&sample(), &deid, dir.path(), &[]);
+    assert_eq!(code, 0, "{}", r["checks"]);
+    let reference = reference();
+    let e = &reference["singling_out_adult_deid"];
+    let so = &r["singling_out"];
+    assert_eq!(
+        so["quasi_identifiers"]["columns"],
+        serde_json::json!(["age", "sex"])
+    );
+    close(
+        f(&so["quasi_identifiers"]["share"]),
+        f(&e["quasi_identifiers"]),
+        "unique over age, sex",
+    );
+    close(
+        f(&so["released"]["share"]),
+        f(&e["all_columns"]),
+        "unique over all",
+    );
+    let raises = so["raises"].as_array().expect("raises");
+    assert_eq!(
+        raises.len(),
+        e["plus_column"].as_object().expect("columns").len()
+    );
+    for x in raises {
+        let c = x["column"].as_str().expect("column");
+        close(f(&x["share"]), f(&e["plus_column"][c]), c);
+    }
+    assert_eq!(
+        raises[0]["column"], "fnlwgt",
+        "the survey weight singles out most"
+    );
+    // privacy.max_unique_share is checked on the table as it is: 0.54 % are unique.
+    let text = std::fs::read_to_string(&deid).expect("schema");
+    for (limit, want) in [("0.001", 1), ("0.01", 0)] {
+        let schema = dir.path().join("gate.yaml");
+        std::fs::write(
+            &schema,
+            text.replace(
+                "  k_anonymity: 5\n",
+                &format!("  k_anonymity: 5\n  max_unique_share: {limit}\n"),
+            ),
+        )
+        .expect("schema");
+        let (code, r) = audit(&sample(), &schema, dir.path(), &[]);
+        assert_eq!(code, want, "{}", r["checks"]);
+        assert_eq!(
+            status(&r, "max_unique_share"),
+            if want == 0 { "passed" } else { "failed" }
+        );
+    }
+}

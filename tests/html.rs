@@ -389,6 +389,17 @@ fn pages_are_self_contained_deterministic_and_show_the_reports_figures() {
                     .as_array()
                     .expect("class sizes");
                 assert_eq!(marks(sizes, "bar").len(), buckets.len());
+                let so = chart(
+                    &doc,
+                    "Rows unique over the quasi-identifiers plus one column",
+                );
+                let bars = marks(so, "bar");
+                let raises = r["singling_out"]["raises"].as_array().expect("raises");
+                assert_eq!(bars.len(), raises.len().min(20));
+                for (b, x) in bars.iter().zip(raises) {
+                    assert_eq!(b.0, x["column"].as_str().expect("column"));
+                    assert_eq!(b.2, f(&x["share"]));
+                }
                 // Identifiers were dropped, and the page says so.
                 assert!(text.contains("email") && text.contains("drop"));
             }
@@ -429,6 +440,17 @@ fn pages_are_self_contained_deterministic_and_show_the_reports_figures() {
                 assert_eq!(bars[0].2, f(&r["proxies"]["pairs"][0]["cramers_v"]));
                 assert_eq!(bar_texts(proxies)[0], "0.661");
                 assert!(text.contains("FAIL"));
+                let so = chart(
+                    &doc,
+                    "Rows unique over the quasi-identifiers plus one column",
+                );
+                let bars = marks(so, "bar");
+                assert_eq!(
+                    bars[0].0,
+                    r["singling_out"]["raises"][0]["column"]
+                        .as_str()
+                        .expect("column")
+                );
             }
             other => panic!("unexpected page {other}"),
         }

@@ -13,6 +13,9 @@
 //!   protected column, on binned values (see [`figures::proxy_codes`]), strongest first;
 //! - **identifiers**: declared identifier columns, and the de-identification safety net over
 //!   every text column;
+//! - **singling out**: the rows unique over the quasi-identifiers, over every column but the
+//!   identifiers, and over the quasi-identifiers plus each other column
+//!   ([`crate::deid::risk`]), with the gate `privacy.max_unique_share`;
 //! - **data quality**: nulls, duplicate rows, values outside the declared levels and bounds,
 //!   and the age of the newest and oldest date and timestamp values on the as-of date;
 //! - **drift** against an earlier audit report: every figure that is a share, a rate or a
@@ -26,9 +29,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::deid::detect::ColumnScan;
+use crate::deid::risk::{SinglingOut, SinglingOutCounter};
 use crate::deid::run::FindingReport;
 use crate::evaluate::{Check, Status};
-use crate::io::read::{Format, ReadError};
+use crate::io::read::{Format, ReadError, Reader};
 use crate::io::table::{Table, Values, NULL};
 use crate::schema::{ColumnType, Quality, Role, Schema, Target};
 
@@ -202,6 +206,17 @@ pub struct Identifiers {
     pub undeclared: Vec<String>,
 }
 
+/// Singling-out figures of the table as it is (see [`crate::deid::risk`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Singling {
+    /// Rows unique over the quasi-identifiers (raw values), over every counted column, and
+    /// what each column adds to the quasi-identifiers.
+    #[serde(flatten)]
+    pub figures: SinglingOut,
+    /// Declared columns left out of the figures, and why.
+    pub not_counted: Vec<(String, String)>,
+}
+
 /// Data quality.
 #[derive(Debug, Clone, Serialize)]
 pub struct DataQuality {
@@ -287,12 +302,17 @@ pub struct Report {
     pub proxies: Proxies,
     /// Identifier findings.
     pub identifiers: Identifiers,
+    /// Singling-out figures.
+    pub singling_out: Singling,
     /// Data quality.
     pub quality: DataQuality,
     /// Changes since the baseline.
     pub drift: Option<Drift>,
     /// Every figure drift compares, by name.
     pub figures: BTreeMap<String, f64>,
+    /// The schema's `privacy.max_unique_share`, checked as `max_unique_share`.
+    #[serde(skip)]
+    pub singling_out_limit: Option<f64>,
     /// Gates.
     pub checks: Vec<Check>,
     /// No gate failed.
@@ -304,7 +324,9 @@ pub struct Report {
 impl Report {
     /// The figures drift compares, each in [0, 1]: `share/ATTRIBUTE/GROUP`,
     /// `rate/ATTRIBUTE/GROUP`, `proxy/COLUMN/PROTECTED` (Cramér's V), `nulls/COLUMN`,
-    /// `outside/COLUMN` (values outside levels or bounds, over rows) and `duplicates`.
+    /// `outside/COLUMN` (values outside levels or bounds, over rows), `duplicates`, and the
+    /// shares of rows unique over the quasi-identifiers and over all counted columns
+    /// (`unique/quasi_identifiers`, `unique/all_columns`).
     pub fn compute_figures(&self) -> BTreeMap<String, f64> {
         let mut f = BTreeMap::new();
         for r in &self.representation {
@@ -330,6 +352,12 @@ impl Report {
             }
         }
         f.insert("duplicates".into(), self.quality.duplicate_share);
+        let so = &self.singling_out.figures;
+        f.insert(
+            "unique/quasi_identifiers".into(),
+            so.quasi_identifiers.share,
+        );
+        f.insert("unique/all_columns".into(), so.released.share);
         f
     }
 }
@@ -398,6 +426,7 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
     );
     let proxies = proxies(schema, &table, &groupings);
     let identifiers = identifiers(schema, &table);
+    let singling_out = singling_out(schema, opts)?;
 
     let columns: Vec<ColumnQuality> = schema
         .columns
@@ -449,9 +478,11 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
         parity,
         proxies,
         identifiers,
+        singling_out,
         quality,
         drift: None,
         figures: BTreeMap::new(),
+        singling_out_limit: schema.privacy.max_unique_share,
         checks: Vec::new(),
         passed: true,
         notes,
@@ -749,6 +780,42 @@ fn identifiers(schema: &Schema, table: &Table) -> Identifiers {
     }
 }
 
+/// Counts the rows unique over the quasi-identifiers, over every declared column except
+/// identifiers (they are unique by design and reported above), and over the quasi-identifiers
+/// plus each other column; a second streaming pass over the input.
+fn singling_out(schema: &Schema, opts: &Options) -> Result<Singling, AuditError> {
+    let names = |keep: &dyn Fn(&crate::schema::Column) -> bool| -> Vec<String> {
+        schema
+            .columns
+            .iter()
+            .filter(|c| keep(c))
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    let quasi = names(&|c| c.has_role(Role::QuasiIdentifier));
+    let counted = names(&|c| c.role != Role::Identifier);
+    let not_counted = names(&|c| c.role == Role::Identifier)
+        .into_iter()
+        .map(|c| {
+            (
+                c,
+                "identifier: unique per person by design (see identifiers)".to_string(),
+            )
+        })
+        .collect();
+    let gate = (!schema.privacy.unique_over.is_empty()).then(|| schema.privacy.unique_over.clone());
+    let mut counter = SinglingOutCounter::new(&quasi, &counted, gate.as_deref());
+    for batch in Reader::open(&opts.input, opts.format, schema)? {
+        counter
+            .add(&batch?)
+            .map_err(|e| AuditError::Input(format!("singling-out figures: {e}")))?;
+    }
+    Ok(Singling {
+        figures: counter.finish(),
+        not_counted,
+    })
+}
+
 /// Reads a baseline report: (path, its input's SHA-256, its figures).
 fn read_baseline(path: &Path) -> Result<(String, String, BTreeMap<String, f64>), AuditError> {
     let shown = path.display().to_string();
@@ -973,6 +1040,20 @@ fn checks(r: &Report, q: &Quality) -> Vec<Check> {
         };
         push(key, limit, figure, is_max);
     }
+    // The de-identification gate `privacy.max_unique_share`, applied to the table as it is.
+    if let Some(limit) = r.singling_out_limit {
+        let f = &r.singling_out.figures;
+        let set = f.gate_set.as_ref().unwrap_or(&f.quasi_identifiers);
+        let figure = if set.columns.is_empty() {
+            Err("no quasi-identifier column (and no privacy.unique_over)".to_string())
+        } else {
+            Ok((
+                set.share,
+                format!("rows unique over {}", set.columns.join(", ")),
+            ))
+        };
+        push("max_unique_share", limit, figure, true);
+    }
     // Always on: a column full of identifiers the schema does not declare.
     let n = r.identifiers.undeclared.len();
     push(
@@ -1053,6 +1134,19 @@ pub fn summary(r: &Report) -> String {
     for u in &r.identifiers.undeclared {
         let _ = writeln!(s, "  identifiers: {}", u.lines().next().unwrap_or(""));
     }
+    let so = &r.singling_out.figures;
+    let _ = writeln!(
+        s,
+        "  singling out: {:.1}% of rows unique over the quasi-identifiers ({}), {:.1}% over all {} counted columns",
+        100.0 * so.quasi_identifiers.share,
+        if so.quasi_identifiers.columns.is_empty() {
+            "none declared".to_string()
+        } else {
+            so.quasi_identifiers.columns.join(", ")
+        },
+        100.0 * so.released.share,
+        so.released.columns.len()
+    );
     let _ = writeln!(
         s,
         "  quality: {} duplicate rows; {} columns with nulls",

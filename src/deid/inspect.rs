@@ -299,7 +299,10 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
     let unique = acc.capped || (non_null > 0 && distinct as f64 >= 0.95 * non_null as f64);
     let (role, action, reason) = if let Some(c) = declared {
         (
-            c.role.name().to_string(),
+            match c.role_names().as_slice() {
+                [one] => one.to_string(),
+                many => format!("[{}]", many.join(", ")),
+            },
             c.action.map(|a| format!("{a:?}").to_lowercase()),
             "declared in the schema".to_string(),
         )
@@ -487,7 +490,7 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
                 );
             }
         }
-        if c.proposed_role == "quasi_identifier" {
+        if c.proposed_role.contains("quasi_identifier") {
             match ty {
                 "date" | "timestamp" => {
                     let _ = writeln!(y, "    generalise: [month, year]");
@@ -514,7 +517,7 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
             })
             .map(|f| f.kind.clone())
             .collect();
-        if !detected.is_empty() && c.proposed_role != "quasi_identifier" {
+        if !detected.is_empty() && !c.proposed_role.contains("quasi_identifier") {
             let _ = writeln!(
                 y,
                 "    # review: the detector also found {}; acknowledge it only if that is intended",
@@ -528,7 +531,7 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
     if ins
         .columns
         .iter()
-        .any(|c| c.proposed_role == "quasi_identifier")
+        .any(|c| c.proposed_role.contains("quasi_identifier"))
     {
         let _ = writeln!(y, "  k_anonymity: 5");
     }

@@ -109,6 +109,42 @@ fn verdict(page: &mut Page, checks: &[Check], what: &str) {
     }
 }
 
+/// The singling-out figures (see [`crate::deid::risk`]): the shares in words and a chart of
+/// what each column adds to the quasi-identifiers, largest first.
+fn singling_out(page: &mut Page, f: &crate::deid::risk::SinglingOut, what: &str) {
+    let q = &f.quasi_identifiers;
+    page.p(&format!(
+        "{} of the {} {what} ({} rows) are unique over the quasi-identifiers ({}): each can be singled out by someone who knows those values. Over all {} counted columns together, {} are unique ({} rows).",
+        pct(q.share),
+        f.rows,
+        q.unique_rows,
+        if q.columns.is_empty() { "none declared".to_string() } else { q.columns.join(", ") },
+        f.released.columns.len(),
+        pct(f.released.share),
+        f.released.unique_rows
+    ));
+    if let Some(g) = &f.gate_set {
+        page.p(&format!(
+            "Over the schema's privacy.unique_over ({}): {} unique ({} rows).",
+            g.columns.join(", "),
+            pct(g.share),
+            g.unique_rows
+        ));
+    }
+    let raises: Vec<&crate::deid::risk::Raise> = f.raises.iter().take(20).collect();
+    if !raises.is_empty() {
+        page.raw(&svg::bars(
+            "singling-out",
+            "Rows unique over the quasi-identifiers plus one column",
+            "One bar per column, the column that singles out most first: the share of rows unique over the quasi-identifiers together with that column.",
+            &raises.iter().map(|r| r.column.clone()).collect::<Vec<_>>(),
+            &[Series::new("unique rows", raises.iter().map(|r| Some(r.share)).collect())],
+            &Axis::new(top(raises.iter().map(|r| r.share)), 1).percent(),
+            None,
+        ));
+    }
+}
+
 /// The page for `reweight`.
 pub fn reweight_page(r: &crate::reweight::Report, ctx: &Context) -> String {
     use crate::reweight::StopReason;
@@ -940,6 +976,27 @@ pub fn deidentify_page(r: &crate::deid::run::Report, ctx: &Context) -> String {
             None,
         ));
     }
+    if let Some(so) = &r.singling_out {
+        page.section("singling-out", "Singling out over everything released");
+        page.p("k-anonymity covers the declared quasi-identifiers only; the other released columns can make rows unique again. These figures count the written rows unique over the quasi-identifiers (as generalised), over every released column, and over the quasi-identifiers plus each other column.");
+        singling_out(&mut page, &so.figures, "rows written");
+        if let Some(g) = &so.gate {
+            page.p(&format!(
+                "Gate privacy.max_unique_share: at most {} of the rows may be unique over {}; {} are.",
+                pct(g.max),
+                g.columns.join(", "),
+                pct(g.share)
+            ));
+        }
+        let rows: Vec<Vec<Cell>> = so
+            .not_counted
+            .iter()
+            .map(|c| vec![Cell::Text(c.column.clone()), Cell::Text(c.action.clone())])
+            .collect();
+        if !rows.is_empty() {
+            page.table("Released columns not counted", &["column", "why"], &rows);
+        }
+    }
     page.finish()
 }
 
@@ -1182,7 +1239,7 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
     }
 
     let id = &r.identifiers;
-    page.section("identifiers", "Identifiers");
+    page.section("identifiers", "Identifiers and singling out");
     page.p("Direct identifiers (names, e-mails, IDs) should not be in a training table. The de-identification detectors scanned every text column; a column that is not declared an identifier but holds identifiers fails the `identifiers` check.");
     if !id.declared.is_empty() {
         let rows: Vec<Vec<Cell>> = id
@@ -1225,6 +1282,15 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
         );
     }
     page.list(&id.undeclared);
+    page.h3("Singling out");
+    singling_out(&mut page, &r.singling_out.figures, "rows");
+    page.list(
+        &r.singling_out
+            .not_counted
+            .iter()
+            .map(|(c, why)| format!("`{c}` not counted: {why}"))
+            .collect::<Vec<_>>(),
+    );
 
     let q = &r.quality;
     page.section("quality", "Data quality");

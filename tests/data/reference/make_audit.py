@@ -10,7 +10,11 @@ statsmodels on tests/data/adult_sample.csv with the definitions of schemas/adult
   in bits between every column other than the protected ones, the label and the weight, and
   each protected column; nulls are a level of their own, numbers without schema bins are cut
   into 10 equal-width bins of their range;
-- quality: nulls per column and duplicate rows.
+- quality: nulls per column and duplicate rows;
+- singling out with tests/data/schemas/adult_deid.yaml (quasi-identifiers age and sex, raw
+  values; every declared column counted, none is an identifier): the share of rows unique over
+  the quasi-identifiers, over all 15 declared columns, and over the quasi-identifiers plus each
+  other column, by pandas `groupby(dropna=False).size()`.
 
 Writes tests/data/reference/audit.json. Run from the project root:
 
@@ -96,6 +100,28 @@ for col in SCANNED:
         mi = float((pij[nz] * np.log2(pij[nz] / (pi @ pj)[nz])).sum())
         proxies[col][p] = {"cramers_v": float(v), "mutual_information_bits": mi}
 
+DEID_COLUMNS = ["age", "workclass", "fnlwgt", "education", "education_num", "marital_status",
+                "occupation", "relationship", "race", "sex", "capital_gain", "capital_loss",
+                "hours_per_week", "native_country", "income"]
+DEID_QUASI = ["age", "sex"]
+raw = pd.read_csv(SAMPLE, keep_default_na=False, na_values={c: [""] for c in NUMERIC})
+for c in DEID_COLUMNS:
+    if c not in NUMERIC:
+        raw[c] = raw[c].replace("", None)
+
+
+def unique_share(cols):
+    sizes = raw.groupby(cols, dropna=False, observed=True).size()
+    return int((sizes == 1).sum()) / len(raw)
+
+
+singling_out = {
+    "quasi_identifiers": unique_share(DEID_QUASI),
+    "all_columns": unique_share(DEID_COLUMNS),
+    "plus_column": {c: unique_share(DEID_QUASI + [c]) for c in DEID_COLUMNS
+                    if c not in DEID_QUASI},
+}
+
 ranking = sorted(((v["cramers_v"], c, p) for c, d in proxies.items() for p, v in d.items()),
                  reverse=True)
 
@@ -114,6 +140,7 @@ out = {
     "top_proxies": [[c, p, v] for v, c, p in ranking[:5]],
     "nulls": nulls,
     "duplicates": duplicates,
+    "singling_out_adult_deid": singling_out,
 }
 with open(OUT, "w") as f:
     json.dump(out, f, indent=1, sort_keys=True)
