@@ -865,6 +865,12 @@ pub fn summary(r: &Report) -> String {
             100.0 * f.released.share,
             f.released.columns.len()
         );
+        if !f.exact {
+            let _ = writeln!(
+                s,
+                "    (estimated: more than a million distinct combinations, counted by distinct sampling)"
+            );
+        }
         let worst: Vec<String> = f
             .raises
             .iter()
