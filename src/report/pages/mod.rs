@@ -136,6 +136,9 @@ fn singling_out(page: &mut Page, f: &crate::deid::risk::SinglingOut, what: &str)
         pct(f.released.share),
         f.released.unique_rows
     ));
+    if !f.exact {
+        page.p("More than a million distinct combinations in a set: those counts are estimates by distinct sampling (within a few percent), not exact.");
+    }
     if let Some(g) = &f.gate_set {
         page.p(&format!(
             "Over the schema's privacy.unique_over ({}): {} unique ({} rows).",
