@@ -144,6 +144,8 @@ pub struct Report {
     pub passed: bool,
     /// Figures that could not be computed, and why.
     pub notes: Vec<String>,
+    /// Real and synthetic shares per level or bin of every column, for charts.
+    pub marginals: Vec<fidelity::Marginal>,
 }
 
 /// `count` distinct row indices below `n` (all of them, shuffled, when `count >= n`), drawn
@@ -300,6 +302,7 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
         checks: vec![],
         passed: true,
         notes,
+        marginals: fidelity::marginals(&t),
     };
     report.checks = checks(&report, &opts.quality);
     report.passed = report.checks.iter().all(|c| c.status != Status::Failed);
