@@ -495,3 +495,33 @@ fn singling_out_figures_equal_pandas_and_gate_the_table() {
         );
     }
 }
+
+#[test]
+fn without_min_group_rows_parity_compares_groups_of_30_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = adult_without_gates(dir.path());
+    let (_, r) = audit(&sample(), &schema, dir.path(), &[]);
+    let parity = &r["parity"];
+    assert_eq!(parity["min_group_rows"], 30);
+    let mut small = 0;
+    for a in parity["attributes"].as_array().expect("attributes") {
+        for g in a["groups"].as_array().expect("groups") {
+            let rows = g["rows"].as_u64().expect("rows");
+            assert_eq!(g["compared"].as_bool(), Some(rows >= 30), "{g}");
+            small += usize::from(rows < 30);
+        }
+        // The lowest and highest groups named are compared ones.
+        for end in ["lowest", "highest"] {
+            if let Some(name) = a[end].as_str() {
+                let g = a["groups"]
+                    .as_array()
+                    .expect("groups")
+                    .iter()
+                    .find(|g| g["group"] == name)
+                    .expect("named group");
+                assert_eq!(g["compared"], true, "{end} of {}", a["attribute"]);
+            }
+        }
+    }
+    assert!(small > 0, "the intersection has groups under 30 rows");
+}

@@ -419,12 +419,16 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
 
     let (representation, small_groups) =
         representation(&groupings, intersection.as_ref(), &opts.targets, min_rows);
+    // A rate from a handful of rows is noise: without `min_group_rows`, parity compares only
+    // groups of at least PARITY_MIN_ROWS (they are still listed).
     let parity = parity(
         schema,
         &table,
         &groupings,
         intersection.as_ref(),
-        min_rows,
+        opts.quality
+            .min_group_rows
+            .map_or(PARITY_MIN_ROWS, |x| x as u64),
         &mut notes,
     );
     let proxies = proxies(schema, &table, &groupings);
@@ -599,6 +603,10 @@ fn representation(
     }
     (out, small)
 }
+
+/// Fewest rows a group needs for its favourable rate to be compared when the schema sets no
+/// `quality.min_group_rows`: below about 30 rows a rate's 95 % interval is wider than ±0.15.
+pub const PARITY_MIN_ROWS: u64 = 30;
 
 fn parity(
     schema: &Schema,
