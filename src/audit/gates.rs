@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{AttributeParity, AuditError, Change, Drift, Report, Representation, FORMAT, VERSION};
-use crate::evaluate::{Check, Status};
+use crate::evaluate::Check;
 use crate::schema::Quality;
 
 /// Reads a baseline report: (path, its input's SHA-256, its figures).
@@ -99,29 +99,7 @@ pub(super) fn checks(r: &Report, q: &Quality) -> Vec<Check> {
     let mut out = Vec::new();
     let mut q = *q;
     let mut push = |key: &str, limit: f64, figure: Result<(f64, String), String>, is_max: bool| {
-        out.push(match figure {
-            Ok((value, detail)) => {
-                let ok = if is_max {
-                    value <= limit
-                } else {
-                    value >= limit
-                };
-                Check {
-                    key: key.to_string(),
-                    limit,
-                    value: Some(value),
-                    status: if ok { Status::Passed } else { Status::Failed },
-                    detail,
-                }
-            }
-            Err(why) => Check {
-                key: key.to_string(),
-                limit,
-                value: None,
-                status: Status::Skipped,
-                detail: why,
-            },
-        })
+        out.push(Check::judge(key, limit, figure, is_max))
     };
     let single: Vec<&Representation> = r
         .representation
