@@ -106,8 +106,8 @@ pub struct SinglingOutCounter {
     cap: usize,
 }
 
-/// Distinct keys kept per set before the set samples its key space: about 20 MiB a set.
-pub const DEFAULT_KEY_CAP: usize = 1 << 20;
+/// Distinct keys kept per set before the set samples its key space: about 5 MiB a set.
+pub const DEFAULT_KEY_CAP: usize = 1 << 18;
 
 /// The keys of one set: key -> rows seen, saturating at 2 (only "one" or "more" matters).
 ///
@@ -115,7 +115,7 @@ pub const DEFAULT_KEY_CAP: usize = 1 << 20;
 /// of keys it keeps only keys whose lowest `level` bits are zero, a 2^-level share of the
 /// combinations chosen by hash, with every row of each kept combination. Unique rows are then
 /// the unique kept combinations times 2^level: an unbiased estimate whose relative standard
-/// error is about 1/sqrt(unique kept), under 0.1 % at the default cap when many rows are
+/// error is about 1/sqrt(unique kept), about 0.2 % at the default cap when many rows are
 /// unique. Below the cap (level 0) the count is exact.
 #[derive(Debug, Clone, Default)]
 struct SetCount {

@@ -868,7 +868,7 @@ pub fn summary(r: &Report) -> String {
         if !f.exact {
             let _ = writeln!(
                 s,
-                "    (estimated: more than a million distinct combinations, counted by distinct sampling)"
+                "    (estimated: more than 262,144 distinct combinations in a set, counted by distinct sampling)"
             );
         }
         let worst: Vec<String> = f

@@ -115,6 +115,42 @@ pub struct Check {
     pub detail: String,
 }
 
+impl Check {
+    /// Judges a gate: `figure` is the value with what it is, or why it cannot be computed
+    /// (skipped); a `max` gate passes when the value is at most `limit`, a `min` gate when it is
+    /// at least `limit`.
+    pub fn judge(
+        key: &str,
+        limit: f64,
+        figure: Result<(f64, String), String>,
+        is_max: bool,
+    ) -> Check {
+        match figure {
+            Ok((value, detail)) => {
+                let ok = if is_max {
+                    value <= limit
+                } else {
+                    value >= limit
+                };
+                Check {
+                    key: key.to_string(),
+                    limit,
+                    value: Some(value),
+                    status: if ok { Status::Passed } else { Status::Failed },
+                    detail,
+                }
+            }
+            Err(why) => Check {
+                key: key.to_string(),
+                limit,
+                value: None,
+                status: Status::Skipped,
+                detail: why,
+            },
+        }
+    }
+}
+
 /// Everything `evaluate` measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -144,6 +180,8 @@ pub struct Report {
     pub passed: bool,
     /// Figures that could not be computed, and why.
     pub notes: Vec<String>,
+    /// Real and synthetic shares per level or bin of every column, for charts.
+    pub marginals: Vec<fidelity::Marginal>,
 }
 
 /// `count` distinct row indices below `n` (all of them, shuffled, when `count >= n`), drawn
@@ -239,30 +277,39 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
             )));
         }
     }
-    let t = data::align(schema, &names, real, syn, hold);
+    let mut t = data::align(schema, &names, real, syn, hold);
     let mut notes = Vec::new();
 
     let label = fairness::label_name(schema);
-    let ((fid, util), priv_report) = rayon::join(
-        || {
-            rayon::join(
-                || fidelity::fidelity(&t),
-                || match &label {
-                    Some(l) => learn::utility(&t, l, opts.seed),
-                    None => Err(
-                        "the schema names no label (fairness.label or a label-role column)".into(),
-                    ),
-                },
-            )
-        },
-        || {
-            let k_required = schema
-                .privacy
-                .k_anonymity
-                .or(opts.quality.min_k.map(|k| k as u64));
-            privacy::privacy(&t, opts.seed, k_required)
-        },
-    );
+    // A numeric label with bins is judged by its bands (the schema's classes) for utility and
+    // fairness, after fidelity and privacy have seen its numbers.
+    let banded = label.as_deref().is_some_and(|l| {
+        t.column(l)
+            .is_some_and(|c| c.decl.bins.is_some() && matches!(c.data, data::Data::Num { .. }))
+    });
+    let utility_of = |t: &data::Aligned| match &label {
+        Some(l) => learn::utility(t, l, opts.seed),
+        None => Err("the schema names no label (fairness.label or a label-role column)".into()),
+    };
+    let privacy_of = |t: &data::Aligned| {
+        let k_required = schema
+            .privacy
+            .k_anonymity
+            .or(opts.quality.min_k.map(|k| k as u64));
+        privacy::privacy(t, opts.seed, k_required)
+    };
+    let ((fid, util), priv_report) = if banded {
+        let (fid, priv_report) = rayon::join(|| fidelity::fidelity(&t), || privacy_of(&t));
+        if let Some(l) = &label {
+            data::band_label(&mut t, l);
+        }
+        ((fid, utility_of(&t)), priv_report)
+    } else {
+        rayon::join(
+            || rayon::join(|| fidelity::fidelity(&t), || utility_of(&t)),
+            || privacy_of(&t),
+        )
+    };
     let utility = util
         .map_err(|why| notes.push(format!("utility skipped: {why}")))
         .ok();
@@ -300,6 +347,7 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
         checks: vec![],
         passed: true,
         notes,
+        marginals: fidelity::marginals(&t),
     };
     report.checks = checks(&report, &opts.quality);
     report.passed = report.checks.iter().all(|c| c.status != Status::Failed);
@@ -429,29 +477,7 @@ fn checks(r: &Report, q: &Quality) -> Vec<Check> {
             ),
             _ => continue,
         };
-        out.push(match figure {
-            Ok((value, detail)) => {
-                let ok = if is_max {
-                    value <= limit
-                } else {
-                    value >= limit
-                };
-                Check {
-                    key: key.to_string(),
-                    limit,
-                    value: Some(value),
-                    status: if ok { Status::Passed } else { Status::Failed },
-                    detail,
-                }
-            }
-            Err(why) => Check {
-                key: key.to_string(),
-                limit,
-                value: None,
-                status: Status::Skipped,
-                detail: why,
-            },
-        });
+        out.push(Check::judge(key, limit, figure, is_max));
     }
     out
 }

@@ -569,7 +569,7 @@ const PRIVACY_KEYS: [&str; 8] = [
     "unique_over",
 ];
 
-pub(crate) const QUALITY_KEYS: [&str; 10] = [
+pub(crate) const QUALITY_KEYS: [&str; 14] = [
     "min_overall",
     "min_column",
     "min_pair",
@@ -580,6 +580,10 @@ pub(crate) const QUALITY_KEYS: [&str; 10] = [
     "min_di",
     "max_di",
     "max_spd",
+    "min_group_rows",
+    "max_proxy_strength",
+    "max_age_days",
+    "max_drift",
 ];
 
 const COLUMN_KEYS: [&str; 21] = [
@@ -2481,12 +2485,13 @@ fn decode_fairness(s: &mut Sink, n: &Node, columns: &[Column]) -> Option<Fairnes
                     format!("set `role: label` on `{l}`"),
                 );
             }
-            if cats.is_none() && c.ty.is_numeric() {
+            // An integer label without bins is read as classes (0/1, codes).
+            if cats.is_none() && c.ty == ColumnType::Float {
                 s.hint(
                     pos(v),
                     "fairness.label",
                     format!("`{l}` is numeric without `bins`"),
-                    "use a bool or category label, or give it bins",
+                    "use a bool, category or integer label, or give it bins",
                 );
             }
             Some(l)
