@@ -1,7 +1,9 @@
 //! The `fairsynth` command line: a thin layer over the library.
 //!
-//! Exit codes: 0 success; 1 runtime failure (I/O, encoding), or for `evaluate` and `audit` a
-//! failed gate; 2 usage, schema or input error.
+//! Exit codes: 0 success; 1 runtime failure (an output cannot be written, encoding), a closed
+//! standard output, or for `evaluate` and `audit` a failed gate; 2 usage, schema or input
+//! error, or two outputs naming one file; 128 + N when ended by signal N (SIGINT, SIGTERM,
+//! SIGHUP), after removing the unfinished output.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -9,6 +11,21 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use fairsynth::schema::{Schema, SchemaError};
+
+// stderr is the channel of last resort: when writing to it fails (closed, or a full disk) there
+// is nowhere to report that, so these replace the standard macros, which would panic.
+macro_rules! eprint {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($t)*);
+    }};
+}
+macro_rules! eprintln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
 
 #[derive(Parser)]
 #[command(
@@ -78,7 +95,8 @@ struct ReweightArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// Write N rows drawn with probability proportional to weight (systematic sampling).
+    /// Write N rows drawn with probability proportional to weight (systematic sampling); 0
+    /// writes an empty table with the output's columns, like `--rows 0` of `synth`.
     #[arg(long, value_name = "N")]
     resample: Option<u64>,
     /// Seed for --resample (default: the schema's `seed`, else 0).
@@ -382,9 +400,65 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
+/// Standard output was closed (a reader such as `head` stopped reading): the command ends
+/// quietly with exit code 1.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output is closed")]
+struct ClosedStdout;
+
+/// Quality gates (`evaluate`) or audit checks failed: exit code 1, but the reports explaining
+/// it are kept.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct GatesFailed(String);
+
+/// Writes a line to standard output; a closed pipe ends the command quietly, another write
+/// error (e.g. a full disk) is reported.
+fn out_line(line: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure {
+            code: 1,
+            error: ClosedStdout.into(),
+        }),
+        Err(e) => Err(Failure {
+            code: 1,
+            error: anyhow::Error::new(e).context("cannot write to standard output"),
+        }),
+    }
+}
+
+/// An error and its causes on one line (hints after it), each cause once: most messages
+/// already include their cause's text, which a plain `{:#}` would repeat.
+fn render(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let c = cause.to_string();
+        if c.is_empty() || text.contains(&c) {
+            continue;
+        }
+        if text.is_empty() {
+            text = c;
+        } else {
+            // The cause goes at the end of the first line, before any hint lines.
+            let at = text.find('\n').unwrap_or(text.len());
+            text.insert_str(at, &format!(": {c}"));
+        }
+    }
+    text
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    if let Err(e) = fairsynth::io::output::install_signal_cleanup() {
+        eprintln!("warning: cannot watch for signals ({e}); an interrupted run may leave a hidden temporary file beside its output");
+    }
+    // Every file a command writes is held back until the command succeeds, then renamed
+    // together, so a failure (a report that cannot be written) leaves no output at all.
+    let outputs = fairsynth::io::Transaction::begin();
+    let mut result = match cli.command {
         Command::Synth(args) => synth(args),
         Command::Reweight(args) => reweight(args),
         Command::Fit(args) => fit(args),
@@ -397,10 +471,22 @@ fn main() -> ExitCode {
             command: SchemaCommand::Check { files },
         } => check(&files),
     };
+    let keep = match &result {
+        Ok(()) => true,
+        Err(f) => f.error.downcast_ref::<GatesFailed>().is_some(),
+    };
+    if keep {
+        if let Err(e) = outputs.commit() {
+            result = Err(e.into());
+        }
+    } else {
+        drop(outputs);
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.error.downcast_ref::<ClosedStdout>().is_some() => ExitCode::from(f.code),
         Err(f) => {
-            eprintln!("error: {:#}", f.error);
+            eprintln!("error: {}", render(&f.error));
             ExitCode::from(f.code)
         }
     }
@@ -418,12 +504,12 @@ fn check(files: &[PathBuf]) -> Result<(), Failure> {
                     let names: Vec<&str> = missing.iter().map(|c| c.name.as_str()).collect();
                     format!("not synthesisable: no generator for {}", names.join(", "))
                 };
-                println!(
+                out_line(&format!(
                     "{}: ok ({} columns, {} targets; {synth})",
                     f.display(),
                     s.columns.len(),
                     s.targets.len()
-                );
+                ))?;
             }
             Err(e) => {
                 failed += 1;
@@ -444,12 +530,25 @@ fn check(files: &[PathBuf]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Refuses (exit 2) any output that names the same file as an input: inputs are never
-/// overwritten.
+/// Refuses, before any work, an output that names an input or another output of the command
+/// (exit 2), or that cannot be written safely (exit 1): not a regular file (a directory,
+/// device, FIFO, socket) or in a missing directory. See `fairsynth::io::output`.
 fn guard_outputs(outputs: &[Option<&PathBuf>], inputs: &[Option<&PathBuf>]) -> Result<(), Failure> {
     let inputs: Vec<&Path> = inputs.iter().flatten().map(|p| p.as_path()).collect();
+    let mut seen: Vec<(PathBuf, &Path)> = Vec::new();
     for out in outputs.iter().flatten() {
         fairsynth::io::ensure_not_input(out, &inputs).map_err(usage)?;
+        // An output that cannot be written is a runtime failure (1), like a full disk.
+        fairsynth::io::check_output(out)?;
+        let id = fairsynth::io::output::identity(out);
+        if let Some((_, first)) = seen.iter().find(|(i, _)| *i == id) {
+            return Err(usage(fairsynth::io::IoError::SameOutput {
+                first: first.display().to_string(),
+                second: out.display().to_string(),
+                path: id,
+            }));
+        }
+        seen.push((id, out));
     }
     Ok(())
 }
@@ -912,12 +1011,13 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
     if !failed.is_empty() {
         return Err(Failure {
             code: 1,
-            error: anyhow::anyhow!(
+            error: GatesFailed(format!(
                 "{} quality check{} failed: {}",
                 failed.len(),
                 if failed.len() == 1 { "" } else { "s" },
                 failed.join("; ")
-            ),
+            ))
+            .into(),
         });
     }
     Ok(())
@@ -1006,12 +1106,13 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
     if !failed.is_empty() {
         return Err(Failure {
             code: 1,
-            error: anyhow::anyhow!(
+            error: GatesFailed(format!(
                 "{} audit check{} failed: {}",
                 failed.len(),
                 if failed.len() == 1 { "" } else { "s" },
                 failed.join("; ")
-            ),
+            ))
+            .into(),
         });
     }
     Ok(())

@@ -202,7 +202,8 @@ fn value_hashes(a: &dyn Array, column: &str) -> Result<Vec<u64>, RiskError> {
             // Batches may carry different dictionaries: hash the values, never the keys.
             let d = a.as_any_dictionary();
             let values = value_hashes(d.values().as_ref(), column)?;
-            d.normalized_keys()
+            // Not `normalized_keys`, which panics on an entirely null column.
+            crate::io::read::dictionary_keys(d)
                 .iter()
                 .enumerate()
                 .map(|(i, k)| {

@@ -23,8 +23,11 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
+pub mod output;
 pub mod read;
 pub mod table;
+
+pub use output::{check_output, TempOutput, Transaction};
 
 /// The key-value metadata key holding fairsynth's provenance JSON.
 pub const METADATA_KEY: &str = "fairsynth";
@@ -45,6 +48,34 @@ pub enum IoError {
     /// The output would overwrite an input.
     #[error("refusing to overwrite the input `{0}`\n    hint: choose another output path")]
     WouldOverwriteInput(PathBuf),
+    /// Two outputs of one command name the same file.
+    #[error("two outputs, `{first}` and `{second}`, name the same file `{path}`\n    hint: give each output (-o, --report, ...) its own path")]
+    SameOutput {
+        /// The first output as given.
+        first: String,
+        /// The second output as given.
+        second: String,
+        /// The file.
+        path: PathBuf,
+    },
+    /// The output exists and is not a regular file (or a link to one).
+    #[error("cannot write `{path}`: it is {kind}; fairsynth writes only regular files (through a temporary file and a rename), so it never replaces a device, FIFO, socket or directory\n    hint: name a regular file; copy it where it has to go afterwards")]
+    NotRegular {
+        /// The output.
+        path: PathBuf,
+        /// What it is, e.g. `a character device`.
+        kind: &'static str,
+    },
+    /// The output's directory does not exist (or is not a directory).
+    #[error("cannot write `{path}`: the directory `{dir}` {problem}\n    hint: create the directory first, or choose another output path")]
+    MissingDir {
+        /// The output.
+        path: PathBuf,
+        /// Its directory.
+        dir: PathBuf,
+        /// `does not exist` or `is not a directory`.
+        problem: &'static str,
+    },
     /// Parquet encoding failed.
     #[error("writing Parquet `{path}`: {source}")]
     Parquet {
@@ -114,7 +145,7 @@ pub fn ensure_not_input(output: &Path, inputs: &[&Path]) -> Result<(), IoError> 
 /// An atomic, parallel Parquet writer.
 pub struct ParquetSink {
     target: PathBuf,
-    tmp: tempfile::NamedTempFile,
+    tmp: TempOutput,
     writer: SerializedFileWriter<BufWriter<File>>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
@@ -129,40 +160,10 @@ impl ParquetSink {
         schema: SchemaRef,
         props: WriterProperties,
     ) -> Result<Self, IoError> {
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if target.is_dir() {
-            return Err(IoError::Fs {
-                what: "cannot write to",
-                path: target.to_path_buf(),
-                source: std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"),
-            });
-        }
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut builder = tempfile::Builder::new();
-        let prefix = format!(".{name}.");
-        builder.prefix(&prefix).suffix(".tmp");
-        // Temporary files default to 0600; the finished file should get the usual umask mode.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let tmp = builder.tempfile_in(&dir).map_err(|source| IoError::Fs {
-            what: "cannot create a temporary file in",
-            path: dir.clone(),
-            source,
-        })?;
-        let file = tmp.reopen().map_err(|source| IoError::Fs {
-            what: "cannot open",
-            path: tmp.path().to_path_buf(),
-            source,
-        })?;
+        let mut tmp = TempOutput::create(target)?;
+        let file = tmp
+            .take_file()
+            .ok_or_else(|| IoError::Producer("no temporary file".into()))?;
         let pq = |source| IoError::Parquet {
             path: target.to_path_buf(),
             source,
@@ -279,9 +280,7 @@ impl ParquetSink {
             .map_err(|e| fs("cannot write", e.into_error()))?;
         file.sync_all().map_err(|e| fs("cannot write", e))?;
         drop(file);
-        self.tmp
-            .persist(&target)
-            .map_err(|e| fs("cannot rename the finished file to", e.error))?;
+        self.tmp.finish()?;
         Ok(self.rows)
     }
 }
@@ -309,36 +308,21 @@ fn encode_batch(
 }
 
 /// Writes `bytes` to `target` through a temporary file beside it and a rename.
+/// Follows the output policy of [`output`]: the same checks, temporary-file guard and
+/// [`Transaction`] as Parquet outputs.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<(), IoError> {
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
     let fs = |what, source| IoError::Fs {
         what,
         path: target.to_path_buf(),
         source,
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| IoError::Fs {
-        what: "cannot create a temporary file in",
-        path: dir.clone(),
-        source: e,
-    })?;
-    tmp.write_all(bytes).map_err(|e| fs("cannot write", e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| fs("cannot write", e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::Permissions::from_mode(0o644);
-        tmp.as_file()
-            .set_permissions(mode)
-            .map_err(|e| fs("cannot write", e))?;
-    }
-    tmp.persist(target)
-        .map_err(|e| fs("cannot rename the finished file to", e.error))?;
-    Ok(())
+    let mut tmp = TempOutput::create(target)?;
+    let file = tmp
+        .file()
+        .ok_or_else(|| IoError::Producer("no temporary file".into()))?;
+    file.write_all(bytes).map_err(|e| fs("cannot write", e))?;
+    file.sync_all().map_err(|e| fs("cannot write", e))?;
+    tmp.finish()
 }
 
 /// Provenance JSON for the `fairsynth` metadata key. Holds only what determines the content,

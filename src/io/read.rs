@@ -26,6 +26,18 @@ use crate::schema::{parse_date, parse_timestamp, ColumnType, Schema};
 /// Rows per batch read.
 pub const READ_BATCH_ROWS: usize = 65_536;
 
+/// The longest CSV record (line, or lines of one quoted field) read: memory for a record is
+/// taken before it can be checked, so an endless field must stop somewhere.
+pub const MAX_CSV_RECORD_BYTES: u64 = 256 << 20;
+
+/// A CSV batch ends early once its records hold this many bytes, so a file of long fields
+/// still reads in bounded memory.
+const MAX_CSV_BATCH_BYTES: usize = 256 << 20;
+
+/// Records larger than this are not kept as the reusable read buffer, whose capacity would
+/// otherwise stay at the largest record seen.
+const KEEP_RECORD_BUFFER_BYTES: usize = 1 << 20;
+
 /// Input file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -119,6 +131,24 @@ pub enum ReadError {
         /// The column.
         column: String,
     },
+    /// The file is not a complete Parquet file.
+    #[error("`{path}` {problem}\n    hint: {hint}")]
+    NotParquet {
+        /// The input.
+        path: PathBuf,
+        /// What is wrong, e.g. `looks truncated: ...`.
+        problem: String,
+        /// How to fix it.
+        hint: &'static str,
+    },
+    /// A CSV record longer than [`MAX_CSV_RECORD_BYTES`].
+    #[error("{path}: after line {line}: a record longer than {} MiB (a field without its closing quote, or not a CSV file?)\n    hint: check the quoting from this line on; fairsynth reads records of up to {} MiB", MAX_CSV_RECORD_BYTES >> 20, MAX_CSV_RECORD_BYTES >> 20)]
+    RecordTooLong {
+        /// The input.
+        path: PathBuf,
+        /// 1-based line of the last record read whole (1: the header).
+        line: u64,
+    },
     /// The Parquet file is unreadable.
     #[error("reading Parquet `{path}`: {source}")]
     Parquet {
@@ -150,8 +180,108 @@ pub struct Reader {
 }
 
 enum Source {
-    Csv(Box<csv::Reader<File>>),
+    Csv(Box<csv::Reader<CsvInput>>),
     Parquet(ParquetRecordBatchReader),
+}
+
+/// The CSV file as the csv crate reads it, counting what passes: bytes since the current
+/// record began (to stop a record longer than [`MAX_CSV_RECORD_BYTES`]) and where `\r\n` line
+/// ends are. csv reports a record after a `\r\n` as starting on the line before, because it
+/// stops at the `\r` and reads the `\n` with the next record; knowing which `\n` bytes end
+/// a `\r\n` corrects that.
+struct CsvInput {
+    file: File,
+    /// Bytes read so far.
+    offset: u64,
+    /// Bytes read since the current record began.
+    record_bytes: u64,
+    /// The last byte read was `\r`.
+    last_cr: bool,
+    /// Offsets of `\n` bytes that follow a `\r`, at or after the current record's start
+    /// (csv reads ahead at most its buffer, so this stays short).
+    crlf: std::collections::VecDeque<u64>,
+    /// The record limit was hit.
+    too_long: bool,
+    /// Line of the last record read whole.
+    last_line: u64,
+    /// The longest record read ([`MAX_CSV_RECORD_BYTES`] but in tests).
+    limit: u64,
+}
+
+impl CsvInput {
+    fn new(file: File) -> CsvInput {
+        CsvInput {
+            file,
+            offset: 0,
+            record_bytes: 0,
+            last_cr: false,
+            crlf: std::collections::VecDeque::new(),
+            too_long: false,
+            last_line: 1,
+            limit: MAX_CSV_RECORD_BYTES,
+        }
+    }
+
+    /// The 1-based line of a record csv says starts at `pos`, and forgets line ends before it.
+    fn line_of(&mut self, pos: &csv::Position) -> u64 {
+        while self.crlf.front().is_some_and(|&o| o < pos.byte()) {
+            self.crlf.pop_front();
+        }
+        pos.line() + u64::from(self.crlf.front() == Some(&pos.byte()))
+    }
+}
+
+impl std::io::Read for CsvInput {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.record_bytes > self.limit {
+            self.too_long = true;
+            return Err(std::io::Error::other("record too long"));
+        }
+        let n = self.file.read(buf)?;
+        let chunk = &buf[..n];
+        for i in memchr::memchr_iter(b'\n', chunk) {
+            let after_cr = if i == 0 {
+                self.last_cr
+            } else {
+                chunk[i - 1] == b'\r'
+            };
+            if after_cr {
+                self.crlf.push_back(self.offset + i as u64);
+            }
+        }
+        if n > 0 {
+            self.last_cr = chunk[n - 1] == b'\r';
+        }
+        self.offset += n as u64;
+        self.record_bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Whether `path` ends like a Parquet file (`PAR1` after the footer); names what is wrong when
+/// it does not, for an error clearer than the parquet crate's.
+fn parquet_shape(path: &Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut head = [0u8; 4];
+    let starts = len >= 4 && f.read_exact(&mut head).is_ok() && &head == b"PAR1";
+    let mut tail = [0u8; 4];
+    let ends = len >= 12
+        && f.seek(SeekFrom::End(-4)).is_ok()
+        && f.read_exact(&mut tail).is_ok()
+        && &tail == b"PAR1";
+    match (starts, ends) {
+        (_, true) => None,
+        (true, false) => Some(format!(
+            "looks truncated: it starts like a Parquet file but its {len} bytes do not end with the Parquet footer (`PAR1`)"
+        )),
+        (false, false) if len == 0 => Some("is empty, not a Parquet file".into()),
+        (false, false) => Some(
+            "is not a Parquet file: it neither starts nor ends with the Parquet magic `PAR1`"
+                .into(),
+        ),
+    }
 }
 
 impl Reader {
@@ -186,8 +316,13 @@ impl Reader {
                 let file = File::open(path).map_err(open_err)?;
                 let mut r = csv::ReaderBuilder::new()
                     .has_headers(true)
-                    .from_reader(file);
-                let headers = r.headers().map_err(|e| csv_error(path, &e))?.clone();
+                    .from_reader(CsvInput::new(file));
+                let headers = match r.headers().cloned() {
+                    Ok(h) => h,
+                    Err(e) => return Err(csv_error(path, &e, &mut r)),
+                };
+                r.get_mut().record_bytes = 0;
+                r.get_mut().last_line = 1;
                 let names: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
                 if names.iter().all(String::is_empty) {
                     return Err(ReadError::Csv {
@@ -206,7 +341,18 @@ impl Reader {
                     source,
                 };
                 let b = ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(pq)?
+                    .map_err(|e| match parquet_shape(path) {
+                        Some(problem) => ReadError::NotParquet {
+                            path: path.to_path_buf(),
+                            hint: if problem.starts_with("looks truncated") {
+                                "copy or write the file again; it was probably cut short by an interrupted copy, download or write"
+                            } else {
+                                "pass a Parquet file, or --format csv if it is CSV"
+                            },
+                            problem,
+                        },
+                        None => pq(e),
+                    })?
                     .with_batch_size(READ_BATCH_ROWS);
                 let arrow = b.schema().clone();
                 let names: Vec<String> = arrow.fields().iter().map(|f| f.name().clone()).collect();
@@ -312,14 +458,33 @@ impl Reader {
         let mut records = Vec::with_capacity(READ_BATCH_ROWS);
         let mut lines = Vec::with_capacity(READ_BATCH_ROWS);
         let mut rec = csv::ByteRecord::new();
-        while records.len() < READ_BATCH_ROWS {
+        let mut batch_bytes = 0usize;
+        while records.len() < READ_BATCH_ROWS && batch_bytes < MAX_CSV_BATCH_BYTES {
             match r.read_byte_record(&mut rec) {
                 Ok(true) => {
-                    lines.push(rec.position().map_or(0, |p| p.line()));
-                    records.push(rec.clone());
+                    let line = match rec.position() {
+                        Some(p) => r.get_mut().line_of(p),
+                        None => 0,
+                    };
+                    r.get_mut().record_bytes = 0;
+                    r.get_mut().last_line = line;
+                    lines.push(line);
+                    // csv keeps the record's buffer at its largest size and `clone` copies all
+                    // of it, so a copy sized to the fields is kept, and an oversized buffer is
+                    // not reused.
+                    let size = rec.as_slice().len();
+                    let mut copy = csv::ByteRecord::with_capacity(size, rec.len());
+                    for field in rec.iter() {
+                        copy.push_field(field);
+                    }
+                    batch_bytes += size + 8 * rec.len();
+                    records.push(copy);
+                    if size > KEEP_RECORD_BUFFER_BYTES {
+                        rec = csv::ByteRecord::new();
+                    }
                 }
                 Ok(false) => break,
-                Err(e) => return Some(Err(csv_error(&self.path, &e))),
+                Err(e) => return Some(Err(csv_error(&self.path, &e, r))),
             }
         }
         if records.is_empty() {
@@ -415,8 +580,15 @@ impl Iterator for Reader {
     }
 }
 
-fn csv_error(path: &Path, e: &csv::Error) -> ReadError {
-    let line = e.position().map_or(0, |p| p.line());
+fn csv_error(path: &Path, e: &csv::Error, r: &mut csv::Reader<CsvInput>) -> ReadError {
+    if r.get_ref().too_long {
+        let line = r.get_ref().last_line;
+        return ReadError::RecordTooLong {
+            path: path.to_path_buf(),
+            line,
+        };
+    }
+    let line = e.position().map_or(0, |p| r.get_mut().line_of(p));
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -667,7 +839,7 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
             }
             DataType::Dictionary(..) => {
                 let d = a.as_any_dictionary();
-                let keys = d.normalized_keys();
+                let keys = dictionary_keys(d);
                 let values = conform(d.values(), ColumnType::String)?;
                 let values = values.as_string::<i32>();
                 for (i, k) in keys.iter().enumerate() {
@@ -760,6 +932,17 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
     })
 }
 
+/// The keys of a dictionary array as indices into its values. arrow's `normalized_keys`
+/// asserts that the dictionary is not empty, which it is for a column that is entirely null;
+/// then every row is null and the keys are never looked up.
+pub fn dictionary_keys(d: &dyn arrow_array::AnyDictionaryArray) -> Vec<usize> {
+    if d.values().is_empty() {
+        vec![0; d.keys().len()]
+    } else {
+        d.normalized_keys()
+    }
+}
+
 /// Numeric values of a declared int or float column, as f64 (nulls as `None`).
 pub fn numbers(a: &dyn Array) -> Vec<Option<f64>> {
     if let Some(f) = a.as_primitive_opt::<Float64Type>() {
@@ -796,7 +979,7 @@ pub fn texts(a: &ArrayRef) -> Vec<Option<String>> {
             .collect(),
         DataType::Dictionary(..) => {
             let d = a.as_any_dictionary();
-            let keys = d.normalized_keys();
+            let keys = dictionary_keys(d);
             let values = texts(d.values());
             keys.iter()
                 .enumerate()
@@ -840,5 +1023,50 @@ pub fn texts(a: &ArrayRef) -> Vec<Option<String>> {
             })
             .collect(),
         _ => vec![None; a.len()],
+    }
+}
+
+#[cfg(test)]
+mod csv_input_tests {
+    use super::*;
+
+    fn reader(text: &str, limit: u64) -> (tempfile::NamedTempFile, csv::Reader<CsvInput>) {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(text.as_bytes()).expect("write");
+        let mut input = CsvInput::new(f.reopen().expect("reopen"));
+        input.limit = limit;
+        let r = csv::ReaderBuilder::new().from_reader(input);
+        (f, r)
+    }
+
+    #[test]
+    fn a_record_over_the_limit_is_an_error_naming_the_line_before() {
+        let long = "x".repeat(100_000);
+        let (_f, mut r) = reader(&format!("a,b\n1,2\n3,{long}\n"), 10_000);
+        let mut rec = csv::ByteRecord::new();
+        // The header is read along with the first record.
+        assert!(r.read_byte_record(&mut rec).expect("row 1"));
+        r.get_mut().record_bytes = 0;
+        r.get_mut().last_line = 2;
+        let e = r.read_byte_record(&mut rec).expect_err("too long");
+        let err = csv_error(Path::new("x.csv"), &e, &mut r);
+        assert!(
+            matches!(err, ReadError::RecordTooLong { line: 2, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn crlf_records_get_the_line_they_start_on() {
+        let (_f, mut r) = reader("a,b\r\n1,2\r\n\"x\r\ny\",3\r\n4,5\r\n", u64::MAX);
+        let mut rec = csv::ByteRecord::new();
+        let mut lines = Vec::new();
+        r.headers().expect("header");
+        while r.read_byte_record(&mut rec).expect("record") {
+            let p = rec.position().expect("position").clone();
+            lines.push(r.get_mut().line_of(&p));
+        }
+        assert_eq!(lines, [2, 3, 5]);
     }
 }

@@ -710,9 +710,6 @@ fn check_bounds(opts: &Options, diags: &mut Vec<String>) {
     if opts.max_iterations == 0 {
         diags.push("--max-iterations must be at least 1".into());
     }
-    if opts.resample == Some(0) {
-        diags.push("--resample 0 would write no rows".into());
-    }
 }
 
 /// Row weights of one batch: start weight times its cell's factor.

@@ -186,8 +186,12 @@ fn level(s: &mut Sink, n: &Node, path: &str) -> Option<String> {
 fn number(s: &mut Sink, n: &Node, path: &str) -> Option<f64> {
     match scalar_f64(n) {
         Some(v) if v.is_finite() => Some(v),
-        Some(_) => {
-            s.err(pos(n), path, "expected a finite number");
+        Some(v) => {
+            s.err(
+                pos(n),
+                path,
+                format!("expected a finite number, found {v} (not a finite number)"),
+            );
             None
         }
         None => {
@@ -345,7 +349,10 @@ fn dist_spec(s: &mut Sink, n: &Node, path: &str, base: bool) -> Option<DistSpec>
         if k == "kind" {
             let kind = choice(s, v, &sub, "distribution", &Dist::KINDS)?;
             spec.kind = Some((kind, pos(v), sub));
-        } else if let Some(x) = number(s, v, &sub) {
+        } else {
+            // A value that is not a finite number is reported here; it is kept (as NaN) so
+            // that the parameter does not also count as missing.
+            let x = number(s, v, &sub).unwrap_or(f64::NAN);
             spec.params.push((k.clone(), x, *p, sub));
         }
     }
@@ -413,7 +420,7 @@ fn resolve_dist(s: &mut Sink, spec: &DistSpec, min: Option<f64>, max: Option<f64
             ok = false;
         }
     }
-    if !ok {
+    if !ok || vals.values().any(|v| !v.0.is_finite()) {
         return None;
     }
     let get = |k: &str| vals.get(k).map(|v| v.0);
@@ -605,11 +612,31 @@ const COLUMN_KEYS: [&str; 21] = [
 
 /// Parses YAML text into documents with positions; syntax errors name line and column.
 fn load(text: &str, file: &str) -> Result<Vec<Node>, SchemaError> {
-    Node::load_from_str(text).map_err(|e| SchemaError::Yaml {
-        path: file.to_string(),
-        line: e.marker().line(),
-        col: e.marker().col() + 1,
-        message: e.info().to_string(),
+    Node::load_from_str(text).map_err(|e| {
+        // A tab in the indentation is the usual cause, but the parser reports where it gave
+        // up, often a later line: point at the first indenting tab up to there instead.
+        let tab = text
+            .lines()
+            .take(e.marker().line() + 1)
+            .enumerate()
+            .find_map(|(i, l)| {
+                let indent = &l[..l.len() - l.trim_start().len()];
+                indent.find('\t').map(|c| (i + 1, c + 1))
+            });
+        match tab {
+            Some((line, col)) => SchemaError::Yaml {
+                path: file.to_string(),
+                line,
+                col,
+                message: "a tab in the indentation; YAML indents with spaces only\n    hint: indent with spaces instead of tabs".into(),
+            },
+            None => SchemaError::Yaml {
+                path: file.to_string(),
+                line: e.marker().line(),
+                col: e.marker().col() + 1,
+                message: e.info().to_string(),
+            },
+        }
     })
 }
 
@@ -1089,10 +1116,12 @@ fn decode_column(
     if let Some(v) = m.get("levels").filter(|_| !misplaced) {
         if let Some(items) = sequence(s, v, &m.child("levels")) {
             let mut ls: Vec<String> = Vec::new();
+            // By hash: a column may declare millions of levels.
+            let mut listed = std::collections::HashSet::new();
             for (i, it) in items.iter().enumerate() {
                 let p = format!("{}[{i}]", m.child("levels"));
                 if let Some(l) = level(s, it, &p) {
-                    if ls.contains(&l) {
+                    if !listed.insert(l.clone()) {
                         s.err(pos(it), &p, format!("level `{l}` is listed twice"));
                     } else {
                         ls.push(l);
@@ -1510,8 +1539,9 @@ fn decode_generator(
             let sh = shares(s, m.get("shares")?, &m.child("shares"))?;
             match levels {
                 Some(ls) => {
+                    let listed: std::collections::HashSet<&String> = ls.iter().collect();
                     for (l, _, p) in &sh {
-                        if !ls.contains(l) {
+                        if !listed.contains(l) {
                             s.hint(
                                 *p,
                                 &m.child("shares"),
@@ -1550,6 +1580,9 @@ fn decode_generator(
             let dist = resolve_dist(s, &spec, min, max)?;
             if let (Some(lo), Some(hi)) = (min, max) {
                 check_truncation(s, m, &dist, lo, hi);
+            }
+            if let ColumnType::Int { bits } = ty {
+                check_int_range(s, m, &dist, (min, max), bits);
             }
             Generator::Numeric {
                 dist,
@@ -1683,6 +1716,45 @@ fn check_truncation(s: &mut Sink, m: &Map, dist: &Dist, lo: f64, hi: f64) {
                 dist.mean()
             ),
             "widen the range or move the distribution into it",
+        );
+    }
+}
+
+/// An int column's generated values are rounded into 64 (or 32) bits; values beyond that range
+/// would saturate silently at the largest int, so such a distribution is refused.
+fn check_int_range(
+    s: &mut Sink,
+    m: &Map,
+    dist: &Dist,
+    bounds: (Option<f64>, Option<f64>),
+    bits: u8,
+) {
+    let limit = if bits == 32 {
+        f64::from(i32::MAX)
+    } else {
+        i64::MAX as f64
+    };
+    // Where practically every value falls (beyond 10 standard deviations, or the equivalent
+    // tail, nothing is drawn in any realistic number of rows).
+    let (lo, hi) = match *dist {
+        Dist::Uniform { low, high } | Dist::Beta { low, high, .. } => (low, high),
+        Dist::Normal { mean, sd } => (mean - 10.0 * sd, mean + 10.0 * sd),
+        Dist::LogNormal { mu, sigma } => (0.0, (mu + 10.0 * sigma).exp()),
+        Dist::Gamma { shape, scale } => (0.0, scale * (shape + 10.0 * shape.sqrt() + 40.0)),
+        Dist::Poisson { lambda } => (0.0, lambda + 10.0 * lambda.sqrt() + 10.0),
+        Dist::Exponential { rate } => (0.0, 40.0 / rate),
+    };
+    let lo = bounds.0.map_or(lo, |b| lo.max(b));
+    let hi = bounds.1.map_or(hi, |b| hi.min(b));
+    if lo < -limit || hi > limit || !lo.is_finite() || !hi.is_finite() {
+        s.hint(
+            m.key_pos("distribution"),
+            &m.child("distribution"),
+            format!(
+                "this distribution gives values up to about {:e} in size, beyond the {bits}-bit int range (±{limit:e}); they would all be clipped to the largest int",
+                lo.abs().max(hi.abs())
+            ),
+            "change the parameters, give the column `min` and `max` within the range, or use `type: float`",
         );
     }
 }
@@ -2097,9 +2169,10 @@ fn decode_case(
             let known: Vec<String> = levels
                 .map(|l| l.to_vec())
                 .unwrap_or_else(|| base_shares.iter().map(|(l, _)| l.clone()).collect());
+            let known_set: std::collections::HashSet<&String> = known.iter().collect();
             let mut ok = true;
             for (l, _, p) in &sh {
-                if !known.contains(l) {
+                if !known_set.contains(l) {
                     s.hint(
                         *p,
                         &m.child("shares"),
@@ -2352,9 +2425,10 @@ fn decode_targets(s: &mut Sink, n: &Node, columns: &[Column]) -> Vec<Target> {
         };
         if let Some(cats) = &cats {
             let cs: Vec<&str> = cats.iter().map(String::as_str).collect();
+            let cat_set: std::collections::HashSet<&String> = cats.iter().collect();
             let mut ok = true;
             for (l, _, lp) in &sh {
-                if !cats.contains(l) {
+                if !cat_set.contains(l) {
                     s.hint(
                         *lp,
                         &join(&path, l),
@@ -2364,11 +2438,9 @@ fn decode_targets(s: &mut Sink, n: &Node, columns: &[Column]) -> Vec<Target> {
                     ok = false;
                 }
             }
-            let missing: Vec<&str> = cs
-                .iter()
-                .copied()
-                .filter(|l| !sh.iter().any(|(x, ..)| x == l))
-                .collect();
+            let given: std::collections::HashSet<&str> =
+                sh.iter().map(|(x, ..)| x.as_str()).collect();
+            let missing: Vec<&str> = cs.iter().copied().filter(|l| !given.contains(l)).collect();
             if !missing.is_empty() {
                 s.hint(
                     *p,

@@ -803,7 +803,12 @@ impl Schema {
             path: shown.clone(),
             source,
         })?;
-        decode::decode_targets_file(&text, &shown, &self.columns)
+        self.targets_from_str(&text, &shown)
+    }
+
+    /// Parses targets text (the contents of a targets file); `file` names it in messages.
+    pub fn targets_from_str(&self, text: &str, file: &str) -> Result<Vec<Target>, SchemaError> {
+        decode::decode_targets_file(text, file, &self.columns)
     }
 
     /// The column called `name`.

@@ -8,6 +8,7 @@
 
 pub mod text;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::StringBuilder;
@@ -298,11 +299,14 @@ impl Variant {
     ) -> Result<Self, SynthError> {
         Ok(match g {
             Generator::Categorical(shares) => {
+                // Shares by hash: a column may have millions of levels.
+                let by_level: HashMap<&str, f64> =
+                    shares.iter().map(|(s, x)| (s.as_str(), *x)).collect();
                 let mut acc = 0.0;
                 let cum = levels
                     .iter()
                     .map(|l| {
-                        acc += shares.iter().find(|(s, _)| s == l).map_or(0.0, |(_, x)| *x);
+                        acc += by_level.get(l.as_str()).copied().unwrap_or(0.0);
                         acc
                     })
                     .collect();
