@@ -10,5 +10,6 @@
 pub mod detect;
 pub mod inspect;
 pub mod kanon;
+pub mod names;
 pub mod pseudo;
 pub mod run;

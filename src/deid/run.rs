@@ -88,9 +88,15 @@ pub struct FindingReport {
 }
 
 /// The detection safety net: findings for the scanned columns, and a diagnostic for every
-/// column that is not declared an identifier yet holds identifiers in at least
-/// `privacy.detection_threshold` of its values (with confidence 0.5 or more), unless the
-/// schema acknowledges the kind. Shared by `deidentify` and `fit`.
+/// column that is not declared an identifier yet holds identifiers of a kind in at least
+/// `privacy.detection_threshold` of its values, unless the schema acknowledges the kind.
+/// Shared by `deidentify` and `fit`.
+///
+/// The share is judged against the threshold for every finding whose per-value evidence
+/// ([`detect::Finding::evidence`]) is 0.5 or more: the kind's content strength, so plain
+/// dates (0.2) never stop a run, while person names (0.7), phones (0.8) and the check-digit
+/// kinds do. (The column-level `confidence` is not used here: it grows with the share, so
+/// gating on it as well would let a column of 9% names through a 5% threshold.)
 pub fn safety_net(
     schema: &Schema,
     scans: &[(&str, &ColumnScan)],
@@ -110,7 +116,10 @@ pub fn safety_net(
                             detect::Kind::DateOfBirth | detect::Kind::Date | detect::Kind::Postcode
                         ))
             });
-            if !acknowledged && f.share >= schema.privacy.detection_threshold && f.confidence >= 0.5
+            if !acknowledged
+                && f.count > 0
+                && f.share >= schema.privacy.detection_threshold
+                && f.evidence >= 0.5
             {
                 diags.push(format!(
                     "column `{name}` is not an identifier, but {:.1}% of its values {} {} (confidence {:.2})\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
