@@ -444,14 +444,33 @@ pub(crate) fn name_at(text: &str, i: usize) -> Option<usize> {
             end = Some(w.0 + w.1.len());
             k = j + 1;
         }
+        Token::Word { .. } if comma_given(text, first).is_some() => {
+            end = comma_given(text, first);
+            k = words.len();
+        }
         Token::Word { given: false, .. } => {
             let mut j = 1;
             while j < words.len() && matches!(token(words[j].1), Token::Particle) {
                 j += 1;
             }
             let w = words.get(j)?;
-            if j == 1 || !matches!(token(w.1), Token::Word { .. }) {
+            let second = token(w.1);
+            if !matches!(second, Token::Word { .. }) {
                 return None;
+            }
+            if j == 1 {
+                // An unlisted first word before a listed surname: a name mid-sentence, and
+                // not a run of capitalised words or a place; or two capitalised words with a
+                // suffix or degree after them (`Xy Zw, PhD`).
+                let after = words.get(2).map(|w| token(w.1));
+                let suffixed = matches!(after, Some(Token::Suffix | Token::Degree));
+                if !(suffixed || matches!(second, Token::Word { surname: true, .. }))
+                    || matches!(after, Some(Token::Word { .. }))
+                    || !(suffixed || mid_sentence(text, i))
+                    || is_place(first.1)
+                {
+                    return None;
+                }
             }
             end = Some(w.0 + w.1.len());
             k = j + 1;
@@ -490,6 +509,48 @@ pub(crate) fn name_at(text: &str, i: usize) -> Option<usize> {
         k += 1;
     }
     end
+}
+
+/// Whether the word at byte `i` stands inside a sentence: the word before it starts with a
+/// lower-case letter (`handled by Xy Smith`), so its capital marks a proper noun.
+fn mid_sentence(text: &str, i: usize) -> bool {
+    let before = text[..i].trim_end_matches(' ');
+    if before.len() == text[..i].len() {
+        return false;
+    }
+    let word_start = before
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| c.is_alphabetic())
+        .last()
+        .map(|(k, _)| k);
+    word_start
+        .and_then(|k| before[k..].chars().next())
+        .is_some_and(char::is_lowercase)
+}
+
+/// `Surname, Given` at the word `first`: a capitalised word that is no place, a comma and a
+/// space, then a listed given name, or a capitalised word that is no place after a listed
+/// surname that is no given name. Returns the end.
+fn comma_given(text: &str, first: (usize, &str)) -> Option<usize> {
+    let e1 = first.0 + first.1.len();
+    let rest = text.get(e1..)?.strip_prefix(", ")?;
+    let len = rest
+        .char_indices()
+        .find(|&(_, c)| !(c.is_alphabetic() || c == '-'))
+        .map_or(rest.len(), |(k, _)| k);
+    let w2 = &rest[..len];
+    if len == 0 || is_place(first.1) {
+        return None;
+    }
+    let ok = match token(w2) {
+        Token::Word { given: true, .. } => true,
+        Token::Word { .. } => {
+            is_surname(first.1) && !is_given(first.1) && w2.chars().count() >= 3 && !is_place(w2)
+        }
+        _ => false,
+    };
+    ok.then_some(e1 + 2 + len)
 }
 
 /// Up to [`TEXT_WORDS`] words from byte `i`: separated by one space (or `, ` before a suffix or
@@ -677,6 +738,24 @@ mod tests {
             Some("Anna Qwertzowski")
         );
         assert_eq!(spans("Flight to Anna Berlin"), Some("Anna Berlin"));
+        assert_eq!(spans("handled by Qwertz Smith."), Some("Qwertz Smith"));
+        assert_eq!(
+            spans("Ansprechpartner Qwertz Smith III."),
+            Some("Qwertz Smith III.")
+        );
+        assert_eq!(
+            spans("Spoke with Smith, Anna about it"),
+            Some("Smith, Anna")
+        );
+        // A listed given name and surname are a name even inside a product's name: a known
+        // false positive (a capitalised noun after a name is common in German text).
+        assert_eq!(spans("Bought Grace Hand Cream today"), Some("Grace Hand"));
+        assert_eq!(spans("Bought Organic Hand Cream today"), None);
+        assert_eq!(
+            spans("handled by Qwertz Zxcvb, PhD"),
+            Some("Qwertz Zxcvb, PhD")
+        );
+        assert_eq!(spans("Organic Green Tea"), None);
         assert_eq!(spans("the quick brown fox"), None);
         assert_eq!(spans("We met in Paris, France"), None);
         assert_eq!(spans("Delivered on time"), None);

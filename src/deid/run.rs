@@ -5,10 +5,12 @@
 //! reach the output unchanged for identifiers, and counts the quasi-identifier combinations.
 //! Nothing is written when the safety net trips or k cannot be reached. Pass 2 streams the
 //! input again and writes the transformed rows, transforming and encoding row groups in
-//! parallel.
+//! parallel; every value a `redact` column puts out is scanned again, and when anything
+//! detectable is left the output is discarded (the temporary file is removed) and the run
+//! fails, listing the residual findings per column.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
@@ -161,6 +163,9 @@ pub struct Report {
     pub columns: Vec<ColumnReport>,
     /// Detection findings on the columns that reach the output unchanged.
     pub findings: Vec<FindingReport>,
+    /// Findings of the re-scan of every `redact` column's output (acknowledged ones only: any
+    /// other fails the run).
+    pub residual: Vec<FindingReport>,
     /// Fingerprint of the key used (never the key).
     pub key_fingerprint: Option<String>,
     /// Quasi-identifier figures, when the schema has quasi-identifiers.
@@ -488,6 +493,7 @@ pub fn deidentify(
         undeclared_columns_dropped: st.undeclared.clone(),
         columns: st.columns.clone(),
         findings,
+        residual: Vec::new(),
         key_fingerprint: key.as_ref().map(Key::fingerprint),
         anonymity,
     };
@@ -510,8 +516,9 @@ pub fn deidentify(
         );
     }
     let batches = Reader::open(input, format, schema)?;
-    report.rows_out = write(
+    let (rows_out, residual) = write(
         batches,
+        schema,
         &st,
         key.as_ref(),
         report.anonymity.as_ref(),
@@ -519,7 +526,56 @@ pub fn deidentify(
         output,
         &prov,
     )?;
+    report.rows_out = rows_out;
+    report.residual = residual;
     Ok(report)
+}
+
+/// Judges the re-scans of the redacted columns: every finding of a kind with per-value
+/// evidence 0.5 or more in any value (whatever its share) is residual; the schema's
+/// `acknowledge:` list of the column lets a kind stay. Returns the findings and a diagnostic
+/// per column with unacknowledged ones.
+pub fn residual_findings(
+    schema: &Schema,
+    scans: &[(&str, &ColumnScan)],
+) -> (Vec<FindingReport>, Vec<String>) {
+    let mut findings = Vec::new();
+    let mut diags = Vec::new();
+    for &(name, scan) in scans {
+        let col = schema.column(name);
+        let mut left = Vec::new();
+        for f in scan.findings() {
+            if f.count == 0 || f.evidence < 0.5 {
+                continue;
+            }
+            let kind = f.kind.name().to_string();
+            let acknowledged = col.is_some_and(|c| c.acknowledge.contains(&kind));
+            if !acknowledged {
+                left.push(format!(
+                    "{} in {} value{}{}",
+                    kind.replace('_', " "),
+                    f.count,
+                    if f.count == 1 { "" } else { "s" },
+                    if f.embedded { "" } else { " (whole values)" }
+                ));
+            }
+            findings.push(FindingReport {
+                column: name.to_string(),
+                kind,
+                share: f.share,
+                embedded: f.embedded,
+                confidence: f.confidence,
+                acknowledged,
+            });
+        }
+        if !left.is_empty() {
+            diags.push(format!(
+                "column `{name}` still holds identifiers after `redact`: {}; nothing was written\n    hint: redaction replaces what the detectors find inside text; give `{name}` `role: identifier` with `action: drop` or `pseudonymise` if its values are identifiers as a whole, or `acknowledge:` the kind if this is intended",
+                left.join(", ")
+            ));
+        }
+    }
+    (findings, diags)
 }
 
 /// Transforms one input batch into an output batch.
@@ -528,6 +584,7 @@ fn transform(
     st: &Setup,
     key: Option<&Key>,
     anon: Option<&Anonymity>,
+    rescans: &[Mutex<ColumnScan>],
 ) -> Result<Option<RecordBatch>, IoError> {
     let mut keep = consent_mask(batch, st.consent);
     let levels: Vec<usize> = anon.map_or_else(|| vec![0; st.qis.len()], |a| a.levels.clone());
@@ -574,6 +631,7 @@ fn transform(
     };
     let mut out: Vec<ArrayRef> = Vec::new();
     let mut buf = String::new();
+    let mut redacted = 0;
     for (i, plan) in st.plans.iter().enumerate() {
         let col = batch.column(i);
         match plan {
@@ -607,6 +665,8 @@ fn transform(
             Plan::Pseudonymise | Plan::Fake(..) | Plan::Redact => {
                 let values = texts(col);
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 24);
+                // The redacted output is scanned again, in a scan local to this batch.
+                let mut rescan = matches!(plan, Plan::Redact).then(|| ColumnScan::new(""));
                 for &r in &rows {
                     match &values[r as usize] {
                         None => b.append_null(),
@@ -617,11 +677,20 @@ fn transform(
                                 (Plan::Fake(kind, locale), Some(k)) => {
                                     fake(k, *kind, *locale, v, &mut buf)
                                 }
-                                _ => buf.push_str(&detect::redact(v)),
+                                _ => detect::redact_into(v, |_| true, &mut buf),
+                            }
+                            if let Some(s) = rescan.as_mut() {
+                                s.add(Some(&buf));
                             }
                             b.append_value(&buf);
                         }
                     }
+                }
+                if let Some(s) = rescan {
+                    if let Ok(mut total) = rescans[redacted].lock() {
+                        total.merge(&s);
+                    }
+                    redacted += 1;
                 }
                 out.push(Arc::new(b.finish()));
             }
@@ -633,15 +702,32 @@ fn transform(
     ))
 }
 
+/// Writes the output; returns the rows written and the residual findings of the redacted
+/// columns (an error, and no output, when one is not acknowledged).
+#[allow(clippy::too_many_arguments)]
 fn write(
     batches: Reader,
+    schema: &Schema,
     st: &Setup,
     key: Option<&Key>,
     anon: Option<&Anonymity>,
     opts: &Options,
     output: &Path,
     provenance: &serde_json::Value,
-) -> Result<u64, DeidError> {
+) -> Result<(u64, Vec<FindingReport>), DeidError> {
+    let in_schema = batches.schema();
+    let redacted: Vec<&str> = st
+        .plans
+        .iter()
+        .zip(in_schema.fields())
+        .filter(|(p, _)| matches!(p, Plan::Redact))
+        .map(|(_, f)| f.name().as_str())
+        .collect();
+    // Scans named "" so that no column-name hint colours what is left.
+    let rescans: Vec<Mutex<ColumnScan>> = redacted
+        .iter()
+        .map(|_| Mutex::new(ColumnScan::new("")))
+        .collect();
     let mut sink = ParquetSink::create(
         output,
         st.out_schema.clone(),
@@ -656,7 +742,7 @@ fn write(
                encode: &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>|
      -> Result<(), IoError> {
         for b in batches {
-            if let Some(out) = transform(b, st, key, anon)? {
+            if let Some(out) = transform(b, st, key, anon, &rescans)? {
                 encode(&out)?;
             }
         }
@@ -679,8 +765,18 @@ fn write(
         pending.push(current);
     }
     sink.write_row_groups(&pending, job)?;
+    let scans: Vec<ColumnScan> = rescans
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    let named: Vec<(&str, &ColumnScan)> = redacted.iter().copied().zip(&scans).collect();
+    let (residual, diags) = residual_findings(schema, &named);
+    if !diags.is_empty() {
+        // Dropping the unfinished sink removes its temporary file: nothing is written.
+        return Err(DeidError::Diagnostics(diags));
+    }
     sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
-    Ok(sink.finish()?)
+    Ok((sink.finish()?, residual))
 }
 
 /// A short human summary of a report, for stderr.
