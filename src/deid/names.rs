@@ -444,6 +444,14 @@ pub(crate) fn name_at(text: &str, i: usize) -> Option<usize> {
             end = Some(w.0 + w.1.len());
             k = j + 1;
         }
+        // A capitalised particle opening a name: `Van al-Boyer`, `De Jong`.
+        Token::Particle
+            if first.1.starts_with(char::is_uppercase)
+                && matches!(words.get(1).map(|w| token(w.1)), Some(Token::Word { .. })) =>
+        {
+            end = Some(words[1].0 + words[1].1.len());
+            k = 2;
+        }
         Token::Word { .. } if comma_given(text, first).is_some() => {
             end = comma_given(text, first);
             k = words.len();
@@ -459,15 +467,23 @@ pub(crate) fn name_at(text: &str, i: usize) -> Option<usize> {
                 return None;
             }
             if j == 1 {
-                // An unlisted first word before a listed surname: a name mid-sentence, and
-                // not a run of capitalised words or a place; or two capitalised words with a
-                // suffix or degree after them (`Xy Zw, PhD`).
+                // Two capitalised words, the first no listed given name: a name inside a
+                // sentence (`handled by Xy Zw`) or with a suffix or degree after it
+                // (`Xy Zw, PhD`), but not part of a longer run of capitalised words
+                // (`Organic Hand Cream`) and not a place.
                 let after = words.get(2).map(|w| token(w.1));
                 let suffixed = matches!(after, Some(Token::Suffix | Token::Degree));
-                if !(suffixed || matches!(second, Token::Word { surname: true, .. }))
-                    || matches!(after, Some(Token::Word { .. }))
+                let unlisted = matches!(
+                    second,
+                    Token::Word {
+                        given: false,
+                        surname: false
+                    }
+                );
+                if matches!(after, Some(Token::Word { .. }))
                     || !(suffixed || mid_sentence(text, i))
                     || is_place(first.1)
+                    || (unlisted && is_place(w.1))
                 {
                     return None;
                 }
@@ -511,27 +527,55 @@ pub(crate) fn name_at(text: &str, i: usize) -> Option<usize> {
     end
 }
 
-/// Whether the word at byte `i` stands inside a sentence: the word before it starts with a
-/// lower-case letter (`handled by Xy Smith`), so its capital marks a proper noun.
+/// Capitalised words that introduce a person in German text, where every noun is capitalised.
+const PERSON_CUES: [&str; 16] = [
+    "ansprechpartner",
+    "ansprechpartnerin",
+    "kontakt",
+    "kunde",
+    "kundin",
+    "patient",
+    "patientin",
+    "mitarbeiter",
+    "mitarbeiterin",
+    "sachbearbeiter",
+    "sachbearbeiterin",
+    "zeuge",
+    "zeugin",
+    "angeklagte",
+    "angeklagter",
+    "beschuldigte",
+];
+
+/// Whether the word at byte `i` stands inside a sentence, so that its capital marks a proper
+/// noun: after a space that follows a lower-case word, a number or a comma (not at the start
+/// of the text or after `.`, `!`, `?`, `:` or `;`), or a German person cue
+/// (`Ansprechpartner`); not after another capitalised word (`Organic Green Tea`).
 fn mid_sentence(text: &str, i: usize) -> bool {
     let before = text[..i].trim_end_matches(' ');
-    if before.len() == text[..i].len() {
+    if before.len() == i {
         return false;
     }
-    let word_start = before
+    let start = before
         .char_indices()
         .rev()
         .take_while(|&(_, c)| c.is_alphabetic())
         .last()
-        .map(|(k, _)| k);
-    word_start
-        .and_then(|k| before[k..].chars().next())
-        .is_some_and(char::is_lowercase)
+        .map_or(before.len(), |(k, _)| k);
+    let prev = &before[start..];
+    match prev.chars().next() {
+        Some(c) if c.is_lowercase() => true,
+        Some(_) => PERSON_CUES.iter().any(|w| prev.eq_ignore_ascii_case(w)),
+        None => before
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_digit() || c == ','),
+    }
 }
 
 /// `Surname, Given` at the word `first`: a capitalised word that is no place, a comma and a
 /// space, then a listed given name, or a capitalised word that is no place after a listed
-/// surname that is no given name. Returns the end.
+/// surname. Returns the end.
 fn comma_given(text: &str, first: (usize, &str)) -> Option<usize> {
     let e1 = first.0 + first.1.len();
     let rest = text.get(e1..)?.strip_prefix(", ")?;
@@ -545,9 +589,7 @@ fn comma_given(text: &str, first: (usize, &str)) -> Option<usize> {
     }
     let ok = match token(w2) {
         Token::Word { given: true, .. } => true,
-        Token::Word { .. } => {
-            is_surname(first.1) && !is_given(first.1) && w2.chars().count() >= 3 && !is_place(w2)
-        }
+        Token::Word { .. } => is_surname(first.1) && w2.chars().count() >= 3 && !is_place(w2),
         _ => false,
     };
     ok.then_some(e1 + 2 + len)
@@ -756,6 +798,14 @@ mod tests {
             Some("Qwertz Zxcvb, PhD")
         );
         assert_eq!(spans("Organic Green Tea"), None);
+        assert_eq!(
+            spans("Escalated to Qwertz Zxcvb. Direct"),
+            Some("Qwertz Zxcvb")
+        );
+        assert_eq!(
+            spans("Spoke with Van al-Qwertz today"),
+            Some("Van al-Qwertz")
+        );
         assert_eq!(spans("the quick brown fox"), None);
         assert_eq!(spans("We met in Paris, France"), None);
         assert_eq!(spans("Delivered on time"), None);
