@@ -123,6 +123,12 @@ pub fn is_surname(word: &str) -> bool {
             .any(|p| p.len() > 2 && lookup(&d.surname, p))
 }
 
+/// First words of place names (`New York`, `San Jose`, `Bad Homburg`) that are no given names.
+const PLACE_PREFIXES: [&str; 22] = [
+    "new", "san", "santa", "los", "las", "saint", "sankt", "bad", "fort", "port", "mount", "lake",
+    "north", "south", "east", "west", "upper", "lower", "great", "little", "old", "el",
+];
+
 /// Whether `value` is a listed place: a city of at least 15,000 people or a country (any case).
 pub fn is_place(value: &str) -> bool {
     lookup(&dict().place, value)
@@ -305,10 +311,13 @@ pub(crate) enum Shape {
 /// 1–5 words, and
 /// - a title, degree or suffix stands beside at least one word (`Dr. Qwerty`, `Herr Xy`,
 ///   `Xy Zw Jr.`); or
-/// - given-name order: the first word is a listed given name and the last a listed surname,
-///   or an unlisted capitalised word when there are exactly two words (`Anna Xyzowski`); or
-/// - `Surname, Given` with a comma; or
-/// - initials and a listed surname (`J. R. Smith`).
+/// - given-name order: the first word is a listed given name, any middle words too, and the
+///   last a listed surname, or an unlisted capitalised word when there are exactly two words
+///   (`Anna Xyzowski`); or
+/// - two words, the second a listed surname, the first (unlisted: `Xyzia Smith`) of 3 or more
+///   letters and no listed place, the two together no listed place (`New York`); or
+/// - `Surname, Given` with a comma, the given name or the surname listed; or
+/// - a particle between words (`Xy van Zw`); or initials and words (`J. R. Xyz`).
 ///
 /// `Single` for one capitalised word (optionally after particles: `von Xy`).
 pub(crate) fn shape(v: &str) -> Option<Shape> {
@@ -366,14 +375,30 @@ pub(crate) fn shape(v: &str) -> Option<Shape> {
         };
     }
     let (first, last) = (words[0], words[n_words - 1]);
+    // Middle words of a given-name-first name are middle names.
+    let middle_ok = n_words < 3 || words[1..n_words - 1].iter().all(|&w| given(w));
+    let first_text = split_tokens(v)
+        .map(|(_, t)| t)
+        .find(|t| matches!(token(t), Token::Word { .. }))
+        .unwrap_or("");
     let full = marker
         || (n_words >= 2
             && !first_word_before_comma
             && given(first)
+            && middle_ok
             && (surname(last) || (n_words == 2 && unknown(last))))
-        || (n_words >= 2 && first_word_before_comma && given(words[1]))
+        || (n_words >= 2 && first_word_before_comma && (given(words[1]) || surname(first)))
         || (n_words >= 2 && particles > 0)
-        || (initials > 0 && surname(last));
+        || initials > 0
+        || (n_words == 2
+            && !first_word_before_comma
+            && surname(last)
+            && first_text.chars().count() >= 3
+            && !is_place(first_text)
+            && !PLACE_PREFIXES
+                .iter()
+                .any(|p| first_text.eq_ignore_ascii_case(p))
+            && !is_place(v));
     full.then_some(Shape::Full)
 }
 
