@@ -124,11 +124,12 @@ pub fn safety_net(
                 && f.evidence >= 0.5
             {
                 diags.push(format!(
-                    "column `{name}` is not an identifier, but {:.1}% of its values {} {} (confidence {:.2})\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
+                    "column `{name}` is not an identifier, but {:.1}% of its values {} {} (threshold {:.1}%, evidence {:.2} per value)\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
                     100.0 * f.share,
                     if f.embedded { "contain" } else { "look like" },
                     kind.replace('_', " "),
-                    f.confidence
+                    100.0 * schema.privacy.detection_threshold,
+                    f.evidence
                 ));
             }
             findings.push(FindingReport {
