@@ -381,6 +381,22 @@ fn mistakes_are_rejected() {
             "",
         ),
         (
+            "empty role list",
+            format!("{BASE}    role: []\n"),
+            "/columns/0/role",
+            "",
+        ),
+        (
+            "weight in a role list that is not a number",
+            with(
+                "type: float",
+                "type: category\n    role: [weight]\n    levels: [a]",
+            )
+            .replace("    distribution: {kind: normal, mean: 0, sd: 1}\n", ""),
+            "/columns/0/type",
+            "",
+        ),
+        (
             "fairness without independent_of",
             format!("{BASE}fairness: {{label: x}}\n"),
             "/fairness",
@@ -441,7 +457,7 @@ columns:
     generator: {kind: pattern, pattern: "AB-##\\#"}
   - name: member
     type: bool
-    role: protected
+    role: [protected, quasi_identifier]
     probability: 0.3
   - name: small
     type: int
@@ -774,7 +790,11 @@ fn type_role_and_action_names_match_the_model() {
     let schema = json_schema();
     let column = &schema["$defs"]["column"]["properties"];
     assert_eq!(enum_values(&column["type"]), set(ColumnType::NAMES));
-    assert_eq!(enum_values(&column["role"]), set(Role::NAMES));
+    assert_eq!(enum_values(&schema["$defs"]["roleName"]), set(Role::NAMES));
+    // `role` is one name or a list of them.
+    let role = &column["role"]["anyOf"];
+    assert_eq!(role[0]["$ref"], "#/$defs/roleName");
+    assert_eq!(role[1]["items"]["$ref"], "#/$defs/roleName");
     // The decoder also takes the US spelling `pseudonymize`.
     let mut actions = set(Action::NAMES);
     actions.insert("pseudonymize".to_string());

@@ -318,7 +318,10 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
     let singles = unique_share(&acc);
     let (role, action, reason) = if let Some(c) = declared {
         (
-            c.role.name().to_string(),
+            match c.role_names().as_slice() {
+                [one] => one.to_string(),
+                many => format!("[{}]", many.join(", ")),
+            },
             c.action.map(|a| format!("{a:?}").to_lowercase()),
             "declared in the schema".to_string(),
         )
@@ -408,11 +411,16 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
         "race",
         "ethnicity",
         "ethnic",
-        "religion",
         "nationality",
-        "disability",
         "age",
     ]) {
+        // Published with other columns, these single people out as well.
+        (
+            "[protected, quasi_identifier]".into(),
+            None,
+            "name of a protected attribute that also identifies in combination".into(),
+        )
+    } else if has(&["religion", "disability"]) {
         (
             "protected".into(),
             None,
@@ -519,7 +527,7 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
                 );
             }
         }
-        if c.proposed_role == "quasi_identifier" {
+        if c.proposed_role.contains("quasi_identifier") {
             match ty {
                 "timestamp" => {
                     let _ = writeln!(y, "    generalise: [day, month, year]");
@@ -530,7 +538,8 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
                 "int" | "float" => {
                     let _ = writeln!(y, "    generalise: [{{width: 5}}, {{width: 10}}]");
                 }
-                "string" | "category" => {
+                // A protected category (sex, race) is counted as it is, not masked.
+                "string" | "category" if !c.proposed_role.contains("protected") => {
                     let _ = writeln!(
                         y,
                         "    generalise: [{{prefix: 3}}, {{prefix: 2}}, suppress]"
@@ -549,7 +558,7 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
             })
             .map(|f| f.kind.clone())
             .collect();
-        if !detected.is_empty() && c.proposed_role != "quasi_identifier" {
+        if !detected.is_empty() && !c.proposed_role.contains("quasi_identifier") {
             let _ = writeln!(
                 y,
                 "    # review: the detector also found {}; acknowledge it only if that is intended",
@@ -563,7 +572,7 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
     if ins
         .columns
         .iter()
-        .any(|c| c.proposed_role == "quasi_identifier")
+        .any(|c| c.proposed_role.contains("quasi_identifier"))
     {
         let _ = writeln!(y, "  k_anonymity: 5");
     }

@@ -4,6 +4,8 @@
 //! - [`detect`]: identifier detectors (by column name and by content) with check digits;
 //! - [`pseudo`]: the secret key, HMAC-SHA-256 pseudonyms and key fingerprints;
 //! - [`kanon`]: generalisation of quasi-identifiers, k-anonymity, l-diversity and risk;
+//! - [`risk`]: singling-out figures: rows unique over the quasi-identifiers and over
+//!   everything released;
 //! - [`run`]: the `deidentify` pipeline over them;
 //! - [`inspect`]: profiling an unknown table and drafting a schema for review.
 
@@ -12,4 +14,5 @@ pub mod inspect;
 pub mod kanon;
 pub mod names;
 pub mod pseudo;
+pub mod risk;
 pub mod run;

@@ -22,6 +22,7 @@ use serde::Serialize;
 use super::detect::{self, ColumnScan};
 use super::kanon::{self, Anonymity, Combos, Qi, RawRef};
 use super::pseudo::{fake, FakeKind, Key, KeyError};
+use super::risk::{ShardedCounter, SinglingOut, SinglingOutCounter};
 use crate::io::read::{numbers, texts, Format, ReadError, Reader};
 use crate::io::{Compression, IoError, ParquetSink};
 use crate::schema::{Action, ColumnType, Generator, Locale, NamePart, Role, Schema};
@@ -112,7 +113,7 @@ pub fn safety_net(
             // Declaring a quasi-identifier acknowledges the kinds quasi-identifiers are made of.
             let acknowledged = col.is_some_and(|c| {
                 c.acknowledge.contains(&kind)
-                    || (c.role == Role::QuasiIdentifier
+                    || (c.has_role(Role::QuasiIdentifier)
                         && matches!(
                             f.kind,
                             detect::Kind::DateOfBirth | detect::Kind::Date | detect::Kind::Postcode
@@ -171,6 +172,34 @@ pub struct Report {
     pub key_fingerprint: Option<String>,
     /// Quasi-identifier figures, when the schema has quasi-identifiers.
     pub anonymity: Option<Anonymity>,
+    /// How many written rows are unique over what is released (always computed).
+    pub singling_out: Option<Singling>,
+}
+
+/// Singling-out figures of the written rows: unique over the quasi-identifiers (as
+/// generalised), over every released column, and what each column adds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Singling {
+    /// The figures.
+    #[serde(flatten)]
+    pub figures: SinglingOut,
+    /// Released columns left out of the figures, and why.
+    pub not_counted: Vec<ColumnReport>,
+    /// The `privacy.max_unique_share` gate, when set.
+    pub gate: Option<UniqueGate>,
+}
+
+/// The `privacy.max_unique_share` gate.
+#[derive(Debug, Clone, Serialize)]
+pub struct UniqueGate {
+    /// Columns uniqueness is counted over.
+    pub columns: Vec<String>,
+    /// Share of written rows unique over them.
+    pub share: f64,
+    /// The largest share allowed.
+    pub max: f64,
+    /// Whether `share <= max`.
+    pub passed: bool,
 }
 
 /// What to do with one input column.
@@ -269,6 +298,14 @@ fn consent_mask(batch: &RecordBatch, consent: Option<usize>) -> Vec<bool> {
 }
 
 struct Setup {
+    /// Quasi-identifiers released (as generalised), in output order.
+    risk_quasi: Vec<String>,
+    /// Released columns counted for singling out (quasi-identifiers included).
+    risk_released: Vec<String>,
+    /// Released columns not counted: keyed pseudonyms, fakes and redacted text.
+    risk_not_counted: Vec<ColumnReport>,
+    /// The columns of the `max_unique_share` gate, when the schema names them.
+    risk_gate: Option<Vec<String>>,
     plans: Vec<Plan>,
     qis: Vec<Qi>,
     qi_cols: Vec<(usize, ColumnType)>,
@@ -305,7 +342,7 @@ fn setup(schema: &Schema, in_schema: &SchemaRef) -> Setup {
                 Plan::Fake(k, l)
             }
             Action::Redact => Plan::Redact,
-            Action::Keep if c.role == Role::QuasiIdentifier => {
+            Action::Keep if c.has_role(Role::QuasiIdentifier) => {
                 qis.push(Qi::new(&c.name, c.ty, &c.generalise));
                 qi_cols.push((i, c.ty));
                 Plan::Qi(qis.len() - 1)
@@ -347,7 +384,39 @@ fn setup(schema: &Schema, in_schema: &SchemaRef) -> Setup {
         .iter()
         .find(|c| c.role == Role::Consent)
         .and_then(|c| in_schema.index_of(&c.name).ok());
+    let mut risk_quasi = Vec::new();
+    let mut risk_released = Vec::new();
+    let mut risk_not_counted = Vec::new();
+    for (f, plan) in in_schema.fields().iter().zip(&plans) {
+        let name = f.name().clone();
+        let why = match plan {
+            Plan::Omit => continue,
+            Plan::Qi(_) => {
+                risk_quasi.push(name.clone());
+                risk_released.push(name);
+                continue;
+            }
+            Plan::Keep => {
+                risk_released.push(name);
+                continue;
+            }
+            Plan::Pseudonymise => {
+                "pseudonymised: a per-person key by design, unique for every person"
+            }
+            Plan::Fake(..) => "faked: a per-person stand-in by design",
+            Plan::Redact => "redacted free text: nearly every text is unique",
+        };
+        risk_not_counted.push(ColumnReport {
+            column: name,
+            action: why.to_string(),
+        });
+    }
     Setup {
+        risk_gate: (!schema.privacy.unique_over.is_empty())
+            .then(|| schema.privacy.unique_over.clone()),
+        risk_quasi,
+        risk_released,
+        risk_not_counted,
         plans,
         qis,
         qi_cols,
@@ -370,6 +439,20 @@ pub fn deidentify(
 ) -> Result<Report, DeidError> {
     let in_schema = Reader::open(input, format, schema)?.schema();
     let st = setup(schema, &in_schema);
+    let unreleased: Vec<String> = schema
+        .privacy
+        .unique_over
+        .iter()
+        .filter(|c| st.out_schema.index_of(c).is_err())
+        .map(|c| {
+            format!(
+                "privacy.unique_over names `{c}`, which is not in the output (dropped, or not in the input)\n    hint: count uniqueness over released columns only"
+            )
+        })
+        .collect();
+    if !unreleased.is_empty() {
+        return Err(DeidError::Diagnostics(unreleased));
+    }
     let needs_key = st
         .plans
         .iter()
@@ -497,6 +580,7 @@ pub fn deidentify(
         residual: Vec::new(),
         key_fingerprint: key.as_ref().map(Key::fingerprint),
         anonymity,
+        singling_out: None,
     };
     if let Some(a) = &report.anonymity {
         for (q, l) in a.quasi_identifiers.iter().zip(&a.levels) {
@@ -509,15 +593,8 @@ pub fn deidentify(
             }
         }
     }
-    let mut prov = provenance;
-    if let Some(obj) = prov.as_object_mut() {
-        obj.insert(
-            "deidentify".into(),
-            serde_json::to_value(&report).unwrap_or_default(),
-        );
-    }
     let batches = Reader::open(input, format, schema)?;
-    let (rows_out, residual) = write(
+    let (sink, counted, residual) = write(
         batches,
         schema,
         &st,
@@ -525,10 +602,63 @@ pub fn deidentify(
         report.anonymity.as_ref(),
         opts,
         output,
-        &prov,
     )?;
-    report.rows_out = rows_out;
     report.residual = residual;
+    let figures = counted.finish();
+    let gate = schema.privacy.max_unique_share.map(|max| {
+        let set = figures
+            .gate_set
+            .as_ref()
+            .unwrap_or(&figures.quasi_identifiers);
+        UniqueGate {
+            columns: set.columns.clone(),
+            share: set.share,
+            max,
+            passed: set.share <= max,
+        }
+    });
+    report.rows_out = figures.rows;
+    if let Some(g) = gate.as_ref().filter(|g| !g.passed) {
+        // `sink` is dropped unfinished: its temporary file goes, nothing is written.
+        drop(sink);
+        let over = if g.columns.is_empty() {
+            "no columns".to_string()
+        } else {
+            g.columns.join(", ")
+        };
+        let worst: Vec<String> = figures
+            .raises
+            .iter()
+            .take(3)
+            .filter(|r| r.raise > 0.0)
+            .map(|r| format!("`{}` (+{:.1}%)", r.column, 100.0 * r.raise))
+            .collect();
+        return Err(DeidError::Diagnostics(vec![format!(
+            "{:.1}% of the de-identified rows are unique over {over}, above privacy.max_unique_share ({:.1}%); nothing was written\n    hint: declare coarser `generalise` levels, raise `privacy.k_anonymity`, or drop or generalise the columns that single people out{}",
+            100.0 * g.share,
+            100.0 * g.max,
+            if worst.is_empty() {
+                String::new()
+            } else {
+                format!(" (most: {})", worst.join(", "))
+            }
+        )]));
+    }
+    report.singling_out = Some(Singling {
+        figures,
+        not_counted: st.risk_not_counted.clone(),
+        gate,
+    });
+    let mut prov = provenance;
+    if let Some(obj) = prov.as_object_mut() {
+        obj.insert(
+            "deidentify".into(),
+            serde_json::to_value(&report).unwrap_or_default(),
+        );
+    }
+    let mut sink = sink;
+    sink.add_metadata(crate::io::METADATA_KEY, prov.to_string());
+    sink.finish()?;
     Ok(report)
 }
 
@@ -703,9 +833,10 @@ fn transform(
     ))
 }
 
-/// Writes the output; returns the rows written and the residual findings of the redacted
-/// columns (an error, and no output, when one is not acknowledged).
-#[allow(clippy::too_many_arguments)]
+/// Transforms and encodes every row group; returns the unfinished sink (the caller adds the
+/// metadata and finishes it, or drops it to write nothing), the singling-out counts of the
+/// rows written, and the residual findings of the redacted columns (an error, and nothing
+/// written, when one is not acknowledged).
 fn write(
     batches: Reader,
     schema: &Schema,
@@ -714,8 +845,7 @@ fn write(
     anon: Option<&Anonymity>,
     opts: &Options,
     output: &Path,
-    provenance: &serde_json::Value,
-) -> Result<(u64, Vec<FindingReport>), DeidError> {
+) -> Result<(ParquetSink, ShardedCounter, Vec<FindingReport>), DeidError> {
     let in_schema = batches.schema();
     let redacted: Vec<&str> = st
         .plans
@@ -734,6 +864,11 @@ fn write(
         st.out_schema.clone(),
         crate::io::writer_properties(opts.compression),
     )?;
+    let counter = ShardedCounter::new(&SinglingOutCounter::new(
+        &st.risk_quasi,
+        &st.risk_released,
+        st.risk_gate.as_deref(),
+    ));
     let group_rows = crate::synth::DEFAULT_ROW_GROUP_ROWS as usize;
     let window = 2 * rayon::current_num_threads().max(1);
     let mut pending: Vec<Vec<RecordBatch>> = Vec::new();
@@ -741,9 +876,13 @@ fn write(
     let mut current_rows = 0usize;
     let job = |batches: &Vec<RecordBatch>,
                encode: &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>|
-     -> Result<(), IoError> {
+     -> Result<(), DeidError> {
         for b in batches {
             if let Some(out) = transform(b, st, key, anon, &rescans)? {
+                let keys = counter
+                    .row_keys(&out)
+                    .map_err(|e| DeidError::Diagnostics(vec![e.to_string()]))?;
+                counter.add_keys(&keys);
                 encode(&out)?;
             }
         }
@@ -776,8 +915,7 @@ fn write(
         // Dropping the unfinished sink removes its temporary file: nothing is written.
         return Err(DeidError::Diagnostics(diags));
     }
-    sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
-    Ok((sink.finish()?, residual))
+    Ok((sink, counter, residual))
 }
 
 /// A short human summary of a report, for stderr.
@@ -816,6 +954,46 @@ pub fn summary(r: &Report) -> String {
         );
         if let (Some((col, _)), Some(l)) = (&a.l_required, a.l_achieved) {
             let _ = writeln!(s, "  l-diversity of `{col}`: l = {l}");
+        }
+    }
+    if let Some(so) = &r.singling_out {
+        let f = &so.figures;
+        let q = &f.quasi_identifiers;
+        let _ = writeln!(
+            s,
+            "  singling out: {:.1}% of the {} rows written are unique over the quasi-identifiers ({}); {:.1}% over everything released ({} columns)",
+            100.0 * q.share,
+            f.rows,
+            if q.columns.is_empty() { "none declared".to_string() } else { q.columns.join(", ") },
+            100.0 * f.released.share,
+            f.released.columns.len()
+        );
+        let worst: Vec<String> = f
+            .raises
+            .iter()
+            .filter(|x| x.raise > 0.0)
+            .take(5)
+            .map(|x| format!("{} +{:.1}%", x.column, 100.0 * x.raise))
+            .collect();
+        if !worst.is_empty() {
+            let _ = writeln!(
+                s,
+                "    columns that single people out most: {}",
+                worst.join(", ")
+            );
+        }
+        for c in &so.not_counted {
+            let _ = writeln!(s, "    not counted: `{}` ({})", c.column, c.action);
+        }
+        if let Some(g) = &so.gate {
+            let _ = writeln!(
+                s,
+                "    gate max_unique_share: {:.1}% unique over {} (limit {:.1}%): {}",
+                100.0 * g.share,
+                g.columns.join(", "),
+                100.0 * g.max,
+                if g.passed { "passed" } else { "failed" }
+            );
         }
     }
     for f in r.findings.iter().filter(|f| f.acknowledged) {

@@ -229,7 +229,7 @@ pub(crate) fn fairness(
         None => schema
             .columns
             .iter()
-            .filter(|c| c.role == Role::Protected)
+            .filter(|c| c.has_role(Role::Protected))
             .map(|c| c.name.clone())
             .collect(),
     };

@@ -320,7 +320,7 @@ fn k_anonymity(t: &Aligned, k_required: Option<u64>) -> Option<KAnonymity> {
     let qi: Vec<&super::data::EvalColumn> = t
         .columns
         .iter()
-        .filter(|c| c.decl.role == Role::QuasiIdentifier)
+        .filter(|c| c.decl.has_role(Role::QuasiIdentifier))
         .collect();
     if qi.is_empty() || t.syn_rows == 0 {
         return None;

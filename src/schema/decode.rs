@@ -551,13 +551,15 @@ const TOP_KEYS: [&str; 10] = [
     "quality",
 ];
 
-const PRIVACY_KEYS: [&str; 6] = [
+const PRIVACY_KEYS: [&str; 8] = [
     "identifiers",
     "key_env",
     "k_anonymity",
     "l_diversity",
     "detection_threshold",
     "max_suppression",
+    "max_unique_share",
+    "unique_over",
 ];
 
 pub(crate) const QUALITY_KEYS: [&str; 10] = [
@@ -745,6 +747,10 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         }
     }
 
+    if let Some(v) = m.get("privacy") {
+        check_unique_over(s, v, &privacy, &columns);
+    }
+
     Some(Schema {
         version: version?,
         name: name?,
@@ -758,6 +764,31 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         quality,
         source: Source::default(),
     })
+}
+
+/// Every column `privacy.unique_over` names must be declared.
+fn check_unique_over(s: &mut Sink, privacy_node: &Node, privacy: &Privacy, columns: &[Column]) {
+    if columns.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    let mut quiet = Sink::default();
+    let items = mapping(&mut quiet, privacy_node, "privacy")
+        .and_then(|p| p.get("unique_over"))
+        .and_then(|l| sequence(&mut quiet, l, "privacy.unique_over"));
+    for (i, item) in items.unwrap_or_default().iter().enumerate() {
+        let Some(c) = scalar_text(item) else {
+            continue;
+        };
+        if privacy.unique_over.contains(&c) && !names.contains(&c.as_str()) {
+            s.hint(
+                pos(item),
+                &format!("privacy.unique_over[{i}]"),
+                format!("no column is called `{c}`"),
+                choices_hint(&c, &names),
+            );
+        }
+    }
 }
 
 fn decode_columns(s: &mut Sink, n: &Node) -> Option<Vec<Column>> {
@@ -879,17 +910,9 @@ fn decode_column(
         );
     }
 
-    let role = match m.get("role") {
-        Some(v) => match choice(s, v, &m.child("role"), "role", &Role::NAMES)?.as_str() {
-            "identifier" => Role::Identifier,
-            "quasi_identifier" => Role::QuasiIdentifier,
-            "protected" => Role::Protected,
-            "label" => Role::Label,
-            "weight" => Role::Weight,
-            "consent" => Role::Consent,
-            _ => Role::Feature,
-        },
-        None => Role::Feature,
+    let (role, quasi_identifier) = match m.get("role") {
+        Some(v) => decode_role(s, v, &m.child("role"))?,
+        None => (Role::Feature, false),
     };
     let description = m
         .get("description")
@@ -1091,6 +1114,7 @@ fn decode_column(
         pos: m.pos,
         ty,
         role,
+        quasi_identifier,
         description,
         nullable,
         null_share,
@@ -1103,6 +1127,97 @@ fn decode_column(
         generalise,
         acknowledge,
     })
+}
+
+/// `role: name` or `role: [name, ...]`: the primary role and whether the column is also a
+/// quasi-identifier. Only `quasi_identifier` combines: a protected attribute or a label (or a
+/// plain feature) can identify in combination too, while identifier, weight and consent columns
+/// have one meaning each.
+fn decode_role(s: &mut Sink, n: &Node, path: &str) -> Option<(Role, bool)> {
+    let one = |s: &mut Sink, n: &Node, path: &str| -> Option<Role> {
+        Some(match choice(s, n, path, "role", &Role::NAMES)?.as_str() {
+            "identifier" => Role::Identifier,
+            "quasi_identifier" => Role::QuasiIdentifier,
+            "protected" => Role::Protected,
+            "label" => Role::Label,
+            "weight" => Role::Weight,
+            "consent" => Role::Consent,
+            _ => Role::Feature,
+        })
+    };
+    let items = match &untag(n).data {
+        YamlDataOwned::Sequence(items) => items,
+        _ => {
+            let r = one(s, n, path)?;
+            return Some((r, r == Role::QuasiIdentifier));
+        }
+    };
+    if items.is_empty() {
+        s.hint(
+            pos(n),
+            path,
+            "an empty role list",
+            "leave `role` out for a plain feature, or name at least one role",
+        );
+        return None;
+    }
+    let mut roles: Vec<(Role, Pos)> = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let ipath = format!("{path}[{i}]");
+        match one(s, item, &ipath) {
+            Some(r) if roles.iter().any(|(x, _)| *x == r) => s.hint(
+                pos(item),
+                &ipath,
+                format!("role `{}` is listed twice", r.name()),
+                "list each role once",
+            ),
+            Some(r) => roles.push((r, pos(item))),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let quasi = roles.iter().any(|(r, _)| *r == Role::QuasiIdentifier);
+    let others: Vec<&(Role, Pos)> = roles
+        .iter()
+        .filter(|(r, _)| !matches!(r, Role::QuasiIdentifier | Role::Feature))
+        .collect();
+    match others.as_slice() {
+        [] => Some((
+            if quasi {
+                Role::QuasiIdentifier
+            } else {
+                Role::Feature
+            },
+            quasi,
+        )),
+        [(r, p)] if !quasi || matches!(r, Role::Protected | Role::Label) => Some((*r, quasi)),
+        [(r, p)] => {
+            s.hint(
+                *p,
+                path,
+                format!("role `{}` cannot be combined with `quasi_identifier`", r.name()),
+                match r {
+                    Role::Identifier => {
+                        "an identifier is dropped or pseudonymised, never generalised: use one of the two roles"
+                    }
+                    _ => "a weight or consent column describes the record, not the person: use one role",
+                },
+            );
+            None
+        }
+        [(a, _), (b, p), ..] => {
+            s.hint(
+                *p,
+                path,
+                format!("roles `{}` and `{}` cannot be combined", a.name(), b.name()),
+                "only `quasi_identifier` combines with another role (e.g. `role: [protected, quasi_identifier]`)",
+            );
+            None
+        }
+    }
 }
 
 /// `generalise:` levels, least to most general.
@@ -2340,7 +2455,7 @@ fn decode_fairness(s: &mut Sink, n: &Node, columns: &[Column]) -> Option<Fairnes
                 let Some((c, cats)) = column_levels(s, columns, &name, pos(it), &p) else {
                     continue;
                 };
-                if c.role != Role::Protected {
+                if !c.has_role(Role::Protected) {
                     s.hint(
                         pos(it),
                         &p,
@@ -2412,6 +2527,31 @@ fn decode_privacy(s: &mut Sink, n: &Node) -> Privacy {
         if let Some(v) = m.get(key) {
             if let Some(x) = probability(s, v, &m.child(key)) {
                 *slot = x;
+            }
+        }
+    }
+    if let Some(v) = m.get("max_unique_share") {
+        p.max_unique_share = probability(s, v, "privacy.max_unique_share");
+    }
+    if let Some(v) = m.get("unique_over") {
+        if let Some(items) = sequence(s, v, "privacy.unique_over") {
+            if items.is_empty() {
+                s.hint(
+                    pos(v),
+                    "privacy.unique_over",
+                    "an empty column list",
+                    "leave `unique_over` out to count over the quasi-identifiers",
+                );
+            }
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("privacy.unique_over[{i}]");
+                if let Some(c) = text(s, item, &path) {
+                    if p.unique_over.contains(&c) {
+                        s.err(pos(item), &path, format!("`{c}` is listed twice"));
+                    } else {
+                        p.unique_over.push(c);
+                    }
+                }
             }
         }
     }

@@ -96,8 +96,12 @@ pub struct Column {
     pub pos: Pos,
     /// Value type.
     pub ty: ColumnType,
-    /// What the column means for privacy and fairness.
+    /// What the column means for privacy and fairness: the primary role. Test roles with
+    /// [`Column::has_role`], which also sees the quasi-identifier flag below.
     pub role: Role,
+    /// Whether the column is (also) a quasi-identifier: `role: quasi_identifier`, or a list
+    /// such as `role: [protected, quasi_identifier]`.
+    pub quasi_identifier: bool,
     /// Free text.
     pub description: Option<String>,
     /// Whether nulls are allowed (true when `null_share` > 0).
@@ -172,6 +176,21 @@ impl Column {
             return Some(b.labels.clone());
         }
         self.levels.clone()
+    }
+
+    /// Whether the column has `role`: its primary role, or `quasi_identifier` when listed
+    /// beside another (`role: [protected, quasi_identifier]`).
+    pub fn has_role(&self, role: Role) -> bool {
+        self.role == role || (role == Role::QuasiIdentifier && self.quasi_identifier)
+    }
+
+    /// Every role of the column, primary first, as the schema spells them.
+    pub fn role_names(&self) -> Vec<&'static str> {
+        let mut names = vec![self.role.name()];
+        if self.quasi_identifier && self.role != Role::QuasiIdentifier {
+            names.push(Role::QuasiIdentifier.name());
+        }
+        names
     }
 }
 
@@ -635,6 +654,12 @@ pub struct Privacy {
     pub detection_threshold: f64,
     /// Largest share of rows k-anonymity may suppress.
     pub max_suppression: f64,
+    /// Largest share of de-identified rows that may be unique over `unique_over` (a gate:
+    /// the run stops and writes nothing above it).
+    pub max_unique_share: Option<f64>,
+    /// The columns `max_unique_share` counts uniqueness over; empty means the
+    /// quasi-identifiers.
+    pub unique_over: Vec<String>,
 }
 
 impl Default for Privacy {
@@ -646,6 +671,8 @@ impl Default for Privacy {
             l_diversity: None,
             detection_threshold: 0.05,
             max_suppression: 0.05,
+            max_unique_share: None,
+            unique_over: Vec::new(),
         }
     }
 }

@@ -1,0 +1,166 @@
+//! `deidentify`'s singling-out figures: rows unique over the quasi-identifiers, over
+//! everything released and per added column, checked against an independent pandas
+//! computation on the committed Adult sample; the `privacy.max_unique_share` gate stops the
+//! run and writes nothing.
+
+use std::fs;
+
+use serde_json::Value;
+
+mod common;
+use common::fairsynth;
+
+const SAMPLE: &str = "tests/data/adult_sample.csv";
+const SCHEMA: &str = "tests/data/schemas/adult_deid.yaml";
+
+fn report(dir: &std::path::Path, schema: &str) -> (Value, std::process::Output) {
+    let out = dir.join("out.parquet");
+    let rep = dir.join("report.json");
+    let o = fairsynth()
+        .args(["deidentify", SAMPLE, "--schema", schema, "-o"])
+        .arg(&out)
+        .arg("--report")
+        .arg(&rep)
+        .output()
+        .expect("runs");
+    let v = fs::read_to_string(&rep)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    (v, o)
+}
+
+#[test]
+fn figures_equal_pandas_on_the_adult_sample() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (rep, o) = report(dir.path(), SCHEMA);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want: Value = serde_json::from_str(
+        &fs::read_to_string(common::root().join("tests/data/reference/singling_out.json"))
+            .expect("reference"),
+    )
+    .expect("JSON");
+    let so = &rep["singling_out"];
+    let rows = want["rows"].as_u64().expect("rows");
+    assert_eq!(so["rows"].as_u64(), Some(rows));
+    assert_eq!(rep["rows_out"].as_u64(), Some(rows));
+    for set in ["quasi_identifiers", "released"] {
+        assert_eq!(so[set]["columns"], want[set]["columns"], "{set} columns");
+        assert_eq!(
+            so[set]["unique_rows"], want[set]["unique_rows"],
+            "{set} unique rows"
+        );
+        let share = so[set]["share"].as_f64().expect("share");
+        let u = want[set]["unique_rows"].as_f64().expect("count");
+        assert!((share - u / rows as f64).abs() < 1e-12, "{set} share");
+    }
+    let base = want["quasi_identifiers"]["unique_rows"]
+        .as_f64()
+        .expect("base")
+        / rows as f64;
+    let with = want["with_column"].as_object().expect("per column");
+    let raises = so["raises"].as_array().expect("raises");
+    assert_eq!(raises.len(), with.len(), "one raise per non-quasi column");
+    let mut last = f64::INFINITY;
+    for r in raises {
+        let c = r["column"].as_str().expect("column");
+        let share = with[c].as_f64().expect("pandas figure") / rows as f64;
+        assert!(
+            (r["share"].as_f64().expect("share") - share).abs() < 1e-12,
+            "{c}"
+        );
+        assert!(
+            (r["raise"].as_f64().expect("raise") - (share - base)).abs() < 1e-12,
+            "{c}"
+        );
+        let raise = r["raise"].as_f64().expect("raise");
+        assert!(raise <= last, "largest raise first");
+        last = raise;
+    }
+    // The survey weight is nearly unique per row: the figure that k = 5 alone hides.
+    assert_eq!(raises[0]["column"], "fnlwgt");
+    assert!(so["released"]["share"].as_f64().expect("share") > 0.9);
+    assert!(so["quasi_identifiers"]["share"].as_f64().expect("share") < 0.01);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("over everything released") && stderr.contains("fnlwgt +"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_gate_stops_the_run_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = fs::read_to_string(common::root().join(SCHEMA)).expect("schema");
+    let gated = dir.path().join("gated.yaml");
+    fs::write(
+        &gated,
+        text.replace(
+            "privacy:\n  k_anonymity: 5\n",
+            "privacy:\n  k_anonymity: 5\n  max_unique_share: 0.05\n  unique_over: [age, sex, hours_per_week, capital_gain, fnlwgt]\n",
+        ),
+    )
+    .expect("write");
+    let (_, o) = report(dir.path(), gated.to_str().expect("utf-8"));
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("above privacy.max_unique_share (5.0%)")
+            && stderr.contains("nothing was written")
+            && stderr.contains("`fnlwgt`"),
+        "{stderr}"
+    );
+    let left: Vec<_> = fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        vec!["gated.yaml".to_string()],
+        "no output, report or temp file"
+    );
+
+    // Over the quasi-identifiers (the default set) the same limit passes.
+    let over_qi = dir.path().join("qi.yaml");
+    fs::write(
+        &over_qi,
+        text.replace(
+            "privacy:\n  k_anonymity: 5\n",
+            "privacy:\n  k_anonymity: 5\n  max_unique_share: 0.05\n",
+        ),
+    )
+    .expect("write");
+    let (rep, o) = report(dir.path(), over_qi.to_str().expect("utf-8"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let gate = &rep["singling_out"]["gate"];
+    assert_eq!(gate["passed"], true);
+    assert_eq!(gate["columns"], serde_json::json!(["age", "sex"]));
+    assert_eq!(gate["max"], 0.05);
+}
+
+#[test]
+fn a_gate_over_a_column_that_is_not_released_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = fs::read_to_string(common::root().join(SCHEMA)).expect("schema");
+    let bad = dir.path().join("bad.yaml");
+    fs::write(
+        &bad,
+        text.replace(
+            "privacy:\n  k_anonymity: 5\n",
+            "privacy:\n  k_anonymity: 5\n  max_unique_share: 0.05\n  unique_over: [age, fnlwgt]\n",
+        )
+        .replace(
+            "{name: fnlwgt, type: float, role: weight}",
+            "{name: fnlwgt, type: float, role: weight, action: drop}",
+        ),
+    )
+    .expect("write");
+    let (_, o) = report(dir.path(), bad.to_str().expect("utf-8"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("privacy.unique_over names `fnlwgt`"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!dir.path().join("out.parquet").exists());
+}
