@@ -14,16 +14,17 @@
 //! | kind | content rule |
 //! |---|---|
 //! | [`Kind::Email`] | `local@domain`: local part 1–64 of `A-Z a-z 0-9 . _ % + -`, no leading, trailing or double dot; domain of at least two labels (`A-Z a-z 0-9 -`, 1–63 each, no leading or trailing hyphen, at most 253 in all), the last label alphabetic and at least 2 long |
-//! | [`Kind::Phone`] | international: `+` (or `00`), a country code not starting with 0, groups separated by single spaces, `-`, `.` or `/`, an optional `(0)` or `(area)`, 8–15 digits (E.164's maximum); national with trunk 0: an area code of 3–6 digits (`030`, `0151`, optionally `(030)`), then at least one separated group, 9–13 digits; North American: `[1 ]NXX NXX XXXX` with `-`, `.` or space, or `(NXX) NXX-XXXX`, where N is 2–9 |
+//! | [`Kind::Phone`] | international: `+` (or `00`, also `00 `), a country code not starting with 0, groups separated by single spaces, `-`, `.` or `/`, an optional `(0)` or `(area)`, 8–15 digits (E.164's maximum); national with trunk 0: an area code of 3–6 digits (`030`, `0151`, optionally `(030)`), then at least one separated group, 9–13 digits; North American: `[1 ]NXX NXX XXXX` with `-`, `.` or space, or `(NXX) NXX-XXXX`, where N is 2–9; bare digit runs: 10 digits `NXXNXXXXXX`, 11 digits `1NXXNXXXXXX`, 10–12 digits after a trunk `0`; any of them with an extension of 1–6 digits (`x37915`, ` ext. 12`, `, Durchwahl 12`) |
 //! | [`Kind::Iban`] | two letters, two check digits, alphanumerics (single spaces allowed), the registered length for the country where known (15–34 otherwise), ISO 13616 MOD 97-10 remainder 1 |
 //! | [`Kind::PaymentCard`] | 13–19 digits, groups separated consistently by single spaces or dashes, first digit 2–6 (ISO/IEC 7812 major industry identifiers of banking and financial cards), Luhn-valid |
 //! | [`Kind::IpAddress`] | IPv4 dotted quad parsed by [`std::net::Ipv4Addr`] (no leading zeros); IPv6 parsed by [`std::net::Ipv6Addr`] with at least two non-empty groups, one of them 3+ hex digits long (or all eight groups), so `12:30:45` and `a::b` are not addresses |
 //! | [`Kind::Date`] | `YYYY-MM-DD`, `DD.MM.YYYY`, `MM/DD/YYYY` (also `DD/MM/YYYY`), a real calendar day in 1800–2199 |
 //! | [`Kind::DateOfBirth`] | a date in a column whose name suggests birth (`dob`, `birth_date`, `geburtsdatum`), or a date in free text within 24 bytes after a cue (`born`, `birth`, `DOB`, `geb.`, `geboren`) |
-//! | [`Kind::PersonName`] | whole value: 2–4 words, one a given name and another a surname from the shipped English and German lists, the rest initials, titles or particles (`Dr.`, `von`); in free text: a capitalised given name, optionally a middle name or initial, then a capitalised surname |
+//! | [`Kind::PersonName`] | dictionaries and structure (see [`super::names`]): whole values by [`super::names`]'s shape rules (titles, degrees, suffixes, initials, particles, given-name order, `Surname, Given`); single-word columns as columns (see [`ColumnScan::findings`]); in free text: a title then capitalised words, a listed given name then a surname, initials then a word, two capitalised words inside a sentence, `Surname, Given` |
 //! | [`Kind::UsSsn`] | `AAA-GG-SSSS` with the SSA rules: area not 000, 666 or 900–999, group not 00, serial not 0000 |
 //! | [`Kind::DeTaxId`] | 11 digits (or `DD DDD DDD DDD`), first digit not 0, in the first ten exactly one digit value repeated (twice or three times), check digit by ISO 7064 MOD 11,10 |
 //! | [`Kind::Postcode`] | only with a name hint (`zip`, `postcode`, `plz`): 5 digits or ZIP+4 `DDDDD-DDDD`; five-digit numbers are too common to flag by content |
+//! | [`Kind::RecordId`] | UUIDs and 32/40/64-digit hex hashes; or, for a column, codes (3–64 ASCII letters, digits and `- _ / . : #`, at least one digit, not a signed or fractional number) in at least 90% of at least 20 values, at least 90% distinct, all-digit codes zero-led or of one width of 6+ digits, and no supported name hint of another kind |
 //!
 //! A number is matched only at a word boundary: not inside a longer number (`12.4111…`), a
 //! word (`ID0301234567`) or followed by more digits. Where several detectors match at the same
@@ -1742,7 +1743,7 @@ impl ColumnScan {
         }
     }
 
-    /// Distinct non-empty values seen (a lower bound once past [`DISTINCT_CAP`]).
+    /// Distinct non-empty values seen (a lower bound once past 65,536).
     pub fn distinct(&self) -> u64 {
         if self.distinct_capped {
             DISTINCT_CAP as u64 + 1
@@ -1859,22 +1860,29 @@ impl ColumnScan {
     /// content support.
     ///
     /// Confidence rule, with `share` the finding's share of non-null values:
-    /// - content: `strength(kind) × min(1, share / full_share(kind)) × validity`. Strength is
-    ///   0.99 IBAN, 0.97 e-mail, 0.95 card and tax ID, 0.9 IP, 0.85 SSN, 0.8 phone and date of
-    ///   birth, 0.7 person name, 0.6 postcode, 0.2 plain date. `full_share` is 5% for kinds
+    /// - content: `strength(kind) × min(1, share / full_share(kind)) × validity × diversity`.
+    ///   Strength is 0.99 IBAN, 0.97 e-mail, 0.95 card and tax ID, 0.9 IP and record id, 0.85
+    ///   SSN, 0.8 phone and date of birth, 0.7 person name, 0.6 postcode, 0.2 plain date. `full_share` is 5% for kinds
     ///   whose matches are unambiguous (e-mail, IBAN, card, tax ID, IP, SSN: a few of them
     ///   already prove the column holds them) and 50% for the others (phone, names, dates,
     ///   postcodes, where stray coincidences happen). `validity` (whole values of check-digit
     ///   kinds only) discounts chance passes: with `r` the share of same-shaped values that pass
     ///   the check, `validity = clamp((r − 0.1) / 0.9, 0, 1)`, so a column of random 16-digit
-    ///   numbers (one in ten Luhn-valid) scores 0;
+    ///   numbers (one in ten Luhn-valid) scores 0. `diversity` (person names only, 1 for the
+    ///   others and for single-word name columns) is `min(1, max(d / 20, d / count))` with `d`
+    ///   the distinct matched names;
     /// - name: 0.5 when the column name suggests the kind, lowered to 0.35 when 20 or more
     ///   values were seen and none supports it;
-    /// - both combine as independent evidence: `1 − (1 − content) × (1 − name)`.
+    /// - both combine as independent evidence: `1 − (1 − content) × (1 − name)`;
+    /// - [`Finding::evidence`] is the same without the share factor.
+    ///
+    /// Person names also count, as whole values, the one-word values of a column that reads as
+    /// a given-name or surname column, and record identifiers the codes of a column of
+    /// near-unique codes (see the module table).
     ///
     /// Under a name hint, the hinted kind's share also counts looser forms: phone digits with
     /// no `+` or separators, nine-digit SSNs, Luhn-valid numbers of any leading digit, 5-digit
-    /// or ZIP+4 postcodes, dates with a time part, a single listed given name or surname.
+    /// or ZIP+4 postcodes, dates with a time part, a single capitalised word.
     ///
     /// So a name hint alone gives 0.5, an `email` column of e-mails about 0.98, a plain date
     /// column at most 0.2, a birth-date column of dates 0.9, and full names found by content
