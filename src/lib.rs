@@ -14,7 +14,10 @@
 //!   private), the versioned model file, and sampling from it to targets with label parity;
 //! - [`metrics`]: distances, correlations and similarities for reports and evaluation;
 //! - [`evaluate`]: fidelity, utility, privacy and fairness of a synthetic table against the
-//!   real one, checked against the schema's quality gates.
+//!   real one, checked against the schema's quality gates;
+//! - [`audit`]: representation, outcome parity, proxies, identifiers, data quality and drift
+//!   of a real training table, checked against the schema's quality gates;
+//! - [`report`]: one self-contained HTML page (inline SVG charts) per command's report.
 //!
 //! ```
 //! use fairsynth::schema::Schema;
@@ -27,12 +30,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod audit;
 pub mod deid;
 pub mod evaluate;
 pub mod hash;
 pub mod io;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod reweight;
 pub mod schema;
 pub mod synth;

@@ -1,7 +1,7 @@
 //! The `fairsynth` command line: a thin layer over the library.
 //!
-//! Exit codes: 0 success; 1 runtime failure (I/O, encoding), or for `evaluate` a failed quality
-//! check; 2 usage, schema or input error.
+//! Exit codes: 0 success; 1 runtime failure (I/O, encoding), or for `evaluate` and `audit` a
+//! failed gate; 2 usage, schema or input error.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -37,6 +37,8 @@ enum Command {
     Inspect(InspectArgs),
     /// Measure a synthetic table against the real one: fidelity, utility, privacy, fairness.
     Evaluate(EvaluateArgs),
+    /// Examine a real training table: representation, parity, proxies, identifiers, quality, drift.
+    Audit(AuditArgs),
     /// Work with schema files.
     Schema {
         #[command(subcommand)]
@@ -109,6 +111,9 @@ struct ReweightArgs {
     /// Write the full report as JSON here.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Parquet compression.
     #[arg(long, value_enum, default_value = "zstd")]
     compression: CompressionArg,
@@ -189,6 +194,9 @@ struct SampleArgs {
     /// Write the sampling report (targets, parity) as JSON here.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// No summary on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -212,6 +220,9 @@ struct EvaluateArgs {
     /// Write the full report as JSON here.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Override a quality gate of the schema, e.g. `max_exact_copies=0.05` (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
     threshold: Vec<String>,
@@ -219,6 +230,42 @@ struct EvaluateArgs {
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
     /// Worker threads (default: all cores). The figures are identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct AuditArgs {
+    /// The table to audit (.csv with a header, or .parquet).
+    input: PathBuf,
+    /// Schema describing the table's columns, roles and gates (.yaml or .yml).
+    #[arg(long, value_name = "FILE")]
+    schema: PathBuf,
+    /// Targets file (`column: {level: share}`); default: the schema's `targets`.
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
+    /// An earlier audit's JSON report: report what changed, and check `max_drift`.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Date the staleness of date and timestamp columns is measured to (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<String>,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Write the full report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Override a gate of the schema's `quality:` block, e.g. `max_proxy_strength=0.5`.
+    #[arg(long, value_name = "KEY=VALUE")]
+    threshold: Vec<String>,
+    /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
     /// No summary on stderr.
@@ -270,6 +317,9 @@ struct DeidentifyArgs {
     /// Write the full report as JSON here.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Parquet compression.
     #[arg(long, value_enum, default_value = "zstd")]
     compression: CompressionArg,
@@ -345,6 +395,7 @@ fn main() -> ExitCode {
         Command::Deidentify(args) => deidentify(args),
         Command::Inspect(args) => inspect(args),
         Command::Evaluate(args) => evaluate(args),
+        Command::Audit(args) => audit(args),
         Command::Schema {
             command: SchemaCommand::Check { files },
         } => check(&files),
@@ -433,6 +484,43 @@ fn write_report(path: Option<&Path>, report: &impl serde::Serialize) -> Result<(
     Ok(())
 }
 
+/// Writes the HTML page built by `page` atomically, when `--html` names a file.
+fn write_html(
+    path: Option<&Path>,
+    page: impl FnOnce() -> Result<String, Failure>,
+) -> Result<(), Failure> {
+    if let Some(path) = path {
+        fairsynth::io::write_atomic(path, page()?.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Refuses (exit 2) two outputs that name the same file, e.g. `--html` equal to `-o`.
+fn distinct_outputs(outputs: &[Option<&PathBuf>]) -> Result<(), Failure> {
+    // Compared by absolute directory (links resolved) and file name: outputs need not exist.
+    let key = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        (
+            dir.canonicalize().unwrap_or(dir),
+            p.file_name().map(|f| f.to_owned()),
+        )
+    };
+    let outs: Vec<&PathBuf> = outputs.iter().flatten().copied().collect();
+    for (i, a) in outs.iter().enumerate() {
+        if let Some(b) = outs[..i].iter().find(|b| key(b) == key(a)) {
+            return Err(usage(anyhow::anyhow!(
+                "`{}` and `{}` name the same file; give each output its own path",
+                b.display(),
+                a.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn compression(c: CompressionArg) -> fairsynth::io::Compression {
     match c {
         CompressionArg::Zstd => fairsynth::io::Compression::Zstd,
@@ -457,9 +545,10 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     };
     let format = input_format(&a.input, a.format)?;
     guard_outputs(
-        &[Some(&a.output), a.report.as_ref()],
+        &[Some(&a.output), a.report.as_ref(), a.html.as_ref()],
         &[Some(&a.input), Some(&a.schema), a.targets.as_ref()],
     )?;
+    distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let seed = a.seed.or(schema.seed).unwrap_or(0);
     let opts = Options {
         targets,
@@ -513,6 +602,14 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
             error: e.into(),
         })?;
     write_report(a.report.as_deref(), &report)?;
+    write_html(a.html.as_deref(), || {
+        let ctx =
+            fairsynth::report::Context::new(&schema, &command_line).input("input", &a.input)?;
+        Ok(fairsynth::report::reweight_page(
+            &report,
+            &ctx.output(&a.output),
+        ))
+    })?;
     if !a.quiet {
         eprint!("{}", fairsynth::reweight::summary(&report));
     }
@@ -567,9 +664,10 @@ fn sample(a: SampleArgs) -> Result<(), Failure> {
     let model = Model::load(&a.model).map_err(model_failure)?;
     let schema = model.schema().map_err(model_failure)?;
     guard_outputs(
-        &[Some(&a.output), a.report.as_ref()],
+        &[Some(&a.output), a.report.as_ref(), a.html.as_ref()],
         &[Some(&a.model), a.targets.as_ref()],
     )?;
+    distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let targets = match &a.targets {
         Some(t) => schema.targets_from_file(t).map_err(usage)?,
         None if a.schema_targets => schema.targets.clone(),
@@ -637,6 +735,15 @@ fn sample(a: SampleArgs) -> Result<(), Failure> {
     })?;
     bar.finish_and_clear();
     write_report(a.report.as_deref(), sampler.report())?;
+    write_html(a.html.as_deref(), || {
+        let ctx =
+            fairsynth::report::Context::new(&schema, &command_line).input("model", &a.model)?;
+        Ok(fairsynth::report::sample_page(
+            sampler.report(),
+            &model,
+            &ctx.output(&a.output),
+        ))
+    })?;
     if !a.quiet {
         eprint!(
             "{}",
@@ -685,9 +792,10 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     let schema = load_schema(&a.schema)?;
     let format = input_format(&a.input, a.format)?;
     guard_outputs(
-        &[Some(&a.output), a.report.as_ref()],
+        &[Some(&a.output), a.report.as_ref(), a.html.as_ref()],
         &[Some(&a.input), Some(&a.schema), a.key_file.as_ref()],
     )?;
+    distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let opts = Options {
         key_file: a.key_file.clone(),
         compression: compression(a.compression),
@@ -716,6 +824,14 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
             error: e.into(),
         })?;
     write_report(a.report.as_deref(), &report)?;
+    write_html(a.html.as_deref(), || {
+        let ctx =
+            fairsynth::report::Context::new(&schema, &command_line).input("input", &a.input)?;
+        Ok(fairsynth::report::deidentify_page(
+            &report,
+            &ctx.output(&a.output),
+        ))
+    })?;
     if !a.quiet {
         eprint!("{}", fairsynth::deid::run::summary(&report));
     }
@@ -734,7 +850,7 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
         None => None,
     };
     guard_outputs(
-        &[a.report.as_ref()],
+        &[a.report.as_ref(), a.html.as_ref()],
         &[
             Some(&a.real),
             Some(&a.synthetic),
@@ -759,6 +875,32 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
             error: e.into(),
         })?;
     write_report(a.report.as_deref(), &report)?;
+    write_html(a.html.as_deref(), || {
+        let mut line = vec!["fairsynth".into(), "evaluate".into()];
+        for (flag, v) in [
+            ("--real", Some(&a.real)),
+            ("--synthetic", Some(&a.synthetic)),
+            ("--schema", Some(&a.schema)),
+            ("--holdout", a.holdout.as_ref()),
+        ] {
+            if let Some(v) = v {
+                line.extend([flag.to_string(), v.display().to_string()]);
+            }
+        }
+        line.extend(
+            a.threshold
+                .iter()
+                .flat_map(|t| ["--threshold".to_string(), t.clone()]),
+        );
+        line.extend(["--seed".into(), opts.seed.to_string()]);
+        let mut ctx = fairsynth::report::Context::new(&schema, &line)
+            .input("real", &a.real)?
+            .input("synthetic", &a.synthetic)?;
+        if let Some(h) = &a.holdout {
+            ctx = ctx.input("holdout", h)?;
+        }
+        Ok(fairsynth::report::evaluate_page(&report, &ctx))
+    })?;
     if !a.quiet {
         eprint!("{}", fairsynth::evaluate::summary(&report));
     }
@@ -781,6 +923,100 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
             code: 1,
             error: anyhow::anyhow!(
                 "{} quality check{} failed: {}",
+                failed.len(),
+                if failed.len() == 1 { "" } else { "s" },
+                failed.join("; ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn audit(a: AuditArgs) -> Result<(), Failure> {
+    use fairsynth::audit::{AuditError, Options};
+    use fairsynth::evaluate::Status;
+    let schema = load_schema(&a.schema)?;
+    let quality =
+        fairsynth::evaluate::apply_thresholds(schema.quality, &a.threshold).map_err(usage)?;
+    let targets = match &a.targets {
+        Some(t) => schema.targets_from_file(t).map_err(usage)?,
+        None => schema.targets.clone(),
+    };
+    let format = input_format(&a.input, a.format)?;
+    guard_outputs(
+        &[a.report.as_ref(), a.html.as_ref()],
+        &[
+            Some(&a.input),
+            Some(&a.schema),
+            a.targets.as_ref(),
+            a.baseline.as_ref(),
+        ],
+    )?;
+    distinct_outputs(&[a.report.as_ref(), a.html.as_ref()])?;
+    let as_of = match &a.as_of {
+        Some(d) => fairsynth::audit::parse_as_of(d).map_err(usage)?,
+        None => fairsynth::audit::today(),
+    };
+    let opts = Options {
+        input: a.input.clone(),
+        format,
+        targets,
+        quality,
+        as_of,
+        baseline: a.baseline.clone(),
+    };
+    let pool = thread_pool(a.threads)?;
+    let report = pool
+        .install(|| fairsynth::audit::audit(&schema, &opts))
+        .map_err(|e: AuditError| usage(e))?;
+    write_report(a.report.as_deref(), &report)?;
+    write_html(a.html.as_deref(), || {
+        let mut line = command_line("audit", &a.input, &a.schema);
+        for (flag, v) in [
+            ("--targets", a.targets.as_ref()),
+            ("--baseline", a.baseline.as_ref()),
+        ] {
+            if let Some(v) = v {
+                line.extend([flag.to_string(), v.display().to_string()]);
+            }
+        }
+        line.extend(["--as-of".into(), report.quality.as_of.clone()]);
+        line.extend(
+            a.threshold
+                .iter()
+                .flat_map(|t| ["--threshold".to_string(), t.clone()]),
+        );
+        let mut ctx = fairsynth::report::Context::new(&schema, &line).input("input", &a.input)?;
+        if let Some(t) = &a.targets {
+            ctx = ctx.input("targets", t)?;
+        }
+        if let Some(b) = &a.baseline {
+            ctx = ctx.input("baseline", b)?;
+        }
+        Ok(fairsynth::report::audit_page(&report, &ctx))
+    })?;
+    if !a.quiet {
+        eprint!("{}", fairsynth::audit::summary(&report));
+    }
+    let failed: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Failed)
+        .map(|c| {
+            format!(
+                "{} = {} against the limit {} ({})",
+                c.key,
+                fairsynth::report::num(c.value.unwrap_or(f64::NAN), 4),
+                c.limit,
+                c.detail
+            )
+        })
+        .collect();
+    if !failed.is_empty() {
+        return Err(Failure {
+            code: 1,
+            error: anyhow::anyhow!(
+                "{} audit check{} failed: {}",
                 failed.len(),
                 if failed.len() == 1 { "" } else { "s" },
                 failed.join("; ")

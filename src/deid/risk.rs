@@ -85,6 +85,9 @@ pub struct SinglingOut {
     pub raises: Vec<Raise>,
     /// Unique over the gate set, when one was given.
     pub gate_set: Option<Uniqueness>,
+    /// Whether every figure is an exact count; false when a set held more distinct
+    /// combinations than its cap and its unique rows were estimated by distinct sampling.
+    pub exact: bool,
 }
 
 /// Counts distinct value combinations over a stream of record batches; see the module docs.
@@ -96,9 +99,57 @@ pub struct SinglingOutCounter {
     order: Vec<String>,
     gate: Option<Vec<String>>,
     rows: u64,
-    /// Per set: key -> rows seen, saturating at 2 (only "one" or "more" matters).
-    /// Order: quasi-identifiers, everything, quasi + others[i] for each i, then the gate set.
-    counts: Vec<FastMap<u64, u8>>,
+    /// Per set, in the order: quasi-identifiers, everything, quasi + others[i] for each i,
+    /// then the gate set.
+    counts: Vec<SetCount>,
+    /// Most keys a set holds before it samples (see [`SetCount`]).
+    cap: usize,
+}
+
+/// Distinct keys kept per set before the set samples its key space: about 5 MiB a set.
+pub const DEFAULT_KEY_CAP: usize = 1 << 18;
+
+/// The keys of one set: key -> rows seen, saturating at 2 (only "one" or "more" matters).
+///
+/// Memory is bounded by distinct sampling (Gibbons 2001): once a set holds more than its cap
+/// of keys it keeps only keys whose lowest `level` bits are zero, a 2^-level share of the
+/// combinations chosen by hash, with every row of each kept combination. Unique rows are then
+/// the unique kept combinations times 2^level: an unbiased estimate whose relative standard
+/// error is about 1/sqrt(unique kept), about 0.2 % at the default cap when many rows are
+/// unique. Below the cap (level 0) the count is exact.
+#[derive(Debug, Clone, Default)]
+struct SetCount {
+    level: u32,
+    map: FastMap<u64, u8>,
+}
+
+impl SetCount {
+    #[inline]
+    fn kept(&self, k: u64) -> bool {
+        self.level == 0 || k.trailing_zeros() >= self.level
+    }
+
+    #[inline]
+    fn bump(&mut self, k: u64, by: u8) {
+        if self.kept(k) {
+            let c = self.map.entry(k).or_insert(0);
+            *c = c.saturating_add(by).min(2);
+        }
+    }
+
+    /// Raises the level until at most `cap` keys remain.
+    fn bound(&mut self, cap: usize) {
+        while self.map.len() > cap && self.level < 63 {
+            self.level += 1;
+            let level = self.level;
+            self.map.retain(|k, _| k.trailing_zeros() >= level);
+        }
+    }
+
+    /// Unique rows: exact at level 0, else the sampled estimate.
+    fn unique(&self) -> u64 {
+        (self.map.values().filter(|c| **c == 1).count() as u64) << self.level
+    }
 }
 
 /// The combination keys of a batch's rows, one vector per counted set.
@@ -255,8 +306,21 @@ impl SinglingOutCounter {
             order,
             gate: gate.map(<[String]>::to_vec),
             rows: 0,
-            counts: vec![FastMap::default(); sets],
+            counts: vec![SetCount::default(); sets],
+            cap: DEFAULT_KEY_CAP,
         }
+    }
+
+    /// The same counter, holding at most `cap` distinct keys per set before it samples
+    /// (at least 1,024).
+    pub fn with_key_cap(mut self, cap: usize) -> Self {
+        self.cap = cap.max(1024);
+        self
+    }
+
+    /// Whether every figure so far is exact (no set has had to sample).
+    pub fn is_exact(&self) -> bool {
+        self.counts.iter().all(|c| c.level == 0)
     }
 
     /// Counts the rows of `batch`; its columns are found by name.
@@ -304,12 +368,11 @@ impl SinglingOutCounter {
     /// Counts rows whose keys [`SinglingOutCounter::row_keys`] computed (on this counter or
     /// one over the same columns).
     pub fn add_keys(&mut self, keys: &RowKeys) {
-        for (m, ks) in self.counts.iter_mut().zip(&keys.sets) {
-            m.reserve(ks.len() / 2);
+        for (set, ks) in self.counts.iter_mut().zip(&keys.sets) {
             for k in ks {
-                let c = m.entry(*k).or_insert(0);
-                *c = c.saturating_add(1).min(2);
+                set.bump(*k, 1);
             }
+            set.bound(self.cap);
         }
         self.rows += keys.rows as u64;
     }
@@ -321,10 +384,16 @@ impl SinglingOutCounter {
         }
         self.rows += other.rows;
         for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
-            for (k, c) in theirs {
-                let e = mine.entry(k).or_insert(0);
-                *e = e.saturating_add(c).min(2);
+            // Both sides at the coarser level: keys kept at a level are kept at every lower one.
+            if theirs.level > mine.level {
+                mine.level = theirs.level;
+                let level = mine.level;
+                mine.map.retain(|k, _| k.trailing_zeros() >= level);
             }
+            for (k, c) in theirs.map {
+                mine.bump(k, c);
+            }
+            mine.bound(self.cap);
         }
         Ok(())
     }
@@ -336,19 +405,18 @@ impl SinglingOutCounter {
 
     /// The figures.
     pub fn finish(&self) -> SinglingOut {
-        self.figures(self.rows, &self.unique_counts())
+        self.figures(self.rows, &self.unique_counts(), self.is_exact())
     }
 
     /// Keys seen exactly once, per set.
     fn unique_counts(&self) -> Vec<u64> {
-        self.counts
-            .iter()
-            .map(|m| m.values().filter(|c| **c == 1).count() as u64)
-            .collect()
+        self.counts.iter().map(SetCount::unique).collect()
     }
 
     /// The figures from `rows` and the unique rows per set.
-    fn figures(&self, rows: u64, unique: &[u64]) -> SinglingOut {
+    fn figures(&self, rows: u64, unique: &[u64], exact: bool) -> SinglingOut {
+        // An estimate never claims more unique rows than there are.
+        let unique: Vec<u64> = unique.iter().map(|u| (*u).min(rows)).collect();
         let share = |u: u64| {
             if rows == 0 {
                 0.0
@@ -388,6 +456,7 @@ impl SinglingOutCounter {
             released,
             raises,
             gate_set,
+            exact,
         }
     }
 }
@@ -410,8 +479,13 @@ impl ShardedCounter {
     pub fn new(counter: &SinglingOutCounter) -> Self {
         ShardedCounter {
             template: counter.clone(),
+            // Each shard sees 1/16 of the keys: its cap is the same share of the total.
             shards: (0..1usize << SHARD_BITS)
-                .map(|_| std::sync::Mutex::new(counter.clone()))
+                .map(|_| {
+                    let c = counter.clone();
+                    let cap = c.cap >> SHARD_BITS;
+                    std::sync::Mutex::new(c.with_key_cap(cap))
+                })
                 .collect(),
             rows: std::sync::atomic::AtomicU64::new(0),
         }
@@ -445,15 +519,18 @@ impl ShardedCounter {
     /// The figures of every row counted.
     pub fn finish(self) -> SinglingOut {
         let mut unique = vec![0u64; self.template.counts.len()];
+        let mut exact = true;
         for shard in self.shards {
             let shard = shard
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            exact &= shard.is_exact();
             for (u, c) in unique.iter_mut().zip(shard.unique_counts()) {
                 *u += c;
             }
         }
-        self.template.figures(self.rows.into_inner(), &unique)
+        self.template
+            .figures(self.rows.into_inner(), &unique, exact)
     }
 }
 
@@ -566,6 +643,58 @@ mod tests {
             sharded.add_keys(&keys);
         }
         assert_eq!(sharded.finish(), one.finish());
+    }
+
+    #[test]
+    fn sampling_bounds_memory_and_estimates_within_a_few_percent() {
+        // 200,000 rows: a unique id per row, and a code shared by 1..=4 rows in turn.
+        let n = 200_000i64;
+        let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n));
+        let mut codes = Vec::with_capacity(n as usize);
+        let (mut code, mut left, mut size) = (0i64, 1i64, 1i64);
+        for _ in 0..n {
+            if left == 0 {
+                code += 1;
+                size = size % 4 + 1;
+                left = size;
+            }
+            codes.push(code);
+            left -= 1;
+        }
+        let codes: ArrayRef = Arc::new(Int64Array::from(codes));
+        let b = batch(vec![("id", ids), ("code", codes)]);
+        let full = SinglingOutCounter::new(&names(&["code"]), &names(&["code", "id"]), None);
+        let mut exact = full.clone();
+        exact.add(&b).expect("exact");
+        assert!(exact.is_exact());
+        let mut small = full.clone().with_key_cap(4096);
+        for start in (0..n as usize).step_by(10_000) {
+            small.add(&b.slice(start, 10_000)).expect("sampled");
+        }
+        assert!(!small.is_exact());
+        assert!(small.counts.iter().all(|c| c.map.len() <= 4096));
+        let (e, s) = (exact.finish(), small.finish());
+        assert!(!s.exact && e.exact);
+        assert_eq!(e.released.unique_rows, n as u64);
+        for (want, got) in [
+            (
+                e.quasi_identifiers.unique_rows,
+                s.quasi_identifiers.unique_rows,
+            ),
+            (e.released.unique_rows, s.released.unique_rows),
+        ] {
+            let rel = (got as f64 - want as f64).abs() / want as f64;
+            assert!(rel < 0.06, "estimate {got} against {want}");
+        }
+        // Merging a sampled counter with an exact one keeps the coarser level.
+        let mut a = full.clone().with_key_cap(4096);
+        let mut c = full.clone().with_key_cap(4096);
+        a.add(&b.slice(0, 100_000)).expect("a");
+        c.add(&b.slice(100_000, 100_000)).expect("c");
+        a.merge(c).expect("merge");
+        let m = a.finish();
+        let rel = (m.released.unique_rows as f64 - n as f64).abs() / n as f64;
+        assert!(rel < 0.06, "merged estimate {}", m.released.unique_rows);
     }
 
     #[test]

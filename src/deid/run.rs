@@ -968,6 +968,12 @@ pub fn summary(r: &Report) -> String {
             100.0 * f.released.share,
             f.released.columns.len()
         );
+        if !f.exact {
+            let _ = writeln!(
+                s,
+                "    (estimated: more than 262,144 distinct combinations in a set, counted by distinct sampling)"
+            );
+        }
         let worst: Vec<String> = f
             .raises
             .iter()

@@ -252,6 +252,95 @@ fn mean(it: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
+/// Most levels a [`Marginal`] lists; the rest are merged into one entry.
+pub const MARGINAL_LEVELS: usize = 30;
+
+/// The shares of one column's levels (or bins) in the real and the synthetic table, for charts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Marginal {
+    /// The column.
+    pub column: String,
+    /// Level names, or bin intervals of the real range (`[lo, hi)`); `(null)` for nulls, and
+    /// `(N other levels)` merging levels beyond the [`MARGINAL_LEVELS`] most common real ones.
+    pub labels: Vec<String>,
+    /// Shares in the real table.
+    pub real: Vec<f64>,
+    /// Shares in the synthetic table.
+    pub synthetic: Vec<f64>,
+}
+
+/// Real and synthetic shares per level of every column: categories by level (nulls a level),
+/// numbers in the [`PAIR_BINS`] equal-width bins of the real range the pair scores use.
+pub(crate) fn marginals(t: &Aligned) -> Vec<Marginal> {
+    t.columns
+        .iter()
+        .map(|c| {
+            let (dense, mut labels) = match &c.data {
+                Data::Cat {
+                    levels, real, syn, ..
+                } => (dense_codes(levels.len(), real, syn), levels.clone()),
+                Data::Num { real, syn, .. } => {
+                    let (lo, hi) = real
+                        .iter()
+                        .filter(|v| !v.is_nan())
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                            (a.min(*v), b.max(*v))
+                        });
+                    let w = (hi - lo) / PAIR_BINS as f64;
+                    let labels = (0..PAIR_BINS)
+                        .map(|i| {
+                            let a = lo + w * i as f64;
+                            format!("[{}, {})", short_number(a), short_number(a + w))
+                        })
+                        .collect();
+                    (bin(real, syn), labels)
+                }
+            };
+            labels.push("(null)".into());
+            let share = |codes: &[u32]| {
+                let mut h = vec![0.0; dense.size];
+                for c in codes {
+                    h[*c as usize] += 1.0;
+                }
+                let n = codes.len().max(1) as f64;
+                h.iter_mut().for_each(|x| *x /= n);
+                h
+            };
+            let (real, syn) = (share(&dense.real), share(&dense.syn));
+            // Keep levels present in either table, the most common real ones first for
+            // categories, in bin order for numbers; merge the tail.
+            let mut order: Vec<usize> = (0..dense.size)
+                .filter(|&i| real[i] > 0.0 || syn[i] > 0.0)
+                .collect();
+            if matches!(c.data, Data::Cat { .. }) {
+                order.sort_by(|&a, &b| real[b].total_cmp(&real[a]).then(a.cmp(&b)));
+            }
+            let (head, tail) = order.split_at(order.len().min(MARGINAL_LEVELS));
+            let mut m = Marginal {
+                column: c.decl.name.clone(),
+                labels: head.iter().map(|&i| labels[i].clone()).collect(),
+                real: head.iter().map(|&i| real[i]).collect(),
+                synthetic: head.iter().map(|&i| syn[i]).collect(),
+            };
+            if !tail.is_empty() {
+                m.labels.push(format!("({} other levels)", tail.len()));
+                m.real.push(tail.iter().map(|&i| real[i]).sum());
+                m.synthetic.push(tail.iter().map(|&i| syn[i]).sum());
+            }
+            m
+        })
+        .collect()
+}
+
+/// A bin edge written briefly (whole numbers without decimals).
+fn short_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

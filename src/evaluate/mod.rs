@@ -115,6 +115,42 @@ pub struct Check {
     pub detail: String,
 }
 
+impl Check {
+    /// Judges a gate: `figure` is the value with what it is, or why it cannot be computed
+    /// (skipped); a `max` gate passes when the value is at most `limit`, a `min` gate when it is
+    /// at least `limit`.
+    pub fn judge(
+        key: &str,
+        limit: f64,
+        figure: Result<(f64, String), String>,
+        is_max: bool,
+    ) -> Check {
+        match figure {
+            Ok((value, detail)) => {
+                let ok = if is_max {
+                    value <= limit
+                } else {
+                    value >= limit
+                };
+                Check {
+                    key: key.to_string(),
+                    limit,
+                    value: Some(value),
+                    status: if ok { Status::Passed } else { Status::Failed },
+                    detail,
+                }
+            }
+            Err(why) => Check {
+                key: key.to_string(),
+                limit,
+                value: None,
+                status: Status::Skipped,
+                detail: why,
+            },
+        }
+    }
+}
+
 /// Everything `evaluate` measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -144,6 +180,8 @@ pub struct Report {
     pub passed: bool,
     /// Figures that could not be computed, and why.
     pub notes: Vec<String>,
+    /// Real and synthetic shares per level or bin of every column, for charts.
+    pub marginals: Vec<fidelity::Marginal>,
 }
 
 /// `count` distinct row indices below `n` (all of them, shuffled, when `count >= n`), drawn
@@ -300,6 +338,7 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
         checks: vec![],
         passed: true,
         notes,
+        marginals: fidelity::marginals(&t),
     };
     report.checks = checks(&report, &opts.quality);
     report.passed = report.checks.iter().all(|c| c.status != Status::Failed);
@@ -429,29 +468,7 @@ fn checks(r: &Report, q: &Quality) -> Vec<Check> {
             ),
             _ => continue,
         };
-        out.push(match figure {
-            Ok((value, detail)) => {
-                let ok = if is_max {
-                    value <= limit
-                } else {
-                    value >= limit
-                };
-                Check {
-                    key: key.to_string(),
-                    limit,
-                    value: Some(value),
-                    status: if ok { Status::Passed } else { Status::Failed },
-                    detail,
-                }
-            }
-            Err(why) => Check {
-                key: key.to_string(),
-                limit,
-                value: None,
-                status: Status::Skipped,
-                detail: why,
-            },
-        });
+        out.push(Check::judge(key, limit, figure, is_max));
     }
     out
 }

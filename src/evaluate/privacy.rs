@@ -25,7 +25,13 @@ pub struct Dcr {
     pub p5: f64,
     /// Median.
     pub median: f64,
+    /// Rows per distance interval: [`DCR_BINS`] equal-width bins of [0, 1] (Gower distances
+    /// lie in it; 1 is in the last bin).
+    pub histogram: Vec<u64>,
 }
+
+/// Bins of [`Dcr::histogram`].
+pub const DCR_BINS: usize = 20;
 
 /// k-anonymity of the synthetic table.
 #[derive(Debug, Clone, Serialize)]
@@ -281,6 +287,10 @@ fn summarise(mut d: Vec<f64>) -> Dcr {
         min: d.first().copied().unwrap_or(f64::NAN),
         p5: quantile(&d, 0.05),
         median: quantile(&d, 0.5),
+        histogram: d.iter().fold(vec![0u64; DCR_BINS], |mut h, x| {
+            h[((x * DCR_BINS as f64).floor().max(0.0) as usize).min(DCR_BINS - 1)] += 1;
+            h
+        }),
     }
 }
 

@@ -519,6 +519,7 @@ impl Problem {
             cv: (deff - 1.0).max(0.0).sqrt(),
             design_effect: deff,
             effective_sample_size: sum_w * sum_w / sum_w2,
+            histogram: None,
         };
         let fairness = self
             .fair

@@ -139,6 +139,68 @@ pub struct WeightReport {
     pub design_effect: f64,
     /// Effective sample size sum(w)^2 / sum(w^2).
     pub effective_sample_size: f64,
+    /// Rows per weight interval (filled while the rows are written; not in the output's
+    /// metadata).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<WeightHistogram>,
+}
+
+/// Bins of the final row weights for the report's chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeightHistogram {
+    /// [`WEIGHT_BINS`] + 1 equal-width edges from the smallest to the largest weight.
+    pub edges: Vec<f64>,
+    /// Input rows per bin (the top edge is in the last bin).
+    pub rows: Vec<u64>,
+}
+
+/// Bins of [`WeightHistogram`].
+pub const WEIGHT_BINS: usize = 20;
+
+/// Counts row weights into equal-width bins from `lo` to `hi`, from any thread.
+struct WeightBins {
+    lo: f64,
+    hi: f64,
+    rows: Vec<std::sync::atomic::AtomicU64>,
+}
+
+impl WeightBins {
+    fn new(lo: f64, hi: f64) -> WeightBins {
+        WeightBins {
+            lo,
+            hi,
+            rows: (0..WEIGHT_BINS)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+        }
+    }
+
+    fn add(&self, w: &[f64]) {
+        let mut local = [0u64; WEIGHT_BINS];
+        let span = self.hi - self.lo;
+        for x in w {
+            let b = if span > 0.0 {
+                (((x - self.lo) / span * WEIGHT_BINS as f64).floor().max(0.0) as usize)
+                    .min(WEIGHT_BINS - 1)
+            } else {
+                0
+            };
+            local[b] += 1;
+        }
+        for (a, n) in self.rows.iter().zip(local) {
+            a.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn finish(self) -> WeightHistogram {
+        let step = (self.hi - self.lo) / WEIGHT_BINS as f64;
+        WeightHistogram {
+            edges: (0..=WEIGHT_BINS)
+                .map(|i| self.lo + step * i as f64)
+                .collect(),
+            rows: self.rows.into_iter().map(|a| a.into_inner()).collect(),
+        }
+    }
 }
 
 /// Label rate of one protected group.
@@ -609,6 +671,7 @@ pub fn reweight(
             serde_json::to_value(&report).unwrap_or_default(),
         );
     }
+    let bins = WeightBins::new(report.weights.min, report.weights.max);
     let written = write_output(
         batches,
         &vars,
@@ -620,8 +683,10 @@ pub fn reweight(
         report.total_weight,
         output,
         &prov,
+        &bins,
     )?;
     report.rows_written = written;
+    report.weights.histogram = Some(bins.finish());
     Ok(report)
 }
 
@@ -703,6 +768,7 @@ fn write_output(
     total_weight: f64,
     output: &Path,
     provenance: &serde_json::Value,
+    bins: &WeightBins,
 ) -> Result<u64, ReweightError> {
     let mut sink = ParquetSink::create(
         output,
@@ -725,6 +791,7 @@ fn write_output(
                 continue;
             }
             let w = batch_weights(batch, vars, factors, weight_index);
+            bins.add(&w);
             let mut columns: Vec<ArrayRef> =
                 keep.iter().map(|&i| batch.column(i).clone()).collect();
             columns.push(std::sync::Arc::new(Float64Array::from(w)));
@@ -744,6 +811,7 @@ fn write_output(
         let batch = batch?;
         let batch = if resampling {
             let w = batch_weights(&batch, vars, factors, weight_index);
+            bins.add(&w);
             let mut take: Vec<u32> = Vec::new();
             for (i, w) in w.iter().enumerate() {
                 cumulative += w;

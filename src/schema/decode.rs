@@ -562,7 +562,7 @@ const PRIVACY_KEYS: [&str; 8] = [
     "unique_over",
 ];
 
-pub(crate) const QUALITY_KEYS: [&str; 10] = [
+pub(crate) const QUALITY_KEYS: [&str; 14] = [
     "min_overall",
     "min_column",
     "min_pair",
@@ -573,6 +573,10 @@ pub(crate) const QUALITY_KEYS: [&str; 10] = [
     "min_di",
     "max_di",
     "max_spd",
+    "min_group_rows",
+    "max_proxy_strength",
+    "max_age_days",
+    "max_drift",
 ];
 
 const COLUMN_KEYS: [&str; 21] = [

@@ -702,11 +702,19 @@ pub struct Quality {
     pub max_di: Option<f64>,
     /// Largest acceptable absolute statistical parity difference of the synthetic table.
     pub max_spd: Option<f64>,
+    /// `audit`: fewest rows a protected group may have.
+    pub min_group_rows: Option<f64>,
+    /// `audit`: strongest acceptable association (Cramér's V) of a column with a protected one.
+    pub max_proxy_strength: Option<f64>,
+    /// `audit`: most days from the newest date or timestamp value to the as-of date.
+    pub max_age_days: Option<f64>,
+    /// `audit`: largest acceptable change of any share, rate or strength since the baseline.
+    pub max_drift: Option<f64>,
 }
 
 impl Quality {
     /// The keys accepted under `quality:` (and by `evaluate --threshold`).
-    pub const KEYS: [&'static str; 10] = decode::QUALITY_KEYS;
+    pub const KEYS: [&'static str; 14] = decode::QUALITY_KEYS;
 
     /// The gate called `key`, to read or set.
     pub fn slot(&mut self, key: &str) -> Option<&mut Option<f64>> {
@@ -721,6 +729,10 @@ impl Quality {
             "min_di" => &mut self.min_di,
             "max_di" => &mut self.max_di,
             "max_spd" => &mut self.max_spd,
+            "min_group_rows" => &mut self.min_group_rows,
+            "max_proxy_strength" => &mut self.max_proxy_strength,
+            "max_age_days" => &mut self.max_age_days,
+            "max_drift" => &mut self.max_drift,
             _ => return None,
         })
     }
@@ -732,13 +744,15 @@ impl Quality {
             return Some(format!("expected a finite number, found {value}"));
         }
         match key {
-            "min_k" if value < 1.0 || value.fract() != 0.0 => {
+            "min_k" | "min_group_rows" if value < 1.0 || value.fract() != 0.0 => {
                 Some(format!("must be a positive whole number, found {value}"))
             }
+            "max_age_days" if value < 0.0 => Some(format!("must not be negative, found {value}")),
             "min_tstr_ratio" | "min_dcr_ratio" | "min_di" | "max_di" if value < 0.0 => {
                 Some(format!("must not be negative, found {value}"))
             }
             "min_overall" | "min_column" | "min_pair" | "max_exact_copies" | "max_spd"
+            | "max_proxy_strength" | "max_drift"
                 if !(0.0..=1.0).contains(&value) =>
             {
                 Some(format!("must be between 0 and 1, found {value}"))

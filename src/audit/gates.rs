@@ -1,0 +1,248 @@
+//! Audit gates and drift: the checks of the schema's `quality:` gates (and the always-on
+//! `identifiers` check) against the report's figures, and the comparison with a baseline report.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::{AttributeParity, AuditError, Change, Drift, Report, Representation, FORMAT, VERSION};
+use crate::evaluate::Check;
+use crate::schema::Quality;
+
+/// Reads a baseline report: (path, its input's SHA-256, its figures).
+pub(super) fn read_baseline(
+    path: &Path,
+) -> Result<(String, String, BTreeMap<String, f64>), AuditError> {
+    let shown = path.display().to_string();
+    let bad = |message: String| AuditError::Baseline {
+        path: shown.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(bad(format!(
+            "not an audit report (no \"format\": \"{FORMAT}\")"
+        )));
+    }
+    if v.get("version").and_then(|f| f.as_u64()) != Some(u64::from(VERSION)) {
+        return Err(bad(format!(
+            "an audit report of another version (this is {VERSION})"
+        )));
+    }
+    let figures: BTreeMap<String, f64> = v
+        .get("figures")
+        .and_then(|f| serde_json::from_value(f.clone()).ok())
+        .ok_or_else(|| bad("no \"figures\" object of numbers".into()))?;
+    let sha = v
+        .pointer("/input/sha256")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .to_string();
+    Ok((shown, sha, figures))
+}
+
+pub(super) fn drift(
+    baseline: String,
+    baseline_input_sha256: String,
+    before: &BTreeMap<String, f64>,
+    now: &BTreeMap<String, f64>,
+) -> Drift {
+    let mut changes: Vec<Change> = before
+        .iter()
+        .filter_map(|(k, b)| {
+            now.get(k).map(|a| Change {
+                figure: k.clone(),
+                before: *b,
+                after: *a,
+                change: a - b,
+            })
+        })
+        .collect();
+    let compared = changes.len();
+    changes.sort_by(|x, y| {
+        y.change
+            .abs()
+            .total_cmp(&x.change.abs())
+            .then_with(|| x.figure.cmp(&y.figure))
+    });
+    Drift {
+        baseline,
+        baseline_input_sha256,
+        compared,
+        max_change: changes.first().map_or(0.0, |c| c.change.abs()),
+        changes,
+        only_in_baseline: before
+            .keys()
+            .filter(|k| !now.contains_key(*k))
+            .cloned()
+            .collect(),
+        only_now: now
+            .keys()
+            .filter(|k| !before.contains_key(*k))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// The gates audit checks, in report order.
+pub const GATES: [&str; 6] = [
+    "min_group_rows",
+    "min_di",
+    "max_spd",
+    "max_proxy_strength",
+    "max_age_days",
+    "max_drift",
+];
+
+pub(super) fn checks(r: &Report, q: &Quality) -> Vec<Check> {
+    let mut out = Vec::new();
+    let mut q = *q;
+    let mut push = |key: &str, limit: f64, figure: Result<(f64, String), String>, is_max: bool| {
+        out.push(Check::judge(key, limit, figure, is_max))
+    };
+    let single: Vec<&Representation> = r
+        .representation
+        .iter()
+        .filter(|x| !x.attribute.contains(" & "))
+        .collect();
+    let parity: Vec<&AttributeParity> = r.parity.iter().flat_map(|p| p.attributes.iter()).collect();
+    for key in GATES {
+        let Some(limit) = q.slot(key).and_then(|s| *s) else {
+            continue;
+        };
+        let (figure, is_max): (Result<(f64, String), String>, bool) = match key {
+            "min_group_rows" => (
+                single
+                    .iter()
+                    .flat_map(|a| a.groups.iter().map(move |g| (a, g)))
+                    .min_by_key(|(_, g)| g.rows)
+                    .map(|(a, g)| {
+                        (
+                            g.rows as f64,
+                            format!("smallest group `{}` = {}", a.attribute, g.group),
+                        )
+                    })
+                    .ok_or_else(|| "no protected column with groups".to_string()),
+                false,
+            ),
+            "min_di" => (
+                parity
+                    .iter()
+                    .filter_map(|a| a.di.map(|d| (d, a)))
+                    .reduce(|x, y| if y.0 < x.0 { y } else { x })
+                    .map(|(d, a)| {
+                        (
+                            d,
+                            format!(
+                                "`{}`: {} vs {} (reference)",
+                                a.attribute,
+                                a.lowest.as_deref().unwrap_or(""),
+                                a.highest.as_deref().unwrap_or("")
+                            ),
+                        )
+                    })
+                    .ok_or_else(|| "no parity figures (see notes)".to_string()),
+                false,
+            ),
+            "max_spd" => (
+                parity
+                    .iter()
+                    .filter_map(|a| a.spd.map(|s| (s.abs(), a)))
+                    .reduce(|x, y| if y.0 > x.0 { y } else { x })
+                    .map(|(s, a)| {
+                        (
+                            s,
+                            format!(
+                                "`{}`: {} vs {}",
+                                a.attribute,
+                                a.lowest.as_deref().unwrap_or(""),
+                                a.highest.as_deref().unwrap_or("")
+                            ),
+                        )
+                    })
+                    .ok_or_else(|| "no parity figures (see notes)".to_string()),
+                true,
+            ),
+            "max_proxy_strength" => (
+                r.proxies
+                    .pairs
+                    .first()
+                    .map(|p| {
+                        (
+                            p.cramers_v,
+                            format!("Cramér's V of `{}` with `{}`", p.column, p.protected),
+                        )
+                    })
+                    .ok_or_else(|| "no proxy figures".to_string()),
+                true,
+            ),
+            "max_age_days" => (
+                r.quality
+                    .data_age_days
+                    .map(|d| {
+                        (
+                            d,
+                            format!(
+                                "days from the newest date or timestamp value to {}",
+                                r.quality.as_of
+                            ),
+                        )
+                    })
+                    .ok_or_else(|| "no date or timestamp values".to_string()),
+                true,
+            ),
+            "max_drift" => (
+                match &r.drift {
+                    None => Err("needs --baseline".to_string()),
+                    Some(d) if d.compared == 0 => {
+                        Err("no figure in common with the baseline".to_string())
+                    }
+                    Some(d) => Ok((
+                        d.max_change,
+                        format!(
+                            "largest change since the baseline: {}",
+                            d.changes.first().map_or("", |c| c.figure.as_str())
+                        ),
+                    )),
+                },
+                true,
+            ),
+            _ => continue,
+        };
+        push(key, limit, figure, is_max);
+    }
+    // The de-identification gate `privacy.max_unique_share`, applied to the table as it is.
+    if let Some(limit) = r.singling_out_limit {
+        let f = &r.singling_out.figures;
+        let set = f.gate_set.as_ref().unwrap_or(&f.quasi_identifiers);
+        let figure = if set.columns.is_empty() {
+            Err("no quasi-identifier column (and no privacy.unique_over)".to_string())
+        } else {
+            Ok((
+                set.share,
+                format!("rows unique over {}", set.columns.join(", ")),
+            ))
+        };
+        push("max_unique_share", limit, figure, true);
+    }
+    // Always on: a column full of identifiers the schema does not declare.
+    let n = r.identifiers.undeclared.len();
+    push(
+        "identifiers",
+        0.0,
+        Ok((
+            n as f64,
+            if n == 0 {
+                "no undeclared identifiers".to_string()
+            } else {
+                format!(
+                    "{n} column{} hold undeclared identifiers",
+                    if n == 1 { "" } else { "s" }
+                )
+            },
+        )),
+        true,
+    );
+    out
+}

@@ -1,0 +1,298 @@
+//! The `evaluate` page.
+
+use super::*;
+
+/// The page for `evaluate`.
+pub fn evaluate_page(r: &crate::evaluate::Report, ctx: &Context) -> String {
+    let mut page = Page::new("fairsynth evaluate: how good is the synthetic table");
+    page.section("summary", "What was measured and the verdict");
+    page.p_class(
+        "lead",
+        &format!(
+            "The synthetic table ({} rows) was compared with the real table ({} rows) it imitates, \
+             over {} columns: how closely each column and each pair of columns follows the real \
+             ones (fidelity), whether a model trained on it predicts real rows as well (utility), \
+             whether it copies or sits too close to real people (privacy), and how the favourable \
+             label is spread over protected groups (fairness).",
+            r.synthetic.rows,
+            r.real.rows,
+            r.columns.len()
+        ),
+    );
+    verdict(
+        &mut page,
+        &r.checks,
+        "the synthetic table meets the schema's quality gates",
+    );
+    checks_table(&mut page, &r.checks);
+    let mut facts: Vec<(&str, String)> = vec![
+        (
+            "real table",
+            format!("{} ({} rows)", r.real.path, r.real.rows),
+        ),
+        (
+            "synthetic table",
+            format!("{} ({} rows)", r.synthetic.path, r.synthetic.rows),
+        ),
+        ("seed (splits and samples)", r.seed.to_string()),
+    ];
+    if let Some(h) = &r.holdout {
+        facts.push(("holdout", format!("{} ({} rows)", h.path, h.rows)));
+    }
+    page.facts(&facts);
+    if !r.skipped.is_empty() {
+        page.h3("Columns not evaluated");
+        let rows: Vec<Vec<Cell>> = r
+            .skipped
+            .iter()
+            .map(|s| vec![Cell::Text(s.column.clone()), Cell::Text(s.reason.clone())])
+            .collect();
+        page.table("", &["column", "why"], &rows);
+    }
+    page.list(&r.notes);
+    page.provenance(ctx);
+
+    let f = &r.fidelity;
+    page.section("fidelity", "Fidelity: columns and pairs");
+    page.p(&format!(
+        "Overall fidelity {} (mean column score {}, mean pair score {}); 1 means indistinguishable. \
+         A categorical column scores 1 − total variation distance of its level shares, a numeric \
+         one 1 − the Kolmogorov–Smirnov statistic. Worst columns first.",
+        num(f.overall, 3),
+        num(f.column_mean, 3),
+        f.pair_mean.map_or("n/a".into(), |p| num(p, 3))
+    ));
+    let mut cols: Vec<&crate::evaluate::fidelity::ColumnScore> = f.columns.iter().collect();
+    cols.sort_by(|a, b| a.score.total_cmp(&b.score).then(a.column.cmp(&b.column)));
+    page.raw(&svg::bars(
+        "column-scores",
+        "Fidelity score per column, worst first",
+        "One bar per evaluated column: its fidelity score from 0 to 1.",
+        &cols.iter().map(|c| c.column.clone()).collect::<Vec<_>>(),
+        &[Series::new(
+            "score",
+            cols.iter().map(|c| Some(c.score)).collect(),
+        )],
+        &Axis::new(1.0, 3),
+        None,
+    ));
+    if !f.pairs.is_empty() {
+        let names: Vec<String> = r
+            .columns
+            .iter()
+            .filter(|c| f.columns.iter().any(|x| &x.column == *c))
+            .cloned()
+            .collect();
+        let cells: Vec<(usize, usize, f64)> = f
+            .pairs
+            .iter()
+            .filter_map(|p| {
+                let i = names.iter().position(|n| *n == p.columns[0])?;
+                let j = names.iter().position(|n| *n == p.columns[1])?;
+                Some((i.max(j), i.min(j), p.score))
+            })
+            .collect();
+        page.h3("Pair similarity");
+        page.p("Each cell compares how two columns vary together in the real and the synthetic table: correlation similarity for two numeric columns, contingency similarity otherwise. Darker cells are worse.");
+        page.raw(&svg::heatmap(
+            "pair-heatmap",
+            "Pair similarity heatmap",
+            "Lower triangle: one cell per pair of evaluated columns with its similarity score from 0 to 1.",
+            &names,
+            &cells,
+        ));
+        let mut pairs: Vec<&crate::evaluate::fidelity::PairScore> = f.pairs.iter().collect();
+        pairs.sort_by(|a, b| a.score.total_cmp(&b.score).then(a.columns.cmp(&b.columns)));
+        let rows: Vec<Vec<Cell>> = pairs
+            .iter()
+            .take(10)
+            .map(|p| {
+                vec![
+                    Cell::Text(format!("{} × {}", p.columns[0], p.columns[1])),
+                    Cell::Text(p.metric.to_string()),
+                    Cell::Num(p.score, 4),
+                ]
+            })
+            .collect();
+        page.table("The 10 worst pairs", &["pair", "measure", "score"], &rows);
+    }
+    if !r.marginals.is_empty() {
+        page.section("marginals", "Real and synthetic shares per column");
+        page.p("For every column, worst first: the share of each level (numbers: 10 equal-width bins of the real range) in the real and the synthetic table.");
+        let order: Vec<&crate::evaluate::fidelity::Marginal> = cols
+            .iter()
+            .filter_map(|c| r.marginals.iter().find(|m| m.column == c.column))
+            .collect();
+        for (i, m) in order.iter().enumerate() {
+            page.h3(&m.column);
+            let max = top(m.real.iter().chain(&m.synthetic).copied());
+            page.raw(&svg::bars(
+                &format!("marginal-{i}-{}", slug(&m.column)),
+                &format!("Shares of {}: real and synthetic", m.column),
+                "One pair of bars per level or bin: its share in the real table and in the synthetic table.",
+                &m.labels,
+                &[
+                    Series::new("real", m.real.iter().map(|x| Some(*x)).collect()),
+                    Series::new("synthetic", m.synthetic.iter().map(|x| Some(*x)).collect()),
+                ],
+                &Axis::new(max, 1).percent(),
+                None,
+            ));
+        }
+    }
+
+    page.section("utility", "Utility");
+    match &r.utility {
+        Some(u) => {
+            page.p(&format!(
+                "A logistic regression predicting `{}` was trained on real rows (TRTR) and on synthetic rows (TSTR), and both were scored on the same {} real test rows ({}). A ratio near 1 means the synthetic table teaches what the real one does.",
+                u.label, u.test_rows, u.test_set
+            ));
+            page.raw(&svg::bars(
+                "utility",
+                "Accuracy on real test rows",
+                "Bars: accuracy of the model trained on real rows, on synthetic rows, and of always predicting the most common class.",
+                &["trained on real (TRTR)".into(), "trained on synthetic (TSTR)".into(), "majority class".into()],
+                &[Series::new("accuracy", vec![Some(u.trtr_accuracy), Some(u.tstr_accuracy), Some(u.majority_baseline)])],
+                &Axis::new(1.0, 3),
+                None,
+            ));
+            page.facts(&[("TSTR / TRTR", num(u.ratio, 3))]);
+        }
+        None => page.p("Not measured (see the notes above)."),
+    }
+
+    let p = &r.privacy;
+    page.section("privacy", "Privacy");
+    page.p(&format!(
+        "{} of the synthetic rows ({} rows) equal some real row over every evaluated column. \
+         The distance to the closest record (DCR, Gower distance from 0 to 1) of {} sampled synthetic rows: minimum {}, 5th percentile {}, median {}.",
+        pct(p.exact_copies),
+        p.exact_copy_rows,
+        p.dcr_synthetic.rows,
+        num(p.dcr_synthetic.min, 4),
+        num(p.dcr_synthetic.p5, 4),
+        num(p.dcr_synthetic.median, 4)
+    ));
+    if let Some(h) = &p.dcr_holdout {
+        page.p(&format!(
+            "Real holdout rows the synthesiser never saw have a median DCR of {}; the ratio synthetic / holdout is {} (about 1 when the synthesiser generalises, well below 1 when it memorised real rows). {} of the holdout rows equal a real row: what a fresh sample of the same population copies.",
+            num(h.median, 4),
+            p.dcr_ratio.map_or("n/a".into(), |x| num(x, 3)),
+            p.holdout_exact_copies.map_or("n/a".into(), pct)
+        ));
+    }
+    let bins: Vec<String> = (0..crate::evaluate::privacy::DCR_BINS)
+        .map(|i| {
+            let w = 1.0 / crate::evaluate::privacy::DCR_BINS as f64;
+            format!("{}–{}", num(w * i as f64, 2), num(w * (i + 1) as f64, 2))
+        })
+        .collect();
+    let share = |d: &crate::evaluate::privacy::Dcr| -> Vec<Option<f64>> {
+        d.histogram
+            .iter()
+            .map(|n| Some(*n as f64 / d.rows.max(1) as f64))
+            .collect()
+    };
+    let mut series = vec![Series::new("synthetic", share(&p.dcr_synthetic))];
+    if let Some(h) = &p.dcr_holdout {
+        series.push(Series::new("holdout", share(h)));
+    }
+    page.raw(&svg::histogram(
+        "dcr-histogram",
+        "Distance to the closest real record",
+        "Share of the measured rows whose Gower distance to the closest real row falls in each interval; synthetic rows and, with a holdout, real rows the synthesiser never saw.",
+        &bins,
+        &series,
+        2,
+    ));
+    if !p.dcr_left_out.is_empty() {
+        page.p(&format!(
+            "Left out of the distances (a single value in the real table): {}.",
+            p.dcr_left_out.join(", ")
+        ));
+    }
+    if let Some(k) = &p.k_anonymity {
+        page.facts(&[
+            ("quasi-identifiers", k.columns.join(", ")),
+            ("equivalence classes", k.classes.to_string()),
+            ("smallest class (k)", k.k.to_string()),
+            (
+                "rows in classes below the required k",
+                k.share_below_k.map_or("n/a".into(), pct),
+            ),
+        ]);
+    }
+
+    if let Some(fr) = &r.fairness {
+        page.section("fairness", "Favourable-label rate per group");
+        page.p(&format!(
+            "The share of rows with `{} = {}` per protected group in the real and the synthetic table. SPD is the lowest group rate minus the highest; DI the lowest over the highest (below 0.8 fails the four-fifths rule: the grey band runs from four-fifths of the highest synthetic rate to that rate).",
+            fr.label, fr.favourable
+        ));
+        let rows: Vec<Vec<Cell>> = fr
+            .attributes
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::Text(a.attribute.clone()),
+                    Cell::Num(a.real.spd, 4),
+                    Cell::Num(a.synthetic.spd, 4),
+                    a.real
+                        .di
+                        .map_or(Cell::Text("n/a".into()), |d| Cell::Num(d, 4)),
+                    a.synthetic
+                        .di
+                        .map_or(Cell::Text("n/a".into()), |d| Cell::Num(d, 4)),
+                ]
+            })
+            .collect();
+        page.table(
+            "",
+            &[
+                "attribute",
+                "SPD real",
+                "SPD synthetic",
+                "DI real",
+                "DI synthetic",
+            ],
+            &rows,
+        );
+        for (i, a) in fr.attributes.iter().enumerate() {
+            page.h3(&a.attribute);
+            let mut cats: Vec<String> = a.real.groups.iter().map(|g| g.group.clone()).collect();
+            for g in &a.synthetic.groups {
+                if !cats.contains(&g.group) {
+                    cats.push(g.group.clone());
+                }
+            }
+            let of = |p: &crate::evaluate::fairness::Parity| -> Vec<Option<f64>> {
+                cats.iter()
+                    .map(|c| p.groups.iter().find(|g| &g.group == c).map(|g| g.rate))
+                    .collect()
+            };
+            let highest = a
+                .synthetic
+                .groups
+                .iter()
+                .map(|g| g.rate)
+                .fold(0.0, f64::max);
+            let max = top(a
+                .real
+                .groups
+                .iter()
+                .chain(&a.synthetic.groups)
+                .map(|g| g.rate));
+            page.raw(&svg::bars(
+                &format!("rate-{i}-{}", slug(&a.attribute)),
+                &format!("Rate of {} = {} per {} group, real and synthetic", fr.label, fr.favourable, a.attribute),
+                "One pair of bars per group: the favourable-label rate in the real and in the synthetic table.",
+                &cats,
+                &[Series::new("real", of(&a.real)), Series::new("synthetic", of(&a.synthetic))],
+                &Axis::new(max, 1).percent(),
+                Some(&four_fifths(highest)),
+            ));
+        }
+    }
+    page.finish()
+}
