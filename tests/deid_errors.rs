@@ -136,6 +136,31 @@ fn identifiers_left_after_redact_fail_the_run_and_nothing_is_written() {
         .map(|e| e.expect("entry").file_name())
         .collect();
     assert_eq!(left.len(), 2, "no temporary file is left: {left:?}");
+    // Acknowledged, the residual kind passes and is listed in the report.
+    let ack = write(
+        d,
+        "ack.yaml",
+        "version: 1\nname: t\ncolumns:\n  - {name: id, type: int}\n  - {name: memo, type: string, action: redact, acknowledge: [record_id]}\n",
+    );
+    let report = d.join("r.json");
+    fairsynth()
+        .arg("deidentify")
+        .arg(&input)
+        .arg("--schema")
+        .arg(&ack)
+        .arg("-o")
+        .arg(&out)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "acknowledged after redact: `memo` still holds record_id (100.0%)",
+        ));
+    let r: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&report).expect("report")).expect("json");
+    assert_eq!(r["residual"][0]["column"], "memo");
+    assert_eq!(r["residual"][0]["kind"], "record_id");
 }
 
 #[test]

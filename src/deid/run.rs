@@ -1011,5 +1011,14 @@ pub fn summary(r: &Report) -> String {
             100.0 * f.share
         );
     }
+    for f in &r.residual {
+        let _ = writeln!(
+            s,
+            "  acknowledged after redact: `{}` still holds {} ({:.1}%)",
+            f.column,
+            f.kind,
+            100.0 * f.share
+        );
+    }
     s
 }
