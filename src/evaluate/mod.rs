@@ -277,30 +277,39 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
             )));
         }
     }
-    let t = data::align(schema, &names, real, syn, hold);
+    let mut t = data::align(schema, &names, real, syn, hold);
     let mut notes = Vec::new();
 
     let label = fairness::label_name(schema);
-    let ((fid, util), priv_report) = rayon::join(
-        || {
-            rayon::join(
-                || fidelity::fidelity(&t),
-                || match &label {
-                    Some(l) => learn::utility(&t, l, opts.seed),
-                    None => Err(
-                        "the schema names no label (fairness.label or a label-role column)".into(),
-                    ),
-                },
-            )
-        },
-        || {
-            let k_required = schema
-                .privacy
-                .k_anonymity
-                .or(opts.quality.min_k.map(|k| k as u64));
-            privacy::privacy(&t, opts.seed, k_required)
-        },
-    );
+    // A numeric label with bins is judged by its bands (the schema's classes) for utility and
+    // fairness, after fidelity and privacy have seen its numbers.
+    let banded = label.as_deref().is_some_and(|l| {
+        t.column(l)
+            .is_some_and(|c| c.decl.bins.is_some() && matches!(c.data, data::Data::Num { .. }))
+    });
+    let utility_of = |t: &data::Aligned| match &label {
+        Some(l) => learn::utility(t, l, opts.seed),
+        None => Err("the schema names no label (fairness.label or a label-role column)".into()),
+    };
+    let privacy_of = |t: &data::Aligned| {
+        let k_required = schema
+            .privacy
+            .k_anonymity
+            .or(opts.quality.min_k.map(|k| k as u64));
+        privacy::privacy(t, opts.seed, k_required)
+    };
+    let ((fid, util), priv_report) = if banded {
+        let (fid, priv_report) = rayon::join(|| fidelity::fidelity(&t), || privacy_of(&t));
+        if let Some(l) = &label {
+            data::band_label(&mut t, l);
+        }
+        ((fid, utility_of(&t)), priv_report)
+    } else {
+        rayon::join(
+            || rayon::join(|| fidelity::fidelity(&t), || utility_of(&t)),
+            || privacy_of(&t),
+        )
+    };
     let utility = util
         .map_err(|why| notes.push(format!("utility skipped: {why}")))
         .ok();

@@ -609,7 +609,8 @@ fn convertible(found: &DataType, ty: ColumnType) -> bool {
         _ => false,
     };
     match ty {
-        ColumnType::String | ColumnType::Category => texty(found),
+        // Integer-coded categories (Int8 codes in Parquet) read as their decimal text.
+        ColumnType::String | ColumnType::Category => texty(found) || found.is_integer(),
         ColumnType::Int { .. } => found.is_integer(),
         ColumnType::Float => found.is_integer() || found.is_floating(),
         ColumnType::Bool => *found == DataType::Boolean,
@@ -625,6 +626,32 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
         return Ok(a.clone());
     }
     let found = || a.data_type().to_string();
+    let ints = || -> Result<Vec<Option<i64>>, String> {
+        let n = a.len();
+        let mut out = Vec::with_capacity(n);
+        macro_rules! ints {
+            ($t:ty) => {
+                out.extend(
+                    a.as_primitive::<$t>()
+                        .iter()
+                        .map(|v| v.and_then(|v| i64::try_from(v).ok())),
+                )
+            };
+        }
+        use arrow_array::types::*;
+        match a.data_type() {
+            DataType::Int8 => ints!(Int8Type),
+            DataType::Int16 => ints!(Int16Type),
+            DataType::Int32 => ints!(Int32Type),
+            DataType::Int64 => ints!(Int64Type),
+            DataType::UInt8 => ints!(UInt8Type),
+            DataType::UInt16 => ints!(UInt16Type),
+            DataType::UInt32 => ints!(UInt32Type),
+            DataType::UInt64 => ints!(UInt64Type),
+            _ => return Err(found()),
+        }
+        Ok(out)
+    };
     let strings = || -> Result<Vec<Option<String>>, String> {
         let n = a.len();
         let mut out = Vec::with_capacity(n);
@@ -650,32 +677,9 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
                     );
                 }
             }
-            _ => return Err(found()),
-        }
-        Ok(out)
-    };
-    let ints = || -> Result<Vec<Option<i64>>, String> {
-        let n = a.len();
-        let mut out = Vec::with_capacity(n);
-        macro_rules! ints {
-            ($t:ty) => {
-                out.extend(
-                    a.as_primitive::<$t>()
-                        .iter()
-                        .map(|v| v.and_then(|v| i64::try_from(v).ok())),
-                )
-            };
-        }
-        use arrow_array::types::*;
-        match a.data_type() {
-            DataType::Int8 => ints!(Int8Type),
-            DataType::Int16 => ints!(Int16Type),
-            DataType::Int32 => ints!(Int32Type),
-            DataType::Int64 => ints!(Int64Type),
-            DataType::UInt8 => ints!(UInt8Type),
-            DataType::UInt16 => ints!(UInt16Type),
-            DataType::UInt32 => ints!(UInt32Type),
-            DataType::UInt64 => ints!(UInt64Type),
+            d if d.is_integer() => {
+                out.extend(ints()?.into_iter().map(|v| v.map(|v| v.to_string())))
+            }
             _ => return Err(found()),
         }
         Ok(out)

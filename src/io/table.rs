@@ -68,6 +68,14 @@ pub struct Table {
     pub columns: Vec<TableColumn>,
 }
 
+/// Whether a column loads as categories although its type is a number: an integer label
+/// without `bins` (a 0/1 label, a class code), whose values are classes, not quantities.
+pub fn integer_label(c: &crate::schema::Column) -> bool {
+    c.has_role(crate::schema::Role::Label)
+        && c.bins.is_none()
+        && matches!(c.ty, ColumnType::Int { .. })
+}
+
 /// Whether a declared type loads as numbers.
 pub fn loads_as_number(ty: ColumnType) -> bool {
     matches!(
@@ -178,7 +186,7 @@ impl Table {
                     column: name.to_string(),
                 });
             };
-            let acc = if loads_as_number(col.ty) {
+            let acc = if loads_as_number(col.ty) && !integer_label(col) {
                 Acc::Num(Vec::new())
             } else {
                 Acc::Cat {

@@ -6,14 +6,16 @@ use std::path::Path;
 use rand::RngExt;
 use rayon::prelude::*;
 
+use super::discretise::{encode_categorical, encode_numeric, Encoded};
+use super::structure::{mutual_information, search_structure};
 use super::{
-    Bin, Dropped, EmbeddedSchema, FitInfo, Head, Ledger, LedgerEntry, Model, ModelError, Node,
-    VarKind, Variable, FORMAT, OTHER, SHAPE_PARTS, VERSION,
+    Dropped, EmbeddedSchema, FitInfo, Head, Ledger, LedgerEntry, Model, ModelError, Node, FORMAT,
+    VERSION,
 };
 use crate::deid::detect::ColumnScan;
 use crate::io::read::Format;
 use crate::io::table::{Table, Values, NULL};
-use crate::schema::{Column, ColumnType, Generator, Role, Schema};
+use crate::schema::{ColumnType, Role, Schema};
 
 /// How to fit.
 #[derive(Debug, Clone)]
@@ -135,317 +137,6 @@ pub(super) fn identifier_schema(schema: &Schema, names: &[String]) -> Schema {
     }
 }
 
-/// A discretised column.
-#[derive(Debug)]
-struct Encoded {
-    var: Variable,
-    codes: Vec<u32>,
-}
-
-impl Encoded {
-    fn card(&self) -> usize {
-        self.var.cardinality()
-    }
-}
-
-/// Numeric bounds the schema declares for a column (`min`/`max`, or a date or timestamp
-/// generator's range).
-fn schema_bounds(c: &Column) -> (Option<f64>, Option<f64>) {
-    match c.generator.as_ref().map(|g| &g.base) {
-        Some(Generator::Dates { min, max }) => (Some(f64::from(*min)), Some(f64::from(*max))),
-        Some(Generator::Timestamps { min, max }) => (Some(*min as f64), Some(*max as f64)),
-        _ => (c.min, c.max),
-    }
-}
-
-fn encode_categorical(
-    c: &Column,
-    codes: &[u32],
-    levels: &[String],
-    opts: &FitOptions,
-) -> Result<Encoded, ModelError> {
-    let dp = opts.epsilon.is_some();
-    let mut counts = vec![0u64; levels.len()];
-    let mut nulls = 0u64;
-    for &k in codes {
-        if k == NULL {
-            nulls += 1;
-        } else {
-            counts[k as usize] += 1;
-        }
-    }
-    let declared: Vec<String> = match (&c.levels, c.ty) {
-        (Some(l), _) => l.clone(),
-        (None, ColumnType::Bool) => vec!["true".into(), "false".into()],
-        (None, _) if dp => {
-            return Err(ModelError::Invalid(format!(
-                "column `{}` (schema line {}): with --epsilon its categories must come from the schema, not the data\n    hint: list them under `levels:` (`fairsynth inspect` drafts them), or drop --epsilon",
-                c.name, c.pos.line
-            )))
-        }
-        (None, _) => Vec::new(),
-    };
-    let mut kept = declared.clone();
-    if !dp {
-        let mut extra: Vec<(u64, &String)> = levels
-            .iter()
-            .zip(&counts)
-            .filter(|(l, n)| **n >= opts.min_count && !declared.contains(l))
-            .map(|(l, n)| (*n, l))
-            .collect();
-        extra.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-        kept.extend(extra.into_iter().map(|(_, l)| l.clone()));
-    }
-    let map: Vec<Option<u32>> = levels
-        .iter()
-        .map(|l| kept.iter().position(|k| k == l).map(|p| p as u32))
-        .collect();
-    if dp {
-        // The schema's levels are the whole public domain: a value outside it is an error,
-        // not a data-dependent extra level.
-        if let Some((l, n)) = levels
-            .iter()
-            .zip(&counts)
-            .zip(&map)
-            .find(|((_, n), m)| m.is_none() && **n > 0)
-            .map(|(ln, _)| ln)
-        {
-            return Err(ModelError::Invalid(format!(
-                "column `{}` (schema line {}): {n} row(s) hold `{l}`, which is not among its `levels:`; with --epsilon the schema's levels are the whole domain\n    hint: add the value to `levels:`, or fix the data",
-                c.name, c.pos.line
-            )));
-        }
-    }
-    let needs_other = map.iter().zip(&counts).any(|(m, n)| m.is_none() && *n > 0);
-    let other = kept.len() as u32;
-    if needs_other {
-        kept.push(OTHER.to_string());
-    }
-    let null = if dp { c.nullable } else { nulls > 0 };
-    let null_code = kept.len() as u32;
-    let codes = codes
-        .iter()
-        .map(|&k| {
-            if k == NULL {
-                null_code
-            } else {
-                map[k as usize].unwrap_or(other)
-            }
-        })
-        .collect();
-    Ok(Encoded {
-        var: Variable {
-            name: c.name.clone(),
-            kind: VarKind::Categorical { levels: kept },
-            null,
-        },
-        codes,
-    })
-}
-
-/// An interval being filled while walking the sorted values.
-struct Open {
-    lo: f64,
-    rows: u64,
-    values: Vec<(f64, u64)>,
-    full: bool,
-}
-
-fn shape(lo: f64, hi: f64, values: &[(f64, u64)]) -> Vec<f64> {
-    let mut parts = vec![0.0; SHAPE_PARTS];
-    let total: u64 = values.iter().map(|v| v.1).sum();
-    if hi <= lo || total == 0 {
-        return Vec::new();
-    }
-    for &(v, n) in values {
-        let k = (((v - lo) / (hi - lo)) * SHAPE_PARTS as f64) as usize;
-        parts[k.min(SHAPE_PARTS - 1)] += n as f64;
-    }
-    parts.iter_mut().for_each(|p| *p /= total as f64);
-    parts
-}
-
-/// Quantile bins: runs of equal values fill intervals of about `rows / bins` rows; a value
-/// held by at least half that many rows becomes a point bin; schema bin edges always split.
-fn quantile_bins(
-    values: &[f64],
-    integer: bool,
-    edges: &[f64],
-    bounds: (Option<f64>, Option<f64>),
-    opts: &FitOptions,
-) -> (Vec<Bin>, Vec<u32>) {
-    let mut order: Vec<u32> = (0..values.len() as u32)
-        .filter(|&i| !values[i as usize].is_nan())
-        .collect();
-    order.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]));
-    let n = order.len() as u64;
-    let size = n
-        .div_ceil(opts.bins.max(1) as u64)
-        .max(opts.min_count)
-        .max(1);
-    let heavy = (size / 2).max(opts.min_count).max(1);
-    let mut bins: Vec<Bin> = Vec::new();
-    let mut codes = vec![0u32; values.len()];
-    let mut open: Option<Open> = None;
-    let mut next_lo: Option<f64> = None;
-    let close = |bins: &mut Vec<Bin>, o: Open, hi: f64| {
-        let s = shape(o.lo, hi, &o.values);
-        bins.push(Bin {
-            lo: o.lo,
-            hi,
-            shape: s,
-        });
-    };
-    let mut i = 0usize;
-    let mut last = f64::NAN;
-    while i < order.len() {
-        let v = values[order[i] as usize];
-        let mut j = i;
-        while j < order.len() && values[order[j] as usize] == v {
-            j += 1;
-        }
-        let run = (j - i) as u64;
-        if let Some(o) = open.take() {
-            let edge = edges.iter().copied().find(|e| o.lo < *e && *e <= v);
-            if let Some(e) = edge {
-                close(&mut bins, o, e);
-                next_lo = Some(e);
-            } else if o.full || run >= heavy {
-                close(&mut bins, o, v);
-            } else {
-                open = Some(o);
-            }
-        }
-        let code;
-        if run >= heavy {
-            code = bins.len() as u32;
-            bins.push(Bin {
-                lo: v,
-                hi: v,
-                shape: Vec::new(),
-            });
-            next_lo = None;
-        } else {
-            let o = open.get_or_insert_with(|| Open {
-                lo: next_lo.take().filter(|e| *e <= v).unwrap_or(v),
-                rows: 0,
-                values: Vec::new(),
-                full: false,
-            });
-            code = bins.len() as u32;
-            o.rows += run;
-            o.values.push((v, run));
-            o.full = o.rows >= size;
-        }
-        for &r in &order[i..j] {
-            codes[r as usize] = code;
-        }
-        last = v;
-        i = j;
-    }
-    if let Some(o) = open {
-        let hi = if integer { last + 1.0 } else { last };
-        close(&mut bins, o, hi);
-    }
-    // Bounds from the schema replace the data's extremes where they contain them.
-    if let (Some(min), Some(first)) = (bounds.0, bins.first_mut()) {
-        if !first.is_point() && min <= first.lo {
-            first.lo = min;
-        }
-    }
-    if let (Some(max), Some(lastb)) = (bounds.1, bins.last_mut()) {
-        let max = if integer { max + 1.0 } else { max };
-        if !lastb.is_point() && max >= lastb.hi {
-            lastb.hi = max;
-        }
-    }
-    // A float interval that holds a single value is that value.
-    for b in &mut bins {
-        if b.hi <= b.lo {
-            b.hi = b.lo;
-            b.shape.clear();
-        }
-    }
-    (bins, codes)
-}
-
-/// Equal-width bins within the schema's bounds (differential privacy: nothing from the data).
-fn fixed_bins(
-    values: &[f64],
-    integer: bool,
-    edges: &[f64],
-    (lo, hi): (f64, f64),
-    bins: usize,
-) -> (Vec<Bin>, Vec<u32>) {
-    let top = if integer { hi + 1.0 } else { hi };
-    let mut cuts: Vec<f64> = (0..=bins.max(1))
-        .map(|k| {
-            let x = lo + (top - lo) * k as f64 / bins.max(1) as f64;
-            if integer {
-                x.round()
-            } else {
-                x
-            }
-        })
-        .chain(edges.iter().copied().filter(|e| *e > lo && *e < top))
-        .collect();
-    cuts.sort_by(f64::total_cmp);
-    cuts.dedup();
-    let out: Vec<Bin> = cuts
-        .windows(2)
-        .map(|w| Bin {
-            lo: w[0],
-            hi: w[1],
-            shape: Vec::new(),
-        })
-        .collect();
-    let last = out.len().saturating_sub(1);
-    let codes = values
-        .iter()
-        .map(|&v| {
-            let v = v.clamp(lo, hi);
-            (cuts.partition_point(|c| *c <= v).saturating_sub(1)).min(last) as u32
-        })
-        .collect();
-    (out, codes)
-}
-
-fn encode_numeric(c: &Column, values: &[f64], opts: &FitOptions) -> Result<Encoded, ModelError> {
-    let integer = c.ty != ColumnType::Float;
-    let edges: Vec<f64> = c.bins.as_ref().map(|b| b.edges.clone()).unwrap_or_default();
-    let bounds = schema_bounds(c);
-    let (bins, mut codes, null) = match opts.epsilon {
-        Some(_) => {
-            let (Some(lo), Some(hi)) = bounds else {
-                return Err(ModelError::Invalid(format!(
-                    "column `{}` (schema line {}): with --epsilon its range must come from the schema, not the data\n    hint: give `min:` and `max:` (the values outside are clamped), or drop --epsilon",
-                    c.name, c.pos.line
-                )));
-            };
-            let (b, k) = fixed_bins(values, integer, &edges, (lo, hi), opts.bins);
-            (b, k, c.nullable)
-        }
-        None => {
-            let (b, k) = quantile_bins(values, integer, &edges, bounds, opts);
-            (b, k, values.iter().any(|v| v.is_nan()))
-        }
-    };
-    let null_code = bins.len() as u32;
-    for (k, v) in codes.iter_mut().zip(values) {
-        if v.is_nan() {
-            *k = null_code;
-        }
-    }
-    Ok(Encoded {
-        var: Variable {
-            name: c.name.clone(),
-            kind: VarKind::Numeric { integer, bins },
-            null,
-        },
-        codes,
-    })
-}
-
 /// Row-major joint counts of `vars` (last fastest).
 fn joint_counts(enc: &[Encoded], vars: &[usize], rows: usize) -> Vec<f64> {
     let cells: usize = vars.iter().map(|&v| enc[v].card()).product();
@@ -453,6 +144,33 @@ fn joint_counts(enc: &[Encoded], vars: &[usize], rows: usize) -> Vec<f64> {
     let mut counts = vec![0.0; cells];
     for k in keys {
         counts[k as usize] += 1.0;
+    }
+    counts
+}
+
+/// Counts of `var` per configuration of its `parents` seen through `maps` (row-major, the
+/// child fastest).
+fn node_counts(
+    enc: &[Encoded],
+    var: usize,
+    parents: &[usize],
+    maps: &[Vec<u32>],
+    rows: usize,
+) -> Vec<f64> {
+    let mut keys = vec![0u32; rows];
+    let mut cells = 1usize;
+    for (i, &p) in parents.iter().enumerate() {
+        let map = maps.get(i).map_or(&[][..], Vec::as_slice);
+        let card = super::structure::view_card(map, enc[p].card());
+        for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
+            *k = *k * card as u32 + if map.is_empty() { *c } else { map[*c as usize] };
+        }
+        cells *= card;
+    }
+    let card = enc[var].card();
+    let mut counts = vec![0.0; cells * card];
+    for (k, c) in keys.iter().zip(&enc[var].codes) {
+        counts[*k as usize * card + *c as usize] += 1.0;
     }
     counts
 }
@@ -467,54 +185,6 @@ fn config_keys(enc: &[Encoded], vars: &[usize], rows: usize) -> Vec<u32> {
         }
     }
     keys
-}
-
-/// `N · H(child | configuration)` in nats, from exact counts.
-fn n_cond_entropy(child: &[u32], card: usize, keys: &[u32], configs: usize) -> f64 {
-    let mut counts = vec![0u32; configs * card];
-    for (k, c) in keys.iter().zip(child) {
-        counts[*k as usize * card + *c as usize] += 1;
-    }
-    counts
-        .chunks(card)
-        .map(|cfg| {
-            let t: u32 = cfg.iter().sum();
-            if t == 0 {
-                return 0.0;
-            }
-            let t = f64::from(t);
-            cfg.iter()
-                .filter(|x| **x > 0)
-                .map(|&x| -f64::from(x) * (f64::from(x) / t).ln())
-                .sum::<f64>()
-        })
-        .sum()
-}
-
-/// Mutual information (nats) of a 2-way table of (possibly noisy) counts.
-fn mutual_information(counts: &[f64], ca: usize, cb: usize) -> f64 {
-    let total: f64 = counts.iter().sum();
-    if total <= 0.0 {
-        return 0.0;
-    }
-    let mut ra = vec![0.0; ca];
-    let mut rb = vec![0.0; cb];
-    for a in 0..ca {
-        for b in 0..cb {
-            ra[a] += counts[a * cb + b];
-            rb[b] += counts[a * cb + b];
-        }
-    }
-    let mut mi = 0.0;
-    for a in 0..ca {
-        for b in 0..cb {
-            let p = counts[a * cb + b] / total;
-            if p > 0.0 {
-                mi += p * (p * total * total / (ra[a] * rb[b])).ln();
-            }
-        }
-    }
-    mi.max(0.0)
 }
 
 /// Laplace noise of scale `b` by inversion.
@@ -542,158 +212,6 @@ fn add_noise(counts: &mut [f64], b: f64, seed: u64, purpose: u8, index: u64) {
         let x = *c + laplace(&mut rng, b);
         *c = if x < floor { 0.0 } else { x.max(0.0) };
     }
-}
-
-/// The chosen parents of one node and their BIC gain.
-struct Choice {
-    parents: Vec<usize>,
-    gain: f64,
-}
-
-/// Greedy forward selection of at most `k` parents among `placed` by BIC gain, from exact
-/// counts.
-fn best_parents_exact(
-    enc: &[Encoded],
-    child: usize,
-    placed: &[usize],
-    rows: usize,
-    opts: &FitOptions,
-) -> Choice {
-    let card = enc[child].card();
-    let penalty = 0.5 * (rows.max(2) as f64).ln() * (card as f64 - 1.0);
-    let cap = opts.max_cells.min(rows.max(4096));
-    let mut keys = vec![0u32; rows];
-    let mut configs = 1usize;
-    let mut h = n_cond_entropy(&enc[child].codes, card, &keys, 1);
-    let mut parents: Vec<usize> = Vec::new();
-    let mut total = 0.0;
-    while parents.len() < opts.max_parents {
-        let mut best: Option<(f64, usize, f64)> = None;
-        for &p in placed {
-            if parents.contains(&p) {
-                continue;
-            }
-            let cp = enc[p].card();
-            if configs * cp * card > cap {
-                continue;
-            }
-            let k2: Vec<u32> = keys
-                .iter()
-                .zip(&enc[p].codes)
-                .map(|(k, c)| k * cp as u32 + c)
-                .collect();
-            let h2 = n_cond_entropy(&enc[child].codes, card, &k2, configs * cp);
-            let gain = h - h2 - penalty * configs as f64 * (cp as f64 - 1.0);
-            if gain > 0.0 && best.is_none_or(|b| gain > b.0) {
-                best = Some((gain, p, h2));
-            }
-        }
-        let Some((gain, p, h2)) = best else { break };
-        let cp = enc[p].card();
-        for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
-            *k = *k * cp as u32 + c;
-        }
-        configs *= cp;
-        h = h2;
-        total += gain;
-        parents.push(p);
-    }
-    Choice {
-        parents,
-        gain: total,
-    }
-}
-
-/// Greedy choice of at most `k` parents by (noisy) pairwise mutual information, for
-/// differential privacy, where only the pairwise tables were paid for.
-fn best_parents_pairwise(
-    enc: &[Encoded],
-    child: usize,
-    placed: &[usize],
-    mi: &[Vec<f64>],
-    rows: f64,
-    opts: &FitOptions,
-) -> Choice {
-    let card = enc[child].card();
-    let penalty = 0.5 * rows.max(2.0).ln() * (card as f64 - 1.0);
-    let mut cands: Vec<usize> = placed.to_vec();
-    cands.sort_by(|a, b| mi[child][*b].total_cmp(&mi[child][*a]).then(a.cmp(b)));
-    let mut parents = Vec::new();
-    let mut configs = 1usize;
-    let mut total = 0.0;
-    for p in cands {
-        if parents.len() >= opts.max_parents {
-            break;
-        }
-        let cp = enc[p].card();
-        if configs * cp * card > opts.max_cells {
-            continue;
-        }
-        let gain = rows * mi[child][p] - penalty * configs as f64 * (cp as f64 - 1.0);
-        if gain <= 0.0 {
-            continue;
-        }
-        configs *= cp;
-        total += gain;
-        parents.push(p);
-    }
-    Choice {
-        parents,
-        gain: total,
-    }
-}
-
-/// The greedy structure search: each round places the remaining column whose best parent set
-/// (among the head and the columns already placed) gains most. Exact BIC gains from the data,
-/// or, under differential privacy, gains from the noisy pairwise mutual information `mi`.
-/// Returns the columns in placement order with their parents.
-fn search_structure(
-    enc: &[Encoded],
-    head_vars: &[usize],
-    features: &[usize],
-    mi: &[Vec<f64>],
-    rows: usize,
-    dp: bool,
-    opts: &FitOptions,
-) -> Vec<(usize, Vec<usize>)> {
-    let mut placed = head_vars.to_vec();
-    let mut remaining = features.to_vec();
-    let mut structure = Vec::with_capacity(features.len());
-    while !remaining.is_empty() {
-        let choices: Vec<Choice> = if placed.is_empty() {
-            // No head: start from the column most related to the others.
-            remaining
-                .iter()
-                .map(|&f| Choice {
-                    parents: Vec::new(),
-                    gain: mi[f].iter().sum(),
-                })
-                .collect()
-        } else if dp {
-            remaining
-                .iter()
-                .map(|&f| best_parents_pairwise(enc, f, &placed, mi, rows as f64, opts))
-                .collect()
-        } else {
-            remaining
-                .par_iter()
-                .map(|&f| best_parents_exact(enc, f, &placed, rows, opts))
-                .collect()
-        };
-        // The first of equal gains wins, so the order is deterministic.
-        let mut best = 0;
-        for k in 1..choices.len() {
-            if choices[k].gain > choices[best].gain {
-                best = k;
-            }
-        }
-        let f = remaining.remove(best);
-        let mut parents = choices[best].parents.clone();
-        parents.sort_unstable();
-        structure.push((f, parents));
-        placed.push(f);
-    }
-    structure
 }
 
 /// Fits a model on the file `path`. `schema_yaml` is the schema's text (embedded in the
@@ -895,7 +413,31 @@ pub fn fit(
             });
         }
     }
-    let structure = search_structure(&enc, &head_vars, &features, &mi, rows, dp.is_some(), opts);
+    // Deterministic relations (a level and its number): kept exactly by the structure.
+    let relations = if dp.is_some() {
+        Vec::new()
+    } else {
+        super::structure::relations(&enc, rows)
+    };
+    // The structure penalty, chosen on held-out rows (BIC under differential privacy, where
+    // the search uses noisy pairwise tables and no penalty factor).
+    let (penalty, penalty_scores) = match dp {
+        Some(_) => (super::structure::PENALTIES[0], Vec::new()),
+        None => super::structure::choose_penalty(
+            &enc, &head_vars, &features, &mi, &relations, rows, opts,
+        ),
+    };
+    let structure = search_structure(
+        &enc,
+        &head_vars,
+        &features,
+        &mi,
+        &relations,
+        rows,
+        dp.is_some(),
+        penalty,
+        opts,
+    );
 
     // Tables.
     let table_scale = n_tables as f64 / eps_tables.max(f64::MIN_POSITIVE);
@@ -906,20 +448,36 @@ pub fn fit(
     let nodes: Vec<Node> = structure
         .par_iter()
         .enumerate()
-        .map(|(k, (var, parents))| {
-            let mut vars = parents.clone();
-            vars.push(*var);
-            let mut counts = joint_counts(&enc, &vars, rows);
+        .map(|(k, (var, choice))| {
+            let mut counts = node_counts(&enc, *var, &choice.parents, &choice.maps, rows);
             if dp.is_some() {
                 add_noise(&mut counts, table_scale, opts.seed, 2, k as u64 + 1);
             }
             Node {
                 var: *var,
-                parents: parents.clone(),
+                parents: choice.parents.clone(),
+                groups: if choice.maps.iter().all(Vec::is_empty) {
+                    Vec::new()
+                } else {
+                    choice.maps.clone()
+                },
                 counts,
             }
         })
         .collect();
+    // The copula over numeric nodes (exact counts only: under differential privacy it would
+    // need budget of its own).
+    let copula = match dp {
+        Some(_) => None,
+        None => {
+            let exact: Vec<usize> = relations
+                .iter()
+                .filter(|(a, b)| nodes.iter().any(|n| n.var == *b && n.parents == [*a]))
+                .map(|r| r.1)
+                .collect();
+            super::copula::fit(&enc, &head_vars, &nodes, &exact, rows, opts.seed)
+        }
+    };
     if let Some(l) = ledger.as_mut() {
         l.entries.push(LedgerEntry {
             purpose: "the head table and one table per node".into(),
@@ -956,6 +514,14 @@ pub fn fit(
             min_count: opts.min_count,
             bins: opts.bins,
             max_parents: opts.max_parents,
+            penalty,
+            penalty_held_out: penalty_scores
+                .iter()
+                .map(|&(factor, log_likelihood)| super::PenaltyScore {
+                    factor,
+                    log_likelihood,
+                })
+                .collect(),
         },
         rows: model_rows,
         privacy: ledger,
@@ -965,6 +531,7 @@ pub fn fit(
             counts: head_counts,
         },
         nodes,
+        copula,
         regenerated: p.regenerated,
         dropped: p.dropped,
     })
@@ -972,6 +539,8 @@ pub fn fit(
 
 #[cfg(test)]
 mod tests {
+    use super::super::discretise::fixed_bins;
+    use super::super::{VarKind, OTHER};
     use super::*;
 
     fn opts() -> FitOptions {
@@ -980,44 +549,6 @@ mod tests {
             min_count: 2,
             ..FitOptions::default()
         }
-    }
-
-    #[test]
-    fn quantile_bins_make_points_of_heavy_values_and_respect_edges() {
-        // 10 zeros, then 1..=10.
-        let mut v = vec![0.0; 10];
-        v.extend((1..=10).map(f64::from));
-        let (bins, codes) = quantile_bins(&v, true, &[6.0], (None, None), &opts());
-        assert_eq!(
-            bins[0],
-            Bin {
-                lo: 0.0,
-                hi: 0.0,
-                shape: vec![]
-            }
-        );
-        assert!(codes[..10].iter().all(|c| *c == 0));
-        // Every interval stays on one side of the edge 6.
-        for b in &bins[1..] {
-            assert!(b.hi <= 6.0 || b.lo >= 6.0, "{b:?}");
-        }
-        // Codes follow value order and each value lies in its bin.
-        for (x, c) in v.iter().zip(&codes) {
-            let b = &bins[*c as usize];
-            assert!(
-                b.lo <= *x && (*x < b.hi || b.is_point() && *x == b.lo),
-                "{x} {b:?}"
-            );
-        }
-        assert_eq!(bins.last().map(|b| b.hi), Some(11.0));
-    }
-
-    #[test]
-    fn schema_bounds_replace_data_extremes() {
-        let v: Vec<f64> = (20..60).map(f64::from).collect();
-        let (bins, _) = quantile_bins(&v, true, &[], (Some(17.0), Some(90.0)), &opts());
-        assert_eq!(bins.first().map(|b| b.lo), Some(17.0));
-        assert_eq!(bins.last().map(|b| b.hi), Some(91.0));
     }
 
     #[test]

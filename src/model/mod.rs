@@ -4,33 +4,67 @@
 //!
 //! # The model
 //! Every modelled column is a discrete *variable*: a categorical column keeps its levels (rare
-//! ones merged into [`OTHER`]); a numeric, date or timestamp column is cut into bins, each a
-//! point (a value many rows share, such as 0 for capital gains) or an interval with a
-//! within-bin shape (shares of [`SHAPE_PARTS`] equal sub-intervals). A null is one more code.
+//! ones merged into [`OTHER`]; an integer label without bins is categorical too); a numeric,
+//! date or timestamp column is cut into bins (see [`Bin`]). A null is one more code.
+//! - A value held by at least `min_count` rows is *frequent*. A numeric column whose frequent
+//!   values hold all but 1 % of its rows, or that holds whole numbers with at most 128 distinct
+//!   values, is *discrete*: it is modelled as its frequent values only (each rarer value is
+//!   counted at the nearest frequent value of its schema band), so every sampled value is one
+//!   the real column has. With at most `2 · bins` frequent values each is a bin of its own (a
+//!   code and its label, a level and its number map one to one); otherwise consecutive values
+//!   share bins of about `rows / bins` rows.
+//! - Other numeric columns are *continuous*: their frequent values are exact points inside
+//!   their bins, and the rarer rows form each bin's continuous part between edges snapped to a
+//!   decimal grid (the coarsest grid point between two neighbouring values), with a shape of
+//!   [`SHAPE_PARTS`] sub-intervals when at least `min_count` rows give it.
+//! - Schema band edges (`bins.edges`) always split bins; schema `min`/`max` only clamp sampled
+//!   values (and bound the domain under differential privacy): they never stretch the range.
 //!
 //! The joint distribution factorises as
-//! `P(head) · Π P(node | parents)`:
+//! `P(head) · Π P(node | parents)`, with a Gaussian copula on top:
 //! - the *head* is the full joint table of the protected columns, the target columns and the
 //!   label, so that sampling can move their shares to targets (raking) and make the label
 //!   independent of the protected columns without losing how the rest depend on them;
 //! - every other column is a *node* whose parents (at most `max_parents`) are earlier head
-//!   columns or nodes, chosen greedily by BIC gain (by noisy pairwise mutual information under
-//!   differential privacy); its table holds counts per parent configuration.
+//!   columns or nodes, chosen greedily by penalised likelihood gain (by noisy pairwise mutual
+//!   information under differential privacy). A numeric parent may enter through a coarse
+//!   view (its bins merged into 2, 4 or 8 groups). The penalty per free parameter is a factor
+//!   of `ln N` (0.5 is BIC) chosen among 0.5, 0.35 and 0.25 by the log-likelihood of a
+//!   held-out fifth of the rows;
+//! - deterministic relations of the data (each code of one column occurs with a single code of
+//!   another: `education` and `education_num`) are kept exactly: a determined column is drawn
+//!   from its determinant alone, and a column that determines one drawn before it has that
+//!   column as its first parent;
+//! - the copula ([`Copula`]) correlates the uniforms with which numeric nodes are drawn from
+//!   their tables (and the place of the value inside its bin), conditional on the head's numeric
+//!   columns, so numeric dependence that the parent sets miss is kept.
 //!
-//! # The file (format `fairsynth-model`, version 1)
+//! # The file (format `fairsynth-model`, version 2)
 //! JSON with these members: `format`, `version`, `fairsynth` (tool version), `schema` (the
 //! schema's file name, SHA-256 and YAML text, so that sampling knows types and generators),
-//! `fit` (options and input), `rows` (default sample size), `privacy` (the epsilon ledger, or
-//! null), `variables` (name, `kind`: `categorical` with `levels` or `numeric` with `integer`
-//! and `bins` of `lo`, `hi` (exclusive; `lo == hi` is a point) and `shape`; `null`: whether the
-//! last code is null), `head` (`vars`, `counts`: row-major joint counts, last variable
-//! fastest), `nodes` (`var`, `parents`, `counts`: per parent configuration (row-major over the
-//! parents) the counts of each code), `regenerated` (identifier columns drawn again from their
-//! schema generator) and `dropped` (columns not in the model, with the reason).
+//! `fit` (input name and SHA-256, seed, `min_count`, `bins`, `max_parents`, the chosen
+//! `penalty` and `penalty_held_out`: each factor's held-out log-likelihood per row), `rows`
+//! (default sample size), `privacy` (the epsilon ledger, or null), `variables` (name, `kind`:
+//! `categorical` with `levels`, or `numeric` with `integer` and `bins`: `lo`, `hi`, `shape`,
+//! `points` (`value`, `count`) and `spread`; `null`: whether the last code is null), `head`
+//! (`vars`, `counts`: row-major joint counts, last variable fastest), `nodes` (`var`,
+//! `parents`, `groups`: per parent its code -> group map when seen through a coarse view,
+//! `counts`: per parent configuration (row-major over the parents) the counts of each code),
+//! `copula` (`vars`, `given`: how many of them are head variables, `correlation`: the
+//! row-major correlation matrix of their normal scores, rounded to 4 decimals), `regenerated`
+//! (identifier columns drawn again from their schema generator) and `dropped` (columns not in
+//! the model, with the reason). Version 1 files (bins of raw quantile edges) are refused with
+//! a hint to fit again.
 //!
-//! The file holds counts and bin edges, never a row: categories seen in fewer than
-//! `min_count` rows are merged, intervals hold at least `min_count` rows unless schema bin
-//! edges split them, and numeric bounds come from the schema when it gives them.
+//! The file holds no row and no individual's value: every number it stores as a value of a
+//! column (a bin's `lo`, `hi`, a point's `value`) and every level is either held by at least
+//! `min_count` input rows, or comes from the schema (levels, band edges), or is a grid point
+//! that no input row holds (`tests/realism.rs` checks this on two real tables). Besides those
+//! it holds counts (of rows per table cell, per point and per bin's continuous part), shape
+//! shares, group maps of bin indices and the copula's correlations: aggregates, never a value.
+//! Counts of small cells are exact without differential privacy: fit with `--epsilon` for a
+//! formal guarantee (then bins, levels and bounds come from the schema alone, and the
+//! relations, the held-out penalty choice and the copula are left out).
 //!
 //! ```
 //! use fairsynth::io::read::Format;
@@ -59,8 +93,11 @@ use crate::io::IoError;
 use crate::schema::SchemaError;
 use crate::synth::SynthError;
 
+mod copula;
+mod discretise;
 mod fit;
 mod sample;
+mod structure;
 
 pub use fit::{fit, fit_file, FitOptions};
 pub use sample::{SampleOptions, SampleReport, Sampler};
@@ -68,7 +105,7 @@ pub use sample::{SampleOptions, SampleReport, Sampler};
 /// The `format` member of every model file.
 pub const FORMAT: &str = "fairsynth-model";
 /// The model file version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The level that rare categories are merged into.
 pub const OTHER: &str = "(other)";
 /// Sub-intervals of an interval bin's shape.
@@ -135,6 +172,9 @@ pub struct Model {
     pub head: Head,
     /// Every other modelled column, in sampling order (parents before children).
     pub nodes: Vec<Node>,
+    /// The Gaussian copula over numeric nodes (none under differential privacy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copula: Option<Copula>,
     /// Identifier columns regenerated from their schema generator when sampling.
     pub regenerated: Vec<String>,
     /// Columns left out of the model and the output.
@@ -167,6 +207,22 @@ pub struct FitInfo {
     pub bins: usize,
     /// Most parents per node.
     pub max_parents: usize,
+    /// The structure search's penalty per free parameter, as a factor of `ln N` (0.5: BIC),
+    /// chosen by held-out likelihood.
+    pub penalty: f64,
+    /// Each penalty factor tried and the held-out log-likelihood per row it gave (empty when
+    /// not chosen on held-out rows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub penalty_held_out: Vec<PenaltyScore>,
+}
+
+/// A penalty factor and the held-out log-likelihood per row of the structure it gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PenaltyScore {
+    /// The factor of `ln N`.
+    pub factor: f64,
+    /// Mean log-likelihood (nats) of a held-out row under the nodes.
+    pub log_likelihood: f64,
 }
 
 /// One modelled column.
@@ -199,16 +255,39 @@ pub enum VarKind {
     },
 }
 
-/// A numeric bin: the point `lo` when `lo == hi`, else the interval `[lo, hi)`.
+/// A numeric bin. Without `points`: the point `lo` when `lo == hi`, else the interval
+/// `[lo, hi)` drawn by `shape`. With `points`: one of them by its count, or (with weight
+/// `spread`) the continuous part in `[lo, hi)`; a bin of points alone spans `lo..=hi`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bin {
     /// Lower end (inclusive).
     pub lo: f64,
     /// Upper end (exclusive; equal to `lo` for a point).
     pub hi: f64,
-    /// Shares of [`SHAPE_PARTS`] equal sub-intervals (empty: uniform).
+    /// Shares of [`SHAPE_PARTS`] equal sub-intervals of the continuous part (empty: uniform).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shape: Vec<f64>,
+    /// Exact values of the bin, each held by at least `min_count` input rows, with their row
+    /// counts. Empty: the bin is the interval `[lo, hi)` (or the point `lo`) alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<Point>,
+    /// Rows of the bin at none of its `points`, drawn from `[lo, hi)` by `shape` (only when
+    /// `points` is not empty).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub spread: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+/// An exact value inside a numeric bin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// The value (held by at least `min_count` input rows).
+    pub value: f64,
+    /// Its row count.
+    pub count: f64,
 }
 
 impl Bin {
@@ -245,8 +324,25 @@ pub struct Node {
     pub var: usize,
     /// Parent variables (head variables or earlier nodes).
     pub parents: Vec<usize>,
+    /// Per parent, how its codes group (code -> group: consecutive bins of a numeric parent
+    /// merged); an empty list is the parent's own codes, and no lists at all means every parent
+    /// by its own codes. Bin indices only, never values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Vec<u32>>,
     /// Counts per parent configuration (row-major over `parents`), then per code.
     pub counts: Vec<f64>,
+}
+
+/// Residual dependence of numeric nodes: their codes are drawn at correlated uniforms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Copula {
+    /// The variables, in this order: first `given` head variables, then nodes.
+    pub vars: Vec<usize>,
+    /// How many of `vars` are head variables (drawn before the nodes).
+    #[serde(default)]
+    pub given: usize,
+    /// Correlation matrix of their normal scores, row-major (positive definite).
+    pub correlation: Vec<f64>,
 }
 
 /// A column the model leaves out.
@@ -370,12 +466,47 @@ impl Model {
                     n.var
                 ));
             }
-            let mut vars = n.parents.clone();
-            vars.push(n.var);
-            if table_len(&vars) != Some(n.counts.len()) {
+            if !(n.groups.is_empty() || n.groups.len() == n.parents.len()) {
+                return Err(format!("node {} has the wrong number of groupings", n.var));
+            }
+            let mut cards = Vec::with_capacity(n.parents.len() + 1);
+            for (i, &p) in n.parents.iter().enumerate() {
+                match n.groups.get(i).filter(|g| !g.is_empty()) {
+                    None => cards.push(card(p)),
+                    Some(g) => {
+                        let groups = g.iter().max().map_or(0, |m| *m as usize + 1);
+                        if g.len() != card(p) || groups > card(p) {
+                            return Err(format!("node {} has an invalid grouping", n.var));
+                        }
+                        cards.push(groups);
+                    }
+                }
+            }
+            cards.push(card(n.var));
+            let size = cards.iter().try_fold(1usize, |acc, &c| acc.checked_mul(c));
+            if size != Some(n.counts.len()) {
                 return Err(format!("the table of node {} has the wrong size", n.var));
             }
             seen[n.var] = true;
+        }
+        if let Some(c) = &self.copula {
+            let k = c.vars.len();
+            let nodes: Vec<usize> = self.nodes.iter().map(|n| n.var).collect();
+            let mut dup = c.vars.clone();
+            dup.sort_unstable();
+            dup.dedup();
+            if dup.len() != k
+                || c.given > k
+                || c.vars[..c.given]
+                    .iter()
+                    .any(|v| !self.head.vars.contains(v))
+                || c.vars[c.given..].iter().any(|v| !nodes.contains(v))
+                || c.correlation.len() != k * k
+                || c.correlation.iter().any(|x| !x.is_finite())
+                || copula::cholesky(&c.correlation, k).is_none()
+            {
+                return Err("the copula is invalid".into());
+            }
         }
         if let Some(v) = seen.iter().position(|s| !s) {
             return Err(format!("variable {v} is never drawn"));
@@ -394,6 +525,10 @@ impl Model {
                     !(b.lo.is_finite() && b.hi.is_finite() && b.lo <= b.hi)
                         || !(b.shape.is_empty() || b.shape.len() == SHAPE_PARTS)
                         || b.shape.iter().any(|s| !s.is_finite() || *s < 0.0)
+                        || !(b.spread.is_finite() && b.spread >= 0.0)
+                        || b.points.iter().any(|p| {
+                            !(p.value.is_finite() && p.count.is_finite() && p.count >= 0.0)
+                        })
                 });
                 if bad || bins.is_empty() && !var.null {
                     return Err(format!("variable `{}` has an invalid bin", var.name));

@@ -94,7 +94,8 @@ pub struct SampleReport {
 #[derive(Debug, Clone)]
 struct NodeTable {
     var: usize,
-    parents: Vec<(usize, u32)>,
+    /// Parent, its number of groups, its grouping (empty: its own codes).
+    parents: Vec<(usize, u32, Vec<u32>)>,
     card: usize,
     cdf: Vec<f64>,
 }
@@ -103,6 +104,103 @@ struct NodeTable {
 enum Out {
     Var(usize, ColumnType),
     Id(usize),
+}
+
+/// A piece of a bin's value distribution: an exact value (`width` 0) or a sub-interval.
+#[derive(Debug, Clone, Copy)]
+struct Atom {
+    start: f64,
+    width: f64,
+    weight: f64,
+}
+
+/// A bin's value distribution as atoms in value order: its exact values and the
+/// sub-intervals of its continuous part (or the whole interval, or the point `lo`).
+fn atoms(b: &super::Bin) -> Vec<Atom> {
+    let mut out: Vec<Atom> = b
+        .points
+        .iter()
+        .map(|p| Atom {
+            start: p.value,
+            width: 0.0,
+            weight: p.count,
+        })
+        .collect();
+    let spread = if b.points.is_empty() { 1.0 } else { b.spread };
+    if spread > 0.0 && b.hi > b.lo {
+        let w = b.hi - b.lo;
+        if b.shape.is_empty() {
+            out.push(Atom {
+                start: b.lo,
+                width: w,
+                weight: spread,
+            });
+        } else {
+            for (i, s) in b.shape.iter().enumerate() {
+                out.push(Atom {
+                    start: b.lo + w * i as f64 / SHAPE_PARTS as f64,
+                    width: w / SHAPE_PARTS as f64,
+                    weight: spread * s,
+                });
+            }
+        }
+    } else if out.is_empty() {
+        out.push(Atom {
+            start: b.lo,
+            width: 0.0,
+            weight: 1.0,
+        });
+    }
+    out.sort_by(|a, c| {
+        a.start
+            .total_cmp(&c.start)
+            .then(a.width.total_cmp(&c.width))
+    });
+    out
+}
+
+/// The value at fraction `f` of a bin's value distribution (`atoms`).
+fn at_fraction(atoms: &[Atom], f: f64, integer: bool) -> f64 {
+    let total: f64 = atoms.iter().map(|a| a.weight).sum();
+    let mut acc = 0.0;
+    let target = f.clamp(0.0, 1.0) * total;
+    let mut pick = atoms.len() - 1;
+    let mut inner = 0.5;
+    for (i, a) in atoms.iter().enumerate() {
+        if a.weight > 0.0 && target < acc + a.weight {
+            pick = i;
+            inner = (target - acc) / a.weight;
+            break;
+        }
+        acc += a.weight;
+    }
+    let a = atoms[pick];
+    if a.width == 0.0 {
+        return a.start;
+    }
+    let x = a.start + inner * a.width;
+    if integer {
+        x.floor().clamp(
+            a.start.ceil(),
+            (a.start + a.width - 1.0).max(a.start.ceil()),
+        )
+    } else {
+        x
+    }
+}
+
+/// The copula compiled for sampling.
+#[derive(Debug, Clone)]
+struct CopulaPlan {
+    /// Per node, its position among the copula's variables.
+    at: Vec<Option<usize>>,
+    /// Lower Cholesky factor of the correlation matrix.
+    chol: Vec<f64>,
+    /// Number of variables.
+    k: usize,
+    /// The head variables first in the copula, each with the sample's cumulative shares of
+    /// its codes (before each code, and through it).
+    given: Vec<(usize, Vec<f64>)>,
 }
 
 /// A model compiled for sampling; a [`BlockSource`] for [`crate::synth::write_parquet`].
@@ -114,6 +212,10 @@ pub struct Sampler {
     nodes: Vec<NodeTable>,
     outputs: Vec<Out>,
     ids: Option<Synthesizer>,
+    /// The copula, when the model has one.
+    copula: Option<CopulaPlan>,
+    /// Per variable, the schema's bounds (`-inf`/`inf` where it gives none).
+    bounds: Vec<(f64, f64)>,
     arrow: SchemaRef,
     seed: u64,
     report: SampleReport,
@@ -369,14 +471,16 @@ impl HeadView<'_> {
             .filter(|l| *l != super::OTHER)
             .collect();
         let declared = self.schema.column(&f.label).and_then(|c| c.categories());
-        let fav =
+        let fav_name =
             crate::schema::favourable_level(f.favourable.as_deref(), declared.as_deref(), &seen)
-                .and_then(|name| {
-                    levels
-                        .iter()
-                        .position(|l| l.as_deref() == Some(name.as_str()))
-                });
-        let Some(fav) = fav else {
+                .filter(|name| levels.iter().any(|l| l.as_deref() == Some(name.as_str())));
+        // Every code of the favourable level: a binned numeric label's model bins that lie in
+        // the favourable band of the schema.
+        let is_fav: Vec<bool> = levels
+            .iter()
+            .map(|l| l.is_some() && l.as_deref() == fav_name.as_deref())
+            .collect();
+        let Some(fav_name) = fav_name else {
             return Err(ModelError::Invalid(format!(
                 "fairness: the favourable level of `{}` does not occur in the model",
                 f.label
@@ -405,7 +509,7 @@ impl HeadView<'_> {
             let mut k = vec![0.0; names.len()];
             for (c, x) in w.iter().enumerate() {
                 n[group_of[c]] += x;
-                if lay.code(c, jy) == fav {
+                if is_fav[lay.code(c, jy)] {
                     k[group_of[c]] += x;
                 }
             }
@@ -427,7 +531,7 @@ impl HeadView<'_> {
         };
         let parity = Parity {
             label: f.label.clone(),
-            favourable: levels[fav].clone().unwrap_or_default(),
+            favourable: fav_name,
             independent_of: f.independent_of.clone(),
             groups: names
                 .iter()
@@ -485,30 +589,58 @@ fn target_report(
         .collect()
 }
 
-/// Cumulative tables per parent configuration; a configuration the data never shows draws
-/// from the node's marginal.
+/// Cumulative tables per parent configuration. A configuration the data never shows draws
+/// from the node's counts over the configurations that share its first parent's code (so a
+/// relation with a forced first parent holds), else from the node's marginal.
 fn node_table(model: &Model, n: &super::Node) -> NodeTable {
     let card = |v: usize| model.variables[v].cardinality();
     let c = card(n.var);
+    let parents: Vec<(usize, u32, Vec<u32>)> = n
+        .parents
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| {
+            let map = n.groups.get(i).cloned().unwrap_or_default();
+            let k = super::structure::view_card(&map, card(p));
+            (p, k as u32, map)
+        })
+        .collect();
     let mut marginal = vec![0.0; c];
     for cfg in n.counts.chunks(c) {
         marginal.iter_mut().zip(cfg).for_each(|(m, x)| *m += x);
     }
     let fallback = cdf(&marginal);
+    // Configurations per code of the first parent.
+    let rest: usize = parents.iter().skip(1).map(|p| p.1 as usize).product();
+    let first: Vec<Vec<f64>> = n
+        .counts
+        .chunks(c * rest.max(1))
+        .map(|block| {
+            let mut m = vec![0.0; c];
+            for cfg in block.chunks(c) {
+                m.iter_mut().zip(cfg).for_each(|(m, x)| *m += x);
+            }
+            m
+        })
+        .collect();
     let table = n
         .counts
         .chunks(c)
-        .flat_map(|cfg| {
+        .enumerate()
+        .flat_map(|(k, cfg)| {
             if cfg.iter().sum::<f64>() > 0.0 {
                 cdf(cfg)
             } else {
-                fallback.clone()
+                match first.get(k / rest.max(1)) {
+                    Some(m) if !parents.is_empty() && m.iter().sum::<f64>() > 0.0 => cdf(m),
+                    _ => fallback.clone(),
+                }
             }
         })
         .collect();
     NodeTable {
         var: n.var,
-        parents: n.parents.iter().map(|&p| (p, card(p) as u32)).collect(),
+        parents,
         card: c,
         cdf: table,
     }
@@ -560,10 +692,12 @@ impl Sampler {
         for c in &schema.columns {
             if let Some(v) = model.variable(&c.name) {
                 outputs.push(Out::Var(v, c.ty));
+                // A merged `(other)` of an integer label has no number: it is written as null.
+                let other = matches!(&vars[v].kind, VarKind::Categorical { levels } if c.ty.is_numeric() && levels.iter().any(|l| l == super::OTHER));
                 fields.push(Field::new(
                     &c.name,
                     c.ty.arrow_type(),
-                    c.nullable || vars[v].null,
+                    c.nullable || vars[v].null || other,
                 ));
             } else if let (Some(k), Some(ids)) = (
                 model.regenerated.iter().position(|r| *r == c.name),
@@ -573,7 +707,53 @@ impl Sampler {
                 fields.push(ids.schema().field(k).clone());
             }
         }
+        let bounds = vars
+            .iter()
+            .map(|v| {
+                let (lo, hi) = schema
+                    .column(&v.name)
+                    .map_or((None, None), super::discretise::schema_bounds);
+                (lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY))
+            })
+            .collect();
+        let copula = match &model.copula {
+            Some(c) => {
+                let k = c.vars.len();
+                let chol = super::copula::cholesky(&c.correlation, k).ok_or_else(|| {
+                    ModelError::Invalid("the model's copula is not positive definite".into())
+                })?;
+                let at = model
+                    .nodes
+                    .iter()
+                    .map(|n| c.vars.iter().position(|v| *v == n.var))
+                    .collect();
+                // Head variables' shares in the sample (after raking and parity).
+                let given = c.vars[..c.given]
+                    .iter()
+                    .map(|&v| {
+                        let j = model.head.vars.iter().position(|h| *h == v).unwrap_or(0);
+                        let layout = &view.layout;
+                        let mut shares = vec![0.0; layout.cards[j]];
+                        for (cell, w) in weights.iter().enumerate() {
+                            shares[layout.code(cell, j)] += w;
+                        }
+                        let total: f64 = shares.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+                        let mut acc = 0.0;
+                        let mut cum = vec![0.0];
+                        for x in &shares {
+                            acc += x / total;
+                            cum.push(acc);
+                        }
+                        (v, cum)
+                    })
+                    .collect();
+                Some(CopulaPlan { at, chol, k, given })
+            }
+            None => None,
+        };
         Ok(Sampler {
+            copula,
+            bounds,
             head_cdf: if head_vars.is_empty() {
                 Vec::new()
             } else {
@@ -599,7 +779,16 @@ impl Sampler {
         &self.report
     }
 
-    fn values(&self, v: usize, ty: ColumnType, codes: &[u32], block: u64) -> ArrayRef {
+    /// The values of variable `v` for `codes`; `fractions` (copula variables): where in its
+    /// bin each row's value lies, by the bin's value distribution.
+    fn values(
+        &self,
+        v: usize,
+        ty: ColumnType,
+        codes: &[u32],
+        fractions: Option<&[f64]>,
+        block: u64,
+    ) -> ArrayRef {
         let var = &self.vars[v];
         let null_code = if var.null {
             var.cardinality() as u32 - 1
@@ -624,6 +813,20 @@ impl Sampler {
                             .map(|c| text(c).and_then(crate::io::read::parse_bool))
                             .collect::<BooleanArray>(),
                     ),
+                    // An integer label read as classes: its levels are whole numbers.
+                    ColumnType::Int { bits } => {
+                        let n = |c: &u32| text(c).and_then(|t| t.parse::<i64>().ok());
+                        if bits == 32 {
+                            Arc::new(
+                                codes
+                                    .iter()
+                                    .map(|c| n(c).and_then(|x| i32::try_from(x).ok()))
+                                    .collect::<Int32Array>(),
+                            )
+                        } else {
+                            Arc::new(codes.iter().map(n).collect::<Int64Array>())
+                        }
+                    }
                     _ => Arc::new(codes.iter().map(text).collect::<StringArray>()),
                 }
             }
@@ -639,15 +842,45 @@ impl Sampler {
                         }
                     })
                     .collect();
+                // Exact values first, then the continuous part (`spread`) as the last entry.
+                let points: Vec<Vec<f64>> = bins
+                    .iter()
+                    .map(|b| {
+                        if b.points.is_empty() {
+                            Vec::new()
+                        } else {
+                            let mut w: Vec<f64> = b.points.iter().map(|p| p.count).collect();
+                            w.push(b.spread);
+                            cdf(&w)
+                        }
+                    })
+                    .collect();
+                let (min, max) = self.bounds[v];
+                let atoms: Vec<Vec<Atom>> = if fractions.is_some() {
+                    bins.iter().map(atoms).collect()
+                } else {
+                    Vec::new()
+                };
                 let xs: Vec<Option<f64>> = codes
                     .iter()
-                    .map(|&c| {
-                        let u: f64 = rng.random();
+                    .enumerate()
+                    .map(|(r, &c)| {
+                        let mut u: f64 = rng.random();
                         if c == null_code {
                             return None;
                         }
                         let b = &bins[c as usize];
-                        if b.is_point() {
+                        if let Some(f) = fractions {
+                            let x = at_fraction(&atoms[c as usize], f[r], *integer);
+                            return Some(x.clamp(min, max));
+                        }
+                        if !b.points.is_empty() {
+                            let k = draw(&points[c as usize], u) as usize;
+                            if let Some(p) = b.points.get(k) {
+                                return Some(p.value);
+                            }
+                            u = rng.random();
+                        } else if b.is_point() {
                             return Some(b.lo);
                         }
                         let width = b.hi - b.lo;
@@ -659,11 +892,13 @@ impl Sampler {
                             let inner: f64 = rng.random();
                             b.lo + (part as f64 + inner) * width / SHAPE_PARTS as f64
                         };
-                        Some(if *integer {
-                            x.floor().clamp(b.lo, b.hi - 1.0)
+                        let x = if *integer {
+                            x.floor().clamp(b.lo, (b.hi - 1.0).max(b.lo))
                         } else {
                             x.clamp(b.lo, b.hi)
-                        })
+                        };
+                        // The schema's bounds clamp; they never stretch the modelled range.
+                        Some(x.clamp(min, max))
                     })
                     .collect();
                 match ty {
@@ -723,21 +958,63 @@ impl BlockSource for Sampler {
                 stride *= card;
             }
         }
-        for n in &self.nodes {
-            let mut rng = stream(self.seed, &self.vars[n.var].name, 0, block);
-            let mut keys = vec![0u32; len];
-            for &(p, card) in &n.parents {
-                for (k, c) in keys.iter_mut().zip(&codes[p]) {
-                    *k = *k * card + c;
+        let mut fractions: Vec<Option<Vec<f64>>> = vec![None; self.vars.len()];
+        let shared = self.copula.as_ref().map(|c| {
+            let mut rng = stream(self.seed, "\u{0}copula", 0, block);
+            // Normal scores of the head variables drawn: randomised within their code's step.
+            let g = c.given.len();
+            let mut scores = vec![0.0; len * g];
+            for (i, (v, cum)) in c.given.iter().enumerate() {
+                for (r, &code) in codes[*v].iter().enumerate() {
+                    let (lo, hi) = (cum[code as usize], cum[code as usize + 1]);
+                    let u: f64 = rng.random();
+                    fractions[*v].get_or_insert_with(|| vec![0.5; len])[r] = u;
+                    scores[r * g + i] =
+                        super::copula::phi_inv((lo + u * (hi - lo)).clamp(1e-9, 1.0 - 1e-9));
                 }
             }
+            super::copula::uniforms(&c.chol, c.k, g, &scores, len, &mut rng)
+        });
+        for (ni, n) in self.nodes.iter().enumerate() {
+            let mut rng = stream(self.seed, &self.vars[n.var].name, 0, block);
+            let slot = self
+                .copula
+                .as_ref()
+                .and_then(|c| c.at[ni].map(|j| (j, c.k)));
+            let mut keys = vec![0u32; len];
+            for (p, card, map) in &n.parents {
+                for (k, c) in keys.iter_mut().zip(&codes[*p]) {
+                    *k = *k * card + if map.is_empty() { *c } else { map[*c as usize] };
+                }
+            }
+            let mut within = slot.map(|_| vec![0.5; len]);
             let drawn = keys
                 .iter()
-                .map(|&k| {
+                .enumerate()
+                .map(|(r, &k)| {
                     let at = k as usize * n.card;
-                    draw(&n.cdf[at..at + n.card], rng.random())
+                    let cdf = &n.cdf[at..at + n.card];
+                    match (slot, &shared, within.as_mut()) {
+                        (Some((j, k)), Some(us), Some(w)) => {
+                            let u = us[r * k + j];
+                            let c = draw(cdf, u);
+                            // Where in the code's step u fell: the value's place in its bin.
+                            let lo = if c == 0 { 0.0 } else { cdf[c as usize - 1] };
+                            let step = cdf[c as usize] - lo;
+                            w[r] = if step > 0.0 {
+                                ((u - lo) / step).clamp(0.0, 1.0)
+                            } else {
+                                0.5
+                            };
+                            c
+                        }
+                        _ => draw(cdf, rng.random()),
+                    }
                 })
                 .collect();
+            if let Some(w) = within {
+                fractions[n.var] = Some(w);
+            }
             codes[n.var] = drawn;
         }
         let ids = match &self.ids {
@@ -748,7 +1025,9 @@ impl BlockSource for Sampler {
             .outputs
             .iter()
             .map(|o| match o {
-                Out::Var(v, ty) => self.values(*v, *ty, &codes[*v], block),
+                Out::Var(v, ty) => {
+                    self.values(*v, *ty, &codes[*v], fractions[*v].as_deref(), block)
+                }
                 Out::Id(k) => ids
                     .as_ref()
                     .map(|b| b.column(*k).clone())

@@ -2420,12 +2420,13 @@ fn decode_fairness(s: &mut Sink, n: &Node, columns: &[Column]) -> Option<Fairnes
                     format!("set `role: label` on `{l}`"),
                 );
             }
-            if cats.is_none() && c.ty.is_numeric() {
+            // An integer label without bins is read as classes (0/1, codes).
+            if cats.is_none() && c.ty == ColumnType::Float {
                 s.hint(
                     pos(v),
                     "fairness.label",
                     format!("`{l}` is numeric without `bins`"),
-                    "use a bool or category label, or give it bins",
+                    "use a bool, category or integer label, or give it bins",
                 );
             }
             Some(l)

@@ -1,0 +1,551 @@
+//! The structure search: which earlier columns each node is drawn from (exact BIC gains, or
+//! noisy pairwise mutual information under differential privacy), and the deterministic
+//! relations between columns that every sample keeps exactly.
+
+use rand::RngExt;
+use rayon::prelude::*;
+
+use super::discretise::Encoded;
+use super::fit::FitOptions;
+use super::VarKind;
+
+/// `N · H(child | configuration)` in nats, from exact counts.
+fn n_cond_entropy(child: &[u32], card: usize, keys: &[u32], configs: usize) -> f64 {
+    let mut counts = vec![0u32; configs * card];
+    for (k, c) in keys.iter().zip(child) {
+        counts[*k as usize * card + *c as usize] += 1;
+    }
+    counts
+        .chunks(card)
+        .map(|cfg| {
+            let t: u32 = cfg.iter().sum();
+            if t == 0 {
+                return 0.0;
+            }
+            let t = f64::from(t);
+            cfg.iter()
+                .filter(|x| **x > 0)
+                .map(|&x| -f64::from(x) * (f64::from(x) / t).ln())
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+/// Mutual information (nats) of a 2-way table of (possibly noisy) counts.
+pub(super) fn mutual_information(counts: &[f64], ca: usize, cb: usize) -> f64 {
+    let total: f64 = counts.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mut ra = vec![0.0; ca];
+    let mut rb = vec![0.0; cb];
+    for a in 0..ca {
+        for b in 0..cb {
+            ra[a] += counts[a * cb + b];
+            rb[b] += counts[a * cb + b];
+        }
+    }
+    let mut mi = 0.0;
+    for a in 0..ca {
+        for b in 0..cb {
+            let p = counts[a * cb + b] / total;
+            if p > 0.0 {
+                mi += p * (p * total * total / (ra[a] * rb[b])).ln();
+            }
+        }
+    }
+    mi.max(0.0)
+}
+
+/// The chosen parents of one node, each seen through a view (`maps[i]`: code -> group, empty
+/// for the parent's own codes), and their BIC gain.
+pub(super) struct Choice {
+    pub(super) parents: Vec<usize>,
+    pub(super) maps: Vec<Vec<u32>>,
+    pub(super) gain: f64,
+}
+
+/// Group counts of the coarse views of a numeric parent: its ordered bins merged into this many
+/// groups of about equal rows, so that a fine numeric column can be a parent where its full
+/// table would cost too much (BIC) and numeric dependence is not lost.
+const VIEWS: [usize; 3] = [2, 4, 8];
+
+/// The views of variable `v` a child may use: its own codes (an empty map), then, for a numeric
+/// variable with more bins than a view has groups, coarse views of consecutive bins by
+/// cumulative rows (the null code a group of its own). Maps carry no value, only bin indices.
+pub(super) fn views(e: &Encoded) -> Vec<Vec<u32>> {
+    let mut out = vec![Vec::new()];
+    let VarKind::Numeric { bins, .. } = &e.var.kind else {
+        return out;
+    };
+    let card = e.card();
+    let mut counts = vec![0u64; card];
+    for &c in &e.codes {
+        counts[c as usize] += 1;
+    }
+    let nb = bins.len();
+    let total: u64 = counts[..nb].iter().sum();
+    if total == 0 {
+        return out;
+    }
+    for g in VIEWS {
+        if g >= nb {
+            continue;
+        }
+        let mut map = vec![0u32; card];
+        let mut cum = 0u64;
+        let mut group = 0u32;
+        let mut last: Option<u32> = None;
+        for k in 0..nb {
+            let mid = (cum as f64 + counts[k] as f64 / 2.0) / total as f64;
+            let raw = ((mid * g as f64) as u32).min(g as u32 - 1);
+            if last.is_some_and(|l| l != raw) {
+                group += 1;
+            }
+            last = Some(raw);
+            map[k] = group;
+            cum += counts[k];
+        }
+        for m in map.iter_mut().skip(nb) {
+            *m = group + 1;
+        }
+        if map.iter().max().map_or(0, |m| *m as usize + 1) < card && !out.contains(&map) {
+            out.push(map);
+        }
+    }
+    out
+}
+
+/// Number of groups of a view (`card` for the identity view).
+pub(super) fn view_card(map: &[u32], card: usize) -> usize {
+    if map.is_empty() {
+        card
+    } else {
+        map.iter().max().map_or(1, |m| *m as usize + 1)
+    }
+}
+
+/// Greedy forward selection of at most `max_parents` parents among `placed` (each through one
+/// of its `views`) by penalised likelihood gain, from exact counts: the penalty per free
+/// parameter is `factor · ln N` (`factor` 0.5 is BIC; see [`choose_penalty`]).
+fn best_parents_exact(
+    enc: &[Encoded],
+    views: &[Vec<Vec<u32>>],
+    child: usize,
+    placed: &[usize],
+    rows: usize,
+    factor: f64,
+    opts: &FitOptions,
+) -> Choice {
+    let card = enc[child].card();
+    let penalty = factor * (rows.max(2) as f64).ln() * (card as f64 - 1.0);
+    let cap = opts.max_cells.min(rows.max(4096));
+    let mut keys = vec![0u32; rows];
+    let mut configs = 1usize;
+    let mut h = n_cond_entropy(&enc[child].codes, card, &keys, 1);
+    let mut parents: Vec<usize> = Vec::new();
+    let mut maps: Vec<Vec<u32>> = Vec::new();
+    let mut total = 0.0;
+    let code = |map: &[u32], c: u32| if map.is_empty() { c } else { map[c as usize] };
+    while parents.len() < opts.max_parents {
+        let mut best: Option<(f64, usize, usize, f64)> = None;
+        for &p in placed {
+            if parents.contains(&p) {
+                continue;
+            }
+            for (vi, map) in views[p].iter().enumerate() {
+                let cp = view_card(map, enc[p].card());
+                if configs * cp * card > cap {
+                    continue;
+                }
+                let k2: Vec<u32> = keys
+                    .iter()
+                    .zip(&enc[p].codes)
+                    .map(|(k, c)| k * cp as u32 + code(map, *c))
+                    .collect();
+                let h2 = n_cond_entropy(&enc[child].codes, card, &k2, configs * cp);
+                let gain = h - h2 - penalty * configs as f64 * (cp as f64 - 1.0);
+                if gain > 0.0 && best.is_none_or(|b| gain > b.0) {
+                    best = Some((gain, p, vi, h2));
+                }
+            }
+        }
+        let Some((gain, p, vi, h2)) = best else { break };
+        let map = &views[p][vi];
+        let cp = view_card(map, enc[p].card());
+        for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
+            *k = *k * cp as u32 + code(map, *c);
+        }
+        configs *= cp;
+        h = h2;
+        total += gain;
+        parents.push(p);
+        maps.push(map.clone());
+    }
+    Choice {
+        parents,
+        maps,
+        gain: total,
+    }
+}
+
+/// Deterministic relations in the data: `(from, to)` when every code of `from` occurs with a
+/// single code of `to` (a level and its number, a code and its label). Both need at least two
+/// codes in use, and `from` at most half as many codes in use as rows (a near-unique column
+/// trivially determines everything). Without differential privacy only.
+pub(super) fn relations(enc: &[Encoded], rows: usize) -> Vec<(usize, usize)> {
+    let used = |e: &Encoded| {
+        let mut seen = vec![false; e.card()];
+        e.codes.iter().for_each(|c| seen[*c as usize] = true);
+        seen.iter().filter(|s| **s).count()
+    };
+    let in_use: Vec<usize> = enc.iter().map(used).collect();
+    let pairs: Vec<(usize, usize)> = (0..enc.len())
+        .flat_map(|a| (0..enc.len()).map(move |b| (a, b)))
+        .filter(|&(a, b)| a != b && in_use[a] >= 2 && in_use[b] >= 2 && in_use[a] * 2 <= rows)
+        .collect();
+    pairs
+        .into_par_iter()
+        .filter(|&(a, b)| {
+            let mut to = vec![u32::MAX; enc[a].card()];
+            enc[a].codes.iter().zip(&enc[b].codes).all(|(&x, &y)| {
+                let t = &mut to[x as usize];
+                if *t == u32::MAX {
+                    *t = y;
+                }
+                *t == y
+            })
+        })
+        .collect()
+}
+
+/// Greedy choice of at most `k` parents by (noisy) pairwise mutual information, for
+/// differential privacy, where only the pairwise tables were paid for.
+fn best_parents_pairwise(
+    enc: &[Encoded],
+    child: usize,
+    placed: &[usize],
+    mi: &[Vec<f64>],
+    rows: f64,
+    opts: &FitOptions,
+) -> Choice {
+    let card = enc[child].card();
+    let penalty = 0.5 * rows.max(2.0).ln() * (card as f64 - 1.0);
+    let mut cands: Vec<usize> = placed.to_vec();
+    cands.sort_by(|a, b| mi[child][*b].total_cmp(&mi[child][*a]).then(a.cmp(b)));
+    let mut parents = Vec::new();
+    let mut configs = 1usize;
+    let mut total = 0.0;
+    for p in cands {
+        if parents.len() >= opts.max_parents {
+            break;
+        }
+        let cp = enc[p].card();
+        if configs * cp * card > opts.max_cells {
+            continue;
+        }
+        let gain = rows * mi[child][p] - penalty * configs as f64 * (cp as f64 - 1.0);
+        if gain <= 0.0 {
+            continue;
+        }
+        configs *= cp;
+        total += gain;
+        parents.push(p);
+    }
+    Choice {
+        maps: vec![Vec::new(); parents.len()],
+        parents,
+        gain: total,
+    }
+}
+
+/// The greedy structure search: each round places the remaining column whose best parent set
+/// (among the head and the columns already placed) gains most. Exact BIC gains from the data,
+/// or, under differential privacy, gains from the noisy pairwise mutual information `mi`.
+///
+/// A column that a placed column determines (`relations`) is placed at once with that column
+/// as its only parent, so the relation holds in every sample. A column that determines a
+/// placed column (a level whose number, or a code whose head column, was drawn before it) has
+/// that column as its first parent: its table holds only the codes the relation allows, and
+/// a configuration the data never shows backs off to the first parent alone.
+/// Returns the columns in placement order with their parents and parent views.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn search_structure(
+    enc: &[Encoded],
+    head_vars: &[usize],
+    features: &[usize],
+    mi: &[Vec<f64>],
+    relations: &[(usize, usize)],
+    rows: usize,
+    dp: bool,
+    factor: f64,
+    opts: &FitOptions,
+) -> Vec<(usize, Choice)> {
+    let all_views: Vec<Vec<Vec<u32>>> = enc
+        .iter()
+        .map(|e| if dp { vec![Vec::new()] } else { views(e) })
+        .collect();
+    let mut placed = head_vars.to_vec();
+    let mut remaining = features.to_vec();
+    let mut structure = Vec::with_capacity(features.len());
+    while !remaining.is_empty() {
+        // A remaining column determined by a placed one: drawn from it alone.
+        if let Some((k, from)) = remaining.iter().enumerate().find_map(|(k, &f)| {
+            relations
+                .iter()
+                .find(|&&(a, b)| b == f && placed.contains(&a))
+                .map(|&(a, _)| (k, a))
+        }) {
+            let f = remaining.remove(k);
+            structure.push((
+                f,
+                Choice {
+                    parents: vec![from],
+                    maps: vec![Vec::new()],
+                    gain: f64::INFINITY,
+                },
+            ));
+            placed.push(f);
+            continue;
+        }
+        let ready = remaining.clone();
+        let choices: Vec<Choice> = if placed.is_empty() {
+            // No head: start from the column most related to the others.
+            ready
+                .iter()
+                .map(|&f| Choice {
+                    parents: Vec::new(),
+                    maps: Vec::new(),
+                    gain: mi[f].iter().sum(),
+                })
+                .collect()
+        } else if dp {
+            ready
+                .iter()
+                .map(|&f| best_parents_pairwise(enc, f, &placed, mi, rows as f64, opts))
+                .collect()
+        } else {
+            ready
+                .par_iter()
+                .map(|&f| {
+                    // Placed columns this column determines come first among its parents.
+                    let forced: Vec<usize> = relations
+                        .iter()
+                        .filter(|&&(a, b)| a == f && placed.contains(&b))
+                        .map(|&(_, b)| b)
+                        .collect();
+                    if forced.is_empty() {
+                        best_parents_exact(enc, &all_views, f, &placed, rows, factor, opts)
+                    } else {
+                        let mut o = opts.clone();
+                        o.max_parents = opts.max_parents.max(forced.len());
+                        let rest: Vec<usize> = placed
+                            .iter()
+                            .copied()
+                            .filter(|p| !forced.contains(p))
+                            .collect();
+                        let mut c =
+                            best_parents_exact(enc, &all_views, f, &forced, rows, factor, &{
+                                let mut o2 = o.clone();
+                                o2.max_parents = forced.len();
+                                o2
+                            });
+                        // Any forced parent the gain did not pick is added anyway.
+                        for &h in &forced {
+                            if !c.parents.contains(&h) {
+                                c.parents.push(h);
+                                c.maps.push(Vec::new());
+                            }
+                        }
+                        let more = best_parents_exact(enc, &all_views, f, &rest, rows, factor, &{
+                            let mut o2 = o.clone();
+                            o2.max_parents = opts.max_parents.saturating_sub(c.parents.len());
+                            o2
+                        });
+                        c.parents.extend(more.parents);
+                        c.maps.extend(more.maps);
+                        c.gain = f64::INFINITY;
+                        c
+                    }
+                })
+                .collect()
+        };
+        // The first of equal gains wins, so the order is deterministic.
+        let mut best = 0;
+        for k in 1..choices.len() {
+            if choices[k].gain > choices[best].gain {
+                best = k;
+            }
+        }
+        let f = ready[best];
+        remaining.retain(|r| *r != f);
+        let mut choice = choices.into_iter().nth(best).unwrap_or(Choice {
+            parents: Vec::new(),
+            maps: Vec::new(),
+            gain: 0.0,
+        });
+        let mut order: Vec<usize> = (0..choice.parents.len()).collect();
+        // Forced head parents (infinite gain) stay first: sampling backs off to the first
+        // parent for a configuration the data never shows.
+        if choice.gain.is_finite() {
+            order.sort_by_key(|&i| choice.parents[i]);
+        }
+        choice.maps = order.iter().map(|&i| choice.maps[i].clone()).collect();
+        choice.parents = order.iter().map(|&i| choice.parents[i]).collect();
+        structure.push((f, choice));
+        placed.push(f);
+    }
+    structure
+}
+
+/// Penalty factors tried by [`choose_penalty`], from BIC's 0.5 down. Held-out likelihood keeps
+/// improving below 0.25 on Adult (-9.387 nats per row at 0.25, -9.337 at 0.1), but the
+/// judges do not follow: at 0.1 train-on-synthetic accuracy falls (logistic TSTR/TRTR 0.979
+/// against 0.993 at 0.25) and more synthetic rows copy a real row (11.5 % against 10.7 %), so
+/// the search stops at 0.25.
+pub const PENALTIES: [f64; 3] = [0.5, 0.35, 0.25];
+
+/// Smallest input for choosing the penalty on held-out rows; smaller inputs use BIC.
+const HOLDOUT_MIN_ROWS: usize = 1000;
+
+/// The rows of `enc` where `keep` is true.
+fn subset(enc: &[Encoded], keep: &[bool]) -> Vec<Encoded> {
+    let pick = |v: &[u32]| -> Vec<u32> {
+        v.iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| *c)
+            .collect()
+    };
+    enc.iter()
+        .map(|e| Encoded {
+            var: e.var.clone(),
+            codes: pick(&e.codes),
+            within: e.within.as_ref().map(|w| {
+                w.iter()
+                    .zip(keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(x, _)| *x)
+                    .collect()
+            }),
+        })
+        .collect()
+}
+
+/// Log-likelihood of the `test` rows under the nodes of `structure` with tables counted on
+/// `train`: per node, `(n_c + m_c) / (N + 1)` with `m_c` the node's smoothed marginal share
+/// (a configuration the training rows never show backs off to its first parent's codes, as
+/// sampling does). The head is the same for every structure and is left out.
+fn held_out_ll(train: &[Encoded], test: &[Encoded], structure: &[(usize, Choice)]) -> f64 {
+    structure
+        .par_iter()
+        .map(|(var, ch)| {
+            let card = train[*var].card();
+            let key = |enc: &[Encoded], r: usize| -> (usize, usize) {
+                let mut k = 0usize;
+                let mut first = 0usize;
+                for (i, &p) in ch.parents.iter().enumerate() {
+                    let map = ch.maps.get(i).map_or(&[][..], Vec::as_slice);
+                    let cp = view_card(map, enc[p].card());
+                    let c = enc[p].codes[r];
+                    let g = if map.is_empty() {
+                        c as usize
+                    } else {
+                        map[c as usize] as usize
+                    };
+                    if i == 0 {
+                        first = g;
+                    }
+                    k = k * cp + g;
+                }
+                (k, first)
+            };
+            let configs: usize = ch
+                .parents
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| {
+                    view_card(
+                        ch.maps.get(i).map_or(&[][..], Vec::as_slice),
+                        train[p].card(),
+                    )
+                })
+                .product();
+            let firsts = ch.parents.first().map_or(1, |&p| {
+                view_card(
+                    ch.maps.first().map_or(&[][..], Vec::as_slice),
+                    train[p].card(),
+                )
+            });
+            let mut counts = vec![0.0; configs * card];
+            let mut by_first = vec![0.0; firsts * card];
+            let mut marginal = vec![0.5; card];
+            for r in 0..train[*var].codes.len() {
+                let (k, f) = key(train, r);
+                let c = train[*var].codes[r] as usize;
+                counts[k * card + c] += 1.0;
+                by_first[f * card + c] += 1.0;
+                marginal[c] += 1.0;
+            }
+            let total: f64 = marginal.iter().sum();
+            let m: Vec<f64> = marginal.iter().map(|x| x / total).collect();
+            (0..test[*var].codes.len())
+                .map(|r| {
+                    let (k, f) = key(test, r);
+                    let c = test[*var].codes[r] as usize;
+                    let row = &counts[k * card..(k + 1) * card];
+                    let n: f64 = row.iter().sum();
+                    let row = if n > 0.0 || ch.parents.is_empty() {
+                        row
+                    } else {
+                        &by_first[f * card..(f + 1) * card]
+                    };
+                    let n: f64 = row.iter().sum();
+                    ((row[c] + m[c]) / (n + 1.0)).ln()
+                })
+                .sum::<f64>()
+        })
+        // Summed in node order, so the figure is the same for any thread count.
+        .collect::<Vec<f64>>()
+        .iter()
+        .sum()
+}
+
+/// Chooses the structure penalty by held-out likelihood: a fifth of the rows (picked by the
+/// seed) is held out, the structure searched on the rest with each factor of [`PENALTIES`],
+/// and the factor whose structure gives the held-out rows the highest log-likelihood wins
+/// (BIC on ties and on inputs under 1,000 rows). Returns the factor and every factor's
+/// held-out log-likelihood per row.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn choose_penalty(
+    enc: &[Encoded],
+    head_vars: &[usize],
+    features: &[usize],
+    mi: &[Vec<f64>],
+    relations: &[(usize, usize)],
+    rows: usize,
+    opts: &FitOptions,
+) -> (f64, Vec<(f64, f64)>) {
+    if rows < HOLDOUT_MIN_ROWS || features.is_empty() {
+        return (PENALTIES[0], Vec::new());
+    }
+    let mut rng = crate::synth::stream(opts.seed, "\u{0}fit/holdout", 0, 0);
+    let keep: Vec<bool> = (0..rows).map(|_| rng.random::<f64>() >= 0.2).collect();
+    let held: Vec<bool> = keep.iter().map(|k| !k).collect();
+    let (train, test) = (subset(enc, &keep), subset(enc, &held));
+    let n_train = train[0].codes.len();
+    let n_test = test[0].codes.len().max(1);
+    let mut scores = Vec::new();
+    let mut best = (PENALTIES[0], f64::NEG_INFINITY);
+    for &factor in &PENALTIES {
+        let s = search_structure(
+            &train, head_vars, features, mi, relations, n_train, false, factor, opts,
+        );
+        let ll = held_out_ll(&train, &test, &s) / n_test as f64;
+        scores.push((factor, ll));
+        if ll > best.1 + 1e-12 {
+            best = (factor, ll);
+        }
+    }
+    (best.0, scores)
+}
