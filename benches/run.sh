@@ -10,7 +10,8 @@
 #     when present, else from the committed sample tests/data/adult_sample.csv;
 #  4. deidentify: the structured table of benches/deid.yaml (id pseudonymised, age, date and
 #     region generalised to k = 5) at 1M and 10M rows, whole process, against the I/O floor
-#     (arrow-rs reading and writing the same file, single writer) measured in the same run.
+#     (arrow-rs reading and writing the same file, single writer) measured in the same run;
+#     `inspect` of the same file; detection throughput per text column (`--bench detect`).
 #  5. model: `cargo bench --bench model` (fit against the read floor, sample against the encode
 #     limit, in-process), then the whole processes: `fit` on Adult, `sample` of MODEL_ROWS
 #     (default 1M) rows, and `evaluate` of those rows against Adult.
@@ -66,7 +67,12 @@ for n in 1000000 10000000; do
     python3 benches/measure.py "deidentify $n rows" "$RUNS" bench-out/cli-deid-$n.json -- \
         $bin deidentify bench-out/deid_in.parquet --schema benches/deid.yaml -q -o bench-out/deid_out.parquet
     python3 -c "import json; r=json.load(open('bench-out/cli-deid-$n.json')); m=r['wall_s']['median']; print(f'    {$n/m:,.0f} rows/s; I/O floor (read + write copy, median of 3) {$floor:.3f} s; deidentify takes {m/$floor:.2f}x the floor')"
+    python3 benches/measure.py "inspect $n rows" "$RUNS" bench-out/cli-inspect-$n.json -- \
+        $bin inspect bench-out/deid_in.parquet --report bench-out/inspect.json -q
+    python3 -c "import json; r=json.load(open('bench-out/cli-inspect-$n.json')); m=r['wall_s']['median']; print(f'    inspect: {$n/m:,.0f} rows/s')"
 done
+echo "detection throughput per text column (in process):"
+cargo bench --quiet --bench detect
 rm -f bench-out/*.parquet
 fi
 

@@ -326,7 +326,10 @@ struct DeidentifyArgs {
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
     /// File holding the pseudonymisation key (default: the environment variable named by
-    /// `privacy.key_env`, FAIRSYNTH_KEY unless the schema says otherwise).
+    /// `privacy.key_env`, FAIRSYNTH_KEY unless the schema says otherwise). The file wins over
+    /// the variable (with a warning when both are set). From either, trailing whitespace
+    /// (such as the newline of `openssl rand -hex 32 > FILE`) is trimmed and the remaining
+    /// bytes are the key, at least 16 of them; an empty variable is an error.
     #[arg(long, value_name = "FILE")]
     key_file: Option<PathBuf>,
     /// Write the full report as JSON here.
@@ -904,6 +907,12 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     }
     let prov =
         fairsynth::io::provenance("deidentify", &schema, serde_json::json!({}), &command_line);
+    if a.key_file.is_some() && std::env::var_os(&schema.privacy.key_env).is_some() {
+        eprintln!(
+            "warning: both --key-file and the environment variable `{}` are set; the key file is used",
+            schema.privacy.key_env
+        );
+    }
     let pool = thread_pool(a.threads)?;
     let report = pool
         .install(|| {

@@ -14,16 +14,17 @@
 //! | kind | content rule |
 //! |---|---|
 //! | [`Kind::Email`] | `local@domain`: local part 1–64 of `A-Z a-z 0-9 . _ % + -`, no leading, trailing or double dot; domain of at least two labels (`A-Z a-z 0-9 -`, 1–63 each, no leading or trailing hyphen, at most 253 in all), the last label alphabetic and at least 2 long |
-//! | [`Kind::Phone`] | international: `+` (or `00`), a country code not starting with 0, groups separated by single spaces, `-`, `.` or `/`, an optional `(0)` or `(area)`, 8–15 digits (E.164's maximum); national with trunk 0: an area code of 3–6 digits (`030`, `0151`, optionally `(030)`), then at least one separated group, 9–13 digits; North American: `[1 ]NXX NXX XXXX` with `-`, `.` or space, or `(NXX) NXX-XXXX`, where N is 2–9 |
+//! | [`Kind::Phone`] | international: `+` (or `00`, also `00 `), a country code not starting with 0, groups separated by single spaces, `-`, `.` or `/`, an optional `(0)` or `(area)`, 8–15 digits (E.164's maximum); national with trunk 0: an area code of 3–6 digits (`030`, `0151`, optionally `(030)`), then at least one separated group, 9–13 digits; North American: `[1 ]NXX NXX XXXX` with `-`, `.` or space, or `(NXX) NXX-XXXX`, where N is 2–9; bare digit runs: 10 digits `NXXNXXXXXX`, 11 digits `1NXXNXXXXXX`, 10–12 digits after a trunk `0`; any of them with an extension of 1–6 digits (`x37915`, ` ext. 12`, `, Durchwahl 12`) |
 //! | [`Kind::Iban`] | two letters, two check digits, alphanumerics (single spaces allowed), the registered length for the country where known (15–34 otherwise), ISO 13616 MOD 97-10 remainder 1 |
 //! | [`Kind::PaymentCard`] | 13–19 digits, groups separated consistently by single spaces or dashes, first digit 2–6 (ISO/IEC 7812 major industry identifiers of banking and financial cards), Luhn-valid |
 //! | [`Kind::IpAddress`] | IPv4 dotted quad parsed by [`std::net::Ipv4Addr`] (no leading zeros); IPv6 parsed by [`std::net::Ipv6Addr`] with at least two non-empty groups, one of them 3+ hex digits long (or all eight groups), so `12:30:45` and `a::b` are not addresses |
 //! | [`Kind::Date`] | `YYYY-MM-DD`, `DD.MM.YYYY`, `MM/DD/YYYY` (also `DD/MM/YYYY`), a real calendar day in 1800–2199 |
 //! | [`Kind::DateOfBirth`] | a date in a column whose name suggests birth (`dob`, `birth_date`, `geburtsdatum`), or a date in free text within 24 bytes after a cue (`born`, `birth`, `DOB`, `geb.`, `geboren`) |
-//! | [`Kind::PersonName`] | whole value: 2–4 words, one a given name and another a surname from the shipped English and German lists, the rest initials, titles or particles (`Dr.`, `von`); in free text: a capitalised given name, optionally a middle name or initial, then a capitalised surname |
+//! | [`Kind::PersonName`] | dictionaries and structure (see [`super::names`]): whole values by [`super::names`]'s shape rules (titles, degrees, suffixes, initials, particles, given-name order, `Surname, Given`); single-word columns as columns (see [`ColumnScan::findings`]); in free text: a title then capitalised words, a listed given name then a surname, initials then a word, two capitalised words inside a sentence, `Surname, Given` |
 //! | [`Kind::UsSsn`] | `AAA-GG-SSSS` with the SSA rules: area not 000, 666 or 900–999, group not 00, serial not 0000 |
 //! | [`Kind::DeTaxId`] | 11 digits (or `DD DDD DDD DDD`), first digit not 0, in the first ten exactly one digit value repeated (twice or three times), check digit by ISO 7064 MOD 11,10 |
 //! | [`Kind::Postcode`] | only with a name hint (`zip`, `postcode`, `plz`): 5 digits or ZIP+4 `DDDDD-DDDD`; five-digit numbers are too common to flag by content |
+//! | [`Kind::RecordId`] | UUIDs and 32/40/64-digit hex hashes; or, for a column, codes (3–64 ASCII letters, digits and `- _ / . : #`, at least one digit, not a signed or fractional number) in at least 90% of at least 20 values, at least 90% distinct, all-digit codes zero-led or of one width of 6+ digits, and no supported name hint of another kind |
 //!
 //! A number is matched only at a word boundary: not inside a longer number (`12.4111…`), a
 //! word (`ID0301234567`) or followed by more digits. Where several detectors match at the same
@@ -31,10 +32,12 @@
 //! payment card, tax ID, phone, person name.
 
 use std::fmt;
+use std::hash::Hasher;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
-use crate::synth::text::{is_first_name, is_last_name};
+use super::names::{self, Shape};
+use crate::hash::{FastHasher, FastSet};
 
 /// The kinds of direct identifiers (and plain dates) the detectors recognise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,10 +64,13 @@ pub enum Kind {
     DeTaxId,
     /// A postal code (US ZIP or German PLZ); detected only together with a column name hint.
     Postcode,
+    /// A record identifier: a UUID or hash, or a code of a column whose values are (nearly)
+    /// all distinct codes (`C100000`, `REF-2024-0042`), whatever the column is called.
+    RecordId,
 }
 
 /// Number of [`Kind`] variants.
-const N_KINDS: usize = 11;
+const N_KINDS: usize = 12;
 
 impl Kind {
     /// Every kind, in declaration order.
@@ -80,6 +86,7 @@ impl Kind {
         Kind::UsSsn,
         Kind::DeTaxId,
         Kind::Postcode,
+        Kind::RecordId,
     ];
 
     /// Stable snake_case name, as used in reports and `acknowledge:` lists (`"email"`, ...).
@@ -96,6 +103,7 @@ impl Kind {
             Kind::UsSsn => "us_ssn",
             Kind::DeTaxId => "de_tax_id",
             Kind::Postcode => "postcode",
+            Kind::RecordId => "record_id",
         }
     }
 
@@ -113,6 +121,7 @@ impl Kind {
             Kind::UsSsn => "[SSN]",
             Kind::DeTaxId => "[TAX_ID]",
             Kind::Postcode => "[POSTCODE]",
+            Kind::RecordId => "[ID]",
         }
     }
 
@@ -591,8 +600,10 @@ fn digits_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// A byte of an e-mail local part: ASCII letters, digits and `. _ % + -`, and any byte of a
+/// non-ASCII character (internationalised addresses, RFC 6531: `ģirts@example.lv`).
 fn is_local_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-') || c >= 0x80
 }
 
 /// An e-mail address starting at `i`.
@@ -903,8 +914,8 @@ fn intl_phone_from(b: &[u8], mut j: usize) -> Option<usize> {
             break;
         }
         j = ge;
-        if total >= 8 && num_end(b, j) {
-            best = Some(j);
+        if total >= 8 {
+            best = phone_end(b, j).or(best);
         }
         match b.get(j) {
             Some(b' ' | b'-' | b'.' | b'/')
@@ -960,8 +971,8 @@ fn national_phone_at(b: &[u8], i: usize) -> Option<usize> {
             break;
         }
         j = ge;
-        if total >= 9 && num_end(b, j) {
-            best = Some(j);
+        if total >= 9 {
+            best = phone_end(b, j).or(best);
         }
         match b.get(j) {
             Some(b' ' | b'-' | b'/') if is_digit_at(b, j + 1) => j += 1,
@@ -1004,7 +1015,64 @@ fn nanp_phone_at(b: &[u8], i: usize) -> Option<usize> {
         return None;
     }
     j += 4;
-    (digits_end(b, j) == j + 4 && num_end(b, j + 4)).then_some(j + 4)
+    if digits_end(b, j) != j + 4 {
+        return None;
+    }
+    phone_end(b, j + 4)
+}
+
+/// Where a phone number whose digits end at `j` ends: after an extension (`x37915`,
+/// ` x 12`, ` ext. 12`, `, ext 204`, ` extension 5`, ` Durchwahl 12`, `-DW 12`) of 1–6
+/// digits, or at `j` when no word or digit follows.
+fn phone_end(b: &[u8], j: usize) -> Option<usize> {
+    extension_end(b, j).or_else(|| num_end(b, j).then_some(j))
+}
+
+fn extension_end(b: &[u8], j: usize) -> Option<usize> {
+    let mut k = j;
+    if matches!(b.get(k), Some(b',' | b'-')) {
+        k += 1;
+    }
+    if b.get(k) == Some(&b' ') {
+        k += 1;
+    }
+    let rest = b.get(k..)?;
+    const WORDS: [&[u8]; 6] = [b"extension", b"ext", b"durchwahl", b"dw", b"x", b"#"];
+    let w = WORDS
+        .iter()
+        .find(|w| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w))?;
+    k += w.len();
+    if b.get(k) == Some(&b'.') {
+        k += 1;
+    }
+    if matches!(b.get(k), Some(b' ' | b':')) {
+        k += 1;
+        if b.get(k) == Some(&b' ') {
+            k += 1;
+        }
+    }
+    let e = digits_end(b, k);
+    (e > k && e - k <= 6 && num_end(b, e)).then_some(e)
+}
+
+/// A bare run of digits that is a plausible phone number: 10 digits in the North American
+/// plan (`NXXNXXXXXX`, N 2–9), 11 digits `1NXXNXXXXXX`, or 10–12 digits after a trunk `0`
+/// (`01512345678`); an extension may follow.
+fn bare_phone_at(b: &[u8], i: usize) -> Option<usize> {
+    let e = digits_end(b, i);
+    let d = |k: usize| b[i + k];
+    let nanp = |o: usize| matches!(d(o), b'2'..=b'9') && matches!(d(o + 3), b'2'..=b'9');
+    let ok = match (e - i, d(0)) {
+        (10, b'2'..=b'9') => nanp(0),
+        (11, b'1') => nanp(1),
+        (10..=12, b'0') => d(1) != b'0',
+        _ => false,
+    };
+    if ok {
+        phone_end(b, e)
+    } else {
+        None
+    }
 }
 
 /// A telephone number starting at `i`.
@@ -1012,122 +1080,16 @@ fn phone_at(b: &[u8], i: usize) -> Option<usize> {
     if !num_start(b, i) {
         return None;
     }
-    match (b[i], b.get(i + 1)) {
+    let sep_or_bare = match (b[i], b.get(i + 1)) {
         (b'+', _) => intl_phone_from(b, i + 1),
+        // `00 49 30 …`: the international prefix may stand apart.
+        (b'0', Some(b'0')) if b.get(i + 2) == Some(&b' ') => intl_phone_from(b, i + 3),
         (b'0', Some(b'0')) => intl_phone_from(b, i + 2),
         (b'0', _) | (b'(', Some(b'0')) => national_phone_at(b, i),
         (b'1'..=b'9' | b'(', _) => nanp_phone_at(b, i),
         _ => None,
-    }
-}
-
-/// Titles and name particles allowed next to given names and surnames.
-const NAME_EXTRAS: [&str; 18] = [
-    "dr", "prof", "mr", "mrs", "ms", "miss", "herr", "frau", "von", "van", "der", "de", "den",
-    "zu", "jr", "sr", "ii", "iii",
-];
-
-fn is_surname(word: &str) -> bool {
-    is_last_name(word) || (word.contains('-') && word.split('-').any(is_last_name))
-}
-
-/// A single letter, optionally with a dot (`J.`).
-fn is_initial(word: &str) -> bool {
-    let mut cs = word.chars();
-    matches!((cs.next(), cs.next(), cs.next()), (Some(c), None | Some('.'), None) if c.is_alphabetic())
-}
-
-/// A capitalised word starting at byte `i` of `text`: letters, with inner `-` or `'` followed
-/// by a letter (`Müller-Lüdenscheidt`, `O'Brien`). Returns the word and its end.
-fn cap_word(text: &str, i: usize) -> Option<(&str, usize)> {
-    let rest = text.get(i..)?;
-    let mut cs = rest.char_indices().peekable();
-    let (_, first) = cs.next()?;
-    if !first.is_uppercase() {
-        return None;
-    }
-    let mut end = first.len_utf8();
-    while let Some((k, c)) = cs.next() {
-        if c.is_alphabetic() {
-            end = k + c.len_utf8();
-        } else if (c == '-' && cs.peek().is_some_and(|&(_, n)| n.is_alphabetic()))
-            || (c == '\'' && cs.peek().is_some_and(|&(_, n)| n.is_uppercase()))
-        {
-            end = k + 1;
-        } else {
-            break;
-        }
-        if end > 40 {
-            return None;
-        }
-    }
-    Some((&rest[..end], i + end))
-}
-
-/// The next capitalised word after exactly one space at `e`, or an initial such as `J.`.
-fn next_cap_word(text: &str, e: usize) -> Option<(&str, usize)> {
-    if text.as_bytes().get(e) != Some(&b' ') {
-        return None;
-    }
-    let (w, end) = cap_word(text, e + 1)?;
-    if w.chars().count() == 1 && text.as_bytes().get(end) == Some(&b'.') {
-        return Some((&text[e + 1..end + 1], end + 1));
-    }
-    Some((w, end))
-}
-
-/// A person's name in free text starting at `i`: capitalised given name, optional middle name
-/// or initial, capitalised surname.
-fn name_at(text: &str, i: usize) -> Option<usize> {
-    let (w1, e1) = cap_word(text, i)?;
-    if !is_first_name(w1) {
-        return None;
-    }
-    let (w2, e2) = next_cap_word(text, e1)?;
-    let ends_word = |e: usize| {
-        text.get(e..)
-            .and_then(|r| r.chars().next())
-            .is_none_or(|c| !c.is_alphanumeric())
     };
-    if is_first_name(w2) || is_initial(w2) {
-        if let Some((w3, e3)) = next_cap_word(text, e2) {
-            if is_surname(w3) && ends_word(e3) {
-                return Some(e3);
-            }
-        }
-    }
-    (is_surname(w2) && ends_word(e2)).then_some(e2)
-}
-
-/// Whether a whole value is a person's full name (see the module table).
-fn is_full_name(v: &str) -> bool {
-    if v.len() > 80 || v.bytes().any(|c| c.is_ascii_digit() || c == b'@') {
-        return false;
-    }
-    let mut first = [false; 4];
-    let mut last = [false; 4];
-    let mut n = 0;
-    for tok in v.split([' ', ',']).filter(|t| !t.is_empty()) {
-        if n == 4
-            || !tok
-                .chars()
-                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
-        {
-            return false;
-        }
-        let word = tok.trim_end_matches('.');
-        first[n] = is_first_name(word);
-        last[n] = is_surname(word);
-        if !first[n]
-            && !last[n]
-            && !is_initial(tok)
-            && !NAME_EXTRAS.iter().any(|x| x.eq_ignore_ascii_case(word))
-        {
-            return false;
-        }
-        n += 1;
-    }
-    (0..n).any(|a| first[a] && (0..n).any(|b| b != a && last[b]))
+    sep_or_bare.or_else(|| bare_phone_at(b, i))
 }
 
 /// Cues before a date in free text that make it a date of birth.
@@ -1156,7 +1118,7 @@ fn keep_longest(best: &mut Option<(usize, Kind)>, m: Option<usize>, k: Kind) {
 fn match_at(text: &str, b: &[u8], i: usize, names: bool) -> Option<(usize, Kind)> {
     let c = b[i];
     let mut best = None;
-    if c.is_ascii_alphanumeric() {
+    if c.is_ascii_alphanumeric() || c >= 0xC0 {
         keep_longest(&mut best, email_at(b, i), Kind::Email);
         if best.is_some() {
             return best;
@@ -1179,7 +1141,7 @@ fn match_at(text: &str, b: &[u8], i: usize, names: bool) -> Option<(usize, Kind)
         keep_longest(&mut best, ipv6_at(b, i), Kind::IpAddress);
     }
     if names && best.is_none() && (c.is_ascii_uppercase() || c >= 0xC0) {
-        keep_longest(&mut best, name_at(text, i), Kind::PersonName);
+        keep_longest(&mut best, names::name_at(text, i), Kind::PersonName);
     }
     best
 }
@@ -1232,7 +1194,7 @@ fn whole_kind(v: &str) -> Option<Kind> {
             return Some(kind);
         }
     }
-    is_full_name(v).then_some(Kind::PersonName)
+    (names::shape(v) == Some(Shape::Full)).then_some(Kind::PersonName)
 }
 
 /// Identifiers embedded in free text: byte ranges into `text` with their kinds, in order and
@@ -1306,23 +1268,8 @@ fn loose_match(kind: Kind, v: &str) -> bool {
                         c.is_ascii_digit() || matches!(c, b':' | b'.' | b'+' | b'-' | b'Z')
                     }))
         }),
-        Kind::PersonName => {
-            let mut n = 0;
-            let mut any = false;
-            for tok in v.split([' ', ',']).filter(|t| !t.is_empty()) {
-                n += 1;
-                if n > 4
-                    || !tok
-                        .chars()
-                        .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
-                {
-                    return false;
-                }
-                any |= is_first_name(tok) || is_surname(tok);
-            }
-            any
-        }
-        Kind::Email | Kind::IpAddress | Kind::Date => false,
+        Kind::PersonName => matches!(names::shape(v), Some(Shape::Full | Shape::Single { .. })),
+        Kind::Email | Kind::IpAddress | Kind::Date | Kind::RecordId => false,
     }
 }
 
@@ -1378,8 +1325,13 @@ pub struct Finding {
     pub embedded: bool,
     /// The column name suggests this kind.
     pub by_name: bool,
-    /// How sure the finding is, 0..=1 (see [`ColumnScan::findings`]).
+    /// How sure the finding is that the column holds this kind, 0..=1: grows with the share
+    /// (see [`ColumnScan::findings`]).
     pub confidence: f64,
+    /// How surely the matched values are of this kind, whatever their share, 0..=1: the
+    /// content strength (times the check-digit validity) combined with the name hint. The
+    /// safety net judges a share against the threshold only where this is 0.5 or more.
+    pub evidence: f64,
 }
 
 /// Streaming detector for one column: feed every value (or a sample) to [`ColumnScan::add`],
@@ -1397,6 +1349,214 @@ pub struct ColumnScan {
     shaped: [u64; N_KINDS],
     /// Values supporting the name hint (strict or loose form).
     hinted: u64,
+    /// What the column name says about person names (see [`name_header`]).
+    name_header: NameHeader,
+    /// Hashes of the distinct non-empty values, up to [`DISTINCT_CAP`].
+    distinct: FastSet<u64>,
+    /// More distinct values than [`DISTINCT_CAP`] were seen.
+    distinct_capped: bool,
+    /// Non-empty values.
+    non_empty: u64,
+    /// Values that are one capitalised word (optionally after a particle).
+    single_words: u64,
+    /// ... of which a listed given name or surname.
+    single_known: u64,
+    /// ... of which a listed place.
+    single_places: u64,
+    /// Values with the shape of a record code (see [`code_shape`]).
+    codes: u64,
+    /// ... of which UUIDs or hex hashes (identifiers even when repeated).
+    strong_codes: u64,
+    /// Shortest and longest all-digit code seen (constant width marks a code).
+    digit_widths: (usize, usize),
+    /// All-digit codes.
+    digit_codes: u64,
+    /// Digit-only codes with a leading zero (`00123`): never a measurement.
+    zero_led: u64,
+    /// Hashes of distinct whole-value full names, up to [`NAMES_DIVERSE`].
+    whole_names: FastSet<u64>,
+    /// Hashes of distinct names found inside text, up to [`NAMES_DIVERSE`].
+    embedded_names: FastSet<u64>,
+}
+
+/// Distinct names at which name evidence is at full strength (see [`name_diversity`]).
+const NAMES_DIVERSE: usize = 20;
+
+/// Records a matched name's hash, up to [`NAMES_DIVERSE`] of them.
+fn note_name(set: &mut FastSet<u64>, name: &str) {
+    if set.len() < NAMES_DIVERSE {
+        let mut h = FastHasher::default();
+        h.write(name.as_bytes());
+        set.insert(h.finish());
+    }
+}
+
+/// How much `count` name matches with `distinct` different names are worth, 0..=1: a few
+/// names that recur in many rows are a fixed vocabulary (`Earl Grey Tea`, `Victoria Sponge`),
+/// not people; `min(1, max(distinct / 20, distinct / count))`, so a small column of all
+/// different names keeps full strength.
+fn name_diversity(distinct: usize, count: u64) -> f64 {
+    if count == 0 {
+        return 1.0;
+    }
+    (distinct as f64 / NAMES_DIVERSE as f64)
+        .max(distinct as f64 / count as f64)
+        .min(1.0)
+}
+
+/// Distinct values a [`ColumnScan`] tracks; a column with more is of high cardinality.
+const DISTINCT_CAP: usize = 65_536;
+
+/// What a column name says about person names in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameHeader {
+    /// A word such as `first`, `given`, `surname`, `vorname`, `contact`, `person`, `name`.
+    Person,
+    /// A word naming something else: `city`, `product`, `category`, `diagnosis`, `charge` ...
+    Other,
+    /// Neither.
+    Neutral,
+}
+
+/// Words in a column name that point at person names (with [`kind_from_column_name`]'s
+/// stronger forms such as `first_name`).
+const PERSON_HEADER: [&str; 22] = [
+    "first",
+    "given",
+    "last",
+    "surname",
+    "family",
+    "vorname",
+    "nachname",
+    "familienname",
+    "contact",
+    "person",
+    "name",
+    "names",
+    "customer",
+    "client",
+    "patient",
+    "employee",
+    "owner",
+    "holder",
+    "applicant",
+    "defendant",
+    "author",
+    "kontakt",
+];
+
+/// Words in a column name that say its capitalised words are not person names.
+const OTHER_HEADER: [&str; 52] = [
+    "city",
+    "town",
+    "ort",
+    "stadt",
+    "place",
+    "location",
+    "country",
+    "land",
+    "state",
+    "region",
+    "county",
+    "street",
+    "strasse",
+    "address",
+    "product",
+    "item",
+    "article",
+    "artikel",
+    "sku",
+    "brand",
+    "model",
+    "category",
+    "kategorie",
+    "type",
+    "typ",
+    "class",
+    "status",
+    "diagnosis",
+    "diagnose",
+    "icd",
+    "condition",
+    "charge",
+    "offence",
+    "offense",
+    "delikt",
+    "crime",
+    "label",
+    "tag",
+    "department",
+    "abteilung",
+    "company",
+    "firma",
+    "employer",
+    "organisation",
+    "organization",
+    "team",
+    "colour",
+    "color",
+    "farbe",
+    "species",
+    "drug",
+    "medication",
+];
+
+fn name_header(column_name: &str) -> NameHeader {
+    let tokens = name_tokens(column_name);
+    let has = |ws: &[&str]| tokens.iter().any(|t| ws.contains(&t.as_str()));
+    // `product_name`, `city_name`: the other word wins.
+    if has(&OTHER_HEADER) || tokens.iter().any(|t| t == "username" || t == "filename") {
+        NameHeader::Other
+    } else if has(&PERSON_HEADER) || kind_from_column_name(column_name) == Some(Kind::PersonName) {
+        NameHeader::Person
+    } else {
+        NameHeader::Neutral
+    }
+}
+
+/// What kind of code a whole value is: `Some(true)` for a UUID or a 32-, 40- or 64-digit hex
+/// hash, `Some(false)` for another code (3–64 ASCII letters, digits and `- _ / . : #`, at least
+/// one digit, no space, not a number with a fractional part), `None` otherwise.
+fn code_shape(b: &[u8]) -> Option<bool> {
+    if !(3..=64).contains(&b.len()) {
+        return None;
+    }
+    let (mut digits, mut hex, mut letters, mut dashes) = (0, 0, 0, 0);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b'a'..=b'f' | b'A'..=b'F' => {
+                hex += 1;
+                letters += 1
+            }
+            b'g'..=b'z' | b'G'..=b'Z' => letters += 1,
+            b'-' => dashes += 1,
+            b'_' | b'/' | b'.' | b':' | b'#' => {}
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let uuid = b.len() == 36
+        && dashes == 4
+        && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-')
+        && digits + hex == 32;
+    let hash = dashes == 0 && digits + hex == b.len() && matches!(b.len(), 32 | 40 | 64);
+    if uuid || hash {
+        return Some(true);
+    }
+    // Numbers with a fraction or sign are measurements: `12.5`, `-3`, `1,234.56`.
+    if letters == 0
+        && b.iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-'))
+    {
+        let dot = b.iter().filter(|&&c| c == b'.').count();
+        if dot > 0 || b[0] == b'-' {
+            return None;
+        }
+    }
+    Some(false)
 }
 
 /// Content strength per kind: how surely a match is a real identifier of that kind.
@@ -1410,6 +1570,7 @@ fn strength(k: Kind) -> f64 {
         Kind::Phone | Kind::DateOfBirth => 0.8,
         Kind::PersonName => 0.7,
         Kind::Postcode => 0.6,
+        Kind::RecordId => 0.9,
         Kind::Date => 0.2,
     }
 }
@@ -1447,6 +1608,20 @@ impl ColumnScan {
             embedded: [0; N_KINDS],
             shaped: [0; N_KINDS],
             hinted: 0,
+            name_header: name_header(column_name),
+            distinct: FastSet::default(),
+            distinct_capped: false,
+            non_empty: 0,
+            single_words: 0,
+            single_known: 0,
+            single_places: 0,
+            codes: 0,
+            strong_codes: 0,
+            digit_widths: (usize::MAX, 0),
+            digit_codes: 0,
+            zero_led: 0,
+            whole_names: FastSet::default(),
+            embedded_names: FastSet::default(),
         }
     }
 
@@ -1478,13 +1653,29 @@ impl ColumnScan {
         if v.is_empty() {
             return;
         }
+        self.non_empty += n;
+        if !self.distinct_capped {
+            let mut h = FastHasher::default();
+            h.write(v.as_bytes());
+            self.distinct.insert(h.finish());
+            if self.distinct.len() > DISTINCT_CAP {
+                self.distinct_capped = true;
+                self.distinct = FastSet::default();
+            }
+        }
         let dob_hint = self.hint == Some(Kind::DateOfBirth);
         let kind = match whole_kind(v) {
             Some(Kind::Date) if dob_hint => Some(Kind::DateOfBirth),
             k => k,
         };
+        if kind.is_none() {
+            self.add_shapes(v, n);
+        }
         if let Some(k) = kind {
             self.whole[k.index()] += n;
+            if k == Kind::PersonName {
+                note_name(&mut self.whole_names, v);
+            }
         }
         if kind.is_none_or(has_check_digit) {
             if let Some(s) = shape_kind(v.as_bytes()) {
@@ -1500,12 +1691,16 @@ impl ColumnScan {
         }
         if kind.is_none() && !supports_hint {
             let mut seen = 0u32;
-            scan(v, |_, k| {
+            let names = &mut self.embedded_names;
+            scan(v, |r, k| {
                 let k = if k == Kind::Date && dob_hint {
                     Kind::DateOfBirth
                 } else {
                     k
                 };
+                if k == Kind::PersonName {
+                    note_name(names, &v[r]);
+                }
                 seen |= 1 << k.index();
             });
             for k in Kind::ALL {
@@ -1516,10 +1711,143 @@ impl ColumnScan {
         }
     }
 
+    /// Counts the name and code shapes of a value that is no identifier as a whole.
+    fn add_shapes(&mut self, v: &str, n: u64) {
+        let b = v.as_bytes();
+        if let Some(Shape::Single { given, surname }) = names::shape(v) {
+            self.single_words += n;
+            if given || surname {
+                self.single_known += n;
+            }
+            if names::is_place(v) {
+                self.single_places += n;
+            }
+            return;
+        }
+        if date_at(b, 0).is_some() {
+            return;
+        }
+        if let Some(strong) = code_shape(b) {
+            self.codes += n;
+            if strong {
+                self.strong_codes += n;
+            }
+            if b.iter().all(u8::is_ascii_digit) {
+                self.digit_codes += n;
+                self.digit_widths.0 = self.digit_widths.0.min(b.len());
+                self.digit_widths.1 = self.digit_widths.1.max(b.len());
+                if b[0] == b'0' && b.len() > 1 {
+                    self.zero_led += n;
+                }
+            }
+        }
+    }
+
+    /// Distinct non-empty values seen (a lower bound once past 65,536).
+    pub fn distinct(&self) -> u64 {
+        if self.distinct_capped {
+            DISTINCT_CAP as u64 + 1
+        } else {
+            self.distinct.len() as u64
+        }
+    }
+
+    /// Share of the non-empty values that are distinct (1 for a column past the cap).
+    fn uniqueness(&self) -> f64 {
+        if self.distinct_capped {
+            1.0
+        } else if self.non_empty == 0 {
+            0.0
+        } else {
+            self.distinct.len() as f64 / self.non_empty as f64
+        }
+    }
+
+    /// Values counted as record identifiers: UUIDs and hashes always; other codes when at
+    /// least 90% of the values are codes, at least 90% of them distinct, at least 20 values,
+    /// all-digit codes zero-led or of one width of 6 or more digits (so amounts, counts and
+    /// five-digit postcodes are not codes), and no column-name hint of another kind that the
+    /// values support (a `zip` column of ZIP codes holds postcodes, an `email` column of hex
+    /// strings record identifiers).
+    fn record_ids(&self) -> u64 {
+        let digits_ok = self.digit_codes == 0
+            || self.zero_led > 0
+            || (self.digit_widths.0 == self.digit_widths.1 && self.digit_widths.0 >= 6);
+        if self.hinted == 0
+            && self.non_empty >= 20
+            && self.codes as f64 >= 0.9 * self.non_empty as f64
+            && self.uniqueness() >= 0.9
+            && digits_ok
+        {
+            self.codes
+        } else {
+            self.strong_codes
+        }
+    }
+
+    /// Values counted as single-word person names: every one-word value when the column as a
+    /// whole reads as a given-name or surname column: at least 80% of its values are one
+    /// capitalised word, at least 60% of those listed names (30% under a person-name header),
+    /// at least 50 distinct values (5 under a person-name header), fewer than 40% listed places
+    /// (towns are often surnames too: `Jackson`, `Berlin`), and no header word naming something
+    /// else (`city`, `product`, `diagnosis` ...). Unlisted words then count too: a surname
+    /// column keeps its rare names.
+    fn single_names(&self) -> u64 {
+        let person = self.name_header == NameHeader::Person;
+        if self.name_header == NameHeader::Other
+            || self.non_empty == 0
+            || (self.single_words as f64) < 0.8 * self.non_empty as f64
+        {
+            return 0;
+        }
+        let known = self.single_known as f64 / self.single_words as f64;
+        if self.single_places as f64 >= 0.4 * self.single_words as f64 {
+            return 0;
+        }
+        let (min_known, min_distinct) = if person { (0.3, 5) } else { (0.6, 50) };
+        if known >= min_known && self.distinct() >= min_distinct {
+            self.single_words
+        } else {
+            0
+        }
+    }
+
     /// Adds the counts of another scan of the same column (e.g. from another thread).
     pub fn merge(&mut self, other: &ColumnScan) {
         self.non_null += other.non_null;
         self.hinted += other.hinted;
+        self.non_empty += other.non_empty;
+        self.single_words += other.single_words;
+        self.single_known += other.single_known;
+        self.single_places += other.single_places;
+        self.codes += other.codes;
+        self.strong_codes += other.strong_codes;
+        self.digit_codes += other.digit_codes;
+        self.zero_led += other.zero_led;
+        for (mine, theirs) in [
+            (&mut self.whole_names, &other.whole_names),
+            (&mut self.embedded_names, &other.embedded_names),
+        ] {
+            for &h in theirs {
+                if mine.len() < NAMES_DIVERSE {
+                    mine.insert(h);
+                }
+            }
+        }
+        self.digit_widths.0 = self.digit_widths.0.min(other.digit_widths.0);
+        self.digit_widths.1 = self.digit_widths.1.max(other.digit_widths.1);
+        if !self.distinct_capped {
+            if other.distinct_capped {
+                self.distinct_capped = true;
+                self.distinct = FastSet::default();
+            } else {
+                self.distinct.extend(other.distinct.iter().copied());
+                if self.distinct.len() > DISTINCT_CAP {
+                    self.distinct_capped = true;
+                    self.distinct = FastSet::default();
+                }
+            }
+        }
         for k in 0..N_KINDS {
             self.whole[k] += other.whole[k];
             self.embedded[k] += other.embedded[k];
@@ -1532,22 +1860,29 @@ impl ColumnScan {
     /// content support.
     ///
     /// Confidence rule, with `share` the finding's share of non-null values:
-    /// - content: `strength(kind) × min(1, share / full_share(kind)) × validity`. Strength is
-    ///   0.99 IBAN, 0.97 e-mail, 0.95 card and tax ID, 0.9 IP, 0.85 SSN, 0.8 phone and date of
-    ///   birth, 0.7 person name, 0.6 postcode, 0.2 plain date. `full_share` is 5% for kinds
+    /// - content: `strength(kind) × min(1, share / full_share(kind)) × validity × diversity`.
+    ///   Strength is 0.99 IBAN, 0.97 e-mail, 0.95 card and tax ID, 0.9 IP and record id, 0.85
+    ///   SSN, 0.8 phone and date of birth, 0.7 person name, 0.6 postcode, 0.2 plain date. `full_share` is 5% for kinds
     ///   whose matches are unambiguous (e-mail, IBAN, card, tax ID, IP, SSN: a few of them
     ///   already prove the column holds them) and 50% for the others (phone, names, dates,
     ///   postcodes, where stray coincidences happen). `validity` (whole values of check-digit
     ///   kinds only) discounts chance passes: with `r` the share of same-shaped values that pass
     ///   the check, `validity = clamp((r − 0.1) / 0.9, 0, 1)`, so a column of random 16-digit
-    ///   numbers (one in ten Luhn-valid) scores 0;
+    ///   numbers (one in ten Luhn-valid) scores 0. `diversity` (person names only, 1 for the
+    ///   others and for single-word name columns) is `min(1, max(d / 20, d / count))` with `d`
+    ///   the distinct matched names;
     /// - name: 0.5 when the column name suggests the kind, lowered to 0.35 when 20 or more
     ///   values were seen and none supports it;
-    /// - both combine as independent evidence: `1 − (1 − content) × (1 − name)`.
+    /// - both combine as independent evidence: `1 − (1 − content) × (1 − name)`;
+    /// - [`Finding::evidence`] is the same without the share factor.
+    ///
+    /// Person names also count, as whole values, the one-word values of a column that reads as
+    /// a given-name or surname column, and record identifiers the codes of a column of
+    /// near-unique codes (see the module table).
     ///
     /// Under a name hint, the hinted kind's share also counts looser forms: phone digits with
     /// no `+` or separators, nine-digit SSNs, Luhn-valid numbers of any leading digit, 5-digit
-    /// or ZIP+4 postcodes, dates with a time part, a single listed given name or surname.
+    /// or ZIP+4 postcodes, dates with a time part, a single capitalised word.
     ///
     /// So a name hint alone gives 0.5, an `email` column of e-mails about 0.98, a plain date
     /// column at most 0.2, a birth-date column of dates 0.9, and full names found by content
@@ -1556,10 +1891,13 @@ impl ColumnScan {
         let mut out = Vec::new();
         for k in Kind::ALL {
             let by_name = self.hint == Some(k);
-            let whole = if by_name {
-                self.hinted
-            } else {
-                self.whole[k.index()]
+            let whole = match k {
+                _ if by_name => self.hinted,
+                // A header naming something else vetoes whole-value names by content.
+                Kind::PersonName if self.name_header == NameHeader::Other => 0,
+                Kind::PersonName => self.whole[k.index()] + self.single_names(),
+                Kind::RecordId => self.record_ids(),
+                _ => self.whole[k.index()],
             };
             let embedded = self.embedded[k.index()];
             let name_conf = if !by_name {
@@ -1603,7 +1941,18 @@ impl ColumnScan {
         } else {
             1.0
         };
-        let content = strength(k) * (share / full_share(k)).min(1.0) * validity;
+        let diversity = match (k, embedded) {
+            (Kind::PersonName, true) => name_diversity(self.embedded_names.len(), count),
+            (Kind::PersonName, false) if by_name || self.single_names() > 0 => 1.0,
+            (Kind::PersonName, false) => name_diversity(self.whole_names.len(), count),
+            _ => 1.0,
+        };
+        let per_value = if count > 0 {
+            strength(k) * validity * diversity
+        } else {
+            0.0
+        };
+        let content = per_value * (share / full_share(k)).min(1.0);
         Finding {
             kind: k,
             share,
@@ -1611,6 +1960,7 @@ impl ColumnScan {
             embedded,
             by_name,
             confidence: 1.0 - (1.0 - content) * (1.0 - name_conf),
+            evidence: 1.0 - (1.0 - per_value) * (1.0 - name_conf),
         }
     }
 }
@@ -1804,15 +2154,35 @@ mod tests {
             "415-555-0123",
             "415.555.0123",
             "1-415-555-0123",
+            // Extensions, 00/001 prefixes, dots, bare digit runs of a plausible length.
+            "415-555-0123 x37915",
+            "415-555-0123x37915",
+            "(415) 555-0123 ext. 12",
+            "+1 415 555 0123 ext 204",
+            "+1-415-555-0123x6781",
+            "001-415-555-0123",
+            "00 49 30 1234567",
+            "+49.30.1234567",
+            "4155550123",
+            "14155550123",
+            "01511234567",
+            "030 1234567, Durchwahl 12",
         ] {
             assert_eq!(classify(ok), Some(Kind::Phone), "{ok}");
+            assert_eq!(
+                redact(&format!("call {ok} now")),
+                "call [PHONE] now",
+                "{ok}"
+            );
         }
         for bad in [
             "12345",
             "+12",
             "+0 151 2345678", // no country code starts with 0
             "0151",
-            "01511234567",  // national without any separator
+            "1234567890", // bare: area code cannot start with 1
+            "4151550123", // nor the exchange
+            "1920x1080",
             "123-456-7890", // area code cannot start with 1
             "415-155-0123", // nor the exchange
             "030 12",       // too short
@@ -1890,8 +2260,9 @@ mod tests {
         for bad in [
             "Anna",
             "Schmidt",
-            "Anna Banana",
-            "Green Tea",
+            "Anna banana",
+            "Green tea",
+            "Organic Green Tea Bags",
             "Anna Schmidt 2",
             "Anna Schmidt GmbH & Co",
         ] {
@@ -2136,7 +2507,14 @@ mod tests {
         for i in 0..50 {
             hashed.add(Some(&format!("{:016x}", i * 7919)));
         }
-        assert_eq!(hashed.findings()[0].confidence, NAME_CONTRADICTED);
+        let f = hashed.findings();
+        let email = f
+            .iter()
+            .find(|f| f.kind == Kind::Email)
+            .expect("name finding");
+        assert_eq!(email.confidence, NAME_CONTRADICTED);
+        // Unique hex codes are record identifiers, whatever the column is called.
+        assert_eq!(f[0].kind, Kind::RecordId, "{f:?}");
 
         // Dates: birth dates under a birth column, plain low-confidence dates elsewhere.
         let dates: Vec<String> = (0..100)
@@ -2178,11 +2556,12 @@ mod tests {
         ssn.add(Some("000000000"));
         assert_eq!(ssn.findings()[0].count, 2);
         let mut first = ColumnScan::new("first_name");
-        for n in ["Anna", "James", "Zyxw"] {
+        // An unlisted capitalised word under a given-name header is a name all the same.
+        for n in ["Anna", "James", "Zyxw", "n/a", "12"] {
             first.add(Some(n));
         }
         let f = first.findings();
-        assert_eq!((f[0].kind, f[0].count), (Kind::PersonName, 2));
+        assert_eq!((f[0].kind, f[0].count), (Kind::PersonName, 3));
     }
 
     #[test]
@@ -2195,10 +2574,14 @@ mod tests {
             cards.add(Some(&with_luhn(&format!("4{}", rng.string(14)))));
         }
         let f = random.findings();
-        // About one in ten passes Luhn by chance, and then it is worth nothing.
-        assert_eq!(f.len(), 1, "{f:?}");
-        assert!(f[0].share > 0.05 && f[0].share < 0.15, "{f:?}");
-        assert!(f[0].confidence < 0.05, "{f:?}");
+        // About one in ten passes Luhn by chance, and then it is worth nothing; the column is
+        // one of unique references (record identifiers) all the same.
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(f[0].kind, Kind::RecordId, "{f:?}");
+        let card = f[1];
+        assert_eq!(card.kind, Kind::PaymentCard, "{f:?}");
+        assert!(card.share > 0.05 && card.share < 0.15, "{f:?}");
+        assert!(card.confidence < 0.05 && card.evidence < 0.05, "{f:?}");
         let f = cards.findings();
         assert_eq!((f[0].kind, f[0].share), (Kind::PaymentCard, 1.0));
         assert!(f[0].confidence > 0.9, "{f:?}");

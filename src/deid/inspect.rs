@@ -236,8 +236,26 @@ fn direct(kind: Kind) -> bool {
             | Kind::UsSsn
             | Kind::DeTaxId
             | Kind::PersonName
+            | Kind::RecordId
     )
 }
+
+/// Share of the non-null values that occur exactly once (1 when the distinct count hit the
+/// cap): how many people the column alone singles out.
+fn unique_share(acc: &Acc) -> f64 {
+    let non_null = acc.rows - acc.nulls;
+    if acc.capped {
+        return 1.0;
+    }
+    if non_null == 0 {
+        return 0.0;
+    }
+    acc.distinct.values().filter(|&&n| n == 1).count() as f64 / non_null as f64
+}
+
+/// Dates and timestamps with at least this share of values held by one row each are proposed
+/// as quasi-identifiers (exact event times single people out).
+const QI_UNIQUE_SHARE: f64 = 0.2;
 
 fn words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -297,6 +315,7 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
     let w = words(name);
     let has = |ws: &[&str]| w.iter().any(|x| ws.contains(&x.as_str()));
     let unique = acc.capped || (non_null > 0 && distinct as f64 >= 0.95 * non_null as f64);
+    let singles = unique_share(&acc);
     let (role, action, reason) = if let Some(c) = declared {
         (
             match c.role_names().as_slice() {
@@ -373,17 +392,35 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
                 f.confidence
             ),
         )
+    } else if matches!(inferred.as_str(), "date" | "timestamp")
+        && singles >= QI_UNIQUE_SHARE
+        && non_null >= 20
+    {
+        (
+            "quasi_identifier".into(),
+            None,
+            format!(
+                "exact {}s: {:.0}% of the values belong to one row each",
+                inferred,
+                100.0 * singles
+            ),
+        )
     } else if has(&[
         "sex",
         "gender",
         "race",
         "ethnicity",
         "ethnic",
-        "religion",
         "nationality",
-        "disability",
         "age",
     ]) {
+        // Published with other columns, these single people out as well.
+        (
+            "[protected, quasi_identifier]".into(),
+            None,
+            "name of a protected attribute that also identifies in combination".into(),
+        )
+    } else if has(&["religion", "disability"]) {
         (
             "protected".into(),
             None,
@@ -492,13 +529,17 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
         }
         if c.proposed_role.contains("quasi_identifier") {
             match ty {
-                "date" | "timestamp" => {
+                "timestamp" => {
+                    let _ = writeln!(y, "    generalise: [day, month, year]");
+                }
+                "date" => {
                     let _ = writeln!(y, "    generalise: [month, year]");
                 }
                 "int" | "float" => {
                     let _ = writeln!(y, "    generalise: [{{width: 5}}, {{width: 10}}]");
                 }
-                "string" | "category" => {
+                // A protected category (sex, race) is counted as it is, not masked.
+                "string" | "category" if !c.proposed_role.contains("protected") => {
                     let _ = writeln!(
                         y,
                         "    generalise: [{{prefix: 3}}, {{prefix: 2}}, suppress]"

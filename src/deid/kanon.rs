@@ -105,6 +105,7 @@ pub fn label(v: &Raw, level: Option<&GenLevel>, whole: bool) -> String {
     };
     match (level, v) {
         (GenLevel::Suppress, _) => "*".into(),
+        (GenLevel::Day, _) => day.map_or_else(|| "*".into(), |d| d.to_string()),
         (GenLevel::Month, _) => day.map_or_else(
             || "*".into(),
             |d| format!("{:04}-{:02}", d.year(), d.month()),
@@ -654,6 +655,10 @@ mod tests {
             "1987-06"
         );
         assert_eq!(label(&Raw::Day(d), Some(&GenLevel::Year), false), "1987");
+        assert_eq!(
+            label(&Raw::Day(d), Some(&GenLevel::Day), false),
+            "1987-06-15"
+        );
         assert_eq!(label(&Raw::Day(d), None, false), "1987-06-15");
         assert_eq!(
             label(&Raw::Text("x".into()), Some(&GenLevel::Suppress), false),

@@ -12,6 +12,7 @@
 pub mod detect;
 pub mod inspect;
 pub mod kanon;
+pub mod names;
 pub mod pseudo;
 pub mod risk;
 pub mod run;

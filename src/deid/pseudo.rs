@@ -65,11 +65,19 @@ const BASE32: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
 /// Errors from loading the secret key. No message ever contains key material.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    /// No key file was given and the environment variable is unset (or empty).
+    /// No key file was given and the environment variable is unset.
     #[error(
         "no pseudonymisation key: the environment variable `{var}` is not set and no --key-file was given\n    hint: create a key once, keep it secret and reuse it (the same key gives the same pseudonyms): `export {var}=$(openssl rand -hex 32)`, or pass --key-file FILE"
     )]
     Missing {
+        /// The environment variable that was consulted.
+        var: String,
+    },
+    /// The environment variable is set, but empty or only whitespace.
+    #[error(
+        "no pseudonymisation key: the environment variable `{var}` is set but empty (trailing whitespace is trimmed, so a value of only spaces or newlines is empty too)\n    hint: give it the key (`export {var}=$(openssl rand -hex 32)`, kept and reused), unset it and pass --key-file FILE, or check the command that filled it"
+    )]
+    Empty {
         /// The environment variable that was consulted.
         var: String,
     },
@@ -128,7 +136,8 @@ impl Key {
     /// same key). A text key such as `openssl rand -hex 32` output is used as its characters.
     ///
     /// # Errors
-    /// [`KeyError::Missing`] if the variable is unset or empty; [`KeyError::TooShort`].
+    /// [`KeyError::Missing`] if the variable is unset, [`KeyError::Empty`] if it is empty or
+    /// only whitespace; [`KeyError::TooShort`].
     pub fn from_env(var: &str) -> Result<Key, KeyError> {
         Key::from_env_value(var, std::env::var_os(var))
     }
@@ -143,7 +152,7 @@ impl Key {
         let mut bytes = value.into_encoded_bytes();
         let material = trim_end(&bytes);
         let key = if material.is_empty() {
-            Err(KeyError::Missing {
+            Err(KeyError::Empty {
                 var: var.to_string(),
             })
         } else {
@@ -591,10 +600,13 @@ mod tests {
             Key::load(None, var),
             Err(KeyError::Missing { .. })
         ));
-        // An empty (or all-whitespace) value counts as unset.
+        // An empty (or all-whitespace) value is told apart from an unset one.
+        let err = Key::from_env_value(var, Some(" \n".into())).expect_err("empty");
+        assert!(matches!(&err, KeyError::Empty { var: v } if v == var));
+        assert!(err.to_string().contains("is set but empty"), "{err}");
         assert!(matches!(
-            Key::from_env_value(var, Some(" \n".into())),
-            Err(KeyError::Missing { .. })
+            Key::from_env_value(var, Some("".into())),
+            Err(KeyError::Empty { .. })
         ));
     }
 

@@ -5,10 +5,12 @@
 //! reach the output unchanged for identifiers, and counts the quasi-identifier combinations.
 //! Nothing is written when the safety net trips or k cannot be reached. Pass 2 streams the
 //! input again and writes the transformed rows, transforming and encoding row groups in
-//! parallel.
+//! parallel; every value a `redact` column puts out is scanned again, and when anything
+//! detectable is left the output is discarded (the temporary file is removed) and the run
+//! fails, listing the residual findings per column.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
@@ -89,9 +91,15 @@ pub struct FindingReport {
 }
 
 /// The detection safety net: findings for the scanned columns, and a diagnostic for every
-/// column that is not declared an identifier yet holds identifiers in at least
-/// `privacy.detection_threshold` of its values (with confidence 0.5 or more), unless the
-/// schema acknowledges the kind. Shared by `deidentify` and `fit`.
+/// column that is not declared an identifier yet holds identifiers of a kind in at least
+/// `privacy.detection_threshold` of its values, unless the schema acknowledges the kind.
+/// Shared by `deidentify` and `fit`.
+///
+/// The share is judged against the threshold for every finding whose per-value evidence
+/// ([`detect::Finding::evidence`]) is 0.5 or more: the kind's content strength, so plain
+/// dates (0.2) never stop a run, while person names (0.7), phones (0.8) and the check-digit
+/// kinds do. (The column-level `confidence` is not used here: it grows with the share, so
+/// gating on it as well would let a column of 9% names through a 5% threshold.)
 pub fn safety_net(
     schema: &Schema,
     scans: &[(&str, &ColumnScan)],
@@ -111,14 +119,18 @@ pub fn safety_net(
                             detect::Kind::DateOfBirth | detect::Kind::Date | detect::Kind::Postcode
                         ))
             });
-            if !acknowledged && f.share >= schema.privacy.detection_threshold && f.confidence >= 0.5
+            if !acknowledged
+                && f.count > 0
+                && f.share >= schema.privacy.detection_threshold
+                && f.evidence >= 0.5
             {
                 diags.push(format!(
-                    "column `{name}` is not an identifier, but {:.1}% of its values {} {} (confidence {:.2})\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
+                    "column `{name}` is not an identifier, but {:.1}% of its values {} {} (threshold {:.1}%, evidence {:.2} per value)\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
                     100.0 * f.share,
                     if f.embedded { "contain" } else { "look like" },
                     kind.replace('_', " "),
-                    f.confidence
+                    100.0 * schema.privacy.detection_threshold,
+                    f.evidence
                 ));
             }
             findings.push(FindingReport {
@@ -153,6 +165,9 @@ pub struct Report {
     pub columns: Vec<ColumnReport>,
     /// Detection findings on the columns that reach the output unchanged.
     pub findings: Vec<FindingReport>,
+    /// Findings of the re-scan of every `redact` column's output (acknowledged ones only: any
+    /// other fails the run).
+    pub residual: Vec<FindingReport>,
     /// Fingerprint of the key used (never the key).
     pub key_fingerprint: Option<String>,
     /// Quasi-identifier figures, when the schema has quasi-identifiers.
@@ -562,6 +577,7 @@ pub fn deidentify(
         undeclared_columns_dropped: st.undeclared.clone(),
         columns: st.columns.clone(),
         findings,
+        residual: Vec::new(),
         key_fingerprint: key.as_ref().map(Key::fingerprint),
         anonymity,
         singling_out: None,
@@ -578,14 +594,16 @@ pub fn deidentify(
         }
     }
     let batches = Reader::open(input, format, schema)?;
-    let (sink, counted) = write(
+    let (sink, counted, residual) = write(
         batches,
+        schema,
         &st,
         key.as_ref(),
         report.anonymity.as_ref(),
         opts,
         output,
     )?;
+    report.residual = residual;
     let figures = counted.finish();
     let gate = schema.privacy.max_unique_share.map(|max| {
         let set = figures
@@ -644,12 +662,60 @@ pub fn deidentify(
     Ok(report)
 }
 
+/// Judges the re-scans of the redacted columns: every finding of a kind with per-value
+/// evidence 0.5 or more in any value (whatever its share) is residual; the schema's
+/// `acknowledge:` list of the column lets a kind stay. Returns the findings and a diagnostic
+/// per column with unacknowledged ones.
+pub fn residual_findings(
+    schema: &Schema,
+    scans: &[(&str, &ColumnScan)],
+) -> (Vec<FindingReport>, Vec<String>) {
+    let mut findings = Vec::new();
+    let mut diags = Vec::new();
+    for &(name, scan) in scans {
+        let col = schema.column(name);
+        let mut left = Vec::new();
+        for f in scan.findings() {
+            if f.count == 0 || f.evidence < 0.5 {
+                continue;
+            }
+            let kind = f.kind.name().to_string();
+            let acknowledged = col.is_some_and(|c| c.acknowledge.contains(&kind));
+            if !acknowledged {
+                left.push(format!(
+                    "{} in {} value{}{}",
+                    kind.replace('_', " "),
+                    f.count,
+                    if f.count == 1 { "" } else { "s" },
+                    if f.embedded { "" } else { " (whole values)" }
+                ));
+            }
+            findings.push(FindingReport {
+                column: name.to_string(),
+                kind,
+                share: f.share,
+                embedded: f.embedded,
+                confidence: f.confidence,
+                acknowledged,
+            });
+        }
+        if !left.is_empty() {
+            diags.push(format!(
+                "column `{name}` still holds identifiers after `redact`: {}; nothing was written\n    hint: redaction replaces what the detectors find inside text; give `{name}` `role: identifier` with `action: drop` or `pseudonymise` if its values are identifiers as a whole, or `acknowledge:` the kind if this is intended",
+                left.join(", ")
+            ));
+        }
+    }
+    (findings, diags)
+}
+
 /// Transforms one input batch into an output batch.
 fn transform(
     batch: &RecordBatch,
     st: &Setup,
     key: Option<&Key>,
     anon: Option<&Anonymity>,
+    rescans: &[Mutex<ColumnScan>],
 ) -> Result<Option<RecordBatch>, IoError> {
     let mut keep = consent_mask(batch, st.consent);
     let levels: Vec<usize> = anon.map_or_else(|| vec![0; st.qis.len()], |a| a.levels.clone());
@@ -696,6 +762,7 @@ fn transform(
     };
     let mut out: Vec<ArrayRef> = Vec::new();
     let mut buf = String::new();
+    let mut redacted = 0;
     for (i, plan) in st.plans.iter().enumerate() {
         let col = batch.column(i);
         match plan {
@@ -729,6 +796,8 @@ fn transform(
             Plan::Pseudonymise | Plan::Fake(..) | Plan::Redact => {
                 let values = texts(col);
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 24);
+                // The redacted output is scanned again, in a scan local to this batch.
+                let mut rescan = matches!(plan, Plan::Redact).then(|| ColumnScan::new(""));
                 for &r in &rows {
                     match &values[r as usize] {
                         None => b.append_null(),
@@ -739,11 +808,20 @@ fn transform(
                                 (Plan::Fake(kind, locale), Some(k)) => {
                                     fake(k, *kind, *locale, v, &mut buf)
                                 }
-                                _ => buf.push_str(&detect::redact(v)),
+                                _ => detect::redact_into(v, |_| true, &mut buf),
+                            }
+                            if let Some(s) = rescan.as_mut() {
+                                s.add(Some(&buf));
                             }
                             b.append_value(&buf);
                         }
                     }
+                }
+                if let Some(s) = rescan {
+                    if let Ok(mut total) = rescans[redacted].lock() {
+                        total.merge(&s);
+                    }
+                    redacted += 1;
                 }
                 out.push(Arc::new(b.finish()));
             }
@@ -756,16 +834,31 @@ fn transform(
 }
 
 /// Transforms and encodes every row group; returns the unfinished sink (the caller adds the
-/// metadata and finishes it, or drops it to write nothing) and the singling-out counts of the
-/// rows written.
+/// metadata and finishes it, or drops it to write nothing), the singling-out counts of the
+/// rows written, and the residual findings of the redacted columns (an error, and nothing
+/// written, when one is not acknowledged).
 fn write(
     batches: Reader,
+    schema: &Schema,
     st: &Setup,
     key: Option<&Key>,
     anon: Option<&Anonymity>,
     opts: &Options,
     output: &Path,
-) -> Result<(ParquetSink, ShardedCounter), DeidError> {
+) -> Result<(ParquetSink, ShardedCounter, Vec<FindingReport>), DeidError> {
+    let in_schema = batches.schema();
+    let redacted: Vec<&str> = st
+        .plans
+        .iter()
+        .zip(in_schema.fields())
+        .filter(|(p, _)| matches!(p, Plan::Redact))
+        .map(|(_, f)| f.name().as_str())
+        .collect();
+    // Scans named "" so that no column-name hint colours what is left.
+    let rescans: Vec<Mutex<ColumnScan>> = redacted
+        .iter()
+        .map(|_| Mutex::new(ColumnScan::new("")))
+        .collect();
     let mut sink = ParquetSink::create(
         output,
         st.out_schema.clone(),
@@ -785,7 +878,7 @@ fn write(
                encode: &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>|
      -> Result<(), DeidError> {
         for b in batches {
-            if let Some(out) = transform(b, st, key, anon)? {
+            if let Some(out) = transform(b, st, key, anon, &rescans)? {
                 let keys = counter
                     .row_keys(&out)
                     .map_err(|e| DeidError::Diagnostics(vec![e.to_string()]))?;
@@ -812,7 +905,17 @@ fn write(
         pending.push(current);
     }
     sink.write_row_groups(&pending, job)?;
-    Ok((sink, counter))
+    let scans: Vec<ColumnScan> = rescans
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    let named: Vec<(&str, &ColumnScan)> = redacted.iter().copied().zip(&scans).collect();
+    let (residual, diags) = residual_findings(schema, &named);
+    if !diags.is_empty() {
+        // Dropping the unfinished sink removes its temporary file: nothing is written.
+        return Err(DeidError::Diagnostics(diags));
+    }
+    Ok((sink, counter, residual))
 }
 
 /// A short human summary of a report, for stderr.
@@ -903,6 +1006,15 @@ pub fn summary(r: &Report) -> String {
         let _ = writeln!(
             s,
             "  acknowledged: `{}` holds {} ({:.1}%)",
+            f.column,
+            f.kind,
+            100.0 * f.share
+        );
+    }
+    for f in &r.residual {
+        let _ = writeln!(
+            s,
+            "  acknowledged after redact: `{}` still holds {} ({:.1}%)",
             f.column,
             f.kind,
             100.0 * f.share

@@ -1322,9 +1322,16 @@ fn decode_generalise(s: &mut Sink, n: &Node, path: &str, ty: ColumnType) -> Vec<
                     GenLevel::Numeric { width, bottom, top }
                 }
             }
-            _ => match choice(s, it, &p, "generalisation", &["month", "year", "suppress"])
-                .as_deref()
+            _ => match choice(
+                s,
+                it,
+                &p,
+                "generalisation",
+                &["day", "month", "year", "suppress"],
+            )
+            .as_deref()
             {
+                Some("day") => GenLevel::Day,
                 Some("month") => GenLevel::Month,
                 Some("year") => GenLevel::Year,
                 Some(_) => GenLevel::Suppress,
@@ -1333,7 +1340,7 @@ fn decode_generalise(s: &mut Sink, n: &Node, path: &str, ty: ColumnType) -> Vec<
         };
         let fits = match &level {
             GenLevel::Numeric { .. } | GenLevel::Bands(_) => ty.is_numeric(),
-            GenLevel::Month | GenLevel::Year => {
+            GenLevel::Day | GenLevel::Month | GenLevel::Year => {
                 matches!(ty, ColumnType::Date | ColumnType::Timestamp)
             }
             GenLevel::Prefix(_) => matches!(ty, ColumnType::String | ColumnType::Category),
@@ -1344,7 +1351,7 @@ fn decode_generalise(s: &mut Sink, n: &Node, path: &str, ty: ColumnType) -> Vec<
                 pos(it),
                 &p,
                 format!("this generalisation does not apply to a {} column", type_name(ty)),
-                "numbers take `width`/`edges`/`top`/`bottom`, dates `month`/`year`, text `prefix`; any column `suppress`",
+                "numbers take `width`/`edges`/`top`/`bottom`, dates `day`/`month`/`year`, text `prefix`; any column `suppress`",
             );
             continue;
         }

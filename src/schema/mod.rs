@@ -127,7 +127,7 @@ pub struct Column {
 }
 
 /// Identifier kinds the detectors report, as written in `acknowledge:`.
-pub const IDENTIFIER_KINDS: [&str; 11] = [
+pub const IDENTIFIER_KINDS: [&str; 12] = [
     "email",
     "phone",
     "iban",
@@ -139,6 +139,7 @@ pub const IDENTIFIER_KINDS: [&str; 11] = [
     "us_ssn",
     "de_tax_id",
     "postcode",
+    "record_id",
 ];
 
 /// One generalisation level of a quasi-identifier.
@@ -155,6 +156,8 @@ pub enum GenLevel {
     },
     /// Numbers: explicit bands.
     Bands(Bins),
+    /// Timestamps (and dates): the calendar day, time of day dropped.
+    Day,
     /// Dates and timestamps: year and month.
     Month,
     /// Dates and timestamps: year.

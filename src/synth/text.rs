@@ -1,7 +1,6 @@
 //! Identifier-like text that looks real but is synthetic: names from shipped word lists,
 //! e-mails on reserved domains, phone numbers, street addresses, UUIDs and patterns.
 
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use rand::{Rng, RngExt};
@@ -44,48 +43,6 @@ static DE_MALE: Words = Words::new(include_str!("words/de_first_male.txt"));
 static DE_LAST: Words = Words::new(include_str!("words/de_last.txt"));
 static DE_STREET: Words = Words::new(include_str!("words/de_street.txt"));
 static DE_CITY: Words = Words::new(include_str!("words/de_city.txt"));
-
-/// Lower-cased words of the given lists, built on first use.
-fn word_set(
-    cell: &'static OnceLock<HashSet<String>>,
-    lists: &[&'static Words],
-) -> &'static HashSet<String> {
-    cell.get_or_init(|| {
-        lists
-            .iter()
-            .flat_map(|w| w.all().iter())
-            .map(|w| w.to_lowercase())
-            .collect()
-    })
-}
-
-/// Looks `word` up case-insensitively without allocating for short ASCII words.
-fn contains_folded(set: &HashSet<String>, word: &str) -> bool {
-    let mut buf = [0u8; 32];
-    if word.is_ascii() && word.len() <= buf.len() {
-        let b = &mut buf[..word.len()];
-        b.copy_from_slice(word.as_bytes());
-        b.make_ascii_lowercase();
-        std::str::from_utf8(b).is_ok_and(|w| set.contains(w))
-    } else {
-        set.contains(&word.to_lowercase())
-    }
-}
-
-/// Whether `word` is a given name in the shipped English or German lists (any case).
-pub(crate) fn is_first_name(word: &str) -> bool {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
-    contains_folded(
-        word_set(&SET, &[&EN_FEMALE, &EN_MALE, &DE_FEMALE, &DE_MALE]),
-        word,
-    )
-}
-
-/// Whether `word` is a surname in the shipped English or German lists (any case).
-pub(crate) fn is_last_name(word: &str) -> bool {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
-    contains_folded(word_set(&SET, &[&EN_LAST, &DE_LAST]), word)
-}
 
 /// Domains reserved for documentation (RFC 2606): an address on them can never reach anyone.
 const DOMAINS: [&str; 3] = ["example.com", "example.org", "example.net"];
