@@ -438,6 +438,20 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
         ("weight".into(), None, "name of a weight".into())
     } else if has(&["consent", "opt", "optin"]) && inferred == "bool" {
         ("consent".into(), None, "name of a consent flag".into())
+    } else if matches!(inferred.as_str(), "int" | "float" | "string" | "category")
+        && singles >= QI_UNIQUE_SHARE
+        && non_null >= 20
+    {
+        // Amounts, counts and descriptions held by one row each single people out once
+        // released beside the other columns, as exact event times do.
+        (
+            "quasi_identifier".into(),
+            None,
+            format!(
+                "{:.0}% of the values belong to one row each: they single people out",
+                100.0 * singles
+            ),
+        )
     } else {
         ("feature".into(), None, "no identifier found".into())
     };
@@ -467,6 +481,20 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
         proposed_action: action,
         reason,
     }
+}
+
+/// The width among 1, 2 and 5 times a power of ten nearest above `x` (a band width people read
+/// easily).
+fn nice_width(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return 1.0;
+    }
+    let p = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|w| *w >= x)
+        .unwrap_or(10.0 * p)
 }
 
 fn quote(s: &str) -> String {
@@ -536,7 +564,19 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
                     let _ = writeln!(y, "    generalise: [month, year]");
                 }
                 "int" | "float" => {
-                    let _ = writeln!(y, "    generalise: [{{width: 5}}, {{width: 10}}]");
+                    // Bands of about a twentieth of the range, then five and 25 times wider
+                    // (the last holds every value); 5 and 10 for an age or a range that small.
+                    let w = match (c.min, c.max) {
+                        (Some(lo), Some(hi)) if hi - lo > 100.0 => nice_width((hi - lo) / 20.0),
+                        _ => 5.0,
+                    };
+                    let _ = writeln!(
+                        y,
+                        "    generalise: [{{width: {}}}, {{width: {}}}, {{width: {}}}]",
+                        w,
+                        w * 5.0,
+                        w * 25.0
+                    );
                 }
                 // A protected category (sex, race) is counted as it is, not masked.
                 "string" | "category" if !c.proposed_role.contains("protected") => {
@@ -656,4 +696,15 @@ pub fn summary(ins: &Inspection) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn band_widths_are_round() {
+        assert_eq!(super::nice_width(3.7), 5.0);
+        assert_eq!(super::nice_width(120.0), 200.0);
+        assert_eq!(super::nice_width(1000.0), 1000.0);
+        assert_eq!(super::nice_width(0.0), 1.0);
+    }
 }
