@@ -99,4 +99,12 @@ fn parquet_inputs() {
     for p in all {
         let _ = read_all(&p, Format::Parquet, &schema);
     }
+    // Found by the parquet target: seconds far from 1970 overflowed the conversion to
+    // microseconds (a panic in debug builds, a wrapped instant in release).
+    let p = root().join("tests/data/fuzz/parquet/timestamp-seconds-overflow.parquet");
+    let err = read_all(&p, Format::Parquet, &schema).expect_err("out of range");
+    assert!(
+        err.contains("outside the range of microsecond timestamps"),
+        "{err}"
+    );
 }

@@ -919,14 +919,22 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
                     .collect(),
                 _ => a.as_primitive::<TimestampNanosecondType>().iter().collect(),
             };
-            Arc::new(
-                TimestampMicrosecondArray::from(
-                    raw.into_iter()
-                        .map(|v| v.map(|v| v * per_us.0 / per_us.1))
-                        .collect::<Vec<_>>(),
+            // Seconds or milliseconds far from 1970 do not fit in microseconds: an error, not
+            // a wrapped instant.
+            let micros: Option<Vec<Option<i64>>> = raw
+                .into_iter()
+                .map(|v| match v {
+                    None => Some(None),
+                    Some(v) => v.checked_mul(per_us.0).map(|x| Some(x / per_us.1)),
+                })
+                .collect();
+            let micros = micros.ok_or_else(|| {
+                format!(
+                    "{} with an instant outside the range of microsecond timestamps (about 290,000 years either side of 1970)",
+                    a.data_type()
                 )
-                .with_timezone("UTC"),
-            )
+            })?;
+            Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC"))
         }
         ColumnType::Bool => return Err(found()),
     })
