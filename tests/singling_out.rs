@@ -233,3 +233,44 @@ fn the_inspect_draft_generalises_what_singles_people_out() {
         "still unique over everything released: {released}"
     );
 }
+
+/// Birth dates under a neutral name are drafted as quasi-identifiers by their content even when
+/// each date is shared by many rows (so no rule on one-row values would catch them), while
+/// event dates that run up to the present stay features.
+#[test]
+fn inspect_drafts_birth_dates_by_content() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = dir.path().join("people.csv");
+    let mut text = String::from("d1,d2\n");
+    for i in 0..3000u64 {
+        let k = i % 300;
+        // 300 days between 1945 and 2000 (ten rows each); 300 days of 2024.
+        let year = 1945 + k * 55 / 300;
+        let (month, day) = (1 + k % 12, 1 + k % 28);
+        text.push_str(&format!(
+            "{year}-{month:02}-{day:02},2024-{:02}-{:02}\n",
+            1 + (k / 28) % 12,
+            1 + k % 28
+        ));
+    }
+    fs::write(&csv, text).expect("csv");
+    let draft = dir.path().join("draft.yaml");
+    fairsynth()
+        .arg("inspect")
+        .arg(&csv)
+        .args(["-q", "--draft-schema"])
+        .arg(&draft)
+        .assert()
+        .success();
+    let d = fs::read_to_string(&draft).expect("draft");
+    let entry = |col: &str| {
+        let at = d.find(&format!("name: \"{col}\"")).expect("column drafted");
+        d[at..d[at..].find("\n  - ").map_or(d.len(), |e| at + e)].to_string()
+    };
+    let d1 = entry("d1");
+    assert!(
+        d1.contains("role: quasi_identifier") && d1.contains("like birth dates"),
+        "{d1}"
+    );
+    assert!(entry("d2").contains("role: feature"), "{}", entry("d2"));
+}

@@ -253,6 +253,29 @@ fn unique_share(acc: &Acc) -> f64 {
     acc.distinct.values().filter(|&&n| n == 1).count() as f64 / non_null as f64
 }
 
+/// Whether a date column looks like birth dates whatever its name: at least 100 distinct days,
+/// every value from 1900 on, spanning at least 30 years, and the newest at least 14 years
+/// before `today` (days since 1970). Event dates (orders, sign-ups, cases) run up to the
+/// present; birth dates of adults stop well before it. Returns (span, years since the
+/// newest), both in whole years.
+fn birth_like(acc: &Acc, today: i64) -> Option<(i64, i64)> {
+    let days: Vec<i64> = acc
+        .distinct
+        .keys()
+        .filter_map(|v| parse_date(v.get(..10).unwrap_or(v)))
+        .map(i64::from)
+        .collect();
+    if days.len() < 100 || days.len() < acc.distinct.len() * 95 / 100 {
+        return None;
+    }
+    let (lo, hi) = (*days.iter().min()?, *days.iter().max()?);
+    // 1900-01-01 is day -25,567.
+    let year = 365.25;
+    let span = ((hi - lo) as f64 / year) as i64;
+    let ago = ((today - hi) as f64 / year) as i64;
+    (lo >= -25_567 && span >= 30 && ago >= 14).then_some((span, ago))
+}
+
 /// Dates and timestamps with at least this share of values held by one row each are proposed
 /// as quasi-identifiers (exact event times single people out).
 const QI_UNIQUE_SHARE: f64 = 0.2;
@@ -391,6 +414,15 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
                 f.kind.name().replace('_', " "),
                 f.confidence
             ),
+        )
+    } else if let Some((span, newest)) = (inferred == "date")
+        .then(|| birth_like(&acc, crate::audit::today()))
+        .flatten()
+    {
+        (
+            "quasi_identifier".into(),
+            None,
+            format!("dates spanning {span} years, the newest {newest} years ago: like birth dates"),
         )
     } else if matches!(inferred.as_str(), "date" | "timestamp")
         && singles >= QI_UNIQUE_SHARE
