@@ -274,3 +274,49 @@ fn inspect_drafts_birth_dates_by_content() {
     );
     assert!(entry("d2").contains("role: feature"), "{}", entry("d2"));
 }
+
+/// Five-digit codes with leading zeros under a neutral name are read as text (the zeros kept)
+/// and drafted as postcode-like quasi-identifiers; five-digit amounts are not.
+#[test]
+fn inspect_drafts_postcodes_by_content() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = dir.path().join("people.csv");
+    let mut text = String::from("area,price\n");
+    for i in 0..3000u64 {
+        // 150 codes, one in ten below 10000; prices from 150 five-digit amounts.
+        let k = (i * 7919) % 150;
+        let code = if k % 10 == 0 {
+            1000 + k * 37
+        } else {
+            10000 + k * 577
+        };
+        text.push_str(&format!("{code:05},{}\n", 20000 + k * 311));
+    }
+    fs::write(&csv, text).expect("csv");
+    let draft = dir.path().join("draft.yaml");
+    fairsynth()
+        .arg("inspect")
+        .arg(&csv)
+        .args(["-q", "--draft-schema"])
+        .arg(&draft)
+        .assert()
+        .success();
+    let d = fs::read_to_string(&draft).expect("draft");
+    let entry = |col: &str| {
+        let at = d.find(&format!("name: \"{col}\"")).expect("column drafted");
+        d[at..d[at..].find("\n  - ").map_or(d.len(), |e| at + e)].to_string()
+    };
+    let area = entry("area");
+    assert!(
+        area.contains("type: string")
+            && area.contains("role: quasi_identifier")
+            && area.contains("like postcodes")
+            && area.contains("prefix: 3"),
+        "{area}"
+    );
+    let price = entry("price");
+    assert!(
+        price.contains("type: int") && !price.contains("postcode"),
+        "{price}"
+    );
+}

@@ -88,11 +88,16 @@ struct TypeVotes {
     boolean: u64,
     date: u64,
     timestamp: u64,
+    /// Digit strings with a leading zero (`01067`): codes, whose zeros a number would lose.
+    zero_led: u64,
 }
 
 impl TypeVotes {
     fn add(&mut self, v: &str) {
         self.seen += 1;
+        if v.len() > 1 && v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit()) {
+            self.zero_led += 1;
+        }
         if v.parse::<i64>().is_ok() {
             self.int += 1;
         }
@@ -114,6 +119,9 @@ impl TypeVotes {
         let all = |n: u64| self.seen > 0 && n == self.seen;
         if all(self.boolean) {
             Some("bool")
+        } else if self.zero_led > 0 {
+            // Postcodes, account codes: text, so `01067` stays `01067`.
+            None
         } else if all(self.int) {
             Some("int")
         } else if all(self.float) {
@@ -251,6 +259,36 @@ fn unique_share(acc: &Acc) -> f64 {
         return 0.0;
     }
     acc.distinct.values().filter(|&&n| n == 1).count() as f64 / non_null as f64
+}
+
+/// Whether a column looks like postcodes whatever its name: every value five digits (or
+/// ZIP+4 `12345-6789`), some with a leading zero (so the column is codes, not numbers), at least
+/// 20 distinct values, and most values shared by several rows (a near-unique code is a record
+/// identifier instead). Returns the share of values with a leading zero. Five-digit numbers
+/// without leading zeros are too common (amounts, counts) to call postcodes by content.
+fn postcode_like(acc: &Acc) -> Option<f64> {
+    let non_null = acc.rows.saturating_sub(acc.nulls);
+    if acc.capped || acc.distinct.len() < 20 || non_null == 0 {
+        return None;
+    }
+    let five = |v: &str| {
+        let b = v.as_bytes();
+        (b.len() == 5 && b.iter().all(u8::is_ascii_digit))
+            || (b.len() == 10
+                && b[5] == b'-'
+                && b[..5].iter().chain(&b[6..]).all(u8::is_ascii_digit))
+    };
+    if !acc.distinct.keys().all(|v| five(v)) {
+        return None;
+    }
+    let zero: u64 = acc
+        .distinct
+        .iter()
+        .filter(|(v, _)| v.starts_with('0'))
+        .map(|(_, n)| *n)
+        .sum();
+    let shared = acc.distinct.len() as f64 <= 0.5 * non_null as f64;
+    (zero > 0 && shared).then(|| zero as f64 / non_null as f64)
 }
 
 /// Whether a date column looks like birth dates whatever its name: at least 100 distinct days,
@@ -413,6 +451,15 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
                 "{} (confidence {:.2})",
                 f.kind.name().replace('_', " "),
                 f.confidence
+            ),
+        )
+    } else if let Some(share) = postcode_like(&acc) {
+        (
+            "quasi_identifier".into(),
+            None,
+            format!(
+                "five-digit codes with leading zeros in {:.0}% of the values, shared by several rows each: like postcodes",
+                100.0 * share
             ),
         )
     } else if let Some((span, newest)) = (inferred == "date")
