@@ -938,7 +938,7 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
 }
 
 fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
-    use fairsynth::evaluate::{EvaluateError, Options, Status};
+    use fairsynth::evaluate::{EvaluateError, Options};
     let schema = load_schema(&a.schema)?;
     let quality =
         fairsynth::evaluate::apply_thresholds(schema.quality, &a.threshold).map_err(usage)?;
@@ -1003,38 +1003,11 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
     if !a.quiet {
         eprint!("{}", fairsynth::evaluate::summary(&report));
     }
-    let failed: Vec<String> = report
-        .checks
-        .iter()
-        .filter(|c| c.status == Status::Failed)
-        .map(|c| {
-            format!(
-                "{} = {:.4} against the limit {} ({})",
-                c.key,
-                c.value.unwrap_or(f64::NAN),
-                c.limit,
-                c.detail
-            )
-        })
-        .collect();
-    if !failed.is_empty() {
-        return Err(Failure {
-            code: 1,
-            error: GatesFailed(format!(
-                "{} quality check{} failed: {}",
-                failed.len(),
-                if failed.len() == 1 { "" } else { "s" },
-                failed.join("; ")
-            ))
-            .into(),
-        });
-    }
-    Ok(())
+    failed_gates(&report.checks, "quality", |v| format!("{v:.4}"))
 }
 
 fn audit(a: AuditArgs) -> Result<(), Failure> {
     use fairsynth::audit::{AuditError, Options};
-    use fairsynth::evaluate::Status;
     let schema = load_schema(&a.schema)?;
     let quality =
         fairsynth::evaluate::apply_thresholds(schema.quality, &a.threshold).map_err(usage)?;
@@ -1098,33 +1071,42 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
     if !a.quiet {
         eprint!("{}", fairsynth::audit::summary(&report));
     }
-    let failed: Vec<String> = report
-        .checks
+    failed_gates(&report.checks, "audit", |v| fairsynth::report::num(v, 4))
+}
+
+/// Exit 1 naming every failed gate (`what`: `quality` for evaluate, `audit` for audit), each
+/// figure written by `fmt`.
+fn failed_gates(
+    checks: &[fairsynth::evaluate::Check],
+    what: &str,
+    fmt: impl Fn(f64) -> String,
+) -> Result<(), Failure> {
+    let failed: Vec<String> = checks
         .iter()
-        .filter(|c| c.status == Status::Failed)
+        .filter(|c| c.status == fairsynth::evaluate::Status::Failed)
         .map(|c| {
             format!(
                 "{} = {} against the limit {} ({})",
                 c.key,
-                fairsynth::report::num(c.value.unwrap_or(f64::NAN), 4),
+                fmt(c.value.unwrap_or(f64::NAN)),
                 c.limit,
                 c.detail
             )
         })
         .collect();
-    if !failed.is_empty() {
-        return Err(Failure {
-            code: 1,
-            error: GatesFailed(format!(
-                "{} audit check{} failed: {}",
-                failed.len(),
-                if failed.len() == 1 { "" } else { "s" },
-                failed.join("; ")
-            ))
-            .into(),
-        });
+    if failed.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    Err(Failure {
+        code: 1,
+        error: GatesFailed(format!(
+            "{} {what} check{} failed: {}",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            failed.join("; ")
+        ))
+        .into(),
+    })
 }
 
 fn load_schema(path: &Path) -> Result<Schema, Failure> {
