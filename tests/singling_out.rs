@@ -30,6 +30,30 @@ fn report(dir: &std::path::Path, schema: &str) -> (Value, std::process::Output) 
     (v, o)
 }
 
+/// Writes `csv` to a file in `dir`, runs `inspect --draft-schema` on it and returns the file
+/// and the draft.
+fn draft(dir: &std::path::Path, csv: &str) -> (std::path::PathBuf, String) {
+    let data = dir.join("people.csv");
+    fs::write(&data, csv).expect("csv");
+    let out = dir.join("draft.yaml");
+    fairsynth()
+        .arg("inspect")
+        .arg(&data)
+        .args(["-q", "--draft-schema"])
+        .arg(&out)
+        .assert()
+        .success();
+    (data, fs::read_to_string(&out).expect("draft"))
+}
+
+/// The drafted entry of one column.
+fn entry(draft: &str, col: &str) -> String {
+    let at = draft
+        .find(&format!("name: \"{col}\""))
+        .unwrap_or_else(|| panic!("`{col}` drafted:\n{draft}"));
+    draft[at..draft[at..].find("\n  - ").map_or(draft.len(), |e| at + e)].to_string()
+}
+
 #[test]
 fn figures_equal_pandas_on_the_adult_sample() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -172,7 +196,6 @@ fn a_gate_over_a_column_that_is_not_released_is_refused() {
 #[test]
 fn the_inspect_draft_generalises_what_singles_people_out() {
     let dir = tempfile::tempdir().expect("tmp");
-    let csv = dir.path().join("people.csv");
     let mut text = String::from("d1,seen,colour,amount\n");
     for i in 0..3000u64 {
         // A deterministic spread: 60 years of dates, a year of instants, amounts in cents.
@@ -192,19 +215,9 @@ fn the_inspect_draft_generalises_what_singles_people_out() {
             ["red", "green", "blue"][(h % 3) as usize],
         ));
     }
-    fs::write(&csv, text).expect("csv");
-    let draft = dir.path().join("draft.yaml");
-    fairsynth()
-        .arg("inspect")
-        .arg(&csv)
-        .args(["-q", "--draft-schema"])
-        .arg(&draft)
-        .assert()
-        .success();
-    let d = fs::read_to_string(&draft).expect("draft");
+    let (csv, d) = draft(dir.path(), &text);
     for col in ["d1", "seen", "amount"] {
-        let at = d.find(&format!("name: \"{col}\"")).expect("column drafted");
-        let entry = &d[at..d[at..].find("\n  - ").map_or(d.len(), |e| at + e)];
+        let entry = entry(&d, col);
         assert!(
             entry.contains("role: quasi_identifier") && entry.contains("generalise:"),
             "{entry}"
@@ -216,7 +229,7 @@ fn the_inspect_draft_generalises_what_singles_people_out() {
         .arg("deidentify")
         .arg(&csv)
         .arg("--schema")
-        .arg(&draft)
+        .arg(dir.path().join("draft.yaml"))
         .args(["-q", "-o"])
         .arg(dir.path().join("out.parquet"))
         .arg("--report")
@@ -240,7 +253,6 @@ fn the_inspect_draft_generalises_what_singles_people_out() {
 #[test]
 fn inspect_drafts_birth_dates_by_content() {
     let dir = tempfile::tempdir().expect("tmp");
-    let csv = dir.path().join("people.csv");
     let mut text = String::from("d1,d2\n");
     for i in 0..3000u64 {
         let k = i % 300;
@@ -253,26 +265,14 @@ fn inspect_drafts_birth_dates_by_content() {
             1 + k % 28
         ));
     }
-    fs::write(&csv, text).expect("csv");
-    let draft = dir.path().join("draft.yaml");
-    fairsynth()
-        .arg("inspect")
-        .arg(&csv)
-        .args(["-q", "--draft-schema"])
-        .arg(&draft)
-        .assert()
-        .success();
-    let d = fs::read_to_string(&draft).expect("draft");
-    let entry = |col: &str| {
-        let at = d.find(&format!("name: \"{col}\"")).expect("column drafted");
-        d[at..d[at..].find("\n  - ").map_or(d.len(), |e| at + e)].to_string()
-    };
-    let d1 = entry("d1");
+    let (_, d) = draft(dir.path(), &text);
+    let d1 = entry(&d, "d1");
     assert!(
         d1.contains("role: quasi_identifier") && d1.contains("like birth dates"),
         "{d1}"
     );
-    assert!(entry("d2").contains("role: feature"), "{}", entry("d2"));
+    let d2 = entry(&d, "d2");
+    assert!(d2.contains("role: feature"), "{d2}");
 }
 
 /// Five-digit codes with leading zeros under a neutral name are read as text (the zeros kept)
@@ -280,7 +280,6 @@ fn inspect_drafts_birth_dates_by_content() {
 #[test]
 fn inspect_drafts_postcodes_by_content() {
     let dir = tempfile::tempdir().expect("tmp");
-    let csv = dir.path().join("people.csv");
     let mut text = String::from("area,price\n");
     for i in 0..3000u64 {
         // 150 codes, one in ten below 10000; prices from 150 five-digit amounts.
@@ -292,21 +291,8 @@ fn inspect_drafts_postcodes_by_content() {
         };
         text.push_str(&format!("{code:05},{}\n", 20000 + k * 311));
     }
-    fs::write(&csv, text).expect("csv");
-    let draft = dir.path().join("draft.yaml");
-    fairsynth()
-        .arg("inspect")
-        .arg(&csv)
-        .args(["-q", "--draft-schema"])
-        .arg(&draft)
-        .assert()
-        .success();
-    let d = fs::read_to_string(&draft).expect("draft");
-    let entry = |col: &str| {
-        let at = d.find(&format!("name: \"{col}\"")).expect("column drafted");
-        d[at..d[at..].find("\n  - ").map_or(d.len(), |e| at + e)].to_string()
-    };
-    let area = entry("area");
+    let (_, d) = draft(dir.path(), &text);
+    let area = entry(&d, "area");
     assert!(
         area.contains("type: string")
             && area.contains("role: quasi_identifier")
@@ -314,7 +300,7 @@ fn inspect_drafts_postcodes_by_content() {
             && area.contains("prefix: 3"),
         "{area}"
     );
-    let price = entry("price");
+    let price = entry(&d, "price");
     assert!(
         price.contains("type: int") && !price.contains("postcode"),
         "{price}"
