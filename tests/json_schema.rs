@@ -1,5 +1,5 @@
 //! The editor schema `schemas/fairsynth.schema.json` must agree with the decoder in
-//! `src/schema/decode.rs`: it is valid JSON Schema, accepts every shipped schema file, rejects
+//! `src/schema/decode/`: it is valid JSON Schema, accepts every shipped schema file, rejects
 //! common mistakes, and names exactly the keys and words the decoder accepts.
 
 use std::collections::BTreeSet;
@@ -12,7 +12,14 @@ use serde_json::{Map, Number, Value};
 mod common;
 use common::root;
 
-const DECODE_RS: &str = include_str!("../src/schema/decode.rs");
+/// The decoder's source, every file of `src/schema/decode/`, read as text.
+const DECODE_RS: &str = concat!(
+    include_str!("../src/schema/decode/mod.rs"),
+    include_str!("../src/schema/decode/column.rs"),
+    include_str!("../src/schema/decode/generator.rs"),
+    include_str!("../src/schema/decode/cases.rs"),
+    include_str!("../src/schema/decode/policy.rs"),
+);
 
 fn json_schema() -> Value {
     let path = root().join("schemas/fairsynth.schema.json");
@@ -30,7 +37,7 @@ fn validator() -> jsonschema::Validator {
 // YAML -> JSON, read the way the decoder reads it.
 
 /// Parses one YAML document into JSON. Mapping keys written as booleans or numbers become
-/// their text (`true`, `1`, `2.5`), as in decode.rs `scalar_text`.
+/// their text (`true`, `1`, `2.5`), as in `scalar_text` (src/schema/decode/mod.rs).
 fn yaml_to_json(text: &str) -> Result<Value, String> {
     let docs = Yaml::load_from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
     match docs.as_slice() {
@@ -543,11 +550,11 @@ fn rich_schema_is_accepted_by_both() {
 fn section<'a>(src: &'a str, start: &str, end: &str) -> &'a str {
     let from = src
         .find(start)
-        .unwrap_or_else(|| panic!("`{start}` not found in decode.rs; update this test"));
+        .unwrap_or_else(|| panic!("`{start}` not found in src/schema/decode/; update this test"));
     let rest = &src[from + start.len()..];
-    let to = rest
-        .find(end)
-        .unwrap_or_else(|| panic!("no `{end}` after `{start}` in decode.rs; update this test"));
+    let to = rest.find(end).unwrap_or_else(|| {
+        panic!("no `{end}` after `{start}` in src/schema/decode/; update this test")
+    });
     &rest[..to]
 }
 
