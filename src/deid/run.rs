@@ -90,6 +90,19 @@ pub struct FindingReport {
     pub acknowledged: bool,
 }
 
+impl FindingReport {
+    fn new(column: &str, f: &detect::Finding, acknowledged: bool) -> Self {
+        FindingReport {
+            column: column.to_string(),
+            kind: f.kind.name().to_string(),
+            share: f.share,
+            embedded: f.embedded,
+            confidence: f.confidence,
+            acknowledged,
+        }
+    }
+}
+
 /// The detection safety net: findings for the scanned columns, and a diagnostic for every
 /// column that is not declared an identifier yet holds identifiers of a kind in at least
 /// `privacy.detection_threshold` of its values, unless the schema acknowledges the kind.
@@ -133,14 +146,7 @@ pub fn safety_net(
                     f.evidence
                 ));
             }
-            findings.push(FindingReport {
-                column: name.to_string(),
-                kind,
-                share: f.share,
-                embedded: f.embedded,
-                confidence: f.confidence,
-                acknowledged,
-            });
+            findings.push(FindingReport::new(name, &f, acknowledged));
         }
     }
     (findings, diags)
@@ -690,14 +696,7 @@ pub fn residual_findings(
                     if f.embedded { "" } else { " (whole values)" }
                 ));
             }
-            findings.push(FindingReport {
-                column: name.to_string(),
-                kind,
-                share: f.share,
-                embedded: f.embedded,
-                confidence: f.confidence,
-                acknowledged,
-            });
+            findings.push(FindingReport::new(name, &f, acknowledged));
         }
         if !left.is_empty() {
             diags.push(format!(
