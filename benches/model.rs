@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use arrow_array::RecordBatch;
-use fairsynth::io::read::Format;
+use fairsynth::io::read::{Format, Input};
 use fairsynth::io::table::Table;
 use fairsynth::io::{writer_properties, Compression};
 use fairsynth::model::{fit_file, FitOptions, SampleOptions, Sampler};
@@ -54,7 +54,7 @@ fn main() {
     let threads = rayon::current_num_threads();
 
     let load = time(REPS, || {
-        Table::load(&adult, Format::Csv, &schema, &names).expect("load");
+        Table::load(&Input::file(&adult, Format::Csv), &schema, &names).expect("load");
     });
     let opts = FitOptions {
         seed: 7,

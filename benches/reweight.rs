@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use fairsynth::io::read::Format;
-use fairsynth::io::{writer_properties, Compression};
+use fairsynth::io::{writer_properties, Compression, Input, Output};
 use fairsynth::reweight::{reweight, Options};
 use fairsynth::schema::Schema;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -29,10 +29,11 @@ const REPS: usize = 5;
 fn prepare(rows: u64, out: &Path, adult: &Path, schema: &Schema) {
     use arrow_array::{RecordBatch, UInt32Array};
     use rand::RngExt;
-    let batches: Vec<RecordBatch> = fairsynth::io::read::Reader::open(adult, Format::Csv, schema)
-        .expect("adult")
-        .collect::<Result<_, _>>()
-        .expect("rows");
+    let batches: Vec<RecordBatch> =
+        fairsynth::io::read::Reader::open(&fairsynth::io::Input::file(adult, Format::Csv), schema)
+            .expect("adult")
+            .collect::<Result<_, _>>()
+            .expect("rows");
     let table =
         arrow_select::concat::concat_batches(&batches[0].schema(), &batches).expect("concat");
     let n = table.num_rows() as u32;
@@ -150,12 +151,11 @@ fn main() {
     };
     let mut iterations = 0;
     let fairsynth = time(&mut || {
-        let r = reweight(
-            &input,
-            Format::Parquet,
+        let (r, _) = reweight(
+            &Input::file(&input, Format::Parquet),
             &schema,
             &opts,
-            &out,
+            Output::Parquet(&out),
             serde_json::json!({}),
         )
         .expect("reweight");
@@ -167,11 +167,10 @@ fn main() {
     };
     let parity = time(&mut || {
         reweight(
-            &input,
-            Format::Parquet,
+            &Input::file(&input, Format::Parquet),
             &schema,
             &parity_opts,
-            &out,
+            Output::Parquet(&out),
             serde_json::json!({}),
         )
         .expect("reweight");

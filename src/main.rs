@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use fairsynth::io::{Input, Output};
 use fairsynth::schema::{Schema, SchemaError};
 
 // stderr is the channel of last resort: when writing to it fails (closed, or a full disk) there
@@ -694,7 +695,14 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     let pool = thread_pool(a.threads)?;
     let report = pool
         .install(|| {
-            fairsynth::reweight::reweight(&a.input, format, &schema, &opts, &a.output, prov)
+            fairsynth::reweight::reweight(
+                &Input::file(&a.input, format),
+                &schema,
+                &opts,
+                Output::Parquet(&a.output),
+                prov,
+            )
+            .map(|(report, _)| report)
         })
         .map_err(|e: ReweightError| Failure {
             code: if e.is_usage() { 2 } else { 1 },
@@ -871,12 +879,11 @@ fn inspect(a: InspectArgs) -> Result<(), Failure> {
         &[a.report.as_ref(), a.draft_schema.as_ref()],
         &[Some(&a.input), a.schema.as_ref()],
     )?;
-    let ins =
-        fairsynth::deid::inspect::inspect(&a.input, format, schema.as_ref()).map_err(usage)?;
+    let input = Input::file(&a.input, format);
+    let ins = fairsynth::deid::inspect::inspect(&input, schema.as_ref()).map_err(usage)?;
     write_report(a.report.as_deref(), &ins)?;
     if let Some(path) = &a.draft_schema {
-        let levels =
-            fairsynth::deid::inspect::category_levels(&a.input, format, &ins).map_err(usage)?;
+        let levels = fairsynth::deid::inspect::category_levels(&input, &ins).map_err(usage)?;
         let yaml = fairsynth::deid::inspect::draft_schema(&ins, &levels);
         fairsynth::io::write_atomic(path, yaml.as_bytes())?;
     }
@@ -916,7 +923,14 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     let pool = thread_pool(a.threads)?;
     let report = pool
         .install(|| {
-            fairsynth::deid::run::deidentify(&a.input, format, &schema, &opts, &a.output, prov)
+            fairsynth::deid::run::deidentify(
+                &Input::file(&a.input, format),
+                &schema,
+                &opts,
+                Output::Parquet(&a.output),
+                prov,
+            )
+            .map(|(report, _)| report)
         })
         .map_err(|e: DeidError| Failure {
             code: if e.is_usage() { 2 } else { 1 },
@@ -945,7 +959,7 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
     let real_format = input_format(&a.real, None)?;
     let synthetic_format = input_format(&a.synthetic, None)?;
     let holdout = match &a.holdout {
-        Some(h) => Some((h.clone(), input_format(h, None)?)),
+        Some(h) => Some(Input::file(h, input_format(h, None)?)),
         None => None,
     };
     guard_outputs(
@@ -958,10 +972,8 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
         ],
     )?;
     let opts = Options {
-        real: a.real.clone(),
-        real_format,
-        synthetic: a.synthetic.clone(),
-        synthetic_format,
+        real: Input::file(&a.real, real_format),
+        synthetic: Input::file(&a.synthetic, synthetic_format),
         holdout,
         quality,
         seed: a.seed.or(schema.seed).unwrap_or(0),
@@ -1031,8 +1043,7 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
         None => fairsynth::audit::today(),
     };
     let opts = Options {
-        input: a.input.clone(),
-        format,
+        input: Input::file(&a.input, format),
         targets,
         quality,
         as_of,

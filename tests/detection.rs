@@ -6,7 +6,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::Array;
 use fairsynth::deid::detect::{classify, Kind};
 use fairsynth::deid::inspect::inspect;
-use fairsynth::io::read::Format;
+use fairsynth::io::read::{Format, Input};
 use fairsynth::schema::Schema;
 use fairsynth::synth::{write_parquet, Synthesizer, WriteOptions};
 
@@ -42,7 +42,7 @@ fn precision_and_recall_on_the_labelled_fixture() {
     .expect("write");
 
     // Column level: inspect proposes `identifier` exactly for the identifier columns.
-    let ins = inspect(&data, Format::Parquet, None).expect("inspect");
+    let ins = inspect(&Input::file(&data, Format::Parquet), None).expect("inspect");
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
     for (c, (name, kind)) in ins.columns.iter().zip(&truth) {
         assert_eq!(&c.name, name);
@@ -191,8 +191,7 @@ fn precision_and_recall_on_held_out_names_and_real_world_negatives() {
     let p = people();
     assert_eq!(p.spans.len(), 429);
     let ins = inspect(
-        &root().join("tests/data/detection/people.csv"),
-        Format::Csv,
+        &Input::file(root().join("tests/data/detection/people.csv"), Format::Csv),
         None,
     )
     .expect("inspect");

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use fairsynth::io::read::{Format, Reader};
+use fairsynth::io::read::{Format, Input, Reader};
 use fairsynth::schema::Schema;
 
 mod common;
@@ -66,7 +66,7 @@ fn targets_inputs() {
 }
 
 fn read_all(path: &Path, format: Format, schema: &Schema) -> Result<usize, String> {
-    let reader = Reader::open(path, format, schema).map_err(|e| e.to_string())?;
+    let reader = Reader::open(&Input::file(path, format), schema).map_err(|e| e.to_string())?;
     let mut rows = 0;
     for b in reader {
         rows += b.map_err(|e| e.to_string())?.num_rows();

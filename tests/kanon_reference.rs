@@ -6,7 +6,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::Array;
 use fairsynth::deid::kanon::{search, Combos, Qi, Raw};
-use fairsynth::io::read::{Format, Reader};
+use fairsynth::io::read::{Format, Input, Reader};
 use fairsynth::schema::Schema;
 
 mod common;
@@ -32,8 +32,7 @@ fn column(a: &dyn Array) -> Vec<Raw> {
 fn combos(qi: &[String], sensitive: &str) -> Combos {
     let schema = Schema::from_file(&root().join("schemas/adult.yaml")).expect("schema");
     let reader = Reader::open(
-        &root().join("tests/data/adult_sample.csv"),
-        Format::Csv,
+        &Input::file(root().join("tests/data/adult_sample.csv"), Format::Csv),
         &schema,
     )
     .expect("sample");

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-use fairsynth::io::read::Format;
+use fairsynth::io::read::{Format, Input};
 use fairsynth::io::table::{Table, Values, NULL};
 use fairsynth::metrics;
 use fairsynth::model::{fit, FitOptions, Model, SampleOptions, Sampler, OTHER};
@@ -62,7 +62,12 @@ fn modelled_schema(schema: &Schema) -> Schema {
 
 fn load(path: &Path, schema: &Schema) -> Table {
     let format = Format::detect(path).expect("format");
-    Table::load(path, format, &modelled_schema(schema), &MODELLED).expect("load")
+    Table::load(
+        &Input::file(path, format),
+        &modelled_schema(schema),
+        &MODELLED,
+    )
+    .expect("load")
 }
 
 fn fit_adult(opts: &FitOptions) -> Model {
@@ -514,8 +519,9 @@ fn a_large_domain_table_yields_no_exact_copies() {
     let out = dir.path().join("syn.parquet");
     sample_to(&model, &SampleOptions::default(), 20_000, &out);
     let cols = ["group", "income", "balance", "visits", "churned"];
-    let real = Table::load(&real_path, Format::Parquet, &schema, &cols).expect("real");
-    let syn = Table::load(&out, Format::Parquet, &schema, &cols).expect("syn");
+    let real =
+        Table::load(&Input::file(&real_path, Format::Parquet), &schema, &cols).expect("real");
+    let syn = Table::load(&Input::file(&out, Format::Parquet), &schema, &cols).expect("syn");
     let row = |t: &Table, i: usize| -> String {
         t.columns
             .iter()

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-use fairsynth::io::read::Format;
+use fairsynth::io::read::{Format, Input};
 use fairsynth::io::table::{Table, Values, NULL};
 use fairsynth::model::{fit_file, FitOptions, Model, SampleOptions, Sampler, VarKind, OTHER};
 use fairsynth::schema::Schema;
@@ -57,7 +57,12 @@ fn load(path: &Path, case: &Case, model: &Model) -> Table {
             .collect(),
         ..s.clone()
     };
-    Table::load(path, Format::detect(path).expect("format"), &sub, &names).expect("load")
+    Table::load(
+        &Input::file(path, Format::detect(path).expect("format")),
+        &sub,
+        &names,
+    )
+    .expect("load")
 }
 
 fn sample(model: &Model, rows: u64, dir: &Path, case: &Case) -> Table {

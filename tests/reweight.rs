@@ -11,6 +11,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::RecordBatch;
 use fairsynth::io::read::Format;
+use fairsynth::io::{Input, Output};
 use fairsynth::reweight::{reweight, Options};
 use fairsynth::schema::Schema;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -174,12 +175,11 @@ fn parity_alone_is_kamiran_calders_reweighing_exactly() {
         unit_start_weights: true,
         ..Options::default()
     };
-    let report = reweight(
-        &root().join(SAMPLE),
-        Format::Csv,
+    let (report, _) = reweight(
+        &Input::file(root().join(SAMPLE), Format::Csv),
         &schema,
         &opts,
-        &out,
+        Output::Parquet(&out),
         serde_json::json!({}),
     )
     .expect("reweights");

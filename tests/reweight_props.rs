@@ -6,6 +6,7 @@ use std::fs;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use fairsynth::io::read::Format;
+use fairsynth::io::{Input, Output};
 use fairsynth::reweight::{reweight, Options};
 use fairsynth::schema::Schema;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -60,7 +61,7 @@ proptest! {
             ..Options::default()
         };
         let out = dir.path().join("out.parquet");
-        let report = match reweight(&input, Format::Csv, &schema, &opts, &out, serde_json::json!({})) {
+        let report = match reweight(&Input::file(&input, Format::Csv), &schema, &opts, Output::Parquet(&out), serde_json::json!({})).map(|(r, _)| r) {
             Ok(r) => r,
             // Bounds can be impossible for a cell's start-weight spread: a diagnostic, never a panic.
             Err(e) => {

@@ -35,7 +35,7 @@ use crate::deid::detect::ColumnScan;
 use crate::deid::risk::{SinglingOut, SinglingOutCounter};
 use crate::deid::run::FindingReport;
 use crate::evaluate::{Check, Status};
-use crate::io::read::{Format, ReadError, Reader};
+use crate::io::read::{Input, ReadError, Reader};
 use crate::io::table::{Table, Values, NULL};
 use crate::schema::{ColumnType, Quality, Role, Schema, Target};
 
@@ -69,9 +69,7 @@ pub enum AuditError {
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The table.
-    pub input: std::path::PathBuf,
-    /// Its format.
-    pub format: Format,
+    pub input: Input,
     /// Target shares (from `--targets` or the schema).
     pub targets: Vec<Target>,
     /// The gates.
@@ -274,7 +272,8 @@ pub struct Drift {
 pub struct InputInfo {
     /// The path as given.
     pub path: String,
-    /// SHA-256 of its bytes.
+    /// SHA-256 of its bytes (left out for an in-memory table).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub sha256: String,
     /// Rows.
     pub rows: usize,
@@ -382,15 +381,19 @@ pub fn parse_as_of(s: &str) -> Result<i64, AuditError> {
 /// Audits the table in `opts` against `schema`.
 pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
     let names: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).collect();
-    let table = Table::load(&opts.input, opts.format, schema, &names)?;
+    let table = Table::load(&opts.input, schema, &names)?;
     if table.rows == 0 {
         return Err(AuditError::Input(format!(
             "`{}` has no rows",
-            opts.input.display()
+            opts.input.label().display()
         )));
     }
-    let sha256 = crate::schema::sha256_file(&opts.input)
-        .map_err(|e| AuditError::Input(format!("cannot read `{}`: {e}", opts.input.display())))?;
+    // An in-memory table has no bytes to hash; its report says so by leaving the hash out.
+    let sha256 = match opts.input.path() {
+        Some(path) => crate::schema::sha256_file(path)
+            .map_err(|e| AuditError::Input(format!("cannot read `{}`: {e}", path.display())))?,
+        None => String::new(),
+    };
     let baseline = opts.baseline.as_deref().map(read_baseline).transpose()?;
     let mut notes = Vec::new();
     let min_rows = opts.quality.min_group_rows.map_or(0, |x| x as u64);
@@ -475,7 +478,7 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
             schema.source.sha256.clone(),
         ),
         input: InputInfo {
-            path: opts.input.display().to_string(),
+            path: opts.input.label().display().to_string(),
             sha256,
             rows: table.rows,
             columns: table.columns.len(),
@@ -816,7 +819,7 @@ fn singling_out(schema: &Schema, opts: &Options) -> Result<Singling, AuditError>
         .collect();
     let gate = (!schema.privacy.unique_over.is_empty()).then(|| schema.privacy.unique_over.clone());
     let mut counter = SinglingOutCounter::new(&quasi, &counted, gate.as_deref());
-    for batch in Reader::open(&opts.input, opts.format, schema)? {
+    for batch in Reader::open(&opts.input, schema)? {
         counter
             .add(&batch?)
             .map_err(|e| AuditError::Input(format!("singling-out figures: {e}")))?;

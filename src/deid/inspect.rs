@@ -10,7 +10,7 @@ use arrow_schema::DataType;
 use serde::Serialize;
 
 use super::detect::{ColumnScan, Kind};
-use crate::io::read::{numbers, parse_bool, texts, Format, ReadError, Reader};
+use crate::io::read::{numbers, parse_bool, texts, Input, ReadError, Reader};
 use crate::schema::{parse_date, parse_timestamp, Privacy, Schema, Source};
 
 /// Distinct values counted exactly up to this many per column.
@@ -165,13 +165,9 @@ fn empty_schema() -> Schema {
 }
 
 /// Profiles `input` (typed by `schema` when given) and proposes roles.
-pub fn inspect(
-    input: &Path,
-    format: Format,
-    schema: Option<&Schema>,
-) -> Result<Inspection, ReadError> {
+pub fn inspect(input: &Input, schema: Option<&Schema>) -> Result<Inspection, ReadError> {
     let empty = empty_schema();
-    let reader = Reader::open(input, format, schema.unwrap_or(&empty))?;
+    let reader = Reader::open(input, schema.unwrap_or(&empty))?;
     let in_schema = reader.schema();
     let mut accs: Vec<Acc> = in_schema
         .fields()
@@ -226,7 +222,7 @@ pub fn inspect(
         .map(|(f, acc)| profile(f.name(), f.data_type(), acc, schema))
         .collect();
     Ok(Inspection {
-        input: input.display().to_string(),
+        input: input.label().display().to_string(),
         rows,
         columns,
     })
@@ -706,8 +702,7 @@ pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> 
 
 /// Category levels of the columns drafted as categories (from a second look at the values).
 pub fn category_levels(
-    input: &Path,
-    format: Format,
+    input: &Input,
     ins: &Inspection,
 ) -> Result<HashMap<String, Vec<String>>, ReadError> {
     let wanted: Vec<&str> = ins
@@ -721,7 +716,7 @@ pub fn category_levels(
         return Ok(out);
     }
     let empty = empty_schema();
-    for batch in Reader::open(input, format, &empty)? {
+    for batch in Reader::open(input, &empty)? {
         let batch = batch?;
         for name in &wanted {
             if let Some(col) = batch.column_by_name(name) {

@@ -9,7 +9,7 @@
 //! detectable is left the output is discarded (the temporary file is removed) and the run
 //! fails, listing the residual findings per column.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use arrow_array::builder::StringBuilder;
@@ -23,8 +23,8 @@ use super::detect::{self, ColumnScan};
 use super::kanon::{self, Anonymity, Combos, Qi, RawRef};
 use super::pseudo::{fake, FakeKind, Key, KeyError};
 use super::risk::{ShardedCounter, SinglingOut, SinglingOutCounter};
-use crate::io::read::{numbers, texts, Format, ReadError, Reader};
-use crate::io::{Compression, IoError, ParquetSink};
+use crate::io::read::{numbers, texts, Input, ReadError, Reader};
+use crate::io::{Compression, IoError, Output, Sink, Written};
 use crate::schema::{Action, ColumnType, Generator, Locale, NamePart, Role, Schema};
 
 /// Values scanned per column by the safety net (a share is what it judges, so a large sample
@@ -434,16 +434,16 @@ fn setup(schema: &Schema, in_schema: &SchemaRef) -> Setup {
     }
 }
 
-/// De-identifies `input` as `schema` says, writing Parquet to `output`.
+/// De-identifies `input` as `schema` says, writing the rows to `output`: a Parquet file, or
+/// batches returned in [`Written`].
 pub fn deidentify(
-    input: &Path,
-    format: Format,
+    input: &Input,
     schema: &Schema,
     opts: &Options,
-    output: &Path,
+    output: Output<'_>,
     provenance: serde_json::Value,
-) -> Result<Report, DeidError> {
-    let in_schema = Reader::open(input, format, schema)?.schema();
+) -> Result<(Report, Written), DeidError> {
+    let in_schema = Reader::open(input, schema)?.schema();
     let st = setup(schema, &in_schema);
     let unreleased: Vec<String> = schema
         .privacy
@@ -501,7 +501,7 @@ pub fn deidentify(
         .iter()
         .map(|&i| in_schema.field(i).name().as_str())
         .collect();
-    let mut reader = Reader::open_columns(input, format, schema, &names)?;
+    let mut reader = Reader::open_columns(input, schema, &names)?;
     let pos = |i: usize| needed.binary_search(&i).unwrap_or(0);
     let mut scans: Vec<ColumnScan> = scanned
         .iter()
@@ -599,7 +599,7 @@ pub fn deidentify(
             }
         }
     }
-    let batches = Reader::open(input, format, schema)?;
+    let batches = Reader::open(input, schema)?;
     let (sink, counted, residual) = write(
         batches,
         schema,
@@ -664,8 +664,8 @@ pub fn deidentify(
     }
     let mut sink = sink;
     sink.add_metadata(crate::io::METADATA_KEY, prov.to_string());
-    sink.finish()?;
-    Ok(report)
+    let written = sink.finish()?;
+    Ok((report, written))
 }
 
 /// Judges the re-scans of the redacted columns: every finding of a kind with per-value
@@ -843,8 +843,8 @@ fn write(
     key: Option<&Key>,
     anon: Option<&Anonymity>,
     opts: &Options,
-    output: &Path,
-) -> Result<(ParquetSink, ShardedCounter, Vec<FindingReport>), DeidError> {
+    output: Output<'_>,
+) -> Result<(Sink, ShardedCounter, Vec<FindingReport>), DeidError> {
     let in_schema = batches.schema();
     let redacted: Vec<&str> = st
         .plans
@@ -858,7 +858,7 @@ fn write(
         .iter()
         .map(|_| Mutex::new(ColumnScan::new("")))
         .collect();
-    let mut sink = ParquetSink::create(
+    let mut sink = Sink::create(
         output,
         st.out_schema.clone(),
         crate::io::writer_properties(opts.compression),

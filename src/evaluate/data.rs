@@ -1,10 +1,8 @@
 //! Loading the real, synthetic and holdout tables onto one footing: the same evaluated columns,
 //! and one dictionary per categorical column, so a code means the same level in every table.
 
-use std::path::Path;
-
 use crate::hash::FastMap;
-use crate::io::read::{Format, Reader};
+use crate::io::read::{Input, Reader};
 use crate::io::table::{Table, Values, NULL};
 use crate::schema::{Column, Role, Schema};
 
@@ -61,14 +59,10 @@ impl Aligned {
 }
 
 /// The column names of a file, read from its header (CSV) or metadata (Parquet) only.
-pub(crate) fn header(
-    path: &Path,
-    format: Format,
-    schema: &Schema,
-) -> Result<Vec<String>, EvaluateError> {
+pub(crate) fn header(input: &Input, schema: &Schema) -> Result<Vec<String>, EvaluateError> {
     let mut none = schema.clone();
     none.columns.clear();
-    let reader = Reader::open(path, format, &none)?;
+    let reader = Reader::open(input, &none)?;
     Ok(reader
         .schema()
         .fields()
@@ -113,15 +107,14 @@ pub(crate) fn select(
 /// Loads `names` from `path` through a schema holding only those columns, since the reader
 /// wants every declared column to exist in the file.
 pub(crate) fn load(
-    path: &Path,
-    format: Format,
+    input: &Input,
     schema: &Schema,
     names: &[String],
 ) -> Result<Table, EvaluateError> {
     let mut sub = schema.clone();
     sub.columns.retain(|c| names.contains(&c.name));
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    Ok(Table::load(path, format, &sub, &refs)?)
+    Ok(Table::load(input, &sub, &refs)?)
 }
 
 /// Puts the tables' columns side by side, re-coding categories by level text.

@@ -14,12 +14,10 @@ pub mod fidelity;
 pub mod learn;
 pub mod privacy;
 
-use std::path::PathBuf;
-
 use rand::seq::SliceRandom;
 use serde::Serialize;
 
-use crate::io::read::{Format, ReadError};
+use crate::io::read::{Input, ReadError};
 use crate::schema::{Quality, Schema};
 
 pub use fairness::FairnessReport;
@@ -55,15 +53,11 @@ impl EvaluateError {
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The real table.
-    pub real: PathBuf,
-    /// Its format.
-    pub real_format: Format,
+    pub real: Input,
     /// The synthetic table.
-    pub synthetic: PathBuf,
-    /// Its format.
-    pub synthetic_format: Format,
-    /// Real rows the synthesiser did not see, and their format.
-    pub holdout: Option<(PathBuf, Format)>,
+    pub synthetic: Input,
+    /// Real rows the synthesiser did not see.
+    pub holdout: Option<Input>,
     /// The gates (the schema's `quality`, with `--threshold` overrides).
     pub quality: Quality,
     /// Seed for the train/test split and the row samples.
@@ -241,27 +235,27 @@ pub fn apply_thresholds(base: Quality, specs: &[String]) -> Result<Quality, Eval
 
 /// Measures the synthetic table against the real one (and the holdout, if given).
 pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError> {
-    let real_cols = data::header(&opts.real, opts.real_format, schema)?;
-    let syn_cols = data::header(&opts.synthetic, opts.synthetic_format, schema)?;
+    let real_cols = data::header(&opts.real, schema)?;
+    let syn_cols = data::header(&opts.synthetic, schema)?;
     let (names, skipped) = data::select(schema, &real_cols, &syn_cols);
     if names.is_empty() {
         return Err(EvaluateError::Input(format!(
             "no schema column is in both `{}` and `{}` (identifier and weight columns are never evaluated)",
-            opts.real.display(),
-            opts.synthetic.display()
+            opts.real.label().display(),
+            opts.synthetic.label().display()
         )));
     }
     let ((real, syn), hold) = rayon::join(
         || {
             rayon::join(
-                || data::load(&opts.real, opts.real_format, schema, &names),
-                || data::load(&opts.synthetic, opts.synthetic_format, schema, &names),
+                || data::load(&opts.real, schema, &names),
+                || data::load(&opts.synthetic, schema, &names),
             )
         },
         || {
             opts.holdout
                 .as_ref()
-                .map(|(p, f)| data::load(p, *f, schema, &names))
+                .map(|h| data::load(h, schema, &names))
                 .transpose()
         },
     );
@@ -273,7 +267,7 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
         if t.rows == 0 {
             return Err(EvaluateError::Input(format!(
                 "the {what} table `{}` has no rows",
-                path.display()
+                path.label().display()
             )));
         }
     }
@@ -322,19 +316,19 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
 
     let mut report = Report {
         real: TableInfo {
-            path: opts.real.display().to_string(),
+            path: opts.real.label().display().to_string(),
             rows: t.real_rows,
         },
         synthetic: TableInfo {
-            path: opts.synthetic.display().to_string(),
+            path: opts.synthetic.label().display().to_string(),
             rows: t.syn_rows,
         },
         holdout: opts
             .holdout
             .as_ref()
             .zip(t.hold_rows)
-            .map(|((p, _), rows)| TableInfo {
-                path: p.display().to_string(),
+            .map(|(p, rows)| TableInfo {
+                path: p.label().display().to_string(),
                 rows,
             }),
         seed: opts.seed,

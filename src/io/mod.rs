@@ -23,10 +23,12 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
+pub mod input;
 pub mod output;
 pub mod read;
 pub mod table;
 
+pub use input::{Batches, Input};
 pub use output::{check_output, TempOutput, Transaction};
 
 /// The key-value metadata key holding fairsynth's provenance JSON.
@@ -282,6 +284,155 @@ impl ParquetSink {
         drop(file);
         self.tmp.finish()?;
         Ok(self.rows)
+    }
+}
+
+/// Where a command's rows go: a Parquet file (the CLI) or record batches returned to the
+/// caller (the Python package, a Spark partition).
+#[derive(Debug, Clone, Copy)]
+pub enum Output<'a> {
+    /// A Parquet file, written atomically.
+    Parquet(&'a Path),
+    /// Batches kept in memory and returned by [`Sink::finish`].
+    Memory,
+}
+
+/// What a [`Sink`] wrote.
+#[derive(Debug)]
+pub struct Written {
+    /// Rows written.
+    pub rows: u64,
+    /// The schema of the rows (with the metadata, for [`Output::Memory`]).
+    pub schema: SchemaRef,
+    /// The batches, for [`Output::Memory`] (empty for a file). Their schema carries the
+    /// key-value metadata (provenance under [`METADATA_KEY`]).
+    pub batches: Vec<RecordBatch>,
+}
+
+/// The one writer of every command's rows: a [`ParquetSink`] or an in-memory collector with the
+/// same row-group interface, so a command's code is the same whatever its output.
+pub struct Sink {
+    kind: SinkKind,
+}
+
+enum SinkKind {
+    Parquet(Box<ParquetSink>),
+    Memory {
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+        metadata: std::collections::HashMap<String, String>,
+        rows: u64,
+    },
+}
+
+impl Sink {
+    /// A sink of `schema` rows to `output`; `props` apply to a Parquet file.
+    pub fn create(
+        output: Output<'_>,
+        schema: SchemaRef,
+        props: WriterProperties,
+    ) -> Result<Sink, IoError> {
+        Ok(Sink {
+            kind: match output {
+                Output::Parquet(path) => {
+                    SinkKind::Parquet(Box::new(ParquetSink::create(path, schema, props)?))
+                }
+                Output::Memory => SinkKind::Memory {
+                    schema,
+                    batches: Vec::new(),
+                    metadata: Default::default(),
+                    rows: 0,
+                },
+            },
+        })
+    }
+
+    /// As [`ParquetSink::write_row_groups`]: job `k` produces the batches of row group `k`,
+    /// jobs run in parallel, and their batches are appended in job order.
+    pub fn write_row_groups<J, E>(
+        &mut self,
+        jobs: &[J],
+        produce: impl Fn(&J, &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>) -> Result<(), E>
+            + Sync,
+    ) -> Result<(), E>
+    where
+        J: Sync,
+        E: From<IoError> + Send,
+    {
+        match &mut self.kind {
+            SinkKind::Parquet(p) => p.write_row_groups(jobs, produce),
+            SinkKind::Memory { batches, rows, .. } => {
+                let groups: Vec<Result<Vec<RecordBatch>, E>> = jobs
+                    .par_iter()
+                    .map(|job| {
+                        let mut out = Vec::new();
+                        produce(job, &mut |b: &RecordBatch| {
+                            out.push(b.clone());
+                            Ok(())
+                        })?;
+                        Ok(out)
+                    })
+                    .collect();
+                for g in groups {
+                    for b in g? {
+                        *rows += b.num_rows() as u64;
+                        batches.push(b);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        match &self.kind {
+            SinkKind::Parquet(p) => p.rows(),
+            SinkKind::Memory { rows, .. } => *rows,
+        }
+    }
+
+    /// Adds a key-value pair to the file footer, or to the batches' schema metadata.
+    pub fn add_metadata(&mut self, key: &str, value: String) {
+        match &mut self.kind {
+            SinkKind::Parquet(p) => p.add_metadata(key, value),
+            SinkKind::Memory { metadata, .. } => {
+                metadata.insert(key.to_string(), value);
+            }
+        }
+    }
+
+    /// Finishes: renames the Parquet file over its target, or returns the batches. Dropping
+    /// the sink without calling this leaves no file behind.
+    pub fn finish(self) -> Result<Written, IoError> {
+        match self.kind {
+            SinkKind::Parquet(p) => {
+                let schema = p.schema.clone();
+                Ok(Written {
+                    rows: p.finish()?,
+                    schema,
+                    batches: Vec::new(),
+                })
+            }
+            SinkKind::Memory {
+                schema,
+                batches,
+                metadata,
+                rows,
+            } => {
+                let schema = std::sync::Arc::new(schema.as_ref().clone().with_metadata(metadata));
+                let batches = batches
+                    .into_iter()
+                    .map(|b| b.with_schema(schema.clone()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| IoError::Producer(e.to_string()))?;
+                Ok(Written {
+                    rows,
+                    schema,
+                    batches,
+                })
+            }
+        }
     }
 }
 

@@ -21,6 +21,7 @@ use arrow_schema::{DataType, Field, SchemaRef, TimeUnit};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
 
+pub use super::input::Input;
 use crate::schema::{parse_date, parse_timestamp, ColumnType, Schema};
 
 /// Rows per batch read.
@@ -149,6 +150,14 @@ pub enum ReadError {
         /// 1-based line of the last record read whole (1: the header).
         line: u64,
     },
+    /// An in-memory input that is not one table (batches of other columns, a failing stream).
+    #[error("`{name}`: {message}")]
+    Memory {
+        /// The input's name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The Parquet file is unreadable.
     #[error("reading Parquet `{path}`: {source}")]
     Parquet {
@@ -182,6 +191,8 @@ pub struct Reader {
 enum Source {
     Csv(Box<csv::Reader<CsvInput>>),
     Parquet(ParquetRecordBatchReader),
+    /// In-memory batches, cut to [`READ_BATCH_ROWS`] like a Parquet file's.
+    Memory(super::input::Rebatch),
 }
 
 /// The CSV file as the csv crate reads it, counting what passes: bytes since the current
@@ -285,34 +296,54 @@ fn parquet_shape(path: &Path) -> Option<String> {
 }
 
 impl Reader {
-    /// Opens `path` as `format`, to be read with the types `schema` declares.
-    pub fn open(path: &Path, format: Format, schema: &Schema) -> Result<Reader, ReadError> {
-        Reader::open_inner(path, format, schema, None)
+    /// Opens `input`, to be read with the types `schema` declares.
+    pub fn open(input: &Input, schema: &Schema) -> Result<Reader, ReadError> {
+        Reader::open_inner(input, schema, None)
     }
 
     /// Like [`Reader::open`], reading only the named columns (in input order): Parquet decodes
     /// only those, CSV parses only those fields. Every declared column must still exist.
     pub fn open_columns(
-        path: &Path,
-        format: Format,
+        input: &Input,
         schema: &Schema,
         columns: &[&str],
     ) -> Result<Reader, ReadError> {
-        Reader::open_inner(path, format, schema, Some(columns))
+        Reader::open_inner(input, schema, Some(columns))
     }
 
     fn open_inner(
-        path: &Path,
-        format: Format,
+        input: &Input,
         schema: &Schema,
         only: Option<&[&str]>,
     ) -> Result<Reader, ReadError> {
+        let path = input.label();
+        let format = match input {
+            Input::File { format, .. } => Some(*format),
+            Input::Memory(_) => None,
+        };
         let open_err = |source| ReadError::Open {
             path: path.to_path_buf(),
             source,
         };
         let (names, stored, source): (Vec<String>, Vec<Option<DataType>>, Source) = match format {
-            Format::Csv => {
+            None => {
+                let Input::Memory(b) = input else {
+                    unreachable!("only memory inputs have no format")
+                };
+                let arrow = b.schema();
+                let names = arrow.fields().iter().map(|f| f.name().clone()).collect();
+                let types = arrow
+                    .fields()
+                    .iter()
+                    .map(|f| Some(f.data_type().clone()))
+                    .collect();
+                (
+                    names,
+                    types,
+                    Source::Memory(super::input::Rebatch::new(b, READ_BATCH_ROWS)),
+                )
+            }
+            Some(Format::Csv) => {
                 let file = File::open(path).map_err(open_err)?;
                 let mut r = csv::ReaderBuilder::new()
                     .has_headers(true)
@@ -334,7 +365,7 @@ impl Reader {
                 let n = names.len();
                 (names, vec![None; n], Source::Csv(Box::new(r)))
             }
-            Format::Parquet => {
+            Some(Format::Parquet) => {
                 let file = File::open(path).map_err(open_err)?;
                 let pq = |source| ReadError::Parquet {
                     path: path.to_path_buf(),
@@ -404,10 +435,11 @@ impl Reader {
             if only.is_some_and(|cols| !cols.contains(&n.as_str())) {
                 continue;
             }
-            // Parquet batches hold only the projected columns; CSV records hold every field.
+            // Parquet batches hold only the projected columns; CSV records and in-memory
+            // batches hold every field.
             let input = match format {
-                Format::Parquet => projected,
-                Format::Csv => i,
+                Some(Format::Parquet) => projected,
+                Some(Format::Csv) | None => i,
             };
             projected += 1;
             let declared = schema.column(n).map(|c| (c.ty, c.nullable));
@@ -511,18 +543,22 @@ impl Reader {
         }))
     }
 
-    fn next_parquet(&mut self) -> Option<Result<RecordBatch, ReadError>> {
-        let Source::Parquet(r) = &mut self.source else {
-            return None;
+    /// The next batch of a Parquet file or of in-memory batches, conformed to the schema.
+    fn next_typed(&mut self) -> Option<Result<RecordBatch, ReadError>> {
+        let next = match &mut self.source {
+            Source::Parquet(r) => r.next()?.map_err(|e| ReadError::Parquet {
+                path: self.path.clone(),
+                source: e.into(),
+            }),
+            Source::Memory(r) => r.next()?.map_err(|e| ReadError::Memory {
+                name: self.path.display().to_string(),
+                message: e.to_string(),
+            }),
+            Source::Csv(_) => return None,
         };
-        let batch = match r.next()? {
+        let batch = match next {
             Ok(b) => b,
-            Err(e) => {
-                return Some(Err(ReadError::Parquet {
-                    path: self.path.clone(),
-                    source: e.into(),
-                }))
-            }
+            Err(e) => return Some(Err(e)),
         };
         let first_row = self.rows;
         self.rows += batch.num_rows() as u64;
@@ -560,9 +596,15 @@ impl Reader {
             let options =
                 arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
             RecordBatch::try_new_with_options(self.schema.clone(), c, &options).map_err(|e| {
-                ReadError::Parquet {
-                    path: self.path.clone(),
-                    source: e.into(),
+                match self.source {
+                    Source::Memory(_) => ReadError::Memory {
+                        name: self.path.display().to_string(),
+                        message: e.to_string(),
+                    },
+                    _ => ReadError::Parquet {
+                        path: self.path.clone(),
+                        source: e.into(),
+                    },
                 }
             })
         }))
@@ -575,7 +617,7 @@ impl Iterator for Reader {
     fn next(&mut self) -> Option<Self::Item> {
         match self.source {
             Source::Csv(_) => self.next_csv(),
-            Source::Parquet(_) => self.next_parquet(),
+            Source::Parquet(_) | Source::Memory(_) => self.next_typed(),
         }
     }
 }

@@ -5,14 +5,12 @@
 //! Dates load as days since 1970-01-01 and instants as microseconds, so every ordered type is a
 //! number; strings, categories and booleans are categorical.
 
-use std::path::Path;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Int32Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
 
-use super::read::{numbers, Format, ReadError, Reader};
+use super::read::{numbers, Input, ReadError, Reader};
 use crate::hash::FastMap;
 use crate::schema::{ColumnType, Schema};
 
@@ -165,19 +163,14 @@ impl Acc {
 }
 
 impl Table {
-    /// Loads the named schema columns of `path` (in the order given).
-    pub fn load(
-        path: &Path,
-        format: Format,
-        schema: &Schema,
-        columns: &[&str],
-    ) -> Result<Table, ReadError> {
+    /// Loads the named schema columns of `input` (in the order given).
+    pub fn load(input: &Input, schema: &Schema, columns: &[&str]) -> Result<Table, ReadError> {
         if let Some(name) = columns.iter().find(|n| schema.column(n).is_none()) {
             return Err(ReadError::Undeclared {
                 column: name.to_string(),
             });
         }
-        let mut reader = Reader::open_columns(path, format, schema, columns)?;
+        let mut reader = Reader::open_columns(input, schema, columns)?;
         let arrow = reader.schema();
         let mut accs: Vec<(usize, ColumnType, Acc)> = Vec::with_capacity(columns.len());
         for name in columns {
@@ -244,7 +237,12 @@ mod tests {
             "t.yaml",
         )
         .unwrap();
-        let t = Table::load(&csv, Format::Csv, &schema, &["d", "b", "a", "c"]).unwrap();
+        let t = Table::load(
+            &Input::file(&csv, crate::io::read::Format::Csv),
+            &schema,
+            &["d", "b", "a", "c"],
+        )
+        .unwrap();
         assert_eq!(t.rows, 3);
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["d", "b", "a", "c"]);
@@ -275,7 +273,12 @@ mod tests {
             }
         );
         assert_eq!(t.column("c").unwrap().nulls(), 1);
-        let err = Table::load(&csv, Format::Csv, &schema, &["a", "zz"]).unwrap_err();
+        let err = Table::load(
+            &Input::file(&csv, crate::io::read::Format::Csv),
+            &schema,
+            &["a", "zz"],
+        )
+        .unwrap_err();
         assert!(
             err.to_string().contains("column `zz` is not declared"),
             "{err}"

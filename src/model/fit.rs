@@ -13,7 +13,7 @@ use super::{
     VERSION,
 };
 use crate::deid::detect::ColumnScan;
-use crate::io::read::Format;
+use crate::io::read::{Format, Input};
 use crate::io::table::{Table, Values, NULL};
 use crate::schema::{ColumnType, Role, Schema};
 
@@ -214,11 +214,11 @@ fn add_noise(counts: &mut [f64], b: f64, seed: u64, purpose: u8, index: u64) {
     }
 }
 
-/// Fits a model on the file `path`. `schema_yaml` is the schema's text (embedded in the
-/// model so that sampling knows the column types and generators).
-pub fn fit_file(
-    path: &Path,
-    format: Format,
+/// Fits a model on `input`: a file (recorded in the model by name and SHA-256) or in-memory
+/// batches (recorded by name). `schema_yaml` is the schema's text (embedded in the model so
+/// that sampling knows the column types and generators).
+pub fn fit_input(
+    input: &Input,
     schema: &Schema,
     schema_yaml: &str,
     opts: &FitOptions,
@@ -233,18 +233,37 @@ pub fn fit_file(
         ..schema.clone()
     };
     let names: Vec<&str> = sub.columns.iter().map(|c| c.name.as_str()).collect();
-    let table = Table::load(path, format, &sub, &names)?;
-    let input_sha256 =
-        crate::schema::sha256_file(path).map_err(|source| crate::io::read::ReadError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let table = Table::load(input, &sub, &names)?;
     let mut opts = opts.clone();
-    opts.input = path
-        .file_name()
-        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
-    opts.input_sha256 = input_sha256;
+    match input {
+        Input::File { path, .. } => {
+            opts.input_sha256 = crate::schema::sha256_file(path).map_err(|source| {
+                crate::io::read::ReadError::Open {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
+            opts.input = path
+                .file_name()
+                .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        }
+        Input::Memory(b) => {
+            opts.input_sha256 = String::new();
+            opts.input = b.name().to_string();
+        }
+    }
     fit(&table, schema, schema_yaml, &opts)
+}
+
+/// Fits a model on the file `path` (see [`fit_input`]).
+pub fn fit_file(
+    path: &Path,
+    format: Format,
+    schema: &Schema,
+    schema_yaml: &str,
+    opts: &FitOptions,
+) -> Result<Model, ModelError> {
+    fit_input(&Input::file(path, format), schema, schema_yaml, opts)
 }
 
 /// Fits a model on a loaded table holding (at least) the schema's modelled columns.

@@ -99,7 +99,7 @@ mod fit;
 mod sample;
 mod structure;
 
-pub use fit::{fit, fit_file, FitOptions};
+pub use fit::{fit, fit_file, fit_input, FitOptions};
 pub use sample::{SampleOptions, SampleReport, Sampler};
 
 /// The `format` member of every model file.

@@ -11,7 +11,6 @@ mod ipf;
 pub(crate) use ipf::rake_cells;
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
@@ -20,8 +19,8 @@ use arrow_schema::{DataType, Field, SchemaRef};
 use rand::RngExt;
 use serde::Serialize;
 
-use crate::io::read::{numbers, Format, ReadError, Reader};
-use crate::io::{Compression, IoError, ParquetSink};
+use crate::io::read::{numbers, Input, ReadError, Reader};
+use crate::io::{Compression, IoError, Output, Sink, Written};
 use crate::schema::{Bins, ColumnType, Role, Schema, Target};
 
 pub use ipf::{Margin, StopReason};
@@ -534,17 +533,17 @@ fn pass1(
     })
 }
 
-/// Reweights `input` to the targets in `opts`, writing Parquet to `output`. `provenance` is
+/// Reweights `input` to the targets in `opts`, writing the rows with their weight (or the
+/// resample) to `output`: a Parquet file, or batches returned in [`Written`]. `provenance` is
 /// extended with the report and stored in the output's metadata.
 pub fn reweight(
-    input: &Path,
-    format: Format,
+    input: &Input,
     schema: &Schema,
     opts: &Options,
-    output: &Path,
+    output: Output<'_>,
     provenance: serde_json::Value,
-) -> Result<Report, ReweightError> {
-    let mut reader = Reader::open(input, format, schema)?;
+) -> Result<(Report, Written), ReweightError> {
+    let mut reader = Reader::open(input, schema)?;
     let in_schema = reader.schema();
     let index_of = |name: &str| in_schema.index_of(name).ok();
 
@@ -610,13 +609,16 @@ pub fn reweight(
     if let Some((first, count, value)) = p1.bad_weights {
         diags.push(format!(
             "{input}: {count} row{s} with a zero, negative or missing start weight in `{w}` (first: row {first}, value {value})\n    hint: fix or drop those rows; raking needs positive start weights",
-            input = input.display(),
+            input = input.label().display(),
             s = if count == 1 { "" } else { "s" },
             w = weight_name.as_deref().unwrap_or("weight"),
         ));
     }
     if p1.rows == 0 {
-        diags.push(format!("{}: the input has no rows", input.display()));
+        diags.push(format!(
+            "{}: the input has no rows",
+            input.label().display()
+        ));
     }
     if in_schema.index_of(&opts.weight_column).is_ok() && opts.resample.is_none() {
         diags.push(format!(
@@ -661,7 +663,7 @@ pub fn reweight(
     let vars = p1.vars;
     let batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>> = match p1.cached {
         Some(c) => Box::new(c.into_iter().map(Ok)),
-        None => Box::new(Reader::open(input, format, schema)?),
+        None => Box::new(Reader::open(input, schema)?),
     };
 
     let mut prov = provenance;
@@ -685,9 +687,9 @@ pub fn reweight(
         &prov,
         &bins,
     )?;
-    report.rows_written = written;
+    report.rows_written = written.rows;
     report.weights.histogram = Some(bins.finish());
-    Ok(report)
+    Ok((report, written))
 }
 
 fn check_bounds(opts: &Options, diags: &mut Vec<String>) {
@@ -763,11 +765,11 @@ fn write_output(
     out_schema: &SchemaRef,
     opts: &Options,
     total_weight: f64,
-    output: &Path,
+    output: Output<'_>,
     provenance: &serde_json::Value,
     bins: &WeightBins,
-) -> Result<u64, ReweightError> {
-    let mut sink = ParquetSink::create(
+) -> Result<Written, ReweightError> {
+    let mut sink = Sink::create(
         output,
         out_schema.clone(),
         crate::io::writer_properties(opts.compression),

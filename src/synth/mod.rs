@@ -142,12 +142,28 @@ pub fn write_parquet(
     provenance: &serde_json::Value,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, SynthError> {
+    let out = crate::io::Output::Parquet(target);
+    Ok(write(synth, rows, out, options, provenance, progress)?.rows)
+}
+
+/// Produces `rows` synthetic rows into `output` (a Parquet file, or batches returned in
+/// [`crate::io::Written`]), blocks in parallel on the current rayon pool, in block order.
+/// `provenance` is stored under the `fairsynth` metadata key; `progress` is called with the
+/// rows written so far.
+pub fn write(
+    synth: &dyn BlockSource,
+    rows: u64,
+    output: crate::io::Output<'_>,
+    options: &WriteOptions,
+    provenance: &serde_json::Value,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<crate::io::Written, SynthError> {
     let group_blocks = options.row_group_rows / BLOCK_ROWS as u64;
     if group_blocks == 0 || options.row_group_rows % BLOCK_ROWS as u64 != 0 {
         return Err(SynthError::RowGroupRows(options.row_group_rows));
     }
-    let mut sink = crate::io::ParquetSink::create(
-        target,
+    let mut sink = crate::io::Sink::create(
+        output,
         synth.schema(),
         crate::io::writer_properties(options.compression),
     )?;
