@@ -210,3 +210,118 @@ fn bad_start_weights_are_numbered_across_chunks() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// k-anonymity
+
+mod kanon_state {
+    use super::*;
+    use fairsynth::deid::kanon::{search, Combos, Qi, Raw};
+    use fairsynth::schema::{ColumnType, GenLevel};
+
+    fn qis() -> Vec<Qi> {
+        vec![
+            Qi::new(
+                "age",
+                ColumnType::Int { bits: 64 },
+                &[
+                    GenLevel::Numeric {
+                        width: Some(10.0),
+                        bottom: Some(20.0),
+                        top: Some(80.0),
+                    },
+                    GenLevel::Numeric {
+                        width: Some(30.0),
+                        bottom: None,
+                        top: None,
+                    },
+                ],
+            ),
+            Qi::new(
+                "zip",
+                ColumnType::String,
+                &[GenLevel::Prefix(3), GenLevel::Prefix(1), GenLevel::Suppress],
+            ),
+            Qi::new("sex", ColumnType::Category, &[]),
+        ]
+    }
+
+    fn row(r: &(u8, u8, u8, u8)) -> (Vec<Raw>, Option<String>) {
+        let zip = ["10115", "10117", "10245", "20095", "20097", "80331"][usize::from(r.1 % 6)];
+        let sex = match r.2 % 3 {
+            0 => Raw::Text("f".into()),
+            1 => Raw::Text("m".into()),
+            _ => Raw::Null,
+        };
+        (
+            vec![
+                Raw::Num(f64::from(15 + r.0 % 75)),
+                Raw::Text(zip.into()),
+                sex,
+            ],
+            Some(format!("d{}", r.3 % 4)),
+        )
+    }
+
+    fn count(rows: &[(u8, u8, u8, u8)]) -> Combos {
+        let mut c = Combos::default();
+        for r in rows {
+            let (values, sens) = row(r);
+            c.add(&values, sens.as_deref());
+        }
+        c
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn merged_class_counts_equal_the_whole_and_choose_the_same_generalisation(
+            rows in proptest::collection::vec(any::<(u8, u8, u8, u8)>(), 1..200),
+            cuts in proptest::collection::vec(any::<usize>(), 0..7),
+            splits in proptest::collection::vec(any::<usize>(), 8),
+            reversed in any::<bool>(),
+            k in 2u64..6,
+            l in proptest::option::of(1u64..3),
+        ) {
+            let whole = count(&rows);
+            let parts = ranges(rows.len(), &cuts);
+            let mut states: Vec<Combos> = parts.iter().map(|&(a, b)| count(&rows[a..b])).collect();
+            if reversed {
+                // Merging is commutative: the counts do not depend on the order.
+                states.reverse();
+            }
+            let merged = merge_tree(&states, &mut splits.iter().copied(), &|a: &mut Combos, b| a.merge(b));
+            prop_assert_eq!(merged.rows(), whole.rows());
+            prop_assert_eq!(merged.entries(), whole.entries());
+            let back: Combos = serde_json::from_str(&serde_json::to_string(&merged).expect("json")).expect("back");
+            prop_assert_eq!(back.entries(), whole.entries());
+
+            let q = qis();
+            let l = l.map(|l| ("disease".to_string(), l));
+            let figures = |c: &Combos| match search(&q, c, Some(k), l.clone(), 0.05) {
+                Ok(a) => serde_json::to_string(&a).expect("json"),
+                Err(e) => e.to_string(),
+            };
+            let want = figures(&whole);
+            prop_assert_eq!(figures(&merged), want.clone());
+            prop_assert_eq!(figures(&back), want);
+            // The generaliser labels every row of the input the same way.
+            if let (Ok(a), Ok(b)) = (search(&q, &whole, Some(k), l.clone(), 0.05), search(&q, &back, Some(k), l.clone(), 0.05)) {
+                for r in &rows {
+                    let (values, _) = row(r);
+                    prop_assert_eq!(a.generaliser.row(&values), b.generaliser.row(&values));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_class_counts_are_refused() {
+        let c = count(&[(1, 1, 1, 1), (2, 2, 2, 2)]);
+        let mut json = serde_json::to_value(&c).expect("json");
+        json["rows"] = serde_json::json!(5);
+        let err = serde_json::from_value::<Combos>(json).expect_err("rows");
+        assert!(err.to_string().contains("hold 2 rows, not 5"), "{err}");
+    }
+}
