@@ -325,3 +325,83 @@ mod kanon_state {
         assert!(err.to_string().contains("hold 2 rows, not 5"), "{err}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// fit
+
+mod fit_state {
+    use super::*;
+    use fairsynth::io::read::Format;
+    use fairsynth::io::table::Table;
+    use fairsynth::model::{fit, FitOptions};
+
+    const FIT_SCHEMA: &str = "version: 1\nname: f\ncolumns:\n  - {name: sex, type: category, role: protected, levels: [f, m]}\n  - {name: job, type: string, nullable: true}\n  - {name: age, type: int, min: 18, max: 90}\n  - {name: income, type: float, nullable: true}\n  - {name: y, type: int, role: label}\nfairness: {label: y, favourable: 1, independent_of: [sex]}\n";
+    const COLUMNS: [&str; 5] = ["sex", "job", "age", "income", "y"];
+
+    fn csv(rows: &[(bool, u8, u8, u16, bool)]) -> String {
+        let mut s = String::from("sex,job,age,income,y\n");
+        for (f, job, age, income, y) in rows {
+            let job = ["clerk", "nurse", "", "driver", "teacher", "cook"][usize::from(job % 6)];
+            let income = if income % 11 == 0 {
+                String::new()
+            } else {
+                format!("{}.{}", 1000 + income % 4000, income % 10)
+            };
+            s.push_str(&format!(
+                "{},{job},{},{income},{}\n",
+                if *f { "f" } else { "m" },
+                18 + age % 60,
+                u8::from(*y)
+            ));
+        }
+        s
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10))]
+
+        #[test]
+        fn appended_chunks_equal_the_whole_table_and_fit_the_same_model(
+            rows in proptest::collection::vec(any::<(bool, u8, u8, u16, bool)>(), 40..160),
+            cuts in proptest::collection::vec(any::<usize>(), 0..7),
+            splits in proptest::collection::vec(any::<usize>(), 8),
+        ) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let schema = Schema::from_str_named(FIT_SCHEMA, "f.yaml").expect("schema");
+            let load = |name: &str, rows: &[(bool, u8, u8, u16, bool)]| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, csv(rows)).expect("write");
+                Table::load(&Input::file(&path, Format::Csv), &schema, &COLUMNS).expect("load")
+            };
+            let whole = load("whole.csv", &rows);
+            let parts = ranges(rows.len(), &cuts);
+            let tables: Vec<Table> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, &(a, b))| load(&format!("part{i}.csv"), &rows[a..b]))
+                .collect();
+            let merged = merge_tree(&tables, &mut splits.iter().copied(), &|a: &mut Table, b| a.append(b).expect("append"));
+            // Debug text, since NaN (null) is not equal to itself.
+            prop_assert_eq!(format!("{merged:?}"), format!("{whole:?}"));
+            let opts = FitOptions { min_count: 3, bins: 6, ..FitOptions::default() };
+            let a = fit(&whole, &schema, FIT_SCHEMA, &opts);
+            let b = fit(&merged, &schema, FIT_SCHEMA, &opts);
+            let (a, b) = (a.expect("fit whole"), b.expect("fit merged"));
+            prop_assert!(!a.nodes.is_empty());
+            prop_assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn tables_of_other_columns_do_not_append() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let schema = Schema::from_str_named(FIT_SCHEMA, "f.yaml").expect("schema");
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, csv(&[(true, 1, 2, 3, false)])).expect("write");
+        let input = Input::file(&path, Format::Csv);
+        let mut a = Table::load(&input, &schema, &COLUMNS).expect("a");
+        let b = Table::load(&input, &schema, &["sex", "age"]).expect("b");
+        let err = a.append(b).expect_err("other columns");
+        assert!(err.to_string().contains("cannot append"), "{err}");
+    }
+}
