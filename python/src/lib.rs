@@ -7,6 +7,8 @@
 //! The pure-Python package `fairsynth` wraps these in documented functions and classes; errors
 //! are raised as its exception classes (`fairsynth._errors`) with the CLI's messages.
 
+mod spark;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -990,5 +992,6 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(audit, m)?)?;
+    spark::register(m)?;
     Ok(())
 }

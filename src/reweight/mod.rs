@@ -322,22 +322,8 @@ pub fn reweight(
     }
     let (mut report, factors) = sums.solve(schema, opts, &input.label().display().to_string())?;
 
-    // Output columns: input columns minus identifiers (unless kept), plus the weight.
-    let dropped: Vec<String> = schema
-        .columns
-        .iter()
-        .filter(|c| c.role == Role::Identifier && !opts.keep_identifiers)
-        .map(|c| c.name.clone())
-        .collect();
-    report.dropped_identifiers = dropped.clone();
-    let keep: Vec<usize> = (0..in_schema.fields().len())
-        .filter(|&i| !dropped.contains(in_schema.field(i).name()))
-        .collect();
-    let mut fields: Vec<Field> = keep.iter().map(|&i| in_schema.field(i).clone()).collect();
-    if opts.resample.is_none() {
-        fields.push(Field::new(&opts.weight_column, DataType::Float64, false));
-    }
-    let out_schema: SchemaRef = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+    let (dropped, keep, out_schema) = output_columns(schema, opts, &in_schema);
+    report.dropped_identifiers = dropped;
 
     let batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>> = match cache {
         Some(c) => Box::new(c.into_iter().map(Ok)),
@@ -366,6 +352,66 @@ pub fn reweight(
     report.rows_written = written.rows;
     report.weights.histogram = Some(bins.finish());
     Ok((report, written))
+}
+
+/// The output columns of reweighting: the input's columns minus identifiers (unless
+/// `keep_identifiers`), plus the weight column unless resampling. Returns the identifiers
+/// dropped, the indices of the input columns kept and the output schema.
+pub fn output_columns(
+    schema: &Schema,
+    opts: &Options,
+    in_schema: &arrow_schema::Schema,
+) -> (Vec<String>, Vec<usize>, SchemaRef) {
+    let dropped: Vec<String> = schema
+        .columns
+        .iter()
+        .filter(|c| c.role == Role::Identifier && !opts.keep_identifiers)
+        .map(|c| c.name.clone())
+        .collect();
+    let keep: Vec<usize> = (0..in_schema.fields().len())
+        .filter(|&i| !dropped.contains(in_schema.field(i).name()))
+        .collect();
+    let mut fields: Vec<Field> = keep.iter().map(|&i| in_schema.field(i).clone()).collect();
+    if opts.resample.is_none() {
+        fields.push(Field::new(&opts.weight_column, DataType::Float64, false));
+    }
+    (
+        dropped,
+        keep,
+        std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+    )
+}
+
+/// Pass 2 on one chunk of a table whose [`CellSums`] were merged and solved elsewhere (a
+/// partition of a distributed table): the chunk's rows with their final weight, as
+/// [`reweight`] writes them for the whole table. Weights only: a resample walks the whole
+/// table's cumulative weight in row order, so it is not split into chunks.
+pub fn apply(
+    input: &Input,
+    schema: &Schema,
+    opts: &Options,
+    factors: &Factors,
+) -> Result<Written, ReweightError> {
+    if opts.resample.is_some() {
+        return Err(ReweightError::Diagnostics(vec![
+            "a resample cannot be drawn chunk by chunk: it walks the whole table's cumulative weight in row order\n    hint: apply the weights, then sample the weighted rows".into(),
+        ]));
+    }
+    let reader = Reader::open(input, schema)?;
+    let in_schema = reader.schema();
+    let (_, keep, out_schema) = output_columns(schema, opts, &in_schema);
+    let bins = WeightBins::new(0.0, 1.0);
+    write_output(
+        Box::new(reader),
+        factors,
+        &keep,
+        &out_schema,
+        opts,
+        0.0,
+        Output::Memory,
+        &serde_json::Value::Null,
+        &bins,
+    )
 }
 
 fn take_rows(
@@ -484,7 +530,9 @@ fn write_output(
         pending.push(current);
     }
     sink.write_row_groups(&pending, weigh_and_encode)?;
-    sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
+    if !provenance.is_null() {
+        sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
+    }
     Ok(sink.finish()?)
 }
 

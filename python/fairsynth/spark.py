@@ -1,0 +1,236 @@
+"""fairsynth on Apache Spark: the same rows and figures as one process, for DataFrames.
+
+Pure Python over the wheel: install ``fairsynth`` on the driver and on every executor (e.g.
+``spark.archives``, a cluster library, or ``pip install`` in the image). Each command is split
+into what a partition computes, what the driver merges, and what a partition applies; only
+small states cross the network:
+
+- :func:`synth` and :func:`sample` draw whole blocks of 65,536 rows. Block ``b`` is the same
+  rows in any process (its random streams are keyed by seed, column and block), and each
+  partition of ``spark.range(blocks)`` owns a contiguous run of blocks, so the DataFrame holds
+  the single-process table row for row, whatever the partition count. No shuffle.
+- :func:`reweight` makes two passes: every partition computes the raking state of its rows
+  (one entry per cell of the raking variables: rows and start-weight sums), the driver
+  merges the states in partition order and runs the raking (IPF) on the small cell table,
+  then every partition weights its rows with the solved factors (broadcast in the closure).
+  The bytes that cross the network are the cell tables, never rows.
+
+Results are lazy DataFrames; write them with ``df.write.parquet(...)``. Provenance is not
+in Spark's part files: the report (``Result.report``) holds it; save it beside the parts
+(``report.to_json()``) when you need it.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import os as _os
+from typing import Any
+
+from . import Model, Report, Result, Schema, Targets, _fairsynth, _schema, _targets
+
+__all__ = ["synth", "sample", "reweight"]
+
+#: Rows per block: the unit of work a partition owns in :func:`synth` and :func:`sample`.
+BLOCK_ROWS: int = _fairsynth.BLOCK_ROWS
+
+
+def _spark_schema(arrow_schema: Any) -> Any:
+    """The Spark schema of a fairsynth Arrow schema (categories as strings)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(_plain_schema(arrow_schema))
+
+
+def _plain_schema(arrow_schema: Any) -> Any:
+    import pyarrow as pa
+
+    fields = []
+    for f in arrow_schema:
+        t = f.type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        if pa.types.is_timestamp(t):
+            # Spark holds instants as microseconds; the zone is only how they are shown.
+            t = pa.timestamp("us", tz="UTC")
+        fields.append(pa.field(f.name, t, nullable=True))
+    return pa.schema(fields)
+
+
+def _plain(table: Any) -> Any:
+    """``table`` with dictionary columns decoded and no metadata, as Spark takes batches."""
+    return table.cast(_plain_schema(table.schema))
+
+
+def _blocks(rows: int) -> int:
+    return -(-rows // BLOCK_ROWS)
+
+
+def _partitions(spark: Any, partitions: int | None) -> int:
+    if partitions is None:
+        return max(1, spark.sparkContext.defaultParallelism)
+    if partitions < 1:
+        raise ValueError(f"partitions={partitions}: must be at least 1")
+    return partitions
+
+
+def synth(
+    spark: Any,
+    schema: Schema | str | _os.PathLike[str],
+    rows: int | None = None,
+    seed: int | None = None,
+    partitions: int | None = None,
+) -> Any:
+    """A synthetic DataFrame from the schema alone: the rows of ``fairsynth.synth`` (and of
+    ``fairsynth synth``) with the same schema, rows and seed, in the same order, whatever
+    ``partitions`` (default: the cluster's default parallelism)."""
+    s = _schema(schema)
+    rows = s.rows if rows is None else rows
+    seed = (s.seed or 0) if seed is None else seed
+    text, name = s.text, s.file
+    out = _spark_schema(_fairsynth.spark_synth_blocks(s, seed, rows, 0, 0).schema)
+
+    def produce(batches):  # runs on the executors
+        from fairsynth import _fairsynth as native
+
+        sch = native.Schema(text, name)
+        for b in batches:
+            for block in b.column(0).to_pylist():
+                table = native.spark_synth_blocks(sch, seed, rows, block, block + 1)
+                yield from _plain(table).to_batches()
+
+    ids = spark.range(0, _blocks(rows), numPartitions=_partitions(spark, partitions))
+    return ids.mapInArrow(produce, out)
+
+
+def sample(
+    spark: Any,
+    model: Model,
+    rows: int | None = None,
+    seed: int | None = None,
+    targets: Targets = None,
+    partitions: int | None = None,
+    *,
+    schema_targets: bool = False,
+    no_fairness: bool = False,
+) -> Result:
+    """A sample of ``model`` as a DataFrame: the rows of ``model.sample`` (and of
+    ``fairsynth sample``) with the same rows, targets and seed, in the same order, whatever
+    ``partitions``. Returns a :class:`fairsynth.Result`: ``.table`` the DataFrame,
+    ``.report`` the sampling report."""
+    rows = model.rows if rows is None else rows
+    tp, tt = _targets(targets)
+    options = _json.dumps(
+        {
+            "seed": seed,
+            "targets_path": tp,
+            "targets_text": tt,
+            "schema_targets": schema_targets,
+            "no_fairness": no_fairness,
+        }
+    )
+    native_model = model._native
+    report = Report(_json.loads(_fairsynth.spark_sample_report(native_model, options)))
+    out = _spark_schema(
+        _fairsynth.spark_sample_blocks(native_model, options, rows, 0, 0).schema
+    )
+    text = native_model.to_json()
+
+    def produce(batches):  # runs on the executors
+        from fairsynth import _fairsynth as native
+
+        m = native.spark_model_from_json(text)
+        for b in batches:
+            for block in b.column(0).to_pylist():
+                table = native.spark_sample_blocks(m, options, rows, block, block + 1)
+                yield from _plain(table).to_batches()
+
+    ids = spark.range(0, _blocks(rows), numPartitions=_partitions(spark, partitions))
+    return Result(ids.mapInArrow(produce, out), report)
+
+
+def reweight(
+    df: Any,
+    schema: Schema | str | _os.PathLike[str],
+    targets: Targets = None,
+    seed: int | None = None,
+    *,
+    max_weight: float | None = None,
+    min_weight: float | None = None,
+    tolerance: float = 1e-10,
+    max_iterations: int = 1000,
+    no_parity: bool = False,
+    no_start_weights: bool = False,
+    keep_identifiers: bool = False,
+    weight_column: str = "weight",
+    name: str = "df",
+) -> Result:
+    """Rakes a DataFrame to target marginals with the label made independent of the
+    protected columns, as ``fairsynth.reweight``: two passes over ``df`` (cell sums per
+    partition, then the weights), the raking at the driver.
+
+    Returns a :class:`fairsynth.Result`: ``.table`` a DataFrame of ``df``'s rows (identifier
+    columns left out unless ``keep_identifiers``) with the weight column, each row weighted
+    as the single-process run weights it; ``.report`` the report. Raises
+    :class:`fairsynth.UsageError` before returning when the targets cannot be met, and
+    :class:`fairsynth.InputError` for data that does not match the schema (both at the
+    driver, from the first pass).
+    """
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    s = _schema(schema)
+    tp, tt = _targets(targets)
+    options = _json.dumps(
+        {
+            "targets_path": tp,
+            "targets_text": tt,
+            "seed": seed,
+            "max_weight": max_weight,
+            "min_weight": min_weight,
+            "tolerance": tolerance,
+            "max_iterations": max_iterations,
+            "no_parity": no_parity,
+            "no_start_weights": no_start_weights,
+            "keep_identifiers": keep_identifiers,
+            "weight_column": weight_column,
+        }
+    )
+    text, file = s.text, s.file
+
+    def cell_sums(batches):  # pass 1, on the executors
+        from pyspark import TaskContext
+
+        from fairsynth import _fairsynth as native
+
+        batches = list(batches)
+        if not batches:
+            return
+        part = TaskContext.get().partitionId()
+        state = native.spark_reweight_state(
+            pa.Table.from_batches(batches),
+            native.Schema(text, file),
+            options,
+            f"{name} (partition {part})",
+        )
+        yield pa.RecordBatch.from_pydict({"partition": [part], "state": [state]})
+
+    parts = df.mapInArrow(cell_sums, "partition long, state binary").collect()
+    states = [bytes(r["state"]) for r in sorted(parts, key=lambda r: r["partition"])]
+    report, factors, page, summary = _fairsynth.spark_reweight_solve(states, s, options, name)
+
+    # The output columns: what pass 2 makes of an empty table of df's columns.
+    empty = to_arrow_schema(df.schema).empty_table()
+    out = _spark_schema(_fairsynth.spark_reweight_apply(empty, s, options, factors, name).schema)
+
+    def weigh(batches):  # pass 2, on the executors
+        from fairsynth import _fairsynth as native
+
+        batches = list(batches)
+        if not batches:
+            return
+        table = native.spark_reweight_apply(
+            pa.Table.from_batches(batches), native.Schema(text, file), options, factors, name
+        )
+        yield from _plain(table).to_batches()
+
+    return Result(df.mapInArrow(weigh, out), Report(_json.loads(report), page, summary))
