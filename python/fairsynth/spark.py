@@ -61,6 +61,28 @@ def _plain(table: Any) -> Any:
     return table.cast(_plain_schema(table.schema))
 
 
+_STATE_SPARK = "partition long, state binary, error array<string>"
+
+
+def _state_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [("partition", pa.int64()), ("state", pa.binary()), ("error", pa.list_(pa.string()))]
+    )
+
+
+def _raise_first(parts: list) -> None:
+    """Raises, at the driver, the first error a partition carried back (by partition), as
+    the ``fairsynth`` exception it was, with its message."""
+    from . import _errors
+
+    for r in parts:
+        if r["error"]:
+            cls, message = r["error"]
+            raise getattr(_errors, cls, _errors.Error)(message)
+
+
 def _blocks(rows: int) -> int:
     return -(-rows // BLOCK_ROWS)
 
@@ -202,24 +224,37 @@ def reweight(
 
         from fairsynth import _fairsynth as native
 
+        from fairsynth import Error
+
         batches = list(batches)
         if not batches:
             return
         part = TaskContext.get().partitionId()
-        state = native.spark_reweight_state(
-            pa.Table.from_batches(batches),
-            native.Schema(text, file),
-            options,
-            f"{name} (partition {part})",
+        state, error = None, None
+        try:
+            state = native.spark_reweight_state(
+                pa.Table.from_batches(batches),
+                native.Schema(text, file),
+                options,
+                f"{name} (partition {part})",
+            )
+        except Error as e:
+            # Carried to the driver as data, to be raised there as the same exception.
+            error = [type(e).__name__, str(e)]
+        yield pa.RecordBatch.from_pydict(
+            {"partition": [part], "state": [state], "error": [error]},
+            schema=_state_schema(),
         )
-        yield pa.RecordBatch.from_pydict({"partition": [part], "state": [state]})
 
-    parts = df.mapInArrow(cell_sums, "partition long, state binary").collect()
-    states = [bytes(r["state"]) for r in sorted(parts, key=lambda r: r["partition"])]
+    parts = df.mapInArrow(cell_sums, _STATE_SPARK).collect()
+    parts = sorted(parts, key=lambda r: r["partition"])
+    _raise_first(parts)
+    states = [bytes(r["state"]) for r in parts]
     report, factors, page, summary = _fairsynth.spark_reweight_solve(states, s, options, name)
 
     # The output columns: what pass 2 makes of an empty table of df's columns.
-    empty = to_arrow_schema(df.schema).empty_table()
+    zone = df.sparkSession.conf.get("spark.sql.session.timeZone")
+    empty = to_arrow_schema(df.schema, timezone=zone).empty_table()
     out = _spark_schema(_fairsynth.spark_reweight_apply(empty, s, options, factors, name).schema)
 
     def weigh(batches):  # pass 2, on the executors
