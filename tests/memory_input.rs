@@ -316,3 +316,69 @@ fn evaluate_and_audit_figures_equal_the_files() {
     };
     assert_eq!(audit(file(&f)), audit(f.memory.clone()));
 }
+
+#[test]
+fn fidelity_from_per_batch_states_equals_evaluate() {
+    use fairsynth::evaluate::state::{fidelity, ColumnCounts, FidelityPlan, PairCounts};
+    let f = fixture("schemas/adult.yaml");
+    let Input::Memory(real) = &f.memory else {
+        unreachable!()
+    };
+    // The synthetic table: the real batches in reverse order.
+    let mut rev: Vec<RecordBatch> = real.batches().to_vec();
+    rev.reverse();
+    let synthetic =
+        Input::Memory(Batches::new("synthetic", real.schema(), rev.clone()).expect("b"));
+    let report = fairsynth::evaluate::evaluate(
+        &f.schema,
+        &fairsynth::evaluate::Options {
+            real: file(&f),
+            synthetic,
+            holdout: None,
+            quality: f.schema.quality.clone(),
+            seed: 1,
+        },
+    )
+    .expect("evaluate");
+    let names = report.columns.clone();
+    // Each batch its own state, merged one by one.
+    let pass1 = |batches: &[RecordBatch]| {
+        let mut all = ColumnCounts::new(&f.schema, &names);
+        for b in batches {
+            let mut c = ColumnCounts::new(&f.schema, &names);
+            c.add(&f.schema, b).expect("count");
+            all.merge(c).expect("merge");
+        }
+        all
+    };
+    let (cr, cs) = (pass1(real.batches()), pass1(&rev));
+    let plan = FidelityPlan::new(&cr, &cs).expect("plan");
+    let pass2 = |batches: &[RecordBatch]| {
+        let mut all = PairCounts::new(&plan);
+        for b in batches {
+            let mut p = PairCounts::new(&plan);
+            p.add(&plan, &f.schema, b).expect("pairs");
+            all.merge(p).expect("merge");
+        }
+        all
+    };
+    let got = fidelity(&plan, &cr, &cs, &pass2(real.batches()), &pass2(&rev)).expect("fidelity");
+    let want = &report.fidelity;
+    assert_eq!(
+        serde_json::to_value(&got.columns).expect("json"),
+        serde_json::to_value(&want.columns).expect("json")
+    );
+    assert_eq!(got.pairs.len(), want.pairs.len());
+    let mut correlations = 0;
+    for (g, w) in got.pairs.iter().zip(&want.pairs) {
+        assert_eq!((&g.columns, g.metric), (&w.columns, w.metric));
+        if g.metric == "correlation" {
+            correlations += 1;
+            assert!((g.score - w.score).abs() < 1e-12, "{g:?} vs {w:?}");
+        } else {
+            assert_eq!(g.score.to_bits(), w.score.to_bits(), "{g:?} vs {w:?}");
+        }
+    }
+    assert!(correlations > 0);
+    assert!((got.overall - want.overall).abs() < 1e-12);
+}
