@@ -293,7 +293,7 @@ fn evaluate_and_audit_figures_equal_the_files() {
             real,
             synthetic: synthetic.clone(),
             holdout: None,
-            quality: f.schema.quality.clone(),
+            quality: f.schema.quality,
             seed: 1,
         };
         let r = fairsynth::evaluate::evaluate(&f.schema, &opts).expect("evaluate");
@@ -307,7 +307,7 @@ fn evaluate_and_audit_figures_equal_the_files() {
         let opts = fairsynth::audit::Options {
             input,
             targets: f.schema.targets.clone(),
-            quality: f.schema.quality.clone(),
+            quality: f.schema.quality,
             as_of: 20_000,
             baseline: None,
         };
@@ -335,7 +335,7 @@ fn fidelity_from_per_batch_states_equals_evaluate() {
             real: file(&f),
             synthetic,
             holdout: None,
-            quality: f.schema.quality.clone(),
+            quality: f.schema.quality,
             seed: 1,
         },
     )
@@ -381,4 +381,41 @@ fn fidelity_from_per_batch_states_equals_evaluate() {
     }
     assert!(correlations > 0);
     assert!((got.overall - want.overall).abs() < 1e-12);
+}
+
+#[test]
+fn class_counts_per_batch_merged_choose_deidentifys_generalisation() {
+    use fairsynth::deid::classes::ClassCounter;
+    use fairsynth::deid::kanon::Combos;
+    let f = fixture("tests/data/schemas/adult_deid.yaml");
+    let Input::Memory(b) = &f.memory else {
+        unreachable!()
+    };
+    let counter = ClassCounter::new(&f.schema, &b.schema());
+    assert_eq!(counter.quasi_identifiers().len(), 2);
+    let mut merged = Combos::default();
+    for batch in b.batches().iter().rev() {
+        let mut c = Combos::default();
+        counter.add(&mut c, batch).expect("count");
+        // Each chunk's counts travel as JSON.
+        let c: Combos = serde_json::from_str(&serde_json::to_string(&c).expect("json")).expect("c");
+        merged.merge(c);
+    }
+    assert_eq!(merged.rows(), 2036);
+    let chosen = counter
+        .search(&merged)
+        .expect("quasi-identifiers")
+        .expect("k reachable");
+    let (report, _) = fairsynth::deid::run::deidentify(
+        &f.memory,
+        &f.schema,
+        &fairsynth::deid::run::Options::default(),
+        Output::Memory,
+        serde_json::json!({}),
+    )
+    .expect("deidentify");
+    assert_eq!(
+        serde_json::to_value(&chosen).expect("json"),
+        serde_json::to_value(report.anonymity.as_ref().expect("anonymity")).expect("json")
+    );
 }
