@@ -825,10 +825,15 @@ fn convertible(found: &DataType, ty: ColumnType) -> bool {
     match ty {
         // Integer-coded categories (Int8 codes in Parquet) read as their decimal text.
         ColumnType::String | ColumnType::Category => texty(found) || found.is_integer(),
-        ColumnType::Int { .. } => found.is_integer(),
+        ColumnType::Int { .. } => {
+            found.is_integer() || matches!(found, DataType::Float32 | DataType::Float64)
+        }
         ColumnType::Float => found.is_integer() || found.is_floating(),
         ColumnType::Bool => *found == DataType::Boolean,
-        ColumnType::Date => matches!(found, DataType::Date32 | DataType::Date64),
+        ColumnType::Date => matches!(
+            found,
+            DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+        ),
         ColumnType::Timestamp => matches!(found, DataType::Timestamp(..)),
     }
 }
@@ -843,13 +848,35 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
     let ints = || -> Result<Vec<Option<i64>>, String> {
         let n = a.len();
         let mut out = Vec::with_capacity(n);
+        // A value that does not fit is an error naming it, never a silent null.
         macro_rules! ints {
             ($t:ty) => {
-                out.extend(
-                    a.as_primitive::<$t>()
-                        .iter()
-                        .map(|v| v.and_then(|v| i64::try_from(v).ok())),
-                )
+                for v in a.as_primitive::<$t>().iter() {
+                    out.push(match v {
+                        None => None,
+                        Some(v) => Some(i64::try_from(v).map_err(|_| {
+                            format!("{} holding {v}, outside the 64-bit integer range", found())
+                        })?),
+                    });
+                }
+            };
+        }
+        // Whole numbers stored as floats (pandas keeps an integer column with missing values
+        // as float64) read as integers; any other float is an error naming the value.
+        macro_rules! floats {
+            ($t:ty) => {
+                for v in a.as_primitive::<$t>().iter() {
+                    out.push(match v.map(f64::from) {
+                        None => None,
+                        Some(x) if x.is_nan() => None,
+                        Some(x) if x.fract() == 0.0 && x.abs() < 9.007_199_254_740_992e15 => {
+                            Some(x as i64)
+                        }
+                        Some(x) => {
+                            return Err(format!("{} holding {x}, not a whole number", found()))
+                        }
+                    });
+                }
             };
         }
         use arrow_array::types::*;
@@ -862,6 +889,8 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
             DataType::UInt16 => ints!(UInt16Type),
             DataType::UInt32 => ints!(UInt32Type),
             DataType::UInt64 => ints!(UInt64Type),
+            DataType::Float32 => floats!(Float32Type),
+            DataType::Float64 => floats!(Float64Type),
             _ => return Err(found()),
         }
         Ok(out)
@@ -910,8 +939,15 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
         ColumnType::Int { bits: 32 } => Arc::new(Int32Array::from(
             ints()?
                 .into_iter()
-                .map(|v| v.and_then(|v| i32::try_from(v).ok()))
-                .collect::<Vec<_>>(),
+                .map(|v| {
+                    v.map(|v| {
+                        i32::try_from(v).map_err(|_| {
+                            format!("{} holding {v}, outside the 32-bit range", found())
+                        })
+                    })
+                    .transpose()
+                })
+                .collect::<Result<Vec<_>, String>>()?,
         )),
         ColumnType::Int { .. } => Arc::new(Int64Array::from(ints()?)),
         ColumnType::Float => match a.data_type() {
@@ -936,6 +972,32 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
                     .map(|v| v.map(|ms| ms.div_euclid(86_400_000) as i32))
                     .collect::<Vec<_>>(),
             )),
+            // pandas has no date type: dates arrive as timestamps at midnight.
+            DataType::Timestamp(unit, _) => {
+                let per_day: i64 = match unit {
+                    TimeUnit::Second => 86_400,
+                    TimeUnit::Millisecond => 86_400_000,
+                    TimeUnit::Microsecond => 86_400_000_000,
+                    TimeUnit::Nanosecond => 86_400_000_000_000,
+                };
+                let raw = timestamp_values(a);
+                let mut days = Vec::with_capacity(raw.len());
+                for v in raw {
+                    days.push(match v {
+                        None => None,
+                        Some(t) if t.rem_euclid(per_day) == 0 => {
+                            Some(i32::try_from(t.div_euclid(per_day)).map_err(|_| found())?)
+                        }
+                        Some(_) => {
+                            return Err(format!(
+                                "{} holding a time of day other than midnight",
+                                found()
+                            ))
+                        }
+                    });
+                }
+                Arc::new(Date32Array::from(days))
+            }
             _ => return Err(found()),
         },
         ColumnType::Timestamp => {
@@ -946,21 +1008,7 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
                 DataType::Timestamp(TimeUnit::Nanosecond, _) => (1, 1_000),
                 _ => return Err(found()),
             };
-            use arrow_array::types::*;
-            let raw: Vec<Option<i64>> = match a.data_type() {
-                DataType::Timestamp(TimeUnit::Second, _) => {
-                    a.as_primitive::<TimestampSecondType>().iter().collect()
-                }
-                DataType::Timestamp(TimeUnit::Millisecond, _) => a
-                    .as_primitive::<TimestampMillisecondType>()
-                    .iter()
-                    .collect(),
-                DataType::Timestamp(TimeUnit::Microsecond, _) => a
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .iter()
-                    .collect(),
-                _ => a.as_primitive::<TimestampNanosecondType>().iter().collect(),
-            };
+            let raw = timestamp_values(a);
             // Seconds or milliseconds far from 1970 do not fit in microseconds: an error, not
             // a wrapped instant.
             let micros: Option<Vec<Option<i64>>> = raw
@@ -980,6 +1028,25 @@ fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
         }
         ColumnType::Bool => return Err(found()),
     })
+}
+
+/// The raw values of a timestamp array of any unit.
+fn timestamp_values(a: &ArrayRef) -> Vec<Option<i64>> {
+    use arrow_array::types::*;
+    match a.data_type() {
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            a.as_primitive::<TimestampSecondType>().iter().collect()
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => a
+            .as_primitive::<TimestampMillisecondType>()
+            .iter()
+            .collect(),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => a
+            .as_primitive::<TimestampMicrosecondType>()
+            .iter()
+            .collect(),
+        _ => a.as_primitive::<TimestampNanosecondType>().iter().collect(),
+    }
 }
 
 /// The keys of a dictionary array as indices into its values. arrow's `normalized_keys`
@@ -1077,7 +1144,7 @@ pub fn texts(a: &ArrayRef) -> Vec<Option<String>> {
 }
 
 #[cfg(test)]
-mod csv_input_tests {
+mod tests {
     use super::*;
 
     fn reader(text: &str, limit: u64) -> (tempfile::NamedTempFile, csv::Reader<CsvInput>) {
@@ -1118,5 +1185,83 @@ mod csv_input_tests {
             lines.push(r.get_mut().line_of(&p));
         }
         assert_eq!(lines, [2, 3, 5]);
+    }
+
+    /// Reads one in-memory column `x` typed as `ty` in a one-column schema.
+    fn read_memory(ty: &str, array: ArrayRef) -> Result<ArrayRef, ReadError> {
+        let yaml =
+            format!("version: 1\nname: t\ncolumns:\n  - {{name: x, type: {ty}, nullable: true}}\n");
+        let schema = Schema::from_str_named(&yaml, "t.yaml").expect("schema");
+        let field = Field::new("x", array.data_type().clone(), true);
+        let batch = RecordBatch::try_new(
+            Arc::new(arrow_schema::Schema::new(vec![field])),
+            vec![array],
+        )
+        .expect("batch");
+        let input = Input::Memory(super::super::input::Batches::new(
+            "df",
+            batch.schema(),
+            vec![batch],
+        )?);
+        let mut r = Reader::open(&input, &schema)?;
+        Ok(r.next().expect("a batch")?.column(0).clone())
+    }
+
+    #[test]
+    fn whole_floats_read_as_integers_and_other_floats_are_named() {
+        let a: ArrayRef = Arc::new(Float64Array::from(vec![
+            Some(3.0),
+            None,
+            Some(f64::NAN),
+            Some(-7.0),
+        ]));
+        let out = read_memory("int", a).expect("whole numbers");
+        let out = out.as_primitive::<Int64Type>();
+        assert_eq!(
+            out.iter().collect::<Vec<_>>(),
+            vec![Some(3), None, None, Some(-7)]
+        );
+        let a: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.5]));
+        let err = read_memory("int", a).expect_err("2.5").to_string();
+        assert!(
+            err.contains("`df`: column `x` is stored as Float64 holding 2.5, not a whole number"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn integers_out_of_range_are_errors_not_nulls() {
+        let a: ArrayRef = Arc::new(Int64Array::from(vec![1, 5_000_000_000]));
+        let err = read_memory("int, bits: 32", a)
+            .expect_err("too big")
+            .to_string();
+        assert!(
+            err.contains("holding 5000000000, outside the 32-bit range"),
+            "{err}"
+        );
+        let a: ArrayRef = Arc::new(arrow_array::UInt64Array::from(vec![u64::MAX]));
+        let err = read_memory("int", a).expect_err("too big").to_string();
+        assert!(err.contains("outside the 64-bit integer range"), "{err}");
+    }
+
+    #[test]
+    fn midnight_timestamps_read_as_dates() {
+        let day = 86_400_000_000_000i64;
+        let a: ArrayRef = Arc::new(arrow_array::TimestampNanosecondArray::from(vec![
+            Some(19_000 * day),
+            None,
+        ]));
+        let out = read_memory("date", a).expect("dates");
+        assert_eq!(
+            out.as_primitive::<arrow_array::types::Date32Type>()
+                .iter()
+                .collect::<Vec<_>>(),
+            vec![Some(19_000), None]
+        );
+        let a: ArrayRef = Arc::new(arrow_array::TimestampNanosecondArray::from(vec![day + 1]));
+        let err = read_memory("date", a)
+            .expect_err("not midnight")
+            .to_string();
+        assert!(err.contains("a time of day other than midnight"), "{err}");
     }
 }
