@@ -213,6 +213,20 @@ fn fit_model_and_its_samples_equal_the_files() {
     a.fit.input = b.fit.input.clone();
     a.fit.input_sha256 = b.fit.input_sha256.clone();
     assert_eq!(a, b);
+    // The counts and bins from per-batch summaries, merged.
+    let Input::Memory(batches) = &f.memory else {
+        unreachable!()
+    };
+    let mut summary = fairsynth::model::FitSummary::new(&f.schema);
+    for batch in batches.batches() {
+        let mut s = fairsynth::model::FitSummary::new(&f.schema);
+        s.add(&f.schema, batch).expect("summary");
+        summary.merge(s).expect("merge");
+    }
+    assert_eq!(
+        summary.variables(&f.schema, &opts).expect("variables"),
+        b.variables
+    );
 
     // Sampling to memory gives the batches of the Parquet file.
     let sampler = fairsynth::model::Sampler::new(
@@ -417,5 +431,30 @@ fn class_counts_per_batch_merged_choose_deidentifys_generalisation() {
     assert_eq!(
         serde_json::to_value(&chosen).expect("json"),
         serde_json::to_value(report.anonymity.as_ref().expect("anonymity")).expect("json")
+    );
+}
+
+#[test]
+fn fit_summary_chooses_the_differentially_private_models_variables() {
+    let f = fixture("schemas/adult_dp.yaml");
+    let yaml = std::fs::read_to_string(common::root().join("schemas/adult_dp.yaml")).expect("yaml");
+    let opts = fairsynth::model::FitOptions {
+        epsilon: Some(1.0),
+        seed: 3,
+        ..Default::default()
+    };
+    let model = fairsynth::model::fit_input(&f.memory, &f.schema, &yaml, &opts).expect("fit");
+    let Input::Memory(batches) = &f.memory else {
+        unreachable!()
+    };
+    let mut summary = fairsynth::model::FitSummary::new(&f.schema);
+    for batch in batches.batches().iter().rev() {
+        let mut s = fairsynth::model::FitSummary::new(&f.schema);
+        s.add(&f.schema, batch).expect("summary");
+        summary.merge(s).expect("merge");
+    }
+    assert_eq!(
+        summary.variables(&f.schema, &opts).expect("variables"),
+        model.variables
     );
 }

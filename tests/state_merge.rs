@@ -333,7 +333,7 @@ mod fit_state {
     use super::*;
     use fairsynth::io::read::Format;
     use fairsynth::io::table::Table;
-    use fairsynth::model::{fit, FitOptions};
+    use fairsynth::model::{fit, FitOptions, FitSummary};
 
     const FIT_SCHEMA: &str = "version: 1\nname: f\ncolumns:\n  - {name: sex, type: category, role: protected, levels: [f, m]}\n  - {name: job, type: string, nullable: true}\n  - {name: age, type: int, min: 18, max: 90}\n  - {name: income, type: float, nullable: true}\n  - {name: y, type: int, role: label}\nfairness: {label: y, favourable: 1, independent_of: [sex]}\n";
     const COLUMNS: [&str; 5] = ["sex", "job", "age", "income", "y"];
@@ -388,7 +388,23 @@ mod fit_state {
             let b = fit(&merged, &schema, FIT_SCHEMA, &opts);
             let (a, b) = (a.expect("fit whole"), b.expect("fit merged"));
             prop_assert!(!a.nodes.is_empty());
-            prop_assert_eq!(a, b);
+            prop_assert_eq!(&a, &b);
+
+            // The counts behind the levels and bins: merged in any order (here reversed,
+            // through JSON), they choose the model's variables.
+            let mut summaries: Vec<FitSummary> = tables
+                .iter()
+                .map(|t| {
+                    let mut s = FitSummary::new(&schema);
+                    s.add_table(t).expect("summary");
+                    s
+                })
+                .collect();
+            summaries.reverse();
+            let merged = merge_tree(&summaries, &mut splits.iter().copied(), &|a: &mut FitSummary, b| a.merge(b).expect("merge"));
+            let merged: FitSummary = serde_json::from_str(&serde_json::to_string(&merged).expect("json")).expect("back");
+            prop_assert_eq!(merged.rows(), rows.len() as u64);
+            prop_assert_eq!(merged.variables(&schema, &opts).expect("variables"), a.variables.clone());
         }
     }
 

@@ -27,25 +27,12 @@ use serde::{Deserialize, Serialize};
 use super::data;
 use super::fidelity::{ColumnScore, Fidelity, PairScore, PAIR_BINS};
 use super::EvaluateError;
+use crate::exact::{from_order_key, order_key};
 use crate::hash::FastMap;
 use crate::io::table::{Table, Values, NULL};
 use crate::io::{Batches, Input};
 use crate::metrics;
 use crate::schema::Schema;
-
-/// A key whose unsigned order is `f64::total_cmp`'s order.
-fn order_key(x: f64) -> u64 {
-    let b = x.to_bits();
-    if b >> 63 == 1 {
-        !b
-    } else {
-        b | (1 << 63)
-    }
-}
-
-fn from_order_key(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
-}
 
 /// Pass-1 counts of one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,7 +40,7 @@ fn from_order_key(k: u64) -> f64 {
 enum Counts {
     /// Numbers: distinct value (as [`order_key`], so in `total_cmp` order) -> rows.
     Num {
-        #[serde(with = "ordered_counts")]
+        #[serde(with = "crate::exact::ordered_counts")]
         values: BTreeMap<u64, u64>,
         nulls: u64,
     },
@@ -63,31 +50,6 @@ enum Counts {
         rows: Vec<u64>,
         nulls: u64,
     },
-}
-
-/// Numbers' counts as (value bits in hex, rows), in value order.
-mod ordered_counts {
-    use super::*;
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(m: &BTreeMap<u64, u64>, s: S) -> Result<S::Ok, S::Error> {
-        let v: Vec<(String, u64)> = m
-            .iter()
-            .map(|(k, n)| (format!("{:016x}", from_order_key(*k).to_bits()), *n))
-            .collect();
-        v.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u64, u64>, D::Error> {
-        let v: Vec<(String, u64)> = Vec::deserialize(d)?;
-        v.into_iter()
-            .map(|(x, n)| {
-                u64::from_str_radix(&x, 16)
-                    .map(|b| (order_key(f64::from_bits(b)), n))
-                    .map_err(|_| serde::de::Error::custom(format!("`{x}` is not a float's bits")))
-            })
-            .collect()
-    }
 }
 
 impl Counts {
