@@ -333,7 +333,7 @@ mod fit_state {
     use super::*;
     use fairsynth::io::read::Format;
     use fairsynth::io::table::Table;
-    use fairsynth::model::{fit, FitOptions};
+    use fairsynth::model::{fit, FitOptions, FitSummary};
 
     const FIT_SCHEMA: &str = "version: 1\nname: f\ncolumns:\n  - {name: sex, type: category, role: protected, levels: [f, m]}\n  - {name: job, type: string, nullable: true}\n  - {name: age, type: int, min: 18, max: 90}\n  - {name: income, type: float, nullable: true}\n  - {name: y, type: int, role: label}\nfairness: {label: y, favourable: 1, independent_of: [sex]}\n";
     const COLUMNS: [&str; 5] = ["sex", "job", "age", "income", "y"];
@@ -388,7 +388,23 @@ mod fit_state {
             let b = fit(&merged, &schema, FIT_SCHEMA, &opts);
             let (a, b) = (a.expect("fit whole"), b.expect("fit merged"));
             prop_assert!(!a.nodes.is_empty());
-            prop_assert_eq!(a, b);
+            prop_assert_eq!(&a, &b);
+
+            // The counts behind the levels and bins: merged in any order (here reversed,
+            // through JSON), they choose the model's variables.
+            let mut summaries: Vec<FitSummary> = tables
+                .iter()
+                .map(|t| {
+                    let mut s = FitSummary::new(&schema);
+                    s.add_table(t).expect("summary");
+                    s
+                })
+                .collect();
+            summaries.reverse();
+            let merged = merge_tree(&summaries, &mut splits.iter().copied(), &|a: &mut FitSummary, b| a.merge(b).expect("merge"));
+            let merged: FitSummary = serde_json::from_str(&serde_json::to_string(&merged).expect("json")).expect("back");
+            prop_assert_eq!(merged.rows(), rows.len() as u64);
+            prop_assert_eq!(merged.variables(&schema, &opts).expect("variables"), a.variables.clone());
         }
     }
 
@@ -403,5 +419,89 @@ mod fit_state {
         let b = Table::load(&input, &schema, &["sex", "age"]).expect("b");
         let err = a.append(b).expect_err("other columns");
         assert!(err.to_string().contains("cannot append"), "{err}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// singling out
+
+mod singling_out_state {
+    use super::*;
+    use arrow_array::Int64Array;
+    use fairsynth::deid::risk::SinglingOutCounter;
+
+    fn batch(rows: &[(u16, u16, u8)]) -> RecordBatch {
+        let schema: SchemaRef = Arc::new(ArrowSchema::new(vec![
+            Field::new("a", DataType::Int64, false),
+            Field::new("b", DataType::Utf8, true),
+            Field::new("c", DataType::Utf8, false),
+        ]));
+        let a: ArrayRef = Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|r| i64::from(r.0)),
+        ));
+        let b: ArrayRef = Arc::new(StringArray::from_iter(
+            rows.iter()
+                .map(|r| (r.1 % 5 != 0).then(|| format!("b{}", r.1 % 40))),
+        ));
+        let c: ArrayRef = Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|r| format!("c{}", r.2 % 3)),
+        ));
+        RecordBatch::try_new(schema, vec![a, b, c]).expect("batch")
+    }
+
+    fn counter() -> SinglingOutCounter {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        // A small key cap, so that long inputs sample and the merge of sampled sets is tested.
+        SinglingOutCounter::new(&s(&["c"]), &s(&["a", "b", "c"]), Some(&s(&["b", "c"])))
+            .with_key_cap(1024)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        #[test]
+        fn merged_counters_equal_the_whole(
+            rows in proptest::collection::vec((0u16..4000, any::<u16>(), any::<u8>()), 1..2500),
+            cuts in proptest::collection::vec(any::<usize>(), 0..7),
+            splits in proptest::collection::vec(any::<usize>(), 8),
+            reversed in any::<bool>(),
+        ) {
+            let mut whole = counter();
+            whole.add(&batch(&rows)).expect("whole");
+            let mut states: Vec<SinglingOutCounter> = ranges(rows.len(), &cuts)
+                .iter()
+                .map(|&(a, b)| {
+                    let mut c = counter();
+                    c.add(&batch(&rows[a..b])).expect("chunk");
+                    c
+                })
+                .collect();
+            if reversed {
+                states.reverse();
+            }
+            let merged = merge_tree(&states, &mut splits.iter().copied(), &|a: &mut SinglingOutCounter, b| a.merge(b).expect("merge"));
+            let back: SinglingOutCounter = serde_json::from_str(&serde_json::to_string(&merged).expect("json")).expect("back");
+            prop_assert_eq!(back.rows(), rows.len() as u64);
+            prop_assert_eq!(back.is_exact(), whole.is_exact());
+            prop_assert_eq!(back.finish(), whole.finish());
+        }
+    }
+
+    #[test]
+    fn sampled_counters_merge_to_the_whole() {
+        let rows: Vec<(u16, u16, u8)> = (0..3000u16).map(|i| (i, i, (i % 7) as u8)).collect();
+        let mut whole = counter();
+        whole.add(&batch(&rows)).expect("whole");
+        assert!(
+            !whole.is_exact(),
+            "3,000 distinct keys over a cap of 1,024 sample"
+        );
+        let mut merged = counter();
+        for part in rows.chunks(431) {
+            let mut c = counter();
+            c.add(&batch(part)).expect("chunk");
+            merged.merge(c).expect("merge");
+        }
+        assert_eq!(merged.finish(), whole.finish());
     }
 }

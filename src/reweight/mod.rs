@@ -294,6 +294,11 @@ const CACHE_BYTES: usize = 160 << 20;
 /// Reweights `input` to the targets in `opts`, writing the rows with their weight (or the
 /// resample) to `output`: a Parquet file, or batches returned in [`Written`]. `provenance` is
 /// extended with the report and stored in the output's metadata.
+///
+/// Pass 1 adds the batches to one [`CellSums`] in row order on the calling thread (it costs
+/// little beside the reading): per-thread states merged would re-associate the sums of
+/// non-integer start weights and could change the last bit of a weight with the thread count.
+/// Pass 2 weights batches with the [`Factors`] in parallel row groups.
 pub fn reweight(
     input: &Input,
     schema: &Schema,
