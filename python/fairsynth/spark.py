@@ -14,6 +14,14 @@ small states cross the network:
   merges the states in partition order and runs the raking (IPF) on the small cell table,
   then every partition weights its rows with the solved factors (broadcast in the closure).
   The bytes that cross the network are the cell tables, never rows.
+- :func:`deidentify` makes two passes and checks twice at the driver. Pass 1: every
+  partition counts its rows, consent exclusions, the safety-net scans of the columns that
+  would be released unchanged, and its quasi-identifier classes; the driver merges them, runs
+  the safety net and the k (and l) search, and makes the plan (the generalisation and the
+  suppressed classes, and the key's fingerprint — never the key). Pass 2: every partition
+  transforms its rows (minimisation, consent, keyed pseudonyms, redaction, generalisation)
+  and counts what it releases (singling-out counts, re-scans of redacted text); the driver
+  merges the counts into the report and enforces the gates before anything is returned.
 
 Results are lazy DataFrames; write them with ``df.write.parquet(...)``. Provenance is not
 in Spark's part files: the report (``Result.report``) holds it; save it beside the parts
@@ -28,7 +36,7 @@ from typing import Any
 
 from . import Model, Report, Result, Schema, Targets, _fairsynth, _schema, _targets
 
-__all__ = ["synth", "sample", "reweight"]
+__all__ = ["synth", "sample", "reweight", "deidentify"]
 
 #: Rows per block: the unit of work a partition owns in :func:`synth` and :func:`sample`.
 BLOCK_ROWS: int = _fairsynth.BLOCK_ROWS
@@ -269,3 +277,126 @@ def reweight(
         yield from _plain(table).to_batches()
 
     return Result(df.mapInArrow(weigh, out), Report(_json.loads(report), page, summary))
+
+
+def _key_bytes(key: bytes | str | None) -> bytes | None:
+    if key is None:
+        return None
+    if isinstance(key, str):
+        return key.encode("utf-8")
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return bytes(key)
+    raise TypeError(f"key: expected bytes or str, not {type(key).__name__}")
+
+
+def deidentify(
+    df: Any,
+    schema: Schema | str | _os.PathLike[str],
+    key: bytes | str | None = None,
+    *,
+    key_file: str | _os.PathLike[str] | None = None,
+    name: str = "df",
+) -> Result:
+    """Minimisation, consent, keyed pseudonyms, redaction and k-anonymity on a DataFrame, as
+    ``fairsynth.deidentify`` (and ``fairsynth deidentify``) on the same rows.
+
+    Two passes over ``df``: pass 1 counts per partition and the driver judges the merged
+    counts (safety net, k/l search); pass 2 transforms per partition and the driver merges
+    what was released into the report. Raises, at the driver and before returning, the
+    exception one process raises, with its message: :class:`fairsynth.PrivacyError`
+    (undeclared identifiers, k unreachable, identifiers left after redaction,
+    ``privacy.max_unique_share``), :class:`fairsynth.PseudonymKeyError` (no or a short key),
+    :class:`fairsynth.InputError` (data that does not match the schema).
+
+    The key, needed when a column is pseudonymised or faked:
+
+    - ``key`` (bytes, or str as UTF-8): travels to the executors inside the task closure
+      (serialised with the tasks; never logged, never in the plan or the report, which name
+      it by fingerprint only). Use it where the cluster's task traffic is trusted;
+    - ``key_file``: a path read by the driver and by every executor (ship it with
+      ``spark-submit --files`` or mount a secret at the same path): the key never travels;
+    - neither: the environment variable the schema's ``privacy.key_env`` names
+      (``FAIRSYNTH_KEY``), read by the driver and by every executor (set it there with
+      ``spark.executorEnv.FAIRSYNTH_KEY`` or the cluster's secret store): the key never
+      travels in the closure.
+
+    Every executor checks that its key has the driver's fingerprint.
+
+    Returns a :class:`fairsynth.Result`: ``.table`` a DataFrame of the released rows (those
+    of the single-process run; in ``df``'s partition order), ``.report`` the report with its
+    HTML page. The DataFrame is lazy: writing it runs pass 2 again, which is deterministic
+    (the same rows as the pass whose counts made the report); cache it (``.cache()``) to
+    transform once if you use it more than once.
+    """
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    s = _schema(schema)
+    key = _key_bytes(key)
+    key_file = _os.fspath(key_file) if key_file is not None else None
+    text, file = s.text, s.file
+    zone = df.sparkSession.conf.get("spark.sql.session.timeZone")
+    empty = to_arrow_schema(df.schema, timezone=zone).empty_table()
+
+    def partition_state(fn):
+        def run(batches):  # on the executors
+            from pyspark import TaskContext
+
+            from fairsynth import Error
+            from fairsynth import _fairsynth as native
+
+            batches = list(batches)
+            if not batches:
+                return
+            part = TaskContext.get().partitionId()
+            state, error = None, None
+            try:
+                state = fn(native, pa.Table.from_batches(batches), f"{name} (partition {part})")
+            except Error as e:
+                # Carried to the driver as data, to be raised there as the same exception.
+                error = [type(e).__name__, str(e)]
+            yield pa.RecordBatch.from_pydict(
+                {"partition": [part], "state": [state], "error": [error]},
+                schema=_state_schema(),
+            )
+
+        return run
+
+    def collect(fn) -> list[bytes]:
+        parts = sorted(df.mapInArrow(partition_state(fn), _STATE_SPARK).collect(),
+                       key=lambda r: r["partition"])
+        _raise_first(parts)
+        return [bytes(r["state"]) for r in parts]
+
+    # Pass 1: counts per partition; at the driver, the plan (or the refusal).
+    counts = collect(
+        lambda native, table, where: native.spark_deid_counts(
+            table, native.Schema(text, file), where
+        )
+    )
+    plan = _fairsynth.spark_deid_plan(empty, s, counts, key, key_file, name)
+
+    # Pass 2: what every partition releases, counted; at the driver, the report and gates.
+    released = collect(
+        lambda native, table, where: native.spark_deid_transform(
+            table, native.Schema(text, file), plan, key, key_file, where
+        )[1]
+    )
+    report, page, summary = _fairsynth.spark_deid_finish(
+        empty, s, counts, released, key, key_file, name
+    )
+    table, _ = _fairsynth.spark_deid_transform(empty, s, plan, key, key_file, name)
+    out = _spark_schema(table.schema)
+
+    def rows(batches):  # pass 2 again, when the DataFrame is computed
+        from fairsynth import _fairsynth as native
+
+        batches = list(batches)
+        if not batches:
+            return
+        table, _ = native.spark_deid_transform(
+            pa.Table.from_batches(batches), native.Schema(text, file), plan, key, key_file, name
+        )
+        yield from _plain(table).to_batches()
+
+    return Result(df.mapInArrow(rows, out), Report(_json.loads(report), page, summary))

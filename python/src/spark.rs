@@ -5,12 +5,20 @@
 //!   whichever process draws it, since its random streams are keyed by seed, column and block);
 //! - reweight: per partition the raking state ([`fairsynth::reweight::CellSums`], serialised as
 //!   JSON), merged and solved at the driver into [`fairsynth::reweight::Factors`], which every
-//!   partition applies to its rows.
+//!   partition applies to its rows;
+//! - deidentify: per partition the pass-1 counts ([`fairsynth::deid::steps::Counts`]), merged
+//!   and judged at the driver into a plan (the generalisation and the key's fingerprint, never
+//!   the key); per partition the transformed rows and the pass-2 state
+//!   ([`fairsynth::deid::steps::Released`]), merged at the driver into the report and the
+//!   gates' verdicts.
 
 use std::path::PathBuf;
 
 use arrow_pyarrow::IntoPyArrow;
-use fairsynth::io::read::Reader;
+use fairsynth::deid::pseudo::Key;
+use fairsynth::deid::run::DeidError;
+use fairsynth::deid::steps::{Counts, Judged, Plan, Released, Steps};
+use fairsynth::io::read::{Input, Reader};
 use fairsynth::reweight::{CellSums, Factors};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
@@ -270,6 +278,196 @@ pub(crate) fn spark_model_from_json(py: Python<'_>, text: &str) -> PyResult<PyMo
     Ok(PyModel { model })
 }
 
+/// The de-identification key from bytes given in Python (trailing whitespace trimmed, as
+/// `fairsynth.deidentify` does), else the key file, else the schema's environment variable
+/// (in the process that calls this: the driver, or an executor); `None` when no column
+/// needs one.
+fn deid_key(
+    steps: &Steps,
+    schema: &fairsynth::schema::Schema,
+    key: Option<Vec<u8>>,
+    key_file: Option<&std::path::Path>,
+) -> Result<Option<Key>, Failure> {
+    if !steps.needs_key() {
+        return Ok(None);
+    }
+    let key = match key {
+        Some(mut bytes) => {
+            let n = bytes
+                .iter()
+                .rposition(|b| !b.is_ascii_whitespace())
+                .map_or(0, |i| i + 1);
+            let k = Key::from_bytes(&bytes[..n]);
+            bytes.iter_mut().for_each(|b| *b = 0);
+            k?
+        }
+        None => Key::load(key_file, &schema.privacy.key_env)?,
+    };
+    Ok(Some(key))
+}
+
+/// The de-identification steps for `input`'s columns (as the schema types them).
+fn deid_steps(input: &Input, s: &fairsynth::schema::Schema) -> Result<(Steps, Reader), Failure> {
+    let reader = Reader::open(input, s)?;
+    let steps = Steps::new(s, &reader.schema())?;
+    Ok((steps, reader))
+}
+
+/// Pass 1 of `deidentify` on one partition: its counts (rows, consent, the safety-net scans,
+/// the quasi-identifier classes), serialised.
+#[pyfunction]
+pub(crate) fn spark_deid_counts<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    name: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = &schema.schema;
+    let input = input(py, data, name, None)?;
+    let bytes = run(py, Some(1), || {
+        let (steps, reader) = deid_steps(&input, s)?;
+        let mut counts = steps.counts();
+        for batch in reader {
+            steps.count(&mut counts, &batch?)?;
+        }
+        Ok(serde_json::to_vec(&counts)?)
+    })?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Merges partitions' serialised states in order.
+fn merged<T: serde::de::DeserializeOwned>(
+    states: &[Vec<u8>],
+    mut merge: impl FnMut(&mut T, T) -> Result<(), DeidError>,
+) -> Result<Option<T>, Failure> {
+    let mut out: Option<T> = None;
+    for st in states {
+        let part: T = serde_json::from_slice(st)?;
+        match out.as_mut() {
+            None => out = Some(part),
+            Some(m) => merge(m, part)?,
+        }
+    }
+    Ok(out)
+}
+
+/// At the driver, after pass 1: the steps of `columns` (an empty table of the input's
+/// columns), the merged counts of the partitions (in partition order), judged, and the plan.
+fn deid_judged(
+    py: Python<'_>,
+    columns: &Bound<'_, PyAny>,
+    s: &fairsynth::schema::Schema,
+    states: &[Vec<u8>],
+    key: Option<Vec<u8>>,
+    key_file: Option<&std::path::Path>,
+    name: &str,
+) -> PyResult<(Steps, Counts, Judged, Plan)> {
+    let input = input(py, columns, name, None)?;
+    run(py, None, || {
+        let (steps, _) = deid_steps(&input, s)?;
+        // The key first, as one process loads it before reading the data.
+        let key = deid_key(&steps, s, key, key_file)?;
+        let counts = merged(states, Counts::merge)?.unwrap_or_else(|| steps.counts());
+        let judged = steps.judge(&counts)?;
+        let plan = steps.plan(&judged, key.as_ref())?;
+        Ok((steps, counts, judged, plan))
+    })
+}
+
+/// At the driver: the plan (serialised) from the partitions' pass-1 states, or the error one
+/// process would raise (safety net, k unreachable, missing key). `columns`: an empty table of
+/// the input's columns.
+#[pyfunction]
+#[pyo3(signature = (columns, schema, states, key, key_file, name))]
+pub(crate) fn spark_deid_plan<'py>(
+    py: Python<'py>,
+    columns: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    states: Vec<Vec<u8>>,
+    key: Option<Vec<u8>>,
+    key_file: Option<PathBuf>,
+    name: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = &schema.schema;
+    let (_, _, _, plan) = deid_judged(py, columns, s, &states, key, key_file.as_deref(), name)?;
+    let bytes = serde_json::to_vec(&plan).map_err(|e| raise(py, e.into()))?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Pass 2 on one partition: its released rows as a pyarrow Table (with the output's columns,
+/// empty when none is released) and its pass-2 state (serialised). The key comes from `key`
+/// (bytes), else `key_file`, else the environment of this process, and must have the plan's
+/// fingerprint.
+#[pyfunction]
+#[pyo3(signature = (data, schema, plan, key, key_file, name))]
+pub(crate) fn spark_deid_transform<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    plan: &[u8],
+    key: Option<Vec<u8>>,
+    key_file: Option<PathBuf>,
+    name: &str,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let s = &schema.schema;
+    let input = input(py, data, name, None)?;
+    let (arrow, batches, state) = run(py, Some(1), || {
+        let plan: Plan = serde_json::from_slice(plan)?;
+        let (steps, reader) = deid_steps(&input, s)?;
+        let key = deid_key(&steps, s, key, key_file.as_deref())?;
+        steps.check_key(&plan, key.as_ref())?;
+        let mut released = steps.released();
+        let mut out = Vec::new();
+        for batch in reader {
+            out.extend(steps.transform(&plan, key.as_ref(), &batch?, &mut released)?);
+        }
+        Ok((steps.output_schema(), out, serde_json::to_vec(&released)?))
+    })?;
+    let table = to_table(py, arrow, batches)?;
+    (table, PyBytes::new(py, &state)).into_pyobject(py)
+}
+
+/// At the driver, after pass 2: the report (JSON), its HTML page and summary from the
+/// partitions' pass-1 and pass-2 states, or the error one process raises (identifiers left
+/// after redaction, `privacy.max_unique_share`).
+#[pyfunction]
+#[pyo3(signature = (columns, schema, states, released, key, key_file, name))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn spark_deid_finish<'py>(
+    py: Python<'py>,
+    columns: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    states: Vec<Vec<u8>>,
+    released: Vec<Vec<u8>>,
+    key: Option<Vec<u8>>,
+    key_file: Option<PathBuf>,
+    name: &str,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let s = &schema.schema;
+    let (steps, counts, judged, plan) =
+        deid_judged(py, columns, s, &states, key, key_file.as_deref(), name)?;
+    let (json, html, summary) = run(py, None, || {
+        let report = steps.report(&counts, judged, &plan);
+        let released = merged(&released, Released::merge)?.unwrap_or_else(|| steps.released());
+        let report = steps.finish(report, released)?;
+        // The key file's path is recorded, never a key.
+        let mut line = vec![
+            "fairsynth.spark.deidentify".to_string(),
+            name.to_string(),
+            "--schema".into(),
+            s.source.file.clone(),
+        ];
+        if let Some(k) = &key_file {
+            line.extend(["--key-file".into(), k.display().to_string()]);
+        }
+        let html =
+            fairsynth::report::deidentify_page(&report, &fairsynth::report::Context::new(s, &line));
+        let summary = fairsynth::deid::run::summary(&report);
+        Ok((serde_json::to_string(&report)?, html, summary))
+    })?;
+    (json, html, summary).into_pyobject(py)
+}
+
 /// Registers the functions above in the native module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BLOCK_ROWS", BLOCK_ROWS)?;
@@ -280,5 +478,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spark_reweight_state, m)?)?;
     m.add_function(wrap_pyfunction!(spark_reweight_solve, m)?)?;
     m.add_function(wrap_pyfunction!(spark_reweight_apply, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_deid_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_deid_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_deid_transform, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_deid_finish, m)?)?;
     Ok(())
 }

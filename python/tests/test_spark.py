@@ -218,3 +218,165 @@ def test_a_bad_schema_raises_schema_error_before_any_job(spark):
 
     with pytest.raises(fairsynth.SchemaError, match="unknown type"):
         fs.synth(spark, fairsynth.Schema("version: 1\nname: t\ncolumns:\n  - {name: x, type: nope}\n"))
+
+
+ADULT_DEID = ROOT / "tests" / "data" / "schemas" / "adult_deid.yaml"
+KEY = "spark-test-key-0123456789abcdef"
+
+
+def deid_schema(extra: str = "", privacy: str | None = None) -> str:
+    """adult_deid.yaml with a pass-through `_row` (to match rows), a pseudonymised identifier
+    and a redacted free-text column, plus `extra` columns; `privacy` replaces its privacy
+    section."""
+    text = ADULT_DEID.read_text()
+    cols = (
+        "  - {name: _row, type: int}\n"
+        "  - {name: person_id, type: string, role: identifier, action: pseudonymise}\n"
+        "  - {name: notes, type: string, nullable: true, action: redact}\n" + extra
+    )
+    text = text.replace("fairness:", cols + "fairness:", 1)
+    if privacy is not None:
+        text = text[: text.index("privacy:")] + privacy + text[text.index("quality:"):]
+    return text
+
+
+@pytest.fixture(scope="module")
+def adult_deid_data(tmp_path_factory):
+    """The Adult sample with `_row`, `person_id` (a person's id: 1 in 3 repeat, so
+    pseudonyms must join) and `notes` (free text with e-mail addresses to redact). Empty
+    CSV fields are nulls, as the command line reads them."""
+    table = pcsv.read_csv(ADULT, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
+    n = table.num_rows
+    table = table.append_column("_row", pa.array(range(n), pa.int64()))
+    table = table.append_column("person_id", pa.array([f"P{(i * 7) % (n - n // 3):05d}" for i in range(n)]))
+    table = table.append_column(
+        "notes",
+        pa.array([None if i % 5 == 0 else f"visit {i}: wrote to p.miller{i}@example.org" for i in range(n)]),
+    )
+    path = tmp_path_factory.mktemp("adult_deid") / "adult_deid.csv"
+    pcsv.write_csv(table, path)
+    return table, path
+
+
+def cli_deid(tmp_path, csv, schema_text, key_file=None):
+    schema = tmp_path / "schema.yaml"
+    schema.write_text(schema_text)
+    out, report = tmp_path / "de.parquet", tmp_path / "de.json"
+    env = {**os.environ, "FAIRSYNTH_KEY": KEY}
+    args = [BIN, "deidentify", str(csv), "--schema", str(schema), "-o", str(out), "--report", str(report), "-q"]
+    r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env)
+    return r, schema, out, report
+
+
+def by_row(table: pa.Table) -> pa.Table:
+    return table.sort_by("_row")
+
+
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_deidentify_rows_and_report_equal_the_cli(spark, tmp_path, adult_deid_data, partitions):
+    import json
+
+    from fairsynth import spark as fs
+
+    table, path = adult_deid_data
+    r, schema, out, report = cli_deid(tmp_path, path, deid_schema())
+    assert r.returncode == 0, r.stderr
+    want = plain(pq.read_table(out))
+    cli_report = json.loads(report.read_text())
+    # The run exercised what it should: pseudonyms, redaction, generalisation, suppression.
+    actions = {c["column"]: c["action"] for c in cli_report["columns"]}
+    assert actions["person_id"] == "pseudonymise" and actions["notes"] == "redact"
+    assert actions["age"].startswith("generalise")
+    assert cli_report["suppressed_rows"] > 0
+
+    df = spark.createDataFrame(table.to_pandas())
+    df = df.coalesce(1) if partitions == 1 else df.repartition(partitions)
+    assert df.rdd.getNumPartitions() == partitions
+    result = fs.deidentify(df, fairsynth.Schema.from_file(schema), key=KEY)
+    got = result.table.toArrow()
+    assert got.schema.equals(want.schema), (got.schema, want.schema)
+    if partitions == 1:
+        # One partition in input order: the CLI's rows in the CLI's order.
+        assert got.equals(want)
+    assert by_row(got).equals(by_row(want))
+    # Pseudonyms are keyed, not the values; a repeated person keeps one pseudonym.
+    assert "P00000" not in got.column("person_id").to_pylist()
+    assert not any("@" in (v or "") for v in got.column("notes").to_pylist())
+    assert_close(dict(result.report), cli_report)
+    assert result.report["key_fingerprint"].startswith("sha256:")
+    assert KEY not in result.report.to_json() and KEY not in result.report.html and result.report.html.startswith("<!")
+
+
+def test_deidentify_key_file_on_the_executors(spark, tmp_path, adult_deid_data):
+    from fairsynth import spark as fs
+
+    table, path = adult_deid_data
+    r, schema, out, _ = cli_deid(tmp_path, path, deid_schema())
+    assert r.returncode == 0, r.stderr
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY + "\n")
+    df = spark.createDataFrame(table.to_pandas()).repartition(3)
+    result = fs.deidentify(df, fairsynth.Schema.from_file(schema), key_file=key_file)
+    assert by_row(result.table.toArrow()).equals(by_row(plain(pq.read_table(out))))
+
+
+def test_deidentify_another_key_gives_other_pseudonyms(spark, tmp_path, adult_deid_data):
+    from fairsynth import spark as fs
+
+    table, path = adult_deid_data
+    r, schema, out, _ = cli_deid(tmp_path, path, deid_schema())
+    df = spark.createDataFrame(table.to_pandas()).repartition(2)
+    got = fs.deidentify(df, fairsynth.Schema.from_file(schema), key=KEY[::-1]).table.toArrow()
+    want = by_row(plain(pq.read_table(out)))
+    got = by_row(got)
+    assert got.column("age").equals(want.column("age"))
+    assert not got.column("person_id").equals(want.column("person_id"))
+
+
+def cli_message(r: subprocess.CompletedProcess) -> str:
+    assert r.returncode == 2, r.stderr
+    return r.stderr.strip().removeprefix("error: ")
+
+
+def test_deidentify_gate_failure_raises_privacy_error_with_the_cli_message(spark, tmp_path, adult_deid_data):
+    from fairsynth import spark as fs
+
+    table, path = adult_deid_data
+    text = deid_schema(
+        privacy="privacy:\n  k_anonymity: 5\n  max_unique_share: 0.05\n  unique_over: [age, sex, fnlwgt]\n"
+    )
+    r, schema, out, _ = cli_deid(tmp_path, path, text)
+    message = cli_message(r)
+    assert "above privacy.max_unique_share" in message
+    assert not out.exists()
+    df = spark.createDataFrame(table.to_pandas()).repartition(4)
+    with pytest.raises(fairsynth.PrivacyError) as e:
+        fs.deidentify(df, fairsynth.Schema.from_file(schema), key=KEY)
+    assert str(e.value).strip() == message
+
+
+def test_deidentify_safety_net_raises_privacy_error_with_the_cli_message(spark, tmp_path, adult_deid_data):
+    from fairsynth import spark as fs
+
+    table, path = adult_deid_data
+    n = table.num_rows
+    table = table.append_column("contact", pa.array([f"anna.smith{i}@example.com" for i in range(n)]))
+    path = tmp_path / "with_contact.csv"
+    pcsv.write_csv(table, path)
+    r, schema, _, _ = cli_deid(tmp_path, path, deid_schema(extra="  - {name: contact, type: string}\n"))
+    message = cli_message(r)
+    assert "column `contact` is not an identifier" in message
+    df = spark.createDataFrame(table.to_pandas()).repartition(4)
+    with pytest.raises(fairsynth.PrivacyError) as e:
+        fs.deidentify(df, fairsynth.Schema.from_file(schema), key=KEY)
+    assert str(e.value).strip() == message
+
+
+def test_deidentify_without_a_key_raises_pseudonym_key_error(spark, tmp_path, adult_deid_data, monkeypatch):
+    from fairsynth import spark as fs
+
+    table, _ = adult_deid_data
+    monkeypatch.delenv("FAIRSYNTH_KEY", raising=False)
+    df = spark.createDataFrame(table.to_pandas()).repartition(2)
+    with pytest.raises(fairsynth.PseudonymKeyError, match="no pseudonymisation key"):
+        fs.deidentify(df, fairsynth.Schema(deid_schema()))

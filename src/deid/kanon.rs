@@ -534,13 +534,103 @@ pub struct SizeBucket {
 }
 
 /// How rows are generalised and which classes are suppressed, for the writing pass.
-#[derive(Debug, Clone, Default)]
+/// Serialisable (the quasi-identifiers' declarations are not: a deserialised generaliser
+/// lists none in [`Generaliser::quasi_identifiers`]), so a driver can ship it to the
+/// processes that write the rows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(try_from = "GeneraliserData", into = "GeneraliserData")]
 pub struct Generaliser {
     qis: Vec<Qi>,
     levels: Vec<usize>,
     columns: Vec<Interner>,
     tables: Vec<LevelTable>,
     suppressed: FastSet<Key>,
+}
+
+/// The serialised form of [`Generaliser`]: per quasi-identifier its chosen level, distinct
+/// raw values (in id order), each value's label id and the labels; the suppressed classes as
+/// label ids.
+#[derive(Serialize, Deserialize)]
+struct GeneraliserData {
+    levels: Vec<usize>,
+    columns: Vec<Vec<Raw>>,
+    tables: Vec<(Vec<u32>, Vec<String>)>,
+    suppressed: Vec<Vec<u32>>,
+}
+
+impl From<Generaliser> for GeneraliserData {
+    fn from(g: Generaliser) -> GeneraliserData {
+        let n = g.levels.len();
+        let mut suppressed: Vec<Vec<u32>> = g
+            .suppressed
+            .iter()
+            .map(|k| match k {
+                Key::Packed(p) => (0..n).map(|i| (p >> (32 * (n - 1 - i))) as u32).collect(),
+                Key::Wide(ids) => ids.to_vec(),
+            })
+            .collect();
+        suppressed.sort();
+        GeneraliserData {
+            levels: g.levels,
+            columns: g.columns.into_iter().map(|c| c.values).collect(),
+            tables: g
+                .tables
+                .into_iter()
+                .map(|t| (t.label_of, t.labels))
+                .collect(),
+            suppressed,
+        }
+    }
+}
+
+impl TryFrom<GeneraliserData> for Generaliser {
+    type Error = String;
+
+    fn try_from(d: GeneraliserData) -> Result<Generaliser, String> {
+        let n = d.levels.len();
+        if d.columns.len() != n || d.tables.len() != n {
+            return Err(format!(
+                "{n} levels, {} value lists and {} label tables",
+                d.columns.len(),
+                d.tables.len()
+            ));
+        }
+        let mut columns = Vec::with_capacity(n);
+        for (q, values) in d.columns.into_iter().enumerate() {
+            let mut c = Interner::default();
+            for (i, v) in values.iter().enumerate() {
+                if c.intern(v.as_ref()) != i as u32 {
+                    return Err(format!("quasi-identifier {q} lists the value {v:?} twice"));
+                }
+            }
+            columns.push(c);
+        }
+        let mut tables = Vec::with_capacity(n);
+        for (q, (label_of, labels)) in d.tables.into_iter().enumerate() {
+            if label_of.len() != columns[q].values.len()
+                || label_of.iter().any(|&l| l as usize >= labels.len())
+            {
+                return Err(format!(
+                    "quasi-identifier {q}'s label table does not match its values"
+                ));
+            }
+            tables.push(LevelTable { label_of, labels });
+        }
+        let mut suppressed = FastSet::default();
+        for ids in d.suppressed {
+            if ids.len() != n {
+                return Err(format!("a suppressed class has {} ids, not {n}", ids.len()));
+            }
+            suppressed.insert(Key::of(&ids));
+        }
+        Ok(Generaliser {
+            qis: Vec::new(),
+            levels: d.levels,
+            columns,
+            tables,
+            suppressed,
+        })
+    }
 }
 
 impl Generaliser {

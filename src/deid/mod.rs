@@ -8,6 +8,8 @@
 //!   state of k-anonymity);
 //! - [`risk`]: singling-out figures: rows unique over the quasi-identifiers and over
 //!   everything released;
+//! - [`steps`]: `deidentify` in steps usable on any chunk (pass-1 counts, plan, pass-2
+//!   transform and counts, finish), mergeable and serialisable across processes;
 //! - [`run`]: the `deidentify` pipeline over them;
 //! - [`inspect`]: profiling an unknown table and drafting a schema for review.
 
@@ -19,3 +21,4 @@ pub mod names;
 pub mod pseudo;
 pub mod risk;
 pub mod run;
+pub mod steps;

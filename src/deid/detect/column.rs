@@ -27,8 +27,8 @@ pub struct Finding {
 
 /// Streaming detector for one column: feed every value (or a sample) to [`ColumnScan::add`],
 /// then read [`ColumnScan::findings`]. Scans of parts of a column can be combined with
-/// [`ColumnScan::merge`].
-#[derive(Debug, Clone)]
+/// [`ColumnScan::merge`], and serialised (serde) to move between processes.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ColumnScan {
     hint: Option<Kind>,
     non_null: u64,
@@ -99,7 +99,7 @@ pub(super) fn name_diversity(distinct: usize, count: u64) -> f64 {
 pub(super) const DISTINCT_CAP: usize = 65_536;
 
 /// What a column name says about person names in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) enum NameHeader {
     /// A word such as `first`, `given`, `surname`, `vorname`, `contact`, `person`, `name`.
     Person,

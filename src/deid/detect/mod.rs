@@ -53,7 +53,9 @@ pub use column::{ColumnScan, Finding};
 use scanners::*;
 
 /// The kinds of direct identifiers (and plain dates) the detectors recognise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Kind {
     /// An e-mail address.
     Email,
