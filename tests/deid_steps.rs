@@ -220,7 +220,7 @@ proptest! {
 }
 
 #[test]
-fn gate_failures_and_the_safety_net_are_the_same_errors_in_steps() {
+fn gate_failures_and_unreachable_k_are_the_same_errors_in_steps() {
     let gate = schema(Some(
         "privacy:\n  k_anonymity: 5\n  max_unique_share: 0.05\n  unique_over: [age, sex, fnlwgt]\n",
     ));
