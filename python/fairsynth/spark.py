@@ -26,9 +26,9 @@ import json as _json
 import os as _os
 from typing import Any
 
-from . import Model, Report, Result, Schema, Targets, _fairsynth, _schema, _targets
+from . import Model, Report, Result, Schema, Targets, Thresholds, _fairsynth, _schema, _targets, _thresholds
 
-__all__ = ["synth", "sample", "reweight"]
+__all__ = ["synth", "sample", "reweight", "evaluate"]
 
 #: Rows per block: the unit of work a partition owns in :func:`synth` and :func:`sample`.
 BLOCK_ROWS: int = _fairsynth.BLOCK_ROWS
@@ -269,3 +269,132 @@ def reweight(
         yield from _plain(table).to_batches()
 
     return Result(df.mapInArrow(weigh, out), Report(_json.loads(report), page, summary))
+
+
+def _states(df: Any, work) -> list[bytes]:
+    """Runs ``work(table, name)`` on every non-empty partition of ``df`` and returns the bytes
+    each made, in partition order; an error in a partition is raised here, at the driver, as
+    the same ``fairsynth`` exception."""
+    import pyarrow as pa
+
+    def per_partition(batches):  # on the executors
+        from pyspark import TaskContext
+
+        from fairsynth import Error
+
+        batches = list(batches)
+        if not batches:
+            return
+        part = TaskContext.get().partitionId()
+        state, error = None, None
+        try:
+            state = work(pa.Table.from_batches(batches), part)
+        except Error as e:
+            error = [type(e).__name__, str(e)]
+        yield pa.RecordBatch.from_pydict(
+            {"partition": [part], "state": [state], "error": [error]}, schema=_state_schema()
+        )
+
+    parts = sorted(df.mapInArrow(per_partition, _STATE_SPARK).collect(), key=lambda r: r["partition"])
+    _raise_first(parts)
+    return [bytes(r["state"]) for r in parts]
+
+
+def _collect(df: Any, cap: int, seed: int) -> tuple[Any, bool]:
+    """The rows of ``df`` at the driver as a pyarrow Table: all of them, in the DataFrame's
+    order, when there are at most ``cap``; else about ``cap`` rows chosen by a hash of their
+    content (so the same rows whatever the partitioning), in hash order."""
+    from pyspark.sql import functions as F
+
+    rows = df.count()
+    if rows <= cap:
+        return df.toArrow(), False
+    cols = [F.col(f"`{c}`") for c in df.columns]
+    h = F.xxhash64(F.lit(seed), *cols)
+    # Keep a row when the low 31 bits of its hash fall below the wanted share of 2^31.
+    limit = int(cap / rows * (1 << 31))
+    picked = (
+        df.withColumn("__fairsynth_h", h)
+        .where((F.col("__fairsynth_h").bitwiseAND(F.lit(0x7FFFFFFF))) < F.lit(limit))
+        .orderBy("__fairsynth_h", *cols)
+        .drop("__fairsynth_h")
+    )
+    return picked.toArrow(), True
+
+
+def evaluate(
+    real: Any,
+    synthetic: Any,
+    schema: Schema | str | _os.PathLike[str],
+    holdout: Any = None,
+    thresholds: Thresholds = None,
+    seed: int | None = None,
+    *,
+    sample_rows: int = 50_000,
+    real_name: str = "real",
+    synthetic_name: str = "synthetic",
+    holdout_name: str = "holdout",
+) -> Report:
+    """Fidelity, utility, privacy and fairness of a synthetic DataFrame against the real one,
+    as ``fairsynth.evaluate``, with the gates of the schema (``thresholds`` override them).
+
+    Fidelity (every column's shape and every pair's dependence) comes from counts merged
+    over every row of both DataFrames: two passes over each. Utility (a model trained on
+    synthetic rows, tested on real ones), privacy (distances to the closest real record) and
+    fairness are computed at the driver on the rows of each table, or, for a table of more
+    than ``sample_rows`` rows, on about ``sample_rows`` of them chosen by a hash of the row
+    (the same rows whatever the partitioning); the report says which. With tables of at most
+    ``sample_rows`` rows the report equals ``fairsynth evaluate``'s (Pearson-based figures to
+    about 1e-12: sums over partitions add in another order). Returns a :class:`Report`
+    (``.passed``).
+    """
+    s = _schema(schema)
+    text, file = s.text, s.file
+    names, skipped = _fairsynth.spark_evaluate_columns(
+        s, list(real.columns), list(synthetic.columns), real_name, synthetic_name
+    )
+    seed_used = (s.seed or 0) if seed is None else seed
+
+    def counts(table, part, label):
+        from fairsynth import _fairsynth as native
+
+        return native.spark_column_counts(
+            table, native.Schema(text, file), names, f"{label} (partition {part})"
+        )
+
+    real_states = _states(real, lambda t, p: counts(t, p, real_name))
+    syn_states = _states(synthetic, lambda t, p: counts(t, p, synthetic_name))
+    plan, real_counts, syn_counts = _fairsynth.spark_fidelity_plan(s, names, real_states, syn_states)
+
+    def pairs(table, part, label):
+        from fairsynth import _fairsynth as native
+
+        return native.spark_pair_counts(
+            table, native.Schema(text, file), plan, names, f"{label} (partition {part})"
+        )
+
+    real_pairs = _states(real, lambda t, p: pairs(t, p, real_name))
+    syn_pairs = _states(synthetic, lambda t, p: pairs(t, p, synthetic_name))
+
+    real_rows, real_sampled = _collect(real, sample_rows, seed_used)
+    syn_rows, syn_sampled = _collect(synthetic, sample_rows, seed_used)
+    hold_rows = None
+    if holdout is not None:
+        hold_rows, _ = _collect(holdout, sample_rows, seed_used)
+    options = _json.dumps(
+        {
+            "seed": seed,
+            "thresholds": _thresholds(thresholds),
+            "real_name": real_name,
+            "synthetic_name": synthetic_name,
+            "holdout_name": holdout_name if holdout is not None else None,
+            "sampled": [real_rows.num_rows, syn_rows.num_rows]
+            if (real_sampled or syn_sampled)
+            else None,
+        }
+    )
+    report, page, summary, passed = _fairsynth.spark_evaluate_finish(
+        real_rows, syn_rows, hold_rows, s, options, plan, real_counts, syn_counts,
+        real_pairs, syn_pairs,
+    )
+    return Report(_json.loads(report), page, summary, passed)

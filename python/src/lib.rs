@@ -8,6 +8,7 @@
 //! are raised as its exception classes (`fairsynth._errors`) with the CLI's messages.
 
 mod spark;
+mod spark_evaluate;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -993,5 +994,6 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(audit, m)?)?;
     spark::register(m)?;
+    spark_evaluate::register(m)?;
     Ok(())
 }
