@@ -174,6 +174,7 @@ def reweight(
     df: Any,
     schema: Schema | str | _os.PathLike[str],
     targets: Targets = None,
+    resample: int | None = None,
     seed: int | None = None,
     *,
     max_weight: float | None = None,
@@ -204,6 +205,7 @@ def reweight(
     tp, tt = _targets(targets)
     options = _json.dumps(
         {
+            "resample": resample,
             "targets_path": tp,
             "targets_text": tt,
             "seed": seed,
@@ -252,9 +254,13 @@ def reweight(
     states = [bytes(r["state"]) for r in parts]
     report, factors, page, summary = _fairsynth.spark_reweight_solve(states, s, options, name)
 
-    # The output columns: what pass 2 makes of an empty table of df's columns.
+    report = Report(_json.loads(report), page, summary)
     zone = df.sparkSession.conf.get("spark.sql.session.timeZone")
     empty = to_arrow_schema(df.schema, timezone=zone).empty_table()
+    if resample is not None:
+        return Result(_resample(df, s, options, factors, report, empty, name), report)
+
+    # The output columns: what pass 2 makes of an empty table of df's columns.
     out = _spark_schema(_fairsynth.spark_reweight_apply(empty, s, options, factors, name).schema)
 
     def weigh(batches):  # pass 2, on the executors
@@ -268,11 +274,79 @@ def reweight(
         )
         yield from _plain(table).to_batches()
 
-    return Result(df.mapInArrow(weigh, out), Report(_json.loads(report), page, summary))
+    return Result(df.mapInArrow(weigh, out), report)
 
 
-def _states(df: Any, work) -> list[bytes]:
-    """Runs ``work(table, name)`` on every non-empty partition of ``df`` and returns the bytes
+def _resample(df: Any, s: Schema, options: str, factors: bytes, report: Report, empty: Any, name: str) -> Any:
+    """A systematic resample in two more passes over a checkpoint of ``df``: every
+    partition's weight total (summed in row order), then each partition draws the sampling
+    points that fall on its stretch of the cumulative weight, handed to it by the driver (the
+    points added up one after the other, as a single walk adds them). The rows are drawn in
+    the DataFrame's order (partitions in order, rows in order within them): the CLI's rows
+    when that is the file's order."""
+    import struct
+
+    text, file = s.text, s.file
+    n = _json.loads(options)["resample"]
+    # The two passes must see the same rows in the same partitions in the same order, which a
+    # recomputed DataFrame need not give (a range repartition samples its bounds anew): the
+    # rows are checkpointed once (in the executors' storage) and both passes read that.
+    df = df.localCheckpoint(eager=True)
+
+    def total(table, part):
+        from fairsynth import _fairsynth as native
+
+        rows, w = native.spark_reweight_chunk_weight(
+            table, native.Schema(text, file), factors, f"{name} (partition {part})"
+        )
+        return struct.pack("<Qd", rows, w)
+
+    totals = {}
+    parts = _partition_states(df, total)
+    for part, state in parts:
+        totals[part] = struct.unpack("<Qd", state)
+    point, step = _fairsynth.spark_resample_points(s, options, report["total_weight"])
+    plan, offset, remaining = {}, 0.0, n
+    order = sorted(totals)
+    for i, part in enumerate(order):
+        rows, w = totals[part]
+        end = offset + w
+        first, count = point, 0
+        if i == len(order) - 1:
+            count = remaining
+        else:
+            while count < remaining and point < end:
+                point += step
+                count += 1
+        plan[part] = (offset, first, count)
+        remaining -= count
+        offset = end
+    out = _spark_schema(
+        _fairsynth.spark_reweight_resample(empty, s, options, factors, 0.0, 0.0, step, 0, name).schema
+    )
+
+    def draw(batches):  # on the executors
+        import pyarrow as pa
+        from pyspark import TaskContext
+
+        from fairsynth import _fairsynth as native
+
+        batches = list(batches)
+        part = TaskContext.get().partitionId()
+        if not batches or part not in plan:
+            return
+        off, first, count = plan[part]
+        table = native.spark_reweight_resample(
+            pa.Table.from_batches(batches), native.Schema(text, file), options, factors,
+            off, first, step, count, f"{name} (partition {part})",
+        )
+        yield from _plain(table).to_batches()
+
+    return df.mapInArrow(draw, out)
+
+
+def _partition_states(df: Any, work) -> list[tuple[int, bytes]]:
+    """Runs ``work(table, partition)`` on every non-empty partition of ``df`` and returns the bytes
     each made, in partition order; an error in a partition is raised here, at the driver, as
     the same ``fairsynth`` exception."""
     import pyarrow as pa
@@ -297,7 +371,12 @@ def _states(df: Any, work) -> list[bytes]:
 
     parts = sorted(df.mapInArrow(per_partition, _STATE_SPARK).collect(), key=lambda r: r["partition"])
     _raise_first(parts)
-    return [bytes(r["state"]) for r in parts]
+    return [(r["partition"], bytes(r["state"])) for r in parts]
+
+
+def _states(df: Any, work) -> list[bytes]:
+    """The bytes :func:`_partition_states` collects, without the partition numbers."""
+    return [state for _, state in _partition_states(df, work)]
 
 
 def _collect(df: Any, cap: int, seed: int) -> tuple[Any, bool]:

@@ -117,6 +117,7 @@ pub(crate) fn spark_sample_report(
 /// The reweighting options `fairsynth.spark.reweight` passes, as JSON (the CLI's names).
 #[derive(Deserialize)]
 struct ReweightArgs {
+    resample: Option<u64>,
     targets_path: Option<PathBuf>,
     targets_text: Option<String>,
     seed: Option<u64>,
@@ -145,7 +146,7 @@ fn reweight_options(
         min_weight: a.min_weight,
         max_weight: a.max_weight,
         unit_start_weights: a.no_start_weights,
-        resample: None,
+        resample: a.resample,
         seed: a.seed.or(schema.seed).unwrap_or(0),
         keep_identifiers: a.keep_identifiers,
         weight_column: a.weight_column,
@@ -211,7 +212,7 @@ pub(crate) fn spark_reweight_solve<'py>(
             .filter(|c| c.role == fairsynth::schema::Role::Identifier && !opts.keep_identifiers)
             .map(|c| c.name.clone())
             .collect();
-        report.rows_written = merged.rows();
+        report.rows_written = opts.resample.unwrap_or(merged.rows());
         let mut summary = fairsynth::reweight::summary(&report);
         if !report.converged {
             summary.push_str(&format!(
@@ -270,6 +271,71 @@ pub(crate) fn spark_model_from_json(py: Python<'_>, text: &str) -> PyResult<PyMo
     Ok(PyModel { model })
 }
 
+/// Between the passes of a resample, on one partition: its rows and the sum of their final
+/// weights in row order.
+#[pyfunction]
+pub(crate) fn spark_reweight_chunk_weight(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    schema: &PySchema,
+    factors: &[u8],
+    name: &str,
+) -> PyResult<(u64, f64)> {
+    let s = &schema.schema;
+    let input = input(py, data, name, None)?;
+    run(py, Some(1), || {
+        let factors: Factors = serde_json::from_slice(factors)?;
+        Ok(fairsynth::reweight::chunk_weight(&input, s, &factors)?)
+    })
+}
+
+/// At the driver: the resample's first sampling point and step for the total weight.
+#[pyfunction]
+pub(crate) fn spark_resample_points(
+    py: Python<'_>,
+    schema: &PySchema,
+    options: &str,
+    total_weight: f64,
+) -> PyResult<(f64, f64)> {
+    let opts = reweight_options(py, &schema.schema, options)?;
+    fairsynth::reweight::resample_points(&opts, total_weight).ok_or_else(|| {
+        raise(
+            py,
+            Failure::text(Kind::Usage, "no resample size was given".to_string()),
+        )
+    })
+}
+
+/// One partition's part of the resample (see `fairsynth::reweight::resample_chunk`), as a
+/// pyarrow Table.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn spark_reweight_resample<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    options: &str,
+    factors: &[u8],
+    offset: f64,
+    point: f64,
+    step: f64,
+    count: u64,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let s = &schema.schema;
+    let opts = reweight_options(py, s, options)?;
+    let input = input(py, data, name, None)?;
+    let written = run(py, Some(1), || {
+        let factors: Factors = serde_json::from_slice(factors)?;
+        Ok(fairsynth::reweight::resample_chunk(
+            &input, s, &opts, &factors, offset, point, step, count,
+        )?)
+    })?;
+    let table = arrow_pyarrow::Table::try_new(written.batches, written.schema)
+        .map_err(|e| raise(py, Failure::new(Kind::Base, &e)))?;
+    table.into_pyarrow(py)
+}
+
 /// Registers the functions above in the native module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BLOCK_ROWS", BLOCK_ROWS)?;
@@ -280,5 +346,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spark_reweight_state, m)?)?;
     m.add_function(wrap_pyfunction!(spark_reweight_solve, m)?)?;
     m.add_function(wrap_pyfunction!(spark_reweight_apply, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_reweight_chunk_weight, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_resample_points, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_reweight_resample, m)?)?;
     Ok(())
 }

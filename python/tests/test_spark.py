@@ -159,6 +159,31 @@ def test_reweight_weights_equal_the_cli(spark, tmp_path, adult_with_rows, partit
     assert_close(dict(result.report), cli_report)
 
 
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_resample_draws_the_cli_rows(spark, tmp_path, adult_with_rows, partitions):
+    from fairsynth import spark as fs
+
+    table, path = adult_with_rows
+    out = tmp_path / "r.parquet"
+    r = cli(
+        "reweight", str(path), "--schema", str(ADULT_SCHEMA), "--resample", "1000", "--seed", "3",
+        "-o", str(out),
+    )
+    assert r.returncode == 0, r.stderr
+    want = [int(x) for x in pq.read_table(out).column("_row").to_pylist()]
+    # Partitions in the file's row order: the walk over the cumulative weight is the CLI's.
+    df = (
+        spark.createDataFrame(table.to_pandas())
+        .repartitionByRange(partitions, "_row")
+        .sortWithinPartitions("_row")
+    )
+    result = fs.reweight(df, fairsynth.Schema.from_file(ADULT_SCHEMA), resample=1000, seed=3)
+    got = result.table.toArrow()
+    assert "weight" not in got.column_names
+    assert got.column("_row").to_pylist() == want
+    assert result.report["rows_written"] == 1000
+
+
 def assert_close(got, want, path="report"):
     """Equal, with floats to 1e-9 relative (sums over partitions add in another order)."""
     if isinstance(want, dict):
