@@ -73,3 +73,21 @@ def test_a_reader_is_accepted(adult):
     reader = pa.RecordBatchReader.from_batches(adult.schema, adult.to_batches(max_chunksize=300))
     r = fairsynth.reweight(reader, SCHEMAS / "adult.yaml")
     assert r.table.column("weight").equals(fairsynth.reweight(adult, SCHEMAS / "adult.yaml").table.column("weight"))
+
+
+def test_plain_pandas_and_duckdb_inputs(adult, adult_parquet, tmp_path):
+    """A frame as `pd.read_csv` makes it (NumPy-backed) and a DuckDB relation give the CLI's
+    weights too."""
+    import pandas as pd
+
+    from conftest import DATA
+
+    expected, _ = cli_reweight(adult_parquet, tmp_path)
+    we = expected.column("weight").to_numpy()
+    frames = [pd.read_csv(DATA / "adult_sample.csv")]
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    frames.append(con.sql(f"select * from read_parquet('{adult_parquet}')"))
+    for frame in frames:
+        w = fairsynth.reweight(frame, SCHEMAS / "adult.yaml").table.column("weight").to_numpy()
+        assert np.max(np.abs(w - we) / we) <= 1e-12, type(frame)
