@@ -10,9 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== cargo test $*"
+start=$SECONDS
 cargo test "$@"
+echo "== cargo test took $((SECONDS - start)) s"
 
 echo "== Python package: maturin wheel (dev profile), pytest"
+start=$SECONDS
 venv=target/py-venv
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
@@ -27,3 +30,4 @@ rm -rf target/wheels/dev
 # The tests compare every function with the CLI binary cargo test just built.
 FAIRSYNTH_BIN=${FAIRSYNTH_BIN:-$PWD/target/debug/fairsynth} \
     "$venv/bin/python" -m pytest python/tests -q -p no:cacheprovider
+echo "== the Python package's build and tests took $((SECONDS - start)) s"
