@@ -166,7 +166,7 @@ pub(crate) fn spark_reweight_state<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = &schema.schema;
     let opts = reweight_options(py, s, options)?;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     let bytes = run(py, Some(1), || {
         let reader = Reader::open(&input, s)?;
         let mut sums = CellSums::new(s, &opts, &reader.schema())?;
@@ -251,7 +251,7 @@ pub(crate) fn spark_reweight_apply<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let s = &schema.schema;
     let opts = reweight_options(py, s, options)?;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     let written = run(py, Some(1), || {
         let factors: Factors = serde_json::from_slice(factors)?;
         Ok(fairsynth::reweight::apply(&input, s, &opts, &factors)?)
@@ -282,7 +282,7 @@ pub(crate) fn spark_reweight_chunk_weight(
     name: &str,
 ) -> PyResult<(u64, f64)> {
     let s = &schema.schema;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     run(py, Some(1), || {
         let factors: Factors = serde_json::from_slice(factors)?;
         Ok(fairsynth::reweight::chunk_weight(&input, s, &factors)?)
@@ -324,7 +324,7 @@ pub(crate) fn spark_reweight_resample<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let s = &schema.schema;
     let opts = reweight_options(py, s, options)?;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     let written = run(py, Some(1), || {
         let factors: Factors = serde_json::from_slice(factors)?;
         Ok(fairsynth::reweight::resample_chunk(

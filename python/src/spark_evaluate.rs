@@ -48,7 +48,7 @@ pub(crate) fn spark_column_counts<'py>(
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = &schema.schema;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     let bytes = run(py, Some(1), || {
         let mut counts = ColumnCounts::new(s, &names);
         for batch in batches(&input, s, &names)? {
@@ -128,7 +128,7 @@ pub(crate) fn spark_pair_counts<'py>(
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = &schema.schema;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     let bytes = run(py, Some(1), || {
         let plan: FidelityPlan = serde_json::from_slice(plan)?;
         let mut pairs = PairCounts::new(&plan);
@@ -172,14 +172,15 @@ pub(crate) fn spark_evaluate_finish<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
     let a: EvaluateArgs = serde_json::from_str(options).map_err(|e| raise(py, e.into()))?;
-    let real = input(py, real, &a.real_name, None)?;
-    let synthetic = input(py, synthetic, &a.synthetic_name, None)?;
+    let real = input(py, real, &a.real_name, None, Some(s))?;
+    let synthetic = input(py, synthetic, &a.synthetic_name, None, Some(s))?;
     let holdout = match holdout {
         Some(h) => Some(input(
             py,
             h,
             a.holdout_name.as_deref().unwrap_or("holdout"),
             None,
+            Some(s),
         )?),
         None => None,
     };
