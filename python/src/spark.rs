@@ -125,6 +125,7 @@ pub(crate) fn spark_sample_report(
 /// The reweighting options `fairsynth.spark.reweight` passes, as JSON (the CLI's names).
 #[derive(Deserialize)]
 struct ReweightArgs {
+    resample: Option<u64>,
     targets_path: Option<PathBuf>,
     targets_text: Option<String>,
     seed: Option<u64>,
@@ -153,7 +154,7 @@ fn reweight_options(
         min_weight: a.min_weight,
         max_weight: a.max_weight,
         unit_start_weights: a.no_start_weights,
-        resample: None,
+        resample: a.resample,
         seed: a.seed.or(schema.seed).unwrap_or(0),
         keep_identifiers: a.keep_identifiers,
         weight_column: a.weight_column,
@@ -173,7 +174,7 @@ pub(crate) fn spark_reweight_state<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = &schema.schema;
     let opts = reweight_options(py, s, options)?;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     let bytes = run(py, Some(1), || {
         let reader = Reader::open(&input, s)?;
         let mut sums = CellSums::new(s, &opts, &reader.schema())?;
@@ -219,7 +220,7 @@ pub(crate) fn spark_reweight_solve<'py>(
             .filter(|c| c.role == fairsynth::schema::Role::Identifier && !opts.keep_identifiers)
             .map(|c| c.name.clone())
             .collect();
-        report.rows_written = merged.rows();
+        report.rows_written = opts.resample.unwrap_or(merged.rows());
         let mut summary = fairsynth::reweight::summary(&report);
         if !report.converged {
             summary.push_str(&format!(
@@ -258,7 +259,7 @@ pub(crate) fn spark_reweight_apply<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let s = &schema.schema;
     let opts = reweight_options(py, s, options)?;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     let written = run(py, Some(1), || {
         let factors: Factors = serde_json::from_slice(factors)?;
         Ok(fairsynth::reweight::apply(&input, s, &opts, &factors)?)
@@ -276,6 +277,71 @@ pub(crate) fn spark_model_from_json(py: Python<'_>, text: &str) -> PyResult<PyMo
         fairsynth::model::Model::from_json(text.as_bytes(), std::path::Path::new("<model>"))
             .map_err(|e| raise(py, e.into()))?;
     Ok(PyModel { model })
+}
+
+/// Between the passes of a resample, on one partition: its rows and the sum of their final
+/// weights in row order.
+#[pyfunction]
+pub(crate) fn spark_reweight_chunk_weight(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    schema: &PySchema,
+    factors: &[u8],
+    name: &str,
+) -> PyResult<(u64, f64)> {
+    let s = &schema.schema;
+    let input = input(py, data, name, None, Some(s))?;
+    run(py, Some(1), || {
+        let factors: Factors = serde_json::from_slice(factors)?;
+        Ok(fairsynth::reweight::chunk_weight(&input, s, &factors)?)
+    })
+}
+
+/// At the driver: the resample's first sampling point and step for the total weight.
+#[pyfunction]
+pub(crate) fn spark_resample_points(
+    py: Python<'_>,
+    schema: &PySchema,
+    options: &str,
+    total_weight: f64,
+) -> PyResult<(f64, f64)> {
+    let opts = reweight_options(py, &schema.schema, options)?;
+    fairsynth::reweight::resample_points(&opts, total_weight).ok_or_else(|| {
+        raise(
+            py,
+            Failure::text(Kind::Usage, "no resample size was given".to_string()),
+        )
+    })
+}
+
+/// One partition's part of the resample (see `fairsynth::reweight::resample_chunk`), as a
+/// pyarrow Table.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn spark_reweight_resample<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    options: &str,
+    factors: &[u8],
+    offset: f64,
+    point: f64,
+    step: f64,
+    count: u64,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let s = &schema.schema;
+    let opts = reweight_options(py, s, options)?;
+    let input = input(py, data, name, None, Some(s))?;
+    let written = run(py, Some(1), || {
+        let factors: Factors = serde_json::from_slice(factors)?;
+        Ok(fairsynth::reweight::resample_chunk(
+            &input, s, &opts, &factors, offset, point, step, count,
+        )?)
+    })?;
+    let table = arrow_pyarrow::Table::try_new(written.batches, written.schema)
+        .map_err(|e| raise(py, Failure::new(Kind::Base, &e)))?;
+    table.into_pyarrow(py)
 }
 
 /// The de-identification key from bytes given in Python (trailing whitespace trimmed, as
@@ -323,7 +389,7 @@ pub(crate) fn spark_deid_counts<'py>(
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = &schema.schema;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     let bytes = run(py, Some(1), || {
         let (steps, reader) = deid_steps(&input, s)?;
         let mut counts = steps.counts();
@@ -362,7 +428,7 @@ fn deid_judged(
     key_file: Option<&std::path::Path>,
     name: &str,
 ) -> PyResult<(Steps, Counts, Judged, Plan)> {
-    let input = input(py, columns, name, None)?;
+    let input = input(py, columns, name, None, Some(s))?;
     run(py, None, || {
         let (steps, _) = deid_steps(&input, s)?;
         // The key first, as one process loads it before reading the data.
@@ -410,7 +476,7 @@ pub(crate) fn spark_deid_transform<'py>(
     name: &str,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
-    let input = input(py, data, name, None)?;
+    let input = input(py, data, name, None, Some(s))?;
     let (arrow, batches, state) = run(py, Some(1), || {
         let plan: Plan = serde_json::from_slice(plan)?;
         let (steps, reader) = deid_steps(&input, s)?;
@@ -478,6 +544,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spark_reweight_state, m)?)?;
     m.add_function(wrap_pyfunction!(spark_reweight_solve, m)?)?;
     m.add_function(wrap_pyfunction!(spark_reweight_apply, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_reweight_chunk_weight, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_resample_points, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_reweight_resample, m)?)?;
     m.add_function(wrap_pyfunction!(spark_deid_counts, m)?)?;
     m.add_function(wrap_pyfunction!(spark_deid_plan, m)?)?;
     m.add_function(wrap_pyfunction!(spark_deid_transform, m)?)?;
