@@ -98,6 +98,7 @@ mod discretise;
 mod fit;
 mod sample;
 mod structure;
+mod terms;
 
 pub use fit::{fit, fit_file, fit_input, FitOptions};
 pub use sample::{SampleOptions, SampleReport, Sampler};
