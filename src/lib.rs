@@ -33,6 +33,7 @@
 pub mod audit;
 pub mod deid;
 pub mod evaluate;
+pub(crate) mod exact;
 pub mod hash;
 pub mod io;
 pub mod metrics;

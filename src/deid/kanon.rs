@@ -6,20 +6,26 @@
 //! declared level (raw when none is declared), climbs one level at a time on the column whose
 //! climb leaves the fewest rows in too-small classes, and suppresses what is left once that is
 //! within the allowed share.
+//!
+//! [`Combos`], the pass-1 state, is computed per chunk of rows and merged ([`Combos::merge`]
+//! matches values by their content, never by chunk-local ids), so the counting can run per
+//! thread or per machine and the search once on the merged counts; it serialises with serde
+//! (numbers as their bits, exact). The search's outcome does not depend on the order of the
+//! merges.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::hash::{FastMap, FastSet};
 
 use crate::schema::{ColumnType, GenLevel};
 
 /// A raw quasi-identifier value, typed so numbers and dates generalise correctly.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Raw {
     /// Missing.
     Null,
     /// A number (ints and floats).
-    Num(f64),
+    Num(#[serde(with = "crate::exact::f64_hex")] f64),
     /// Days since 1970-01-01.
     Day(i32),
     /// Microseconds since the epoch.
@@ -233,8 +239,10 @@ impl Key {
 }
 
 /// Distinct raw combinations of quasi-identifier values (as interned ids), with row counts and
-/// the distinct sensitive values each holds.
-#[derive(Debug, Default)]
+/// the distinct sensitive values each holds: the pass-1 state of k-anonymity, mergeable
+/// ([`Combos::merge`]) and serialisable. Memory is one entry per distinct combination.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(try_from = "CombosData", into = "CombosData")]
 pub struct Combos {
     columns: Vec<Interner>,
     map: FastMap<Key, (Vec<u32>, u64, Vec<u32>)>,
@@ -289,6 +297,167 @@ impl Combos {
     /// Rows counted.
     pub fn rows(&self) -> u64 {
         self.rows
+    }
+
+    /// Distinct combinations counted.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no row was counted.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Adds the rows counted in `other` (made for the same quasi-identifiers), matching values
+    /// and sensitive values by content. Associative and commutative up to the numbering of
+    /// values, which the search does not depend on.
+    pub fn merge(&mut self, other: Combos) {
+        let maps: Vec<Vec<u32>> = other
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(q, c)| {
+                c.values
+                    .iter()
+                    .map(|v| self.intern(q, v.as_ref()))
+                    .collect()
+            })
+            .collect();
+        let mut sens_text = vec![""; other.sensitive.len()];
+        for (s, &id) in &other.sensitive {
+            sens_text[id as usize] = s;
+        }
+        let sens_map: Vec<u32> = sens_text
+            .iter()
+            .map(|s| match self.sensitive.get(*s) {
+                Some(&id) => id,
+                None => {
+                    let id = self.sensitive.len() as u32;
+                    self.sensitive.insert(s.to_string(), id);
+                    id
+                }
+            })
+            .collect();
+        for (ids, n, sens) in other.map.into_values() {
+            let ids: Vec<u32> = ids
+                .iter()
+                .enumerate()
+                .map(|(q, &i)| maps[q][i as usize])
+                .collect();
+            let e = self
+                .map
+                .entry(Key::of(&ids))
+                .or_insert_with(|| (ids.clone(), 0, Vec::new()));
+            e.1 += n;
+            for s in sens {
+                let s = sens_map[s as usize];
+                if !e.2.contains(&s) {
+                    e.2.push(s);
+                }
+            }
+        }
+        self.rows += other.rows;
+    }
+
+    /// The counts by content, sorted: (the values of a combination, its rows, its distinct
+    /// sensitive values, sorted). Two states count the same rows exactly when these agree.
+    pub fn entries(&self) -> Vec<(Vec<Raw>, u64, Vec<String>)> {
+        let mut sens_text = vec![String::new(); self.sensitive.len()];
+        for (s, &id) in &self.sensitive {
+            sens_text[id as usize] = s.clone();
+        }
+        let mut out: Vec<(Vec<Raw>, u64, Vec<String>)> = self
+            .map
+            .values()
+            .map(|(ids, n, sens)| {
+                let mut s: Vec<String> = sens
+                    .iter()
+                    .map(|&i| sens_text[i as usize].clone())
+                    .collect();
+                s.sort();
+                (
+                    ids.iter()
+                        .enumerate()
+                        .map(|(q, &i)| self.columns[q].values[i as usize].clone())
+                        .collect(),
+                    *n,
+                    s,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| format!("{:?}", a.0).cmp(&format!("{:?}", b.0)));
+        out
+    }
+}
+
+/// The serialised form of [`Combos`]: each column's distinct values, the sensitive values,
+/// and per combination its value ids, rows and sensitive ids.
+#[derive(Serialize, Deserialize)]
+struct CombosData {
+    columns: Vec<Vec<Raw>>,
+    sensitive: Vec<String>,
+    combos: Vec<(Vec<u32>, u64, Vec<u32>)>,
+    rows: u64,
+}
+
+impl From<Combos> for CombosData {
+    fn from(c: Combos) -> CombosData {
+        let mut sensitive = vec![String::new(); c.sensitive.len()];
+        for (s, id) in c.sensitive {
+            sensitive[id as usize] = s;
+        }
+        let mut combos: Vec<(Vec<u32>, u64, Vec<u32>)> = c.map.into_values().collect();
+        combos.sort();
+        CombosData {
+            columns: c.columns.into_iter().map(|i| i.values).collect(),
+            sensitive,
+            combos,
+            rows: c.rows,
+        }
+    }
+}
+
+impl TryFrom<CombosData> for Combos {
+    type Error = String;
+
+    fn try_from(d: CombosData) -> Result<Combos, String> {
+        let mut c = Combos::default();
+        for (q, values) in d.columns.iter().enumerate() {
+            for (i, v) in values.iter().enumerate() {
+                if c.intern(q, v.as_ref()) != i as u32 {
+                    return Err(format!("quasi-identifier {q} lists the value {v:?} twice"));
+                }
+            }
+        }
+        for (i, s) in d.sensitive.into_iter().enumerate() {
+            if c.sensitive.insert(s, i as u32).is_some() {
+                return Err("a sensitive value is listed twice".into());
+            }
+        }
+        let counted: u64 = d.combos.iter().map(|x| x.1).sum();
+        for (ids, n, sens) in d.combos {
+            let fits = ids.len() == d.columns.len()
+                && ids
+                    .iter()
+                    .zip(&d.columns)
+                    .all(|(&i, v)| (i as usize) < v.len())
+                && sens.iter().all(|&s| (s as usize) < c.sensitive.len());
+            if !fits {
+                return Err(format!(
+                    "the combination {ids:?} does not match the values listed"
+                ));
+            }
+            c.map.insert(Key::of(&ids), (ids, n, sens));
+        }
+        if counted != d.rows {
+            return Err(format!(
+                "the combinations hold {counted} rows, not {}",
+                d.rows
+            ));
+        }
+        c.rows = d.rows;
+        Ok(c)
     }
 }
 

@@ -4,11 +4,14 @@
 //! - [`detect`]: identifier detectors (by column name and by content) with check digits;
 //! - [`pseudo`]: the secret key, HMAC-SHA-256 pseudonyms and key fingerprints;
 //! - [`kanon`]: generalisation of quasi-identifiers, k-anonymity, l-diversity and risk;
+//! - [`classes`]: counting the quasi-identifier classes of record batches (the mergeable
+//!   state of k-anonymity);
 //! - [`risk`]: singling-out figures: rows unique over the quasi-identifiers and over
 //!   everything released;
 //! - [`run`]: the `deidentify` pipeline over them;
 //! - [`inspect`]: profiling an unknown table and drafting a schema for review.
 
+pub mod classes;
 pub mod detect;
 pub mod inspect;
 pub mod kanon;

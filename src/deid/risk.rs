@@ -91,7 +91,9 @@ pub struct SinglingOut {
 }
 
 /// Counts distinct value combinations over a stream of record batches; see the module docs.
-#[derive(Debug, Clone)]
+/// Mergeable ([`SinglingOutCounter::merge`]: per chunk, thread or machine) and serialisable
+/// with serde, so chunks counted elsewhere can be merged here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SinglingOutCounter {
     quasi: Vec<String>,
     others: Vec<String>,
@@ -117,7 +119,7 @@ pub const DEFAULT_KEY_CAP: usize = 1 << 18;
 /// the unique kept combinations times 2^level: an unbiased estimate whose relative standard
 /// error is about 1/sqrt(unique kept), about 0.2 % at the default cap when many rows are
 /// unique. Below the cap (level 0) the count is exact.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct SetCount {
     level: u32,
     map: FastMap<u64, u8>,

@@ -19,8 +19,9 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, SchemaRef};
 use serde::Serialize;
 
+use super::classes::ClassCounter;
 use super::detect::{self, ColumnScan};
-use super::kanon::{self, Anonymity, Combos, Qi, RawRef};
+use super::kanon::{Anonymity, Combos, Qi, RawRef};
 use super::pseudo::{fake, FakeKind, Key, KeyError};
 use super::risk::{ShardedCounter, SinglingOut, SinglingOutCounter};
 use crate::io::read::{numbers, texts, Input, ReadError, Reader};
@@ -247,7 +248,7 @@ fn fake_kind(schema_col: &crate::schema::Column) -> (FakeKind, Locale) {
 
 /// Applies `f` to every value of a quasi-identifier column as a borrowed raw value; dictionary
 /// columns call `f` once per dictionary entry.
-fn map_raw(
+pub(super) fn map_raw(
     a: &ArrayRef,
     ty: ColumnType,
     f: &mut dyn FnMut(RawRef) -> Option<u32>,
@@ -293,7 +294,7 @@ fn map_raw(
     }
 }
 
-fn consent_mask(batch: &RecordBatch, consent: Option<usize>) -> Vec<bool> {
+pub(super) fn consent_mask(batch: &RecordBatch, consent: Option<usize>) -> Vec<bool> {
     match consent {
         None => vec![true; batch.num_rows()],
         Some(i) => {
@@ -303,7 +304,7 @@ fn consent_mask(batch: &RecordBatch, consent: Option<usize>) -> Vec<bool> {
     }
 }
 
-struct Setup {
+pub(super) struct Setup {
     /// Quasi-identifiers released (as generalised), in output order.
     risk_quasi: Vec<String>,
     /// Released columns counted for singling out (quasi-identifiers included).
@@ -313,16 +314,16 @@ struct Setup {
     /// The columns of the `max_unique_share` gate, when the schema names them.
     risk_gate: Option<Vec<String>>,
     plans: Vec<Plan>,
-    qis: Vec<Qi>,
-    qi_cols: Vec<(usize, ColumnType)>,
-    sensitive: Option<usize>,
-    consent: Option<usize>,
+    pub(super) qis: Vec<Qi>,
+    pub(super) qi_cols: Vec<(usize, ColumnType)>,
+    pub(super) sensitive: Option<usize>,
+    pub(super) consent: Option<usize>,
     out_schema: SchemaRef,
     columns: Vec<ColumnReport>,
     undeclared: Vec<String>,
 }
 
-fn setup(schema: &Schema, in_schema: &SchemaRef) -> Setup {
+pub(super) fn setup(schema: &Schema, in_schema: &SchemaRef) -> Setup {
     let mut plans = Vec::new();
     let mut qis = Vec::new();
     let mut qi_cols = Vec::new();
@@ -507,6 +508,7 @@ pub fn deidentify(
         .iter()
         .map(|&i| ColumnScan::new(in_schema.field(i).name()))
         .collect();
+    let classes = ClassCounter::new(schema, &in_schema);
     let mut combos = Combos::default();
     let (mut rows_in, mut excluded, mut scanned_rows) = (0u64, 0u64, 0u64);
     for batch in reader.by_ref() {
@@ -524,27 +526,7 @@ pub fn deidentify(
             }
             scanned_rows += batch.num_rows() as u64;
         }
-        if !st.qis.is_empty() {
-            let ids: Vec<Vec<Option<u32>>> = st
-                .qi_cols
-                .iter()
-                .enumerate()
-                .map(|(q, (i, ty))| {
-                    map_raw(batch.column(pos(*i)), *ty, &mut |v| {
-                        Some(combos.intern(q, v))
-                    })
-                })
-                .collect();
-            let sens = st.sensitive.map(|i| texts(batch.column(pos(i))));
-            let mut row: Vec<u32> = Vec::with_capacity(ids.len());
-            for r in 0..batch.num_rows() {
-                if keep[r] {
-                    row.clear();
-                    row.extend(ids.iter().map(|c| c[r].unwrap_or(0)));
-                    combos.add_ids(&row, sens.as_ref().and_then(|s| s[r].as_deref()));
-                }
-            }
-        }
+        classes.add(&mut combos, &batch)?;
     }
 
     let named: Vec<(&str, &ColumnScan)> = scans
@@ -553,21 +535,12 @@ pub fn deidentify(
         .map(|(scan, &i)| (in_schema.field(i).name().as_str(), scan))
         .collect();
     let (findings, mut diags) = safety_net(schema, &named);
-    let anonymity = if st.qis.is_empty() {
-        None
-    } else {
-        match kanon::search(
-            &st.qis,
-            &combos,
-            schema.privacy.k_anonymity,
-            schema.privacy.l_diversity.clone(),
-            schema.privacy.max_suppression,
-        ) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                diags.push(e.to_string());
-                None
-            }
+    let anonymity = match classes.search(&combos) {
+        None => None,
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => {
+            diags.push(e.to_string());
+            None
         }
     };
     if !diags.is_empty() {

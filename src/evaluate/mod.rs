@@ -6,13 +6,16 @@
 //! rates per protected group, [`fairness`]), the checks of those figures against the schema's
 //! `quality:` gates, and the report and its summary. Tables are loaded whole and columnar
 //! ([`crate::io::table`]); the work runs on the current rayon pool and the figures do not
-//! depend on its size.
+//! depend on its size. The tables behind fidelity are also mergeable per-chunk states
+//! ([`state`]: `ColumnCounts`, `FidelityPlan`, `PairCounts`) for tables split across
+//! processes.
 
 mod data;
 pub mod fairness;
 pub mod fidelity;
 pub mod learn;
 pub mod privacy;
+pub mod state;
 pub mod targets;
 
 use rand::seq::SliceRandom;

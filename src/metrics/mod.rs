@@ -59,6 +59,12 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     if x.len() != y.len() || x.len() < 2 {
         return None;
     }
+    // A constant variable has no correlation, whatever rounding leaves in its centred sums
+    // (the mean of n copies of 0.1 need not be 0.1).
+    let constant = |v: &[f64]| v.iter().all(|a| *a == v[0]);
+    if constant(x) || constant(y) {
+        return None;
+    }
     let n = x.len() as f64;
     let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
@@ -126,7 +132,7 @@ fn counts(codes: &[u32], levels: usize) -> Vec<u64> {
 
 /// Half the L1 distance between two count vectors as shares; empty samples have no mass,
 /// as in [`tvd`].
-fn tvd_of_counts(a: &[u64], na: usize, b: &[u64], nb: usize) -> f64 {
+pub(crate) fn tvd_of_counts(a: &[u64], na: usize, b: &[u64], nb: usize) -> f64 {
     let (na, nb) = (na.max(1) as f64, nb.max(1) as f64);
     0.5 * a
         .iter()
@@ -148,6 +154,10 @@ mod tests {
         assert_eq!(ks_statistic(&[], &[3.0]), None);
         assert_eq!(pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]), Some(1.0));
         assert_eq!(pearson(&[1.0, 2.0, 3.0], &[5.0, 5.0, 5.0]), None);
+        assert_eq!(
+            pearson(&[0.1; 7], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]),
+            None
+        );
     }
 
     proptest! {

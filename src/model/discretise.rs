@@ -40,7 +40,6 @@ pub(super) fn encode_categorical(
     levels: &[String],
     opts: &FitOptions,
 ) -> Result<Encoded, ModelError> {
-    let dp = opts.epsilon.is_some();
     let mut counts = vec![0u64; levels.len()];
     let mut nulls = 0u64;
     for &k in codes {
@@ -50,6 +49,42 @@ pub(super) fn encode_categorical(
             counts[k as usize] += 1;
         }
     }
+    let (var, map) = categorical_variable(c, levels, &counts, nulls, opts)?;
+    let kept = match &var.kind {
+        VarKind::Categorical { levels } => levels.len() as u32,
+        VarKind::Numeric { .. } => 0,
+    };
+    // `(other)`, when present, is the last kept level; null comes after every level.
+    let other = kept.saturating_sub(1);
+    let codes = codes
+        .iter()
+        .map(|&k| {
+            if k == NULL {
+                kept
+            } else {
+                map[k as usize].unwrap_or(other)
+            }
+        })
+        .collect();
+    Ok(Encoded {
+        var,
+        codes,
+        within: None,
+    })
+}
+
+/// The variable of a categorical column from its rows per level (`levels` in any order) and
+/// nulls: the schema's levels, then (without differential privacy) the data's levels held by
+/// at least `min_count` rows, most rows first; rarer ones merge into [`OTHER`]. Also each
+/// level's code (`None`: counted as [`OTHER`]).
+pub(super) fn categorical_variable(
+    c: &Column,
+    levels: &[String],
+    counts: &[u64],
+    nulls: u64,
+    opts: &FitOptions,
+) -> Result<(Variable, Vec<Option<u32>>), ModelError> {
+    let dp = opts.epsilon.is_some();
     let declared: Vec<String> = match (&c.levels, c.ty) {
         (Some(l), _) => l.clone(),
         (None, ColumnType::Bool) => vec!["true".into(), "false".into()],
@@ -65,7 +100,7 @@ pub(super) fn encode_categorical(
     if !dp {
         let mut extra: Vec<(u64, &String)> = levels
             .iter()
-            .zip(&counts)
+            .zip(counts)
             .filter(|(l, n)| **n >= opts.min_count && !declared.contains(l))
             .map(|(l, n)| (*n, l))
             .collect();
@@ -81,7 +116,7 @@ pub(super) fn encode_categorical(
         // not a data-dependent extra level.
         if let Some((l, n)) = levels
             .iter()
-            .zip(&counts)
+            .zip(counts)
             .zip(&map)
             .find(|((_, n), m)| m.is_none() && **n > 0)
             .map(|(ln, _)| ln)
@@ -92,32 +127,19 @@ pub(super) fn encode_categorical(
             )));
         }
     }
-    let needs_other = map.iter().zip(&counts).any(|(m, n)| m.is_none() && *n > 0);
-    let other = kept.len() as u32;
+    let needs_other = map.iter().zip(counts).any(|(m, n)| m.is_none() && *n > 0);
     if needs_other {
         kept.push(OTHER.to_string());
     }
     let null = if dp { c.nullable } else { nulls > 0 };
-    let null_code = kept.len() as u32;
-    let codes = codes
-        .iter()
-        .map(|&k| {
-            if k == NULL {
-                null_code
-            } else {
-                map[k as usize].unwrap_or(other)
-            }
-        })
-        .collect();
-    Ok(Encoded {
-        var: Variable {
+    Ok((
+        Variable {
             name: c.name.clone(),
             kind: VarKind::Categorical { levels: kept },
             null,
         },
-        codes,
-        within: None,
-    })
+        map,
+    ))
 }
 
 /// Whole-number columns with at most this many distinct values are discrete (see
@@ -126,9 +148,9 @@ const DISCRETE: usize = 128;
 
 /// One distinct value of a numeric column and the rows holding it.
 #[derive(Debug, Clone, Copy)]
-struct Run {
-    value: f64,
-    rows: u64,
+pub(super) struct Run {
+    pub(super) value: f64,
+    pub(super) rows: u64,
 }
 
 /// Shares of [`SHAPE_PARTS`] equal sub-intervals of `[lo, hi)` held by `values`; empty
@@ -237,7 +259,6 @@ pub(super) fn value_bins(
     edges: &[f64],
     opts: &FitOptions,
 ) -> (Vec<Bin>, Vec<u32>) {
-    let min_count = opts.min_count.max(1);
     let mut order: Vec<u32> = (0..values.len() as u32)
         .filter(|&i| !values[i as usize].is_nan())
         .collect();
@@ -250,6 +271,30 @@ pub(super) fn value_bins(
             _ => runs.push(Run { value: v, rows: 1 }),
         }
     }
+    let (bins, run_bin) = run_bins(&runs, integer, edges, opts);
+    // Codes: each row's bin (a discrete rare value's bin is its unit's).
+    let mut codes = vec![0u32; values.len()];
+    let mut k = 0usize;
+    for &i in &order {
+        let v = values[i as usize];
+        while runs[k].value != v {
+            k += 1;
+        }
+        codes[i as usize] = run_bin[k];
+    }
+    (bins, codes)
+}
+
+/// The bins of [`value_bins`] from the column's runs (distinct non-null values in
+/// `total_cmp` order, with their rows; equal values in one run), and each run's bin.
+pub(super) fn run_bins(
+    runs: &[Run],
+    integer: bool,
+    edges: &[f64],
+    opts: &FitOptions,
+) -> (Vec<Bin>, Vec<u32>) {
+    let runs = runs.to_vec();
+    let min_count = opts.min_count.max(1);
     let n: u64 = runs.iter().map(|r| r.rows).sum();
     let band = |v: f64| edges.partition_point(|e| *e <= v);
     let frequent = |r: &Run| r.rows >= min_count;
@@ -408,17 +453,8 @@ pub(super) fn value_bins(
         });
     }
 
-    // Codes: each row's bin (a discrete rare value's bin is its unit's).
-    let mut codes = vec![0u32; values.len()];
-    let mut k = 0usize;
-    for &i in &order {
-        let v = values[i as usize];
-        while runs[k].value != v {
-            k += 1;
-        }
-        codes[i as usize] = unit_bin[home[k]];
-    }
-    (bins, codes)
+    let run_bin = home.iter().map(|&h| unit_bin[h]).collect();
+    (bins, run_bin)
 }
 
 /// Equal-width bins within the schema's bounds (differential privacy: nothing from the data).

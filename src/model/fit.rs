@@ -122,6 +122,11 @@ fn plan(schema: &Schema) -> Plan {
     p
 }
 
+/// The indices of `schema`'s modelled columns, in schema order.
+pub(super) fn modelled_columns(schema: &Schema) -> Vec<usize> {
+    plan(schema).modelled
+}
+
 /// The identifier columns a model regenerates, as a schema of their own.
 pub(super) fn identifier_schema(schema: &Schema, names: &[String]) -> Schema {
     Schema {

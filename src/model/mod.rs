@@ -66,6 +66,12 @@
 //! formal guarantee (then bins, levels and bounds come from the schema alone, and the
 //! relations, the held-out penalty choice and the copula are left out).
 //!
+//! # In pieces
+//! The counts behind the levels and bins are a mergeable state, [`FitSummary`] (per chunk,
+//! merged, serialisable; [`FitSummary::variables`] are the model's variables). The rest of the
+//! fit needs every row: its state is the table itself, chunks joined in row order with
+//! [`crate::io::table::Table::append`].
+//!
 //! ```
 //! use fairsynth::io::read::Format;
 //! use fairsynth::model::{fit_file, FitOptions, SampleOptions, Sampler};
@@ -98,10 +104,12 @@ mod discretise;
 mod fit;
 mod sample;
 mod structure;
+mod summary;
 mod terms;
 
 pub use fit::{fit, fit_file, fit_input, FitOptions};
 pub use sample::{SampleOptions, SampleReport, Sampler};
+pub use summary::FitSummary;
 
 /// The `format` member of every model file.
 pub const FORMAT: &str = "fairsynth-model";

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::{
-    AttributeReport, CellAcc, FairnessReport, GroupRate, LevelReport, MarginReport, Options, Pass1,
-    Report, WeightReport, NULL_LEVEL,
+    AttributeReport, CellAcc, CellSums, FairnessReport, GroupRate, LevelReport, MarginReport,
+    Options, Report, WeightReport, NULL_LEVEL,
 };
 use crate::schema::Fairness;
 
@@ -102,14 +102,14 @@ impl Problem {
     /// Builds margins and checks the data against targets, parity and bounds; `None` (with
     /// diagnostics) when they cannot work.
     pub(super) fn build(
-        p1: &Pass1,
+        p1: &CellSums,
+        sorted_cells: &[(Vec<u32>, CellAcc)],
         opts: &Options,
         fairness: Option<&Fairness>,
         label_declared: Option<Vec<String>>,
         diags: &mut Vec<String>,
     ) -> Option<Problem> {
-        let cells: Vec<Cell> = p1
-            .cells
+        let cells: Vec<Cell> = sorted_cells
             .iter()
             .map(|(codes, acc)| Cell {
                 codes: codes.clone(),

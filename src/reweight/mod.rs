@@ -2,26 +2,32 @@
 //! label-parity repair, weight bounds inside the iteration, and systematic resampling.
 //!
 //! The input is streamed twice. Pass 1 codes every raking variable (category levels, bands of
-//! binned numbers, booleans) and sums the start weights per cell of their cross-classification;
-//! the iteration then runs on cells, so its cost does not depend on the row count. Pass 2
-//! streams the rows again and writes them with their weight (or a weighted resample).
+//! binned numbers, booleans) and sums the start weights per cell of their cross-classification
+//! into a [`CellSums`]; the iteration then runs on cells ([`CellSums::solve`]), so its cost
+//! does not depend on the row count. Pass 2 streams the rows again and writes them with their
+//! weight from the solved [`Factors`] (or a weighted resample).
+//!
+//! [`CellSums`] merges (per chunk, per thread, per machine) and both it and [`Factors`]
+//! serialise, so the passes can run where the data lives: sum each partition, merge and solve
+//! at one place, apply the factors to each partition. Resampling stays one ordered pass over
+//! the whole input: systematic sampling walks the cumulative weight in row order from one
+//! random start, so every drawn row depends on the weights of all rows before it.
 
 mod ipf;
+mod state;
 
 pub(crate) use ipf::rake_cells;
+use state::CellAcc;
+pub use state::{CellSums, Factors};
 
-use std::collections::HashMap;
-
-use arrow_array::cast::AsArray;
-use arrow_array::types::Int32Type;
-use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, UInt32Array};
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt32Array};
 use arrow_schema::{DataType, Field, SchemaRef};
 use rand::RngExt;
 use serde::Serialize;
 
-use crate::io::read::{numbers, Input, ReadError, Reader};
+use crate::io::read::{Input, ReadError, Reader};
 use crate::io::{Compression, IoError, Output, Sink, Written};
-use crate::schema::{Bins, ColumnType, Role, Schema, Target};
+use crate::schema::{Role, Schema, Target};
 
 pub use ipf::{Margin, StopReason};
 
@@ -278,264 +284,21 @@ pub struct Report {
     pub resample: Option<(u64, u64)>,
 }
 
-/// How a raking variable's values become level codes.
-#[derive(Debug, Clone)]
-struct Var {
-    name: String,
-    /// Index in the reader's batches.
-    index: usize,
-    bins: Option<Bins>,
-    /// Levels in code order: target levels first, then levels met in the data.
-    levels: Vec<String>,
-    codes: HashMap<String, u32>,
-    /// Number of levels the targets name (codes at or above are not in the targets).
-    fixed: usize,
-}
-
 const NULL_LEVEL: &str = "<null>";
 const OUTSIDE_LEVEL: &str = "<outside bins>";
-
-impl Var {
-    fn code_of(&mut self, level: &str) -> u32 {
-        if let Some(&c) = self.codes.get(level) {
-            return c;
-        }
-        let c = self.levels.len() as u32;
-        self.levels.push(level.to_string());
-        self.codes.insert(level.to_string(), c);
-        c
-    }
-
-    /// Level codes of one batch column, adding levels met for the first time (pass 1).
-    fn code(&mut self, a: &ArrayRef) -> Vec<u32> {
-        let bins = self.bins.clone();
-        code_by(bins.as_ref(), a, &mut |l| self.code_of(l))
-    }
-
-    /// Level codes with the levels fixed (pass 2): a level never seen maps to `u32::MAX`,
-    /// whose cell has no factor.
-    fn code_fixed(&self, a: &ArrayRef) -> Vec<u32> {
-        code_by(self.bins.as_ref(), a, &mut |l| {
-            self.codes.get(l).copied().unwrap_or(u32::MAX)
-        })
-    }
-}
-
-/// Level codes of a column: bands of binned numbers, dictionary values, booleans, text, or
-/// distinct numbers; `level` maps a level name to its code.
-fn code_by(bins: Option<&Bins>, a: &ArrayRef, level: &mut dyn FnMut(&str) -> u32) -> Vec<u32> {
-    let n = a.len();
-    if let Some(bins) = bins {
-        let band_codes: Vec<u32> = bins.labels.iter().map(|l| level(l)).collect();
-        return numbers(a.as_ref())
-            .iter()
-            .map(|v| match v {
-                None => level(NULL_LEVEL),
-                Some(x) => match bins.band(*x) {
-                    Some(b) => band_codes[b],
-                    None => level(OUTSIDE_LEVEL),
-                },
-            })
-            .collect();
-    }
-    match a.data_type() {
-        DataType::Dictionary(..) => {
-            let d = a.as_dictionary::<Int32Type>();
-            let values = d.values().as_string::<i32>();
-            let map: Vec<u32> = (0..values.len()).map(|i| level(values.value(i))).collect();
-            let null = if d.null_count() > 0 {
-                level(NULL_LEVEL)
-            } else {
-                u32::MAX
-            };
-            d.keys()
-                .iter()
-                .map(|k| k.map_or(null, |k| map[k as usize]))
-                .collect()
-        }
-        DataType::Boolean => {
-            let b = a.as_boolean();
-            let (f, t) = (level("false"), level("true"));
-            (0..n)
-                .map(|i| {
-                    if b.is_null(i) {
-                        level(NULL_LEVEL)
-                    } else if b.value(i) {
-                        t
-                    } else {
-                        f
-                    }
-                })
-                .collect()
-        }
-        DataType::Utf8 => {
-            let s = a.as_string::<i32>();
-            (0..n)
-                .map(|i| {
-                    if s.is_null(i) {
-                        level(NULL_LEVEL)
-                    } else {
-                        level(s.value(i))
-                    }
-                })
-                .collect()
-        }
-        // Numbers without bins: each distinct value is a level.
-        _ => numbers(a.as_ref())
-            .iter()
-            .map(|v| match v {
-                None => level(NULL_LEVEL),
-                Some(x) => level(&x.to_string()),
-            })
-            .collect(),
-    }
-}
-
-/// Per-cell sums from pass 1.
-#[derive(Debug, Clone, Copy)]
-struct CellAcc {
-    rows: u64,
-    wsum: f64,
-    wsq: f64,
-    dmin: f64,
-    dmax: f64,
-}
-
-type CellMap<V> = crate::hash::FastMap<u128, V>;
-
-/// Packs level codes (16 bits each) into a cell key.
-fn pack(codes: &[u32]) -> u128 {
-    codes
-        .iter()
-        .fold(0u128, |k, &c| (k << 16) | u128::from(c & 0xffff))
-}
-
-/// Everything pass 1 learns.
-struct Pass1 {
-    vars: Vec<Var>,
-    cells: Vec<(Vec<u32>, CellAcc)>,
-    rows: u64,
-    bad_weights: Option<(u64, u64, f64)>,
-    /// Batches kept in memory when the input is small, to skip the second read.
-    cached: Option<Vec<RecordBatch>>,
-}
 
 /// Inputs whose batches take up to this many bytes are kept in memory between the passes
 /// (one read instead of two); larger inputs are streamed twice, keeping memory bounded.
 const CACHE_BYTES: usize = 160 << 20;
 
-fn weight_column(schema: &Schema, opts: &Options) -> Option<String> {
-    if opts.unit_start_weights {
-        return None;
-    }
-    schema
-        .columns
-        .iter()
-        .find(|c| c.role == Role::Weight)
-        .map(|c| c.name.clone())
-}
-
-fn start_weights(batch: &RecordBatch, column: Option<usize>) -> Vec<f64> {
-    match column {
-        None => vec![1.0; batch.num_rows()],
-        Some(i) => numbers(batch.column(i).as_ref())
-            .into_iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect(),
-    }
-}
-
-fn pass1(
-    reader: &mut Reader,
-    mut vars: Vec<Var>,
-    weight_index: Option<usize>,
-) -> Result<Pass1, ReweightError> {
-    if vars.len() > 8 {
-        return Err(ReweightError::Diagnostics(vec![format!(
-            "{} raking variables; at most 8 can be combined",
-            vars.len()
-        )]));
-    }
-    let mut cells: CellMap<(Vec<u32>, CellAcc)> = CellMap::default();
-    let mut rows = 0u64;
-    let mut bad: Option<(u64, u64, f64)> = None;
-    let mut cache = Some(Vec::new());
-    let mut cache_bytes = 0usize;
-    for batch in reader.by_ref() {
-        let batch = batch?;
-        let n = batch.num_rows();
-        let codes: Vec<Vec<u32>> = vars
-            .iter_mut()
-            .map(|v| v.code(batch.column(v.index)))
-            .collect();
-        if vars.iter().any(|v| v.levels.len() > 0xffff) {
-            return Err(ReweightError::Diagnostics(vec![format!(
-                "a raking variable has more than {} levels; give numeric columns `bins`",
-                0xffff
-            )]));
-        }
-        let w = start_weights(&batch, weight_index);
-        let mut key_codes = vec![0u32; vars.len()];
-        for i in 0..n {
-            let d = w[i];
-            if !(d.is_finite() && d > 0.0) {
-                let first = bad.map_or(rows + i as u64 + 1, |b| b.0);
-                let count = bad.map_or(0, |b| b.1) + 1;
-                let value = bad.map_or(d, |b| b.2);
-                bad = Some((first, count, value));
-                continue;
-            }
-            for (k, c) in codes.iter().enumerate() {
-                key_codes[k] = c[i];
-            }
-            let e = cells.entry(pack(&key_codes)).or_insert_with(|| {
-                (
-                    key_codes.clone(),
-                    CellAcc {
-                        rows: 0,
-                        wsum: 0.0,
-                        wsq: 0.0,
-                        dmin: f64::INFINITY,
-                        dmax: 0.0,
-                    },
-                )
-            });
-            e.1.rows += 1;
-            e.1.wsum += d;
-            e.1.wsq += d * d;
-            e.1.dmin = e.1.dmin.min(d);
-            e.1.dmax = e.1.dmax.max(d);
-        }
-        rows += n as u64;
-        if cells.len() > MAX_CELLS {
-            return Err(ReweightError::Diagnostics(vec![format!(
-                "the raking variables form more than {MAX_CELLS} cells; use fewer or coarser variables"
-            )]));
-        }
-        cache_bytes += batch.get_array_memory_size();
-        cache = match cache {
-            Some(mut c) if cache_bytes <= CACHE_BYTES => {
-                c.push(batch);
-                Some(c)
-            }
-            _ => None,
-        };
-    }
-    // Sorted cells make every later sum independent of hash order: same input, same bytes.
-    let mut cells: Vec<(Vec<u32>, CellAcc)> = cells.into_values().collect();
-    cells.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Pass1 {
-        vars,
-        cells,
-        rows,
-        bad_weights: bad,
-        cached: cache,
-    })
-}
-
 /// Reweights `input` to the targets in `opts`, writing the rows with their weight (or the
 /// resample) to `output`: a Parquet file, or batches returned in [`Written`]. `provenance` is
 /// extended with the report and stored in the output's metadata.
+///
+/// Pass 1 adds the batches to one [`CellSums`] in row order on the calling thread (it costs
+/// little beside the reading): per-thread states merged would re-associate the sums of
+/// non-integer start weights and could change the last bit of a weight with the thread count.
+/// Pass 2 weights batches with the [`Factors`] in parallel row groups.
 pub fn reweight(
     input: &Input,
     schema: &Schema,
@@ -545,97 +308,24 @@ pub fn reweight(
 ) -> Result<(Report, Written), ReweightError> {
     let mut reader = Reader::open(input, schema)?;
     let in_schema = reader.schema();
-    let index_of = |name: &str| in_schema.index_of(name).ok();
 
-    let mut diags: Vec<String> = Vec::new();
-    check_bounds(opts, &mut diags);
-
-    // Raking variables: target columns, then the fairness label and protected columns.
-    let mut names: Vec<String> = opts.targets.iter().map(|t| t.column.clone()).collect();
-    let fairness = schema.fairness.clone();
-    if let Some(f) = &fairness {
-        for c in f.independent_of.iter().chain([&f.label]) {
-            if !names.contains(c) {
-                names.push(c.clone());
+    // Pass 1: the cell sums, keeping the batches when they are small.
+    let mut sums = CellSums::new(schema, opts, &in_schema)?;
+    let mut cache = Some(Vec::new());
+    let mut cache_bytes = 0usize;
+    for batch in reader.by_ref() {
+        let batch = batch?;
+        sums.add(&batch)?;
+        cache_bytes += batch.get_array_memory_size();
+        cache = match cache {
+            Some(mut c) if cache_bytes <= CACHE_BYTES => {
+                c.push(batch);
+                Some(c)
             }
-        }
+            _ => None,
+        };
     }
-    if names.is_empty() {
-        diags.push("nothing to reweight to: the schema has no `targets` and no `fairness`, and no --targets file was given".into());
-    }
-    if !diags.is_empty() {
-        return Err(ReweightError::Diagnostics(diags));
-    }
-    let vars: Vec<Var> = names
-        .iter()
-        .map(|n| {
-            let col = schema
-                .column(n)
-                .expect("targets and fairness name schema columns");
-            let mut v = Var {
-                name: n.clone(),
-                index: index_of(n).expect("the reader checked declared columns"),
-                bins: col.bins.clone().filter(|_| col.ty.is_numeric()),
-                levels: Vec::new(),
-                codes: HashMap::new(),
-                fixed: 0,
-            };
-            if let Some(t) = opts.targets.iter().find(|t| &t.column == n) {
-                for (l, _) in &t.shares {
-                    v.code_of(l);
-                }
-                v.fixed = v.levels.len();
-            } else if let Some(cats) = col.categories() {
-                // Declared levels keep a stable order for reports.
-                for l in &cats {
-                    v.code_of(l);
-                }
-            } else if col.ty == ColumnType::Bool {
-                v.code_of("false");
-                v.code_of("true");
-            }
-            v
-        })
-        .collect();
-    let weight_name = weight_column(schema, opts);
-    let weight_index = weight_name.as_deref().and_then(index_of);
-    let p1 = pass1(&mut reader, vars, weight_index)?;
-
-    let label_declared = fairness
-        .as_ref()
-        .and_then(|f| schema.column(&f.label))
-        .and_then(|c| c.categories());
-    let problem = ipf::Problem::build(&p1, opts, fairness.as_ref(), label_declared, &mut diags);
-    if let Some((first, count, value)) = p1.bad_weights {
-        diags.push(format!(
-            "{input}: {count} row{s} with a zero, negative or missing start weight in `{w}` (first: row {first}, value {value})\n    hint: fix or drop those rows; raking needs positive start weights",
-            input = input.label().display(),
-            s = if count == 1 { "" } else { "s" },
-            w = weight_name.as_deref().unwrap_or("weight"),
-        ));
-    }
-    if p1.rows == 0 {
-        diags.push(format!(
-            "{}: the input has no rows",
-            input.label().display()
-        ));
-    }
-    if in_schema.index_of(&opts.weight_column).is_ok() && opts.resample.is_none() {
-        diags.push(format!(
-            "the input already has a column `{}`\n    hint: name the output weight column with --weight-column",
-            opts.weight_column
-        ));
-    }
-    let problem = match problem {
-        Some(p) if diags.is_empty() => p,
-        _ => return Err(ReweightError::Diagnostics(diags)),
-    };
-
-    let solution = problem.solve(opts);
-    if let Some(message) = problem.degenerate(&solution) {
-        return Err(ReweightError::Diagnostics(vec![message]));
-    }
-    let mut report = problem.report(&solution, opts, p1.rows, &weight_name);
+    let (mut report, factors) = sums.solve(schema, opts, &input.label().display().to_string())?;
 
     // Output columns: input columns minus identifiers (unless kept), plus the weight.
     let dropped: Vec<String> = schema
@@ -654,14 +344,7 @@ pub fn reweight(
     }
     let out_schema: SchemaRef = std::sync::Arc::new(arrow_schema::Schema::new(fields));
 
-    let factors: CellMap<f64> = problem
-        .cells
-        .iter()
-        .zip(&solution.factors)
-        .map(|(c, g)| (pack(&c.codes), *g))
-        .collect();
-    let vars = p1.vars;
-    let batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>> = match p1.cached {
+    let batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>> = match cache {
         Some(c) => Box::new(c.into_iter().map(Ok)),
         None => Box::new(Reader::open(input, schema)?),
     };
@@ -676,9 +359,7 @@ pub fn reweight(
     let bins = WeightBins::new(report.weights.min, report.weights.max);
     let written = write_output(
         batches,
-        &vars,
         &factors,
-        weight_index,
         &keep,
         &out_schema,
         opts,
@@ -690,51 +371,6 @@ pub fn reweight(
     report.rows_written = written.rows;
     report.weights.histogram = Some(bins.finish());
     Ok((report, written))
-}
-
-fn check_bounds(opts: &Options, diags: &mut Vec<String>) {
-    if let Some(lo) = opts.min_weight {
-        if !(lo > 0.0 && lo < 1.0) {
-            diags.push(format!("--min-weight {lo} cannot be met: it is relative to the mean weight, so it must lie between 0 and 1"));
-        }
-    }
-    if let Some(hi) = opts.max_weight {
-        if !(hi > 1.0 && hi.is_finite()) {
-            diags.push(format!("--max-weight {hi} cannot be met: it is relative to the mean weight, so it must be greater than 1"));
-        }
-    }
-    if !(opts.tolerance > 0.0 && opts.tolerance.is_finite()) {
-        diags.push(format!(
-            "--tolerance {} must be a positive number",
-            opts.tolerance
-        ));
-    }
-    if opts.max_iterations == 0 {
-        diags.push("--max-iterations must be at least 1".into());
-    }
-}
-
-/// Row weights of one batch: start weight times its cell's factor.
-fn batch_weights(
-    batch: &RecordBatch,
-    vars: &[Var],
-    factors: &CellMap<f64>,
-    weight_index: Option<usize>,
-) -> Vec<f64> {
-    let codes: Vec<Vec<u32>> = vars
-        .iter()
-        .map(|v| v.code_fixed(batch.column(v.index)))
-        .collect();
-    let d = start_weights(batch, weight_index);
-    let mut key = vec![0u32; vars.len()];
-    (0..batch.num_rows())
-        .map(|i| {
-            for (k, c) in codes.iter().enumerate() {
-                key[k] = c[i];
-            }
-            d[i] * factors.get(&pack(&key)).copied().unwrap_or(0.0)
-        })
-        .collect()
 }
 
 fn take_rows(
@@ -758,9 +394,7 @@ fn take_rows(
 #[allow(clippy::too_many_arguments)]
 fn write_output(
     batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>>,
-    vars: &[Var],
-    factors: &CellMap<f64>,
-    weight_index: Option<usize>,
+    factors: &Factors,
     keep: &[usize],
     out_schema: &SchemaRef,
     opts: &Options,
@@ -789,7 +423,9 @@ fn write_output(
                 encode(batch)?;
                 continue;
             }
-            let w = batch_weights(batch, vars, factors, weight_index);
+            let w = factors
+                .weights(batch)
+                .map_err(|e| IoError::Producer(e.to_string()))?;
             bins.add(&w);
             let mut columns: Vec<ArrayRef> =
                 keep.iter().map(|&i| batch.column(i).clone()).collect();
@@ -809,7 +445,7 @@ fn write_output(
     for batch in batches {
         let batch = batch?;
         let batch = if resampling {
-            let w = batch_weights(&batch, vars, factors, weight_index);
+            let w = factors.weights(&batch)?;
             bins.add(&w);
             let mut take: Vec<u32> = Vec::new();
             for (i, w) in w.iter().enumerate() {

@@ -5,24 +5,25 @@
 //! CSV, as stored from Parquet) for the command to keep or drop. A value that does not parse
 //! is an error naming the file, line (CSV) or row (Parquet), column and value.
 
+mod conform;
+mod csv_file;
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::builder::{StringBuilder, StringDictionaryBuilder};
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int32Type, Int64Type};
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch,
-    StringArray, TimestampMicrosecondArray,
-};
-use arrow_schema::{DataType, Field, SchemaRef, TimeUnit};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, SchemaRef};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
 
+use self::conform::{conform, convertible};
+pub use self::conform::{dictionary_keys, numbers, texts};
+pub use self::csv_file::parse_bool;
+use self::csv_file::{csv_error, parse_column, CsvInput};
 pub use super::input::Input;
-use crate::schema::{parse_date, parse_timestamp, ColumnType, Schema};
+use crate::schema::{ColumnType, Schema};
 
 /// Rows per batch read.
 pub const READ_BATCH_ROWS: usize = 65_536;
@@ -193,80 +194,6 @@ enum Source {
     Parquet(ParquetRecordBatchReader),
     /// In-memory batches, cut to [`READ_BATCH_ROWS`] like a Parquet file's.
     Memory(super::input::Rebatch),
-}
-
-/// The CSV file as the csv crate reads it, counting what passes: bytes since the current
-/// record began (to stop a record longer than [`MAX_CSV_RECORD_BYTES`]) and where `\r\n` line
-/// ends are. csv reports a record after a `\r\n` as starting on the line before, because it
-/// stops at the `\r` and reads the `\n` with the next record; knowing which `\n` bytes end
-/// a `\r\n` corrects that.
-struct CsvInput {
-    file: File,
-    /// Bytes read so far.
-    offset: u64,
-    /// Bytes read since the current record began.
-    record_bytes: u64,
-    /// The last byte read was `\r`.
-    last_cr: bool,
-    /// Offsets of `\n` bytes that follow a `\r`, at or after the current record's start
-    /// (csv reads ahead at most its buffer, so this stays short).
-    crlf: std::collections::VecDeque<u64>,
-    /// The record limit was hit.
-    too_long: bool,
-    /// Line of the last record read whole.
-    last_line: u64,
-    /// The longest record read ([`MAX_CSV_RECORD_BYTES`] but in tests).
-    limit: u64,
-}
-
-impl CsvInput {
-    fn new(file: File) -> CsvInput {
-        CsvInput {
-            file,
-            offset: 0,
-            record_bytes: 0,
-            last_cr: false,
-            crlf: std::collections::VecDeque::new(),
-            too_long: false,
-            last_line: 1,
-            limit: MAX_CSV_RECORD_BYTES,
-        }
-    }
-
-    /// The 1-based line of a record csv says starts at `pos`, and forgets line ends before it.
-    fn line_of(&mut self, pos: &csv::Position) -> u64 {
-        while self.crlf.front().is_some_and(|&o| o < pos.byte()) {
-            self.crlf.pop_front();
-        }
-        pos.line() + u64::from(self.crlf.front() == Some(&pos.byte()))
-    }
-}
-
-impl std::io::Read for CsvInput {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.record_bytes > self.limit {
-            self.too_long = true;
-            return Err(std::io::Error::other("record too long"));
-        }
-        let n = self.file.read(buf)?;
-        let chunk = &buf[..n];
-        for i in memchr::memchr_iter(b'\n', chunk) {
-            let after_cr = if i == 0 {
-                self.last_cr
-            } else {
-                chunk[i - 1] == b'\r'
-            };
-            if after_cr {
-                self.crlf.push_back(self.offset + i as u64);
-            }
-        }
-        if n > 0 {
-            self.last_cr = chunk[n - 1] == b'\r';
-        }
-        self.offset += n as u64;
-        self.record_bytes += n as u64;
-        Ok(n)
-    }
 }
 
 /// Whether `path` ends like a Parquet file (`PAR1` after the footer); names what is wrong when
@@ -622,29 +549,6 @@ impl Iterator for Reader {
     }
 }
 
-fn csv_error(path: &Path, e: &csv::Error, r: &mut csv::Reader<CsvInput>) -> ReadError {
-    if r.get_ref().too_long {
-        let line = r.get_ref().last_line;
-        return ReadError::RecordTooLong {
-            path: path.to_path_buf(),
-            line,
-        };
-    }
-    let line = e.position().map_or(0, |p| r.get_mut().line_of(p));
-    let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("{len} fields, but the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { .. } => "the line is not valid UTF-8".to_string(),
-        _ => e.to_string(),
-    };
-    ReadError::Csv {
-        path: path.to_path_buf(),
-        line,
-        message,
-    }
-}
-
 fn type_word(ty: ColumnType) -> &'static str {
     match ty {
         ColumnType::String => "string",
@@ -667,456 +571,88 @@ fn null_error(place: String, column: &str) -> ReadError {
 }
 
 /// Parses a bool the ways CSV files write them.
-pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "true" | "t" | "yes" | "y" | "1" => Some(true),
-        "false" | "f" | "no" | "n" | "0" => Some(false),
-        _ => None,
-    }
-}
-
-fn parse_column(
-    path: &Path,
-    plan: &Plan,
-    records: &[csv::ByteRecord],
-    lines: &[u64],
-) -> Result<ArrayRef, ReadError> {
-    let n = records.len();
-    let name = plan.field.name();
-    let text = |i: usize| -> Result<Option<&str>, ReadError> {
-        let raw = records[i].get(plan.input).unwrap_or(b"");
-        let s = std::str::from_utf8(raw).map_err(|_| ReadError::Csv {
-            path: path.to_path_buf(),
-            line: lines[i],
-            message: format!("column `{name}` is not valid UTF-8"),
-        })?;
-        let s = s.trim();
-        Ok((!s.is_empty()).then_some(s))
-    };
-    let Some((ty, nullable)) = plan.declared else {
-        let mut b = StringBuilder::with_capacity(n, n * 8);
-        for i in 0..n {
-            b.append_option(text(i)?);
-        }
-        return Ok(Arc::new(b.finish()));
-    };
-    let bad = |i: usize, v: &str, want: &str| ReadError::Value {
-        place: format!("{}:{}", path.display(), lines[i]),
-        column: name.clone(),
-        problem: format!("`{v}` is not {want}"),
-        hint: format!("fix the value, or change `{name}`'s `type` in the schema"),
-    };
-    let mut values: Vec<Option<&str>> = Vec::with_capacity(n);
-    for (i, line) in lines.iter().enumerate() {
-        let v = text(i)?;
-        if v.is_none() && !nullable {
-            return Err(null_error(format!("{}:{line}", path.display()), name));
-        }
-        values.push(v);
-    }
-    let parse_all = |f: &dyn Fn(&str) -> bool| -> Result<(), ReadError> {
-        for (i, v) in values.iter().enumerate() {
-            if let Some(v) = v {
-                if !f(v) {
-                    return Err(bad(i, v, &format!("a valid {}", type_word(ty))));
-                }
-            }
-        }
-        Ok(())
-    };
-    Ok(match ty {
-        ColumnType::String => Arc::new(StringArray::from(values)),
-        ColumnType::Category => {
-            let mut b = StringDictionaryBuilder::<Int32Type>::new();
-            for v in values {
-                b.append_option(v);
-            }
-            Arc::new(b.finish())
-        }
-        ColumnType::Int { bits } => {
-            parse_all(&|v| v.parse::<i64>().is_ok())?;
-            let parsed: Vec<Option<i64>> = values
-                .iter()
-                .map(|v| v.and_then(|v| v.parse().ok()))
-                .collect();
-            if bits == 32 {
-                let mut out = Vec::with_capacity(n);
-                for (i, v) in parsed.iter().enumerate() {
-                    out.push(match v {
-                        Some(x) => Some(i32::try_from(*x).map_err(|_| {
-                            bad(i, values[i].unwrap_or(""), "within the 32-bit range")
-                        })?),
-                        None => None,
-                    });
-                }
-                Arc::new(Int32Array::from(out))
-            } else {
-                Arc::new(Int64Array::from(parsed))
-            }
-        }
-        ColumnType::Float => {
-            parse_all(&|v| v.parse::<f64>().is_ok())?;
-            Arc::new(Float64Array::from(
-                values
-                    .iter()
-                    .map(|v| v.and_then(|v| v.parse().ok()))
-                    .collect::<Vec<Option<f64>>>(),
-            ))
-        }
-        ColumnType::Bool => {
-            parse_all(&|v| parse_bool(v).is_some())?;
-            Arc::new(BooleanArray::from(
-                values
-                    .iter()
-                    .map(|v| v.and_then(parse_bool))
-                    .collect::<Vec<_>>(),
-            ))
-        }
-        ColumnType::Date => {
-            for (i, v) in values.iter().enumerate() {
-                if let Some(v) = v {
-                    if parse_date(v).is_none() {
-                        return Err(bad(i, v, "a date (YYYY-MM-DD)"));
-                    }
-                }
-            }
-            Arc::new(Date32Array::from(
-                values
-                    .iter()
-                    .map(|v| v.and_then(parse_date))
-                    .collect::<Vec<_>>(),
-            ))
-        }
-        ColumnType::Timestamp => {
-            for (i, v) in values.iter().enumerate() {
-                if let Some(v) = v {
-                    if parse_timestamp(v).is_none() {
-                        return Err(bad(
-                            i,
-                            v,
-                            "a timestamp (RFC 3339, e.g. 2024-05-01T12:00:00Z)",
-                        ));
-                    }
-                }
-            }
-            Arc::new(
-                TimestampMicrosecondArray::from(
-                    values
-                        .iter()
-                        .map(|v| v.and_then(parse_timestamp))
-                        .collect::<Vec<_>>(),
-                )
-                .with_timezone("UTC"),
-            )
-        }
-    })
-}
-
-/// Whether a stored Parquet/Arrow type can be read as a schema type.
-fn convertible(found: &DataType, ty: ColumnType) -> bool {
-    let texty = |d: &DataType| match d {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
-        DataType::Dictionary(_, v) => matches!(
-            **v,
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-        ),
-        _ => false,
-    };
-    match ty {
-        // Integer-coded categories (Int8 codes in Parquet) read as their decimal text.
-        ColumnType::String | ColumnType::Category => texty(found) || found.is_integer(),
-        ColumnType::Int { .. } => found.is_integer(),
-        ColumnType::Float => found.is_integer() || found.is_floating(),
-        ColumnType::Bool => *found == DataType::Boolean,
-        ColumnType::Date => matches!(found, DataType::Date32 | DataType::Date64),
-        ColumnType::Timestamp => matches!(found, DataType::Timestamp(..)),
-    }
-}
-
-/// Converts a stored array to the schema type; `Err` holds the stored type's name.
-fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> {
-    let want = ty.arrow_type();
-    if a.data_type() == &want {
-        return Ok(a.clone());
-    }
-    let found = || a.data_type().to_string();
-    let ints = || -> Result<Vec<Option<i64>>, String> {
-        let n = a.len();
-        let mut out = Vec::with_capacity(n);
-        macro_rules! ints {
-            ($t:ty) => {
-                out.extend(
-                    a.as_primitive::<$t>()
-                        .iter()
-                        .map(|v| v.and_then(|v| i64::try_from(v).ok())),
-                )
-            };
-        }
-        use arrow_array::types::*;
-        match a.data_type() {
-            DataType::Int8 => ints!(Int8Type),
-            DataType::Int16 => ints!(Int16Type),
-            DataType::Int32 => ints!(Int32Type),
-            DataType::Int64 => ints!(Int64Type),
-            DataType::UInt8 => ints!(UInt8Type),
-            DataType::UInt16 => ints!(UInt16Type),
-            DataType::UInt32 => ints!(UInt32Type),
-            DataType::UInt64 => ints!(UInt64Type),
-            _ => return Err(found()),
-        }
-        Ok(out)
-    };
-    let strings = || -> Result<Vec<Option<String>>, String> {
-        let n = a.len();
-        let mut out = Vec::with_capacity(n);
-        match a.data_type() {
-            DataType::Utf8 => {
-                out.extend(a.as_string::<i32>().iter().map(|v| v.map(str::to_string)))
-            }
-            DataType::LargeUtf8 => {
-                out.extend(a.as_string::<i64>().iter().map(|v| v.map(str::to_string)))
-            }
-            DataType::Utf8View => {
-                out.extend(a.as_string_view().iter().map(|v| v.map(str::to_string)))
-            }
-            DataType::Dictionary(..) => {
-                let d = a.as_any_dictionary();
-                let keys = dictionary_keys(d);
-                let values = conform(d.values(), ColumnType::String)?;
-                let values = values.as_string::<i32>();
-                for (i, k) in keys.iter().enumerate() {
-                    out.push(
-                        (!a.is_null(i) && values.is_valid(*k))
-                            .then(|| values.value(*k).to_string()),
-                    );
-                }
-            }
-            d if d.is_integer() => {
-                out.extend(ints()?.into_iter().map(|v| v.map(|v| v.to_string())))
-            }
-            _ => return Err(found()),
-        }
-        Ok(out)
-    };
-    Ok(match ty {
-        ColumnType::String => Arc::new(StringArray::from(strings()?)),
-        ColumnType::Category => {
-            let mut b = StringDictionaryBuilder::<Int32Type>::new();
-            for v in strings()? {
-                b.append_option(v);
-            }
-            Arc::new(b.finish())
-        }
-        ColumnType::Int { bits: 32 } => Arc::new(Int32Array::from(
-            ints()?
-                .into_iter()
-                .map(|v| v.and_then(|v| i32::try_from(v).ok()))
-                .collect::<Vec<_>>(),
-        )),
-        ColumnType::Int { .. } => Arc::new(Int64Array::from(ints()?)),
-        ColumnType::Float => match a.data_type() {
-            DataType::Float32 => Arc::new(Float64Array::from(
-                a.as_primitive::<arrow_array::types::Float32Type>()
-                    .iter()
-                    .map(|v| v.map(f64::from))
-                    .collect::<Vec<_>>(),
-            )),
-            DataType::Float16 => return Err(found()),
-            _ => Arc::new(Float64Array::from(
-                ints()?
-                    .into_iter()
-                    .map(|v| v.map(|v| v as f64))
-                    .collect::<Vec<_>>(),
-            )),
-        },
-        ColumnType::Date => match a.data_type() {
-            DataType::Date64 => Arc::new(Date32Array::from(
-                a.as_primitive::<arrow_array::types::Date64Type>()
-                    .iter()
-                    .map(|v| v.map(|ms| ms.div_euclid(86_400_000) as i32))
-                    .collect::<Vec<_>>(),
-            )),
-            _ => return Err(found()),
-        },
-        ColumnType::Timestamp => {
-            let per_us: (i64, i64) = match a.data_type() {
-                DataType::Timestamp(TimeUnit::Second, _) => (1_000_000, 1),
-                DataType::Timestamp(TimeUnit::Millisecond, _) => (1_000, 1),
-                DataType::Timestamp(TimeUnit::Microsecond, _) => (1, 1),
-                DataType::Timestamp(TimeUnit::Nanosecond, _) => (1, 1_000),
-                _ => return Err(found()),
-            };
-            use arrow_array::types::*;
-            let raw: Vec<Option<i64>> = match a.data_type() {
-                DataType::Timestamp(TimeUnit::Second, _) => {
-                    a.as_primitive::<TimestampSecondType>().iter().collect()
-                }
-                DataType::Timestamp(TimeUnit::Millisecond, _) => a
-                    .as_primitive::<TimestampMillisecondType>()
-                    .iter()
-                    .collect(),
-                DataType::Timestamp(TimeUnit::Microsecond, _) => a
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .iter()
-                    .collect(),
-                _ => a.as_primitive::<TimestampNanosecondType>().iter().collect(),
-            };
-            // Seconds or milliseconds far from 1970 do not fit in microseconds: an error, not
-            // a wrapped instant.
-            let micros: Option<Vec<Option<i64>>> = raw
-                .into_iter()
-                .map(|v| match v {
-                    None => Some(None),
-                    Some(v) => v.checked_mul(per_us.0).map(|x| Some(x / per_us.1)),
-                })
-                .collect();
-            let micros = micros.ok_or_else(|| {
-                format!(
-                    "{} with an instant outside the range of microsecond timestamps (about 290,000 years either side of 1970)",
-                    a.data_type()
-                )
-            })?;
-            Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC"))
-        }
-        ColumnType::Bool => return Err(found()),
-    })
-}
-
-/// The keys of a dictionary array as indices into its values. arrow's `normalized_keys`
-/// asserts that the dictionary is not empty, which it is for a column that is entirely null;
-/// then every row is null and the keys are never looked up.
-pub fn dictionary_keys(d: &dyn arrow_array::AnyDictionaryArray) -> Vec<usize> {
-    if d.values().is_empty() {
-        vec![0; d.keys().len()]
-    } else {
-        d.normalized_keys()
-    }
-}
-
-/// Numeric values of a declared int or float column, as f64 (nulls as `None`).
-pub fn numbers(a: &dyn Array) -> Vec<Option<f64>> {
-    if let Some(f) = a.as_primitive_opt::<Float64Type>() {
-        f.iter().collect()
-    } else if let Some(i) = a.as_primitive_opt::<Int64Type>() {
-        i.iter().map(|v| v.map(|v| v as f64)).collect()
-    } else if let Some(i) = a.as_primitive_opt::<Int32Type>() {
-        i.iter().map(|v| v.map(f64::from)).collect()
-    } else {
-        vec![None; a.len()]
-    }
-}
-
-/// Every value of a column as text (nulls as `None`): numbers as written (whole floats
-/// without a fraction), dates as `YYYY-MM-DD`, instants as RFC 3339, categories by their label.
-/// Types with no text form give `None`.
-pub fn texts(a: &ArrayRef) -> Vec<Option<String>> {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1);
-    match a.data_type() {
-        DataType::Utf8 => a
-            .as_string::<i32>()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        DataType::LargeUtf8 => a
-            .as_string::<i64>()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        DataType::Utf8View => a
-            .as_string_view()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        DataType::Dictionary(..) => {
-            let d = a.as_any_dictionary();
-            let keys = dictionary_keys(d);
-            let values = texts(d.values());
-            keys.iter()
-                .enumerate()
-                .map(|(i, k)| {
-                    if a.is_null(i) {
-                        None
-                    } else {
-                        values.get(*k).cloned().flatten()
-                    }
-                })
-                .collect()
-        }
-        DataType::Boolean => a
-            .as_boolean()
-            .iter()
-            .map(|v| v.map(|b| b.to_string()))
-            .collect(),
-        DataType::Date32 => a
-            .as_primitive::<arrow_array::types::Date32Type>()
-            .iter()
-            .map(|v| {
-                let d = epoch?.checked_add_signed(chrono::Duration::days(i64::from(v?)))?;
-                Some(d.to_string())
-            })
-            .collect(),
-        DataType::Timestamp(TimeUnit::Microsecond, _) => a
-            .as_primitive::<arrow_array::types::TimestampMicrosecondType>()
-            .iter()
-            .map(|v| chrono::DateTime::from_timestamp_micros(v?).map(|t| t.to_rfc3339()))
-            .collect(),
-        d if d.is_numeric() => numbers(a.as_ref())
-            .into_iter()
-            .map(|v| {
-                v.map(|x| {
-                    if x.fract() == 0.0 && x.abs() < 1e15 {
-                        (x as i64).to_string()
-                    } else {
-                        x.to_string()
-                    }
-                })
-            })
-            .collect(),
-        _ => vec![None; a.len()],
-    }
-}
-
 #[cfg(test)]
-mod csv_input_tests {
+mod tests {
     use super::*;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int64Type;
+    use arrow_array::{Float64Array, Int64Array};
 
-    fn reader(text: &str, limit: u64) -> (tempfile::NamedTempFile, csv::Reader<CsvInput>) {
-        use std::io::Write;
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(text.as_bytes()).expect("write");
-        let mut input = CsvInput::new(f.reopen().expect("reopen"));
-        input.limit = limit;
-        let r = csv::ReaderBuilder::new().from_reader(input);
-        (f, r)
+    /// Reads one in-memory column `x` typed as `ty` in a one-column schema.
+    fn read_memory(ty: &str, array: ArrayRef) -> Result<ArrayRef, ReadError> {
+        let yaml =
+            format!("version: 1\nname: t\ncolumns:\n  - {{name: x, type: {ty}, nullable: true}}\n");
+        let schema = Schema::from_str_named(&yaml, "t.yaml").expect("schema");
+        let field = Field::new("x", array.data_type().clone(), true);
+        let batch = RecordBatch::try_new(
+            Arc::new(arrow_schema::Schema::new(vec![field])),
+            vec![array],
+        )
+        .expect("batch");
+        let input = Input::Memory(super::super::input::Batches::new(
+            "df",
+            batch.schema(),
+            vec![batch],
+        )?);
+        let mut r = Reader::open(&input, &schema)?;
+        Ok(r.next().expect("a batch")?.column(0).clone())
     }
 
     #[test]
-    fn a_record_over_the_limit_is_an_error_naming_the_line_before() {
-        let long = "x".repeat(100_000);
-        let (_f, mut r) = reader(&format!("a,b\n1,2\n3,{long}\n"), 10_000);
-        let mut rec = csv::ByteRecord::new();
-        // The header is read along with the first record.
-        assert!(r.read_byte_record(&mut rec).expect("row 1"));
-        r.get_mut().record_bytes = 0;
-        r.get_mut().last_line = 2;
-        let e = r.read_byte_record(&mut rec).expect_err("too long");
-        let err = csv_error(Path::new("x.csv"), &e, &mut r);
+    fn whole_floats_read_as_integers_and_other_floats_are_named() {
+        let a: ArrayRef = Arc::new(Float64Array::from(vec![
+            Some(3.0),
+            None,
+            Some(f64::NAN),
+            Some(-7.0),
+        ]));
+        let out = read_memory("int", a).expect("whole numbers");
+        let out = out.as_primitive::<Int64Type>();
+        assert_eq!(
+            out.iter().collect::<Vec<_>>(),
+            vec![Some(3), None, None, Some(-7)]
+        );
+        let a: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.5]));
+        let err = read_memory("int", a).expect_err("2.5").to_string();
         assert!(
-            matches!(err, ReadError::RecordTooLong { line: 2, .. }),
+            err.contains("`df`: column `x` is stored as Float64 holding 2.5, not a whole number"),
             "{err}"
         );
     }
 
     #[test]
-    fn crlf_records_get_the_line_they_start_on() {
-        let (_f, mut r) = reader("a,b\r\n1,2\r\n\"x\r\ny\",3\r\n4,5\r\n", u64::MAX);
-        let mut rec = csv::ByteRecord::new();
-        let mut lines = Vec::new();
-        r.headers().expect("header");
-        while r.read_byte_record(&mut rec).expect("record") {
-            let p = rec.position().expect("position").clone();
-            lines.push(r.get_mut().line_of(&p));
-        }
-        assert_eq!(lines, [2, 3, 5]);
+    fn integers_out_of_range_are_errors_not_nulls() {
+        let a: ArrayRef = Arc::new(Int64Array::from(vec![1, 5_000_000_000]));
+        let err = read_memory("int, bits: 32", a)
+            .expect_err("too big")
+            .to_string();
+        assert!(
+            err.contains("holding 5000000000, outside the 32-bit range"),
+            "{err}"
+        );
+        let a: ArrayRef = Arc::new(arrow_array::UInt64Array::from(vec![u64::MAX]));
+        let err = read_memory("int", a).expect_err("too big").to_string();
+        assert!(err.contains("outside the 64-bit integer range"), "{err}");
+    }
+
+    #[test]
+    fn midnight_timestamps_read_as_dates() {
+        let day = 86_400_000_000_000i64;
+        let a: ArrayRef = Arc::new(arrow_array::TimestampNanosecondArray::from(vec![
+            Some(19_000 * day),
+            None,
+        ]));
+        let out = read_memory("date", a).expect("dates");
+        assert_eq!(
+            out.as_primitive::<arrow_array::types::Date32Type>()
+                .iter()
+                .collect::<Vec<_>>(),
+            vec![Some(19_000), None]
+        );
+        let a: ArrayRef = Arc::new(arrow_array::TimestampNanosecondArray::from(vec![day + 1]));
+        let err = read_memory("date", a)
+            .expect_err("not midnight")
+            .to_string();
+        assert!(err.contains("a time of day other than midnight"), "{err}");
     }
 }

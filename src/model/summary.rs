@@ -1,0 +1,282 @@
+//! The counts and bins of `fit` as a mergeable state: [`FitSummary`] holds, per modelled
+//! column, exact counts — categories as level -> rows (first-seen order) and numbers as
+//! distinct value -> rows — and nulls, from which [`FitSummary::variables`] chooses the same
+//! levels and bins as [`super::fit`] does on the whole table. Memory: one entry per distinct
+//! value or level (about 40 bytes for a number), whatever the row count.
+//!
+//! The summary merges per chunk ([`FitSummary::merge`], matching levels by text; associative
+//! and commutative up to the order of levels met, which the chosen variables do not depend
+//! on) and serialises with serde (numbers as their bits). The structure search, the copula's
+//! within-bin ranks and the held-out choice of the penalty need every row, so the rest of
+//! `fit` runs on the whole table: chunks of it are loaded on their own and joined with
+//! [`Table::append`] in row order.
+
+use std::collections::BTreeMap;
+
+use arrow_array::RecordBatch;
+use serde::{Deserialize, Serialize};
+
+use super::discretise::{categorical_variable, fixed_bins, run_bins, schema_bounds, Run};
+use super::fit::{modelled_columns, FitOptions};
+use super::{ModelError, VarKind, Variable};
+use crate::exact::{from_order_key, order_key};
+use crate::hash::FastMap;
+use crate::io::table::{Table, Values, NULL};
+use crate::io::{Batches, Input};
+use crate::schema::{ColumnType, Schema};
+
+/// The counts of one modelled column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ColumnCounts {
+    /// Numbers: distinct value (as its order key) -> rows.
+    Num {
+        #[serde(with = "crate::exact::ordered_counts")]
+        values: BTreeMap<u64, u64>,
+        nulls: u64,
+    },
+    /// Categories: levels in first-seen order, their rows.
+    Cat {
+        levels: Vec<String>,
+        rows: Vec<u64>,
+        nulls: u64,
+    },
+}
+
+/// Per modelled column of a schema, the exact counts `fit` chooses levels and bins from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitSummary {
+    names: Vec<String>,
+    columns: Vec<ColumnCounts>,
+    rows: u64,
+}
+
+fn add_levels(levels: &mut Vec<String>, rows: &mut Vec<u64>, own: &[String], per: &[u64]) {
+    let index: FastMap<String, usize> = levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.clone(), i))
+        .collect();
+    for (l, n) in own.iter().zip(per) {
+        match index.get(l) {
+            Some(&i) => rows[i] += n,
+            None => {
+                levels.push(l.clone());
+                rows.push(*n);
+            }
+        }
+    }
+}
+
+impl FitSummary {
+    /// An empty summary of `schema`'s modelled columns (identifiers, weights and consent
+    /// flags are never modelled).
+    pub fn new(schema: &Schema) -> FitSummary {
+        let modelled = modelled_columns(schema);
+        let columns = modelled
+            .iter()
+            .map(|&i| {
+                let c = &schema.columns[i];
+                if crate::io::table::loads_as_number(c.ty) && !crate::io::table::integer_label(c) {
+                    ColumnCounts::Num {
+                        values: BTreeMap::new(),
+                        nulls: 0,
+                    }
+                } else {
+                    ColumnCounts::Cat {
+                        levels: Vec::new(),
+                        rows: Vec::new(),
+                        nulls: 0,
+                    }
+                }
+            })
+            .collect();
+        FitSummary {
+            names: modelled
+                .iter()
+                .map(|&i| schema.columns[i].name.clone())
+                .collect(),
+            columns,
+            rows: 0,
+        }
+    }
+
+    /// The modelled columns, in schema order: the columns a batch must hold.
+    pub fn columns(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Rows counted.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Counts the rows of `batch` (typed as the schema says, as an input batch).
+    pub fn add(&mut self, schema: &Schema, batch: &RecordBatch) -> Result<(), ModelError> {
+        let input = Input::Memory(Batches::new("batch", batch.schema(), vec![batch.clone()])?);
+        let sub = Schema {
+            columns: schema
+                .columns
+                .iter()
+                .filter(|c| self.names.contains(&c.name))
+                .cloned()
+                .collect(),
+            ..schema.clone()
+        };
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        let t = Table::load(&input, &sub, &names)?;
+        self.add_table(&t)
+    }
+
+    /// Counts the rows of a loaded table holding the modelled columns.
+    pub fn add_table(&mut self, t: &Table) -> Result<(), ModelError> {
+        for (name, c) in self.names.iter().zip(&mut self.columns) {
+            let col = t.column(name).ok_or_else(|| {
+                ModelError::Invalid(format!("column `{name}` is not in the table"))
+            })?;
+            match (c, &col.values) {
+                (ColumnCounts::Num { values, nulls }, Values::Num(x)) => {
+                    for v in x {
+                        if v.is_nan() {
+                            *nulls += 1;
+                        } else {
+                            *values.entry(order_key(*v)).or_default() += 1;
+                        }
+                    }
+                }
+                (
+                    ColumnCounts::Cat {
+                        levels,
+                        rows,
+                        nulls,
+                    },
+                    Values::Cat { codes, levels: own },
+                ) => {
+                    let mut per = vec![0u64; own.len()];
+                    for &k in codes {
+                        if k == NULL {
+                            *nulls += 1;
+                        } else {
+                            per[k as usize] += 1;
+                        }
+                    }
+                    add_levels(levels, rows, own, &per);
+                }
+                _ => {
+                    return Err(ModelError::Invalid(format!(
+                        "column `{name}` is loaded with another type than the summary's"
+                    )))
+                }
+            }
+        }
+        self.rows += t.rows as u64;
+        Ok(())
+    }
+
+    /// Adds the counts of `other` (a summary of the same schema's columns).
+    pub fn merge(&mut self, other: FitSummary) -> Result<(), ModelError> {
+        if self.names != other.names {
+            return Err(ModelError::Invalid(format!(
+                "cannot merge fit summaries of the columns {:?} and {:?}",
+                self.names, other.names
+            )));
+        }
+        for ((name, c), o) in self.names.iter().zip(&mut self.columns).zip(other.columns) {
+            match (c, o) {
+                (ColumnCounts::Num { values, nulls }, ColumnCounts::Num { values: v, nulls: n }) => {
+                    for (k, c) in v {
+                        *values.entry(k).or_default() += c;
+                    }
+                    *nulls += n;
+                }
+                (
+                    ColumnCounts::Cat { levels, rows, nulls },
+                    ColumnCounts::Cat {
+                        levels: l,
+                        rows: r,
+                        nulls: n,
+                    },
+                ) => {
+                    add_levels(levels, rows, &l, &r);
+                    *nulls += n;
+                }
+                _ => {
+                    return Err(ModelError::Invalid(format!(
+                        "cannot merge fit summaries: `{name}` is numeric in one and categorical in the other"
+                    )))
+                }
+            }
+        }
+        self.rows += other.rows;
+        Ok(())
+    }
+
+    /// The modelled columns as `fit` discretises them with `opts` (levels kept, bins and
+    /// their exact values, whether null is a code): the model's `variables`.
+    pub fn variables(
+        &self,
+        schema: &Schema,
+        opts: &FitOptions,
+    ) -> Result<Vec<Variable>, ModelError> {
+        let mut out = Vec::with_capacity(self.names.len());
+        let mut problems = Vec::new();
+        for (name, counts) in self.names.iter().zip(&self.columns) {
+            let c = schema.column(name).ok_or_else(|| {
+                ModelError::Invalid(format!("column `{name}` is not in the schema"))
+            })?;
+            let var = match counts {
+                ColumnCounts::Cat {
+                    levels,
+                    rows,
+                    nulls,
+                } => categorical_variable(c, levels, rows, *nulls, opts).map(|(v, _)| v),
+                ColumnCounts::Num { values, nulls } => {
+                    let integer = c.ty != ColumnType::Float;
+                    let edges: Vec<f64> =
+                        c.bins.as_ref().map(|b| b.edges.clone()).unwrap_or_default();
+                    match opts.epsilon {
+                        Some(_) => match schema_bounds(c) {
+                            (Some(lo), Some(hi)) => Ok(Variable {
+                                name: c.name.clone(),
+                                kind: VarKind::Numeric {
+                                    integer,
+                                    bins: fixed_bins(&[], integer, &edges, (lo, hi), opts.bins).0,
+                                },
+                                null: c.nullable,
+                            }),
+                            _ => Err(ModelError::Invalid(format!(
+                                "column `{}` (schema line {}): with --epsilon its range must come from the schema, not the data\n    hint: give `min:` and `max:` (the values outside are clamped), or drop --epsilon",
+                                c.name, c.pos.line
+                            ))),
+                        },
+                        None => {
+                            let runs: Vec<Run> = values
+                                .iter()
+                                .map(|(k, n)| Run {
+                                    value: from_order_key(*k),
+                                    rows: *n,
+                                })
+                                .collect();
+                            Ok(Variable {
+                                name: c.name.clone(),
+                                kind: VarKind::Numeric {
+                                    integer,
+                                    bins: run_bins(&runs, integer, &edges, opts).0,
+                                },
+                                null: *nulls > 0,
+                            })
+                        }
+                    }
+                }
+            };
+            match var {
+                Ok(v) => out.push(v),
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ModelError::Invalid(problems.join("\n")));
+        }
+        Ok(out)
+    }
+}
