@@ -4,7 +4,7 @@
 //!
 //! The targets come from a targets file or from the provenance `sample` records in the
 //! synthetic Parquet file (its sampling report). The raking is the library's IPF
-//! ([`crate::reweight::rake_cells`]) on the cells of the target columns of the in-memory real
+//! (`reweight::rake_cells`) on the cells of the target columns of the in-memory real
 //! table; every row of a cell gets the cell's factor. The figures are the plain fidelity
 //! figures with the real rows weighted ([`crate::metrics::weighted`]).
 
