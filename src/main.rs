@@ -912,6 +912,7 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let opts = Options {
         key_file: a.key_file.clone(),
+        key: None,
         compression: compression(a.compression),
     };
     // The key file's path is recorded, never its contents.

@@ -61,6 +61,10 @@ impl DeidError {
 pub struct Options {
     /// Key file (wins over the environment variable named by `privacy.key_env`).
     pub key_file: Option<PathBuf>,
+    /// The key itself (wins over `key_file` and the environment): for callers that hold the
+    /// key in memory, such as the Python package. Never logged or written; reports carry only
+    /// its fingerprint.
+    pub key: Option<Arc<Key>>,
     /// Parquet compression.
     pub compression: Compression,
 }
@@ -464,13 +468,13 @@ pub fn deidentify(
         .plans
         .iter()
         .any(|p| matches!(p, Plan::Pseudonymise | Plan::Fake(..)));
-    let key = if needs_key {
-        Some(Key::load(
+    let key = match (needs_key, &opts.key) {
+        (false, _) => None,
+        (true, Some(k)) => Some(k.clone()),
+        (true, None) => Some(Arc::new(Key::load(
             opts.key_file.as_deref(),
             &schema.privacy.key_env,
-        )?)
-    } else {
-        None
+        )?)),
     };
 
     // Pass 1: consent, safety-net scan, quasi-identifier combinations.
@@ -557,7 +561,7 @@ pub fn deidentify(
         columns: st.columns.clone(),
         findings,
         residual: Vec::new(),
-        key_fingerprint: key.as_ref().map(Key::fingerprint),
+        key_fingerprint: key.as_deref().map(Key::fingerprint),
         anonymity,
         singling_out: None,
     };
@@ -577,7 +581,7 @@ pub fn deidentify(
         batches,
         schema,
         &st,
-        key.as_ref(),
+        key.as_deref(),
         report.anonymity.as_ref(),
         opts,
         output,

@@ -189,6 +189,26 @@ pub struct Report {
     pub marginals: Vec<fidelity::Marginal>,
 }
 
+impl Report {
+    /// Judges the figures against `quality` again, after a caller replaced one (the exact
+    /// fidelity of a table evaluated in pieces, e.g. on Spark): the checks and `passed`.
+    pub fn judge(&mut self, quality: &Quality) {
+        self.checks = checks(self, quality);
+        self.passed = self.checks.iter().all(|c| c.status != Status::Failed);
+    }
+}
+
+/// The columns `evaluate` compares, given the real and the synthetic table's column names:
+/// the schema's columns in both, identifiers and weights left out; and those skipped, with
+/// the reason.
+pub fn evaluated_columns(
+    schema: &Schema,
+    real: &[String],
+    synthetic: &[String],
+) -> (Vec<String>, Vec<Skipped>) {
+    data::select(schema, real, synthetic)
+}
+
 /// `count` distinct row indices below `n` (all of them, shuffled, when `count >= n`), drawn
 /// from a stream keyed by the seed and `purpose`, so each use gets its own sample.
 pub(crate) fn sample_rows(n: usize, count: usize, seed: u64, purpose: &str) -> Vec<usize> {

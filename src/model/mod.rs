@@ -396,12 +396,18 @@ impl Model {
             path: path.to_path_buf(),
             source,
         })?;
+        Model::from_json(&text, path)
+    }
+
+    /// Parses and checks a model's JSON text (what [`Model::save`] writes), with the checks of
+    /// [`Model::load`]; `path` names it in messages.
+    pub fn from_json(text: &[u8], path: &Path) -> Result<Model, ModelError> {
         let format_err = |message: String, hint: &str| ModelError::Format {
             path: path.to_path_buf(),
             message,
             hint: hint.to_string(),
         };
-        let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+        let value: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
             format_err(
                 format!("not JSON (line {}, column {}): {e}", e.line(), e.column()),
                 "give a model written by `fairsynth fit`",

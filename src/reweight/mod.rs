@@ -327,22 +327,8 @@ pub fn reweight(
     }
     let (mut report, factors) = sums.solve(schema, opts, &input.label().display().to_string())?;
 
-    // Output columns: input columns minus identifiers (unless kept), plus the weight.
-    let dropped: Vec<String> = schema
-        .columns
-        .iter()
-        .filter(|c| c.role == Role::Identifier && !opts.keep_identifiers)
-        .map(|c| c.name.clone())
-        .collect();
-    report.dropped_identifiers = dropped.clone();
-    let keep: Vec<usize> = (0..in_schema.fields().len())
-        .filter(|&i| !dropped.contains(in_schema.field(i).name()))
-        .collect();
-    let mut fields: Vec<Field> = keep.iter().map(|&i| in_schema.field(i).clone()).collect();
-    if opts.resample.is_none() {
-        fields.push(Field::new(&opts.weight_column, DataType::Float64, false));
-    }
-    let out_schema: SchemaRef = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+    let (dropped, keep, out_schema) = output_columns(schema, opts, &in_schema);
+    report.dropped_identifiers = dropped;
 
     let batches: Box<dyn Iterator<Item = Result<RecordBatch, ReadError>>> = match cache {
         Some(c) => Box::new(c.into_iter().map(Ok)),
@@ -371,6 +357,160 @@ pub fn reweight(
     report.rows_written = written.rows;
     report.weights.histogram = Some(bins.finish());
     Ok((report, written))
+}
+
+/// The output columns of reweighting: the input's columns minus identifiers (unless
+/// `keep_identifiers`), plus the weight column unless resampling. Returns the identifiers
+/// dropped, the indices of the input columns kept and the output schema.
+pub fn output_columns(
+    schema: &Schema,
+    opts: &Options,
+    in_schema: &arrow_schema::Schema,
+) -> (Vec<String>, Vec<usize>, SchemaRef) {
+    let dropped: Vec<String> = schema
+        .columns
+        .iter()
+        .filter(|c| c.role == Role::Identifier && !opts.keep_identifiers)
+        .map(|c| c.name.clone())
+        .collect();
+    let keep: Vec<usize> = (0..in_schema.fields().len())
+        .filter(|&i| !dropped.contains(in_schema.field(i).name()))
+        .collect();
+    let mut fields: Vec<Field> = keep.iter().map(|&i| in_schema.field(i).clone()).collect();
+    if opts.resample.is_none() {
+        fields.push(Field::new(&opts.weight_column, DataType::Float64, false));
+    }
+    (
+        dropped,
+        keep,
+        std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+    )
+}
+
+/// Pass 2 on one chunk of a table whose [`CellSums`] were merged and solved elsewhere (a
+/// partition of a distributed table): the chunk's rows with their final weight, as
+/// [`reweight`] writes them for the whole table. Weights only: a resample walks the whole
+/// table's cumulative weight in row order, so it is not split into chunks.
+pub fn apply(
+    input: &Input,
+    schema: &Schema,
+    opts: &Options,
+    factors: &Factors,
+) -> Result<Written, ReweightError> {
+    if opts.resample.is_some() {
+        return Err(ReweightError::Diagnostics(vec![
+            "a resample cannot be drawn chunk by chunk: it walks the whole table's cumulative weight in row order\n    hint: apply the weights, then sample the weighted rows".into(),
+        ]));
+    }
+    let reader = Reader::open(input, schema)?;
+    let in_schema = reader.schema();
+    let (_, keep, out_schema) = output_columns(schema, opts, &in_schema);
+    let bins = WeightBins::new(0.0, 1.0);
+    write_output(
+        Box::new(reader),
+        factors,
+        &keep,
+        &out_schema,
+        opts,
+        0.0,
+        Output::Memory,
+        &serde_json::Value::Null,
+        &bins,
+    )
+}
+
+/// The systematic resample's sampling points: `n` points `first + k * step` (added up one
+/// after the other, as the walk meets them) on the cumulative weight, `step` being the total
+/// weight over `n` and `first` a seeded uniform draw in `[0, step)`. `None` without
+/// `opts.resample`.
+pub fn resample_points(opts: &Options, total_weight: f64) -> Option<(f64, f64)> {
+    let n = opts.resample?;
+    let step = total_weight / n as f64;
+    let first = crate::synth::stream(opts.seed, "resample", 0, 0).random::<f64>() * step;
+    Some((first, step))
+}
+
+/// The rows of one chunk and the sum of their final weights, added in row order: what the
+/// driver needs to hand each chunk its share of a resample's points.
+pub fn chunk_weight(
+    input: &Input,
+    schema: &Schema,
+    factors: &Factors,
+) -> Result<(u64, f64), ReweightError> {
+    let (mut rows, mut total) = (0u64, 0.0f64);
+    for batch in Reader::open(input, schema)? {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        for w in factors.weights(&batch)? {
+            total += w;
+        }
+    }
+    Ok((rows, total))
+}
+
+/// One chunk's part of a systematic resample: the walk over its rows starting at `offset`
+/// (the cumulative weight of the rows before the chunk), drawing the `count` points that
+/// fall in it, the first at `point` and each next `step` further on. A point that rounding
+/// leaves past the chunk's last cumulative weight is that last row's, as in [`reweight`].
+/// With one chunk (`offset` 0 and every point) the rows are [`reweight`]'s resample.
+#[allow(clippy::too_many_arguments)]
+pub fn resample_chunk(
+    input: &Input,
+    schema: &Schema,
+    opts: &Options,
+    factors: &Factors,
+    offset: f64,
+    point: f64,
+    step: f64,
+    count: u64,
+) -> Result<Written, ReweightError> {
+    let reader = Reader::open(input, schema)?;
+    let in_schema = reader.schema();
+    let mut o = opts.clone();
+    o.resample = Some(count);
+    let (_, keep, out_schema) = output_columns(schema, &o, &in_schema);
+    let mut sink = Sink::create(
+        Output::Memory,
+        out_schema.clone(),
+        crate::io::writer_properties(opts.compression),
+    )?;
+    let (mut cumulative, mut next_point, mut remaining) = (offset, point, count);
+    let mut taken: Vec<RecordBatch> = Vec::new();
+    let mut last: Option<RecordBatch> = None;
+    for batch in reader {
+        let batch = batch?;
+        let mut take: Vec<u32> = Vec::new();
+        for (i, w) in factors.weights(&batch)?.iter().enumerate() {
+            cumulative += w;
+            while remaining > 0 && next_point < cumulative {
+                take.push(i as u32);
+                next_point += step;
+                remaining -= 1;
+            }
+        }
+        if batch.num_rows() > 0 {
+            last = Some(batch.clone());
+        }
+        if !take.is_empty() {
+            taken.push(take_rows(&batch, &keep, take, &out_schema)?);
+        }
+    }
+    if let (true, Some(last)) = (remaining > 0, last) {
+        let row = (last.num_rows() - 1) as u32;
+        taken.push(take_rows(
+            &last,
+            &keep,
+            vec![row; remaining as usize],
+            &out_schema,
+        )?);
+    }
+    sink.write_row_groups(&[taken], |job, encode| -> Result<(), IoError> {
+        for b in job {
+            encode(b)?;
+        }
+        Ok(())
+    })?;
+    Ok(sink.finish()?)
 }
 
 fn take_rows(
@@ -437,8 +577,7 @@ fn write_output(
         Ok(())
     };
     // Systematic sampling: points u0 + k * step on the cumulative weight.
-    let step = opts.resample.map_or(0.0, |n| total_weight / n as f64);
-    let mut next_point = crate::synth::stream(opts.seed, "resample", 0, 0).random::<f64>() * step;
+    let (mut next_point, step) = resample_points(opts, total_weight).unwrap_or((0.0, 0.0));
     let mut remaining = opts.resample.unwrap_or(0);
     let mut cumulative = 0.0;
     let mut last: Option<RecordBatch> = None;
@@ -489,7 +628,9 @@ fn write_output(
         pending.push(current);
     }
     sink.write_row_groups(&pending, weigh_and_encode)?;
-    sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
+    if !provenance.is_null() {
+        sink.add_metadata(crate::io::METADATA_KEY, provenance.to_string());
+    }
     Ok(sink.finish()?)
 }
 

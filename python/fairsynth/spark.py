@@ -1,0 +1,479 @@
+"""fairsynth on Apache Spark: the same rows and figures as one process, for DataFrames.
+
+Pure Python over the wheel: install ``fairsynth`` on the driver and on every executor (e.g.
+``spark.archives``, a cluster library, or ``pip install`` in the image). Each command is split
+into what a partition computes, what the driver merges, and what a partition applies; only
+small states cross the network:
+
+- :func:`synth` and :func:`sample` draw whole blocks of 65,536 rows. Block ``b`` is the same
+  rows in any process (its random streams are keyed by seed, column and block), and each
+  partition of ``spark.range(blocks)`` owns a contiguous run of blocks, so the DataFrame holds
+  the single-process table row for row, whatever the partition count. No shuffle.
+- :func:`reweight` makes two passes: every partition computes the raking state of its rows
+  (one entry per cell of the raking variables: rows and start-weight sums), the driver
+  merges the states in partition order and runs the raking (IPF) on the small cell table,
+  then every partition weights its rows with the solved factors (broadcast in the closure).
+  The bytes that cross the network are the cell tables, never rows.
+
+Results are lazy DataFrames; write them with ``df.write.parquet(...)``. Provenance is not
+in Spark's part files: the report (``Result.report``) holds it; save it beside the parts
+(``report.to_json()``) when you need it.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import os as _os
+from typing import Any
+
+from . import Model, Report, Result, Schema, Targets, Thresholds, _fairsynth, _schema, _targets, _thresholds
+
+__all__ = ["synth", "sample", "reweight", "evaluate"]
+
+#: Rows per block: the unit of work a partition owns in :func:`synth` and :func:`sample`.
+BLOCK_ROWS: int = _fairsynth.BLOCK_ROWS
+
+
+def _spark_schema(arrow_schema: Any) -> Any:
+    """The Spark schema of a fairsynth Arrow schema (categories as strings)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(_plain_schema(arrow_schema))
+
+
+def _plain_schema(arrow_schema: Any) -> Any:
+    import pyarrow as pa
+
+    fields = []
+    for f in arrow_schema:
+        t = f.type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        if pa.types.is_timestamp(t):
+            # Spark holds instants as microseconds; the zone is only how they are shown.
+            t = pa.timestamp("us", tz="UTC")
+        fields.append(pa.field(f.name, t, nullable=True))
+    return pa.schema(fields)
+
+
+def _plain(table: Any) -> Any:
+    """``table`` with dictionary columns decoded and no metadata, as Spark takes batches."""
+    return table.cast(_plain_schema(table.schema))
+
+
+_STATE_SPARK = "partition long, state binary, error array<string>"
+
+
+def _state_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [("partition", pa.int64()), ("state", pa.binary()), ("error", pa.list_(pa.string()))]
+    )
+
+
+def _raise_first(parts: list) -> None:
+    """Raises, at the driver, the first error a partition carried back (by partition), as
+    the ``fairsynth`` exception it was, with its message."""
+    from . import _errors
+
+    for r in parts:
+        if r["error"]:
+            cls, message = r["error"]
+            raise getattr(_errors, cls, _errors.Error)(message)
+
+
+def _blocks(rows: int) -> int:
+    return -(-rows // BLOCK_ROWS)
+
+
+def _partitions(spark: Any, partitions: int | None) -> int:
+    if partitions is None:
+        return max(1, spark.sparkContext.defaultParallelism)
+    if partitions < 1:
+        raise ValueError(f"partitions={partitions}: must be at least 1")
+    return partitions
+
+
+def synth(
+    spark: Any,
+    schema: Schema | str | _os.PathLike[str],
+    rows: int | None = None,
+    seed: int | None = None,
+    partitions: int | None = None,
+) -> Any:
+    """A synthetic DataFrame from the schema alone: the rows of ``fairsynth.synth`` (and of
+    ``fairsynth synth``) with the same schema, rows and seed, in the same order, whatever
+    ``partitions`` (default: the cluster's default parallelism)."""
+    s = _schema(schema)
+    rows = s.rows if rows is None else rows
+    seed = (s.seed or 0) if seed is None else seed
+    text, name = s.text, s.file
+    out = _spark_schema(_fairsynth.spark_synth_blocks(s, seed, rows, 0, 0).schema)
+
+    def produce(batches):  # runs on the executors
+        from fairsynth import _fairsynth as native
+
+        sch = native.Schema(text, name)
+        for b in batches:
+            for block in b.column(0).to_pylist():
+                table = native.spark_synth_blocks(sch, seed, rows, block, block + 1)
+                yield from _plain(table).to_batches()
+
+    ids = spark.range(0, _blocks(rows), numPartitions=_partitions(spark, partitions))
+    return ids.mapInArrow(produce, out)
+
+
+def sample(
+    spark: Any,
+    model: Model,
+    rows: int | None = None,
+    seed: int | None = None,
+    targets: Targets = None,
+    partitions: int | None = None,
+    *,
+    schema_targets: bool = False,
+    no_fairness: bool = False,
+) -> Result:
+    """A sample of ``model`` as a DataFrame: the rows of ``model.sample`` (and of
+    ``fairsynth sample``) with the same rows, targets and seed, in the same order, whatever
+    ``partitions``. Returns a :class:`fairsynth.Result`: ``.table`` the DataFrame,
+    ``.report`` the sampling report."""
+    rows = model.rows if rows is None else rows
+    tp, tt = _targets(targets)
+    options = _json.dumps(
+        {
+            "seed": seed,
+            "targets_path": tp,
+            "targets_text": tt,
+            "schema_targets": schema_targets,
+            "no_fairness": no_fairness,
+        }
+    )
+    native_model = model._native
+    report = Report(_json.loads(_fairsynth.spark_sample_report(native_model, options)))
+    out = _spark_schema(
+        _fairsynth.spark_sample_blocks(native_model, options, rows, 0, 0).schema
+    )
+    text = native_model.to_json()
+
+    def produce(batches):  # runs on the executors
+        from fairsynth import _fairsynth as native
+
+        m = native.spark_model_from_json(text)
+        for b in batches:
+            for block in b.column(0).to_pylist():
+                table = native.spark_sample_blocks(m, options, rows, block, block + 1)
+                yield from _plain(table).to_batches()
+
+    ids = spark.range(0, _blocks(rows), numPartitions=_partitions(spark, partitions))
+    return Result(ids.mapInArrow(produce, out), report)
+
+
+def reweight(
+    df: Any,
+    schema: Schema | str | _os.PathLike[str],
+    targets: Targets = None,
+    resample: int | None = None,
+    seed: int | None = None,
+    *,
+    max_weight: float | None = None,
+    min_weight: float | None = None,
+    tolerance: float = 1e-10,
+    max_iterations: int = 1000,
+    no_parity: bool = False,
+    no_start_weights: bool = False,
+    keep_identifiers: bool = False,
+    weight_column: str = "weight",
+    name: str = "df",
+) -> Result:
+    """Rakes a DataFrame to target marginals with the label made independent of the
+    protected columns, as ``fairsynth.reweight``: two passes over ``df`` (cell sums per
+    partition, then the weights), the raking at the driver.
+
+    Returns a :class:`fairsynth.Result`: ``.table`` a DataFrame of ``df``'s rows (identifier
+    columns left out unless ``keep_identifiers``) with the weight column, each row weighted
+    as the single-process run weights it; ``.report`` the report. Raises
+    :class:`fairsynth.UsageError` before returning when the targets cannot be met, and
+    :class:`fairsynth.InputError` for data that does not match the schema (both at the
+    driver, from the first pass).
+    """
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    s = _schema(schema)
+    tp, tt = _targets(targets)
+    options = _json.dumps(
+        {
+            "resample": resample,
+            "targets_path": tp,
+            "targets_text": tt,
+            "seed": seed,
+            "max_weight": max_weight,
+            "min_weight": min_weight,
+            "tolerance": tolerance,
+            "max_iterations": max_iterations,
+            "no_parity": no_parity,
+            "no_start_weights": no_start_weights,
+            "keep_identifiers": keep_identifiers,
+            "weight_column": weight_column,
+        }
+    )
+    text, file = s.text, s.file
+
+    def cell_sums(batches):  # pass 1, on the executors
+        from pyspark import TaskContext
+
+        from fairsynth import _fairsynth as native
+
+        from fairsynth import Error
+
+        batches = list(batches)
+        if not batches:
+            return
+        part = TaskContext.get().partitionId()
+        state, error = None, None
+        try:
+            state = native.spark_reweight_state(
+                pa.Table.from_batches(batches),
+                native.Schema(text, file),
+                options,
+                f"{name} (partition {part})",
+            )
+        except Error as e:
+            # Carried to the driver as data, to be raised there as the same exception.
+            error = [type(e).__name__, str(e)]
+        yield pa.RecordBatch.from_pydict(
+            {"partition": [part], "state": [state], "error": [error]},
+            schema=_state_schema(),
+        )
+
+    parts = df.mapInArrow(cell_sums, _STATE_SPARK).collect()
+    parts = sorted(parts, key=lambda r: r["partition"])
+    _raise_first(parts)
+    states = [bytes(r["state"]) for r in parts]
+    report, factors, page, summary = _fairsynth.spark_reweight_solve(states, s, options, name)
+
+    report = Report(_json.loads(report), page, summary)
+    zone = df.sparkSession.conf.get("spark.sql.session.timeZone")
+    empty = to_arrow_schema(df.schema, timezone=zone).empty_table()
+    if resample is not None:
+        return Result(_resample(df, s, options, factors, report, empty, name), report)
+
+    # The output columns: what pass 2 makes of an empty table of df's columns.
+    out = _spark_schema(_fairsynth.spark_reweight_apply(empty, s, options, factors, name).schema)
+
+    def weigh(batches):  # pass 2, on the executors
+        from fairsynth import _fairsynth as native
+
+        batches = list(batches)
+        if not batches:
+            return
+        table = native.spark_reweight_apply(
+            pa.Table.from_batches(batches), native.Schema(text, file), options, factors, name
+        )
+        yield from _plain(table).to_batches()
+
+    return Result(df.mapInArrow(weigh, out), report)
+
+
+def _resample(df: Any, s: Schema, options: str, factors: bytes, report: Report, empty: Any, name: str) -> Any:
+    """A systematic resample in two more passes over a checkpoint of ``df``: every
+    partition's weight total (summed in row order), then each partition draws the sampling
+    points that fall on its stretch of the cumulative weight, handed to it by the driver (the
+    points added up one after the other, as a single walk adds them). The rows are drawn in
+    the DataFrame's order (partitions in order, rows in order within them): the CLI's rows
+    when that is the file's order."""
+    import struct
+
+    text, file = s.text, s.file
+    n = _json.loads(options)["resample"]
+    # The two passes must see the same rows in the same partitions in the same order, which a
+    # recomputed DataFrame need not give (a range repartition samples its bounds anew): the
+    # rows are checkpointed once (in the executors' storage) and both passes read that.
+    df = df.localCheckpoint(eager=True)
+
+    def total(table, part):
+        from fairsynth import _fairsynth as native
+
+        rows, w = native.spark_reweight_chunk_weight(
+            table, native.Schema(text, file), factors, f"{name} (partition {part})"
+        )
+        return struct.pack("<Qd", rows, w)
+
+    totals = {}
+    parts = _partition_states(df, total)
+    for part, state in parts:
+        totals[part] = struct.unpack("<Qd", state)
+    point, step = _fairsynth.spark_resample_points(s, options, report["total_weight"])
+    plan, offset, remaining = {}, 0.0, n
+    order = sorted(totals)
+    for i, part in enumerate(order):
+        rows, w = totals[part]
+        end = offset + w
+        first, count = point, 0
+        if i == len(order) - 1:
+            count = remaining
+        else:
+            while count < remaining and point < end:
+                point += step
+                count += 1
+        plan[part] = (offset, first, count)
+        remaining -= count
+        offset = end
+    out = _spark_schema(
+        _fairsynth.spark_reweight_resample(empty, s, options, factors, 0.0, 0.0, step, 0, name).schema
+    )
+
+    def draw(batches):  # on the executors
+        import pyarrow as pa
+        from pyspark import TaskContext
+
+        from fairsynth import _fairsynth as native
+
+        batches = list(batches)
+        part = TaskContext.get().partitionId()
+        if not batches or part not in plan:
+            return
+        off, first, count = plan[part]
+        table = native.spark_reweight_resample(
+            pa.Table.from_batches(batches), native.Schema(text, file), options, factors,
+            off, first, step, count, f"{name} (partition {part})",
+        )
+        yield from _plain(table).to_batches()
+
+    return df.mapInArrow(draw, out)
+
+
+def _partition_states(df: Any, work) -> list[tuple[int, bytes]]:
+    """Runs ``work(table, partition)`` on every non-empty partition of ``df`` and returns the bytes
+    each made, in partition order; an error in a partition is raised here, at the driver, as
+    the same ``fairsynth`` exception."""
+    import pyarrow as pa
+
+    def per_partition(batches):  # on the executors
+        from pyspark import TaskContext
+
+        from fairsynth import Error
+
+        batches = list(batches)
+        if not batches:
+            return
+        part = TaskContext.get().partitionId()
+        state, error = None, None
+        try:
+            state = work(pa.Table.from_batches(batches), part)
+        except Error as e:
+            error = [type(e).__name__, str(e)]
+        yield pa.RecordBatch.from_pydict(
+            {"partition": [part], "state": [state], "error": [error]}, schema=_state_schema()
+        )
+
+    parts = sorted(df.mapInArrow(per_partition, _STATE_SPARK).collect(), key=lambda r: r["partition"])
+    _raise_first(parts)
+    return [(r["partition"], bytes(r["state"])) for r in parts]
+
+
+def _states(df: Any, work) -> list[bytes]:
+    """The bytes :func:`_partition_states` collects, without the partition numbers."""
+    return [state for _, state in _partition_states(df, work)]
+
+
+def _collect(df: Any, cap: int, seed: int) -> tuple[Any, bool]:
+    """The rows of ``df`` at the driver as a pyarrow Table: all of them, in the DataFrame's
+    order, when there are at most ``cap``; else about ``cap`` rows chosen by a hash of their
+    content (so the same rows whatever the partitioning), in hash order."""
+    from pyspark.sql import functions as F
+
+    rows = df.count()
+    if rows <= cap:
+        return df.toArrow(), False
+    cols = [F.col(f"`{c}`") for c in df.columns]
+    h = F.xxhash64(F.lit(seed), *cols)
+    # Keep a row when the low 31 bits of its hash fall below the wanted share of 2^31.
+    limit = int(cap / rows * (1 << 31))
+    picked = (
+        df.withColumn("__fairsynth_h", h)
+        .where((F.col("__fairsynth_h").bitwiseAND(F.lit(0x7FFFFFFF))) < F.lit(limit))
+        .orderBy("__fairsynth_h", *cols)
+        .drop("__fairsynth_h")
+    )
+    return picked.toArrow(), True
+
+
+def evaluate(
+    real: Any,
+    synthetic: Any,
+    schema: Schema | str | _os.PathLike[str],
+    holdout: Any = None,
+    thresholds: Thresholds = None,
+    seed: int | None = None,
+    *,
+    sample_rows: int = 50_000,
+    real_name: str = "real",
+    synthetic_name: str = "synthetic",
+    holdout_name: str = "holdout",
+) -> Report:
+    """Fidelity, utility, privacy and fairness of a synthetic DataFrame against the real one,
+    as ``fairsynth.evaluate``, with the gates of the schema (``thresholds`` override them).
+
+    Fidelity (every column's shape and every pair's dependence) comes from counts merged
+    over every row of both DataFrames: two passes over each. Utility (a model trained on
+    synthetic rows, tested on real ones), privacy (distances to the closest real record) and
+    fairness are computed at the driver on the rows of each table, or, for a table of more
+    than ``sample_rows`` rows, on about ``sample_rows`` of them chosen by a hash of the row
+    (the same rows whatever the partitioning); the report says which. With tables of at most
+    ``sample_rows`` rows the report equals ``fairsynth evaluate``'s (Pearson-based figures to
+    about 1e-12: sums over partitions add in another order). Returns a :class:`Report`
+    (``.passed``).
+    """
+    s = _schema(schema)
+    text, file = s.text, s.file
+    names, skipped = _fairsynth.spark_evaluate_columns(
+        s, list(real.columns), list(synthetic.columns), real_name, synthetic_name
+    )
+    seed_used = (s.seed or 0) if seed is None else seed
+
+    def counts(table, part, label):
+        from fairsynth import _fairsynth as native
+
+        return native.spark_column_counts(
+            table, native.Schema(text, file), names, f"{label} (partition {part})"
+        )
+
+    real_states = _states(real, lambda t, p: counts(t, p, real_name))
+    syn_states = _states(synthetic, lambda t, p: counts(t, p, synthetic_name))
+    plan, real_counts, syn_counts = _fairsynth.spark_fidelity_plan(s, names, real_states, syn_states)
+
+    def pairs(table, part, label):
+        from fairsynth import _fairsynth as native
+
+        return native.spark_pair_counts(
+            table, native.Schema(text, file), plan, names, f"{label} (partition {part})"
+        )
+
+    real_pairs = _states(real, lambda t, p: pairs(t, p, real_name))
+    syn_pairs = _states(synthetic, lambda t, p: pairs(t, p, synthetic_name))
+
+    real_rows, real_sampled = _collect(real, sample_rows, seed_used)
+    syn_rows, syn_sampled = _collect(synthetic, sample_rows, seed_used)
+    hold_rows = None
+    if holdout is not None:
+        hold_rows, _ = _collect(holdout, sample_rows, seed_used)
+    options = _json.dumps(
+        {
+            "seed": seed,
+            "thresholds": _thresholds(thresholds),
+            "real_name": real_name,
+            "synthetic_name": synthetic_name,
+            "holdout_name": holdout_name if holdout is not None else None,
+            "sampled": [real_rows.num_rows, syn_rows.num_rows]
+            if (real_sampled or syn_sampled)
+            else None,
+        }
+    )
+    report, page, summary, passed = _fairsynth.spark_evaluate_finish(
+        real_rows, syn_rows, hold_rows, s, options, plan, real_counts, syn_counts,
+        real_pairs, syn_pairs,
+    )
+    return Report(_json.loads(report), page, summary, passed)

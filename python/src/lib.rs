@@ -1,0 +1,1120 @@
+//! `fairsynth._fairsynth`: the native half of the Python package.
+//!
+//! Each function takes a table as an Arrow C stream (any object with `__arrow_c_stream__`:
+//! pyarrow, polars, pandas >= 2.2, DuckDB) or a file path, runs the library command of the same
+//! name with the GIL released, and returns pyarrow Tables (the Rust batches exported through
+//! the Arrow C data interface, not copied), reports as JSON text and the report's HTML page.
+//! The pure-Python package `fairsynth` wraps these in documented functions and classes; errors
+//! are raised as its exception classes (`fairsynth._errors`) with the CLI's messages.
+
+mod spark;
+mod spark_evaluate;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_pyarrow::{FromPyArrow, IntoPyArrow, Table};
+use arrow_schema::SchemaRef;
+use fairsynth::io::read::Format;
+use fairsynth::io::{Input, Output, Written};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
+
+/// The exception classes of `fairsynth._errors`, by name.
+#[derive(Clone, Copy)]
+enum Kind {
+    Schema,
+    Input,
+    Usage,
+    Privacy,
+    Key,
+    Model,
+    Output,
+    Base,
+}
+
+impl Kind {
+    fn class(self) -> &'static str {
+        match self {
+            Kind::Schema => "SchemaError",
+            Kind::Input => "InputError",
+            Kind::Usage => "UsageError",
+            Kind::Privacy => "PrivacyError",
+            Kind::Key => "PseudonymKeyError",
+            Kind::Model => "ModelError",
+            Kind::Output => "OutputError",
+            Kind::Base => "Error",
+        }
+    }
+}
+
+/// A library error on its way to Python: the exception class and the message the CLI prints
+/// after `error: `.
+struct Failure {
+    kind: Kind,
+    message: String,
+}
+
+impl Failure {
+    fn new(kind: Kind, error: &(dyn std::error::Error + 'static)) -> Failure {
+        Failure {
+            kind,
+            message: render(error),
+        }
+    }
+
+    fn text(kind: Kind, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// An error and its causes on one line (hints after it), each cause once: the same text as the
+/// CLI's `error:` line, so a message reads the same from Python and from the shell.
+fn render(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !(s.is_empty() || text.contains(&s)) {
+            if text.is_empty() {
+                text = s;
+            } else {
+                let at = text.find('\n').unwrap_or(text.len());
+                text.insert_str(at, &format!(": {s}"));
+            }
+        }
+        cause = c.source();
+    }
+    text
+}
+
+impl From<fairsynth::schema::SchemaError> for Failure {
+    fn from(e: fairsynth::schema::SchemaError) -> Self {
+        Failure::new(Kind::Schema, &e)
+    }
+}
+
+impl From<fairsynth::io::read::ReadError> for Failure {
+    fn from(e: fairsynth::io::read::ReadError) -> Self {
+        Failure::new(Kind::Input, &e)
+    }
+}
+
+impl From<fairsynth::io::IoError> for Failure {
+    fn from(e: fairsynth::io::IoError) -> Self {
+        Failure::new(Kind::Output, &e)
+    }
+}
+
+impl From<fairsynth::reweight::ReweightError> for Failure {
+    fn from(e: fairsynth::reweight::ReweightError) -> Self {
+        use fairsynth::reweight::ReweightError as E;
+        let kind = match &e {
+            E::Read(_) => Kind::Input,
+            E::Io(_) => Kind::Output,
+            E::Diagnostics(_) => Kind::Usage,
+        };
+        Failure::new(kind, &e)
+    }
+}
+
+impl From<fairsynth::deid::run::DeidError> for Failure {
+    fn from(e: fairsynth::deid::run::DeidError) -> Self {
+        use fairsynth::deid::run::DeidError as E;
+        let kind = match &e {
+            E::Read(_) => Kind::Input,
+            E::Io(_) => Kind::Output,
+            E::Key(_) => Kind::Key,
+            E::Diagnostics(_) => Kind::Privacy,
+        };
+        Failure::new(kind, &e)
+    }
+}
+
+impl From<fairsynth::deid::pseudo::KeyError> for Failure {
+    fn from(e: fairsynth::deid::pseudo::KeyError) -> Self {
+        Failure::new(Kind::Key, &e)
+    }
+}
+
+impl From<fairsynth::synth::SynthError> for Failure {
+    fn from(e: fairsynth::synth::SynthError) -> Self {
+        use fairsynth::synth::SynthError as E;
+        let kind = match &e {
+            E::Io(_) => Kind::Output,
+            E::Arrow(_) => Kind::Base,
+            E::RowGroupRows(_) => Kind::Usage,
+            // Missing generators, bad distribution parameters, references: the schema's.
+            _ => Kind::Schema,
+        };
+        Failure::new(kind, &e)
+    }
+}
+
+impl From<fairsynth::model::ModelError> for Failure {
+    fn from(e: fairsynth::model::ModelError) -> Self {
+        use fairsynth::model::ModelError as E;
+        let kind = match &e {
+            E::Read(_) => Kind::Input,
+            E::Schema(_) => Kind::Schema,
+            E::Open { .. } | E::Format { .. } => Kind::Model,
+            E::Invalid(_) => Kind::Usage,
+            E::Synth(fairsynth::synth::SynthError::Io(_)) | E::Io(_) => Kind::Output,
+            E::Synth(_) => Kind::Schema,
+        };
+        Failure::new(kind, &e)
+    }
+}
+
+impl From<fairsynth::evaluate::EvaluateError> for Failure {
+    fn from(e: fairsynth::evaluate::EvaluateError) -> Self {
+        use fairsynth::evaluate::EvaluateError as E;
+        let kind = match &e {
+            E::Read(_) | E::Input(_) => Kind::Input,
+            E::Threshold(_) => Kind::Usage,
+        };
+        Failure::new(kind, &e)
+    }
+}
+
+impl From<fairsynth::audit::AuditError> for Failure {
+    fn from(e: fairsynth::audit::AuditError) -> Self {
+        Failure::new(Kind::Input, &e)
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Self {
+        Failure::new(Kind::Base, &e)
+    }
+}
+
+/// Raises `f` as its `fairsynth` exception class.
+fn raise(py: Python<'_>, f: Failure) -> PyErr {
+    let class = match py
+        .import("fairsynth._errors")
+        .and_then(|m| m.getattr(f.kind.class()))
+    {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    match class.call1((f.message,)) {
+        Ok(value) => PyErr::from_value(value),
+        Err(e) => e,
+    }
+}
+
+/// Runs `work` with the GIL released, on a pool of `threads` workers (the global pool when
+/// `None`), and raises its error as a `fairsynth` exception.
+fn run<T: Send>(
+    py: Python<'_>,
+    threads: Option<usize>,
+    work: impl FnOnce() -> Result<T, Failure> + Send,
+) -> PyResult<T> {
+    let result = py.detach(|| match threads {
+        None => work(),
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(work),
+            Err(e) => Err(Failure::new(Kind::Base, &e)),
+        },
+    });
+    result.map_err(|f| raise(py, f))
+}
+
+/// A table given from Python: a file path (`str` or `os.PathLike`) or an object with
+/// `__arrow_c_stream__`, whose batches are imported without copying their buffers (category
+/// columns held as text are dictionary-encoded once, see [`dictionary_encode`]).
+fn input(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    name: &str,
+    format: Option<&str>,
+    schema: Option<&fairsynth::schema::Schema>,
+) -> PyResult<Input> {
+    let os = py.import("os")?;
+    let is_path =
+        data.is_instance_of::<PyString>() || data.is_instance(&os.getattr("PathLike")?)?;
+    if is_path {
+        let path: PathBuf = data.extract()?;
+        let format = match format {
+            Some("csv") => Format::Csv,
+            Some("parquet") => Format::Parquet,
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "format={other:?}: expected \"csv\" or \"parquet\""
+                )))
+            }
+            None => Format::detect(&path).map_err(|e| raise(py, e.into()))?,
+        };
+        return Ok(Input::file(path, format));
+    }
+    if !data.hasattr("__arrow_c_stream__")? {
+        return Err(raise(
+            py,
+            Failure::text(
+                Kind::Input,
+                format!(
+                    "`{name}`: a {} is not a table\n    hint: pass a pyarrow Table or RecordBatchReader, a polars or pandas (>= 2.2) DataFrame, a DuckDB result, or a path to a .csv or .parquet file",
+                    data.get_type().name()?
+                ),
+            ),
+        ));
+    }
+    let reader = arrow_array::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(data)?;
+    let batches =
+        fairsynth::io::Batches::from_reader(name, reader).map_err(|e| raise(py, e.into()))?;
+    let batches = py.detach(|| dictionary_encode(batches, schema));
+    Ok(Input::Memory(batches))
+}
+
+/// Appends one value (or a null) to a dictionary builder; `None` when the dictionary overflows
+/// its Int32 keys.
+fn append(
+    b: &mut arrow_array::builder::StringDictionaryBuilder<arrow_array::types::Int32Type>,
+    v: Option<&str>,
+) -> Option<()> {
+    match v {
+        Some(v) => b.append(v).ok().map(|_| ()),
+        None => {
+            b.append_null();
+            Some(())
+        }
+    }
+}
+
+/// `batches` with every column the schema declares as a category, held as text (pandas and
+/// pyarrow strings, polars string views or categoricals), dictionary-encoded once, in parallel
+/// across columns and batches. Commands read a category column level by level from a
+/// `Dictionary(Int32, Utf8)` array; from plain text every pass would look up every value again
+/// (reweight reads its input twice), which took 20 times longer on a 1M-row table than the
+/// command's own work. A column that cannot be encoded is left as given, for the reader to
+/// report in its words. Other columns, and their buffers, are untouched.
+fn dictionary_encode(
+    batches: fairsynth::io::Batches,
+    schema: Option<&fairsynth::schema::Schema>,
+) -> fairsynth::io::Batches {
+    use arrow_schema::{DataType, Field};
+    use rayon::prelude::*;
+    let Some(schema) = schema else {
+        return batches;
+    };
+    let target = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let in_schema = batches.schema();
+    let columns: Vec<usize> = in_schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            schema
+                .column(f.name())
+                .is_some_and(|c| c.ty == fairsynth::schema::ColumnType::Category)
+                && *f.data_type() != target
+                && matches!(
+                    f.data_type(),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                )
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if columns.is_empty() {
+        return batches;
+    }
+    let cast = |a: &arrow_array::ArrayRef| -> Option<arrow_array::ArrayRef> {
+        use arrow_array::builder::StringDictionaryBuilder;
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::Int32Type;
+        let mut b = StringDictionaryBuilder::<Int32Type>::with_capacity(a.len(), 256, 4096);
+        let ok = match a.data_type() {
+            DataType::Utf8 => a
+                .as_string::<i32>()
+                .iter()
+                .try_for_each(|v| append(&mut b, v)),
+            DataType::LargeUtf8 => a
+                .as_string::<i64>()
+                .iter()
+                .try_for_each(|v| append(&mut b, v)),
+            DataType::Utf8View => a
+                .as_string_view()
+                .iter()
+                .try_for_each(|v| append(&mut b, v)),
+            _ => None,
+        };
+        ok.map(|()| Arc::new(b.finish()) as arrow_array::ArrayRef)
+    };
+    let jobs: Vec<(usize, usize)> = (0..batches.batches().len())
+        .flat_map(|b| columns.iter().map(move |&c| (b, c)))
+        .collect();
+    let encoded: Vec<Option<arrow_array::ArrayRef>> = jobs
+        .par_iter()
+        .map(|&(b, c)| cast(batches.batches()[b].column(c)))
+        .collect();
+    if encoded.iter().any(Option::is_none) {
+        return batches;
+    }
+    let mut fields: Vec<Field> = in_schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    for &c in &columns {
+        fields[c] = fields[c].clone().with_data_type(target.clone());
+    }
+    let out_schema = Arc::new(arrow_schema::Schema::new_with_metadata(
+        fields,
+        in_schema.metadata().clone(),
+    ));
+    let mut encoded = encoded.into_iter();
+    let mut out = Vec::with_capacity(batches.batches().len());
+    for batch in batches.batches() {
+        let mut cols = batch.columns().to_vec();
+        for &c in &columns {
+            if let Some(Some(a)) = encoded.next() {
+                cols[c] = a;
+            }
+        }
+        match RecordBatch::try_new(out_schema.clone(), cols) {
+            Ok(b) => out.push(b),
+            Err(_) => return batches,
+        }
+    }
+    fairsynth::io::Batches::new(batches.name(), out_schema, out).unwrap_or(batches)
+}
+
+/// Batches as a pyarrow Table (exported through the C data interface; buffers are shared).
+fn to_table<'py>(
+    py: Python<'py>,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let table =
+        Table::try_new(batches, schema).map_err(|e| raise(py, Failure::new(Kind::Base, &e)))?;
+    table.into_pyarrow(py)
+}
+
+fn written_table<'py>(py: Python<'py>, w: Written) -> PyResult<Bound<'py, PyAny>> {
+    to_table(py, w.schema, w.batches)
+}
+
+/// The report context of the HTML pages: the input file with its hash when the input is a
+/// file; an in-memory table has none.
+fn context(
+    schema: &fairsynth::schema::Schema,
+    line: &[String],
+    inputs: &[(&str, &Input)],
+) -> Result<fairsynth::report::Context, Failure> {
+    let mut ctx = fairsynth::report::Context::new(schema, line);
+    for (role, input) in inputs {
+        if let Some(p) = input.path() {
+            ctx = ctx
+                .input(role, p)
+                .map_err(|e| Failure::text(Kind::Input, format!("`{}`: {e}", p.display())))?;
+        }
+    }
+    Ok(ctx)
+}
+
+/// What a provenance record and a report call the input: its path, or the table's name.
+fn label(input: &Input) -> String {
+    input.label().display().to_string()
+}
+
+/// A schema: the contract between the user and every command.
+///
+/// `Schema(text, name="<string>")` parses YAML text; `Schema.from_file(path)` reads a `.yaml`
+/// or `.yml` file. Both raise `fairsynth.SchemaError` with every problem at once, each with
+/// its line, column and key path, exactly as `fairsynth schema check` prints them.
+#[pyclass(module = "fairsynth", name = "Schema", frozen)]
+struct PySchema {
+    schema: fairsynth::schema::Schema,
+    text: String,
+}
+
+#[pymethods]
+impl PySchema {
+    #[new]
+    #[pyo3(signature = (text, name = "<string>"))]
+    fn new(py: Python<'_>, text: &str, name: &str) -> PyResult<PySchema> {
+        let schema = fairsynth::schema::Schema::from_str_named(text, name)
+            .map_err(|e| raise(py, e.into()))?;
+        Ok(PySchema {
+            schema,
+            text: text.to_string(),
+        })
+    }
+
+    /// Reads and validates the schema file at `path`.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<PySchema> {
+        let schema =
+            fairsynth::schema::Schema::from_file(&path).map_err(|e| raise(py, e.into()))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            raise(
+                py,
+                Failure::text(
+                    Kind::Schema,
+                    format!("cannot read schema `{}`: {e}", path.display()),
+                ),
+            )
+        })?;
+        Ok(PySchema { schema, text })
+    }
+
+    /// The line `fairsynth schema check` prints for a valid schema: its file, column and
+    /// target counts, and whether every column can be synthesised (and which cannot).
+    fn check(&self) -> String {
+        let s = &self.schema;
+        let missing = s.columns_without_generator();
+        let synth = if missing.is_empty() {
+            "synthesisable".to_string()
+        } else {
+            let names: Vec<&str> = missing.iter().map(|c| c.name.as_str()).collect();
+            format!("not synthesisable: no generator for {}", names.join(", "))
+        };
+        format!(
+            "{}: ok ({} columns, {} targets; {synth})",
+            s.source.file,
+            s.columns.len(),
+            s.targets.len()
+        )
+    }
+
+    /// The schema's `name`.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.schema.name
+    }
+
+    /// The file the schema was read from (or the name given with the text).
+    #[getter]
+    fn file(&self) -> &str {
+        &self.schema.source.file
+    }
+
+    /// Lower-case hex SHA-256 of the schema's text.
+    #[getter]
+    fn sha256(&self) -> &str {
+        &self.schema.source.sha256
+    }
+
+    /// The YAML text.
+    #[getter]
+    fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The column names, in order.
+    #[getter]
+    fn columns(&self) -> Vec<String> {
+        self.schema.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// The schema's default seed (`None` when it has none).
+    #[getter]
+    fn seed(&self) -> Option<u64> {
+        self.schema.seed
+    }
+
+    /// The environment variable holding the pseudonymisation key (`privacy.key_env`).
+    #[getter]
+    fn key_env(&self) -> &str {
+        &self.schema.privacy.key_env
+    }
+
+    /// The schema's default row count for `synth`.
+    #[getter]
+    fn rows(&self) -> u64 {
+        self.schema.rows
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Schema(name={:?}, file={:?}, columns={})",
+            self.schema.name,
+            self.schema.source.file,
+            self.schema.columns.len()
+        )
+    }
+}
+
+/// Targets given by the wrapper: a file path, or JSON text made from a dict.
+fn targets(
+    py: Python<'_>,
+    schema: &fairsynth::schema::Schema,
+    path: Option<PathBuf>,
+    text: Option<&str>,
+) -> PyResult<Option<Vec<fairsynth::schema::Target>>> {
+    let t = match (path, text) {
+        (Some(p), _) => schema.targets_from_file(&p),
+        (None, Some(t)) => schema.targets_from_str(t, "<targets>"),
+        (None, None) => return Ok(None),
+    };
+    t.map(Some).map_err(|e| {
+        // The CLI reports a bad targets file as a usage error (exit 2) with the schema's text.
+        raise(py, Failure::new(Kind::Usage, &e))
+    })
+}
+
+/// `synth(schema, rows, seed, threads)` -> (pyarrow.Table).
+#[pyfunction]
+#[pyo3(signature = (schema, rows = None, seed = None, threads = None))]
+fn synth<'py>(
+    py: Python<'py>,
+    schema: &PySchema,
+    rows: Option<u64>,
+    seed: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let s = &schema.schema;
+    let rows = rows.unwrap_or(s.rows);
+    let seed = seed.or(s.seed).unwrap_or(0);
+    let written = run(py, threads, || {
+        let synth = fairsynth::synth::Synthesizer::new(s, seed)?;
+        let line: Vec<String> = [
+            "fairsynth",
+            "synth",
+            "--schema",
+            &s.source.file,
+            "--rows",
+            &rows.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+        let prov = fairsynth::io::provenance(
+            "synth",
+            s,
+            serde_json::json!({ "seed": seed, "rows": rows, "rng": "ChaCha8 streams keyed by SHA-256(seed, column, block)", "block_rows": fairsynth::synth::BLOCK_ROWS }),
+            &line,
+        );
+        Ok(fairsynth::synth::write(
+            &synth,
+            rows,
+            Output::Memory,
+            &fairsynth::synth::WriteOptions::default(),
+            &prov,
+            &|_| {},
+        )?)
+    })?;
+    written_table(py, written)
+}
+
+/// `reweight(...)` -> (pyarrow.Table, report JSON, HTML page, summary).
+#[pyfunction]
+#[pyo3(signature = (data, schema, *, name, format, targets_path, targets_text, resample, seed,
+    max_weight, min_weight, tolerance, max_iterations, no_parity, no_start_weights,
+    keep_identifiers, weight_column, threads))]
+#[allow(clippy::too_many_arguments)]
+fn reweight<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    name: &str,
+    format: Option<&str>,
+    targets_path: Option<PathBuf>,
+    targets_text: Option<&str>,
+    resample: Option<u64>,
+    seed: Option<u64>,
+    max_weight: Option<f64>,
+    min_weight: Option<f64>,
+    tolerance: f64,
+    max_iterations: usize,
+    no_parity: bool,
+    no_start_weights: bool,
+    keep_identifiers: bool,
+    weight_column: String,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let s = &schema.schema;
+    let given = targets(py, s, targets_path.clone(), targets_text)?;
+    let input = input(py, data, name, format, Some(s))?;
+    let seed = seed.or(s.seed).unwrap_or(0);
+    let opts = fairsynth::reweight::Options {
+        targets: given.unwrap_or_else(|| s.targets.clone()),
+        parity: !no_parity && s.fairness.is_some(),
+        tolerance,
+        max_iterations,
+        min_weight,
+        max_weight,
+        unit_start_weights: no_start_weights,
+        resample,
+        seed,
+        keep_identifiers,
+        weight_column: weight_column.clone(),
+        compression: Default::default(),
+    };
+    // The CLI's content-determining options, as its provenance records them.
+    let mut line: Vec<String> = vec![
+        "fairsynth".into(),
+        "reweight".into(),
+        label(&input),
+        "--schema".into(),
+        s.source.file.clone(),
+    ];
+    if let Some(t) = &targets_path {
+        line.extend(["--targets".into(), t.display().to_string()]);
+    } else if targets_text.is_some() {
+        line.extend(["--targets".into(), "<targets>".into()]);
+    }
+    for (flag, value) in [
+        ("--resample", resample.map(|v| v.to_string())),
+        ("--seed", resample.map(|_| seed.to_string())),
+        ("--max-weight", max_weight.map(|v| v.to_string())),
+        ("--min-weight", min_weight.map(|v| v.to_string())),
+        ("--tolerance", Some(tolerance.to_string())),
+        ("--max-iterations", Some(max_iterations.to_string())),
+        ("--weight-column", Some(weight_column)),
+    ] {
+        if let Some(v) = value {
+            line.extend([flag.to_string(), v]);
+        }
+    }
+    for (flag, on) in [
+        ("--no-parity", no_parity),
+        ("--no-start-weights", no_start_weights),
+        ("--keep-identifiers", keep_identifiers),
+    ] {
+        if on {
+            line.push(flag.into());
+        }
+    }
+    let (written, json, html, summary) = run(py, threads, || {
+        let prov = fairsynth::io::provenance("reweight", s, serde_json::json!({}), &line);
+        let (report, written) =
+            fairsynth::reweight::reweight(&input, s, &opts, Output::Memory, prov)?;
+        let ctx = context(s, &line, &[("input", &input)])?;
+        let html = fairsynth::report::reweight_page(&report, &ctx);
+        let mut summary = fairsynth::reweight::summary(&report);
+        if !report.converged {
+            summary.push_str(&format!(
+                "warning: the targets were not reached within {:e} (stop: {:?}); see the residual error per margin above\n",
+                report.tolerance, report.stop_reason
+            ));
+        }
+        Ok((written, serde_json::to_string(&report)?, html, summary))
+    })?;
+    let table = written_table(py, written)?;
+    (table, json, html, summary).into_pyobject(py)
+}
+
+/// `deidentify(...)` -> (pyarrow.Table, report JSON, HTML page, summary).
+#[pyfunction]
+#[pyo3(signature = (data, schema, *, name, format, key, key_file, threads))]
+#[allow(clippy::too_many_arguments)]
+fn deidentify<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    name: &str,
+    format: Option<&str>,
+    key: Option<Vec<u8>>,
+    key_file: Option<PathBuf>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let s = &schema.schema;
+    let input = input(py, data, name, format, Some(s))?;
+    let key = match key {
+        Some(mut bytes) => {
+            // Trailing whitespace is trimmed, as from a key file or the environment, so the
+            // same key text gives the same pseudonyms from Python and from the CLI.
+            let n = bytes
+                .iter()
+                .rposition(|b| !b.is_ascii_whitespace())
+                .map_or(0, |i| i + 1);
+            let k = fairsynth::deid::pseudo::Key::from_bytes(&bytes[..n]);
+            bytes.iter_mut().for_each(|b| *b = 0);
+            Some(Arc::new(k.map_err(|e| raise(py, e.into()))?))
+        }
+        None => None,
+    };
+    let opts = fairsynth::deid::run::Options {
+        key_file: key_file.clone(),
+        key,
+        compression: Default::default(),
+    };
+    // The key file's path is recorded, never a key.
+    let mut line: Vec<String> = vec![
+        "fairsynth".into(),
+        "deidentify".into(),
+        label(&input),
+        "--schema".into(),
+        s.source.file.clone(),
+    ];
+    if let Some(k) = &key_file {
+        line.extend(["--key-file".into(), k.display().to_string()]);
+    }
+    let (written, json, html, summary) = run(py, threads, || {
+        let prov = fairsynth::io::provenance("deidentify", s, serde_json::json!({}), &line);
+        let (report, written) =
+            fairsynth::deid::run::deidentify(&input, s, &opts, Output::Memory, prov)?;
+        let ctx = context(s, &line, &[("input", &input)])?;
+        let html = fairsynth::report::deidentify_page(&report, &ctx);
+        let summary = fairsynth::deid::run::summary(&report);
+        Ok((written, serde_json::to_string(&report)?, html, summary))
+    })?;
+    let table = written_table(py, written)?;
+    (table, json, html, summary).into_pyobject(py)
+}
+
+/// `inspect(...)` -> (profile JSON, drafted schema YAML, summary).
+#[pyfunction]
+#[pyo3(signature = (data, schema, *, name, format))]
+fn inspect<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: Option<&PySchema>,
+    name: &str,
+    format: Option<&str>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    // The profile reports the types as given: no encoding.
+    let input = input(py, data, name, format, None)?;
+    let schema = schema.map(|s| &s.schema);
+    let out = run(py, None, || {
+        let ins = fairsynth::deid::inspect::inspect(&input, schema)?;
+        let levels = fairsynth::deid::inspect::category_levels(&input, &ins)?;
+        let draft = fairsynth::deid::inspect::draft_schema(&ins, &levels);
+        let summary = fairsynth::deid::inspect::summary(&ins);
+        Ok((serde_json::to_string(&ins)?, draft, summary))
+    })?;
+    out.into_pyobject(py)
+}
+
+/// A fitted model (a Bayesian network of the real table, optionally differentially private).
+#[pyclass(module = "fairsynth._fairsynth", name = "NativeModel", frozen)]
+struct PyModel {
+    model: fairsynth::model::Model,
+}
+
+#[pymethods]
+impl PyModel {
+    /// Reads and checks a model file written by `save` or `fairsynth fit`.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyModel> {
+        let model = fairsynth::model::Model::load(&path).map_err(|e| raise(py, e.into()))?;
+        Ok(PyModel { model })
+    }
+
+    /// Writes the model as JSON (atomically: a temporary file beside it, then a rename).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let m = &self.model;
+        run(py, None, || Ok(m.save(&path)?))
+    }
+
+    /// The model as JSON text (the bytes `save` writes, without the final newline).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        serde_json::to_string_pretty(&self.model).map_err(|e| raise(py, e.into()))
+    }
+
+    /// The summary `fairsynth fit` prints.
+    fn summary(&self) -> String {
+        fairsynth::model::summary(&self.model)
+    }
+
+    /// Rows of the fitted table (the default for `sample`).
+    #[getter]
+    fn rows(&self) -> u64 {
+        self.model.rows
+    }
+
+    /// The YAML text of the schema the model was fitted with.
+    #[getter]
+    fn schema_text(&self) -> &str {
+        &self.model.schema.yaml
+    }
+
+    /// The schema file the model was fitted with, as it was named then.
+    #[getter]
+    fn schema_file(&self) -> &str {
+        &self.model.schema.file
+    }
+
+    /// `sample(...)` -> (pyarrow.Table, report JSON, HTML page, summary).
+    #[pyo3(signature = (rows, *, targets_path, targets_text, schema_targets, no_fairness, seed, threads))]
+    #[allow(clippy::too_many_arguments)]
+    fn sample<'py>(
+        &self,
+        py: Python<'py>,
+        rows: Option<u64>,
+        targets_path: Option<PathBuf>,
+        targets_text: Option<&str>,
+        schema_targets: bool,
+        no_fairness: bool,
+        seed: Option<u64>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let model = &self.model;
+        let schema = model.schema().map_err(|e| raise(py, e.into()))?;
+        let given = targets(py, &schema, targets_path.clone(), targets_text)?;
+        let targets = match given {
+            Some(t) => t,
+            None if schema_targets => schema.targets.clone(),
+            None => Vec::new(),
+        };
+        let seed = seed.or(schema.seed).unwrap_or(0);
+        let rows = rows.unwrap_or(model.rows);
+        let mut line: Vec<String> = vec![
+            "fairsynth".into(),
+            "sample".into(),
+            "<model>".into(),
+            "--rows".into(),
+            rows.to_string(),
+            "--seed".into(),
+            seed.to_string(),
+        ];
+        if let Some(t) = &targets_path {
+            line.extend(["--targets".into(), t.display().to_string()]);
+        } else if targets_text.is_some() {
+            line.extend(["--targets".into(), "<targets>".into()]);
+        }
+        for (flag, on) in [
+            ("--schema-targets", schema_targets),
+            ("--no-fairness", no_fairness),
+        ] {
+            if on {
+                line.push(flag.into());
+            }
+        }
+        let opts = fairsynth::model::SampleOptions {
+            seed,
+            targets,
+            fairness: !no_fairness,
+        };
+        let (written, json, html, summary) = run(py, threads, || {
+            let sampler = fairsynth::model::Sampler::new(model, &opts)?;
+            let prov = fairsynth::io::provenance(
+                "sample",
+                &schema,
+                serde_json::json!({
+                    "seed": seed,
+                    "rows": rows,
+                    "model": {
+                        "fitted_on": model.fit.input,
+                        "input_sha256": model.fit.input_sha256,
+                    },
+                    "privacy": model.privacy,
+                    "sampling": sampler.report(),
+                }),
+                &line,
+            );
+            let written = fairsynth::synth::write(
+                &sampler,
+                rows,
+                Output::Memory,
+                &fairsynth::synth::WriteOptions::default(),
+                &prov,
+                &|_| {},
+            )?;
+            let ctx = fairsynth::report::Context::new(&schema, &line);
+            let html = fairsynth::report::sample_page(sampler.report(), model, &ctx);
+            let summary = fairsynth::model::sample_summary(
+                sampler.report(),
+                written.rows,
+                Path::new("a pyarrow Table"),
+            );
+            Ok((
+                written,
+                serde_json::to_string(sampler.report())?,
+                html,
+                summary,
+            ))
+        })?;
+        let table = written_table(py, written)?;
+        (table, json, html, summary).into_pyobject(py)
+    }
+}
+
+/// `fit(...)` -> NativeModel.
+#[pyfunction]
+#[pyo3(signature = (data, schema, *, name, format, seed, epsilon, min_count, bins, max_parents, threads))]
+#[allow(clippy::too_many_arguments)]
+fn fit(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    schema: &PySchema,
+    name: &str,
+    format: Option<&str>,
+    seed: Option<u64>,
+    epsilon: Option<f64>,
+    min_count: u64,
+    bins: usize,
+    max_parents: usize,
+    threads: Option<usize>,
+) -> PyResult<PyModel> {
+    let s = &schema.schema;
+    let text = &schema.text;
+    let input = input(py, data, name, format, Some(s))?;
+    let opts = fairsynth::model::FitOptions {
+        seed: seed.or(s.seed).unwrap_or(0),
+        epsilon,
+        min_count,
+        bins,
+        max_parents,
+        ..Default::default()
+    };
+    let model = run(py, threads, || {
+        Ok(fairsynth::model::fit_input(&input, s, text, &opts)?)
+    })?;
+    Ok(PyModel { model })
+}
+
+/// `evaluate(...)` -> (report JSON, HTML page, summary, passed).
+#[pyfunction]
+#[pyo3(signature = (real, synthetic, schema, *, holdout, thresholds, seed, threads))]
+#[allow(clippy::too_many_arguments)]
+fn evaluate<'py>(
+    py: Python<'py>,
+    real: &Bound<'py, PyAny>,
+    synthetic: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    holdout: Option<&Bound<'py, PyAny>>,
+    thresholds: Vec<String>,
+    seed: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let s = &schema.schema;
+    let quality = fairsynth::evaluate::apply_thresholds(s.quality, &thresholds)
+        .map_err(|e| raise(py, e.into()))?;
+    let opts = fairsynth::evaluate::Options {
+        real: input(py, real, "real", None, Some(s))?,
+        synthetic: input(py, synthetic, "synthetic", None, Some(s))?,
+        holdout: holdout
+            .map(|h| input(py, h, "holdout", None, Some(s)))
+            .transpose()?,
+        quality,
+        seed: seed.or(s.seed).unwrap_or(0),
+    };
+    let out = run(py, threads, || {
+        let report = fairsynth::evaluate::evaluate(s, &opts)?;
+        let mut line = vec!["fairsynth".to_string(), "evaluate".to_string()];
+        for (flag, i) in [
+            ("--real", Some(&opts.real)),
+            ("--synthetic", Some(&opts.synthetic)),
+        ] {
+            if let Some(i) = i {
+                line.extend([flag.to_string(), label(i)]);
+            }
+        }
+        line.extend(["--schema".into(), s.source.file.clone()]);
+        if let Some(h) = &opts.holdout {
+            line.extend(["--holdout".into(), label(h)]);
+        }
+        line.extend(
+            thresholds
+                .iter()
+                .flat_map(|t| ["--threshold".to_string(), t.clone()]),
+        );
+        line.extend(["--seed".into(), opts.seed.to_string()]);
+        let mut inputs = vec![("real", &opts.real), ("synthetic", &opts.synthetic)];
+        if let Some(h) = &opts.holdout {
+            inputs.push(("holdout", h));
+        }
+        let ctx = context(s, &line, &inputs)?;
+        let html = fairsynth::report::evaluate_page(&report, &ctx);
+        let passed = passed(&report.checks);
+        Ok((
+            serde_json::to_string(&report)?,
+            html,
+            fairsynth::evaluate::summary(&report),
+            passed,
+        ))
+    })?;
+    out.into_pyobject(py)
+}
+
+fn passed(checks: &[fairsynth::evaluate::Check]) -> bool {
+    checks
+        .iter()
+        .all(|c| c.status != fairsynth::evaluate::Status::Failed)
+}
+
+/// `audit(...)` -> (report JSON, HTML page, summary, passed).
+#[pyfunction]
+#[pyo3(signature = (data, schema, *, name, format, targets_path, targets_text, baseline, as_of, thresholds, threads))]
+#[allow(clippy::too_many_arguments)]
+fn audit<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    name: &str,
+    format: Option<&str>,
+    targets_path: Option<PathBuf>,
+    targets_text: Option<&str>,
+    baseline: Option<PathBuf>,
+    as_of: Option<&str>,
+    thresholds: Vec<String>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let s = &schema.schema;
+    let quality = fairsynth::evaluate::apply_thresholds(s.quality, &thresholds)
+        .map_err(|e| raise(py, e.into()))?;
+    let given = targets(py, s, targets_path.clone(), targets_text)?;
+    let as_of_days = match as_of {
+        Some(d) => fairsynth::audit::parse_as_of(d).map_err(|e| raise(py, e.into()))?,
+        None => fairsynth::audit::today(),
+    };
+    let opts = fairsynth::audit::Options {
+        input: input(py, data, name, format, Some(s))?,
+        targets: given.unwrap_or_else(|| s.targets.clone()),
+        quality,
+        as_of: as_of_days,
+        baseline: baseline.clone(),
+    };
+    let out = run(py, threads, || {
+        let report = fairsynth::audit::audit(s, &opts)?;
+        let mut line = vec![
+            "fairsynth".to_string(),
+            "audit".to_string(),
+            label(&opts.input),
+            "--schema".into(),
+            s.source.file.clone(),
+        ];
+        if let Some(t) = &targets_path {
+            line.extend(["--targets".into(), t.display().to_string()]);
+        } else if targets_text.is_some() {
+            line.extend(["--targets".into(), "<targets>".into()]);
+        }
+        if let Some(b) = &baseline {
+            line.extend(["--baseline".into(), b.display().to_string()]);
+        }
+        line.extend(["--as-of".into(), report.quality.as_of.clone()]);
+        line.extend(
+            thresholds
+                .iter()
+                .flat_map(|t| ["--threshold".to_string(), t.clone()]),
+        );
+        let ctx = context(s, &line, &[("input", &opts.input)])?;
+        let html = fairsynth::report::audit_page(&report, &ctx);
+        let passed = passed(&report.checks);
+        Ok((
+            serde_json::to_string(&report)?,
+            html,
+            fairsynth::audit::summary(&report),
+            passed,
+        ))
+    })?;
+    out.into_pyobject(py)
+}
+
+/// The native module.
+#[pymodule]
+fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<PySchema>()?;
+    m.add_class::<PyModel>()?;
+    m.add_function(wrap_pyfunction!(synth, m)?)?;
+    m.add_function(wrap_pyfunction!(reweight, m)?)?;
+    m.add_function(wrap_pyfunction!(deidentify, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(audit, m)?)?;
+    spark::register(m)?;
+    spark_evaluate::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,308 @@
+"""fairsynth.spark in Spark's local mode (local[2]) against the command line.
+
+Marked ``spark``: a developer without Java or PySpark skips them with ``-m "not spark"``;
+with ``FAIRSYNTH_REQUIRE_SPARK=1`` (CI) a missing PySpark or Java is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+
+import fairsynth
+
+pytestmark = pytest.mark.spark
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("FAIRSYNTH_BIN", str(ROOT / "target" / "debug" / "fairsynth"))
+ADULT = ROOT / "tests" / "data" / "adult_sample.csv"
+ADULT_SCHEMA = ROOT / "schemas" / "adult.yaml"
+CUSTOMERS = ROOT / "schemas" / "customers.yaml"
+REQUIRED = os.environ.get("FAIRSYNTH_REQUIRE_SPARK") == "1"
+
+
+def _need(what: str, ok: bool) -> None:
+    if not ok:
+        if REQUIRED:
+            pytest.fail(f"{what} is missing, and FAIRSYNTH_REQUIRE_SPARK=1")
+        pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        _need("pyspark", False)
+    _need("a Java runtime (java on PATH)", shutil.which("java") is not None)
+    from pyspark.sql import SparkSession
+
+    # The executors' Python must be this one, with fairsynth installed.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("fairsynth-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([BIN, *args, "-q"], capture_output=True, text=True, cwd=ROOT)
+
+
+def plain(table: pa.Table) -> pa.Table:
+    """A table as Spark gives it back: categories as strings, no metadata."""
+    from fairsynth.spark import _plain
+
+    return _plain(table)
+
+
+@pytest.mark.parametrize("partitions", [1, 3, 8])
+def test_synth_rows_equal_the_cli(spark, tmp_path, partitions):
+    from fairsynth import spark as fs
+
+    out = tmp_path / "s.parquet"
+    r = cli("synth", "--schema", str(CUSTOMERS), "--rows", "150000", "--seed", "5", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    want = plain(pq.read_table(out))
+    df = fs.synth(spark, fairsynth.Schema.from_file(CUSTOMERS), rows=150000, seed=5, partitions=partitions)
+    assert df.rdd.getNumPartitions() == partitions
+    got = df.toArrow()
+    assert got.num_rows == 150000
+    assert got.schema.equals(want.schema)
+    assert got.equals(want)
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "adult.model.json"
+    r = cli("fit", str(ADULT), "--schema", str(ADULT_SCHEMA), "--seed", "1", "-o", str(path))
+    assert r.returncode == 0, r.stderr
+    return path
+
+
+@pytest.mark.parametrize("partitions", [1, 3, 8])
+def test_sample_rows_equal_the_cli(spark, tmp_path, model_file, partitions):
+    from fairsynth import spark as fs
+
+    out = tmp_path / "s.parquet"
+    r = cli(
+        "sample", str(model_file), "--rows", "140000", "--seed", "3", "--schema-targets",
+        "-o", str(out),
+    )
+    assert r.returncode == 0, r.stderr
+    want = plain(pq.read_table(out))
+    model = fairsynth.Model.load(model_file)
+    result = fs.sample(spark, model, 140000, seed=3, partitions=partitions, schema_targets=True)
+    got = result.table.toArrow()
+    assert got.equals(want)
+    # The report is the one `sample` records in the file's provenance.
+    import json
+
+    prov = json.loads(pq.read_metadata(out).metadata[b"fairsynth"])
+    assert dict(result.report) == prov["sampling"]
+
+
+@pytest.fixture(scope="module")
+def adult_with_rows(tmp_path_factory):
+    """The Adult sample with a `_row` column (passed through by reweight) to match rows."""
+    # Empty fields are nulls, as the CLI reads them.
+    table = pcsv.read_csv(ADULT, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
+    table = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
+    path = tmp_path_factory.mktemp("adult") / "adult_rows.csv"
+    pcsv.write_csv(table, path)
+    return table, path
+
+
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_reweight_weights_equal_the_cli(spark, tmp_path, adult_with_rows, partitions):
+    from fairsynth import spark as fs
+
+    table, path = adult_with_rows
+    out, report = tmp_path / "w.parquet", tmp_path / "w.json"
+    r = cli("reweight", str(path), "--schema", str(ADULT_SCHEMA), "-o", str(out), "--report", str(report))
+    assert r.returncode == 0, r.stderr
+    want = pq.read_table(out)
+    want_w = dict(zip((int(x) for x in want.column("_row").to_pylist()), want.column("weight").to_pylist()))
+
+    df = spark.createDataFrame(table.to_pandas()).repartition(partitions)
+    assert df.rdd.getNumPartitions() == partitions
+    result = fs.reweight(df, fairsynth.Schema.from_file(ADULT_SCHEMA))
+    got = result.table.toArrow()
+    assert got.column_names == want.column_names
+    got_w = dict(zip(got.column("_row").to_pylist(), got.column("weight").to_pylist()))
+    assert got_w.keys() == want_w.keys()
+    worst = max(abs(got_w[k] - want_w[k]) for k in want_w)
+    assert worst <= 1e-9, worst
+
+    import json
+
+    cli_report = json.loads(report.read_text())
+    # The weight histogram is made while writing the rows; on Spark the rows are written
+    # later, by the user's job, so it is absent. Everything else is the CLI's.
+    assert result.report["weights"].pop("histogram", None) is None
+    cli_report["weights"].pop("histogram")
+    assert_close(dict(result.report), cli_report)
+
+
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_resample_draws_the_cli_rows(spark, tmp_path, adult_with_rows, partitions):
+    from fairsynth import spark as fs
+
+    table, path = adult_with_rows
+    out = tmp_path / "r.parquet"
+    r = cli(
+        "reweight", str(path), "--schema", str(ADULT_SCHEMA), "--resample", "1000", "--seed", "3",
+        "-o", str(out),
+    )
+    assert r.returncode == 0, r.stderr
+    want = [int(x) for x in pq.read_table(out).column("_row").to_pylist()]
+    # Partitions in the file's row order: the walk over the cumulative weight is the CLI's.
+    df = (
+        spark.createDataFrame(table.to_pandas())
+        .repartitionByRange(partitions, "_row")
+        .sortWithinPartitions("_row")
+    )
+    result = fs.reweight(df, fairsynth.Schema.from_file(ADULT_SCHEMA), resample=1000, seed=3)
+    got = result.table.toArrow()
+    assert "weight" not in got.column_names
+    assert got.column("_row").to_pylist() == want
+    assert result.report["rows_written"] == 1000
+
+
+def assert_close(got, want, path="report"):
+    """Equal, with floats to 1e-9 relative (sums over partitions add in another order)."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and got.keys() == want.keys(), path
+        for k in want:
+            assert_close(got[k], want[k], f"{path}.{k}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert_close(g, w, f"{path}[{i}]")
+    elif isinstance(want, float) and not isinstance(want, bool):
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12), path
+    else:
+        assert got == want, path
+
+
+def test_unreachable_targets_raise_the_cli_message(spark, adult_with_rows, tmp_path):
+    import pyarrow.compute as pc
+
+    from fairsynth import spark as fs
+
+    table, _ = adult_with_rows
+    # No row of race `Other`, but a target share for it: found only once the data is counted.
+    table = table.filter(pc.not_equal(table.column("race"), "Other"))
+    path = tmp_path / "no_other.csv"
+    pcsv.write_csv(table, path)
+    targets = tmp_path / "t.yaml"
+    targets.write_text(
+        "race: {White: 0.2, Black: 0.2, Asian-Pac-Islander: 0.2, Amer-Indian-Eskimo: 0.2, Other: 0.2}\n"
+    )
+    r = cli(
+        "reweight", str(path), "--schema", str(ADULT_SCHEMA), "--targets", str(targets),
+        "-o", str(tmp_path / "o.parquet"),
+    )
+    assert r.returncode == 2, r.stderr
+    message = r.stderr.removeprefix("error: ").strip()
+    assert "has no rows in the input" in message
+    df = spark.createDataFrame(table.to_pandas()).repartition(2)
+    with pytest.raises(fairsynth.UsageError) as e:
+        fs.reweight(df, fairsynth.Schema.from_file(ADULT_SCHEMA), targets=str(targets))
+    assert str(e.value).strip() == message
+
+
+def test_bad_data_in_a_partition_raises_input_error_at_the_driver(spark, adult_with_rows):
+    from fairsynth import spark as fs
+
+    table, _ = adult_with_rows
+    pdf = table.to_pandas()
+    pdf["age"] = pdf["age"].astype(str)
+    pdf.loc[1500, "age"] = "forty"
+    df = spark.createDataFrame(pdf).repartition(3)
+    with pytest.raises(fairsynth.InputError, match=r"column `age` is stored as"):
+        fs.reweight(df, fairsynth.Schema.from_file(ADULT_SCHEMA))
+
+
+def test_a_bad_schema_raises_schema_error_before_any_job(spark):
+    from fairsynth import spark as fs
+
+    with pytest.raises(fairsynth.SchemaError, match="unknown type"):
+        fs.synth(spark, fairsynth.Schema("version: 1\nname: t\ncolumns:\n  - {name: x, type: nope}\n"))
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory, model_file):
+    """A CLI sample of the Adult model and the CLI's evaluate report of it."""
+    import json
+
+    d = tmp_path_factory.mktemp("evaluate")
+    synthetic, report = d / "s.parquet", d / "ev.json"
+    r = cli("sample", str(model_file), "--rows", "3000", "--seed", "2", "-o", str(synthetic))
+    assert r.returncode == 0, r.stderr
+    r = cli(
+        "evaluate", "--real", str(ADULT), "--synthetic", str(synthetic), "--schema",
+        str(ADULT_SCHEMA), "--seed", "4", "--report", str(report),
+    )
+    assert r.returncode in (0, 1), r.stderr
+    return synthetic, json.loads(report.read_text())
+
+
+def real_df(spark, partitions):
+    table = pcsv.read_csv(ADULT, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
+    df = spark.createDataFrame(table.to_pandas())
+    # One partition keeps the file's row order; more shuffle it.
+    return df.repartition(partitions) if partitions > 1 else df.coalesce(1)
+
+
+@pytest.mark.parametrize("partitions", [1, 3])
+def test_evaluate_equals_the_cli(spark, evaluated, partitions):
+    from fairsynth import spark as fs
+
+    synthetic, want = evaluated
+    syn = spark.read.parquet(str(synthetic)).repartition(partitions)
+    real = real_df(spark, 1)
+    got = fs.evaluate(real, syn, fairsynth.Schema.from_file(ADULT_SCHEMA), seed=4)
+    assert got.passed == want["passed"]
+    got, want = dict(got), dict(want)
+    # The inputs are named as given: DataFrames have no path.
+    assert (got.pop("real")["rows"], got.pop("synthetic")["rows"]) == (want.pop("real")["rows"], want.pop("synthetic")["rows"])
+    if partitions == 1:
+        assert_close(got, want)
+    else:
+        # Repartitioning shuffles the synthetic rows: fidelity (from counts) is the same,
+        # the figures of models trained on the rows in another order are not.
+        assert_close(got["fidelity"], want["fidelity"])
+
+
+def test_evaluate_on_a_sample_keeps_exact_fidelity_and_is_deterministic(spark, evaluated):
+    from fairsynth import spark as fs
+
+    synthetic, want = evaluated
+    schema = fairsynth.Schema.from_file(ADULT_SCHEMA)
+    reports = []
+    for partitions in (1, 4):
+        syn = spark.read.parquet(str(synthetic)).repartition(partitions)
+        reports.append(fs.evaluate(real_df(spark, partitions), syn, schema, seed=4, sample_rows=800))
+    a, b = reports
+    # Fidelity is over every row, whatever the sample; the rest is on rows chosen by
+    # content, so the same for any partitioning.
+    assert_close(a["fidelity"], want["fidelity"])
+    assert any("chosen by row content" in n for n in a["notes"])
+    assert (a["real"]["rows"], a["synthetic"]["rows"]) == (2036, 3000)
+    assert_close(dict(a), dict(b))
