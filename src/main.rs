@@ -236,6 +236,14 @@ struct EvaluateArgs {
     /// the baseline for distance to closest record.
     #[arg(long, value_name = "FILE")]
     holdout: Option<PathBuf>,
+    /// Targets file (`column: {level: share}`) the synthetic table was drawn to: fidelity is
+    /// also measured against the real table reweighted to them, and the fidelity gates judge
+    /// those figures (default: the targets `sample` recorded in the synthetic Parquet file).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_targets")]
+    targets: Option<PathBuf>,
+    /// Ignore the targets recorded in the synthetic file: plain figures only.
+    #[arg(long)]
+    no_targets: bool,
     /// Write the full report as JSON here.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -970,14 +978,24 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
             Some(&a.synthetic),
             Some(&a.schema),
             a.holdout.as_ref(),
+            a.targets.as_ref(),
         ],
     )?;
+    let targets = match &a.targets {
+        Some(t) => fairsynth::evaluate::Targets::Given {
+            targets: schema.targets_from_file(t).map_err(usage)?,
+            source: t.display().to_string(),
+        },
+        None if a.no_targets => fairsynth::evaluate::Targets::Off,
+        None => fairsynth::evaluate::Targets::Recorded,
+    };
     let opts = Options {
         real: Input::file(&a.real, real_format),
         synthetic: Input::file(&a.synthetic, synthetic_format),
         holdout,
         quality,
         seed: a.seed.or(schema.seed).unwrap_or(0),
+        targets,
     };
     let pool = thread_pool(a.threads)?;
     let report = pool
@@ -994,10 +1012,14 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
             ("--synthetic", Some(&a.synthetic)),
             ("--schema", Some(&a.schema)),
             ("--holdout", a.holdout.as_ref()),
+            ("--targets", a.targets.as_ref()),
         ] {
             if let Some(v) = v {
                 line.extend([flag.to_string(), v.display().to_string()]);
             }
+        }
+        if a.no_targets {
+            line.push("--no-targets".into());
         }
         line.extend(
             a.threshold
@@ -1010,6 +1032,9 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
             .input("synthetic", &a.synthetic)?;
         if let Some(h) = &a.holdout {
             ctx = ctx.input("holdout", h)?;
+        }
+        if let Some(t) = &a.targets {
+            ctx = ctx.input("targets", t)?;
         }
         Ok(fairsynth::report::evaluate_page(&report, &ctx))
     })?;

@@ -377,6 +377,25 @@ fn pages_are_self_contained_deterministic_and_show_the_reports_figures() {
                     2 * 2,
                     "Female, Male in both tables"
                 );
+                // The sample was drawn to the schema's targets: the reweighted real shares sit
+                // beside the target, real and synthetic ones.
+                let t = chart(
+                    &doc,
+                    "Shares of sex: target, real, reweighted real and synthetic",
+                );
+                let bars = marks(t, "bar");
+                let levels = r["targets"]["shares"][0]["levels"]
+                    .as_array()
+                    .expect("levels");
+                assert_eq!(bars.len(), 4 * levels.len());
+                for (i, l) in levels.iter().enumerate() {
+                    for (k, key) in ["target", "real", "reweighted", "synthetic"]
+                        .iter()
+                        .enumerate()
+                    {
+                        assert_eq!(bars[4 * i + k].2, f(&l[*key]), "{key}");
+                    }
+                }
                 let dcr = chart(&doc, "Distance to the closest real record");
                 let bars = marks(dcr, "bar");
                 assert_eq!(bars.len(), 20);

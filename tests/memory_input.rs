@@ -309,6 +309,7 @@ fn evaluate_and_audit_figures_equal_the_files() {
             holdout: None,
             quality: f.schema.quality,
             seed: 1,
+            targets: fairsynth::evaluate::Targets::Recorded,
         };
         let r = fairsynth::evaluate::evaluate(&f.schema, &opts).expect("evaluate");
         without_names(serde_json::to_value(&r).expect("json"), &names)
@@ -351,6 +352,7 @@ fn fidelity_from_per_batch_states_equals_evaluate() {
             holdout: None,
             quality: f.schema.quality,
             seed: 1,
+            targets: fairsynth::evaluate::Targets::Recorded,
         },
     )
     .expect("evaluate");

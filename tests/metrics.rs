@@ -97,3 +97,52 @@ fn tvd_and_contingency_similarity_equal_the_reference() {
         );
     }
 }
+
+/// The weighted metrics of `evaluate --targets` equal numpy's weighted figures (np.cov with
+/// aweights, weighted bincounts, weighted ECDFs), made by
+/// tests/data/reference/make_weighted.py, which also checks whole-number weights against
+/// scipy on repeated rows.
+#[test]
+fn weighted_metrics_equal_numpy() {
+    use fairsynth::metrics::weighted;
+    let r: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/reference/weighted.json"
+        ))
+        .expect("reference"),
+    )
+    .expect("JSON");
+    let codes = |v: &serde_json::Value| -> Vec<u32> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|x| x.as_u64().expect("code") as u32)
+            .collect()
+    };
+    let (x, y) = (floats(&r["real"]["x"]), floats(&r["real"]["y"]));
+    let (c1, c2) = (codes(&r["real"]["c1"]), codes(&r["real"]["c2"]));
+    let xs = floats(&r["synthetic"]["x"]);
+    let (d1, d2) = (codes(&r["synthetic"]["c1"]), codes(&r["synthetic"]["c2"]));
+    let cases = r["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 2);
+    for c in cases {
+        let w = floats(&c["weights"]);
+        let close = |got: Option<f64>, key: &str| {
+            let want = c[key].as_f64().expect("value");
+            let got = got.unwrap_or_else(|| panic!("{}: {key} undefined", c["name"]));
+            assert!(
+                (got - want).abs() < 1e-12,
+                "{} {key}: {got} vs numpy {want}",
+                c["name"]
+            );
+        };
+        close(weighted::ks_statistic(&x, &w, &xs), "ks");
+        close(weighted::pearson(&x, &y, &w), "pearson");
+        close(weighted::tvd_codes(&c1, &w, &d1, 3), "tvd");
+        close(
+            weighted::contingency_similarity_codes((&c1, &c2), &w, (&d1, &d2), (3, 4)),
+            "contingency",
+        );
+    }
+}

@@ -988,6 +988,8 @@ fn evaluate<'py>(
             .transpose()?,
         quality,
         seed: seed.or(s.seed).unwrap_or(0),
+        // The targets `sample` recorded in the synthetic table's schema metadata, if any.
+        targets: fairsynth::evaluate::Targets::Recorded,
     };
     let out = run(py, threads, || {
         let report = fairsynth::evaluate::evaluate(s, &opts)?;

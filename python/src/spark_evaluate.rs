@@ -200,6 +200,9 @@ pub(crate) fn spark_evaluate_finish<'py>(
             holdout,
             quality,
             seed: a.seed.or(s.seed).unwrap_or(0),
+            // The fidelity below is replaced by the merged states' figures; fidelity against
+            // targets is not computed from states yet.
+            targets: fairsynth::evaluate::Targets::Off,
         };
         let mut report = fairsynth::evaluate::evaluate(s, &opts)?;
         report.fidelity = exact;

@@ -64,10 +64,10 @@ pub struct Fidelity {
 }
 
 /// Dense codes of one column in both tables: levels (or bins) 0..k-1, nulls k.
-struct Dense {
-    real: Vec<u32>,
-    syn: Vec<u32>,
-    size: usize,
+pub(super) struct Dense {
+    pub(super) real: Vec<u32>,
+    pub(super) syn: Vec<u32>,
+    pub(super) size: usize,
 }
 
 fn null_share<T>(v: &[T], is_null: impl Fn(&T) -> bool) -> f64 {
@@ -79,7 +79,7 @@ fn null_share<T>(v: &[T], is_null: impl Fn(&T) -> bool) -> f64 {
 
 /// Cuts numbers into [`PAIR_BINS`] equal-width bins of the real range (values outside it go
 /// to the end bins); NaN gets a bin of its own.
-fn bin(real: &[f64], syn: &[f64]) -> Dense {
+pub(super) fn bin(real: &[f64], syn: &[f64]) -> Dense {
     let (lo, hi) = real
         .iter()
         .filter(|v| !v.is_nan())
@@ -106,7 +106,7 @@ fn bin(real: &[f64], syn: &[f64]) -> Dense {
     }
 }
 
-fn dense_codes(levels: usize, real: &[u32], syn: &[u32]) -> Dense {
+pub(super) fn dense_codes(levels: usize, real: &[u32], syn: &[u32]) -> Dense {
     let code = |c: &u32| if *c == NULL { levels as u32 } else { *c };
     Dense {
         real: real.par_iter().map(code).collect(),
@@ -116,7 +116,7 @@ fn dense_codes(levels: usize, real: &[u32], syn: &[u32]) -> Dense {
 }
 
 /// Rows where both values are present.
-fn complete(x: &[f64], y: &[f64]) -> (Vec<f64>, Vec<f64>) {
+pub(super) fn complete(x: &[f64], y: &[f64]) -> (Vec<f64>, Vec<f64>) {
     x.iter()
         .zip(y)
         .filter(|(a, b)| !a.is_nan() && !b.is_nan())
@@ -243,7 +243,7 @@ pub(crate) fn fidelity(t: &Aligned) -> Fidelity {
     }
 }
 
-fn mean(it: impl Iterator<Item = f64>) -> f64 {
+pub(super) fn mean(it: impl Iterator<Item = f64>) -> f64 {
     let (s, n) = it.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     if n == 0 {
         0.0

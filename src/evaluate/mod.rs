@@ -16,6 +16,7 @@ pub mod fidelity;
 pub mod learn;
 pub mod privacy;
 pub mod state;
+pub mod targets;
 
 use rand::seq::SliceRandom;
 use serde::Serialize;
@@ -27,6 +28,7 @@ pub use fairness::FairnessReport;
 pub use fidelity::Fidelity;
 pub use learn::Utility;
 pub use privacy::PrivacyReport;
+pub use targets::{Targets, TargetsReport};
 
 /// Errors from evaluating.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,9 @@ pub struct Options {
     pub quality: Quality,
     /// Seed for the train/test split and the row samples.
     pub seed: u64,
+    /// Targets the synthetic table was drawn to: fidelity is then also measured against the
+    /// real table reweighted to them, and the fidelity gates judge those figures.
+    pub targets: Targets,
 }
 
 /// A column left out, and why.
@@ -163,8 +168,11 @@ pub struct Report {
     pub columns: Vec<String>,
     /// Schema columns left out, with the reason.
     pub skipped: Vec<Skipped>,
-    /// Fidelity.
+    /// Fidelity against the real table as it is.
     pub fidelity: Fidelity,
+    /// Fidelity against the real table reweighted to the targets the synthetic table was drawn
+    /// to (`None` without targets); when present, the fidelity gates judge these figures.
+    pub targets: Option<TargetsReport>,
     /// Utility (`None` when there is no usable label; see `notes`).
     pub utility: Option<Utility>,
     /// Privacy.
@@ -296,6 +304,40 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
     }
     let mut t = data::align(schema, &names, real, syn, hold);
     let mut notes = Vec::new();
+    let targets = match &opts.targets {
+        Targets::Off => None,
+        Targets::Given { targets, source } => Some(targets::against(
+            &t,
+            targets,
+            format!("--targets {source}"),
+            schema,
+        )?),
+        // Recorded targets that do not fit this real table are noted, not an error: the
+        // plain figures still stand, and --targets can name the right ones.
+        Targets::Recorded => match targets::recorded(&opts.synthetic) {
+            Ok(Some(list)) => targets::against(
+                &t,
+                &list,
+                "recorded by `sample` in the synthetic table".into(),
+                schema,
+            )
+            .map_err(|e| notes.push(format!("fidelity against the targets skipped: {e}")))
+            .ok(),
+            Ok(None) => None,
+            Err(e) => {
+                notes.push(format!("fidelity against the targets skipped: {e}"));
+                None
+            }
+        },
+    };
+    if let Some(tr) = &targets {
+        if !tr.converged {
+            notes.push(format!(
+                "the real table could not be raked to the targets exactly ({} sweeps): the targets contradict each other on the real table's cells",
+                tr.iterations
+            ));
+        }
+    }
 
     let label = fairness::label_name(schema);
     // A numeric label with bins is judged by its bands (the schema's classes) for utility and
@@ -358,6 +400,7 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
         columns: names,
         skipped,
         fidelity: fid,
+        targets,
         utility,
         privacy: priv_report,
         fairness: fair,
@@ -377,12 +420,16 @@ type Figure = Result<(f64, String), String>;
 /// Checks every gate set in `q` against the report's figures.
 fn checks(r: &Report, q: &Quality) -> Vec<Check> {
     let mut q = *q;
-    let f = &r.fidelity;
+    // Drawn to targets, the synthetic table is judged against what was asked.
+    let (f, against) = match &r.targets {
+        Some(t) => (&t.fidelity, " against the reweighted real table"),
+        None => (&r.fidelity, ""),
+    };
     let worst_column: Figure = f
         .columns
         .iter()
         .min_by(|a, b| a.score.total_cmp(&b.score))
-        .map(|c| (c.score, format!("worst column `{}`", c.column)))
+        .map(|c| (c.score, format!("worst column `{}`{against}", c.column)))
         .ok_or_else(|| "no columns".to_string());
     let worst_pair: Figure = f
         .pairs
@@ -391,7 +438,10 @@ fn checks(r: &Report, q: &Quality) -> Vec<Check> {
         .map(|p| {
             (
                 p.score,
-                format!("worst pair `{}` x `{}`", p.columns[0], p.columns[1]),
+                format!(
+                    "worst pair `{}` x `{}`{against}",
+                    p.columns[0], p.columns[1]
+                ),
             )
         })
         .ok_or_else(|| "fewer than two columns, so no pairs".to_string());
@@ -434,7 +484,7 @@ fn checks(r: &Report, q: &Quality) -> Vec<Check> {
             continue;
         };
         let (figure, is_max): (Figure, bool) = match key {
-            "min_overall" => (Ok((f.overall, "overall fidelity".to_string())), false),
+            "min_overall" => (Ok((f.overall, format!("overall fidelity{against}"))), false),
             "min_column" => (worst_column.clone(), false),
             "min_pair" => (worst_pair.clone(), false),
             "min_tstr_ratio" => (
@@ -558,6 +608,9 @@ pub fn summary(r: &Report) -> String {
             c.column,
             c.new_levels.join(", ")
         );
+    }
+    if let Some(t) = &r.targets {
+        s.push_str(&targets::summary(t));
     }
     match &r.utility {
         Some(u) => {

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod weighted;
+
 /// Total variation distance between the level distributions of two categorical samples:
 /// half the sum over all levels of |p - q|. 0 for identical distributions, 1 for disjoint.
 /// Empty samples count as having no mass (distance 0 to another empty one).

@@ -469,7 +469,7 @@ pub fn fit(
     if dp.is_some() && !head_vars.is_empty() {
         add_noise(&mut head_counts, table_scale, opts.seed, 2, 0);
     }
-    let nodes: Vec<Node> = structure
+    let mut nodes: Vec<Node> = structure
         .par_iter()
         .enumerate()
         .map(|(k, (var, choice))| {
@@ -489,6 +489,12 @@ pub fn fit(
             }
         })
         .collect();
+    // Pair terms where a node's parents miss a two-way table (exact counts only).
+    if dp.is_none() {
+        super::terms::add_pair_terms(
+            &enc, &mut nodes, &structure, &head_vars, rows, penalty, opts,
+        );
+    }
     // The copula over numeric nodes (exact counts only: under differential privacy it would
     // need budget of its own).
     let copula = match dp {

@@ -105,6 +105,7 @@ mod fit;
 mod sample;
 mod structure;
 mod summary;
+mod terms;
 
 pub use fit::{fit, fit_file, fit_input, FitOptions};
 pub use sample::{SampleOptions, SampleReport, Sampler};

@@ -308,7 +308,20 @@ pub(super) fn search_structure(
             placed.push(f);
             continue;
         }
-        let ready = remaining.clone();
+        // Of two columns that determine each other (a level and its number), the number is
+        // placed first and the level follows from it: the number then takes part in the
+        // copula, which keeps its correlations with the other numeric columns.
+        let numeric = |v: usize| matches!(enc[v].var.kind, VarKind::Numeric { .. });
+        let ready: Vec<usize> = remaining
+            .iter()
+            .copied()
+            .filter(|&f| {
+                numeric(f)
+                    || !remaining.iter().any(|&g| {
+                        numeric(g) && relations.contains(&(f, g)) && relations.contains(&(g, f))
+                    })
+            })
+            .collect();
         let choices: Vec<Choice> = if placed.is_empty() {
             // No head: start from the column most related to the others.
             ready

@@ -116,6 +116,9 @@ pub fn evaluate_page(r: &crate::evaluate::Report, ctx: &Context) -> String {
             .collect();
         page.table("The 10 worst pairs", &["pair", "measure", "score"], &rows);
     }
+    if let Some(t) = &r.targets {
+        targets_section(&mut page, r, t);
+    }
     if !r.marginals.is_empty() {
         page.section("marginals", "Real and synthetic shares per column");
         page.p("For every column, worst first: the share of each level (numbers: 10 equal-width bins of the real range) in the real and the synthetic table.");
@@ -295,4 +298,123 @@ pub fn evaluate_page(r: &crate::evaluate::Report, ctx: &Context) -> String {
         }
     }
     page.finish()
+}
+
+/// Fidelity against the real table reweighted to the targets the sample was drawn to, beside
+/// the plain figures, and the target columns' shares.
+fn targets_section(
+    page: &mut Page,
+    r: &crate::evaluate::Report,
+    t: &crate::evaluate::TargetsReport,
+) {
+    let (f, plain) = (&t.fidelity, &r.fidelity);
+    page.section("targets", "Fidelity against the targets");
+    page.p(&format!(
+        "The synthetic table was drawn to target shares ({}). A requested shift would show up as \
+         poor fidelity to the real table as it is, so the real table was also reweighted to the \
+         same targets (raking, {} sweeps{}) and the synthetic table scored against it with the \
+         same measures on weighted real rows. The fidelity gates judge these figures.",
+        t.source,
+        t.iterations,
+        if t.converged { "" } else { ", not converged" }
+    ));
+    let mean = |x: Option<f64>| x.map_or("n/a".into(), |p| num(p, 3));
+    page.facts(&[
+        (
+            "overall fidelity: real / reweighted real",
+            format!("{} / {}", num(plain.overall, 3), num(f.overall, 3)),
+        ),
+        (
+            "mean column score: real / reweighted real",
+            format!("{} / {}", num(plain.column_mean, 3), num(f.column_mean, 3)),
+        ),
+        (
+            "mean pair score: real / reweighted real",
+            format!("{} / {}", mean(plain.pair_mean), mean(f.pair_mean)),
+        ),
+        (
+            "effective real rows under the weights",
+            format!("{} of {}", num(t.effective_rows, 0), r.real.rows),
+        ),
+        (
+            "row weights (mean 1)",
+            format!(
+                "{} to {}; {} rows at 0",
+                num(t.weight_range[0], 3),
+                num(t.weight_range[1], 3),
+                t.rows_dropped
+            ),
+        ),
+    ]);
+    let mut cols: Vec<&crate::evaluate::fidelity::ColumnScore> = f.columns.iter().collect();
+    cols.sort_by(|a, b| a.score.total_cmp(&b.score).then(a.column.cmp(&b.column)));
+    let rows: Vec<Vec<Cell>> = cols
+        .iter()
+        .map(|c| {
+            let before = plain.columns.iter().find(|p| p.column == c.column);
+            vec![
+                Cell::Text(c.column.clone()),
+                Cell::Text(c.metric.to_string()),
+                before.map_or(Cell::Text("n/a".into()), |p| Cell::Num(p.score, 4)),
+                Cell::Num(c.score, 4),
+            ]
+        })
+        .collect();
+    page.table(
+        "Column scores, worst against the reweighted real table first",
+        &[
+            "column",
+            "measure",
+            "against real",
+            "against reweighted real",
+        ],
+        &rows,
+    );
+    let mut pairs: Vec<&crate::evaluate::fidelity::PairScore> = f.pairs.iter().collect();
+    pairs.sort_by(|a, b| a.score.total_cmp(&b.score).then(a.columns.cmp(&b.columns)));
+    let rows: Vec<Vec<Cell>> = pairs
+        .iter()
+        .take(10)
+        .map(|p| {
+            let before = plain.pairs.iter().find(|x| x.columns == p.columns);
+            vec![
+                Cell::Text(format!("{} × {}", p.columns[0], p.columns[1])),
+                Cell::Text(p.metric.to_string()),
+                before.map_or(Cell::Text("n/a".into()), |x| Cell::Num(x.score, 4)),
+                Cell::Num(p.score, 4),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        page.table(
+            "The 10 worst pairs against the reweighted real table",
+            &["pair", "measure", "against real", "against reweighted real"],
+            &rows,
+        );
+    }
+    for (i, c) in t.shares.iter().enumerate() {
+        page.h3(&format!("Target shares of {}", c.column));
+        let labels: Vec<String> = c.levels.iter().map(|l| l.level.clone()).collect();
+        let series = |pick: fn(&crate::evaluate::targets::LevelShares) -> f64| {
+            c.levels.iter().map(|l| Some(pick(l))).collect::<Vec<_>>()
+        };
+        let max = top(c
+            .levels
+            .iter()
+            .flat_map(|l| [l.target, l.real, l.reweighted, l.synthetic]));
+        page.raw(&svg::bars(
+            &format!("target-{i}-{}", slug(&c.column)),
+            &format!("Shares of {}: target, real, reweighted real and synthetic", c.column),
+            "Four bars per level: the target share, the share in the real table, in the real table reweighted to the targets, and in the synthetic table.",
+            &labels,
+            &[
+                Series::new("target", series(|l| l.target)),
+                Series::new("real", series(|l| l.real)),
+                Series::new("reweighted real", series(|l| l.reweighted)),
+                Series::new("synthetic", series(|l| l.synthetic)),
+            ],
+            &Axis::new(max, 1).percent(),
+            None,
+        ));
+    }
 }
