@@ -502,6 +502,8 @@ def evaluate(
     holdout: Data | None = None,
     thresholds: Thresholds = None,
     *,
+    targets: Targets = None,
+    no_targets: bool = False,
     seed: int | None = None,
     threads: int | None = None,
 ) -> Report:
@@ -510,9 +512,15 @@ def evaluate(
 
     ``holdout``: real rows the synthesiser did not see (the test set for utility, the
     baseline for distance to closest record). ``thresholds`` override the schema's quality
-    gates (``{"max_exact_copies": 0.05}``). Returns a :class:`Report`; ``.passed`` is False
-    when a gate fails (where the command line exits 1), ``.failed`` lists those gates.
+    gates (``{"max_exact_copies": 0.05}``). ``targets`` (a dict or a targets file) the
+    synthetic table was drawn to: fidelity is then also measured against the real table
+    reweighted to them (``report["targets"]``), and the fidelity gates judge those figures;
+    by default the targets ``sample`` recorded in the synthetic table's metadata are used,
+    ``no_targets=True`` uses none (``--targets``, ``--no-targets``). Returns a
+    :class:`Report`; ``.passed`` is False when a gate fails (where the command line exits 1),
+    ``.failed`` lists those gates.
     """
+    tp, tt = _targets(targets)
     report, page, summary, passed = _fairsynth.evaluate(
         real,
         synthetic,
@@ -521,6 +529,9 @@ def evaluate(
         thresholds=_thresholds(thresholds),
         seed=seed,
         threads=threads,
+        targets_path=tp,
+        targets_text=tt,
+        no_targets=no_targets,
     )
     return Report(_json.loads(report), page, summary, passed)
 

@@ -113,6 +113,9 @@ def evaluate(
     thresholds: list[str],
     seed: int | None,
     threads: int | None,
+    targets_path: str | None = None,
+    targets_text: str | None = None,
+    no_targets: bool = False,
 ) -> tuple[str, str, str, bool]: ...
 def audit(
     data: Any,

@@ -965,7 +965,8 @@ fn fit(
 
 /// `evaluate(...)` -> (report JSON, HTML page, summary, passed).
 #[pyfunction]
-#[pyo3(signature = (real, synthetic, schema, *, holdout, thresholds, seed, threads))]
+#[pyo3(signature = (real, synthetic, schema, *, holdout, thresholds, seed, threads,
+    targets_path = None, targets_text = None, no_targets = false))]
 #[allow(clippy::too_many_arguments)]
 fn evaluate<'py>(
     py: Python<'py>,
@@ -976,8 +977,23 @@ fn evaluate<'py>(
     thresholds: Vec<String>,
     seed: Option<u64>,
     threads: Option<usize>,
+    targets_path: Option<PathBuf>,
+    targets_text: Option<&str>,
+    no_targets: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
+    // As the CLI: given targets (a file or a dict), none (`no_targets`), or else the targets
+    // `sample` recorded in the synthetic table's metadata, if any.
+    let given = targets(py, s, targets_path.clone(), targets_text)?;
+    let targets = match given {
+        Some(t) => fairsynth::evaluate::Targets::Given {
+            targets: t,
+            source: targets_path
+                .map_or_else(|| "<targets>".to_string(), |p| p.display().to_string()),
+        },
+        None if no_targets => fairsynth::evaluate::Targets::Off,
+        None => fairsynth::evaluate::Targets::Recorded,
+    };
     let quality = fairsynth::evaluate::apply_thresholds(s.quality, &thresholds)
         .map_err(|e| raise(py, e.into()))?;
     let opts = fairsynth::evaluate::Options {
@@ -988,8 +1004,7 @@ fn evaluate<'py>(
             .transpose()?,
         quality,
         seed: seed.or(s.seed).unwrap_or(0),
-        // The targets `sample` recorded in the synthetic table's schema metadata, if any.
-        targets: fairsynth::evaluate::Targets::Recorded,
+        targets,
     };
     let out = run(py, threads, || {
         let report = fairsynth::evaluate::evaluate(s, &opts)?;

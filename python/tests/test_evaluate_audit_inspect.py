@@ -63,6 +63,33 @@ def test_evaluate_figures_equal_the_cli(split, kind):
                "schemas/adult.yaml", "--threshold", "min_overall=0.9999", ok=False).returncode == 1
 
 
+def test_evaluate_against_targets_equals_the_cli(split):
+    """Fidelity against the real table reweighted to the targets a sample was drawn to: a
+    dict or a targets file gives the CLI's `--targets` figures; `no_targets` none."""
+    tables, paths, d = split
+    targets = d / "t.yaml"
+    targets.write_text("sex: {Female: 0.7, Male: 0.3}\n")
+    model, shifted = d / "m.json", d / "shifted.parquet"
+    cli("sample", model, "--rows", 3000, "--targets", targets, "-q", "-o", shifted)
+    rep = d / "e-targets.json"
+    p = cli("evaluate", "--real", paths["real"], "--synthetic", shifted, "--schema",
+            "schemas/adult.yaml", "--targets", targets, "-q", "--report", rep, ok=False)
+    assert p.returncode in (0, 1), p.stderr
+    expected = json.loads(rep.read_text())
+    assert expected["targets"]["fidelity"]["overall"] > expected["fidelity"]["overall"]
+    by_file = fairsynth.evaluate(tables["real"], pq.read_table(shifted), SCHEMAS / "adult.yaml",
+                                 targets=targets)
+    assert without_paths(by_file) == without_paths(expected)
+    by_dict = fairsynth.evaluate(tables["real"], pq.read_table(shifted), SCHEMAS / "adult.yaml",
+                                 targets={"sex": {"Female": 0.7, "Male": 0.3}})
+    assert by_dict["targets"]["fidelity"] == expected["targets"]["fidelity"]
+    # The sample recorded its targets in the file's metadata: used unless no_targets.
+    recorded = fairsynth.evaluate(paths["real"], shifted, SCHEMAS / "adult.yaml")
+    assert recorded["targets"]["fidelity"] == expected["targets"]["fidelity"]
+    plain = fairsynth.evaluate(paths["real"], shifted, SCHEMAS / "adult.yaml", no_targets=True)
+    assert plain.get("targets") is None
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_audit_equals_the_cli(split, kind):
     tables, paths, d = split
