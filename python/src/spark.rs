@@ -14,7 +14,6 @@
 
 use std::path::PathBuf;
 
-use arrow_pyarrow::IntoPyArrow;
 use fairsynth::deid::pseudo::Key;
 use fairsynth::deid::run::DeidError;
 use fairsynth::deid::steps::{Counts, Judged, Plan, Released, Steps};
@@ -24,7 +23,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use serde::Deserialize;
 
-use super::{input, raise, run, targets, to_table, Failure, Kind, PyModel, PySchema};
+use super::{
+    input, raise, run, targets, to_table, written_table, Failure, Kind, PyModel, PySchema,
+};
 
 /// Rows per block: the unit a partition owns.
 pub(crate) const BLOCK_ROWS: u64 = fairsynth::synth::BLOCK_ROWS as u64;
@@ -214,12 +215,7 @@ pub(crate) fn spark_reweight_solve<'py>(
             ));
         };
         let (mut report, factors) = merged.solve(s, &opts, name)?;
-        report.dropped_identifiers = s
-            .columns
-            .iter()
-            .filter(|c| c.role == fairsynth::schema::Role::Identifier && !opts.keep_identifiers)
-            .map(|c| c.name.clone())
-            .collect();
+        report.dropped_identifiers = fairsynth::reweight::dropped_identifiers(s, &opts);
         report.rows_written = opts.resample.unwrap_or(merged.rows());
         let mut summary = fairsynth::reweight::summary(&report);
         if !report.converged {
@@ -264,9 +260,7 @@ pub(crate) fn spark_reweight_apply<'py>(
         let factors: Factors = serde_json::from_slice(factors)?;
         Ok(fairsynth::reweight::apply(&input, s, &opts, &factors)?)
     })?;
-    let table = arrow_pyarrow::Table::try_new(written.batches, written.schema)
-        .map_err(|e| raise(py, Failure::new(Kind::Base, &e)))?;
-    table.into_pyarrow(py)
+    written_table(py, written)
 }
 
 /// A model from its JSON text (what `Model.to_json()` gives), as the driver ships it to the
@@ -339,9 +333,7 @@ pub(crate) fn spark_reweight_resample<'py>(
             &input, s, &opts, &factors, offset, point, step, count,
         )?)
     })?;
-    let table = arrow_pyarrow::Table::try_new(written.batches, written.schema)
-        .map_err(|e| raise(py, Failure::new(Kind::Base, &e)))?;
-    table.into_pyarrow(py)
+    written_table(py, written)
 }
 
 /// The de-identification key from bytes given in Python (trailing whitespace trimmed, as

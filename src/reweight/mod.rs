@@ -349,7 +349,12 @@ pub fn reweight(
         &keep,
         &out_schema,
         opts,
-        report.total_weight,
+        resample_points(opts, report.total_weight).map(|(point, step)| Walk {
+            cumulative: 0.0,
+            point,
+            step,
+            remaining: opts.resample.unwrap_or(0),
+        }),
         output,
         &prov,
         &bins,
@@ -357,6 +362,17 @@ pub fn reweight(
     report.rows_written = written.rows;
     report.weights.histogram = Some(bins.finish());
     Ok((report, written))
+}
+
+/// The identifier columns reweighting leaves out of its output (none with
+/// `keep_identifiers`).
+pub fn dropped_identifiers(schema: &Schema, opts: &Options) -> Vec<String> {
+    schema
+        .columns
+        .iter()
+        .filter(|c| c.role == Role::Identifier && !opts.keep_identifiers)
+        .map(|c| c.name.clone())
+        .collect()
 }
 
 /// The output columns of reweighting: the input's columns minus identifiers (unless
@@ -367,12 +383,7 @@ pub fn output_columns(
     opts: &Options,
     in_schema: &arrow_schema::Schema,
 ) -> (Vec<String>, Vec<usize>, SchemaRef) {
-    let dropped: Vec<String> = schema
-        .columns
-        .iter()
-        .filter(|c| c.role == Role::Identifier && !opts.keep_identifiers)
-        .map(|c| c.name.clone())
-        .collect();
+    let dropped = dropped_identifiers(schema, opts);
     let keep: Vec<usize> = (0..in_schema.fields().len())
         .filter(|&i| !dropped.contains(in_schema.field(i).name()))
         .collect();
@@ -412,7 +423,7 @@ pub fn apply(
         &keep,
         &out_schema,
         opts,
-        0.0,
+        None,
         Output::Memory,
         &serde_json::Value::Null,
         &bins,
@@ -428,6 +439,32 @@ pub fn resample_points(opts: &Options, total_weight: f64) -> Option<(f64, f64)> 
     let step = total_weight / n as f64;
     let first = crate::synth::stream(opts.seed, "resample", 0, 0).random::<f64>() * step;
     Some((first, step))
+}
+
+/// A systematic sampling walk along the cumulative weight, in row order: points `point`,
+/// `point + step`, ... (added up one after the other), `remaining` of them still to draw.
+#[derive(Debug, Clone, Copy)]
+struct Walk {
+    cumulative: f64,
+    point: f64,
+    step: f64,
+    remaining: u64,
+}
+
+impl Walk {
+    /// The rows of the next `weights` that points fall on, in order (a row once per point).
+    fn take(&mut self, weights: &[f64]) -> Vec<u32> {
+        let mut take = Vec::new();
+        for (i, w) in weights.iter().enumerate() {
+            self.cumulative += w;
+            while self.remaining > 0 && self.point < self.cumulative {
+                take.push(i as u32);
+                self.point += self.step;
+                self.remaining -= 1;
+            }
+        }
+        take
+    }
 }
 
 /// The rows of one chunk and the sum of their final weights, added in row order: what the
@@ -469,48 +506,23 @@ pub fn resample_chunk(
     let mut o = opts.clone();
     o.resample = Some(count);
     let (_, keep, out_schema) = output_columns(schema, &o, &in_schema);
-    let mut sink = Sink::create(
+    let walk = Walk {
+        cumulative: offset,
+        point,
+        step,
+        remaining: count,
+    };
+    write_output(
+        Box::new(reader),
+        factors,
+        &keep,
+        &out_schema,
+        &o,
+        Some(walk),
         Output::Memory,
-        out_schema.clone(),
-        crate::io::writer_properties(opts.compression),
-    )?;
-    let (mut cumulative, mut next_point, mut remaining) = (offset, point, count);
-    let mut taken: Vec<RecordBatch> = Vec::new();
-    let mut last: Option<RecordBatch> = None;
-    for batch in reader {
-        let batch = batch?;
-        let mut take: Vec<u32> = Vec::new();
-        for (i, w) in factors.weights(&batch)?.iter().enumerate() {
-            cumulative += w;
-            while remaining > 0 && next_point < cumulative {
-                take.push(i as u32);
-                next_point += step;
-                remaining -= 1;
-            }
-        }
-        if batch.num_rows() > 0 {
-            last = Some(batch.clone());
-        }
-        if !take.is_empty() {
-            taken.push(take_rows(&batch, &keep, take, &out_schema)?);
-        }
-    }
-    if let (true, Some(last)) = (remaining > 0, last) {
-        let row = (last.num_rows() - 1) as u32;
-        taken.push(take_rows(
-            &last,
-            &keep,
-            vec![row; remaining as usize],
-            &out_schema,
-        )?);
-    }
-    sink.write_row_groups(&[taken], |job, encode| -> Result<(), IoError> {
-        for b in job {
-            encode(b)?;
-        }
-        Ok(())
-    })?;
-    Ok(sink.finish()?)
+        &serde_json::Value::Null,
+        &WeightBins::new(0.0, 1.0),
+    )
 }
 
 fn take_rows(
@@ -538,7 +550,7 @@ fn write_output(
     keep: &[usize],
     out_schema: &SchemaRef,
     opts: &Options,
-    total_weight: f64,
+    walk: Option<Walk>,
     output: Output<'_>,
     provenance: &serde_json::Value,
     bins: &WeightBins,
@@ -554,7 +566,7 @@ fn write_output(
     let mut pending: Vec<Vec<RecordBatch>> = Vec::new();
     let mut current: Vec<RecordBatch> = Vec::new();
     let mut current_rows = 0usize;
-    let resampling = opts.resample.is_some();
+    let resampling = walk.is_some();
     let weigh_and_encode = |job: &Vec<RecordBatch>,
                             encode: &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>|
      -> Result<(), IoError> {
@@ -576,26 +588,17 @@ fn write_output(
         }
         Ok(())
     };
-    // Systematic sampling: points u0 + k * step on the cumulative weight.
-    let (mut next_point, step) = resample_points(opts, total_weight).unwrap_or((0.0, 0.0));
-    let mut remaining = opts.resample.unwrap_or(0);
-    let mut cumulative = 0.0;
+    let mut walk = walk;
     let mut last: Option<RecordBatch> = None;
     for batch in batches {
         let batch = batch?;
-        let batch = if resampling {
+        let batch = if let Some(walk) = walk.as_mut() {
             let w = factors.weights(&batch)?;
             bins.add(&w);
-            let mut take: Vec<u32> = Vec::new();
-            for (i, w) in w.iter().enumerate() {
-                cumulative += w;
-                while remaining > 0 && next_point < cumulative {
-                    take.push(i as u32);
-                    next_point += step;
-                    remaining -= 1;
-                }
+            let take = walk.take(&w);
+            if batch.num_rows() > 0 {
+                last = Some(batch.clone());
             }
-            last = Some(batch.clone());
             if take.is_empty() {
                 continue;
             }
@@ -615,12 +618,12 @@ fn write_output(
         }
     }
     // Rounding can leave the last point just past the cumulative total: it is the last row's.
-    if let (true, Some(last)) = (remaining > 0, last) {
+    if let (Some(walk), Some(last)) = (walk.filter(|w| w.remaining > 0), last) {
         let row = (last.num_rows() - 1) as u32;
         current.push(take_rows(
             &last,
             keep,
-            vec![row; remaining as usize],
+            vec![row; walk.remaining as usize],
             out_schema,
         )?);
     }
