@@ -333,7 +333,9 @@ mod fit_state {
     use super::*;
     use fairsynth::io::read::Format;
     use fairsynth::io::table::Table;
-    use fairsynth::model::{fit, FitOptions, FitSummary};
+    use fairsynth::model::{
+        fit, CodeCounts, CopulaSums, FitOptions, FitPlan, FitStructure, FitSummary, Model,
+    };
 
     const FIT_SCHEMA: &str = "version: 1\nname: f\ncolumns:\n  - {name: sex, type: category, role: protected, levels: [f, m]}\n  - {name: job, type: string, nullable: true}\n  - {name: age, type: int, min: 18, max: 90}\n  - {name: income, type: float, nullable: true}\n  - {name: y, type: int, role: label}\nfairness: {label: y, favourable: 1, independent_of: [sex]}\n";
     const COLUMNS: [&str; 5] = ["sex", "job", "age", "income", "y"];
@@ -405,7 +407,168 @@ mod fit_state {
             let merged: FitSummary = serde_json::from_str(&serde_json::to_string(&merged).expect("json")).expect("back");
             prop_assert_eq!(merged.rows(), rows.len() as u64);
             prop_assert_eq!(merged.variables(&schema, &opts).expect("variables"), a.variables.clone());
+
+            // The rest of the fit in steps: code counts and copula sums per chunk, merged in
+            // any grouping (through JSON), give the model of the whole table.
+            prop_assert_eq!(fit_in_steps(&schema, &opts, &tables, &splits), a);
         }
+    }
+
+    /// `fit` in the steps of `fairsynth::model::FitPlan` over `tables` (chunks of one table):
+    /// every state per chunk, through JSON, merged by the tree `splits` picks.
+    fn fit_in_steps(
+        schema: &Schema,
+        opts: &FitOptions,
+        tables: &[Table],
+        splits: &[usize],
+    ) -> Model {
+        fn json<T: serde::Serialize + serde::de::DeserializeOwned>(x: &T) -> T {
+            serde_json::from_str(&serde_json::to_string(x).expect("json")).expect("back")
+        }
+        let summaries: Vec<FitSummary> = tables
+            .iter()
+            .map(|t| {
+                let mut s = FitSummary::new(schema);
+                s.add_table(t).expect("summary");
+                json(&s)
+            })
+            .collect();
+        let summary = merge_tree(
+            &summaries,
+            &mut splits.iter().copied(),
+            &|a: &mut FitSummary, b| a.merge(b).expect("merge"),
+        );
+        let yaml = schema_text(schema);
+        let plan = FitPlan::new(&summary, schema, &yaml, opts).expect("plan");
+        let codes: Vec<CodeCounts> = tables
+            .iter()
+            .map(|t| {
+                let mut c = plan.code_counts();
+                plan.count_codes_table(&mut c, t).expect("codes");
+                json(&c)
+            })
+            .collect();
+        let codes = merge_tree(
+            &codes,
+            &mut splits.iter().rev().copied(),
+            &|a: &mut CodeCounts, b| a.merge(b).expect("merge"),
+        );
+        let structure: FitStructure = json(&plan.structure(&codes).expect("structure"));
+        let sums = structure.copula_sums().map(|empty| {
+            let parts: Vec<CopulaSums> = tables
+                .iter()
+                .map(|t| {
+                    let mut s = empty.clone();
+                    plan.count_copula_table(&structure, &mut s, t)
+                        .expect("copula");
+                    json(&s)
+                })
+                .collect();
+            merge_tree(
+                &parts,
+                &mut splits.iter().copied(),
+                &|a: &mut CopulaSums, b| a.merge(b).expect("merge"),
+            )
+        });
+        structure.finish(sums).expect("finish")
+    }
+
+    fn schema_text(schema: &Schema) -> String {
+        if schema.source.file == "f.yaml" {
+            FIT_SCHEMA.to_string()
+        } else {
+            std::fs::read_to_string(&schema.source.file).expect("schema text")
+        }
+    }
+
+    /// On a real table (the Adult sample: the held-out penalty choice, pair terms, relations
+    /// and the copula all at work), the fit in steps over 1 to 7 chunks is the fit of the whole.
+    #[test]
+    fn the_fit_in_steps_over_chunks_of_adult_is_the_whole_fit() {
+        let yaml = std::fs::read_to_string("schemas/adult.yaml").expect("schema");
+        let schema = Schema::from_str_named(&yaml, "schemas/adult.yaml").expect("schema");
+        let text = std::fs::read_to_string("tests/data/adult_sample.csv").expect("csv");
+        let (header, body) = text.split_once('\n').expect("header");
+        let lines: Vec<&str> = body.lines().collect();
+        let columns = FitSummary::new(&schema).columns().to_vec();
+        let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let load = |name: &str, lines: &[&str]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, format!("{header}\n{}\n", lines.join("\n"))).expect("write");
+            Table::load(&Input::file(&path, Format::Csv), &schema, &names).expect("load")
+        };
+        let whole = load("whole.csv", &lines);
+        assert!(whole.rows >= 1000, "the held-out choice needs 1,000 rows");
+        let opts = FitOptions::default();
+        let a = fit(&whole, &schema, &yaml, &opts).expect("fit");
+        assert!(a.copula.is_some() && !a.fit.penalty_held_out.is_empty());
+        for k in [1usize, 3, 7] {
+            let cuts: Vec<usize> = (1..k).map(|i| i * whole.rows / k + i * 37).collect();
+            let tables: Vec<Table> = ranges(whole.rows, &cuts)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (from, to))| load(&format!("{k}-{i}.csv"), &lines[from..to]))
+                .collect();
+            assert_eq!(
+                fit_in_steps(&schema, &opts, &tables, &[5, 1, 4, 2, 6, 3]),
+                a,
+                "{k} chunks"
+            );
+        }
+    }
+
+    #[test]
+    fn states_of_another_table_are_refused() {
+        let schema = Schema::from_str_named(FIT_SCHEMA, "f.yaml").expect("schema");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.csv");
+        let rows: Vec<(bool, u8, u8, u16, bool)> = (0..60u8)
+            .map(|i| (i % 2 == 0, i, i, u16::from(i) * 7, i % 3 == 0))
+            .collect();
+        std::fs::write(&path, csv(&rows)).expect("write");
+        let t = Table::load(&Input::file(&path, Format::Csv), &schema, &COLUMNS).expect("load");
+        let half_path = dir.path().join("half.csv");
+        std::fs::write(&half_path, csv(&rows[..30])).expect("write");
+        let half =
+            Table::load(&Input::file(&half_path, Format::Csv), &schema, &COLUMNS).expect("load");
+        let mut s = FitSummary::new(&schema);
+        s.add_table(&t).expect("summary");
+        let opts = FitOptions {
+            min_count: 3,
+            bins: 6,
+            ..FitOptions::default()
+        };
+        let plan = FitPlan::new(&s, &schema, FIT_SCHEMA, &opts).expect("plan");
+        // Counts of half the rows are not of the summarised table.
+        let mut c = plan.code_counts();
+        plan.count_codes_table(&mut c, &half).expect("codes");
+        let err = plan.structure(&c).expect_err("half the rows");
+        assert!(
+            err.to_string().contains("not of the summarised table"),
+            "{err}"
+        );
+        // A value the summary never counted.
+        let mut other = rows.clone();
+        other[0].3 = 4001;
+        std::fs::write(&path, csv(&other)).expect("write");
+        let t2 = Table::load(&Input::file(&path, Format::Csv), &schema, &COLUMNS).expect("load");
+        let err = plan
+            .count_codes_table(&mut plan.code_counts(), &t2)
+            .expect_err("unseen value");
+        assert!(
+            err.to_string().contains("was not among the values counted"),
+            "{err}"
+        );
+        // Code counts of another plan do not merge.
+        let err = plan
+            .code_counts()
+            .merge(CodeCounts::new(2))
+            .expect_err("other variables");
+        assert!(
+            err.to_string().contains("cannot merge code counts"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -22,6 +22,13 @@ small states cross the network:
   transforms its rows (minimisation, consent, keyed pseudonyms, redaction, generalisation)
   and counts what it releases (singling-out counts, re-scans of redacted text); the driver
   merges the counts into the report and enforces the gates before anything is returned.
+- :func:`fit` makes three passes, each a mergeable state per partition: the rows per level
+  or distinct value of every modelled column (merged at the driver, they fix the levels,
+  bins and the plan, and the safety net runs on them); the rows per distinct tuple of codes
+  (merged, the driver searches the structure and counts the tables on them, so the held-out
+  choice of the penalty, the relations and the pair terms see the whole table); and the
+  sums of the copula's normal scores in exact fixed point. The model is the single-process
+  model of the same rows, byte for byte, whatever the partitioning or row order.
 
 Results are lazy DataFrames; write them with ``df.write.parquet(...)``. Provenance is not
 in Spark's part files: the report (``Result.report``) holds it; save it beside the parts
@@ -36,7 +43,7 @@ from typing import Any
 
 from . import Model, Report, Result, Schema, Targets, Thresholds, _fairsynth, _schema, _targets, _thresholds
 
-__all__ = ["synth", "sample", "reweight", "evaluate", "deidentify"]
+__all__ = ["synth", "sample", "reweight", "evaluate", "deidentify", "fit"]
 
 #: Rows per block: the unit of work a partition owns in :func:`synth` and :func:`sample`.
 BLOCK_ROWS: int = _fairsynth.BLOCK_ROWS
@@ -581,3 +588,73 @@ def deidentify(
         yield from _plain(table).to_batches()
 
     return Result(df.mapInArrow(rows, out), Report(_json.loads(report), page, summary))
+
+
+def fit(
+    df: Any,
+    schema: Schema | str | _os.PathLike[str],
+    seed: int | None = None,
+    epsilon: float | None = None,
+    *,
+    min_count: int = 10,
+    bins: int = 20,
+    max_parents: int = 3,
+    name: str = "df",
+) -> Model:
+    """Fits a model of a DataFrame, as ``fairsynth.fit`` (and ``fairsynth fit``) on the same
+    rows: the same model, exactly (the model names its input ``name``; the CLI's names the
+    file and records its SHA-256).
+
+    Three passes over ``df`` (cache it, or read it from files, to avoid computing it three
+    times), each collecting one small state per partition; the driver merges them and
+    broadcasts what the next pass needs:
+
+    1. rows per level or distinct value of every modelled column (exact counts: their size
+       is the number of distinct values, as the single-process fit holds);
+    2. rows per distinct tuple of codes (at most one entry per row, usually far fewer): the
+       structure search, the tables, the held-out penalty choice and the pair terms run at
+       the driver on the merged counts;
+    3. the sums of the copula's normal scores and their products, in exact fixed point.
+
+    ``epsilon`` makes the fit differentially private (noise drawn once, at the driver).
+    Raises at the driver the exception one process raises, with its message:
+    :class:`fairsynth.UsageError` (no rows, undeclared identifiers, a head too large, bad
+    options), :class:`fairsynth.InputError` (data that does not match the schema).
+    """
+    s = _schema(schema)
+    text, file = s.text, s.file
+    options = _json.dumps(
+        {"seed": seed, "epsilon": epsilon, "min_count": min_count, "bins": bins, "max_parents": max_parents}
+    )
+    sc = df.sparkSession.sparkContext
+
+    def summarise(table, part):  # pass 1, on the executors
+        from fairsynth import _fairsynth as native
+
+        return native.spark_fit_summary(table, native.Schema(text, file), f"{name} (partition {part})")
+
+    summary = sc.broadcast(_fairsynth.spark_fit_plan(s, _states(df, summarise), options, name))
+
+    def codes(table, part):  # pass 2, on the executors
+        from fairsynth import _fairsynth as native
+
+        where = f"{name} (partition {part})"
+        return native.spark_fit_codes(table, native.Schema(text, file), summary.value, options, where)
+
+    structure, has_copula = _fairsynth.spark_fit_structure(s, summary.value, _states(df, codes), options, name)
+    sums: list[bytes] = []
+    if has_copula:
+        shared = sc.broadcast(structure)
+
+        def copula(table, part):  # pass 3, on the executors
+            from fairsynth import _fairsynth as native
+
+            where = f"{name} (partition {part})"
+            return native.spark_fit_copula(
+                table, native.Schema(text, file), summary.value, shared.value, options, where
+            )
+
+        sums = _states(df, copula)
+        shared.unpersist()
+    summary.unpersist()
+    return Model(_fairsynth.spark_fit_finish(structure, sums))

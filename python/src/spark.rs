@@ -10,14 +10,19 @@
 //!   and judged at the driver into a plan (the generalisation and the key's fingerprint, never
 //!   the key); per partition the transformed rows and the pass-2 state
 //!   ([`fairsynth::deid::steps::Released`]), merged at the driver into the report and the
-//!   gates' verdicts.
+//!   gates' verdicts;
+//! - fit: the three steps of [`fairsynth::model::FitPlan`]: per partition the
+//!   [`fairsynth::model::FitSummary`], merged at the driver (the variables and the plan); per
+//!   partition the [`fairsynth::model::CodeCounts`], merged and searched at the driver into a
+//!   [`fairsynth::model::FitStructure`]; per partition the [`fairsynth::model::CopulaSums`],
+//!   merged at the driver into the model.
 
 use std::path::PathBuf;
 
 use fairsynth::deid::pseudo::Key;
-use fairsynth::deid::run::DeidError;
 use fairsynth::deid::steps::{Counts, Judged, Plan, Released, Steps};
 use fairsynth::io::read::{Input, Reader};
+use fairsynth::model::{CodeCounts, CopulaSums, FitPlan, FitStructure, FitSummary};
 use fairsynth::reweight::{CellSums, Factors};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
@@ -394,10 +399,13 @@ pub(crate) fn spark_deid_counts<'py>(
 }
 
 /// Merges partitions' serialised states in order.
-fn merged<T: serde::de::DeserializeOwned>(
+fn merged<T: serde::de::DeserializeOwned, E>(
     states: &[Vec<u8>],
-    mut merge: impl FnMut(&mut T, T) -> Result<(), DeidError>,
-) -> Result<Option<T>, Failure> {
+    mut merge: impl FnMut(&mut T, T) -> Result<(), E>,
+) -> Result<Option<T>, Failure>
+where
+    Failure: From<E>,
+{
     let mut out: Option<T> = None;
     for st in states {
         let part: T = serde_json::from_slice(st)?;
@@ -526,6 +534,202 @@ pub(crate) fn spark_deid_finish<'py>(
     (json, html, summary).into_pyobject(py)
 }
 
+/// The fit options `fairsynth.spark.fit` passes, as JSON.
+#[derive(Deserialize)]
+struct FitArgs {
+    seed: Option<u64>,
+    epsilon: Option<f64>,
+    min_count: u64,
+    bins: usize,
+    max_parents: usize,
+}
+
+/// The fit options from `options` (JSON) and the schema's seed; `name` names the input in the
+/// model, as `fairsynth.fit` on in-memory data does.
+fn fit_options(
+    s: &fairsynth::schema::Schema,
+    options: &str,
+    name: &str,
+) -> Result<fairsynth::model::FitOptions, Failure> {
+    let a: FitArgs = serde_json::from_str(options)?;
+    Ok(fairsynth::model::FitOptions {
+        seed: a.seed.or(s.seed).unwrap_or(0),
+        epsilon: a.epsilon,
+        min_count: a.min_count,
+        bins: a.bins,
+        max_parents: a.max_parents,
+        input: name.to_string(),
+        ..Default::default()
+    })
+}
+
+/// The modelled columns of `input` as one table.
+fn fit_table(
+    input: &Input,
+    s: &fairsynth::schema::Schema,
+) -> Result<fairsynth::io::table::Table, Failure> {
+    let columns = FitSummary::new(s).columns().to_vec();
+    let sub = fairsynth::schema::Schema {
+        columns: s
+            .columns
+            .iter()
+            .filter(|c| columns.contains(&c.name))
+            .cloned()
+            .collect(),
+        ..s.clone()
+    };
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    Ok(fairsynth::io::table::Table::load(input, &sub, &names)?)
+}
+
+/// The plan from the merged summary (serialised), or the error one process raises.
+fn fit_plan(
+    s: &fairsynth::schema::Schema,
+    text: &str,
+    summary: &[u8],
+    options: &str,
+    name: &str,
+) -> Result<FitPlan, Failure> {
+    let summary: FitSummary = serde_json::from_slice(summary)?;
+    Ok(FitPlan::new(
+        &summary,
+        s,
+        text,
+        &fit_options(s, options, name)?,
+    )?)
+}
+
+/// Step 1 of `fit` on one partition: its [`FitSummary`], serialised.
+#[pyfunction]
+pub(crate) fn spark_fit_summary<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    name: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = &schema.schema;
+    let input = input(py, data, name, None, Some(s))?;
+    let bytes = run(py, Some(1), || {
+        let mut summary = FitSummary::new(s);
+        summary.add_table(&fit_table(&input, s)?)?;
+        Ok(serde_json::to_vec(&summary)?)
+    })?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// At the driver, after step 1: the partitions' summaries merged (serialised), once the plan
+/// they make is checked (the error one process raises: no rows, undeclared identifiers, bad
+/// options, a head too large).
+#[pyfunction]
+pub(crate) fn spark_fit_plan<'py>(
+    py: Python<'py>,
+    schema: &PySchema,
+    states: Vec<Vec<u8>>,
+    options: &str,
+    name: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = &schema.schema;
+    let bytes = run(py, None, || {
+        let summary = merged(&states, FitSummary::merge)?.unwrap_or_else(|| FitSummary::new(s));
+        let bytes = serde_json::to_vec(&summary)?;
+        fit_plan(s, &schema.text, &bytes, options, name)?;
+        Ok(bytes)
+    })?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Step 2 on one partition: its [`CodeCounts`] under the plan of the merged `summary`.
+#[pyfunction]
+pub(crate) fn spark_fit_codes<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    summary: &[u8],
+    options: &str,
+    name: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = &schema.schema;
+    let input = input(py, data, name, None, Some(s))?;
+    let bytes = run(py, Some(1), || {
+        let plan = fit_plan(s, &schema.text, summary, options, name)?;
+        let mut counts = plan.code_counts();
+        plan.count_codes_table(&mut counts, &fit_table(&input, s)?)?;
+        Ok(serde_json::to_vec(&counts)?)
+    })?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// At the driver, after step 2: the structure (the model without its copula, serialised) from
+/// the partitions' code counts, and whether step 3 is needed (the model has a copula).
+#[pyfunction]
+pub(crate) fn spark_fit_structure<'py>(
+    py: Python<'py>,
+    schema: &PySchema,
+    summary: &[u8],
+    states: Vec<Vec<u8>>,
+    options: &str,
+    name: &str,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let s = &schema.schema;
+    let (bytes, copula) = run(py, None, || {
+        let plan = fit_plan(s, &schema.text, summary, options, name)?;
+        let counts = merged(&states, CodeCounts::merge)?.unwrap_or_else(|| plan.code_counts());
+        let structure = plan.structure(&counts)?;
+        Ok((
+            serde_json::to_vec(&structure)?,
+            structure.copula_sums().is_some(),
+        ))
+    })?;
+    (PyBytes::new(py, &bytes), copula).into_pyobject(py)
+}
+
+/// Step 3 on one partition: its [`CopulaSums`] under the `structure`.
+#[pyfunction]
+#[pyo3(signature = (data, schema, summary, structure, options, name))]
+pub(crate) fn spark_fit_copula<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    summary: &[u8],
+    structure: &[u8],
+    options: &str,
+    name: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = &schema.schema;
+    let input = input(py, data, name, None, Some(s))?;
+    let bytes = run(py, Some(1), || {
+        let plan = fit_plan(s, &schema.text, summary, options, name)?;
+        let structure: FitStructure = serde_json::from_slice(structure)?;
+        let mut sums = structure.copula_sums().ok_or_else(|| {
+            Failure::from(fairsynth::model::ModelError::Invalid(
+                "this structure has no copula to sum".into(),
+            ))
+        })?;
+        plan.count_copula_table(&structure, &mut sums, &fit_table(&input, s)?)?;
+        Ok(serde_json::to_vec(&sums)?)
+    })?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// At the driver, after step 3: the model from the structure and the partitions' copula sums
+/// (none when the structure has no copula).
+#[pyfunction]
+pub(crate) fn spark_fit_finish(
+    py: Python<'_>,
+    structure: &[u8],
+    states: Vec<Vec<u8>>,
+) -> PyResult<PyModel> {
+    let model = run(py, None, || {
+        let structure: FitStructure = serde_json::from_slice(structure)?;
+        let sums = match structure.copula_sums() {
+            None => None,
+            Some(empty) => Some(merged(&states, CopulaSums::merge)?.unwrap_or(empty)),
+        };
+        Ok(structure.finish(sums)?)
+    })?;
+    Ok(PyModel { model })
+}
+
 /// Registers the functions above in the native module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BLOCK_ROWS", BLOCK_ROWS)?;
@@ -543,5 +747,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spark_deid_plan, m)?)?;
     m.add_function(wrap_pyfunction!(spark_deid_transform, m)?)?;
     m.add_function(wrap_pyfunction!(spark_deid_finish, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_fit_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_fit_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_fit_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_fit_structure, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_fit_copula, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_fit_finish, m)?)?;
     Ok(())
 }

@@ -468,3 +468,83 @@ def test_deidentify_without_a_key_raises_pseudonym_key_error(spark, tmp_path, ad
     df = spark.createDataFrame(table.to_pandas()).repartition(2)
     with pytest.raises(fairsynth.PseudonymKeyError, match="no pseudonymisation key"):
         fs.deidentify(df, fairsynth.Schema(deid_schema()))
+
+
+# ---------------------------------------------------------------------------------------------
+# fit
+
+
+def _adult_table() -> pa.Table:
+    return pcsv.read_csv(ADULT, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
+
+
+def _without_input(model_json: str) -> dict:
+    """A model as a dict without what names its input (the CLI names the file, Spark `df`)."""
+    import json
+
+    m = json.loads(model_json)
+    m["fit"].pop("input")
+    m["fit"].pop("input_sha256")
+    return m
+
+
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_fit_equals_the_cli_and_the_single_process_fit(spark, tmp_path, partitions):
+    from fairsynth import spark as fs
+
+    out = tmp_path / "m.json"
+    r = cli("fit", str(ADULT), "--schema", str(ADULT_SCHEMA), "--seed", "5", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    table = _adult_table()
+    # repartition shuffles: the rows reach the partitions in another order.
+    df = spark.createDataFrame(table.to_pandas()).repartition(partitions)
+    assert df.rdd.getNumPartitions() == partitions
+    schema = fairsynth.Schema.from_file(ADULT_SCHEMA)
+    model = fs.fit(df, schema, seed=5)
+    # The held-out penalty choice, pair terms, relations and the copula are all at work.
+    got = _without_input(model.to_json())
+    assert got["fit"]["penalty_held_out"] and got["copula"] and got["nodes"]
+    assert got == _without_input(out.read_text())
+    # Byte for byte the single-process model of the same rows under the same name.
+    assert model.to_json() == fairsynth.fit(table, schema, seed=5, name="df").to_json()
+
+
+def test_fit_with_epsilon_equals_the_single_process_fit(spark):
+    from fairsynth import spark as fs
+
+    table = _adult_table()
+    schema = fairsynth.Schema.from_file(ROOT / "schemas" / "adult_dp.yaml")
+    df = spark.createDataFrame(table.to_pandas()).repartition(3)
+    model = fs.fit(df, schema, seed=11, epsilon=1.0, bins=8)
+    want = fairsynth.fit(table, schema, seed=11, epsilon=1.0, bins=8, name="df")
+    assert model.to_json() == want.to_json()
+    import json
+
+    assert json.loads(model.to_json())["privacy"]["epsilon"] == 1.0
+
+
+def test_fit_safety_net_and_empty_input_raise_the_single_process_errors(spark):
+    from fairsynth import spark as fs
+
+    table = _adult_table()
+    n = table.num_rows
+    with_contact = table.append_column("contact", pa.array([f"anna.smith{i}@example.com" for i in range(n)]))
+    text = ADULT_SCHEMA.read_text().replace("columns:\n", "columns:\n  - {name: contact, type: string}\n", 1)
+    schema = fairsynth.Schema(text)
+    with pytest.raises(fairsynth.Error) as want:
+        fairsynth.fit(with_contact, schema, name="df")
+    assert "column `contact` is not an identifier" in str(want.value)
+    df = spark.createDataFrame(with_contact.to_pandas()).repartition(3)
+    with pytest.raises(fairsynth.Error) as got:
+        fs.fit(df, schema)
+    assert type(got.value) is type(want.value)
+    assert str(got.value) == str(want.value)
+
+    adult = fairsynth.Schema.from_file(ADULT_SCHEMA)
+    with pytest.raises(fairsynth.Error) as want:
+        fairsynth.fit(table.slice(0, 0), adult, name="df")
+    empty = spark.createDataFrame(table.to_pandas()).limit(0)
+    with pytest.raises(fairsynth.Error) as got:
+        fs.fit(empty, adult)
+    assert type(got.value) is type(want.value)
+    assert str(got.value) == str(want.value) == "df: the input has no rows to fit"

@@ -4,8 +4,8 @@
 //! The network keeps how every column depends on its parents, but with at most a few parents
 //! (each costing a table) it loses much of the dependence between numeric columns that are not
 //! parent and child, or only through a coarse view. At fit time every numeric node's value is
-//! turned into its conditional probability-integral transform given its parents (randomised
-//! within the code's step, since codes are discrete), then into a normal score; the copula is
+//! turned into its conditional probability-integral transform given its parents (inside the
+//! code's step at the value's mid-rank within its bin), then into a normal score; the copula is
 //! the correlation matrix of these scores. Sampling draws correlated normal scores, maps them
 //! to uniforms, and picks each numeric node's code at that uniform in its conditional table,
 //! and the value inside the code's bin at the same place (the uniform's fraction of the
@@ -21,9 +21,11 @@
 
 use rand::RngExt;
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
 
 use super::discretise::Encoded;
-use super::{Copula, Node, VarKind};
+use super::steps::CopulaSums;
+use super::{Copula, Model, VarKind};
 
 /// Standard normal CDF.
 pub(super) fn phi(z: f64) -> f64 {
@@ -104,116 +106,141 @@ pub(super) fn cholesky(m: &[f64], k: usize) -> Option<Vec<f64>> {
     Some(l)
 }
 
-/// Fits the copula over the numeric head variables (`head`: drawn before the nodes, so they
-/// condition the rest) and the numeric nodes that are not drawn by a deterministic relation
-/// (`exact`: node variables a relation fixes). A head variable's score is its randomised
-/// probability-integral transform under its marginal. `None` with fewer than two members or
-/// no node among them.
-pub(super) fn fit(
-    enc: &[Encoded],
-    head: &[usize],
-    nodes: &[Node],
-    exact: &[usize],
-    rows: usize,
-    seed: u64,
-) -> Option<Copula> {
-    let numeric =
-        |v: usize| matches!(enc[v].var.kind, VarKind::Numeric { .. }) && enc[v].card() >= 3;
-    let given: Vec<usize> = head.iter().copied().filter(|&v| numeric(v)).collect();
-    let members: Vec<&Node> = nodes
+/// The copula's variables: the numeric head variables (`given`: drawn before the nodes, so
+/// they condition the rest), then the numeric nodes that are not drawn by a deterministic
+/// relation (`exact`: node variables a relation fixes). `None` with no node among them or
+/// fewer than two members.
+pub(super) fn members(model: &Model, exact: &[usize]) -> Option<(Vec<usize>, usize)> {
+    let numeric = |v: usize| {
+        model
+            .variables
+            .get(v)
+            .is_some_and(|x| matches!(x.kind, VarKind::Numeric { .. }) && x.cardinality() >= 3)
+    };
+    let given: Vec<usize> = model
+        .head
+        .vars
         .iter()
-        .filter(|n| numeric(n.var) && !exact.contains(&n.var))
+        .copied()
+        .filter(|&v| numeric(v))
         .collect();
-    if members.is_empty() || given.len() + members.len() < 2 || rows < 3 {
+    let nodes: Vec<usize> = model
+        .nodes
+        .iter()
+        .map(|n| n.var)
+        .filter(|&v| numeric(v) && !exact.contains(&v))
+        .collect();
+    if nodes.is_empty() || given.len() + nodes.len() < 2 || model.rows < 3 {
         return None;
     }
-    let pit = |rng: &mut rand_chacha::ChaCha8Rng, below: f64, at: f64, total: f64| {
-        let r: f64 = rng.random();
-        phi_inv(((below + r * at) / total).clamp(1e-9, 1.0 - 1e-9))
-    };
-    let mut scores: Vec<Vec<f64>> = given
-        .iter()
-        .map(|&v| {
+    let g = given.len();
+    Some((given.into_iter().chain(nodes).collect(), g))
+}
+
+/// Fixed-point scale of the summed scores: `2^32`.
+const FIXED: f64 = 4_294_967_296.0;
+
+/// Adds the normal scores of the coded rows `enc` (a chunk of the fitted table) to `sums`.
+///
+/// A head variable's score is its probability-integral transform under its marginal (the
+/// head table's); a node's, under its table given its parents. Both place the value inside
+/// its code's step at its mid-rank within its bin, so that the copula carries dependence
+/// within bins too (sampling picks the value at the same fraction).
+pub(super) fn add_scores(model: &Model, enc: &[Encoded], sums: &mut CopulaSums) {
+    let rows = enc.first().map_or(0, |e| e.codes.len());
+    let total = model.rows as f64;
+    let score = |u: f64| (phi_inv(u.clamp(1e-9, 1.0 - 1e-9)) * FIXED).round() as i64;
+    let within = |v: usize, r: usize| enc[v].within.as_ref().map_or(0.5, |w| w[r]);
+    let scores: Vec<Vec<i64>> = sums
+        .vars
+        .par_iter()
+        .enumerate()
+        .map(|(i, &v)| {
             let card = enc[v].card();
-            let mut counts = vec![0.0; card];
-            enc[v].codes.iter().for_each(|c| counts[*c as usize] += 1.0);
-            let mut rng = crate::synth::stream(seed, &enc[v].var.name, 3, 0);
-            enc[v]
-                .codes
-                .iter()
+            if i < sums.given {
+                // The head variable's marginal from the head table (last variable fastest).
+                let pos = model.head.vars.iter().position(|&h| h == v).unwrap_or(0);
+                let stride: usize = model.head.vars[pos + 1..]
+                    .iter()
+                    .map(|&h| model.variables[h].cardinality())
+                    .product();
+                let mut counts = vec![0.0; card];
+                for (cell, x) in model.head.counts.iter().enumerate() {
+                    counts[(cell / stride.max(1)) % card] += x;
+                }
+                return (0..rows)
+                    .map(|r| {
+                        let c = enc[v].codes[r] as usize;
+                        let below: f64 = counts[..c].iter().sum();
+                        score((below + within(v, r) * counts[c]) / total)
+                    })
+                    .collect();
+            }
+            let Some(n) = model.nodes.iter().find(|n| n.var == v) else {
+                return vec![0; rows];
+            };
+            let mut keys = vec![0usize; rows];
+            for (i, &p) in n.parents.iter().enumerate() {
+                let map = n.groups.get(i).map_or(&[][..], Vec::as_slice);
+                let cp = super::structure::view_card(map, enc[p].card());
+                for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
+                    *k = *k * cp + if map.is_empty() { *c } else { map[*c as usize] } as usize;
+                }
+            }
+            keys.iter()
+                .zip(&enc[v].codes)
                 .enumerate()
-                .map(|(r, &c)| {
-                    let below: f64 = counts[..c as usize].iter().sum();
-                    match enc[v].within.as_ref() {
-                        Some(w) => {
-                            let u = (below + w[r] * counts[c as usize]) / rows as f64;
-                            phi_inv(u.clamp(1e-9, 1.0 - 1e-9))
-                        }
-                        None => pit(&mut rng, below, counts[c as usize], rows as f64),
-                    }
+                .map(|(r, (&k, &c))| {
+                    let cfg = &n.counts[k * card..(k + 1) * card];
+                    let t: f64 = cfg.iter().sum();
+                    let below: f64 = cfg[..c as usize].iter().sum();
+                    score((below + within(v, r) * cfg[c as usize]) / t)
                 })
                 .collect()
         })
         .collect();
-    scores.extend(members.iter().map(|n| {
-        let card = enc[n.var].card();
-        let mut rng = crate::synth::stream(seed, &enc[n.var].var.name, 3, 0);
-        let mut keys = vec![0usize; rows];
-        for (i, &p) in n.parents.iter().enumerate() {
-            let map = n.groups.get(i).map_or(&[][..], Vec::as_slice);
-            let cp = super::structure::view_card(map, enc[p].card());
-            for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
-                *k = *k * cp + if map.is_empty() { *c } else { map[*c as usize] } as usize;
-            }
-        }
-        keys.iter()
-            .zip(&enc[n.var].codes)
-            .enumerate()
-            .map(|(r, (&k, &c))| {
-                let cfg = &n.counts[k * card..(k + 1) * card];
-                let total: f64 = cfg.iter().sum();
-                let below: f64 = cfg[..c as usize].iter().sum();
-                // Where in its bin the value lies (its mid-rank), so that the copula carries
-                // dependence within bins too; sampling picks the value at the same fraction.
-                match enc[n.var].within.as_ref() {
-                    Some(w) => {
-                        let u = (below + w[r] * cfg[c as usize]) / total;
-                        phi_inv(u.clamp(1e-9, 1.0 - 1e-9))
-                    }
-                    None => pit(&mut rng, below, cfg[c as usize], total),
-                }
-            })
-            .collect::<Vec<f64>>()
-    }));
     let k = scores.len();
-    let vars: Vec<usize> = given
-        .iter()
-        .copied()
-        .chain(members.iter().map(|n| n.var))
+    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (0..=i).map(move |j| (i, j))).collect();
+    // Integer sums: exact, so chunks may be summed in any order.
+    let prods: Vec<i128> = pairs
+        .par_iter()
+        .map(|&(i, j)| {
+            scores[i]
+                .iter()
+                .zip(&scores[j])
+                .map(|(a, b)| i128::from(*a) * i128::from(*b))
+                .sum()
+        })
         .collect();
-    let given = given.len();
-    let mean: Vec<f64> = scores
-        .iter()
-        .map(|s| s.iter().sum::<f64>() / rows as f64)
-        .collect();
-    let sd: Vec<f64> = scores
-        .iter()
-        .zip(&mean)
-        .map(|(s, m)| (s.iter().map(|x| (x - m).powi(2)).sum::<f64>() / rows as f64).sqrt())
+    for (s, x) in sums.sum.iter_mut().zip(&scores) {
+        *s += x.iter().map(|q| i128::from(*q)).sum::<i128>();
+    }
+    for (s, p) in sums.prod.iter_mut().zip(prods) {
+        *s += p;
+    }
+    sums.rows += rows as u64;
+}
+
+/// The copula from the sums over the whole table: the correlation matrix of the scores,
+/// rounded to 4 decimals (an aggregate, not noise from single rows) and shrunk towards the
+/// identity until positive definite.
+pub(super) fn from_sums(sums: &CopulaSums) -> Option<Copula> {
+    let k = sums.vars.len();
+    if k < 2 || sums.rows == 0 {
+        return None;
+    }
+    let n = sums.rows as f64;
+    let mean: Vec<f64> = sums.sum.iter().map(|s| *s as f64 / FIXED / n).collect();
+    let moment = |i: usize, j: usize| sums.prod[i * (i + 1) / 2 + j] as f64 / (FIXED * FIXED) / n;
+    let sd: Vec<f64> = (0..k)
+        .map(|i| (moment(i, i) - mean[i] * mean[i]).max(0.0).sqrt())
         .collect();
     let mut corr = vec![0.0; k * k];
     for i in 0..k {
         corr[i * k + i] = 1.0;
         for j in 0..i {
-            let c = scores[i]
-                .iter()
-                .zip(&scores[j])
-                .map(|(a, b)| (a - mean[i]) * (b - mean[j]))
-                .sum::<f64>()
-                / rows as f64
-                / (sd[i] * sd[j]).max(f64::MIN_POSITIVE);
-            // Rounded so the file carries an aggregate, not noise from single rows.
-            let c = (c * 1e4).round() / 1e4;
+            let c = (moment(i, j) - mean[i] * mean[j]) / (sd[i] * sd[j]).max(f64::MIN_POSITIVE);
+            let c = (c.clamp(-1.0, 1.0) * 1e4).round() / 1e4;
             corr[i * k + j] = c;
             corr[j * k + i] = c;
         }
@@ -232,8 +259,8 @@ pub(super) fn fit(
         }
     }
     Some(Copula {
-        given,
-        vars,
+        given: sums.given,
+        vars: sums.vars.clone(),
         correlation: m,
     })
 }

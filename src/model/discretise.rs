@@ -3,7 +3,9 @@
 
 use super::fit::FitOptions;
 use super::{Bin, ModelError, Point, VarKind, Variable, OTHER, SHAPE_PARTS};
-use crate::io::table::NULL;
+use crate::exact::order_key;
+use crate::hash::FastMap;
+use crate::io::table::{Values, NULL};
 use crate::schema::{Column, ColumnType, Generator};
 
 /// A discretised column.
@@ -33,7 +35,9 @@ pub(super) fn schema_bounds(c: &Column) -> (Option<f64>, Option<f64>) {
 }
 
 /// Encodes a categorical column: the schema's levels, then (without differential privacy) the
-/// data's levels held by at least `min_count` rows; rarer ones merge into [`OTHER`].
+/// data's levels held by at least `min_count` rows; rarer ones merge into [`OTHER`]. (`fit`
+/// codes chunks with an [`Encoder`]; this whole-column form is kept for the tests.)
+#[cfg(test)]
 pub(super) fn encode_categorical(
     c: &Column,
     codes: &[u32],
@@ -253,6 +257,7 @@ impl Group {
 /// and its label, or a level and its number, map one to one). Otherwise runs fill bins of
 /// about `rows / bins` rows; a run held by half that many rows is a bin of its own; schema
 /// band edges (`edges`) always split.
+#[cfg(test)]
 pub(super) fn value_bins(
     values: &[f64],
     integer: bool,
@@ -500,9 +505,10 @@ pub(super) fn fixed_bins(
     (out, codes)
 }
 
-/// Each row's mid-rank within its bin, by the value the model holds for it (a discrete
-/// column's rare value counts at the bin's nearest exact value); 0.5 for null.
-fn within_bins(values: &[f64], bins: &[Bin], codes: &[u32]) -> Vec<f64> {
+/// Each run's mid-rank within its bin (`codes[k]`: run `k`'s bin), by the value the model
+/// holds for it (a discrete column's rare value counts at the bin's nearest exact value): the
+/// rows of the bin below that value plus half of those holding it, over the bin's rows.
+fn within_runs(runs: &[Run], bins: &[Bin], codes: &[u32]) -> Vec<f64> {
     let held = |x: f64, b: &Bin| {
         if b.spread > 0.0 && b.lo <= x && x < b.hi || b.points.is_empty() {
             return x;
@@ -513,33 +519,35 @@ fn within_bins(values: &[f64], bins: &[Bin], codes: &[u32]) -> Vec<f64> {
             .min_by(|a, c| (a - x).abs().total_cmp(&(c - x).abs()))
             .unwrap_or(x)
     };
-    let mut rows: Vec<(u32, f64, usize)> = values
+    let mut items: Vec<(u32, f64, usize)> = runs
         .iter()
         .zip(codes)
         .enumerate()
-        .filter(|(_, (v, _))| !v.is_nan())
-        .map(|(i, (v, c))| (*c, held(*v, &bins[*c as usize]), i))
+        .map(|(k, (r, &c))| (c, held(r.value, &bins[c as usize]), k))
         .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let mut out = vec![0.5; values.len()];
+    items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out = vec![0.5; runs.len()];
     let mut i = 0;
-    while i < rows.len() {
-        let bin = rows[i].0;
+    while i < items.len() {
+        let bin = items[i].0;
         let mut end = i;
-        while end < rows.len() && rows[end].0 == bin {
+        while end < items.len() && items[end].0 == bin {
             end += 1;
         }
-        let n = (end - i) as f64;
+        let n: u64 = items[i..end].iter().map(|t| runs[t.2].rows).sum();
+        let mut before = 0u64;
         let mut j = i;
         while j < end {
             let mut k = j;
-            while k < end && rows[k].1 == rows[j].1 {
+            while k < end && items[k].1 == items[j].1 {
                 k += 1;
             }
-            let mid = ((j - i) as f64 + (k - j) as f64 / 2.0) / n;
-            for r in &rows[j..k] {
-                out[r.2] = mid;
+            let here: u64 = items[j..k].iter().map(|t| runs[t.2].rows).sum();
+            let mid = (before as f64 + here as f64 / 2.0) / n as f64;
+            for t in &items[j..k] {
+                out[t.2] = mid;
             }
+            before += here;
             j = k;
         }
         i = end;
@@ -547,49 +555,116 @@ fn within_bins(values: &[f64], bins: &[Bin], codes: &[u32]) -> Vec<f64> {
     out
 }
 
-/// Encodes a numeric, date or timestamp column: [`value_bins`] from the data, or equal-width
-/// bins within the schema's bounds under differential privacy.
-pub(super) fn encode_numeric(
-    c: &Column,
-    values: &[f64],
-    opts: &FitOptions,
-) -> Result<Encoded, ModelError> {
-    let integer = c.ty != ColumnType::Float;
-    let edges: Vec<f64> = c.bins.as_ref().map(|b| b.edges.clone()).unwrap_or_default();
-    let bounds = schema_bounds(c);
-    let (bins, mut codes, null) = match opts.epsilon {
-        Some(_) => {
-            let (Some(lo), Some(hi)) = bounds else {
-                return Err(ModelError::Invalid(format!(
-                    "column `{}` (schema line {}): with --epsilon its range must come from the schema, not the data\n    hint: give `min:` and `max:` (the values outside are clamped), or drop --epsilon",
-                    c.name, c.pos.line
-                )));
-            };
-            let (b, k) = fixed_bins(values, integer, &edges, (lo, hi), opts.bins);
-            (b, k, c.nullable)
-        }
-        None => {
-            let (b, k) = value_bins(values, integer, &edges, opts);
-            (b, k, values.iter().any(|v| v.is_nan()))
-        }
-    };
-    let null_code = bins.len() as u32;
-    for (k, v) in codes.iter_mut().zip(values) {
-        if v.is_nan() {
-            *k = null_code;
+/// How one variable codes the values of any chunk of the table it was chosen from: a
+/// category by its level, a number by its exact value (its bin and its mid-rank within the
+/// bin, both fixed by the whole column's counts), so that codes do not depend on how the
+/// table is cut.
+#[derive(Debug)]
+pub(super) enum Encoder {
+    /// Level text -> code; null's code.
+    Cat {
+        codes: FastMap<String, u32>,
+        null: u32,
+    },
+    /// Value (its order key) -> (code, mid-rank within the bin); null's code.
+    Num {
+        values: FastMap<u64, (u32, f64)>,
+        null: u32,
+    },
+}
+
+impl Encoder {
+    /// The encoder of a categorical variable: `map[i]` is the code of `levels[i]` (`None`:
+    /// counted as the last kept level, [`OTHER`]).
+    pub(super) fn categorical(var: &Variable, levels: &[String], map: &[Option<u32>]) -> Encoder {
+        let kept = match &var.kind {
+            VarKind::Categorical { levels } => levels.len() as u32,
+            VarKind::Numeric { .. } => 0,
+        };
+        let other = kept.saturating_sub(1);
+        Encoder::Cat {
+            codes: levels
+                .iter()
+                .zip(map)
+                .map(|(l, m)| (l.clone(), m.unwrap_or(other)))
+                .collect(),
+            null: kept,
         }
     }
-    let within = within_bins(values, &bins, &codes);
-    Ok(Encoded {
-        var: Variable {
-            name: c.name.clone(),
-            kind: VarKind::Numeric { integer, bins },
-            null,
-        },
-        codes,
-        within: Some(within),
-    })
+
+    /// The encoder of a numeric variable with `bins` from the column's runs (distinct
+    /// values in order) and each run's bin.
+    pub(super) fn numeric(runs: &[Run], bins: &[Bin], codes: &[u32]) -> Encoder {
+        let within = within_runs(runs, bins, codes);
+        Encoder::Num {
+            values: runs
+                .iter()
+                .zip(codes)
+                .zip(within)
+                .map(|((r, &c), w)| (order_key(r.value), (c, w)))
+                .collect(),
+            null: bins.len() as u32,
+        }
+    }
+
+    /// Codes the values of one chunk of the column (`name`, for errors): the codes and, for
+    /// a number, each row's mid-rank within its bin (0.5 for null). A value the column's
+    /// counts never held is an error (the chunk is not of the counted table).
+    pub(super) fn encode(&self, name: &str, values: &Values) -> Result<ChunkCodes, ModelError> {
+        let unseen = |v: String| {
+            ModelError::Invalid(format!(
+                "column `{name}`: the value {v} was not among the values counted for the fit\n    hint: encode only chunks of the table the summary counted"
+            ))
+        };
+        match (self, values) {
+            (Encoder::Cat { codes, null }, Values::Cat { codes: own, levels }) => {
+                let level_code: Vec<u32> = levels
+                    .iter()
+                    .map(|l| {
+                        codes
+                            .get(l)
+                            .copied()
+                            .ok_or_else(|| unseen(format!("`{l}`")))
+                    })
+                    .collect::<Result<_, _>>()?;
+                let out = own
+                    .iter()
+                    .map(|&k| {
+                        if k == NULL {
+                            *null
+                        } else {
+                            level_code[k as usize]
+                        }
+                    })
+                    .collect();
+                Ok((out, None))
+            }
+            (Encoder::Num { values: map, null }, Values::Num(x)) => {
+                let mut out = Vec::with_capacity(x.len());
+                let mut within = Vec::with_capacity(x.len());
+                for v in x {
+                    if v.is_nan() {
+                        out.push(*null);
+                        within.push(0.5);
+                    } else {
+                        let &(c, w) = map
+                            .get(&order_key(*v))
+                            .ok_or_else(|| unseen(v.to_string()))?;
+                        out.push(c);
+                        within.push(w);
+                    }
+                }
+                Ok((out, Some(within)))
+            }
+            _ => Err(ModelError::Invalid(format!(
+                "column `{name}` is loaded with another type than its variable's"
+            ))),
+        }
+    }
 }
+
+/// The codes of a chunk and, for a number, each row's mid-rank within its bin.
+pub(super) type ChunkCodes = (Vec<u32>, Option<Vec<f64>>);
 
 #[cfg(test)]
 mod tests {

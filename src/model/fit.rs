@@ -4,18 +4,13 @@
 use std::path::Path;
 
 use rand::RngExt;
-use rayon::prelude::*;
 
-use super::discretise::{encode_categorical, encode_numeric, Encoded};
-use super::structure::{mutual_information, search_structure};
-use super::{
-    Dropped, EmbeddedSchema, FitInfo, Head, Ledger, LedgerEntry, Model, ModelError, Node, FORMAT,
-    VERSION,
-};
-use crate::deid::detect::ColumnScan;
+use super::discretise::Encoded;
+use super::steps::FitPlan;
+use super::{Dropped, FitSummary, Model, ModelError};
 use crate::io::read::{Format, Input};
-use crate::io::table::{Table, Values, NULL};
-use crate::schema::{ColumnType, Role, Schema};
+use crate::io::table::Table;
+use crate::schema::{Role, Schema};
 
 /// How to fit.
 #[derive(Debug, Clone)]
@@ -54,13 +49,13 @@ impl Default for FitOptions {
 }
 
 /// Which schema columns are modelled, regenerated or dropped.
-struct Plan {
-    modelled: Vec<usize>,
-    regenerated: Vec<String>,
-    dropped: Vec<Dropped>,
+pub(super) struct Plan {
+    pub(super) modelled: Vec<usize>,
+    pub(super) regenerated: Vec<String>,
+    pub(super) dropped: Vec<Dropped>,
 }
 
-fn plan(schema: &Schema) -> Plan {
+pub(super) fn plan(schema: &Schema) -> Plan {
     let mut p = Plan {
         modelled: Vec::new(),
         regenerated: Vec::new(),
@@ -142,54 +137,48 @@ pub(super) fn identifier_schema(schema: &Schema, names: &[String]) -> Schema {
     }
 }
 
-/// Row-major joint counts of `vars` (last fastest).
-fn joint_counts(enc: &[Encoded], vars: &[usize], rows: usize) -> Vec<f64> {
+/// Row-major joint counts of `vars` (last fastest) over rows (or tuples) of weight `w`.
+pub(super) fn joint_counts(enc: &[Encoded], w: &[f64], vars: &[usize]) -> Vec<f64> {
     let cells: usize = vars.iter().map(|&v| enc[v].card()).product();
-    let keys = config_keys(enc, vars, rows);
+    let mut keys = vec![0usize; w.len()];
+    for &v in vars {
+        let card = enc[v].card();
+        for (k, c) in keys.iter_mut().zip(&enc[v].codes) {
+            *k = *k * card + *c as usize;
+        }
+    }
     let mut counts = vec![0.0; cells];
-    for k in keys {
-        counts[k as usize] += 1.0;
+    for (k, x) in keys.iter().zip(w) {
+        counts[*k] += x;
     }
     counts
 }
 
 /// Counts of `var` per configuration of its `parents` seen through `maps` (row-major, the
-/// child fastest).
-fn node_counts(
+/// child fastest), over rows (or tuples) of weight `w`.
+pub(super) fn node_counts(
     enc: &[Encoded],
+    w: &[f64],
     var: usize,
     parents: &[usize],
     maps: &[Vec<u32>],
-    rows: usize,
 ) -> Vec<f64> {
-    let mut keys = vec![0u32; rows];
+    let mut keys = vec![0usize; w.len()];
     let mut cells = 1usize;
     for (i, &p) in parents.iter().enumerate() {
         let map = maps.get(i).map_or(&[][..], Vec::as_slice);
         let card = super::structure::view_card(map, enc[p].card());
         for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
-            *k = *k * card as u32 + if map.is_empty() { *c } else { map[*c as usize] };
+            *k = *k * card + if map.is_empty() { *c } else { map[*c as usize] } as usize;
         }
         cells *= card;
     }
     let card = enc[var].card();
     let mut counts = vec![0.0; cells * card];
-    for (k, c) in keys.iter().zip(&enc[var].codes) {
-        counts[*k as usize * card + *c as usize] += 1.0;
+    for ((k, c), x) in keys.iter().zip(&enc[var].codes).zip(w) {
+        counts[k * card + *c as usize] += x;
     }
     counts
-}
-
-/// Each row's configuration index over `vars` (row-major).
-fn config_keys(enc: &[Encoded], vars: &[usize], rows: usize) -> Vec<u32> {
-    let mut keys = vec![0u32; rows];
-    for &v in vars {
-        let card = enc[v].card() as u32;
-        for (k, c) in keys.iter_mut().zip(&enc[v].codes) {
-            *k = *k * card + c;
-        }
-    }
-    keys
 }
 
 /// Laplace noise of scale `b` by inversion.
@@ -210,7 +199,7 @@ const NOISE_FLOOR: f64 = 2.0;
 
 /// Adds Laplace noise of scale `b` to every count, then zeroes counts below
 /// [`NOISE_FLOOR`] scales; table `index` of `purpose` has its own stream.
-fn add_noise(counts: &mut [f64], b: f64, seed: u64, purpose: u8, index: u64) {
+pub(super) fn add_noise(counts: &mut [f64], b: f64, seed: u64, purpose: u8, index: u64) {
     let mut rng = crate::synth::stream(seed, "\u{0}fit/laplace", purpose, index);
     let floor = NOISE_FLOOR * b;
     for c in counts {
@@ -271,305 +260,37 @@ pub fn fit_file(
     fit_input(&Input::file(path, format), schema, schema_yaml, opts)
 }
 
-/// Fits a model on a loaded table holding (at least) the schema's modelled columns.
+/// Fits a model on a loaded table holding (at least) the schema's modelled columns: the steps
+/// of [`FitPlan`] on one table.
 pub fn fit(
     table: &Table,
     schema: &Schema,
     schema_yaml: &str,
     opts: &FitOptions,
 ) -> Result<Model, ModelError> {
-    if crate::schema::sha256_hex(schema_yaml.as_bytes()) != schema.source.sha256 {
-        return Err(ModelError::Invalid(
-            "the schema text given does not match the loaded schema".into(),
-        ));
-    }
-    if let Some(e) = opts.epsilon {
-        if !(e.is_finite() && e > 0.0) {
-            return Err(ModelError::Invalid(format!(
-                "--epsilon {e}: the privacy budget must be a positive number\n    hint: 1.0 is a common choice; smaller is more private and noisier"
-            )));
+    // The options and schema text are checked before the rows are counted.
+    super::steps::check(schema, schema_yaml, opts)?;
+    let mut summary = FitSummary::new(schema);
+    summary.add_table(table)?;
+    let plan = FitPlan::new(&summary, schema, schema_yaml, opts)?;
+    let enc = plan.encode(table)?;
+    let mut codes = plan.code_counts();
+    codes.add(&enc);
+    let structure = plan.structure(&codes)?;
+    let sums = match structure.copula_sums() {
+        Some(mut s) => {
+            plan.add_copula(&structure, &mut s, &enc)?;
+            Some(s)
         }
-    }
-    if opts.bins == 0 || opts.min_count == 0 {
-        return Err(ModelError::Invalid(
-            "--bins and --min-count must be at least 1".into(),
-        ));
-    }
-    let p = plan(schema);
-    let rows = table.rows;
-    if rows == 0 {
-        return Err(ModelError::Invalid(format!(
-            "{}: the input has no rows to fit",
-            opts.input
-        )));
-    }
-    // The de-identification safety net: a text column full of identifiers that the schema
-    // does not declare stops the fit before anything is modelled.
-    let scans: Vec<(&str, ColumnScan)> = p
-        .modelled
-        .par_iter()
-        .filter_map(|&i| {
-            let c = &schema.columns[i];
-            if !matches!(c.ty, ColumnType::String | ColumnType::Category) {
-                return None;
-            }
-            let Values::Cat { codes, levels } = &table.column(&c.name)?.values else {
-                return None;
-            };
-            // Each distinct value is classified once, with its count.
-            let mut counts = vec![0u64; levels.len()];
-            for &k in codes.iter().filter(|k| **k != NULL) {
-                counts[k as usize] += 1;
-            }
-            let mut scan = ColumnScan::new(&c.name);
-            for (level, n) in levels.iter().zip(counts) {
-                scan.add_repeated(Some(level), n);
-            }
-            Some((c.name.as_str(), scan))
-        })
-        .collect();
-    let named: Vec<(&str, &ColumnScan)> = scans.iter().map(|(n, s)| (*n, s)).collect();
-    let (_, diags) = crate::deid::run::safety_net(schema, &named);
-    if !diags.is_empty() {
-        return Err(ModelError::Invalid(diags.join("\n")));
-    }
-    let encoded: Vec<Result<Encoded, ModelError>> = p
-        .modelled
-        .par_iter()
-        .map(|&i| {
-            let c = &schema.columns[i];
-            let col = table.column(&c.name).ok_or_else(|| {
-                ModelError::Invalid(format!("column `{}` is not in the table", c.name))
-            })?;
-            match &col.values {
-                Values::Num(v) => encode_numeric(c, v, opts),
-                Values::Cat { codes, levels } => encode_categorical(c, codes, levels, opts),
-            }
-        })
-        .collect();
-    // Every column's problem at once, in schema order.
-    let problems: Vec<String> = encoded
-        .iter()
-        .filter_map(|e| e.as_ref().err().map(ToString::to_string))
-        .collect();
-    if !problems.is_empty() {
-        return Err(ModelError::Invalid(problems.join("\n")));
-    }
-    let enc: Vec<Encoded> = encoded.into_iter().flatten().collect();
-
-    // The head: protected, label, fairness and target columns, in schema order.
-    let mut in_head = vec![false; enc.len()];
-    for (k, &i) in p.modelled.iter().enumerate() {
-        let c = &schema.columns[i];
-        in_head[k] = matches!(c.role, Role::Protected | Role::Label)
-            || schema.targets.iter().any(|t| t.column == c.name)
-            || schema
-                .fairness
-                .as_ref()
-                .is_some_and(|f| f.label == c.name || f.independent_of.contains(&c.name));
-    }
-    let head_vars: Vec<usize> = (0..enc.len()).filter(|&v| in_head[v]).collect();
-    let head_cells = head_vars
-        .iter()
-        .try_fold(1usize, |a, &v| a.checked_mul(enc[v].card()))
-        .filter(|c| *c <= opts.max_cells);
-    let Some(_) = head_cells else {
-        let sizes: Vec<String> = head_vars
-            .iter()
-            .map(|&v| format!("{} ({})", enc[v].var.name, enc[v].card()))
-            .collect();
-        return Err(ModelError::Invalid(format!(
-            "the joint table of the protected, label and target columns would exceed {} cells: {}\n    hint: give numeric protected columns coarser `bins:`, merge rare levels, or fit with fewer --bins",
-            opts.max_cells,
-            sizes.join(" x ")
-        )));
+        None => None,
     };
-    let features: Vec<usize> = (0..enc.len()).filter(|&v| !in_head[v]).collect();
-
-    // Differential privacy: the budget split between pairwise tables (structure) and the
-    // model's own tables.
-    let dp = opts.epsilon;
-    let pairs: Vec<(usize, usize)> = (0..enc.len())
-        .flat_map(|a| (a + 1..enc.len()).map(move |b| (a, b)))
-        .filter(|&(a, b)| !in_head[a] || !in_head[b])
-        .collect();
-    let structure_needed = !features.is_empty() && enc.len() > 1;
-    let n_tables = usize::from(!head_vars.is_empty()) + features.len();
-    let (eps_structure, eps_tables) = match dp {
-        Some(e) if structure_needed && !pairs.is_empty() => (0.3 * e, 0.7 * e),
-        Some(e) => (0.0, e),
-        None => (0.0, 0.0),
-    };
-    let mut ledger = dp.map(|e| Ledger {
-        epsilon: e,
-        mechanism: "laplace".into(),
-        neighbouring: "add or remove one row".into(),
-        entries: Vec::new(),
-    });
-
-    // Pairwise mutual information: from noisy tables under differential privacy, where the
-    // structure search uses it; exact otherwise, needed only to pick a root when there is no
-    // head.
-    let mut mi = vec![vec![0.0; enc.len()]; enc.len()];
-    if structure_needed && (dp.is_some() || head_vars.is_empty()) {
-        let scale = pairs.len() as f64 / eps_structure.max(f64::MIN_POSITIVE);
-        let values: Vec<f64> = pairs
-            .par_iter()
-            .enumerate()
-            .map(|(k, &(a, b))| {
-                let mut t = joint_counts(&enc, &[a, b], rows);
-                if dp.is_some() {
-                    add_noise(&mut t, scale, opts.seed, 1, k as u64);
-                }
-                mutual_information(&t, enc[a].card(), enc[b].card())
-            })
-            .collect();
-        for (&(a, b), v) in pairs.iter().zip(values) {
-            mi[a][b] = v;
-            mi[b][a] = v;
-        }
-        if let Some(l) = ledger.as_mut() {
-            l.entries.push(LedgerEntry {
-                purpose: "pairwise tables for the structure search".into(),
-                tables: pairs.len(),
-                epsilon: eps_structure,
-                scale,
-            });
-        }
-    }
-    // Deterministic relations (a level and its number): kept exactly by the structure.
-    let relations = if dp.is_some() {
-        Vec::new()
-    } else {
-        super::structure::relations(&enc, rows)
-    };
-    // The structure penalty, chosen on held-out rows (BIC under differential privacy, where
-    // the search uses noisy pairwise tables and no penalty factor).
-    let (penalty, penalty_scores) = match dp {
-        Some(_) => (super::structure::PENALTIES[0], Vec::new()),
-        None => super::structure::choose_penalty(
-            &enc, &head_vars, &features, &mi, &relations, rows, opts,
-        ),
-    };
-    let structure = search_structure(
-        &enc,
-        &head_vars,
-        &features,
-        &mi,
-        &relations,
-        rows,
-        dp.is_some(),
-        penalty,
-        opts,
-    );
-
-    // Tables.
-    let table_scale = n_tables as f64 / eps_tables.max(f64::MIN_POSITIVE);
-    let mut head_counts = joint_counts(&enc, &head_vars, rows);
-    if dp.is_some() && !head_vars.is_empty() {
-        add_noise(&mut head_counts, table_scale, opts.seed, 2, 0);
-    }
-    let mut nodes: Vec<Node> = structure
-        .par_iter()
-        .enumerate()
-        .map(|(k, (var, choice))| {
-            let mut counts = node_counts(&enc, *var, &choice.parents, &choice.maps, rows);
-            if dp.is_some() {
-                add_noise(&mut counts, table_scale, opts.seed, 2, k as u64 + 1);
-            }
-            Node {
-                var: *var,
-                parents: choice.parents.clone(),
-                groups: if choice.maps.iter().all(Vec::is_empty) {
-                    Vec::new()
-                } else {
-                    choice.maps.clone()
-                },
-                counts,
-            }
-        })
-        .collect();
-    // Pair terms where a node's parents miss a two-way table (exact counts only).
-    if dp.is_none() {
-        super::terms::add_pair_terms(
-            &enc, &mut nodes, &structure, &head_vars, rows, penalty, opts,
-        );
-    }
-    // The copula over numeric nodes (exact counts only: under differential privacy it would
-    // need budget of its own).
-    let copula = match dp {
-        Some(_) => None,
-        None => {
-            let exact: Vec<usize> = relations
-                .iter()
-                .filter(|(a, b)| nodes.iter().any(|n| n.var == *b && n.parents == [*a]))
-                .map(|r| r.1)
-                .collect();
-            super::copula::fit(&enc, &head_vars, &nodes, &exact, rows, opts.seed)
-        }
-    };
-    if let Some(l) = ledger.as_mut() {
-        l.entries.push(LedgerEntry {
-            purpose: "the head table and one table per node".into(),
-            tables: n_tables,
-            epsilon: eps_tables,
-            scale: table_scale,
-        });
-    }
-    let model_rows = match dp {
-        None => rows as u64,
-        // Post-processing of noisy counts: the head's, or the first node's, total.
-        Some(_) => {
-            let total: f64 = if head_vars.is_empty() {
-                nodes.first().map_or(0.0, |n| n.counts.iter().sum())
-            } else {
-                head_counts.iter().sum()
-            };
-            total.round().max(1.0) as u64
-        }
-    };
-    Ok(Model {
-        format: FORMAT.into(),
-        version: VERSION,
-        fairsynth: env!("CARGO_PKG_VERSION").into(),
-        schema: EmbeddedSchema {
-            file: schema.source.file.clone(),
-            sha256: schema.source.sha256.clone(),
-            yaml: schema_yaml.to_string(),
-        },
-        fit: FitInfo {
-            input: opts.input.clone(),
-            input_sha256: opts.input_sha256.clone(),
-            seed: opts.seed,
-            min_count: opts.min_count,
-            bins: opts.bins,
-            max_parents: opts.max_parents,
-            penalty,
-            penalty_held_out: penalty_scores
-                .iter()
-                .map(|&(factor, log_likelihood)| super::PenaltyScore {
-                    factor,
-                    log_likelihood,
-                })
-                .collect(),
-        },
-        rows: model_rows,
-        privacy: ledger,
-        variables: enc.into_iter().map(|e| e.var).collect(),
-        head: Head {
-            vars: head_vars,
-            counts: head_counts,
-        },
-        nodes,
-        copula,
-        regenerated: p.regenerated,
-        dropped: p.dropped,
-    })
+    structure.finish(sums)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::discretise::fixed_bins;
+    use super::super::discretise::{encode_categorical, fixed_bins};
+    use super::super::structure::mutual_information;
     use super::super::{VarKind, OTHER};
     use super::*;
 

@@ -30,7 +30,8 @@
 //!   information under differential privacy). A numeric parent may enter through a coarse
 //!   view (its bins merged into 2, 4 or 8 groups). The penalty per free parameter is a factor
 //!   of `ln N` (0.5 is BIC) chosen among 0.5, 0.35 and 0.25 by the log-likelihood of a
-//!   held-out fifth of the rows;
+//!   held-out fifth of the rows (a fifth of the distinct rows, picked by a hash of their codes
+//!   and the seed, so the choice does not depend on row order or chunking);
 //! - deterministic relations of the data (each code of one column occurs with a single code of
 //!   another: `education` and `education_num`) are kept exactly: a determined column is drawn
 //!   from its determinant alone, and a column that determines one drawn before it has that
@@ -67,10 +68,13 @@
 //! relations, the held-out penalty choice and the copula are left out).
 //!
 //! # In pieces
-//! The counts behind the levels and bins are a mergeable state, [`FitSummary`] (per chunk,
-//! merged, serialisable; [`FitSummary::variables`] are the model's variables). The rest of the
-//! fit needs every row: its state is the table itself, chunks joined in row order with
-//! [`crate::io::table::Table::append`].
+//! `fit` runs in three steps over chunks of the table, each with a mergeable, serialisable
+//! state ([`steps`](FitPlan)): [`FitSummary`] (rows per level or value: the variables and
+//! the [`FitPlan`]), [`CodeCounts`] (rows per distinct tuple of codes: the structure, the
+//! tables and the held-out choice of the penalty, giving a [`FitStructure`]) and
+//! [`CopulaSums`] (exact fixed-point sums of the copula's scores). Chunks merged in any
+//! order give the model of the whole table; [`fit()`] is the same steps on one table, and
+//! `fairsynth.spark.fit` runs them over a DataFrame's partitions.
 //!
 //! ```
 //! use fairsynth::io::read::Format;
@@ -103,12 +107,14 @@ mod copula;
 mod discretise;
 mod fit;
 mod sample;
+mod steps;
 mod structure;
 mod summary;
 mod terms;
 
 pub use fit::{fit, fit_file, fit_input, FitOptions};
 pub use sample::{SampleOptions, SampleReport, Sampler};
+pub use steps::{CodeCounts, CopulaSums, FitPlan, FitStructure};
 pub use summary::FitSummary;
 
 /// The `format` member of every model file.

@@ -6,17 +6,16 @@
 //!
 //! The summary merges per chunk ([`FitSummary::merge`], matching levels by text; associative
 //! and commutative up to the order of levels met, which the chosen variables do not depend
-//! on) and serialises with serde (numbers as their bits). The structure search, the copula's
-//! within-bin ranks and the held-out choice of the penalty need every row, so the rest of
-//! `fit` runs on the whole table: chunks of it are loaded on their own and joined with
-//! [`Table::append`] in row order.
+//! on) and serialises with serde (numbers as their bits). It is the first of the fit's steps
+//! (see [`super::FitPlan`]): its values also fix each row's code and its mid-rank within its
+//! bin, so any chunk is coded alike.
 
 use std::collections::BTreeMap;
 
 use arrow_array::RecordBatch;
 use serde::{Deserialize, Serialize};
 
-use super::discretise::{categorical_variable, fixed_bins, run_bins, schema_bounds, Run};
+use super::discretise::{categorical_variable, fixed_bins, run_bins, schema_bounds, Encoder, Run};
 use super::fit::{modelled_columns, FitOptions};
 use super::{ModelError, VarKind, Variable};
 use crate::exact::{from_order_key, order_key};
@@ -218,6 +217,35 @@ impl FitSummary {
         schema: &Schema,
         opts: &FitOptions,
     ) -> Result<Vec<Variable>, ModelError> {
+        Ok(self
+            .encoders(schema, opts)?
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect())
+    }
+
+    /// Each categorical column's levels (first-seen order) and their rows, for the
+    /// de-identification safety net.
+    pub(super) fn level_counts(&self) -> Vec<(&str, &[String], &[u64])> {
+        self.names
+            .iter()
+            .zip(&self.columns)
+            .filter_map(|(n, c)| match c {
+                ColumnCounts::Cat { levels, rows, .. } => {
+                    Some((n.as_str(), levels.as_slice(), rows.as_slice()))
+                }
+                ColumnCounts::Num { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The variables (see [`FitSummary::variables`]) with the encoders that code chunks of
+    /// the counted table; every column's problem at once, in schema order.
+    pub(super) fn encoders(
+        &self,
+        schema: &Schema,
+        opts: &FitOptions,
+    ) -> Result<Vec<(Variable, Encoder)>, ModelError> {
         let mut out = Vec::with_capacity(self.names.len());
         let mut problems = Vec::new();
         for (name, counts) in self.names.iter().zip(&self.columns) {
@@ -229,44 +257,43 @@ impl FitSummary {
                     levels,
                     rows,
                     nulls,
-                } => categorical_variable(c, levels, rows, *nulls, opts).map(|(v, _)| v),
+                } => categorical_variable(c, levels, rows, *nulls, opts).map(|(v, map)| {
+                    let e = Encoder::categorical(&v, levels, &map);
+                    (v, e)
+                }),
                 ColumnCounts::Num { values, nulls } => {
                     let integer = c.ty != ColumnType::Float;
                     let edges: Vec<f64> =
                         c.bins.as_ref().map(|b| b.edges.clone()).unwrap_or_default();
-                    match opts.epsilon {
+                    let runs: Vec<Run> = values
+                        .iter()
+                        .map(|(k, n)| Run {
+                            value: from_order_key(*k),
+                            rows: *n,
+                        })
+                        .collect();
+                    let binned = match opts.epsilon {
                         Some(_) => match schema_bounds(c) {
-                            (Some(lo), Some(hi)) => Ok(Variable {
-                                name: c.name.clone(),
-                                kind: VarKind::Numeric {
-                                    integer,
-                                    bins: fixed_bins(&[], integer, &edges, (lo, hi), opts.bins).0,
-                                },
-                                null: c.nullable,
-                            }),
+                            (Some(lo), Some(hi)) => {
+                                let xs: Vec<f64> = runs.iter().map(|r| r.value).collect();
+                                Ok((fixed_bins(&xs, integer, &edges, (lo, hi), opts.bins), c.nullable))
+                            }
                             _ => Err(ModelError::Invalid(format!(
                                 "column `{}` (schema line {}): with --epsilon its range must come from the schema, not the data\n    hint: give `min:` and `max:` (the values outside are clamped), or drop --epsilon",
                                 c.name, c.pos.line
                             ))),
                         },
-                        None => {
-                            let runs: Vec<Run> = values
-                                .iter()
-                                .map(|(k, n)| Run {
-                                    value: from_order_key(*k),
-                                    rows: *n,
-                                })
-                                .collect();
-                            Ok(Variable {
-                                name: c.name.clone(),
-                                kind: VarKind::Numeric {
-                                    integer,
-                                    bins: run_bins(&runs, integer, &edges, opts).0,
-                                },
-                                null: *nulls > 0,
-                            })
-                        }
-                    }
+                        None => Ok((run_bins(&runs, integer, &edges, opts), *nulls > 0)),
+                    };
+                    binned.map(|((bins, codes), null)| {
+                        let e = Encoder::numeric(&runs, &bins, &codes);
+                        let v = Variable {
+                            name: c.name.clone(),
+                            kind: VarKind::Numeric { integer, bins },
+                            null,
+                        };
+                        (v, e)
+                    })
                 }
             };
             match var {

@@ -51,8 +51,10 @@ struct Term {
 /// Adds the best pair term to every node that gains from one: `placed[i]` are the variables
 /// drawn before node `i` (head variables, then earlier nodes). Nodes drawn by a deterministic
 /// relation (infinite gain in `structure`) are left as they are.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn add_pair_terms(
     enc: &[Encoded],
+    w: &[f64],
     nodes: &mut [Node],
     structure: &[(usize, Choice)],
     head: &[usize],
@@ -79,7 +81,7 @@ pub(super) fn add_pair_terms(
             before
                 .iter()
                 .filter(|v| !n.parents.contains(v) && **v != n.var)
-                .filter_map(|&a| term(enc, n, a, rows, factor, opts))
+                .filter_map(|&a| term(enc, w, n, a, rows, factor, opts))
                 .fold(None, |best: Option<Term>, t| match best {
                     Some(b) if b.gain >= t.gain => Some(b),
                     _ => Some(t),
@@ -100,6 +102,7 @@ pub(super) fn add_pair_terms(
 /// or its table would be too large.
 fn term(
     enc: &[Encoded],
+    w: &[f64],
     n: &Node,
     a: usize,
     rows: usize,
@@ -114,7 +117,7 @@ fn term(
         return None;
     }
     // Each row's parent configuration, as the node's table indexes it.
-    let mut keys = vec![0usize; rows];
+    let mut keys = vec![0usize; w.len()];
     for (i, &p) in n.parents.iter().enumerate() {
         let map = n.groups.get(i).map_or(&[][..], Vec::as_slice);
         let cp = view_card(map, enc[p].card());
@@ -125,12 +128,12 @@ fn term(
     let (codes, extra) = (&enc[n.var].codes, &enc[a].codes);
     let mut n_ka = vec![0.0; k_card * a_card];
     let mut n_ac = vec![0.0; a_card * c_card];
-    let mut n_kac = vec![0u32; cells];
-    for ((k, &x), &c) in keys.iter().zip(extra).zip(codes) {
+    let mut n_kac = vec![0.0; cells];
+    for (((k, &x), &c), wt) in keys.iter().zip(extra).zip(codes).zip(w) {
         let (x, c) = (x as usize, c as usize);
-        n_ka[k * a_card + x] += 1.0;
-        n_ac[x * c_card + c] += 1.0;
-        n_kac[(k * a_card + x) * c_card + c] += 1;
+        n_ka[k * a_card + x] += wt;
+        n_ac[x * c_card + c] += wt;
+        n_kac[(k * a_card + x) * c_card + c] += wt;
     }
     let n_kc = &n.counts;
     // Baseline log-likelihood of the node given its parents.
@@ -237,8 +240,8 @@ fn term(
     let ll: f64 = n_kac
         .iter()
         .zip(&p)
-        .filter(|(n, _)| **n > 0)
-        .map(|(n, p)| f64::from(*n) * p.max(f64::MIN_POSITIVE).ln())
+        .filter(|(n, _)| **n > 0.0)
+        .map(|(n, p)| n * p.max(f64::MIN_POSITIVE).ln())
         .sum();
     let penalty = factor * (rows.max(2) as f64).ln() * params as f64;
     let gain = ll - base - penalty;
@@ -326,6 +329,7 @@ mod tests {
         )];
         add_pair_terms(
             &enc,
+            &vec![1.0; rows],
             &mut nodes,
             &structure,
             &[0, 1],
@@ -372,6 +376,7 @@ mod tests {
         ];
         add_pair_terms(
             &enc2,
+            &vec![1.0; rows],
             &mut plain,
             &structure,
             &[0, 1],
