@@ -181,11 +181,16 @@ class Result:
     """A table and the report of the command that made it (``reweight``, ``deidentify``,
     ``Model.sample_with_report``). Unpacks as ``table, report = result``."""
 
-    def __init__(self, table: Any, report: Report) -> None:
-        #: The output rows as a ``pyarrow.Table`` (provenance in ``table.schema.metadata``).
+    def __init__(self, table: Any, report: Report, provenance: dict | None = None) -> None:
+        #: The output rows as a ``pyarrow.Table`` (provenance in ``table.schema.metadata``),
+        #: or, from :mod:`fairsynth.spark`, a Spark DataFrame.
         self.table = table
         #: The report (a ``dict``; in a notebook, the HTML page).
         self.report = report
+        #: From :mod:`fairsynth.spark`: the provenance that
+        #: :func:`fairsynth.spark.write_parquet` writes beside the part files (a pyarrow
+        #: Table carries its own, in its schema metadata).
+        self.provenance = provenance
 
     def __iter__(self):  # noqa: D105
         yield self.table

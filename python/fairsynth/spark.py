@@ -30,9 +30,10 @@ small states cross the network:
   sums of the copula's normal scores in exact fixed point. The model is the single-process
   model of the same rows, byte for byte, whatever the partitioning or row order.
 
-Results are lazy DataFrames; write them with ``df.write.parquet(...)``. Provenance is not
-in Spark's part files: the report (``Result.report``) holds it; save it beside the parts
-(``report.to_json()``) when you need it.
+Results are lazy DataFrames. :func:`write_parquet` writes one with Spark's own writer and
+puts the provenance (tool version, command, schema name, file and SHA-256, seed, rows and the
+command's report) beside the part files as ``_fairsynth.json``, which Spark and pyarrow
+readers skip as they skip ``_SUCCESS``; Spark's part files carry no fairsynth metadata.
 """
 
 from __future__ import annotations
@@ -43,7 +44,48 @@ from typing import Any
 
 from . import Model, Report, Result, Schema, Targets, Thresholds, _fairsynth, _schema, _targets, _thresholds
 
-__all__ = ["synth", "sample", "reweight", "evaluate", "deidentify", "fit"]
+__all__ = ["synth", "sample", "reweight", "evaluate", "deidentify", "fit", "write_parquet"]
+
+#: The file :func:`write_parquet` writes beside the part files.
+PROVENANCE_FILE = "_fairsynth.json"
+
+
+def _provenance(s: Schema, command: str, fields: dict, call: list[str]) -> dict:
+    """The provenance of a Spark command's output: the CLI's layout (tool, version, command,
+    schema, command line) with ``fields``; ``call`` is the Python call, as a command line."""
+    text = _fairsynth.spark_provenance(s, f"fairsynth.spark.{command}", _json.dumps(fields), call)
+    return _json.loads(text)
+
+
+def write_parquet(data: Any, path: str, *, mode: str = "errorifexists", provenance: dict | None = None) -> None:
+    """Writes a :mod:`fairsynth.spark` result (a :class:`fairsynth.Result`, or the DataFrame
+    :func:`synth` returns) with ``df.write.mode(mode).parquet(path)``, then its provenance as
+    ``_fairsynth.json`` in the same directory (through Hadoop's file system, so any path Spark
+    writes to works). The provenance is written only after the parts: a failed write leaves
+    none. A DataFrame transformed after fairsynth returned it has no provenance: pass
+    ``provenance=`` (a dict) to record one, or write it with Spark directly.
+    """
+    df = data.table if isinstance(data, Result) else data
+    prov = provenance
+    if prov is None:
+        prov = data.provenance if isinstance(data, Result) else getattr(df, "_fairsynth_provenance", None)
+    if prov is None:
+        raise ValueError(
+            "this DataFrame carries no fairsynth provenance (it was not returned by fairsynth.spark, "
+            "or was transformed since)\n    hint: pass provenance={...}, or write it with df.write.parquet"
+        )
+    body = (_json.dumps(prov, indent=2, sort_keys=True) + "\n").encode()
+    df.write.mode(mode).parquet(path)
+    spark = df.sparkSession
+    jvm = spark.sparkContext._jvm
+    target = jvm.org.apache.hadoop.fs.Path(path.rstrip("/") + "/" + PROVENANCE_FILE)
+    fs = target.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    out = fs.create(target, True)
+    try:
+        out.write(bytearray(body))
+    finally:
+        out.close()
+
 
 #: Rows per block: the unit of work a partition owns in :func:`synth` and :func:`sample`.
 BLOCK_ROWS: int = _fairsynth.BLOCK_ROWS
@@ -136,7 +178,15 @@ def synth(
                 yield from _plain(table).to_batches()
 
     ids = spark.range(0, _blocks(rows), numPartitions=_partitions(spark, partitions))
-    return ids.mapInArrow(produce, out)
+    df = ids.mapInArrow(produce, out)
+    # The provenance rides on this DataFrame object only: a transformed one has none.
+    df._fairsynth_provenance = _provenance(
+        s,
+        "synth",
+        {"seed": seed, "rows": rows, "block_rows": BLOCK_ROWS},
+        ["fairsynth.spark.synth", "--schema", s.file, "--rows", str(rows), "--seed", str(seed)],
+    )
+    return df
 
 
 def sample(
@@ -182,7 +232,20 @@ def sample(
                 yield from _plain(table).to_batches()
 
     ids = spark.range(0, _blocks(rows), numPartitions=_partitions(spark, partitions))
-    return Result(ids.mapInArrow(produce, out), report)
+    model_json = _json.loads(text)
+    prov = _provenance(
+        model.schema,
+        "sample",
+        {
+            "seed": seed if seed is not None else (model.schema.seed or 0),
+            "rows": rows,
+            "model": {"fitted_on": model_json["fit"]["input"], "input_sha256": model_json["fit"]["input_sha256"]},
+            "privacy": model_json.get("privacy"),
+            "sampling": dict(report),
+        },
+        ["fairsynth.spark.sample", "--rows", str(rows), "--options", options],
+    )
+    return Result(ids.mapInArrow(produce, out), report, prov)
 
 
 def reweight(
@@ -273,7 +336,8 @@ def reweight(
     zone = df.sparkSession.conf.get("spark.sql.session.timeZone")
     empty = to_arrow_schema(df.schema, timezone=zone).empty_table()
     if resample is not None:
-        return Result(_resample(df, s, options, factors, report, empty, name), report)
+        prov = _provenance(s, "reweight", {"report": dict(report)}, ["fairsynth.spark.reweight", name, "--options", options])
+        return Result(_resample(df, s, options, factors, report, empty, name), report, prov)
 
     # The output columns: what pass 2 makes of an empty table of df's columns.
     out = _spark_schema(_fairsynth.spark_reweight_apply(empty, s, options, factors, name).schema)
@@ -289,7 +353,8 @@ def reweight(
         )
         yield from _plain(table).to_batches()
 
-    return Result(df.mapInArrow(weigh, out), report)
+    prov = _provenance(s, "reweight", {"report": dict(report)}, ["fairsynth.spark.reweight", name, "--options", options])
+    return Result(df.mapInArrow(weigh, out), report, prov)
 
 
 def _resample(df: Any, s: Schema, options: str, factors: bytes, report: Report, empty: Any, name: str) -> Any:
@@ -587,7 +652,9 @@ def deidentify(
         )
         yield from _plain(table).to_batches()
 
-    return Result(df.mapInArrow(rows, out), Report(_json.loads(report), page, summary))
+    report = Report(_json.loads(report), page, summary)
+    prov = _provenance(s, "deidentify", {"report": dict(report)}, ["fairsynth.spark.deidentify", name])
+    return Result(df.mapInArrow(rows, out), report, prov)
 
 
 def fit(

@@ -730,6 +730,22 @@ pub(crate) fn spark_fit_finish(
     Ok(PyModel { model })
 }
 
+/// The provenance JSON of a Spark command's output: [`fairsynth::io::provenance`] with
+/// `fields` (a JSON object) and the call as a command line.
+#[pyfunction]
+pub(crate) fn spark_provenance(
+    py: Python<'_>,
+    schema: &PySchema,
+    command: &str,
+    fields: &str,
+    command_line: Vec<String>,
+) -> PyResult<String> {
+    let fields: serde_json::Value =
+        serde_json::from_str(fields).map_err(|e| raise(py, e.into()))?;
+    let v = fairsynth::io::provenance(command, &schema.schema, fields, &command_line);
+    serde_json::to_string(&v).map_err(|e| raise(py, e.into()))
+}
+
 /// Registers the functions above in the native module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BLOCK_ROWS", BLOCK_ROWS)?;
@@ -753,5 +769,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spark_fit_structure, m)?)?;
     m.add_function(wrap_pyfunction!(spark_fit_copula, m)?)?;
     m.add_function(wrap_pyfunction!(spark_fit_finish, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_provenance, m)?)?;
     Ok(())
 }

@@ -548,3 +548,49 @@ def test_fit_safety_net_and_empty_input_raise_the_single_process_errors(spark):
         fs.fit(empty, adult)
     assert type(got.value) is type(want.value)
     assert str(got.value) == str(want.value) == "df: the input has no rows to fit"
+
+
+# ---------------------------------------------------------------------------------------------
+# writing with provenance
+
+
+def test_write_parquet_puts_the_provenance_beside_the_parts(spark, tmp_path, model_file):
+    import json
+
+    from fairsynth import spark as fs
+
+    schema = fairsynth.Schema.from_file(CUSTOMERS)
+    df = fs.synth(spark, schema, rows=70000, seed=4, partitions=3)
+    out = tmp_path / "synth"
+    fs.write_parquet(df, str(out))
+    # Readers skip the provenance file; the parts hold the CLI's rows.
+    cli_out = tmp_path / "cli.parquet"
+    r = cli("synth", "--schema", str(CUSTOMERS), "--rows", "70000", "--seed", "4", "-o", str(cli_out))
+    assert r.returncode == 0, r.stderr
+    # (Spark lists the parts by size, so the rows are compared in key order.)
+    got = spark.read.parquet(str(out)).toArrow().sort_by("customer_id")
+    assert got.equals(plain(pq.read_table(cli_out)).sort_by("customer_id"))
+    prov = json.loads((out / fs.PROVENANCE_FILE).read_text())
+    cli_prov = json.loads(pq.read_metadata(cli_out).metadata[b"fairsynth"])
+    assert prov["command"] == "fairsynth.spark.synth"
+    assert (prov["seed"], prov["rows"]) == (4, 70000)
+    for key in ("tool", "version", "schema", "block_rows"):
+        assert prov[key] == cli_prov[key], key
+
+    # A sample's provenance holds the sampling report; an existing directory is refused and
+    # its provenance left as it was.
+    model = fairsynth.Model.load(model_file)
+    result = fs.sample(spark, model, 5000, seed=3, partitions=2)
+    sampled = tmp_path / "sample"
+    fs.write_parquet(result, str(sampled))
+    prov = json.loads((sampled / fs.PROVENANCE_FILE).read_text())
+    assert prov["sampling"] == dict(result.report) and prov["seed"] == 3 and prov["rows"] == 5000
+    before = (sampled / fs.PROVENANCE_FILE).read_bytes()
+    with pytest.raises(Exception, match="already exists"):
+        fs.write_parquet(fs.sample(spark, model, 10, seed=9), str(sampled))
+    assert (sampled / fs.PROVENANCE_FILE).read_bytes() == before
+
+    # A DataFrame transformed after fairsynth returned it carries no provenance.
+    with pytest.raises(ValueError, match="carries no fairsynth provenance"):
+        fs.write_parquet(df.limit(10), str(tmp_path / "other"))
+    assert not (tmp_path / "other").exists()
