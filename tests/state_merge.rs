@@ -440,11 +440,13 @@ mod fit_state {
         );
         let yaml = schema_text(schema);
         let plan = FitPlan::new(&summary, schema, &yaml, opts).expect("plan");
+        // Other processes code their chunks with the plan made again from the same summary.
+        let chunk_plan = FitPlan::for_chunks(&summary, schema, &yaml, opts).expect("plan");
         let codes: Vec<CodeCounts> = tables
             .iter()
             .map(|t| {
                 let mut c = plan.code_counts();
-                plan.count_codes_table(&mut c, t).expect("codes");
+                chunk_plan.count_codes_table(&mut c, t).expect("codes");
                 json(&c)
             })
             .collect();
@@ -459,7 +461,8 @@ mod fit_state {
                 .iter()
                 .map(|t| {
                     let mut s = empty.clone();
-                    plan.count_copula_table(&structure, &mut s, t)
+                    chunk_plan
+                        .count_copula_table(&structure, &mut s, t)
                         .expect("copula");
                     json(&s)
                 })
@@ -560,6 +563,15 @@ mod fit_state {
             err.to_string().contains("was not among the values counted"),
             "{err}"
         );
+        // Damaged counts: a code past its variable's codes.
+        let mut full = plan.code_counts();
+        plan.count_codes_table(&mut full, &t).expect("codes");
+        assert!(plan.structure(&full).is_ok());
+        let mut flat: serde_json::Value = serde_json::to_value(&full).expect("json");
+        flat["codes"][0] = serde_json::json!(999);
+        let damaged: CodeCounts = serde_json::from_value(flat).expect("back");
+        let err = plan.structure(&damaged).expect_err("damaged");
+        assert!(err.to_string().contains("which has"), "{err}");
         // Code counts of another plan do not merge.
         let err = plan
             .code_counts()

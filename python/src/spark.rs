@@ -582,21 +582,24 @@ fn fit_table(
     Ok(fairsynth::io::table::Table::load(input, &sub, &names)?)
 }
 
-/// The plan from the merged summary (serialised), or the error one process raises.
+/// The plan from the merged summary (serialised), or the error one process raises. On the
+/// executors (`checked`: the driver made the plan from the same summary) without the safety
+/// net's scan of every level.
 fn fit_plan(
     s: &fairsynth::schema::Schema,
     text: &str,
     summary: &[u8],
     options: &str,
     name: &str,
+    checked: bool,
 ) -> Result<FitPlan, Failure> {
     let summary: FitSummary = serde_json::from_slice(summary)?;
-    Ok(FitPlan::new(
-        &summary,
-        s,
-        text,
-        &fit_options(s, options, name)?,
-    )?)
+    let opts = fit_options(s, options, name)?;
+    Ok(if checked {
+        FitPlan::for_chunks(&summary, s, text, &opts)?
+    } else {
+        FitPlan::new(&summary, s, text, &opts)?
+    })
 }
 
 /// Step 1 of `fit` on one partition: its [`FitSummary`], serialised.
@@ -632,7 +635,7 @@ pub(crate) fn spark_fit_plan<'py>(
     let bytes = run(py, None, || {
         let summary = merged(&states, FitSummary::merge)?.unwrap_or_else(|| FitSummary::new(s));
         let bytes = serde_json::to_vec(&summary)?;
-        fit_plan(s, &schema.text, &bytes, options, name)?;
+        fit_plan(s, &schema.text, &bytes, options, name, false)?;
         Ok(bytes)
     })?;
     Ok(PyBytes::new(py, &bytes))
@@ -651,7 +654,7 @@ pub(crate) fn spark_fit_codes<'py>(
     let s = &schema.schema;
     let input = input(py, data, name, None, Some(s))?;
     let bytes = run(py, Some(1), || {
-        let plan = fit_plan(s, &schema.text, summary, options, name)?;
+        let plan = fit_plan(s, &schema.text, summary, options, name, true)?;
         let mut counts = plan.code_counts();
         plan.count_codes_table(&mut counts, &fit_table(&input, s)?)?;
         Ok(serde_json::to_vec(&counts)?)
@@ -672,7 +675,7 @@ pub(crate) fn spark_fit_structure<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
     let (bytes, copula) = run(py, None, || {
-        let plan = fit_plan(s, &schema.text, summary, options, name)?;
+        let plan = fit_plan(s, &schema.text, summary, options, name, true)?;
         let counts = merged(&states, CodeCounts::merge)?.unwrap_or_else(|| plan.code_counts());
         let structure = plan.structure(&counts)?;
         Ok((
@@ -698,7 +701,7 @@ pub(crate) fn spark_fit_copula<'py>(
     let s = &schema.schema;
     let input = input(py, data, name, None, Some(s))?;
     let bytes = run(py, Some(1), || {
-        let plan = fit_plan(s, &schema.text, summary, options, name)?;
+        let plan = fit_plan(s, &schema.text, summary, options, name, true)?;
         let structure: FitStructure = serde_json::from_slice(structure)?;
         let mut sums = structure.copula_sums().ok_or_else(|| {
             Failure::from(fairsynth::model::ModelError::Invalid(

@@ -113,6 +113,28 @@ impl FitPlan {
         schema_yaml: &str,
         opts: &FitOptions,
     ) -> Result<FitPlan, ModelError> {
+        FitPlan::build(summary, schema, schema_yaml, opts, true)
+    }
+
+    /// The plan [`FitPlan::new`] made from the same summary, for coding chunks in another
+    /// process: the same plan, without the safety net's classification of every level (done
+    /// once, where the summary was merged).
+    pub fn for_chunks(
+        summary: &FitSummary,
+        schema: &Schema,
+        schema_yaml: &str,
+        opts: &FitOptions,
+    ) -> Result<FitPlan, ModelError> {
+        FitPlan::build(summary, schema, schema_yaml, opts, false)
+    }
+
+    fn build(
+        summary: &FitSummary,
+        schema: &Schema,
+        schema_yaml: &str,
+        opts: &FitOptions,
+        scan: bool,
+    ) -> Result<FitPlan, ModelError> {
         check(schema, schema_yaml, opts)?;
         let p = plan(schema);
         if summary.rows() == 0 {
@@ -123,8 +145,12 @@ impl FitPlan {
         }
         // The safety net: a text column full of identifiers that the schema does not declare
         // stops the fit before anything is modelled. Each distinct value is classified once.
-        let scans: Vec<(&str, ColumnScan)> = summary
-            .level_counts()
+        let counted = if scan {
+            summary.level_counts()
+        } else {
+            Vec::new()
+        };
+        let scans: Vec<(&str, ColumnScan)> = counted
             .into_par_iter()
             .filter(|(name, _, _)| {
                 schema
@@ -257,6 +283,17 @@ impl FitPlan {
                 codes.len(),
                 self.rows,
                 self.vars.len()
+            )));
+        }
+        if let Some((v, c)) = self.vars.iter().zip(&codes).find_map(|(v, c)| {
+            c.iter()
+                .find(|&&k| k as usize >= v.cardinality())
+                .map(|k| (v, *k))
+        }) {
+            return Err(ModelError::Invalid(format!(
+                "the code counts hold code {c} for `{}`, which has {} codes: they are not of this plan",
+                v.name,
+                v.cardinality()
             )));
         }
         let enc: Vec<Encoded> = self
@@ -656,7 +693,7 @@ impl FitStructure {
                 ))
             }
             (Some((vars, given)), Some(s)) => {
-                if s.vars != vars || s.given != given || s.rows != model.rows {
+                if s.vars != vars || s.given != given || s.rows != model.rows || !s.well_formed() {
                     return Err(ModelError::Invalid(format!(
                         "the copula's sums ({} rows) are not of this structure ({} rows)",
                         s.rows, model.rows
@@ -699,9 +736,19 @@ impl CopulaSums {
         }
     }
 
+    /// Whether the sums have one entry per variable and per pair of them.
+    fn well_formed(&self) -> bool {
+        let k = self.vars.len();
+        self.given <= k && self.sum.len() == k && self.prod.len() == k * (k + 1) / 2
+    }
+
     /// Adds the sums of `other` (of the same variables).
     pub fn merge(&mut self, other: CopulaSums) -> Result<(), ModelError> {
-        if self.vars != other.vars || self.given != other.given {
+        if self.vars != other.vars
+            || self.given != other.given
+            || !self.well_formed()
+            || !other.well_formed()
+        {
             return Err(ModelError::Invalid(
                 "cannot merge copula sums of other variables".into(),
             ));
