@@ -1,13 +1,15 @@
-"""Spark local[2] against the command line, in the same run: synth and reweight.
+"""Spark local[2] against the command line, in the same run: synth, reweight and fit.
 
 Not a test: a measurement for BENCHMARKS.md. Needs a Python with fairsynth (a release wheel:
 `pip install ./python`), pyspark and a Java runtime, and the CLI built with
 `cargo build --release`:
 
-    python benches/spark.py --rows 10000000 --reps 3
+    python benches/spark.py --rows 10000000 --reps 3 [--fit-rows 1000000] [--only fit]
 
 For each command it prints the median wall time of the CLI (writing Parquet) and of Spark
 (`df.write.parquet`, the same work plus Spark's own costs), their ratio, and rows/s per core.
+`fit` reads the first `--fit-rows` rows of the same table (one Parquet file) on both sides and
+checks that Spark's model is the CLI's (but for the input's name).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "fairsynth"))
+    ap.add_argument("--fit-rows", type=int, default=1_000_000)
+    ap.add_argument("--only", choices=["synth", "reweight", "fit"], action="append")
     args = ap.parse_args()
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -91,16 +95,50 @@ def main() -> None:
             df = spark.read.parquet(str(data))
             fs.reweight(df, schema).table.write.mode("overwrite").parquet(str(work / "spark_rw"))
 
-        for name, cli, sp in [("synth", cli_synth, spark_synth), ("reweight", cli_reweight, spark_reweight)]:
+        fit_rows = min(args.fit_rows, rows)
+        fit_data = work / "fit.parquet"
+        import pyarrow.parquet as pq
+
+        pq.write_table(pq.read_table(data).slice(0, fit_rows), fit_data)
+        fitted = {}
+
+        def cli_fit():
+            subprocess.run(
+                [args.bin, "fit", str(fit_data), "--schema", str(schema_path),
+                 "-o", str(work / "cli.model.json"), "-q"],
+                check=True,
+            )
+            fitted["cli"] = (work / "cli.model.json").read_text()
+
+        def spark_fit():
+            df = spark.read.parquet(str(fit_data))
+            fitted["spark"] = fs.fit(df, schema).to_json()
+
+        cases = [
+            ("synth", rows, cli_synth, spark_synth),
+            ("reweight", rows, cli_reweight, spark_reweight),
+            ("fit", fit_rows, cli_fit, spark_fit),
+        ]
+        for name, n, cli, sp in cases:
+            if args.only and name not in args.only:
+                continue
             c = statistics.median(timed(cli, args.reps))
             s = statistics.median(timed(sp, args.reps))
             results[name] = (c, s)
             print(
-                f"{name:9s} {rows:,} rows: CLI {c:7.2f} s ({rows / c / cores:12,.0f} rows/s/core), "
-                f"Spark local[{cores}] {s:7.2f} s ({rows / s / cores:12,.0f} rows/s/core), "
+                f"{name:9s} {n:,} rows: CLI {c:7.2f} s ({n / c / cores:12,.0f} rows/s/core), "
+                f"Spark local[{cores}] {s:7.2f} s ({n / s / cores:12,.0f} rows/s/core), "
                 f"Spark/CLI {s / c:5.2f}x",
                 flush=True,
             )
+        if "cli" in fitted:
+            import json
+
+            a, b = json.loads(fitted["cli"]), json.loads(fitted["spark"])
+            for m in (a, b):
+                m["fit"].pop("input")
+                m["fit"].pop("input_sha256")
+            print(f"fit: Spark's model {'equals' if a == b else 'DIFFERS FROM'} the CLI's", flush=True)
     finally:
         spark.stop()
         shutil.rmtree(work, ignore_errors=True)

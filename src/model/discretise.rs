@@ -235,12 +235,6 @@ struct Group {
     runs: Vec<Run>,
 }
 
-impl Group {
-    fn rows(&self) -> u64 {
-        self.runs.iter().map(|r| r.rows).sum()
-    }
-}
-
 /// Numeric bins that hold no value of fewer than `min_count` rows (the model's privacy rule)
 /// and keep every frequent exact value.
 ///
@@ -355,6 +349,8 @@ pub(super) fn run_bins(
     let one_each = discrete && units.len() <= 2 * opts.bins.max(1);
     let mut groups: Vec<Group> = Vec::new();
     let mut unit_bin = vec![0u32; units.len()];
+    // Rows of the last group, kept as it grows (summing its runs per unit was quadratic).
+    let mut group_rows = 0u64;
     for (k, u) in units.iter().enumerate() {
         let split = match groups.last() {
             None => true,
@@ -365,7 +361,7 @@ pub(super) fn run_bins(
                     || band(prev.value) != band(u.value)
                     || alone(&prev)
                     || alone(u)
-                    || g.rows() >= size;
+                    || group_rows >= size;
                 // A continuous bin needs an edge between its last value and the next one.
                 wants
                     && (discrete
@@ -375,9 +371,11 @@ pub(super) fn run_bins(
         };
         if split {
             groups.push(Group::default());
+            group_rows = 0;
         }
         let g = groups.len() - 1;
         groups[g].runs.push(*u);
+        group_rows += u.rows;
         unit_bin[k] = g as u32;
     }
 

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use arrow_array::RecordBatch;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::discretise::{categorical_variable, fixed_bins, run_bins, schema_bounds, Encoder, Run};
@@ -127,47 +128,61 @@ impl FitSummary {
         self.add_table(&t)
     }
 
-    /// Counts the rows of a loaded table holding the modelled columns.
+    /// Counts the rows of a loaded table holding the modelled columns (the columns in
+    /// parallel).
     pub fn add_table(&mut self, t: &Table) -> Result<(), ModelError> {
-        for (name, c) in self.names.iter().zip(&mut self.columns) {
-            let col = t.column(name).ok_or_else(|| {
-                ModelError::Invalid(format!("column `{name}` is not in the table"))
-            })?;
-            match (c, &col.values) {
-                (ColumnCounts::Num { values, nulls }, Values::Num(x)) => {
-                    for v in x {
-                        if v.is_nan() {
-                            *nulls += 1;
-                        } else {
-                            *values.entry(order_key(*v)).or_default() += 1;
+        self.names
+            .par_iter()
+            .zip(self.columns.par_iter_mut())
+            .map(|(name, c)| {
+                let col = t.column(name).ok_or_else(|| {
+                    ModelError::Invalid(format!("column `{name}` is not in the table"))
+                })?;
+                match (c, &col.values) {
+                    (ColumnCounts::Num { values, nulls }, Values::Num(x)) => {
+                        // Sorted keys, counted in runs: far cheaper than a map insert per row.
+                        let mut keys: Vec<u64> = Vec::with_capacity(x.len());
+                        for v in x {
+                            if v.is_nan() {
+                                *nulls += 1;
+                            } else {
+                                keys.push(order_key(*v));
+                            }
                         }
-                    }
-                }
-                (
-                    ColumnCounts::Cat {
-                        levels,
-                        rows,
-                        nulls,
-                    },
-                    Values::Cat { codes, levels: own },
-                ) => {
-                    let mut per = vec![0u64; own.len()];
-                    for &k in codes {
-                        if k == NULL {
-                            *nulls += 1;
-                        } else {
-                            per[k as usize] += 1;
+                        keys.sort_unstable();
+                        for run in keys.chunk_by(|a, b| a == b) {
+                            *values.entry(run[0]).or_default() += run.len() as u64;
                         }
+                        Ok(())
                     }
-                    add_levels(levels, rows, own, &per);
-                }
-                _ => {
-                    return Err(ModelError::Invalid(format!(
+                    (
+                        ColumnCounts::Cat {
+                            levels,
+                            rows,
+                            nulls,
+                        },
+                        Values::Cat { codes, levels: own },
+                    ) => {
+                        let mut per = vec![0u64; own.len()];
+                        for &k in codes {
+                            if k == NULL {
+                                *nulls += 1;
+                            } else {
+                                per[k as usize] += 1;
+                            }
+                        }
+                        add_levels(levels, rows, own, &per);
+                        Ok(())
+                    }
+                    _ => Err(ModelError::Invalid(format!(
                         "column `{name}` is loaded with another type than the summary's"
-                    )))
+                    ))),
                 }
-            }
-        }
+            })
+            // The first column's error in schema order, whatever thread finished first.
+            .collect::<Vec<Result<(), ModelError>>>()
+            .into_iter()
+            .collect::<Result<Vec<()>, ModelError>>()?;
         self.rows += t.rows as u64;
         Ok(())
     }
@@ -246,13 +261,15 @@ impl FitSummary {
         schema: &Schema,
         opts: &FitOptions,
     ) -> Result<Vec<(Variable, Encoder)>, ModelError> {
-        let mut out = Vec::with_capacity(self.names.len());
-        let mut problems = Vec::new();
-        for (name, counts) in self.names.iter().zip(&self.columns) {
+        let chosen: Vec<Result<(Variable, Encoder), ModelError>> = self
+            .names
+            .par_iter()
+            .zip(&self.columns)
+            .map(|(name, counts)| {
             let c = schema.column(name).ok_or_else(|| {
                 ModelError::Invalid(format!("column `{name}` is not in the schema"))
             })?;
-            let var = match counts {
+            match counts {
                 ColumnCounts::Cat {
                     levels,
                     rows,
@@ -295,7 +312,13 @@ impl FitSummary {
                         (v, e)
                     })
                 }
-            };
+            }
+            })
+            .collect();
+        // Every column's problem at once, in schema order.
+        let mut out = Vec::with_capacity(chosen.len());
+        let mut problems = Vec::new();
+        for var in chosen {
             match var {
                 Ok(v) => out.push(v),
                 Err(e) => problems.push(e.to_string()),
