@@ -13,9 +13,10 @@ use crate::schema::{Column, ColumnType, Generator};
 pub(super) struct Encoded {
     pub(super) var: Variable,
     pub(super) codes: Vec<u32>,
-    /// Numeric columns: each row's mid-rank within its bin, in (0, 1) (0.5 for null), so the
-    /// copula sees where in its bin a value lies.
-    pub(super) within: Option<Vec<f64>>,
+    /// Numeric columns: where each row's value lies within its bin, as the shares of the
+    /// bin's rows below it and up to it (`[0, 1]` for null and for a bin of one value), so
+    /// the copula sees where in its bin a value lies.
+    pub(super) within: Option<Vec<[f64; 2]>>,
 }
 
 impl Encoded {
@@ -503,10 +504,10 @@ pub(super) fn fixed_bins(
     (out, codes)
 }
 
-/// Each run's mid-rank within its bin (`codes[k]`: run `k`'s bin), by the value the model
+/// Where each run lies within its bin (`codes[k]`: run `k`'s bin), by the value the model
 /// holds for it (a discrete column's rare value counts at the bin's nearest exact value): the
-/// rows of the bin below that value plus half of those holding it, over the bin's rows.
-fn within_runs(runs: &[Run], bins: &[Bin], codes: &[u32]) -> Vec<f64> {
+/// shares of the bin's rows below that value and up to it.
+fn within_runs(runs: &[Run], bins: &[Bin], codes: &[u32]) -> Vec<[f64; 2]> {
     let held = |x: f64, b: &Bin| {
         if b.spread > 0.0 && b.lo <= x && x < b.hi || b.points.is_empty() {
             return x;
@@ -524,7 +525,7 @@ fn within_runs(runs: &[Run], bins: &[Bin], codes: &[u32]) -> Vec<f64> {
         .map(|(k, (r, &c))| (c, held(r.value, &bins[c as usize]), k))
         .collect();
     items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let mut out = vec![0.5; runs.len()];
+    let mut out = vec![[0.0, 1.0]; runs.len()];
     let mut i = 0;
     while i < items.len() {
         let bin = items[i].0;
@@ -541,9 +542,9 @@ fn within_runs(runs: &[Run], bins: &[Bin], codes: &[u32]) -> Vec<f64> {
                 k += 1;
             }
             let here: u64 = items[j..k].iter().map(|t| runs[t.2].rows).sum();
-            let mid = (before as f64 + here as f64 / 2.0) / n as f64;
+            let place = [before as f64 / n as f64, (before + here) as f64 / n as f64];
             for t in &items[j..k] {
-                out[t.2] = mid;
+                out[t.2] = place;
             }
             before += here;
             j = k;
@@ -564,9 +565,9 @@ pub(super) enum Encoder {
         codes: FastMap<String, u32>,
         null: u32,
     },
-    /// Value (its order key) -> (code, mid-rank within the bin); null's code.
+    /// Value (its order key) -> (code, place within the bin); null's code.
     Num {
-        values: FastMap<u64, (u32, f64)>,
+        values: FastMap<u64, (u32, [f64; 2])>,
         null: u32,
     },
 }
@@ -643,7 +644,7 @@ impl Encoder {
                 for v in x {
                     if v.is_nan() {
                         out.push(*null);
-                        within.push(0.5);
+                        within.push([0.0, 1.0]);
                     } else {
                         let &(c, w) = map
                             .get(&order_key(*v))
@@ -662,7 +663,7 @@ impl Encoder {
 }
 
 /// The codes of a chunk and, for a number, each row's mid-rank within its bin.
-pub(super) type ChunkCodes = (Vec<u32>, Option<Vec<f64>>);
+pub(super) type ChunkCodes = (Vec<u32>, Option<Vec<[f64; 2]>>);
 
 #[cfg(test)]
 mod tests {

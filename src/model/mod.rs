@@ -38,7 +38,8 @@
 //!   column as its first parent;
 //! - the copula ([`Copula`]) correlates the uniforms with which numeric nodes are drawn from
 //!   their tables (and the place of the value inside its bin), conditional on the head's numeric
-//!   columns, so numeric dependence that the parent sets miss is kept.
+//!   and two-level columns, so numeric dependence that the parent sets miss is kept (the
+//!   correlation of latent normals, corrected for the ties of discrete columns).
 //!
 //! # The file (format `fairsynth-model`, version 2)
 //! JSON with these members: `format`, `version`, `fairsynth` (tool version), `schema` (the
