@@ -568,18 +568,11 @@ fn fit_table(
     input: &Input,
     s: &fairsynth::schema::Schema,
 ) -> Result<fairsynth::io::table::Table, Failure> {
-    let columns = FitSummary::new(s).columns().to_vec();
-    let sub = fairsynth::schema::Schema {
-        columns: s
-            .columns
-            .iter()
-            .filter(|c| columns.contains(&c.name))
-            .cloned()
-            .collect(),
-        ..s.clone()
-    };
-    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
-    Ok(fairsynth::io::table::Table::load(input, &sub, &names)?)
+    Ok(fairsynth::io::table::Table::load_only(
+        input,
+        s,
+        FitSummary::new(s).columns(),
+    )?)
 }
 
 /// The plan from the merged summary (serialised), or the error one process raises. On the

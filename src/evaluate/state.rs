@@ -79,15 +79,9 @@ impl Counts {
                 },
                 Values::Cat { codes, levels: own },
             ) => {
-                let mut per = vec![0u64; own.len()];
-                for &c in codes {
-                    if c == NULL {
-                        *nulls += 1;
-                    } else {
-                        per[c as usize] += 1;
-                    }
-                }
-                add_levels(levels, rows, own, &per);
+                let (per, n) = crate::io::table::level_counts(codes, own.len());
+                *nulls += n;
+                crate::io::table::add_level_counts(levels, rows, own, &per);
             }
             _ => return Err("a column is numeric in one chunk and categorical in another".into()),
         }
@@ -120,35 +114,12 @@ impl Counts {
                     nulls: n,
                 },
             ) => {
-                add_levels(levels, rows, &l, &r);
+                crate::io::table::add_level_counts(levels, rows, &l, &r);
                 *nulls += n;
             }
             _ => return Err("a column is numeric in one state and categorical in another".into()),
         }
         Ok(())
-    }
-}
-
-/// Adds rows per level by level text, appending levels not seen yet (in `own`'s order).
-fn add_levels(levels: &mut Vec<String>, rows: &mut Vec<u64>, own: &[String], per: &[u64]) {
-    let mut index: FastMap<&str, usize> = FastMap::default();
-    for (i, l) in levels.iter().enumerate() {
-        index.insert(l.as_str(), i);
-    }
-    let mut new: Vec<(String, u64)> = Vec::new();
-    let mut add: Vec<(usize, u64)> = Vec::new();
-    for (l, n) in own.iter().zip(per) {
-        match index.get(l.as_str()) {
-            Some(&i) => add.push((i, *n)),
-            None => new.push((l.clone(), *n)),
-        }
-    }
-    for (i, n) in add {
-        rows[i] += n;
-    }
-    for (l, n) in new {
-        levels.push(l);
-        rows.push(n);
     }
 }
 
@@ -307,7 +278,7 @@ impl FidelityPlan {
                 (Counts::Cat { levels, .. }, Counts::Cat { levels: sl, .. }) => {
                     let mut all = levels.clone();
                     let mut rows = vec![0; all.len()];
-                    add_levels(&mut all, &mut rows, sl, &vec![0; sl.len()]);
+                    crate::io::table::add_level_counts(&mut all, &mut rows, sl, &vec![0; sl.len()]);
                     Ok(Coding::Cat { levels: all })
                 }
                 _ => Err(mismatch(

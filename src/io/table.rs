@@ -22,6 +22,50 @@ use crate::schema::{ColumnType, Schema};
 /// The code of a null in [`Values::Cat`].
 pub const NULL: u32 = u32::MAX;
 
+/// Rows per level of category codes (`levels` levels), and the nulls.
+pub fn level_counts(codes: &[u32], levels: usize) -> (Vec<u64>, u64) {
+    let mut per = vec![0u64; levels];
+    let mut nulls = 0u64;
+    for &k in codes {
+        if k == NULL {
+            nulls += 1;
+        } else {
+            per[k as usize] += 1;
+        }
+    }
+    (per, nulls)
+}
+
+/// Adds rows per level (`own` levels, `per` rows each) to `levels` and `rows`: a level met
+/// before by text adds to its count, a new one is appended (first-seen order).
+pub fn add_level_counts(
+    levels: &mut Vec<String>,
+    rows: &mut Vec<u64>,
+    own: &[String],
+    per: &[u64],
+) {
+    let index: FastMap<&str, usize> = levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
+    let mut new: Vec<(String, u64)> = Vec::new();
+    let mut add: Vec<(usize, u64)> = Vec::new();
+    for (l, n) in own.iter().zip(per) {
+        match index.get(l.as_str()) {
+            Some(&i) => add.push((i, *n)),
+            None => new.push((l.clone(), *n)),
+        }
+    }
+    for (i, n) in add {
+        rows[i] += n;
+    }
+    for (l, n) in new {
+        levels.push(l);
+        rows.push(n);
+    }
+}
+
 /// The values of one column.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
@@ -216,6 +260,22 @@ impl Table {
             })
             .collect();
         Ok(Table { rows, columns })
+    }
+
+    /// Loads the schema columns `names` of `input` (in the order given) as `schema` types
+    /// them; the schema's other columns need not be in the input.
+    pub fn load_only(input: &Input, schema: &Schema, names: &[String]) -> Result<Table, ReadError> {
+        let sub = Schema {
+            columns: schema
+                .columns
+                .iter()
+                .filter(|c| names.contains(&c.name))
+                .cloned()
+                .collect(),
+            ..schema.clone()
+        };
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        Table::load(input, &sub, &names)
     }
 
     /// The column named `name`.

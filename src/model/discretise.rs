@@ -45,15 +45,7 @@ pub(super) fn encode_categorical(
     levels: &[String],
     opts: &FitOptions,
 ) -> Result<Encoded, ModelError> {
-    let mut counts = vec![0u64; levels.len()];
-    let mut nulls = 0u64;
-    for &k in codes {
-        if k == NULL {
-            nulls += 1;
-        } else {
-            counts[k as usize] += 1;
-        }
-    }
+    let (counts, nulls) = crate::io::table::level_counts(codes, levels.len());
     let (var, map) = categorical_variable(c, levels, &counts, nulls, opts)?;
     let kept = match &var.kind {
         VarKind::Categorical { levels } => levels.len() as u32,

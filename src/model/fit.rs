@@ -217,17 +217,7 @@ pub fn fit_input(
     schema_yaml: &str,
     opts: &FitOptions,
 ) -> Result<Model, ModelError> {
-    let p = plan(schema);
-    let sub = Schema {
-        columns: p
-            .modelled
-            .iter()
-            .map(|&i| schema.columns[i].clone())
-            .collect(),
-        ..schema.clone()
-    };
-    let names: Vec<&str> = sub.columns.iter().map(|c| c.name.as_str()).collect();
-    let table = Table::load(input, &sub, &names)?;
+    let table = Table::load_only(input, schema, FitSummary::new(schema).columns())?;
     let mut opts = opts.clone();
     match input {
         Input::File { path, .. } => {

@@ -89,17 +89,7 @@ pub(super) fn load_batch(
     batch: &RecordBatch,
 ) -> Result<Table, ModelError> {
     let input = Input::Memory(Batches::new("batch", batch.schema(), vec![batch.clone()])?);
-    let sub = Schema {
-        columns: schema
-            .columns
-            .iter()
-            .filter(|c| columns.contains(&c.name))
-            .cloned()
-            .collect(),
-        ..schema.clone()
-    };
-    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
-    Ok(Table::load(&input, &sub, &names)?)
+    Ok(Table::load_only(&input, schema, columns)?)
 }
 
 impl FitPlan {

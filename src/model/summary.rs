@@ -20,9 +20,7 @@ use super::discretise::{categorical_variable, fixed_bins, run_bins, schema_bound
 use super::fit::{modelled_columns, FitOptions};
 use super::{ModelError, VarKind, Variable};
 use crate::exact::{from_order_key, order_key};
-use crate::hash::FastMap;
-use crate::io::table::{Table, Values, NULL};
-use crate::io::{Batches, Input};
+use crate::io::table::{add_level_counts, level_counts, Table, Values};
 use crate::schema::{ColumnType, Schema};
 
 /// The counts of one modelled column.
@@ -49,23 +47,6 @@ pub struct FitSummary {
     names: Vec<String>,
     columns: Vec<ColumnCounts>,
     rows: u64,
-}
-
-fn add_levels(levels: &mut Vec<String>, rows: &mut Vec<u64>, own: &[String], per: &[u64]) {
-    let index: FastMap<String, usize> = levels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.clone(), i))
-        .collect();
-    for (l, n) in own.iter().zip(per) {
-        match index.get(l) {
-            Some(&i) => rows[i] += n,
-            None => {
-                levels.push(l.clone());
-                rows.push(*n);
-            }
-        }
-    }
 }
 
 impl FitSummary {
@@ -113,18 +94,7 @@ impl FitSummary {
 
     /// Counts the rows of `batch` (typed as the schema says, as an input batch).
     pub fn add(&mut self, schema: &Schema, batch: &RecordBatch) -> Result<(), ModelError> {
-        let input = Input::Memory(Batches::new("batch", batch.schema(), vec![batch.clone()])?);
-        let sub = Schema {
-            columns: schema
-                .columns
-                .iter()
-                .filter(|c| self.names.contains(&c.name))
-                .cloned()
-                .collect(),
-            ..schema.clone()
-        };
-        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        let t = Table::load(&input, &sub, &names)?;
+        let t = super::steps::load_batch(schema, &self.names, batch)?;
         self.add_table(&t)
     }
 
@@ -163,15 +133,9 @@ impl FitSummary {
                         },
                         Values::Cat { codes, levels: own },
                     ) => {
-                        let mut per = vec![0u64; own.len()];
-                        for &k in codes {
-                            if k == NULL {
-                                *nulls += 1;
-                            } else {
-                                per[k as usize] += 1;
-                            }
-                        }
-                        add_levels(levels, rows, own, &per);
+                        let (per, n) = level_counts(codes, own.len());
+                        *nulls += n;
+                        add_level_counts(levels, rows, own, &per);
                         Ok(())
                     }
                     _ => Err(ModelError::Invalid(format!(
@@ -211,7 +175,7 @@ impl FitSummary {
                         nulls: n,
                     },
                 ) => {
-                    add_levels(levels, rows, &l, &r);
+                    add_level_counts(levels, rows, &l, &r);
                     *nulls += n;
                 }
                 _ => {
