@@ -35,6 +35,23 @@ use super::{
 /// Rows per block: the unit a partition owns.
 pub(crate) const BLOCK_ROWS: u64 = fairsynth::synth::BLOCK_ROWS as u64;
 
+/// One partition's state: `work` on the partition's rows (`data`, typed as `schema` says, as
+/// one process reads them) in one thread with the GIL released, serialised as JSON; a failure
+/// is raised as the `fairsynth` exception one process raises. `name` names the partition in
+/// messages.
+pub(crate) fn partition_state<'py, T: serde::Serialize + Send>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    schema: &PySchema,
+    name: &str,
+    work: impl FnOnce(&Input, &fairsynth::schema::Schema) -> Result<T, Failure> + Send,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = &schema.schema;
+    let input = input(py, data, name, None, Some(s))?;
+    let bytes = run(py, Some(1), || Ok(serde_json::to_vec(&work(&input, s)?)?))?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
 /// Blocks `first..end` of the synthetic table of `rows` rows from `schema` and `seed`, as a
 /// pyarrow Table (empty, with the table's schema, when the range is empty).
 #[pyfunction]
@@ -178,18 +195,15 @@ pub(crate) fn spark_reweight_state<'py>(
     options: &str,
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = &schema.schema;
-    let opts = reweight_options(py, s, options)?;
-    let input = input(py, data, name, None, Some(s))?;
-    let bytes = run(py, Some(1), || {
-        let reader = Reader::open(&input, s)?;
+    let opts = reweight_options(py, &schema.schema, options)?;
+    partition_state(py, data, schema, name, |input, s| {
+        let reader = Reader::open(input, s)?;
         let mut sums = CellSums::new(s, &opts, &reader.schema())?;
         for batch in reader {
             sums.add(&batch?)?;
         }
-        Ok(serde_json::to_vec(&sums)?)
-    })?;
-    Ok(PyBytes::new(py, &bytes))
+        Ok(sums)
+    })
 }
 
 /// At the driver: merges the partitions' states (in partition order) and solves the raking.
@@ -385,17 +399,14 @@ pub(crate) fn spark_deid_counts<'py>(
     schema: &PySchema,
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = &schema.schema;
-    let input = input(py, data, name, None, Some(s))?;
-    let bytes = run(py, Some(1), || {
-        let (steps, reader) = deid_steps(&input, s)?;
+    partition_state(py, data, schema, name, |input, s| {
+        let (steps, reader) = deid_steps(input, s)?;
         let mut counts = steps.counts();
         for batch in reader {
             steps.count(&mut counts, &batch?)?;
         }
-        Ok(serde_json::to_vec(&counts)?)
-    })?;
-    Ok(PyBytes::new(py, &bytes))
+        Ok(counts)
+    })
 }
 
 /// Merges partitions' serialised states in order.
@@ -603,14 +614,11 @@ pub(crate) fn spark_fit_summary<'py>(
     schema: &PySchema,
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = &schema.schema;
-    let input = input(py, data, name, None, Some(s))?;
-    let bytes = run(py, Some(1), || {
+    partition_state(py, data, schema, name, |input, s| {
         let mut summary = FitSummary::new(s);
-        summary.add_table(&fit_table(&input, s)?)?;
-        Ok(serde_json::to_vec(&summary)?)
-    })?;
-    Ok(PyBytes::new(py, &bytes))
+        summary.add_table(&fit_table(input, s)?)?;
+        Ok(summary)
+    })
 }
 
 /// At the driver, after step 1: the partitions' summaries merged (serialised), once the plan
@@ -644,15 +652,12 @@ pub(crate) fn spark_fit_codes<'py>(
     options: &str,
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = &schema.schema;
-    let input = input(py, data, name, None, Some(s))?;
-    let bytes = run(py, Some(1), || {
+    partition_state(py, data, schema, name, |input, s| {
         let plan = fit_plan(s, &schema.text, summary, options, name, true)?;
         let mut counts = plan.code_counts();
-        plan.count_codes_table(&mut counts, &fit_table(&input, s)?)?;
-        Ok(serde_json::to_vec(&counts)?)
-    })?;
-    Ok(PyBytes::new(py, &bytes))
+        plan.count_codes_table(&mut counts, &fit_table(input, s)?)?;
+        Ok(counts)
+    })
 }
 
 /// At the driver, after step 2: the structure (the model without its copula, serialised) from
@@ -691,9 +696,7 @@ pub(crate) fn spark_fit_copula<'py>(
     options: &str,
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = &schema.schema;
-    let input = input(py, data, name, None, Some(s))?;
-    let bytes = run(py, Some(1), || {
+    partition_state(py, data, schema, name, |input, s| {
         let plan = fit_plan(s, &schema.text, summary, options, name, true)?;
         let structure: FitStructure = serde_json::from_slice(structure)?;
         let mut sums = structure.copula_sums().ok_or_else(|| {
@@ -701,10 +704,9 @@ pub(crate) fn spark_fit_copula<'py>(
                 "this structure has no copula to sum".into(),
             ))
         })?;
-        plan.count_copula_table(&structure, &mut sums, &fit_table(&input, s)?)?;
-        Ok(serde_json::to_vec(&sums)?)
-    })?;
-    Ok(PyBytes::new(py, &bytes))
+        plan.count_copula_table(&structure, &mut sums, &fit_table(input, s)?)?;
+        Ok(sums)
+    })
 }
 
 /// At the driver, after step 3: the model from the structure and the partitions' copula sums

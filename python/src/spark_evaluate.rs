@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use serde::Deserialize;
 
+use super::spark::partition_state;
 use super::{input, raise, run, Failure, Kind, PySchema};
 
 /// The columns both tables hold that `evaluate` compares, and the skipped ones (JSON).
@@ -47,16 +48,13 @@ pub(crate) fn spark_column_counts<'py>(
     names: Vec<String>,
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = &schema.schema;
-    let input = input(py, data, name, None, Some(s))?;
-    let bytes = run(py, Some(1), || {
+    partition_state(py, data, schema, name, |input, s| {
         let mut counts = ColumnCounts::new(s, &names);
-        for batch in batches(&input, s, &names)? {
+        for batch in batches(input, s, &names)? {
             counts.add(s, &batch)?;
         }
-        Ok(serde_json::to_vec(&counts)?)
-    })?;
-    Ok(PyBytes::new(py, &bytes))
+        Ok(counts)
+    })
 }
 
 /// The partition's rows of the evaluated columns, read as the schema types them.
@@ -127,17 +125,14 @@ pub(crate) fn spark_pair_counts<'py>(
     names: Vec<String>,
     name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = &schema.schema;
-    let input = input(py, data, name, None, Some(s))?;
-    let bytes = run(py, Some(1), || {
+    partition_state(py, data, schema, name, |input, s| {
         let plan: FidelityPlan = serde_json::from_slice(plan)?;
         let mut pairs = PairCounts::new(&plan);
-        for batch in batches(&input, s, &names)? {
+        for batch in batches(input, s, &names)? {
             pairs.add(&plan, s, &batch)?;
         }
-        Ok(serde_json::to_vec(&pairs)?)
-    })?;
-    Ok(PyBytes::new(py, &bytes))
+        Ok(pairs)
+    })
 }
 
 /// What `fairsynth.spark.evaluate` passes about the evaluation, as JSON.
