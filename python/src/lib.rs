@@ -559,6 +559,84 @@ fn targets(
     })
 }
 
+/// The sampling options of `Model.sample` and `fairsynth.spark.sample` (JSON from the Spark
+/// adapter), resolved as the CLI resolves them.
+#[derive(serde::Deserialize)]
+struct SampleArgs {
+    seed: Option<u64>,
+    targets_path: Option<PathBuf>,
+    targets_text: Option<String>,
+    schema_targets: bool,
+    no_fairness: bool,
+}
+
+impl SampleArgs {
+    /// The options for `model`: given targets, else the schema's with `schema_targets`; the
+    /// seed given, else the schema's, else 0.
+    fn options(
+        self,
+        py: Python<'_>,
+        model: &fairsynth::model::Model,
+    ) -> PyResult<fairsynth::model::SampleOptions> {
+        let schema = model.schema().map_err(|e| raise(py, e.into()))?;
+        let given = targets(py, &schema, self.targets_path, self.targets_text.as_deref())?;
+        let targets = match given {
+            Some(t) => t,
+            None if self.schema_targets => schema.targets.clone(),
+            None => Vec::new(),
+        };
+        Ok(fairsynth::model::SampleOptions {
+            seed: self.seed.or(schema.seed).unwrap_or(0),
+            targets,
+            fairness: !self.no_fairness,
+        })
+    }
+}
+
+/// The reweighting options of `fairsynth.reweight` and `fairsynth.spark.reweight` (JSON
+/// from the Spark adapter; the CLI's names), resolved as the CLI resolves them.
+#[derive(serde::Deserialize)]
+struct ReweightArgs {
+    resample: Option<u64>,
+    targets_path: Option<PathBuf>,
+    targets_text: Option<String>,
+    seed: Option<u64>,
+    max_weight: Option<f64>,
+    min_weight: Option<f64>,
+    tolerance: f64,
+    max_iterations: usize,
+    no_parity: bool,
+    no_start_weights: bool,
+    keep_identifiers: bool,
+    weight_column: String,
+}
+
+impl ReweightArgs {
+    /// The options for `schema`: given targets, else the schema's; parity when the schema
+    /// asks for it and `no_parity` is off; the seed given, else the schema's, else 0.
+    fn options(
+        self,
+        py: Python<'_>,
+        schema: &fairsynth::schema::Schema,
+    ) -> PyResult<fairsynth::reweight::Options> {
+        let given = targets(py, schema, self.targets_path, self.targets_text.as_deref())?;
+        Ok(fairsynth::reweight::Options {
+            targets: given.unwrap_or_else(|| schema.targets.clone()),
+            parity: !self.no_parity && schema.fairness.is_some(),
+            tolerance: self.tolerance,
+            max_iterations: self.max_iterations,
+            min_weight: self.min_weight,
+            max_weight: self.max_weight,
+            unit_start_weights: self.no_start_weights,
+            resample: self.resample,
+            seed: self.seed.or(schema.seed).unwrap_or(0),
+            keep_identifiers: self.keep_identifiers,
+            weight_column: self.weight_column,
+            compression: Default::default(),
+        })
+    }
+}
+
 /// `synth(schema, rows, seed, threads)` -> (pyarrow.Table).
 #[pyfunction]
 #[pyo3(signature = (schema, rows = None, seed = None, threads = None))]
@@ -632,23 +710,23 @@ fn reweight<'py>(
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
-    let given = targets(py, s, targets_path.clone(), targets_text)?;
-    let input = input(py, data, name, format, Some(s))?;
-    let seed = seed.or(s.seed).unwrap_or(0);
-    let opts = fairsynth::reweight::Options {
-        targets: given.unwrap_or_else(|| s.targets.clone()),
-        parity: !no_parity && s.fairness.is_some(),
+    let opts = ReweightArgs {
+        resample,
+        targets_path: targets_path.clone(),
+        targets_text: targets_text.map(str::to_string),
+        seed,
+        max_weight,
+        min_weight,
         tolerance,
         max_iterations,
-        min_weight,
-        max_weight,
-        unit_start_weights: no_start_weights,
-        resample,
-        seed,
+        no_parity,
+        no_start_weights,
         keep_identifiers,
         weight_column: weight_column.clone(),
-        compression: Default::default(),
-    };
+    }
+    .options(py, s)?;
+    let input = input(py, data, name, format, Some(s))?;
+    let seed = opts.seed;
     // The CLI's content-determining options, as its provenance records them.
     let mut line: Vec<String> = vec![
         "fairsynth".into(),
@@ -850,13 +928,15 @@ impl PyModel {
     ) -> PyResult<Bound<'py, PyTuple>> {
         let model = &self.model;
         let schema = model.schema().map_err(|e| raise(py, e.into()))?;
-        let given = targets(py, &schema, targets_path.clone(), targets_text)?;
-        let targets = match given {
-            Some(t) => t,
-            None if schema_targets => schema.targets.clone(),
-            None => Vec::new(),
-        };
-        let seed = seed.or(schema.seed).unwrap_or(0);
+        let opts = SampleArgs {
+            seed,
+            targets_path: targets_path.clone(),
+            targets_text: targets_text.map(str::to_string),
+            schema_targets,
+            no_fairness,
+        }
+        .options(py, model)?;
+        let seed = opts.seed;
         let rows = rows.unwrap_or(model.rows);
         let mut line: Vec<String> = vec![
             "fairsynth".into(),
@@ -880,11 +960,6 @@ impl PyModel {
                 line.push(flag.into());
             }
         }
-        let opts = fairsynth::model::SampleOptions {
-            seed,
-            targets,
-            fairness: !no_fairness,
-        };
         let (written, json, html, summary) = run(py, threads, || {
             let sampler = fairsynth::model::Sampler::new(model, &opts)?;
             let prov = fairsynth::io::provenance(

@@ -29,7 +29,8 @@ use pyo3::types::{PyBytes, PyTuple};
 use serde::Deserialize;
 
 use super::{
-    input, raise, run, targets, to_table, written_table, Failure, Kind, PyModel, PySchema,
+    input, raise, run, to_table, written_table, Failure, Kind, PyModel, PySchema, ReweightArgs,
+    SampleArgs,
 };
 
 /// Rows per block: the unit a partition owns.
@@ -76,33 +77,13 @@ pub(crate) fn spark_synth_blocks<'py>(
 }
 
 /// The sampling options `fairsynth.spark.sample` passes, as JSON.
-#[derive(Deserialize)]
-struct SampleArgs {
-    seed: Option<u64>,
-    targets_path: Option<PathBuf>,
-    targets_text: Option<String>,
-    schema_targets: bool,
-    no_fairness: bool,
-}
-
 fn sample_options(
     py: Python<'_>,
     model: &fairsynth::model::Model,
     args: &str,
 ) -> PyResult<fairsynth::model::SampleOptions> {
     let a: SampleArgs = serde_json::from_str(args).map_err(|e| raise(py, e.into()))?;
-    let schema = model.schema().map_err(|e| raise(py, e.into()))?;
-    let given = targets(py, &schema, a.targets_path, a.targets_text.as_deref())?;
-    let targets = match given {
-        Some(t) => t,
-        None if a.schema_targets => schema.targets.clone(),
-        None => Vec::new(),
-    };
-    Ok(fairsynth::model::SampleOptions {
-        seed: a.seed.or(schema.seed).unwrap_or(0),
-        targets,
-        fairness: !a.no_fairness,
-    })
+    a.options(py, model)
 }
 
 /// Blocks `first..end` of a sample of `rows` rows from `model` (options as JSON), as a pyarrow
@@ -146,43 +127,13 @@ pub(crate) fn spark_sample_report(
 }
 
 /// The reweighting options `fairsynth.spark.reweight` passes, as JSON (the CLI's names).
-#[derive(Deserialize)]
-struct ReweightArgs {
-    resample: Option<u64>,
-    targets_path: Option<PathBuf>,
-    targets_text: Option<String>,
-    seed: Option<u64>,
-    max_weight: Option<f64>,
-    min_weight: Option<f64>,
-    tolerance: f64,
-    max_iterations: usize,
-    no_parity: bool,
-    no_start_weights: bool,
-    keep_identifiers: bool,
-    weight_column: String,
-}
-
 fn reweight_options(
     py: Python<'_>,
     schema: &fairsynth::schema::Schema,
     args: &str,
 ) -> PyResult<fairsynth::reweight::Options> {
     let a: ReweightArgs = serde_json::from_str(args).map_err(|e| raise(py, e.into()))?;
-    let given = targets(py, schema, a.targets_path, a.targets_text.as_deref())?;
-    Ok(fairsynth::reweight::Options {
-        targets: given.unwrap_or_else(|| schema.targets.clone()),
-        parity: !a.no_parity && schema.fairness.is_some(),
-        tolerance: a.tolerance,
-        max_iterations: a.max_iterations,
-        min_weight: a.min_weight,
-        max_weight: a.max_weight,
-        unit_start_weights: a.no_start_weights,
-        resample: a.resample,
-        seed: a.seed.or(schema.seed).unwrap_or(0),
-        keep_identifiers: a.keep_identifiers,
-        weight_column: a.weight_column,
-        compression: Default::default(),
-    })
+    a.options(py, schema)
 }
 
 /// Pass 1 on one partition: the raking state of its rows (typed by the schema, as the CLI

@@ -265,16 +265,16 @@ impl FitPlan {
     /// The structure and tables from the merged code counts of the whole table: the model
     /// without its copula. Under differential privacy the noise is drawn here.
     pub fn structure(&self, counts: &CodeCounts) -> Result<FitStructure, ModelError> {
-        let (codes, w) = counts.columns();
-        if codes.len() != self.vars.len() || w.iter().sum::<f64>() as u64 != self.rows {
+        if counts.vars != self.vars.len() || counts.rows() != self.rows {
             return Err(ModelError::Invalid(format!(
-                "the code counts ({} rows of {} variables) are not of the summarised table ({} rows of {} variables)",
-                w.iter().sum::<f64>(),
-                codes.len(),
+                "the code counts ({} rows of {} variables) are not of the summarised table ({} rows of {} variables)\n    hint: count the codes of every chunk of the table the summary counted, each once",
+                counts.rows(),
+                counts.vars,
                 self.rows,
                 self.vars.len()
             )));
         }
+        let (codes, w) = counts.columns();
         if let Some((v, c)) = self.vars.iter().zip(&codes).find_map(|(v, c)| {
             c.iter()
                 .find(|&&k| k as usize >= v.cardinality())
