@@ -166,6 +166,32 @@ fn the_sample_against_itself_is_a_perfect_copy() {
     );
     assert_eq!(r["checks"][0]["status"], "failed");
     assert_eq!(r["passed"], false);
+
+    // The table against itself: every row a copy; a unique-profile copy wherever the row's
+    // 15 evaluated values occur once in the table, counted here by hand.
+    let mut seen = std::collections::HashMap::new();
+    for row in read_sample().1 {
+        // Without fnlwgt (a weight, left out of the evaluation).
+        let key: Vec<String> = row
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 2)
+            .map(|(_, v)| v.clone())
+            .collect();
+        *seen.entry(key).or_insert(0usize) += 1;
+    }
+    let unique: usize = seen.values().filter(|n| **n == 1).count();
+    assert_eq!(r["privacy"]["unique_copy_rows"], unique);
+    let (code, stderr, r) = run(
+        &sample(),
+        &sample(),
+        &plain,
+        &["--threshold", "max_unique_copies=0.5"],
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("max_unique_copies = 0.9"), "{stderr}");
+    assert_eq!(r["checks"][0]["key"], "max_unique_copies");
 }
 
 #[test]
@@ -308,6 +334,7 @@ fn train_rows_against_test_rows_match_the_python_reference() {
     }
     close(f(&fid["overall"]), f(&want["overall"]), "overall");
     assert_eq!(r["privacy"]["exact_copy_rows"], want["exact_copy_rows"]);
+    assert_eq!(r["privacy"]["unique_copy_rows"], want["unique_copy_rows"]);
     for k in ["min", "p5", "median"] {
         close(
             f(&r["privacy"]["dcr_synthetic"][k]),
@@ -484,6 +511,11 @@ fn a_column_constant_in_the_real_table_is_left_out_of_distances() {
     assert!(
         (copies - f(&want["exact_copy_rows"])).abs() < 1e-6,
         "{copies}"
+    );
+    let unique = f(&p["holdout_unique_copies"]) * test_rows;
+    assert!(
+        (unique - f(&want["unique_copy_rows"])).abs() < 1e-6,
+        "{unique}"
     );
     for k in ["min", "p5", "median"] {
         let (got, exp) = (f(&p["dcr_holdout"][k]), f(&want["dcr"][k]));

@@ -504,6 +504,16 @@ fn checks(r: &Report, q: &Quality) -> Vec<Check> {
                 )),
                 true,
             ),
+            "max_unique_copies" => (
+                Ok((
+                    r.privacy.unique_copies,
+                    format!(
+                        "{} of {} synthetic rows copy a real row no other real row equals",
+                        r.privacy.unique_copy_rows, r.synthetic.rows
+                    ),
+                )),
+                true,
+            ),
             "min_dcr_ratio" => (
                 match (&r.holdout, r.privacy.dcr_ratio) {
                     (None, _) => Err("needs --holdout".to_string()),
@@ -635,11 +645,18 @@ pub fn summary(r: &Report) -> String {
         p.dcr_synthetic.p5,
         p.dcr_synthetic.median
     );
-    if let Some(h) = p.holdout_exact_copies {
+    let _ = writeln!(
+        s,
+        "  copies of a real row no other real row equals (a unique profile): {} ({} rows)",
+        pct(p.unique_copies),
+        p.unique_copy_rows
+    );
+    if let (Some(h), Some(u)) = (p.holdout_exact_copies, p.holdout_unique_copies) {
         let _ = writeln!(
             s,
-            "  holdout rows equal to a real row: {} (the share a fresh sample shows)",
-            pct(h)
+            "  holdout rows equal to a real row: {}, to a unique one: {} (the shares a fresh sample shows)",
+            pct(h),
+            pct(u)
         );
     }
     if !p.dcr_left_out.is_empty() {

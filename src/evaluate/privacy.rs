@@ -55,6 +55,12 @@ pub struct PrivacyReport {
     pub exact_copies: f64,
     /// Count of such rows.
     pub exact_copy_rows: usize,
+    /// Share of synthetic rows equal to a real row that no other real row equals: a copy of a
+    /// combination only one person holds, the kind that singles someone out. A copy of a
+    /// common profile says nothing about any one person.
+    pub unique_copies: f64,
+    /// Count of such rows.
+    pub unique_copy_rows: usize,
     /// Synthetic rows to their closest real row.
     pub dcr_synthetic: Dcr,
     /// Holdout rows to their closest real row (with `--holdout`).
@@ -65,6 +71,9 @@ pub struct PrivacyReport {
     /// Share of holdout rows equal to some real row (columns constant in the real table left
     /// out): the copy share a fresh sample of the population shows.
     pub holdout_exact_copies: Option<f64>,
+    /// Share of holdout rows equal to a real row that no other real row equals (same columns
+    /// as `holdout_exact_copies`): how often a fresh real person repeats a unique profile.
+    pub holdout_unique_copies: Option<f64>,
     /// Columns left out of the distance: constant in the real table.
     pub dcr_left_out: Vec<String>,
     /// k-anonymity over the quasi-identifier columns (`None` when there are none).
@@ -121,9 +130,18 @@ fn row_hash(cols: &[&Data], side: Side, row: usize) -> u64 {
     h.finish()
 }
 
-/// Count of rows of `side` (synthetic or holdout) equal to some real row over the columns
-/// whose `keep` is true.
-fn exact_copies(t: &Aligned, side: Side, rows: usize, keep: &[bool]) -> usize {
+/// Rows of one side that equal a real row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Copies {
+    /// Rows equal to some real row.
+    rows: usize,
+    /// Rows equal to exactly one real row (a combination unique in the real table).
+    unique: usize,
+}
+
+/// Rows of `side` (synthetic or holdout) equal to some real row, and to exactly one real row,
+/// over the columns whose `keep` is true.
+fn exact_copies(t: &Aligned, side: Side, rows: usize, keep: &[bool]) -> Copies {
     let cols: Vec<&Data> = t
         .columns
         .iter()
@@ -137,18 +155,24 @@ fn exact_copies(t: &Aligned, side: Side, rows: usize, keep: &[bool]) -> usize {
             .or_default()
             .push(r as u32);
     }
-    (0..rows)
+    let matches: Vec<usize> = (0..rows)
         .into_par_iter()
-        .filter(|&s| {
+        .map(|s| {
             // Equal hashes are checked cell by cell, so a collision never counts as a copy.
-            real.get(&row_hash(&cols, side, s)).is_some_and(|rows| {
-                rows.iter().any(|&r| {
-                    cols.iter()
-                        .all(|c| cell(c, side, s) == cell(c, Side::Real, r as usize))
-                })
+            real.get(&row_hash(&cols, side, s)).map_or(0, |rows| {
+                rows.iter()
+                    .filter(|&&r| {
+                        cols.iter()
+                            .all(|c| cell(c, side, s) == cell(c, Side::Real, r as usize))
+                    })
+                    .count()
             })
         })
-        .count()
+        .collect();
+    Copies {
+        rows: matches.iter().filter(|m| **m > 0).count(),
+        unique: matches.iter().filter(|m| **m == 1).count(),
+    }
 }
 
 /// How a column enters the Gower distance.
@@ -364,7 +388,7 @@ pub(crate) fn privacy(t: &Aligned, seed: u64, k_required: Option<u64>) -> Privac
     let holdout_copies = t
         .hold_rows
         .filter(|n| *n > 0)
-        .map(|n| exact_copies(t, Side::Hold, n, &informative) as f64 / n as f64);
+        .map(|n| (exact_copies(t, Side::Hold, n, &informative), n as f64));
     let all_real: Vec<usize> = (0..t.real_rows).collect();
     let real = GowerRows::build(t, Side::Real, &all_real, &scale);
     let syn_rows = sample_rows(t.syn_rows, DCR_ROWS, seed, "evaluate/dcr-synthetic");
@@ -381,17 +405,23 @@ pub(crate) fn privacy(t: &Aligned, seed: u64, k_required: Option<u64>) -> Privac
         .as_ref()
         .filter(|h| h.median > 0.0)
         .map(|h| dcr_synthetic.median / h.median);
-    PrivacyReport {
-        exact_copies: if t.syn_rows == 0 {
+    let share = |n: usize| {
+        if t.syn_rows == 0 {
             0.0
         } else {
-            copies as f64 / t.syn_rows as f64
-        },
-        exact_copy_rows: copies,
+            n as f64 / t.syn_rows as f64
+        }
+    };
+    PrivacyReport {
+        exact_copies: share(copies.rows),
+        exact_copy_rows: copies.rows,
+        unique_copies: share(copies.unique),
+        unique_copy_rows: copies.unique,
         dcr_synthetic,
         dcr_holdout,
         dcr_ratio,
-        holdout_exact_copies: holdout_copies,
+        holdout_exact_copies: holdout_copies.map(|(c, n)| c.rows as f64 / n),
+        holdout_unique_copies: holdout_copies.map(|(c, n)| c.unique as f64 / n),
         dcr_left_out: t
             .columns
             .iter()
@@ -512,9 +542,26 @@ mod tests {
             5,
         );
         // -0.0 equals 0.0; null equals null; (1.5, a) is not a real row; (1.5, b) is.
-        assert_eq!(exact_copies(&t, Side::Syn, 5, &[true, true]), 3);
+        // Every real row is unique, so every copy is a copy of a unique row.
+        let copies = |rows, unique| Copies { rows, unique };
+        assert_eq!(exact_copies(&t, Side::Syn, 5, &[true, true]), copies(3, 3));
         // Over `c` alone, (null) and a and b all occur in the real rows.
-        assert_eq!(exact_copies(&t, Side::Syn, 5, &[false, true]), 5);
+        assert_eq!(exact_copies(&t, Side::Syn, 5, &[false, true]), copies(5, 5));
+        // A value two real rows share is a copy, but not of a unique row.
+        let shared = table(
+            vec![(
+                "x",
+                Role::Feature,
+                Data::Num {
+                    real: vec![1.0, 1.0, 2.0],
+                    syn: vec![1.0, 2.0, 3.0, 1.0],
+                    hold: None,
+                },
+            )],
+            3,
+            4,
+        );
+        assert_eq!(exact_copies(&shared, Side::Syn, 4, &[true]), copies(3, 1));
         assert_eq!(number_key(-0.0), number_key(0.0));
         assert_eq!(number_key(f64::NAN), number_key(-f64::NAN));
         assert_ne!(number_key(1.0), number_key(-1.0));

@@ -27,8 +27,10 @@
 //!   independent of the protected columns without losing how the rest depend on them;
 //! - every other column is a *node* whose parents (at most `max_parents`) are earlier head
 //!   columns or nodes, chosen greedily by penalised likelihood gain (by noisy pairwise mutual
-//!   information under differential privacy). A numeric parent may enter through a coarse
-//!   view (its bins merged into 2, 4 or 8 groups). The penalty per free parameter is a factor
+//!   information under differential privacy). A parent may enter through a coarse view, its
+//!   codes merged into 2, 4 or 8 groups: a numeric parent's neighbouring bins (by rows, or
+//!   where they say most alike about the child), a categorical parent's levels where they say
+//!   most alike about the child. The penalty per free parameter is a factor
 //!   of `ln N` (0.5 is BIC) chosen among 0.5, 0.35 and 0.25 by the log-likelihood of a
 //!   held-out fifth of the rows (a fifth of the distinct rows, picked by a hash of their codes
 //!   and the seed, so the choice does not depend on row order or chunking);
@@ -36,6 +38,10 @@
 //!   another: `education` and `education_num`) are kept exactly: a determined column is drawn
 //!   from its determinant alone, and a column that determines one drawn before it has that
 //!   column as its first parent;
+//! - pair terms (up to three per node) add the two-way tables of the node with earlier columns
+//!   that its parents miss, `P(c | parents, a) ∝ q(parents, c) · r(a, c)`, at a cost that
+//!   grows with the sum of the tables, not their product; the refined table is stored as the
+//!   node's table with the extra columns as its last parents;
 //! - the copula ([`Copula`]) correlates the uniforms with which numeric nodes are drawn from
 //!   their tables (and the place of the value inside its bin), conditional on the head's numeric
 //!   and two-level columns, so numeric dependence that the parent sets miss is kept (the

@@ -2,6 +2,9 @@
 //! noisy pairwise mutual information under differential privacy), and the deterministic
 //! relations between columns that every sample keeps exactly.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use super::discretise::Encoded;
@@ -114,6 +117,94 @@ pub(super) fn views(e: &Encoded, w: &[f64]) -> Vec<Vec<u32>> {
     out
 }
 
+/// Coarse views of parent `p` for one child `c`: the parent's codes merged, greedily, where
+/// their distributions of the child's codes are most alike (the merge that loses least
+/// `N · I(child; parent)` first), read off at [`VIEWS`] groups. Any two levels of a
+/// categorical parent may merge; a numeric parent merges neighbouring bins only (its null
+/// code stays a group of its own), so a view can single out the young where the child needs
+/// it, not only split at quantiles. A parent with many codes (occupation, age) then enters a
+/// node's table through the few groups that matter for that child, so a node affords more
+/// parents. Maps carry no value, only code indices; codes without rows merge first.
+fn child_views(p: &Encoded, c: &Encoded, w: &[f64]) -> Vec<Vec<u32>> {
+    let (cp, cc) = (p.card(), c.card());
+    let ordered = match &p.var.kind {
+        VarKind::Numeric { bins, .. } => Some(bins.len()),
+        _ => None,
+    };
+    let mergeable = ordered.unwrap_or(cp);
+    if mergeable <= VIEWS[0] {
+        return Vec::new();
+    }
+    let mut table = vec![vec![0.0f64; cc]; cp];
+    for ((a, b), x) in p.codes.iter().zip(&c.codes).zip(w) {
+        table[*a as usize][*b as usize] += x;
+    }
+    // n · Σ_c p_c ln p_c of a group's counts.
+    let neg_h = |g: &[f64]| -> f64 {
+        let n: f64 = g.iter().sum();
+        if n <= 0.0 {
+            return 0.0;
+        }
+        g.iter()
+            .filter(|x| **x > 0.0)
+            .map(|&x| x * (x / n).ln())
+            .sum()
+    };
+    let loss = |a: &[f64], b: &[f64]| -> f64 {
+        let merged: Vec<f64> = a.iter().zip(b).map(|(x, y)| x + y).collect();
+        neg_h(a) + neg_h(b) - neg_h(&merged)
+    };
+    // Live groups in code order: (member codes, counts over the child). Codes past the
+    // mergeable ones (a numeric parent's null) are never merged.
+    let mut groups: Vec<(Vec<usize>, Vec<f64>)> = table
+        .into_iter()
+        .take(mergeable)
+        .enumerate()
+        .map(|(k, t)| (vec![k], t))
+        .collect();
+    let mut out = Vec::new();
+    while groups.len() > VIEWS[0] {
+        let mut best: Option<(f64, usize, usize)> = None;
+        for i in 0..groups.len() {
+            let js = if ordered.is_some() {
+                i + 1..(i + 2).min(groups.len())
+            } else {
+                i + 1..groups.len()
+            };
+            for j in js {
+                let l = loss(&groups[i].1, &groups[j].1);
+                if best.is_none_or(|b| l < b.0 - 1e-9) {
+                    best = Some((l, i, j));
+                }
+            }
+        }
+        let Some((_, i, j)) = best else { break };
+        let (members, counts) = groups.remove(j);
+        groups[i].0.extend(members);
+        groups[i]
+            .1
+            .iter_mut()
+            .zip(counts)
+            .for_each(|(a, b)| *a += b);
+        if VIEWS.contains(&groups.len()) {
+            // Groups numbered by their smallest code, so equal partitions give equal maps.
+            let mut order: Vec<usize> = (0..groups.len()).collect();
+            order.sort_by_key(|&g| groups[g].0.iter().min().copied().unwrap_or(usize::MAX));
+            let mut map = vec![0u32; cp];
+            for (n, &g) in order.iter().enumerate() {
+                for &k in &groups[g].0 {
+                    map[k] = n as u32;
+                }
+            }
+            for (n, m) in map.iter_mut().enumerate().skip(mergeable) {
+                *m = (groups.len() + n - mergeable) as u32;
+            }
+            out.push(map);
+        }
+    }
+    out
+}
+
 /// Number of groups of a view (`card` for the identity view).
 pub(super) fn view_card(map: &[u32], card: usize) -> usize {
     if map.is_empty() {
@@ -123,14 +214,30 @@ pub(super) fn view_card(map: &[u32], card: usize) -> usize {
     }
 }
 
+/// What one child's greedy search has computed, kept across the rounds of
+/// [`search_structure`] (each round offers one more candidate parent, and most of the
+/// entropies it needs were computed in the rounds before): the child's views of each
+/// candidate, and `N · H(child | parents so far, candidate view)` by (parents so far with
+/// their views, candidate, view).
+#[derive(Default)]
+struct Memo {
+    views: HashMap<usize, Vec<Vec<u32>>>,
+    entropy: HashMap<EntropyKey, f64>,
+}
+
+/// The parents chosen so far (each with its view's index), the candidate and its view.
+type EntropyKey = (Vec<(usize, usize)>, usize, usize);
+
 /// Greedy forward selection of at most `max_parents` parents among `placed` (each through one
-/// of its `views`) by penalised likelihood gain, from exact counts: the penalty per free
-/// parameter is `factor · ln N` (`factor` 0.5 is BIC; see [`choose_penalty`]).
+/// of its `views` or a view for this child, see [`child_views`]) by penalised likelihood
+/// gain, from exact counts: the penalty per free parameter is `factor · ln N` (`factor` 0.5
+/// is BIC; see [`choose_penalty`]).
 #[allow(clippy::too_many_arguments)]
 fn best_parents_exact(
     enc: &[Encoded],
     w: &[f64],
     views: &[Vec<Vec<u32>>],
+    memo: &mut Memo,
     child: usize,
     placed: &[usize],
     rows: usize,
@@ -147,31 +254,58 @@ fn best_parents_exact(
     let mut maps: Vec<Vec<u32>> = Vec::new();
     let mut total = 0.0;
     let code = |map: &[u32], c: u32| if map.is_empty() { c } else { map[c as usize] };
+    // Each candidate's views: its own (codes, numeric coarse views), then views for this child.
+    let cand: Vec<Vec<Vec<u32>>> = placed
+        .iter()
+        .map(|&p| {
+            memo.views
+                .entry(p)
+                .or_insert_with(|| {
+                    let mut v = views[p].clone();
+                    for m in child_views(&enc[p], &enc[child], w) {
+                        if !v.contains(&m) {
+                            v.push(m);
+                        }
+                    }
+                    v
+                })
+                .clone()
+        })
+        .collect();
+    let mut prefix: Vec<(usize, usize)> = Vec::new();
     while parents.len() < opts.max_parents {
         let mut best: Option<(f64, usize, usize, f64)> = None;
-        for &p in placed {
+        for (pi, &p) in placed.iter().enumerate() {
             if parents.contains(&p) {
                 continue;
             }
-            for (vi, map) in views[p].iter().enumerate() {
+            for (vi, map) in cand[pi].iter().enumerate() {
                 let cp = view_card(map, enc[p].card());
                 if configs * cp * card > cap {
                     continue;
                 }
-                let k2: Vec<u32> = keys
-                    .iter()
-                    .zip(&enc[p].codes)
-                    .map(|(k, c)| k * cp as u32 + code(map, *c))
-                    .collect();
-                let h2 = n_cond_entropy(&enc[child].codes, w, card, &k2, configs * cp);
+                let h2 = *memo
+                    .entropy
+                    .entry((prefix.clone(), p, vi))
+                    .or_insert_with(|| {
+                        let k2: Vec<u32> = keys
+                            .iter()
+                            .zip(&enc[p].codes)
+                            .map(|(k, c)| k * cp as u32 + code(map, *c))
+                            .collect();
+                        n_cond_entropy(&enc[child].codes, w, card, &k2, configs * cp)
+                    });
                 let gain = h - h2 - penalty * configs as f64 * (cp as f64 - 1.0);
                 if gain > 0.0 && best.is_none_or(|b| gain > b.0) {
-                    best = Some((gain, p, vi, h2));
+                    best = Some((gain, pi, vi, h2));
                 }
             }
         }
-        let Some((gain, p, vi, h2)) = best else { break };
-        let map = &views[p][vi];
+        let Some((gain, pi, vi, h2)) = best else {
+            break;
+        };
+        let p = placed[pi];
+        let map = &cand[pi][vi];
         let cp = view_card(map, enc[p].card());
         for (k, c) in keys.iter_mut().zip(&enc[p].codes) {
             *k = *k * cp as u32 + code(map, *c);
@@ -179,6 +313,7 @@ fn best_parents_exact(
         configs *= cp;
         h = h2;
         total += gain;
+        prefix.push((p, vi));
         parents.push(p);
         maps.push(map.clone());
     }
@@ -286,6 +421,7 @@ pub(super) fn search_structure(
         .iter()
         .map(|e| if dp { vec![Vec::new()] } else { views(e, w) })
         .collect();
+    let memos: Vec<Mutex<Memo>> = enc.iter().map(|_| Mutex::default()).collect();
     let mut placed = head_vars.to_vec();
     let mut remaining = features.to_vec();
     let mut structure = Vec::with_capacity(features.len());
@@ -342,6 +478,10 @@ pub(super) fn search_structure(
             ready
                 .par_iter()
                 .map(|&f| {
+                    // Each column is searched by one thread at a time; a poisoned lock only
+                    // means another column's search panicked, and this memo is still whole.
+                    let mut memo = memos[f].lock().unwrap_or_else(|e| e.into_inner());
+                    let memo = &mut *memo;
                     // Placed columns this column determines come first among its parents.
                     let forced: Vec<usize> = relations
                         .iter()
@@ -349,7 +489,7 @@ pub(super) fn search_structure(
                         .map(|&(_, b)| b)
                         .collect();
                     if forced.is_empty() {
-                        best_parents_exact(enc, w, &all_views, f, &placed, rows, factor, opts)
+                        best_parents_exact(enc, w, &all_views, memo, f, &placed, rows, factor, opts)
                     } else {
                         let mut o = opts.clone();
                         o.max_parents = opts.max_parents.max(forced.len());
@@ -358,12 +498,21 @@ pub(super) fn search_structure(
                             .copied()
                             .filter(|p| !forced.contains(p))
                             .collect();
-                        let mut c =
-                            best_parents_exact(enc, w, &all_views, f, &forced, rows, factor, &{
+                        let mut c = best_parents_exact(
+                            enc,
+                            w,
+                            &all_views,
+                            memo,
+                            f,
+                            &forced,
+                            rows,
+                            factor,
+                            &{
                                 let mut o2 = o.clone();
                                 o2.max_parents = forced.len();
                                 o2
-                            });
+                            },
+                        );
                         // Any forced parent the gain did not pick is added anyway.
                         for &h in &forced {
                             if !c.parents.contains(&h) {
@@ -371,12 +520,21 @@ pub(super) fn search_structure(
                                 c.maps.push(Vec::new());
                             }
                         }
-                        let more =
-                            best_parents_exact(enc, w, &all_views, f, &rest, rows, factor, &{
+                        let more = best_parents_exact(
+                            enc,
+                            w,
+                            &all_views,
+                            memo,
+                            f,
+                            &rest,
+                            rows,
+                            factor,
+                            &{
                                 let mut o2 = o.clone();
                                 o2.max_parents = opts.max_parents.saturating_sub(c.parents.len());
                                 o2
-                            });
+                            },
+                        );
                         c.parents.extend(more.parents);
                         c.maps.extend(more.maps);
                         c.gain = f64::INFINITY;
@@ -592,4 +750,108 @@ pub(super) fn choose_penalty(
         }
     }
     (best.0, scores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Bin, Variable};
+
+    fn var(name: &str, kind: VarKind, null: bool) -> Variable {
+        Variable {
+            name: name.into(),
+            kind,
+            null,
+        }
+    }
+
+    fn cat(name: &str, levels: usize, codes: Vec<u32>) -> Encoded {
+        let levels = (0..levels).map(|l| l.to_string()).collect();
+        Encoded {
+            var: var(name, VarKind::Categorical { levels }, false),
+            codes,
+            within: None,
+        }
+    }
+
+    /// Rows of (parent code, child code) from the child's counts per parent code.
+    fn rows(parent: &[[u32; 2]]) -> (Vec<u32>, Vec<u32>) {
+        let (mut p, mut c) = (Vec::new(), Vec::new());
+        for (k, shares) in parent.iter().enumerate() {
+            for (code, n) in shares.iter().enumerate() {
+                for _ in 0..*n {
+                    p.push(k as u32);
+                    c.push(code as u32);
+                }
+            }
+        }
+        (p, c)
+    }
+
+    /// Codes 0, 2 and 4 say alike about the child, 1 and 3 alike, 5 apart.
+    const SHARES: [[u32; 2]; 6] = [[90, 10], [20, 80], [88, 12], [22, 78], [91, 9], [50, 50]];
+
+    #[test]
+    fn a_categorical_parent_merges_the_codes_that_say_the_same_about_the_child() {
+        let (p, c) = rows(&SHARES);
+        let w = vec![1.0; p.len()];
+        let views = child_views(&cat("p", 6, p), &cat("c", 2, c), &w);
+        // Six codes: read off at four and two groups (eight is more than there are).
+        let groups: Vec<usize> = views.iter().map(|m| view_card(m, 6)).collect();
+        assert_eq!(groups, vec![4, 2]);
+        for m in &views {
+            assert_eq!(m[0], m[4], "{m:?}");
+            assert_eq!(m[1], m[3], "{m:?}");
+            assert_ne!(m[0], m[1], "{m:?}");
+        }
+        // The even codes (a child mostly 0) against the rest; groups numbered from code 0.
+        assert_eq!(views[1], vec![0, 1, 0, 1, 0, 1]);
+        assert_eq!(views[0], vec![0, 1, 2, 1, 0, 3]);
+    }
+
+    #[test]
+    fn a_numeric_parent_merges_neighbouring_bins_and_keeps_its_null_apart() {
+        let bins = (0..6)
+            .map(|b| Bin {
+                lo: b as f64,
+                hi: b as f64 + 1.0,
+                shape: Vec::new(),
+                points: Vec::new(),
+                spread: 0.0,
+            })
+            .collect();
+        let kind = VarKind::Numeric {
+            integer: false,
+            bins,
+        };
+        // Bins 0 and 1 (the young) mostly 1; bins 2..=5 mostly 0; code 6 (null) like the young.
+        let shares = [
+            [10, 90],
+            [15, 85],
+            [80, 20],
+            [82, 18],
+            [79, 21],
+            [81, 19],
+            [12, 88],
+        ];
+        let (p, c) = rows(&shares);
+        let w = vec![1.0; p.len()];
+        let parent = Encoded {
+            var: var("age", kind, true),
+            codes: p,
+            within: None,
+        };
+        let views = child_views(&parent, &cat("c", 2, c), &w);
+        assert_eq!(views.len(), 2, "{views:?}");
+        for m in &views {
+            // Runs of neighbouring bins, in order; the null code a group of its own, last.
+            assert!(
+                m[..6].windows(2).all(|x| x[1] == x[0] || x[1] == x[0] + 1),
+                "{m:?}"
+            );
+            assert_eq!(m[6], m[5] + 1, "{m:?}");
+        }
+        // Two groups of bins: the young and the rest, although the null is like the young.
+        assert_eq!(views[1], vec![0, 0, 1, 1, 1, 1, 2]);
+    }
 }

@@ -692,6 +692,9 @@ pub struct Quality {
     pub min_tstr_ratio: Option<f64>,
     /// Largest acceptable share of synthetic rows that copy a real row exactly.
     pub max_exact_copies: Option<f64>,
+    /// Largest acceptable share of synthetic rows that copy a real row no other real row
+    /// equals (a profile unique in the real table).
+    pub max_unique_copies: Option<f64>,
     /// Lowest acceptable ratio of median distance to closest record, synthetic over holdout.
     pub min_dcr_ratio: Option<f64>,
     /// Smallest acceptable equivalence class of the synthetic table over the quasi-identifiers.
@@ -714,7 +717,7 @@ pub struct Quality {
 
 impl Quality {
     /// The keys accepted under `quality:` (and by `evaluate --threshold`).
-    pub const KEYS: [&'static str; 14] = decode::QUALITY_KEYS;
+    pub const KEYS: [&'static str; 15] = decode::QUALITY_KEYS;
 
     /// The gate called `key`, to read or set.
     pub fn slot(&mut self, key: &str) -> Option<&mut Option<f64>> {
@@ -724,6 +727,7 @@ impl Quality {
             "min_pair" => &mut self.min_pair,
             "min_tstr_ratio" => &mut self.min_tstr_ratio,
             "max_exact_copies" => &mut self.max_exact_copies,
+            "max_unique_copies" => &mut self.max_unique_copies,
             "min_dcr_ratio" => &mut self.min_dcr_ratio,
             "min_k" => &mut self.min_k,
             "min_di" => &mut self.min_di,
@@ -751,8 +755,8 @@ impl Quality {
             "min_tstr_ratio" | "min_dcr_ratio" | "min_di" | "max_di" if value < 0.0 => {
                 Some(format!("must not be negative, found {value}"))
             }
-            "min_overall" | "min_column" | "min_pair" | "max_exact_copies" | "max_spd"
-            | "max_proxy_strength" | "max_drift"
+            "min_overall" | "min_column" | "min_pair" | "max_exact_copies"
+            | "max_unique_copies" | "max_spd" | "max_proxy_strength" | "max_drift"
                 if !(0.0..=1.0).contains(&value) =>
             {
                 Some(format!("must be between 0 and 1, found {value}"))

@@ -177,12 +177,18 @@ pub fn evaluate_page(r: &crate::evaluate::Report, ctx: &Context) -> String {
         num(p.dcr_synthetic.p5, 4),
         num(p.dcr_synthetic.median, 4)
     ));
+    page.p(&format!(
+        "{} of the synthetic rows ({} rows) equal a real row that no other real row equals: a profile only one person in the real table has. Copies of common profiles say nothing about any one person; these are the ones to watch.",
+        pct(p.unique_copies),
+        p.unique_copy_rows
+    ));
     if let Some(h) = &p.dcr_holdout {
         page.p(&format!(
-            "Real holdout rows the synthesiser never saw have a median DCR of {}; the ratio synthetic / holdout is {} (about 1 when the synthesiser generalises, well below 1 when it memorised real rows). {} of the holdout rows equal a real row: what a fresh sample of the same population copies.",
+            "Real holdout rows the synthesiser never saw have a median DCR of {}; the ratio synthetic / holdout is {} (about 1 when the synthesiser generalises, well below 1 when it memorised real rows). {} of the holdout rows equal a real row, and {} a unique one: what a fresh sample of the same population copies.",
             num(h.median, 4),
             p.dcr_ratio.map_or("n/a".into(), |x| num(x, 3)),
-            p.holdout_exact_copies.map_or("n/a".into(), pct)
+            p.holdout_exact_copies.map_or("n/a".into(), pct),
+            p.holdout_unique_copies.map_or("n/a".into(), pct)
         ));
     }
     let bins: Vec<String> = (0..crate::evaluate::privacy::DCR_BINS)

@@ -584,12 +584,13 @@ const PRIVACY_KEYS: [&str; 8] = [
     "unique_over",
 ];
 
-pub(crate) const QUALITY_KEYS: [&str; 14] = [
+pub(crate) const QUALITY_KEYS: [&str; 15] = [
     "min_overall",
     "min_column",
     "min_pair",
     "min_tstr_ratio",
     "max_exact_copies",
+    "max_unique_copies",
     "min_dcr_ratio",
     "min_k",
     "min_di",

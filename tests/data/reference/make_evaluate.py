@@ -87,6 +87,9 @@ pair_mean = math.fsum(p["score"] for p in pairs.values()) / len(pairs)
 key = lambda t: t[COLUMNS].astype(str).agg("|".join, axis=1)
 real_keys = set(key(real))
 copies = int(key(syn).isin(real_keys).sum())
+# Of those, rows equal to a real row that no other real row equals (a unique profile).
+real_counts = key(real).value_counts()
+unique_copies = int((key(syn).map(real_counts) == 1).sum())
 
 # Gower distance to the closest real record, for every synthetic row (fewer than 2,000).
 n_real = len(real)
@@ -125,6 +128,7 @@ out = {
     "pair_mean": pair_mean,
     "overall": (column_mean + pair_mean) / 2.0,
     "exact_copy_rows": copies,
+    "unique_copy_rows": unique_copies,
     "dcr": {"min": float(dcr[0]), "p5": float(np.percentile(dcr, 5)),
             "median": float(np.percentile(dcr, 50))},
     "fairness": {"sample": fairness(df), "real": fairness(real), "synthetic": fairness(syn)},
@@ -132,4 +136,4 @@ out = {
 with open(OUT, "w") as f:
     json.dump(out, f, indent=1, sort_keys=True)
     f.write("\n")
-print(json.dumps({k: out[k] for k in ["overall", "column_mean", "pair_mean", "exact_copy_rows", "dcr", "fairness"]}, indent=1))
+print(json.dumps({k: out[k] for k in ["overall", "column_mean", "pair_mean", "exact_copy_rows", "unique_copy_rows", "dcr", "fairness"]}, indent=1))
