@@ -689,7 +689,7 @@ impl FitStructure {
                         s.rows, model.rows
                     )));
                 }
-                model.copula = super::copula::from_sums(&s);
+                model.copula = super::copula::from_sums(&s, &model.nodes);
             }
         }
         Ok(model)
