@@ -353,6 +353,38 @@ mod tests {
         }
     }
 
+    /// Node `var` of `enc` with parent 0 and table `counts`, refined by pair terms on the
+    /// columns `0..var` (the head).
+    fn refine(enc: &[Encoded], var: usize, counts: Vec<f64>) -> Node {
+        let rows = enc[0].codes.len();
+        let mut nodes = vec![Node {
+            var,
+            parents: vec![0],
+            groups: Vec::new(),
+            counts,
+        }];
+        let structure = vec![(
+            var,
+            Choice {
+                parents: vec![0],
+                maps: vec![Vec::new()],
+                gain: 1.0,
+            },
+        )];
+        let head: Vec<usize> = (0..var).collect();
+        add_pair_terms(
+            enc,
+            &vec![1.0; rows],
+            &mut nodes,
+            &structure,
+            &head,
+            rows,
+            0.5,
+            &FitOptions::default(),
+        );
+        nodes.remove(0)
+    }
+
     /// A child drawn given `k` only would give the young (a = 0) the degree (c = 2) that the
     /// data never shows with them; the term keeps that zero and the (k, c) and (a, c) tables.
     #[test]
@@ -384,31 +416,7 @@ mod tests {
         for (kk, cc) in enc[0].codes.iter().zip(&enc[2].codes) {
             counts[*kk as usize * 3 + *cc as usize] += 1.0;
         }
-        let mut nodes = vec![Node {
-            var: 2,
-            parents: vec![0],
-            groups: Vec::new(),
-            counts: counts.clone(),
-        }];
-        let structure = vec![(
-            2,
-            Choice {
-                parents: vec![0],
-                maps: vec![Vec::new()],
-                gain: 1.0,
-            },
-        )];
-        add_pair_terms(
-            &enc,
-            &vec![1.0; rows],
-            &mut nodes,
-            &structure,
-            &[0, 1],
-            rows,
-            0.5,
-            &FitOptions::default(),
-        );
-        let n = &nodes[0];
+        let n = &refine(&enc, 2, counts.clone());
         assert_eq!(
             n.parents,
             vec![0, 1],
@@ -433,29 +441,13 @@ mod tests {
         assert!((total - rows as f64).abs() < 1e-6);
         // With an extra column that says nothing about the node (codes alternating over the
         // rows), no term gains more than its penalty and nothing is added.
-        let mut plain = vec![Node {
-            var: 2,
-            parents: vec![0],
-            groups: Vec::new(),
-            counts,
-        }];
         let shuffled: Vec<u32> = (0..rows as u32).map(|i| i % 2).collect();
         let enc2 = vec![
             cat("k", 2, enc[0].codes.clone()),
             cat("a", 2, shuffled),
             cat("c", 3, enc[2].codes.clone()),
         ];
-        add_pair_terms(
-            &enc2,
-            &vec![1.0; rows],
-            &mut plain,
-            &structure,
-            &[0, 1],
-            rows,
-            0.5,
-            &FitOptions::default(),
-        );
-        assert_eq!(plain[0].parents, vec![0]);
+        assert_eq!(refine(&enc2, 2, counts).parents, vec![0]);
     }
 
     /// Two extra columns that each shift the node: both come in as terms, and the fitted table
@@ -481,7 +473,6 @@ mod tests {
                 }
             }
         }
-        let rows = k.len();
         let enc = vec![
             cat("k", 2, k),
             cat("a1", 2, a1),
@@ -515,31 +506,7 @@ mod tests {
             }
             t
         };
-        let mut nodes = vec![Node {
-            var: 3,
-            parents: vec![0],
-            groups: Vec::new(),
-            counts: table(0, 2, None),
-        }];
-        let structure = vec![(
-            3,
-            Choice {
-                parents: vec![0],
-                maps: vec![Vec::new()],
-                gain: 1.0,
-            },
-        )];
-        add_pair_terms(
-            &enc,
-            &vec![1.0; rows],
-            &mut nodes,
-            &structure,
-            &[0, 1, 2],
-            rows,
-            0.5,
-            &FitOptions::default(),
-        );
-        let n = &nodes[0];
+        let n = &refine(&enc, 3, table(0, 2, None));
         let mut extras = n.parents[1..].to_vec();
         extras.sort_unstable();
         assert_eq!(n.parents[0], 0);
