@@ -69,7 +69,7 @@
 //! `min_count` input rows, or comes from the schema (levels, band edges), or is a grid point
 //! that no input row holds (`tests/realism.rs` checks this on two real tables). Besides those
 //! it holds counts (of rows per table cell, per point and per bin's continuous part), shape
-//! shares, group maps of bin indices and the copula's correlations: aggregates, never a value.
+//! shares, group maps of code indices and the copula's correlations: aggregates, never a value.
 //! Counts of small cells are exact without differential privacy: fit with `--epsilon` for a
 //! formal guarantee (then bins, levels and bounds come from the schema alone, and the
 //! relations, the held-out penalty choice and the copula are left out).
