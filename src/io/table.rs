@@ -265,15 +265,7 @@ impl Table {
     /// Loads the schema columns `names` of `input` (in the order given) as `schema` types
     /// them; the schema's other columns need not be in the input.
     pub fn load_only(input: &Input, schema: &Schema, names: &[String]) -> Result<Table, ReadError> {
-        let sub = Schema {
-            columns: schema
-                .columns
-                .iter()
-                .filter(|c| names.contains(&c.name))
-                .cloned()
-                .collect(),
-            ..schema.clone()
-        };
+        let sub = schema.with_columns(names);
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         Table::load(input, &sub, &names)
     }

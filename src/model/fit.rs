@@ -125,15 +125,9 @@ pub(super) fn modelled_columns(schema: &Schema) -> Vec<usize> {
 /// The identifier columns a model regenerates, as a schema of their own.
 pub(super) fn identifier_schema(schema: &Schema, names: &[String]) -> Schema {
     Schema {
-        columns: schema
-            .columns
-            .iter()
-            .filter(|c| names.contains(&c.name))
-            .cloned()
-            .collect(),
         targets: Vec::new(),
         fairness: None,
-        ..schema.clone()
+        ..schema.with_columns(names)
     }
 }
 

@@ -772,6 +772,19 @@ impl Quality {
 }
 
 impl Schema {
+    /// The same schema with only the columns named in `names` (in schema order).
+    pub fn with_columns(&self, names: &[String]) -> Schema {
+        Schema {
+            columns: self
+                .columns
+                .iter()
+                .filter(|c| names.contains(&c.name))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Reads and validates a schema file; every problem is reported at once.
     pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
         let shown = path.display().to_string();
