@@ -117,6 +117,11 @@ pub(super) fn views(e: &Encoded, w: &[f64]) -> Vec<Vec<u32>> {
     out
 }
 
+/// Most levels of a categorical parent whose views for a child are searched: any two levels
+/// may merge, so the search costs the cube of the levels (a column of thousands of levels
+/// would stall the fit), and a parent with more levels is rarely worth its table anyway.
+const MAX_MERGED_LEVELS: usize = 64;
+
 /// Coarse views of parent `p` for one child `c`: the parent's codes merged, greedily, where
 /// their distributions of the child's codes are most alike (the merge that loses least
 /// `N · I(child; parent)` first), read off at [`VIEWS`] groups. Any two levels of a
@@ -132,7 +137,7 @@ fn child_views(p: &Encoded, c: &Encoded, w: &[f64]) -> Vec<Vec<u32>> {
         _ => None,
     };
     let mergeable = ordered.unwrap_or(cp);
-    if mergeable <= VIEWS[0] {
+    if mergeable <= VIEWS[0] || (ordered.is_none() && mergeable > MAX_MERGED_LEVELS) {
         return Vec::new();
     }
     let mut table = vec![vec![0.0f64; cc]; cp];
@@ -853,5 +858,14 @@ mod tests {
         }
         // Two groups of bins: the young and the rest, although the null is like the young.
         assert_eq!(views[1], vec![0, 0, 1, 1, 1, 1, 2]);
+    }
+
+    #[test]
+    fn a_parent_of_very_many_levels_is_seen_whole() {
+        let levels = MAX_MERGED_LEVELS + 1;
+        let p: Vec<u32> = (0..levels as u32 * 4).map(|i| i % levels as u32).collect();
+        let c: Vec<u32> = p.iter().map(|x| x % 2).collect();
+        let w = vec![1.0; p.len()];
+        assert!(child_views(&cat("p", levels, p), &cat("c", 2, c), &w).is_empty());
     }
 }
