@@ -550,13 +550,22 @@ fn targets(
 ) -> PyResult<Option<Vec<fairsynth::schema::Target>>> {
     let t = match (path, text) {
         (Some(p), _) => schema.targets_from_file(&p),
-        (None, Some(t)) => schema.targets_from_str(t, "<targets>"),
+        (None, Some(t)) => schema.targets_from_str(t, GIVEN_TARGETS),
         (None, None) => return Ok(None),
     };
     t.map(Some).map_err(|e| {
         // The CLI reports a bad targets file as a usage error (exit 2) with the schema's text.
         raise(py, Failure::new(Kind::Usage, &e))
     })
+}
+
+/// The name of targets given as a dict, in errors, provenance and reports.
+const GIVEN_TARGETS: &str = "<targets>";
+
+/// How the CLI's provenance and reports name given targets: the targets file, or
+/// [`GIVEN_TARGETS`] for targets given as a dict.
+fn targets_name(path: Option<&std::path::Path>) -> String {
+    path.map_or_else(|| GIVEN_TARGETS.to_string(), |p| p.display().to_string())
 }
 
 /// The sampling options of `Model.sample` and `fairsynth.spark.sample` (JSON from the Spark
@@ -735,10 +744,8 @@ fn reweight<'py>(
         "--schema".into(),
         s.source.file.clone(),
     ];
-    if let Some(t) = &targets_path {
-        line.extend(["--targets".into(), t.display().to_string()]);
-    } else if targets_text.is_some() {
-        line.extend(["--targets".into(), "<targets>".into()]);
+    if targets_path.is_some() || targets_text.is_some() {
+        line.extend(["--targets".into(), targets_name(targets_path.as_deref())]);
     }
     for (flag, value) in [
         ("--resample", resample.map(|v| v.to_string())),
@@ -947,10 +954,8 @@ impl PyModel {
             "--seed".into(),
             seed.to_string(),
         ];
-        if let Some(t) = &targets_path {
-            line.extend(["--targets".into(), t.display().to_string()]);
-        } else if targets_text.is_some() {
-            line.extend(["--targets".into(), "<targets>".into()]);
+        if targets_path.is_some() || targets_text.is_some() {
+            line.extend(["--targets".into(), targets_name(targets_path.as_deref())]);
         }
         for (flag, on) in [
             ("--schema-targets", schema_targets),
@@ -1063,8 +1068,7 @@ fn evaluate<'py>(
     let targets = match given {
         Some(t) => fairsynth::evaluate::Targets::Given {
             targets: t,
-            source: targets_path
-                .map_or_else(|| "<targets>".to_string(), |p| p.display().to_string()),
+            source: targets_name(targets_path.as_deref()),
         },
         None if no_targets => fairsynth::evaluate::Targets::Off,
         None => fairsynth::evaluate::Targets::Recorded,
@@ -1166,10 +1170,8 @@ fn audit<'py>(
             "--schema".into(),
             s.source.file.clone(),
         ];
-        if let Some(t) = &targets_path {
-            line.extend(["--targets".into(), t.display().to_string()]);
-        } else if targets_text.is_some() {
-            line.extend(["--targets".into(), "<targets>".into()]);
+        if targets_path.is_some() || targets_text.is_some() {
+            line.extend(["--targets".into(), targets_name(targets_path.as_deref())]);
         }
         if let Some(b) = &baseline {
             line.extend(["--baseline".into(), b.display().to_string()]);
