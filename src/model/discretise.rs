@@ -242,8 +242,9 @@ struct Group {
 ///
 /// A discrete column with at most `2 · bins` frequent values gets one bin per value (so a code
 /// and its label, or a level and its number, map one to one). Otherwise runs fill bins of
-/// about `rows / bins` rows; a run held by half that many rows is a bin of its own; schema
-/// band edges (`edges`) always split.
+/// equal shares of the rows: a run held by half of `rows / bins` rows is a bin of its own, and
+/// the other runs fill the bins left in equal shares of the rows left; schema band edges
+/// (`edges`) always split.
 #[cfg(test)]
 pub(super) fn value_bins(
     values: &[f64],
@@ -336,8 +337,20 @@ pub(super) fn run_bins(
         units = runs.clone();
     }
 
-    // Groups of consecutive units.
-    let size = n.div_ceil(opts.bins.max(1) as u64).max(min_count).max(1);
+    // Groups of consecutive units. A unit of a whole bin's share is a spike, a bin of its
+    // own; the other rows share the bins left, so a spike (capital gains: 92 % zero) does not
+    // leave the rest of the column two bins whose values are drawn regardless of the parents.
+    // A unit of half a bin (of those) is a bin of its own too.
+    let bins = opts.bins.max(1) as u64;
+    let share = n.div_ceil(bins).max(1);
+    let (spikes, spike_rows) = units
+        .iter()
+        .filter(|u| u.rows >= share)
+        .fold((0u64, 0u64), |(k, r), u| (k + 1, r + u.rows));
+    let size = (n - spike_rows)
+        .div_ceil(bins.saturating_sub(spikes).max(1))
+        .max(min_count)
+        .max(1);
     let heavy = (size / 2).max(min_count);
     let one_each = discrete && units.len() <= 2 * opts.bins.max(1);
     let mut groups: Vec<Group> = Vec::new();
@@ -734,6 +747,22 @@ mod tests {
         }
         assert_coded(&v, &bins, &codes, true);
         assert_private(&v, &bins, &[20.0], 10);
+    }
+
+    /// Capital gains: 90 % zero and 50 other values of 20 rows each. Zero takes a bin of its
+    /// own and the other values share the other bins; sized on all rows they would fill only
+    /// two, whose values the sample draws regardless of the parents.
+    #[test]
+    fn a_spike_leaves_the_other_bins_to_the_other_values() {
+        let mut v = vec![0.0; 9000];
+        v.extend((1..=50).flat_map(|k| vec![f64::from(k) * 100.0; 20]));
+        let (bins, codes) = value_bins(&v, true, &[], &opts(10, 10));
+        assert_eq!((bins[0].lo, bins[0].hi), (0.0, 0.0), "{bins:?}");
+        // 1,000 rows over the 9 bins left: about 112 rows (6 values) each.
+        assert_eq!(bins.len(), 10, "{bins:?}");
+        assert!(bins[1..].iter().all(|b| b.points.len() <= 6), "{bins:?}");
+        assert_coded(&v, &bins, &codes, true);
+        assert_private(&v, &bins, &[], 10);
     }
 
     #[test]

@@ -11,8 +11,9 @@
 //!   values, is *discrete*: it is modelled as its frequent values only (each rarer value is
 //!   counted at the nearest frequent value of its schema band), so every sampled value is one
 //!   the real column has. With at most `2 · bins` frequent values each is a bin of its own (a
-//!   code and its label, a level and its number map one to one); otherwise consecutive values
-//!   share bins of about `rows / bins` rows.
+//!   code and its label, a level and its number map one to one); otherwise a value of a whole
+//!   bin's share of the rows (`rows / bins`) is a bin of its own and consecutive other values
+//!   share the bins left, in equal shares of the rows left.
 //! - Other numeric columns are *continuous*: their frequent values are exact points inside
 //!   their bins, and the rarer rows form each bin's continuous part between edges snapped to a
 //!   decimal grid (the coarsest grid point between two neighbouring values), with a shape of
@@ -39,7 +40,7 @@
 //!   from its determinant alone, and a column that determines one drawn before it has that
 //!   column as its first parent;
 //! - pair terms (up to three per node) add the two-way tables of the node with earlier columns
-//!   that its parents miss, `P(c | parents, a) ∝ q(parents, c) · r(a, c)`, at a cost that
+//!   (their codes, or a coarse view of them for this node) that its parents miss, `P(c | parents, a) ∝ q(parents, c) · r(a, c)`, at a cost that
 //!   grows with the sum of the tables, not their product; the refined table is stored as the
 //!   node's table with the extra columns as its last parents;
 //! - the copula ([`Copula`]) correlates the uniforms with which numeric nodes are drawn from

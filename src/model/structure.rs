@@ -130,7 +130,7 @@ const MAX_MERGED_LEVELS: usize = 64;
 /// it, not only split at quantiles. A parent with many codes (occupation, age) then enters a
 /// node's table through the few groups that matter for that child, so a node affords more
 /// parents. Maps carry no value, only code indices; codes without rows merge first.
-fn child_views(p: &Encoded, c: &Encoded, w: &[f64]) -> Vec<Vec<u32>> {
+pub(super) fn child_views(p: &Encoded, c: &Encoded, w: &[f64]) -> Vec<Vec<u32>> {
     let (cp, cc) = (p.card(), c.card());
     let ordered = match &p.var.kind {
         VarKind::Numeric { bins, .. } => Some(bins.len()),
