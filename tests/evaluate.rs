@@ -522,3 +522,64 @@ fn a_column_constant_in_the_real_table_is_left_out_of_distances() {
         assert!((got - exp).abs() < 1e-9, "holdout dcr {k}: {got} vs {exp}");
     }
 }
+
+/// The membership test against the reference: real = the train rows (members), holdout = the
+/// test rows, synthetic = every other train row and every third test row; the AUC of "real
+/// rows lie closer to the synthetic rows" and the shares each group has copied, as scipy's
+/// Mann-Whitney U gives them.
+#[test]
+fn the_membership_test_matches_the_python_reference() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (header, rows) = read_sample();
+    let split = header.iter().position(|h| h == "split").expect("split");
+    let part = |which: &str| -> Vec<Vec<String>> {
+        rows.iter().filter(|r| r[split] == which).cloned().collect()
+    };
+    let (train, test) = (part("train"), part("test"));
+    let synthetic: Vec<Vec<String>> = train
+        .iter()
+        .step_by(2)
+        .chain(test.iter().step_by(3))
+        .cloned()
+        .collect();
+    let real = dir.path().join("train.csv");
+    let hold = dir.path().join("test.csv");
+    let syn = dir.path().join("syn.csv");
+    write_csv(&real, &header, &train);
+    write_csv(&hold, &header, &test);
+    write_csv(&syn, &header, &synthetic);
+    let plain = schema_without_gates(dir.path());
+    let (code, stderr, r) = run(
+        &real,
+        &syn,
+        &plain,
+        &["--holdout", hold.to_str().expect("path")],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let want = &reference()["membership"];
+    let m = &r["privacy"]["membership"];
+    assert_eq!(m["members"], serde_json::json!(train.len()));
+    assert_eq!(m["non_members"], serde_json::json!(test.len()));
+    assert_eq!(m["synthetic_rows"], want["synthetic_rows"]);
+    for k in ["auc", "member_matches", "non_member_matches"] {
+        let (got, exp) = (f(&m[k]), f(&want[k]));
+        assert!((got - exp).abs() < 1e-9, "membership {k}: {got} vs {exp}");
+    }
+    // Members were copied more than unseen rows, so the test sees them.
+    assert!(f(&m["auc"]) > 0.55, "{m}");
+    assert!(stderr.contains("membership test ("), "{stderr}");
+}
+
+/// Without a holdout there is nothing to tell members from, and no membership figure.
+#[test]
+fn no_membership_test_without_a_holdout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (header, rows) = read_sample();
+    let real = dir.path().join("real.csv");
+    write_csv(&real, &header, &rows);
+    let plain = schema_without_gates(dir.path());
+    let (code, stderr, r) = run(&real, &real, &plain, &[], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(r["privacy"]["membership"].is_null(), "{}", r["privacy"]);
+}

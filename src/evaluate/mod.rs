@@ -677,6 +677,18 @@ pub fn summary(r: &Report) -> String {
             p.dcr_ratio.map_or("-".to_string(), |x| format!("{x:.3}"))
         );
     }
+    if let Some(m) = &p.membership {
+        let _ = writeln!(
+            s,
+            "  membership test ({} real vs {} holdout rows, distance to the closest of {} synthetic rows): AUC {:.3} (0.5: no sign of who was in the real table); a synthetic copy of {} of the real rows, {} of the holdout rows",
+            m.members,
+            m.non_members,
+            m.synthetic_rows,
+            m.auc,
+            pct(m.member_matches),
+            pct(m.non_member_matches)
+        );
+    }
     if let Some(k) = &p.k_anonymity {
         let _ = writeln!(
             s,

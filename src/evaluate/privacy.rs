@@ -1,5 +1,6 @@
-//! Privacy: exact copies of real rows, distance to closest record (Gower), and k-anonymity
-//! of the synthetic table over the quasi-identifiers.
+//! Privacy: exact copies of real rows, distance to closest record (Gower), a
+//! membership-inference test against a holdout, and k-anonymity of the synthetic table over
+//! the quasi-identifiers.
 
 use std::hash::Hasher;
 
@@ -32,6 +33,35 @@ pub struct Dcr {
 
 /// Bins of [`Dcr::histogram`].
 pub const DCR_BINS: usize = 20;
+
+/// Most synthetic rows searched for the closest synthetic row of each real and holdout row
+/// of the membership test (a seeded sample beyond; the table the model was fitted on is
+/// usually smaller).
+pub const MEMBERSHIP_SYN_ROWS: usize = 50_000;
+
+/// A membership-inference test: can someone holding the synthetic table tell the rows the
+/// synthesiser was fitted on from real rows it never saw? Each measured real row and holdout
+/// row gets its Gower distance to the closest synthetic row; an attacker calls the closer
+/// rows members. Copies of common profiles show up in both groups alike, so this measures
+/// what the synthetic table says about who was in the real one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Membership {
+    /// Real rows measured (a seeded sample of at most [`DCR_ROWS`]).
+    pub members: usize,
+    /// Holdout rows measured (a seeded sample of at most [`DCR_ROWS`]).
+    pub non_members: usize,
+    /// Synthetic rows searched (a seeded sample of at most [`MEMBERSHIP_SYN_ROWS`]).
+    pub synthetic_rows: usize,
+    /// Probability that a measured real row lies closer to the synthetic rows than a measured
+    /// holdout row, ties counted half (the attack's ROC AUC): 0.5 when the synthetic table
+    /// says nothing about membership, 1 when every real row is closer than every unseen one.
+    pub auc: f64,
+    /// Share of the measured real rows that some synthetic row equals (distance 0).
+    pub member_matches: f64,
+    /// Share of the measured holdout rows that some synthetic row equals: the difference to
+    /// `member_matches` is the advantage of an attacker who calls every copied row a member.
+    pub non_member_matches: f64,
+}
 
 /// k-anonymity of the synthetic table.
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +106,8 @@ pub struct PrivacyReport {
     pub holdout_unique_copies: Option<f64>,
     /// Columns left out of the distance: constant in the real table.
     pub dcr_left_out: Vec<String>,
+    /// The membership-inference test (with `--holdout`).
+    pub membership: Option<Membership>,
     /// k-anonymity over the quasi-identifier columns (`None` when there are none).
     pub k_anonymity: Option<KAnonymity>,
 }
@@ -350,6 +382,52 @@ fn scales(t: &Aligned) -> Vec<Scale> {
         .collect()
 }
 
+/// Probability that a `members` distance is below a `non_members` one, ties counted half (the
+/// Mann-Whitney U of the two samples over the product of their sizes).
+fn closer_auc(members: &[f64], non_members: &[f64]) -> f64 {
+    if members.is_empty() || non_members.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = non_members.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let wins: f64 = members
+        .iter()
+        .map(|x| {
+            let below = sorted.partition_point(|v| v < x);
+            let up_to = sorted.partition_point(|v| v <= x);
+            (sorted.len() - up_to) as f64 + 0.5 * (up_to - below) as f64
+        })
+        .sum();
+    wins / (members.len() as f64 * sorted.len() as f64)
+}
+
+/// The membership test of real rows against holdout rows (see [`Membership`]).
+fn membership(t: &Aligned, scale: &[Scale], seed: u64, hold_rows: usize) -> Membership {
+    let syn_rows = sample_rows(
+        t.syn_rows,
+        MEMBERSHIP_SYN_ROWS,
+        seed,
+        "evaluate/membership-synthetic",
+    );
+    let syn = GowerRows::build(t, Side::Syn, &syn_rows, scale);
+    let measure = |side: Side, n: usize, purpose: &str| {
+        let rows = sample_rows(n, DCR_ROWS, seed, purpose);
+        closest(&GowerRows::build(t, side, &rows, scale), &syn)
+    };
+    let members = measure(Side::Real, t.real_rows, "evaluate/membership-real");
+    let non_members = measure(Side::Hold, hold_rows, "evaluate/membership-holdout");
+    let matches =
+        |d: &[f64]| d.iter().filter(|x| **x == 0.0).count() as f64 / d.len().max(1) as f64;
+    Membership {
+        members: members.len(),
+        non_members: non_members.len(),
+        synthetic_rows: syn_rows.len(),
+        auc: closer_auc(&members, &non_members),
+        member_matches: matches(&members),
+        non_member_matches: matches(&non_members),
+    }
+}
+
 fn k_anonymity(t: &Aligned, k_required: Option<u64>) -> Option<KAnonymity> {
     let qi: Vec<&super::data::EvalColumn> = t
         .columns
@@ -429,6 +507,10 @@ pub(crate) fn privacy(t: &Aligned, seed: u64, k_required: Option<u64>) -> Privac
             .filter(|(_, s)| **s == Scale::Skip)
             .map(|(c, _)| c.decl.name.clone())
             .collect(),
+        membership: t
+            .hold_rows
+            .filter(|n| *n > 0 && t.syn_rows > 0 && t.real_rows > 0)
+            .map(|n| membership(t, &scale, seed, n)),
         k_anonymity: k_anonymity(t, k_required),
     }
 }
@@ -569,6 +651,17 @@ mod tests {
         // Classes over c in the synthetic rows: a x2, null x1, b x2.
         assert_eq!((k.classes, k.k), (3, 1));
         assert_eq!(k.share_below_k, Some(0.2));
+    }
+
+    /// By hand: of the six (member, holdout) pairs, (0, 0.2) and (0.1, 0.2) have the member
+    /// closer and (0, 0) ties: 2.5 / 6.
+    #[test]
+    fn the_membership_auc_counts_closer_members_and_half_the_ties() {
+        let auc = closer_auc(&[0.0, 0.1, 0.3], &[0.0, 0.2]);
+        assert!((auc - 2.5 / 6.0).abs() < 1e-12, "{auc}");
+        assert_eq!(closer_auc(&[0.0; 4], &[0.0; 3]), 0.5);
+        assert_eq!(closer_auc(&[0.0], &[0.5, 1.0]), 1.0);
+        assert!(closer_auc(&[], &[0.5]).is_nan());
     }
 
     #[test]

@@ -191,6 +191,17 @@ pub fn evaluate_page(r: &crate::evaluate::Report, ctx: &Context) -> String {
             p.holdout_unique_copies.map_or("n/a".into(), pct)
         ));
     }
+    if let Some(m) = &p.membership {
+        page.p(&format!(
+            "Membership test: for {} real rows and {} holdout rows, the distance to the closest of {} synthetic rows. The chance that a real row lies closer than a holdout row (ties half) is {}: 0.5 when the synthetic table says nothing about who was in the real one, 1 when it gives every real row away. A synthetic row equals {} of the real rows and {} of the holdout rows.",
+            m.members,
+            m.non_members,
+            m.synthetic_rows,
+            num(m.auc, 3),
+            pct(m.member_matches),
+            pct(m.non_member_matches)
+        ));
+    }
     let bins: Vec<String> = (0..crate::evaluate::privacy::DCR_BINS)
         .map(|i| {
             let w = 1.0 / crate::evaluate::privacy::DCR_BINS as f64;

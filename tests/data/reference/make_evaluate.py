@@ -16,7 +16,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 import scipy
-from scipy.stats import ks_2samp
+from scipy.stats import ks_2samp, mannwhitneyu
 
 SAMPLE = "tests/data/adult_sample.csv"
 OUT = "tests/data/reference/evaluate.json"
@@ -91,21 +91,45 @@ copies = int(key(syn).isin(real_keys).sum())
 real_counts = key(real).value_counts()
 unique_copies = int((key(syn).map(real_counts) == 1).sum())
 
+def closest(frm, to):
+    """Each row of `frm`: its Gower distance to the closest row of `to` (numbers scaled by
+    the real column's range and capped at 1; 1 between a number and a null)."""
+    total = np.zeros((len(frm), len(to)))
+    # Categories first, then numbers in column order: the order fairsynth sums them in, so
+    # that two distances fairsynth finds equal are equal here too (the membership AUC counts
+    # ties half; one tie broken by rounding moves it by 5e-7).
+    for c in [c for c in COLUMNS if c not in NUMERIC] + [c for c in COLUMNS if c in NUMERIC]:
+        if c in NUMERIC:
+            rng = real[c].max() - real[c].min()
+            # Scaled before the difference, as fairsynth does (same rounding, same ties).
+            a = frm[c].to_numpy()[:, None] / rng
+            b = to[c].to_numpy()[None, :] / rng
+            d = np.minimum(np.abs(a - b), 1.0)
+            na, nb = np.isnan(a), np.isnan(b)
+            d = np.where(na & nb, 0.0, np.where(na | nb, 1.0, d))
+        else:
+            d = (frm[c].to_numpy()[:, None] != to[c].to_numpy()[None, :]).astype(float)
+        total += d
+    return total.min(axis=1) / len(COLUMNS)
+
+
 # Gower distance to the closest real record, for every synthetic row (fewer than 2,000).
-n_real = len(real)
-total = np.zeros((len(syn), n_real))
-for c in COLUMNS:
-    if c in NUMERIC:
-        rng = real[c].max() - real[c].min()
-        a = syn[c].to_numpy()[:, None]
-        b = real[c].to_numpy()[None, :]
-        d = np.minimum(np.abs(a - b) / rng, 1.0)
-        na, nb = np.isnan(a), np.isnan(b)
-        d = np.where(na & nb, 0.0, np.where(na | nb, 1.0, d))
-    else:
-        d = (syn[c].to_numpy()[:, None] != real[c].to_numpy()[None, :]).astype(float)
-    total += d
-dcr = np.sort(total.min(axis=1) / len(COLUMNS))
+dcr = np.sort(closest(syn, real))
+
+# Membership test: the train rows are the members, the test rows the holdout, and the
+# synthetic table is every other train row and every third test row (in file order). Each
+# member's and holdout row's distance to the closest synthetic row; the AUC of "members lie
+# closer" is the Mann-Whitney U of the holdout distances over the members' (ties half).
+mia_syn = pd.concat([real.iloc[::2], syn.iloc[::3]])
+d_member = closest(real, mia_syn)
+d_holdout = closest(syn, mia_syn)
+u = mannwhitneyu(d_holdout, d_member, alternative="two-sided").statistic
+membership = {
+    "synthetic_rows": len(mia_syn),
+    "auc": float(u) / (len(d_member) * len(d_holdout)),
+    "member_matches": float((d_member == 0).mean()),
+    "non_member_matches": float((d_holdout == 0).mean()),
+}
 
 
 def fairness(t):
@@ -131,9 +155,10 @@ out = {
     "unique_copy_rows": unique_copies,
     "dcr": {"min": float(dcr[0]), "p5": float(np.percentile(dcr, 5)),
             "median": float(np.percentile(dcr, 50))},
+    "membership": membership,
     "fairness": {"sample": fairness(df), "real": fairness(real), "synthetic": fairness(syn)},
 }
 with open(OUT, "w") as f:
     json.dump(out, f, indent=1, sort_keys=True)
     f.write("\n")
-print(json.dumps({k: out[k] for k in ["overall", "column_mean", "pair_mean", "exact_copy_rows", "unique_copy_rows", "dcr", "fairness"]}, indent=1))
+print(json.dumps({k: out[k] for k in ["overall", "column_mean", "pair_mean", "exact_copy_rows", "unique_copy_rows", "dcr", "membership", "fairness"]}, indent=1))
