@@ -569,6 +569,27 @@ fn the_membership_test_matches_the_python_reference() {
     // Members were copied more than unseen rows, so the test sees them.
     assert!(f(&m["auc"]) > 0.55, "{m}");
     assert!(stderr.contains("membership test ("), "{stderr}");
+    // The gate: AUC 0.586 fails at 0.55 (exit 1) and passes at 0.6.
+    for (limit, code_want, status) in [("0.55", 1, "failed"), ("0.6", 0, "passed")] {
+        let gate = format!("max_membership_auc={limit}");
+        let (code, stderr, r) = run(
+            &real,
+            &syn,
+            &plain,
+            &[
+                "--holdout",
+                hold.to_str().expect("path"),
+                "--threshold",
+                &gate,
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, code_want, "{stderr}");
+        let check = &r["checks"][0];
+        assert_eq!(check["key"], "max_membership_auc");
+        assert_eq!(check["status"], status, "{check}");
+        assert!((f(&check["value"]) - f(&want["auc"])).abs() < 1e-9);
+    }
 }
 
 /// Without a holdout there is nothing to tell members from, and no membership figure.
@@ -579,7 +600,15 @@ fn no_membership_test_without_a_holdout() {
     let real = dir.path().join("real.csv");
     write_csv(&real, &header, &rows);
     let plain = schema_without_gates(dir.path());
-    let (code, stderr, r) = run(&real, &real, &plain, &[], dir.path());
+    let (code, stderr, r) = run(
+        &real,
+        &real,
+        &plain,
+        &["--threshold", "max_membership_auc=0.6"],
+        dir.path(),
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(r["privacy"]["membership"].is_null(), "{}", r["privacy"]);
+    assert_eq!(r["checks"][0]["status"], "skipped");
+    assert!(stderr.contains("skip max_membership_auc"), "{stderr}");
 }

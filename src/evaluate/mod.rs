@@ -514,6 +514,20 @@ fn checks(r: &Report, q: &Quality) -> Vec<Check> {
                 )),
                 true,
             ),
+            "max_membership_auc" => (
+                match (&r.holdout, &r.privacy.membership) {
+                    (None, _) => Err("needs --holdout".to_string()),
+                    (Some(_), None) => Err("no real, holdout or synthetic rows".to_string()),
+                    (Some(_), Some(m)) => Ok((
+                        m.auc,
+                        format!(
+                            "membership AUC: real rows closer to the synthetic rows than holdout rows ({} vs {})",
+                            m.members, m.non_members
+                        ),
+                    )),
+                },
+                true,
+            ),
             "min_dcr_ratio" => (
                 match (&r.holdout, r.privacy.dcr_ratio) {
                     (None, _) => Err("needs --holdout".to_string()),

@@ -695,6 +695,9 @@ pub struct Quality {
     /// Largest acceptable share of synthetic rows that copy a real row no other real row
     /// equals (a profile unique in the real table).
     pub max_unique_copies: Option<f64>,
+    /// Largest acceptable membership-inference AUC (real rows closer to the synthetic rows
+    /// than holdout rows; 0.5 reveals nothing).
+    pub max_membership_auc: Option<f64>,
     /// Lowest acceptable ratio of median distance to closest record, synthetic over holdout.
     pub min_dcr_ratio: Option<f64>,
     /// Smallest acceptable equivalence class of the synthetic table over the quasi-identifiers.
@@ -717,7 +720,7 @@ pub struct Quality {
 
 impl Quality {
     /// The keys accepted under `quality:` (and by `evaluate --threshold`).
-    pub const KEYS: [&'static str; 15] = decode::QUALITY_KEYS;
+    pub const KEYS: [&'static str; 16] = decode::QUALITY_KEYS;
 
     /// The gate called `key`, to read or set.
     pub fn slot(&mut self, key: &str) -> Option<&mut Option<f64>> {
@@ -728,6 +731,7 @@ impl Quality {
             "min_tstr_ratio" => &mut self.min_tstr_ratio,
             "max_exact_copies" => &mut self.max_exact_copies,
             "max_unique_copies" => &mut self.max_unique_copies,
+            "max_membership_auc" => &mut self.max_membership_auc,
             "min_dcr_ratio" => &mut self.min_dcr_ratio,
             "min_k" => &mut self.min_k,
             "min_di" => &mut self.min_di,
@@ -756,7 +760,8 @@ impl Quality {
                 Some(format!("must not be negative, found {value}"))
             }
             "min_overall" | "min_column" | "min_pair" | "max_exact_copies"
-            | "max_unique_copies" | "max_spd" | "max_proxy_strength" | "max_drift"
+            | "max_unique_copies" | "max_membership_auc" | "max_spd" | "max_proxy_strength"
+            | "max_drift"
                 if !(0.0..=1.0).contains(&value) =>
             {
                 Some(format!("must be between 0 and 1, found {value}"))

@@ -584,13 +584,14 @@ const PRIVACY_KEYS: [&str; 8] = [
     "unique_over",
 ];
 
-pub(crate) const QUALITY_KEYS: [&str; 15] = [
+pub(crate) const QUALITY_KEYS: [&str; 16] = [
     "min_overall",
     "min_column",
     "min_pair",
     "min_tstr_ratio",
     "max_exact_copies",
     "max_unique_copies",
+    "max_membership_auc",
     "min_dcr_ratio",
     "min_k",
     "min_di",
