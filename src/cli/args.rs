@@ -1,0 +1,385 @@
+//! The command line's arguments: one clap struct per command, their value enums and
+//! parsers. The commands that run them are in `main.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+// No doc comment here: clap would make it the long help, over `about`.
+#[derive(Parser)]
+#[command(
+    name = "fairsynth",
+    version,
+    about = "Reweight, synthesise and de-identify tabular training data; always writes Parquet."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Generate a synthetic table from a schema and write it as Parquet.
+    Synth(SynthArgs),
+    /// Reweight a real table to target marginals (raking), optionally repairing label bias.
+    Reweight(ReweightArgs),
+    /// Fit a model (Bayesian network) of a real table, optionally differentially private.
+    Fit(FitArgs),
+    /// Sample a synthetic table from a fitted model, with target shares and label parity.
+    Sample(SampleArgs),
+    /// Drop or pseudonymise identifiers, apply consent, generalise quasi-identifiers to k-anonymity.
+    Deidentify(DeidentifyArgs),
+    /// Profile a table, detect identifiers, and draft a schema for review.
+    Inspect(InspectArgs),
+    /// Measure a synthetic table against the real one: fidelity, utility, privacy, fairness.
+    Evaluate(EvaluateArgs),
+    /// Examine a real training table: representation, parity, proxies, identifiers, quality, drift.
+    Audit(AuditArgs),
+    /// Work with schema files.
+    Schema {
+        #[command(subcommand)]
+        command: SchemaCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SchemaCommand {
+    /// Validate schema files, reporting every error with file, line, column and key path.
+    Check {
+        /// Schema files (.yaml or .yml).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    Csv,
+    Parquet,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ReweightArgs {
+    /// Input table (.csv with a header, or .parquet).
+    pub(crate) input: PathBuf,
+    /// Schema describing the input's columns (.yaml or .yml).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) schema: PathBuf,
+    /// Targets file (`column: {level: share}`); default: the schema's `targets`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: Option<PathBuf>,
+    /// Output Parquet file: the input rows plus a weight column (or a resample).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// Write N rows drawn with probability proportional to weight (systematic sampling); 0
+    /// writes an empty table with the output's columns, like `--rows 0` of `synth`.
+    #[arg(long, value_name = "N")]
+    pub(crate) resample: Option<u64>,
+    /// Seed for --resample (default: the schema's `seed`, else 0).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+    /// Upper weight bound, relative to the mean weight (e.g. 5).
+    #[arg(long, value_name = "X")]
+    pub(crate) max_weight: Option<f64>,
+    /// Lower weight bound, relative to the mean weight (e.g. 0.2).
+    #[arg(long, value_name = "X")]
+    pub(crate) min_weight: Option<f64>,
+    /// Stop when every share is within this of its target.
+    #[arg(long, value_name = "X", default_value_t = 1e-10)]
+    pub(crate) tolerance: f64,
+    /// Stop after this many sweeps over the margins.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub(crate) max_iterations: usize,
+    /// Do not make the label independent of the protected columns (report parity only).
+    #[arg(long)]
+    pub(crate) no_parity: bool,
+    /// Start every row at weight 1, ignoring the schema's `weight` column.
+    #[arg(long)]
+    pub(crate) no_start_weights: bool,
+    /// Write identifier-role columns (left out by default).
+    #[arg(long)]
+    pub(crate) keep_identifiers: bool,
+    /// Name of the weight column written.
+    #[arg(long, value_name = "NAME", default_value = "weight")]
+    pub(crate) weight_column: String,
+    /// Write the full report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value = "zstd")]
+    pub(crate) compression: CompressionArg,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct FitArgs {
+    /// Input table (.csv with a header, or .parquet).
+    pub(crate) input: PathBuf,
+    /// Schema describing the input's columns (.yaml or .yml).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) schema: PathBuf,
+    /// Output model file (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// Differential privacy budget (Laplace noise on every count; categories and numeric
+    /// bounds must then come from the schema).
+    #[arg(long, value_name = "E")]
+    pub(crate) epsilon: Option<f64>,
+    /// Seed for the noise (default: the schema's `seed`, else 0).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+    /// Categories seen in fewer rows are merged into `(other)`; intervals hold at least this
+    /// many rows.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) min_count: u64,
+    /// Bins per numeric column.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub(crate) bins: u64,
+    /// Most parents per column in the network.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub(crate) max_parents: usize,
+    /// Worker threads (default: all cores). The model is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct SampleArgs {
+    /// Model file written by `fairsynth fit`.
+    pub(crate) model: PathBuf,
+    /// Rows to sample (default: the fitted table's row count).
+    #[arg(long, value_name = "N")]
+    pub(crate) rows: Option<u64>,
+    /// Targets file (`column: {level: share}`) for protected, label or target columns.
+    #[arg(long, value_name = "FILE", conflicts_with = "schema_targets")]
+    pub(crate) targets: Option<PathBuf>,
+    /// Use the targets in the model's schema.
+    #[arg(long)]
+    pub(crate) schema_targets: bool,
+    /// Keep the label's dependence on the protected columns, ignoring the schema's `fairness`.
+    #[arg(long)]
+    pub(crate) no_fairness: bool,
+    /// Seed (default: the schema's `seed`, else 0).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value = "zstd")]
+    pub(crate) compression: CompressionArg,
+    /// Output Parquet file (written to a temporary file and renamed when complete).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+    /// Write the sampling report (targets, parity) as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct EvaluateArgs {
+    /// The real table (.csv with a header, or .parquet).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) real: PathBuf,
+    /// The synthetic table (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) synthetic: PathBuf,
+    /// Schema describing both tables' columns (.yaml or .yml).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) schema: PathBuf,
+    /// Real rows the synthesiser did not see (.csv or .parquet): the test set for utility and
+    /// the baseline for distance to closest record.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) holdout: Option<PathBuf>,
+    /// Targets file (`column: {level: share}`) the synthetic table was drawn to: fidelity is
+    /// also measured against the real table reweighted to them, and the fidelity gates judge
+    /// those figures (default: the targets `sample` recorded in the synthetic Parquet file).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_targets")]
+    pub(crate) targets: Option<PathBuf>,
+    /// Ignore the targets recorded in the synthetic file: plain figures only.
+    #[arg(long)]
+    pub(crate) no_targets: bool,
+    /// Write the full report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// Override a quality gate of the schema, e.g. `max_exact_copies=0.05` (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub(crate) threshold: Vec<String>,
+    /// Seed for the train/test split and row samples (default: the schema's `seed`, else 0).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads (default: all cores). The figures are identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct AuditArgs {
+    /// The table to audit (.csv with a header, or .parquet).
+    pub(crate) input: PathBuf,
+    /// Schema describing the table's columns, roles and gates (.yaml or .yml).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) schema: PathBuf,
+    /// Targets file (`column: {level: share}`); default: the schema's `targets`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: Option<PathBuf>,
+    /// An earlier audit's JSON report: report what changed, and check `max_drift`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Date the staleness of date and timestamp columns is measured to (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub(crate) as_of: Option<String>,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// Write the full report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// Override a gate of the schema's `quality:` block, e.g. `max_proxy_strength=0.5`.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub(crate) threshold: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct InspectArgs {
+    /// Input table (.csv with a header, or .parquet).
+    pub(crate) input: PathBuf,
+    /// Schema typing the declared columns (optional).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) schema: Option<PathBuf>,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// Write the full profile as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Write a drafted schema with proposed roles here, for a person to review.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) draft_schema: Option<PathBuf>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct DeidentifyArgs {
+    /// Input table (.csv with a header, or .parquet).
+    pub(crate) input: PathBuf,
+    /// Schema declaring the columns to keep, their roles, actions and generalisation levels.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) schema: PathBuf,
+    /// Output Parquet file.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+    /// Input format, when the extension does not say.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// File holding the pseudonymisation key (default: the environment variable named by
+    /// `privacy.key_env`, FAIRSYNTH_KEY unless the schema says otherwise). The file wins over
+    /// the variable (with a warning when both are set). From either, trailing whitespace
+    /// (such as the newline of `openssl rand -hex 32 > FILE`) is trimmed and the remaining
+    /// bytes are the key, at least 16 of them; an empty variable is an error.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Option<PathBuf>,
+    /// Write the full report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Write a readable report here: one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value = "zstd")]
+    pub(crate) compression: CompressionArg,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum CompressionArg {
+    Zstd,
+    Snappy,
+    None,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct SynthArgs {
+    /// Schema file (.yaml or .yml).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) schema: PathBuf,
+    /// Rows to generate (default: the schema's `rows`).
+    #[arg(long, value_name = "N")]
+    pub(crate) rows: Option<u64>,
+    /// Seed (default: the schema's `seed`, else 0).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value = "zstd")]
+    pub(crate) compression: CompressionArg,
+    /// Rows per Parquet row group (a multiple of 65536).
+    #[arg(long, value_name = "N", default_value_t = fairsynth::synth::DEFAULT_ROW_GROUP_ROWS, value_parser = parse_row_group_rows)]
+    pub(crate) row_group_rows: u64,
+    /// Output Parquet file (written to a temporary file and renamed when complete).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+/// `--row-group-rows`: a positive multiple of the generator's block size (the unit in which
+/// rows are generated and written).
+pub(crate) fn parse_row_group_rows(s: &str) -> Result<u64, String> {
+    let block = fairsynth::synth::BLOCK_ROWS as u64;
+    match s.parse::<u64>() {
+        Ok(n) if n > 0 && n % block == 0 => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} is not a positive multiple of {block} (the generator's block size)"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,4 @@
+//! The command-line front end's own modules (the binary's, not the library's): `main.rs`
+//! runs the commands, [`args`] declares what each one takes.
+
+pub(crate) mod args;
