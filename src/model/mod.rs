@@ -114,6 +114,7 @@ use crate::synth::SynthError;
 mod copula;
 mod discretise;
 mod fit;
+mod head;
 mod sample;
 mod steps;
 mod structure;
@@ -121,7 +122,8 @@ mod summary;
 mod terms;
 
 pub use fit::{fit, fit_file, fit_input, FitOptions};
-pub use sample::{SampleOptions, SampleReport, Sampler};
+pub use head::SampleReport;
+pub use sample::{SampleOptions, Sampler};
 pub use steps::{CodeCounts, CopulaSums, FitPlan, FitStructure};
 pub use summary::FitSummary;
 
