@@ -70,6 +70,19 @@ pub enum SynthError {
         /// The library's message.
         message: String,
     },
+    /// No value rounded as the column says lies between its `min` and `max` (the schema
+    /// checks should prevent this).
+    #[error("column `{column}`: no value with {decimals} decimal places lies in [{min}, {max}]\n    hint: widen `min`..`max`, or round to more places")]
+    EmptyRange {
+        /// The column.
+        column: String,
+        /// Decimal places (0 for an int column).
+        decimals: u32,
+        /// The schema's `min`.
+        min: f64,
+        /// The schema's `max`.
+        max: f64,
+    },
     /// A generator reads a column the schema does not have.
     #[error(
         "column `{column}`: its generator reads column `{reference}`, which is not in the schema"
@@ -222,6 +235,20 @@ enum DistS {
     Exp(Exp<f64>),
 }
 
+/// The smallest and largest values of `[min, max]` on the grid of steps `1 / scale` (whole
+/// numbers for `scale` 1), each computed as a drawn value is rounded (`k / scale`), so that a
+/// bound on the grid stays in; `None` when no value of the grid lies in the range.
+pub(crate) fn grid_range(min: f64, max: f64, scale: f64) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = ((min * scale).round(), (max * scale).round());
+    if lo / scale < min {
+        lo += 1.0;
+    }
+    if hi / scale > max {
+        hi -= 1.0;
+    }
+    (lo <= hi).then(|| (lo / scale, hi / scale))
+}
+
 impl NumSampler {
     fn new(
         column: &str,
@@ -253,11 +280,27 @@ impl NumSampler {
             Dist::Poisson { lambda } => DistS::Poisson(Poisson::new(lambda).map_err(|e| bad(&e))?),
             Dist::Exponential { rate } => DistS::Exp(Exp::new(rate).map_err(|e| bad(&e))?),
         };
+        let scale = round.filter(|_| !int).map(|r| 10f64.powi(r as i32));
+        let (lo, hi) = (
+            min.unwrap_or(f64::NEG_INFINITY),
+            max.unwrap_or(f64::INFINITY),
+        );
+        // Bounds on the rounding grid, so that the clamp after too many rejections keeps a
+        // drawn value on it.
+        let (lo, hi) = match (int, scale) {
+            (false, None) => (lo, hi),
+            (_, s) => grid_range(lo, hi, s.unwrap_or(1.0)).ok_or(SynthError::EmptyRange {
+                column: column.to_string(),
+                decimals: if int { 0 } else { round.unwrap_or(0) },
+                min: lo,
+                max: hi,
+            })?,
+        };
         Ok(NumSampler {
             dist: d,
-            min: min.unwrap_or(f64::NEG_INFINITY),
-            max: max.unwrap_or(f64::INFINITY),
-            scale: round.filter(|_| !int).map(|r| 10f64.powi(r as i32)),
+            min: lo,
+            max: hi,
+            scale,
             int,
         })
     }
@@ -909,6 +952,37 @@ mod tests {
         Schema::from_str_named(yaml, "t.yaml").expect("valid")
     }
 
+    /// The grid's ends inside a range, computed as draws are rounded (0.3 stays in at one
+    /// place although 0.3 · 10 is 3.0000000000000004).
+    #[test]
+    fn grid_range_keeps_bounds_on_the_grid() {
+        assert_eq!(grid_range(0.3, 0.3, 10.0), Some((0.3, 0.3)));
+        assert_eq!(grid_range(0.25, 1.75, 2.0), Some((0.5, 1.5)));
+        assert_eq!(grid_range(0.2, 0.8, 1.0), None);
+        assert_eq!(grid_range(-0.298, -0.248, 1.0), None);
+        assert_eq!(
+            grid_range(f64::NEG_INFINITY, 3.7, 1.0),
+            Some((f64::NEG_INFINITY, 3.0))
+        );
+        let err = NumSampler::new(
+            "x",
+            &Dist::Uniform {
+                low: 0.1,
+                high: 0.9,
+            },
+            Some(0.1),
+            Some(0.9),
+            None,
+            true,
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("column `x`: no value with 0 decimal places lies in [0.1, 0.9]\n    hint: widen `min`..`max`, or round to more places")
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -919,9 +993,13 @@ mod tests {
             decimals in 0u32..4, seed in any::<u64>(),
         ) {
             let (min, max) = (mean + lo_z * sd, mean + (lo_z + width_z) * sd);
-            let s = NumSampler::new("x", &Dist::Normal { mean, sd }, Some(min), Some(max), Some(decimals), false).expect("valid");
-            let mut rng = stream(seed, "x", 0, 0);
             let scale = 10f64.powi(decimals as i32);
+            let made = NumSampler::new("x", &Dist::Normal { mean, sd }, Some(min), Some(max), Some(decimals), false);
+            // A range with no value on the grid (0.5 sd of 0.1 at 0 decimals) is refused.
+            let on_grid = (min * scale).ceil() <= (max * scale).floor();
+            prop_assert_eq!(made.is_ok(), on_grid, "[{}, {}] at {} decimals", min, max, decimals);
+            let Ok(s) = made else { return Ok(()) };
+            let mut rng = stream(seed, "x", 0, 0);
             for _ in 0..200 {
                 let v = s.sample(&mut rng);
                 prop_assert!(v >= min && v <= max, "{v} outside [{min}, {max}]");

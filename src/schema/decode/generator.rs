@@ -76,6 +76,7 @@ pub(super) fn decode_generator(
             let dist = resolve_dist(s, &spec, min, max)?;
             if let (Some(lo), Some(hi)) = (min, max) {
                 check_truncation(s, m, &dist, lo, hi);
+                check_grid(s, m, ty, round, lo, hi);
             }
             if let ColumnType::Int { bits } = ty {
                 check_int_range(s, m, &dist, (min, max), bits);
@@ -212,6 +213,37 @@ pub(super) fn check_truncation(s: &mut Sink, m: &Map, dist: &Dist, lo: f64, hi: 
                 dist.mean()
             ),
             "widen the range or move the distribution into it",
+        );
+    }
+}
+
+/// Refuses a range with no value on the column's rounding grid (an int column's whole
+/// numbers, a float column's `round` places): every draw would be clamped off the grid.
+fn check_grid(s: &mut Sink, m: &Map, ty: ColumnType, round: Option<u32>, lo: f64, hi: f64) {
+    let places = match ty {
+        ColumnType::Int { .. } => 0,
+        _ => match round {
+            Some(r) => r,
+            None => return,
+        },
+    };
+    if lo <= hi && crate::synth::grid_range(lo, hi, 10f64.powi(places as i32)).is_none() {
+        let (what, fix) = if matches!(ty, ColumnType::Int { .. }) {
+            (
+                "no whole number".to_string(),
+                "widen the range, or use `type: float`",
+            )
+        } else {
+            (
+                format!("no value with {places} decimal places"),
+                "widen the range, or round to more places",
+            )
+        };
+        s.hint(
+            m.key_pos("min"),
+            &m.child("min"),
+            format!("{what} lies in `min`..`max` ({lo}..{hi})"),
+            fix,
         );
     }
 }
