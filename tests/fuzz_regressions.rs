@@ -108,3 +108,31 @@ fn parquet_inputs() {
         "{err}"
     );
 }
+
+#[test]
+fn model_inputs() {
+    use fairsynth::model::{Model, SampleOptions, Sampler};
+    use fairsynth::synth::BlockSource;
+    let all = inputs("model");
+    assert!(all.len() >= 3, "seeds missing: {all:?}");
+    let mut sampled = 0;
+    for p in all {
+        let Ok(model) = Model::from_json(&fs::read(&p).expect("read"), Path::new("fuzz.json"))
+        else {
+            continue;
+        };
+        let _ = fairsynth::model::summary(&model);
+        for fairness in [true, false] {
+            let opts = SampleOptions {
+                seed: 7,
+                targets: Vec::new(),
+                fairness,
+            };
+            if let Ok(sampler) = Sampler::new(&model, &opts) {
+                sampled += usize::from(sampler.block(0, 16).is_ok());
+            }
+        }
+    }
+    // Every seed is a model `fit` wrote: each samples, with and without fairness.
+    assert!(sampled >= 6, "{sampled} samples");
+}
