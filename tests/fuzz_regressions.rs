@@ -135,4 +135,27 @@ fn model_inputs() {
     }
     // Every seed is a model `fit` wrote: each samples, with and without fairness.
     assert!(sampled >= 6, "{sampled} samples");
+    // Found by the model target: a regenerated identifier (`phone`) that the embedded schema
+    // does not have was looked up by its place in `regenerated`, past the end of the
+    // identifiers' columns. The sample now has the schema's columns only.
+    let p = root().join("tests/data/fuzz/model/regenerated-name-not-in-schema.json");
+    let model =
+        Model::from_json(&fs::read(p).expect("read"), Path::new("fuzz.json")).expect("loads");
+    let opts = SampleOptions {
+        seed: 7,
+        targets: Vec::new(),
+        fairness: true,
+    };
+    let batch = Sampler::new(&model, &opts)
+        .expect("sampler")
+        .block(0, 16)
+        .expect("rows");
+    let names: Vec<String> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert!(names.contains(&"customer_id".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n == "phone"), "{names:?}");
 }

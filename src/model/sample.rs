@@ -277,10 +277,13 @@ impl Sampler {
                     c.ty.arrow_type(),
                     c.nullable || vars[v].null || other,
                 ));
-            } else if let (Some(k), Some(ids)) = (
-                model.regenerated.iter().position(|r| *r == c.name),
-                ids.as_ref(),
-            ) {
+            } else if let Some((k, ids)) = ids
+                .as_ref()
+                .and_then(|ids| Some((ids.schema().index_of(&c.name).ok()?, ids)))
+            {
+                // By name in the identifiers' own schema (its columns in schema order): a
+                // model file's `regenerated` list may name them in any order, or name columns
+                // the schema does not have.
                 outputs.push(Out::Id(k));
                 fields.push(ids.schema().field(k).clone());
             }
