@@ -562,9 +562,16 @@ fn the_membership_test_matches_the_python_reference() {
     assert_eq!(m["members"], serde_json::json!(train.len()));
     assert_eq!(m["non_members"], serde_json::json!(test.len()));
     assert_eq!(m["synthetic_rows"], want["synthetic_rows"]);
-    for k in ["auc", "member_matches", "non_member_matches"] {
+    for k in ["auc", "member_matches", "non_member_matches", "matches_se"] {
         let (got, exp) = (f(&m[k]), f(&want[k]));
         assert!((got - exp).abs() < 1e-9, "membership {k}: {got} vs {exp}");
+    }
+    let (got, exp) = (&m["singletons"], &want["singletons"]);
+    assert_eq!(got["members"], exp["members"], "{got}");
+    assert_eq!(got["non_members"], exp["non_members"], "{got}");
+    for k in ["member_matches", "non_member_matches", "matches_se"] {
+        let (g, e) = (f(&got[k]), f(&exp[k]));
+        assert!((g - e).abs() < 1e-9, "singletons {k}: {g} vs {e}");
     }
     // Members were copied more than unseen rows, so the test sees them.
     assert!(f(&m["auc"]) > 0.55, "{m}");

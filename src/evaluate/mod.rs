@@ -694,13 +694,21 @@ pub fn summary(r: &Report) -> String {
     if let Some(m) = &p.membership {
         let _ = writeln!(
             s,
-            "  membership test ({} real vs {} holdout rows, distance to the closest of {} synthetic rows): AUC {:.3} (0.5: no sign of who was in the real table); a synthetic copy of {} of the real rows, {} of the holdout rows",
+            "  membership test ({} real vs {} holdout rows, distance to the closest of {} synthetic rows): AUC {:.3} (0.5: no sign of who was in the real table); a synthetic copy of {} of all real rows, {} of all holdout rows ({:+.2} ± {:.2} points); of the rows no other real or holdout row equals, {} of {} real, {} of {} holdout ({:+.2} ± {:.2} points)",
             m.members,
             m.non_members,
             m.synthetic_rows,
             m.auc,
             pct(m.member_matches),
-            pct(m.non_member_matches)
+            pct(m.non_member_matches),
+            100.0 * (m.member_matches - m.non_member_matches),
+            100.0 * m.matches_se,
+            pct(m.singletons.member_matches),
+            m.singletons.members,
+            pct(m.singletons.non_member_matches),
+            m.singletons.non_members,
+            100.0 * (m.singletons.member_matches - m.singletons.non_member_matches),
+            100.0 * m.singletons.matches_se
         );
     }
     if let Some(k) = &p.k_anonymity {

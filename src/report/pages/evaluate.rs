@@ -193,13 +193,21 @@ pub fn evaluate_page(r: &crate::evaluate::Report, ctx: &Context) -> String {
     }
     if let Some(m) = &p.membership {
         page.p(&format!(
-            "Membership test: for {} real rows and {} holdout rows, the distance to the closest of {} synthetic rows. The chance that a real row lies closer than a holdout row (ties half) is {}: 0.5 when the synthetic table says nothing about who was in the real one, 1 when it gives every real row away. A synthetic row equals {} of the real rows and {} of the holdout rows.",
+            "Membership test: for {} real rows and {} holdout rows, the distance to the closest of {} synthetic rows. The chance that a real row lies closer than a holdout row (ties half) is {}: 0.5 when the synthetic table says nothing about who was in the real one, 1 when it gives every real row away. A synthetic row equals {} of all real rows and {} of all holdout rows (a difference of {} ± {} points, one standard error); of the rows whose combination no other real or holdout row holds ({} real, {} holdout), the ones that single someone out, it equals {} and {} ({} ± {} points). A synthesiser that learnt the population and not its training rows copies both groups alike.",
             m.members,
             m.non_members,
             m.synthetic_rows,
             num(m.auc, 3),
             pct(m.member_matches),
-            pct(m.non_member_matches)
+            pct(m.non_member_matches),
+            num(100.0 * (m.member_matches - m.non_member_matches), 2),
+            num(100.0 * m.matches_se, 2),
+            m.singletons.members,
+            m.singletons.non_members,
+            pct(m.singletons.member_matches),
+            pct(m.singletons.non_member_matches),
+            num(100.0 * (m.singletons.member_matches - m.singletons.non_member_matches), 2),
+            num(100.0 * m.singletons.matches_se, 2)
         ));
     }
     let bins: Vec<String> = (0..crate::evaluate::privacy::DCR_BINS)

@@ -130,6 +130,30 @@ membership = {
     "member_matches": float((d_member == 0).mean()),
     "non_member_matches": float((d_holdout == 0).mean()),
 }
+# The copied shares again by exact keys, and for the rows whose combination no other train
+# or test row holds (singletons), with the standard error of each difference of two shares.
+k_member, k_holdout, k_syn = key(real), key(syn), set(key(mia_syn))
+assert float(k_member.isin(k_syn).mean()) == membership["member_matches"]
+assert float(k_holdout.isin(k_syn).mean()) == membership["non_member_matches"]
+held = pd.concat([k_member, k_holdout]).value_counts()
+single_member = k_member[k_member.map(held) == 1]
+single_holdout = k_holdout[k_holdout.map(held) == 1]
+
+
+def difference_se(a, n, b, m):
+    return math.sqrt(a * (1 - a) / n + b * (1 - b) / m)
+
+
+membership["matches_se"] = difference_se(membership["member_matches"], len(real),
+                                         membership["non_member_matches"], len(syn))
+sm, sh = float(single_member.isin(k_syn).mean()), float(single_holdout.isin(k_syn).mean())
+membership["singletons"] = {
+    "members": len(single_member),
+    "non_members": len(single_holdout),
+    "member_matches": sm,
+    "non_member_matches": sh,
+    "matches_se": difference_se(sm, len(single_member), sh, len(single_holdout)),
+}
 
 
 def fairness(t):
