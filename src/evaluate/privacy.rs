@@ -196,35 +196,31 @@ struct Copies {
     unique: usize,
 }
 
-/// Rows of `side` (synthetic or holdout) equal to some real row, and to exactly one real row,
-/// over the columns whose `keep` is true.
-fn exact_copies(t: &Aligned, side: Side, rows: usize, keep: &[bool]) -> Copies {
-    let cols: Vec<&Data> = t
-        .columns
+/// The data of the columns whose `keep` is true.
+fn kept<'a>(t: &'a Aligned, keep: &[bool]) -> Vec<&'a Data> {
+    t.columns
         .iter()
         .zip(keep)
         .filter(|(_, k)| **k)
         .map(|(c, _)| &c.data)
-        .collect();
-    let mut real: FastMap<u64, Vec<u32>> = FastMap::default();
+        .collect()
+}
+
+/// Rows of `side` (synthetic or holdout) equal to some real row, and to exactly one real row,
+/// over the columns whose `keep` is true.
+fn exact_copies(t: &Aligned, side: Side, rows: usize, keep: &[bool]) -> Copies {
+    let mut real = Profiles::new(kept(t, keep));
+    let mut holders: Vec<usize> = Vec::new();
     for r in 0..t.real_rows {
-        real.entry(row_hash(&cols, Side::Real, r))
-            .or_default()
-            .push(r as u32);
+        let id = real.insert(Side::Real, r);
+        if id == holders.len() {
+            holders.push(0);
+        }
+        holders[id] += 1;
     }
     let matches: Vec<usize> = (0..rows)
         .into_par_iter()
-        .map(|s| {
-            // Equal hashes are checked cell by cell, so a collision never counts as a copy.
-            real.get(&row_hash(&cols, side, s)).map_or(0, |rows| {
-                rows.iter()
-                    .filter(|&&r| {
-                        cols.iter()
-                            .all(|c| cell(c, side, s) == cell(c, Side::Real, r as usize))
-                    })
-                    .count()
-            })
-        })
+        .map(|s| real.find(side, s).map_or(0, |id| holders[id]))
         .collect();
     Copies {
         rows: matches.iter().filter(|m| **m > 0).count(),
@@ -259,27 +255,27 @@ impl<'a> Profiles<'a> {
 
     /// The profile of `row` of `side`, added when new.
     fn insert(&mut self, side: Side, row: usize) -> usize {
-        let h = row_hash(&self.cols, side, row);
-        if let Some(found) = self.buckets.get(&h).and_then(|ids| {
-            ids.iter()
-                .find(|&&id| self.equal(self.reps[id as usize], (side, row)))
-        }) {
-            return *found as usize;
+        if let Some(id) = self.find(side, row) {
+            return id;
         }
         let id = self.reps.len();
         self.reps.push((side, row));
-        self.buckets.entry(h).or_default().push(id as u32);
+        self.buckets
+            .entry(row_hash(&self.cols, side, row))
+            .or_default()
+            .push(id as u32);
         id
     }
 
-    /// Whether some row holds the profile of `row` of `side`.
-    fn contains(&self, side: Side, row: usize) -> bool {
+    /// The profile of `row` of `side`, if some row added holds it.
+    fn find(&self, side: Side, row: usize) -> Option<usize> {
         self.buckets
             .get(&row_hash(&self.cols, side, row))
-            .is_some_and(|ids| {
+            .and_then(|ids| {
                 ids.iter()
-                    .any(|&id| self.equal(self.reps[id as usize], (side, row)))
+                    .find(|&&id| self.equal(self.reps[id as usize], (side, row)))
             })
+            .map(|&id| id as usize)
     }
 }
 
@@ -306,13 +302,7 @@ fn difference_se(a: f64, n: usize, b: f64, m: usize) -> f64 {
 /// The copied shares of the membership test over every real and holdout row, on the columns
 /// whose `keep` is true: (all real, all holdout, singletons).
 fn copied_shares(t: &Aligned, keep: &[bool], hold_rows: usize) -> (f64, f64, f64, Singletons) {
-    let cols: Vec<&Data> = t
-        .columns
-        .iter()
-        .zip(keep)
-        .filter(|(_, k)| **k)
-        .map(|(c, _)| &c.data)
-        .collect();
+    let cols = kept(t, keep);
     let mut syn = Profiles::new(cols.clone());
     for r in 0..t.syn_rows {
         syn.insert(Side::Syn, r);
@@ -329,7 +319,7 @@ fn copied_shares(t: &Aligned, keep: &[bool], hold_rows: usize) -> (f64, f64, f64
     let copied: Vec<bool> = seen
         .reps
         .par_iter()
-        .map(|&(side, row)| syn.contains(side, row))
+        .map(|&(side, row)| syn.find(side, row).is_some())
         .collect();
     // (rows, copied rows, singleton rows, copied singleton rows)
     let tally = |ids: &[usize]| {
