@@ -597,6 +597,37 @@ fn the_membership_test_matches_the_python_reference() {
         assert_eq!(check["status"], status, "{check}");
         assert!((f(&check["value"]) - f(&want["auc"])).abs() < 1e-9);
     }
+    // The singleton gate: real singletons copied 49.7 %, holdout ones 33.4 %, a difference
+    // of 0.164 that fails at 0.15 and passes at 0.2.
+    let single = &want["singletons"];
+    let gap = f(&single["member_matches"]) - f(&single["non_member_matches"]);
+    assert!((gap - 0.1635).abs() < 1e-3, "{gap}");
+    for (limit, code_want, status) in [("0.15", 1, "failed"), ("0.2", 0, "passed")] {
+        let gate = format!("max_singleton_advantage={limit}");
+        let (code, stderr, r) = run(
+            &real,
+            &syn,
+            &plain,
+            &[
+                "--holdout",
+                hold.to_str().expect("path"),
+                "--threshold",
+                &gate,
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, code_want, "{stderr}");
+        let check = &r["checks"][0];
+        assert_eq!(check["key"], "max_singleton_advantage");
+        assert_eq!(check["status"], status, "{check}");
+        assert!((f(&check["value"]) - gap).abs() < 1e-9, "{check}");
+        assert!(
+            check["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("of 1327 real against")),
+            "{check}"
+        );
+    }
 }
 
 /// Without a holdout there is nothing to tell members from, and no membership figure.
@@ -611,11 +642,18 @@ fn no_membership_test_without_a_holdout() {
         &real,
         &real,
         &plain,
-        &["--threshold", "max_membership_auc=0.6"],
+        &[
+            "--threshold",
+            "max_membership_auc=0.6",
+            "--threshold",
+            "max_singleton_advantage=0.01",
+        ],
         dir.path(),
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(r["privacy"]["membership"].is_null(), "{}", r["privacy"]);
     assert_eq!(r["checks"][0]["status"], "skipped");
+    assert_eq!(r["checks"][1]["status"], "skipped");
     assert!(stderr.contains("skip max_membership_auc"), "{stderr}");
+    assert!(stderr.contains("skip max_singleton_advantage"), "{stderr}");
 }

@@ -528,6 +528,27 @@ fn checks(r: &Report, q: &Quality) -> Vec<Check> {
                 },
                 true,
             ),
+            "max_singleton_advantage" => (
+                match (&r.holdout, &r.privacy.membership) {
+                    (None, _) => Err("needs --holdout".to_string()),
+                    (Some(_), None) => Err("no real, holdout or synthetic rows".to_string()),
+                    (Some(_), Some(m)) => {
+                        let s = &m.singletons;
+                        Ok((
+                            s.member_matches - s.non_member_matches,
+                            format!(
+                                "singletons copied: {} of {} real against {} of {} holdout (standard error {:.4})",
+                                pct(s.member_matches),
+                                s.members,
+                                pct(s.non_member_matches),
+                                s.non_members,
+                                s.matches_se
+                            ),
+                        ))
+                    }
+                },
+                true,
+            ),
             "min_dcr_ratio" => (
                 match (&r.holdout, r.privacy.dcr_ratio) {
                     (None, _) => Err("needs --holdout".to_string()),

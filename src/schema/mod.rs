@@ -698,6 +698,9 @@ pub struct Quality {
     /// Largest acceptable membership-inference AUC (real rows closer to the synthetic rows
     /// than holdout rows; 0.5 reveals nothing).
     pub max_membership_auc: Option<f64>,
+    /// Largest acceptable excess of the share of real singletons (rows no other real or
+    /// holdout row equals) that a synthetic row copies over the share of holdout singletons.
+    pub max_singleton_advantage: Option<f64>,
     /// Lowest acceptable ratio of median distance to closest record, synthetic over holdout.
     pub min_dcr_ratio: Option<f64>,
     /// Smallest acceptable equivalence class of the synthetic table over the quasi-identifiers.
@@ -720,7 +723,7 @@ pub struct Quality {
 
 impl Quality {
     /// The keys accepted under `quality:` (and by `evaluate --threshold`).
-    pub const KEYS: [&'static str; 16] = decode::QUALITY_KEYS;
+    pub const KEYS: [&'static str; 17] = decode::QUALITY_KEYS;
 
     /// The gate called `key`, to read or set.
     pub fn slot(&mut self, key: &str) -> Option<&mut Option<f64>> {
@@ -732,6 +735,7 @@ impl Quality {
             "max_exact_copies" => &mut self.max_exact_copies,
             "max_unique_copies" => &mut self.max_unique_copies,
             "max_membership_auc" => &mut self.max_membership_auc,
+            "max_singleton_advantage" => &mut self.max_singleton_advantage,
             "min_dcr_ratio" => &mut self.min_dcr_ratio,
             "min_k" => &mut self.min_k,
             "min_di" => &mut self.min_di,
@@ -759,8 +763,15 @@ impl Quality {
             "min_tstr_ratio" | "min_dcr_ratio" | "min_di" | "max_di" if value < 0.0 => {
                 Some(format!("must not be negative, found {value}"))
             }
-            "min_overall" | "min_column" | "min_pair" | "max_exact_copies"
-            | "max_unique_copies" | "max_membership_auc" | "max_spd" | "max_proxy_strength"
+            "min_overall"
+            | "min_column"
+            | "min_pair"
+            | "max_exact_copies"
+            | "max_unique_copies"
+            | "max_membership_auc"
+            | "max_singleton_advantage"
+            | "max_spd"
+            | "max_proxy_strength"
             | "max_drift"
                 if !(0.0..=1.0).contains(&value) =>
             {

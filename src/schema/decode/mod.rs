@@ -584,7 +584,7 @@ const PRIVACY_KEYS: [&str; 8] = [
     "unique_over",
 ];
 
-pub(crate) const QUALITY_KEYS: [&str; 16] = [
+pub(crate) const QUALITY_KEYS: [&str; 17] = [
     "min_overall",
     "min_column",
     "min_pair",
@@ -592,6 +592,7 @@ pub(crate) const QUALITY_KEYS: [&str; 16] = [
     "max_exact_copies",
     "max_unique_copies",
     "max_membership_auc",
+    "max_singleton_advantage",
     "min_dcr_ratio",
     "min_k",
     "min_di",
