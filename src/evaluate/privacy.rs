@@ -279,7 +279,7 @@ impl<'a> Profiles<'a> {
     }
 }
 
-/// Share of `hits` among `n` (0 for none), and the standard error of a difference of two.
+/// Share of `hits` among `n` (0 for none).
 fn share_of(hits: usize, n: usize) -> f64 {
     if n == 0 {
         0.0
@@ -288,6 +288,7 @@ fn share_of(hits: usize, n: usize) -> f64 {
     }
 }
 
+/// Standard error of the difference of two independent shares, `a` of `n` and `b` of `m`.
 fn difference_se(a: f64, n: usize, b: f64, m: usize) -> f64 {
     let var = |p: f64, n: usize| {
         if n == 0 {
@@ -546,7 +547,13 @@ fn closer_auc(members: &[f64], non_members: &[f64]) -> f64 {
 }
 
 /// The membership test of real rows against holdout rows (see [`Membership`]).
-fn membership(t: &Aligned, scale: &[Scale], seed: u64, hold_rows: usize) -> Membership {
+fn membership(
+    t: &Aligned,
+    scale: &[Scale],
+    informative: &[bool],
+    seed: u64,
+    hold_rows: usize,
+) -> Membership {
     let syn_rows = sample_rows(
         t.syn_rows,
         MEMBERSHIP_SYN_ROWS,
@@ -560,9 +567,8 @@ fn membership(t: &Aligned, scale: &[Scale], seed: u64, hold_rows: usize) -> Memb
     };
     let members = measure(Side::Real, t.real_rows, "evaluate/membership-real");
     let non_members = measure(Side::Hold, hold_rows, "evaluate/membership-holdout");
-    let keep: Vec<bool> = scale.iter().map(|s| *s != Scale::Skip).collect();
     let (member_matches, non_member_matches, matches_se, singletons) =
-        copied_shares(t, &keep, hold_rows);
+        copied_shares(t, informative, hold_rows);
     Membership {
         members: members.len(),
         non_members: non_members.len(),
@@ -657,7 +663,7 @@ pub(crate) fn privacy(t: &Aligned, seed: u64, k_required: Option<u64>) -> Privac
         membership: t
             .hold_rows
             .filter(|n| *n > 0 && t.syn_rows > 0 && t.real_rows > 0)
-            .map(|n| membership(t, &scale, seed, n)),
+            .map(|n| membership(t, &scale, &informative, seed, n)),
         k_anonymity: k_anonymity(t, k_required),
     }
 }
