@@ -576,6 +576,11 @@ fn the_membership_test_matches_the_python_reference() {
     // Members were copied more than unseen rows, so the test sees them.
     assert!(f(&m["auc"]) > 0.55, "{m}");
     assert!(stderr.contains("membership test ("), "{stderr}");
+    // The summary gives both copied shares with the singletons' counts.
+    assert!(
+        stderr.contains("of the rows no other real or holdout row equals, 49.7% of 1327 real, 33.4% of 674 holdout (+16.35 ± 2.28 points)"),
+        "{stderr}"
+    );
     // The gate: AUC 0.586 fails at 0.55 (exit 1) and passes at 0.6.
     for (limit, code_want, status) in [("0.55", 1, "failed"), ("0.6", 0, "passed")] {
         let gate = format!("max_membership_auc={limit}");
