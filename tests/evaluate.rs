@@ -62,6 +62,14 @@ fn read_sample() -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// The sample's header and its `train` and `test` rows (by its `split` column, kept).
+fn sample_parts() -> (Vec<String>, Vec<Vec<String>>, Vec<Vec<String>>) {
+    let (header, rows) = read_sample();
+    let split = header.iter().position(|h| h == "split").expect("split");
+    let (train, test) = rows.into_iter().partition(|r| r[split] == "train");
+    (header, train, test)
+}
+
 fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) {
     let mut w = csv::Writer::from_path(path).expect("create csv");
     w.write_record(header).expect("write");
@@ -485,14 +493,10 @@ fn sampled_tables_without_weights_and_with_merged_levels() {
 #[test]
 fn a_column_constant_in_the_real_table_is_left_out_of_distances() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (header, rows) = read_sample();
-    let split = header.iter().position(|h| h == "split").expect("split");
-    let part = |which: &str| -> Vec<Vec<String>> {
-        rows.iter().filter(|r| r[split] == which).cloned().collect()
-    };
+    let (header, train, test) = sample_parts();
     let (real, hold) = (dir.path().join("train.csv"), dir.path().join("test.csv"));
-    write_csv(&real, &header, &part("train"));
-    write_csv(&hold, &header, &part("test"));
+    write_csv(&real, &header, &train);
+    write_csv(&hold, &header, &test);
     let plain = schema_without_gates(dir.path());
     let (code, stderr, r) = run(
         &real,
@@ -530,12 +534,7 @@ fn a_column_constant_in_the_real_table_is_left_out_of_distances() {
 #[test]
 fn the_membership_test_matches_the_python_reference() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (header, rows) = read_sample();
-    let split = header.iter().position(|h| h == "split").expect("split");
-    let part = |which: &str| -> Vec<Vec<String>> {
-        rows.iter().filter(|r| r[split] == which).cloned().collect()
-    };
-    let (train, test) = (part("train"), part("test"));
+    let (header, train, test) = sample_parts();
     let synthetic: Vec<Vec<String>> = train
         .iter()
         .step_by(2)
