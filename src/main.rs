@@ -529,11 +529,15 @@ fn inspect(a: InspectArgs) -> Result<(), Failure> {
         &[Some(&a.input), a.schema.as_ref()],
     )?;
     let input = Input::file(&a.input, format);
-    let ins = fairsynth::deid::inspect::inspect(&input, schema.as_ref()).map_err(usage)?;
+    let mut ins = fairsynth::deid::inspect::inspect(&input, schema.as_ref()).map_err(usage)?;
+    // The proposals are judged by deidentify's own checks on the same data, draft or not.
+    let levels = fairsynth::deid::inspect::category_levels(&input, &ins).map_err(usage)?;
+    let yaml = fairsynth::deid::draft::draft(&input, &mut ins, &levels).map_err(|e| Failure {
+        code: if e.is_usage() { 2 } else { 1 },
+        error: e.into(),
+    })?;
     write_report(a.report.as_deref(), &ins)?;
     if let Some(path) = &a.draft_schema {
-        let levels = fairsynth::deid::inspect::category_levels(&input, &ins).map_err(usage)?;
-        let yaml = fairsynth::deid::inspect::draft_schema(&ins, &levels);
         fairsynth::io::write_atomic(path, yaml.as_bytes())?;
     }
     if !a.quiet {

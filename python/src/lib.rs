@@ -483,9 +483,9 @@ fn inspect<'py>(
     let input = input(py, data, name, format, None)?;
     let schema = schema.map(|s| &s.schema);
     let out = run(py, None, || {
-        let ins = fairsynth::deid::inspect::inspect(&input, schema)?;
+        let mut ins = fairsynth::deid::inspect::inspect(&input, schema)?;
         let levels = fairsynth::deid::inspect::category_levels(&input, &ins)?;
-        let draft = fairsynth::deid::inspect::draft_schema(&ins, &levels);
+        let draft = fairsynth::deid::draft::draft(&input, &mut ins, &levels)?;
         let summary = fairsynth::deid::inspect::summary(&ins);
         Ok((serde_json::to_string(&ins)?, draft, summary))
     })?;

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use arrow_array::Array;
 use arrow_schema::DataType;
@@ -66,6 +65,20 @@ pub struct ColumnProfile {
     pub proposed_action: Option<String>,
     /// Why.
     pub reason: String,
+    /// Kinds the draft acknowledges for this column (the judge's choice, with its evidence in
+    /// `notes`).
+    pub acknowledge: Vec<String>,
+    /// What the judge decided about the column and why (written beside it in the draft).
+    pub notes: Vec<String>,
+    /// What the proposal rests on.
+    #[serde(skip)]
+    pub(crate) basis: Basis,
+    /// Most values have five or more words.
+    #[serde(skip)]
+    pub(crate) prose: bool,
+    /// Values repeat (a vocabulary) or the name names a thing, not a person.
+    #[serde(skip)]
+    pub(crate) shared_vocabulary: bool,
 }
 
 /// The inspection of a table.
@@ -77,6 +90,10 @@ pub struct Inspection {
     pub rows: u64,
     /// Per column.
     pub columns: Vec<ColumnProfile>,
+    /// Whether any column is about a person (see [`person_evidence`]).
+    pub person_level: bool,
+    /// What running `deidentify`'s checks on the draft gave, once [`super::draft::draft`] ran.
+    pub judgement: Option<super::draft::Judgement>,
 }
 
 /// Type evidence for text values.
@@ -148,7 +165,7 @@ struct Acc {
 }
 
 /// An empty schema: every input column passes through as read.
-fn empty_schema() -> Schema {
+pub fn empty_schema() -> Schema {
     Schema {
         version: 1,
         name: "inspect".into(),
@@ -215,16 +232,32 @@ pub fn inspect(input: &Input, schema: Option<&Schema>) -> Result<Inspection, Rea
             }
         }
     }
-    let columns = in_schema
+    let mut columns: Vec<ColumnProfile> = in_schema
         .fields()
         .iter()
         .zip(accs)
         .map(|(f, acc)| profile(f.name(), f.data_type(), acc, schema))
         .collect();
+    let person_level = person_evidence(&columns);
+    if !person_level {
+        for c in columns
+            .iter_mut()
+            .filter(|c| matches!(c.basis, Basis::Singling | Basis::Unclassified))
+        {
+            c.reason = format!(
+                "{}; but no column of the table is about a person (no identifier, birth date, postcode or protected attribute), so it is kept",
+                c.reason
+            );
+            c.proposed_role = "feature".into();
+            c.proposed_action = None;
+        }
+    }
     Ok(Inspection {
         input: input.label().display().to_string(),
         rows,
         columns,
+        person_level,
+        judgement: None,
     })
 }
 
@@ -241,6 +274,7 @@ fn direct(kind: Kind) -> bool {
             | Kind::DeTaxId
             | Kind::PersonName
             | Kind::RecordId
+            | Kind::StreetAddress
     )
 }
 
@@ -314,23 +348,262 @@ fn birth_like(acc: &Acc, today: i64) -> Option<(i64, i64)> {
 /// as quasi-identifiers (exact event times single people out).
 const QI_UNIQUE_SHARE: f64 = 0.2;
 
-fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for c in name.chars() {
-        if c.is_uppercase() && !cur.is_empty() && !cur.ends_with(|p: char| p.is_uppercase()) {
-            out.push(std::mem::take(&mut cur));
-        }
-        if c.is_alphanumeric() {
-            cur.extend(c.to_lowercase());
-        } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
+/// What a proposal rests on; `inspect` revises proposals of some bases once it has seen the
+/// whole table (a table with no column about a person gets no quasi-identifiers from
+/// uniqueness alone, see [`person_evidence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Basis {
+    /// The user's schema declares the column.
+    Declared,
+    /// Evidence that the column is about people (identifier content or name, birth dates,
+    /// postcodes, protected attributes).
+    Person,
+    /// Unique values under an id-like name.
+    IdName,
+    /// Text that cannot be classified (identifying until declared otherwise).
+    Unclassified,
+    /// Values held by one row each (quasi-identifier by uniqueness).
+    Singling,
+    /// Anything else.
+    #[default]
+    Other,
+}
+
+/// Column-name words of protected attributes that also identify in combination, in English,
+/// German, French, Spanish, Italian and Dutch (diacritics folded: `âge` → `age`).
+const PROTECTED_QI_WORDS: &[&str] = &[
+    "sex",
+    "gender",
+    "race",
+    "ethnicity",
+    "ethnic",
+    "nationality",
+    "citizenship",
+    "age",
+    "geschlecht",
+    "alter",
+    "staatsangehorigkeit",
+    "staatsangehoerigkeit",
+    "nationalitat",
+    "herkunft",
+    "abstammung",
+    "sexe",
+    "genre",
+    "nationalite",
+    "origine",
+    "ethnie",
+    "sexo",
+    "genero",
+    "edad",
+    "nacionalidad",
+    "origen",
+    "etnia",
+    "sesso",
+    "eta",
+    "nazionalita",
+    "cittadinanza",
+    "geslacht",
+    "leeftijd",
+    "nationaliteit",
+    "afkomst",
+    "etniciteit",
+];
+
+/// Column-name words of protected attributes (religion, disability, marital status).
+const PROTECTED_WORDS: &[&str] = &[
+    "religion",
+    "disability",
+    "marital",
+    "religion",
+    "konfession",
+    "glaube",
+    "behinderung",
+    "familienstand",
+    "religione",
+    "religie",
+    "confession",
+    "handicap",
+    "discapacidad",
+    "disabilita",
+    "civil",
+    "civile",
+    "familiale",
+    "matrimonial",
+    "burgerlijke",
+];
+
+/// Column-name words of a salutation: a proxy for sex.
+const SALUTATION_WORDS: &[&str] = &[
+    "salutation",
+    "anrede",
+    "civilite",
+    "tratamiento",
+    "titolo",
+    "aanhef",
+    "aanspreektitel",
+    "honorific",
+];
+
+/// Column-name words of a quasi-identifier (place of residence, birth).
+const QI_WORDS: &[&str] = &[
+    "zip",
+    "postcode",
+    "plz",
+    "birth",
+    "dob",
+    "region",
+    "city",
+    "county",
+    "ort",
+    "wohnort",
+    "stadt",
+    "ville",
+    "commune",
+    "ciudad",
+    "localidad",
+    "municipio",
+    "citta",
+    "comune",
+    "stad",
+    "plaats",
+    "woonplaats",
+    "gemeente",
+    "land",
+    "country",
+    "pays",
+    "pais",
+    "paese",
+    "state",
+    "bundesland",
+    "provincia",
+    "provincie",
+    "nascita",
+    "naissance",
+    "nacimiento",
+    "geboorte",
+    "geburtsort",
+    "job",
+    "occupation",
+    "beruf",
+    "profession",
+    "puesto",
+    "ocupacion",
+    "professione",
+    "beroep",
+    "functie",
+    "poste",
+    "metier",
+];
+
+/// Column-name words of record numbers (with unique values: identifiers, pseudonymised).
+const ID_WORDS: &[&str] = &[
+    "id",
+    "uuid",
+    "guid",
+    "key",
+    "number",
+    "no",
+    "nr",
+    "nummer",
+    "numero",
+    "num",
+    "kdnr",
+    "kundennr",
+    "kundennummer",
+    "ref",
+    "referenz",
+    "reference",
+    "aktenzeichen",
+    "az",
+    "dossier",
+    "expediente",
+    "fascicolo",
+    "pratica",
+    "zaaknummer",
+    "klantnummer",
+    "ordernummer",
+    "bestelnummer",
+    "codice",
+    "mrn",
+    "bsn",
+    "dni",
+    "nie",
+    "nif",
+    "nir",
+    "svnr",
+    "secu",
+    "passport",
+    "reisepass",
+    "passeport",
+    "pasaporte",
+    "passaporto",
+    "paspoort",
+    "ticket",
+    "matricola",
+    "matricule",
+    "personalnummer",
+    "rg",
+];
+
+/// Column-name words of a consent flag.
+const CONSENT_WORDS: &[&str] = &[
+    "consent",
+    "opt",
+    "optin",
+    "einwilligung",
+    "zustimmung",
+    "consentement",
+    "consentimiento",
+    "consenso",
+    "toestemming",
+];
+
+/// Column-name words of a house number (part of a street address).
+const HOUSE_NUMBER_WORDS: &[&str] = &[
+    "hausnummer",
+    "huisnummer",
+    "housenumber",
+    "hausnr",
+    "huisnr",
+];
+
+/// Whether a numeric column named like a weight is a sampling or design weight: positive
+/// values spread over more than a factor of 20 (survey weights such as Adult's `fnlwgt` run
+/// from about 12,000 to 1.5 million), or a name that says so (`sample_weight`, `fnlwgt`).
+/// A body weight in kilograms (40–150) is a measurement, not a weight.
+fn weight_evidence(w: &[String], min: Option<f64>, max: Option<f64>) -> Option<String> {
+    let (lo, hi) = (min?, max?);
+    if lo <= 0.0 {
+        return None;
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    let named = w.iter().any(|x| {
+        matches!(
+            x.as_str(),
+            "fnlwgt"
+                | "wgt"
+                | "pweight"
+                | "perwt"
+                | "sampling"
+                | "sample"
+                | "survey"
+                | "design"
+                | "gewichtung"
+                | "hochrechnung"
+                | "ponderation"
+                | "ponderacion"
+                | "peso_campionario"
+        )
+    });
+    if hi / lo > 20.0 {
+        Some(format!(
+            "name of a weight, and positive values spread {:.0}-fold ({lo} to {hi}) as sampling weights are",
+            hi / lo
+        ))
+    } else if named {
+        Some("name of a sampling or design weight, and positive values".into())
+    } else {
+        None
     }
-    out
 }
 
 fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> ColumnProfile {
@@ -352,9 +625,8 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
         ),
     }
     .to_string();
-    let findings: Vec<FindingProfile> = acc
-        .scan
-        .findings()
+    let scan_findings = acc.scan.findings();
+    let findings: Vec<FindingProfile> = scan_findings
         .iter()
         .map(|f| FindingProfile {
             kind: f.kind.name().to_string(),
@@ -364,16 +636,24 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
             confidence: f.confidence,
         })
         .collect();
-    let strongest = acc
-        .scan
-        .findings()
-        .into_iter()
-        .max_by(|a, b| a.confidence.total_cmp(&b.confidence));
-    let w = words(name);
+    let strongest = scan_findings
+        .iter()
+        .filter(|f| f.kind != Kind::UnclassifiedText)
+        .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+        .copied();
+    let w = crate::deid::detect::column_words(name);
     let has = |ws: &[&str]| w.iter().any(|x| ws.contains(&x.as_str()));
+    let joined: String = w.concat();
     let unique = acc.capped || (non_null > 0 && distinct as f64 >= 0.95 * non_null as f64);
     let singles = unique_share(&acc);
-    let (role, action, reason) = if let Some(c) = declared {
+    let is_text = matches!(inferred.as_str(), "string" | "category");
+    let thing = acc.scan.names_a_thing();
+    let hint = acc.scan.hint();
+    let kind_words = |k: Kind| k.name().replace('_', " ");
+    let proposal = |role: &str, action: Option<&str>, reason: String, basis: Basis| {
+        (role.to_string(), action.map(str::to_string), reason, basis)
+    };
+    let (role, action, reason, basis) = if let Some(c) = declared {
         (
             match c.role_names().as_slice() {
                 [one] => one.to_string(),
@@ -381,161 +661,222 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
             },
             c.action.map(|a| format!("{a:?}").to_lowercase()),
             "declared in the schema".to_string(),
+            Basis::Declared,
         )
-    } else if let Some(f) = strongest
-        .as_ref()
-        .filter(|f| direct(f.kind) && f.confidence >= 0.5 && !f.embedded)
-    {
-        let action = if f.kind == Kind::PersonName || f.kind == Kind::Email || f.kind == Kind::Phone
-        {
-            "drop"
-        } else {
-            "pseudonymise"
+    } else if let Some(f) = strongest.filter(|f| {
+        direct(f.kind) && f.confidence >= 0.5 && !f.embedded && !(f.kind == Kind::RecordId && thing)
+    }) {
+        let action = match f.kind {
+            Kind::PersonName | Kind::Email | Kind::Phone | Kind::StreetAddress => "drop",
+            _ => "pseudonymise",
         };
-        (
-            "identifier".into(),
-            Some(action.into()),
+        proposal(
+            "identifier",
+            Some(action),
             format!(
                 "{} in {:.0}% of values (confidence {:.2})",
-                f.kind.name().replace('_', " "),
+                kind_words(f.kind),
                 100.0 * f.share,
                 f.confidence
             ),
+            Basis::Person,
         )
-    } else if let Some(f) = strongest
-        .as_ref()
-        .filter(|f| direct(f.kind) && f.confidence >= 0.5)
-    {
-        (
-            "feature".into(),
-            Some("redact".into()),
+    } else if is_text && acc.scan.is_prose() {
+        // Prose: the identifiers inside are replaced, the rest is kept. Redaction is for
+        // prose only; structured values go whole (below).
+        let inside: Vec<String> = scan_findings
+            .iter()
+            .filter(|f| f.embedded && f.evidence >= 0.5 && direct(f.kind))
+            .map(|f| format!("{} in {:.0}%", kind_words(f.kind), 100.0 * f.share))
+            .collect();
+        proposal(
+            "feature",
+            Some("redact"),
+            if inside.is_empty() {
+                "prose (most values have five or more words): identifiers inside are redacted"
+                    .to_string()
+            } else {
+                format!("prose holding identifiers ({})", inside.join(", "))
+            },
+            if inside.is_empty() {
+                Basis::Other
+            } else {
+                Basis::Person
+            },
+        )
+    } else if let Some(f) = strongest.filter(|f| direct(f.kind) && f.confidence >= 0.5 && !thing) {
+        proposal(
+            "identifier",
+            Some("drop"),
             format!(
-                "free text containing {} in {:.0}% of values",
-                f.kind.name().replace('_', " "),
+                "structured text containing {} in {:.0}% of values: removed whole (redaction is for prose)",
+                kind_words(f.kind),
                 100.0 * f.share
             ),
+            Basis::Person,
         )
-    } else if has(&[
-        "address",
-        "addr",
-        "street",
-        "strasse",
-        "straße",
-        "anschrift",
-    ]) && inferred == "string"
+    } else if is_text
+        && matches!(
+            hint,
+            Some(Kind::PersonName | Kind::StreetAddress | Kind::Email | Kind::Phone)
+        )
     {
-        // The detectors have no street-address kind; the name is the evidence.
-        (
-            "identifier".into(),
-            Some("drop".into()),
-            "name of a street address".into(),
+        // The name says it, and the values do not contradict it enough to say otherwise.
+        proposal(
+            "identifier",
+            Some("drop"),
+            format!(
+                "name of a {} column",
+                hint.map_or(String::new(), kind_words)
+            ),
+            Basis::Person,
         )
-    } else if has(&["id", "uuid", "guid", "key", "number", "no"]) && unique {
-        (
-            "identifier".into(),
-            Some("pseudonymise".into()),
+    } else if has(HOUSE_NUMBER_WORDS) {
+        proposal(
+            "identifier",
+            Some("drop"),
+            "name of a house number: part of a street address".into(),
+            Basis::Person,
+        )
+    } else if (has(ID_WORDS) || ID_WORDS.iter().any(|x| x.len() > 4 && joined.ends_with(x)))
+        && unique
+        && !thing
+    {
+        proposal(
+            "identifier",
+            Some("pseudonymise"),
             "unique values under an id-like name".into(),
+            Basis::IdName,
         )
     } else if let Some(f) = strongest
-        .as_ref()
         .filter(|f| matches!(f.kind, Kind::DateOfBirth | Kind::Postcode) && f.confidence >= 0.5)
     {
-        (
-            "quasi_identifier".into(),
+        proposal(
+            "quasi_identifier",
             None,
-            format!(
-                "{} (confidence {:.2})",
-                f.kind.name().replace('_', " "),
-                f.confidence
-            ),
+            format!("{} (confidence {:.2})", kind_words(f.kind), f.confidence),
+            Basis::Person,
         )
     } else if let Some(share) = postcode_like(&acc) {
-        (
-            "quasi_identifier".into(),
+        proposal(
+            "quasi_identifier",
             None,
             format!(
                 "five-digit codes with leading zeros in {:.0}% of the values, shared by several rows each: like postcodes",
                 100.0 * share
             ),
+            Basis::Person,
         )
     } else if let Some((span, newest)) = (inferred == "date")
         .then(|| birth_like(&acc, crate::audit::today()))
         .flatten()
     {
-        (
-            "quasi_identifier".into(),
+        proposal(
+            "quasi_identifier",
             None,
             format!("dates spanning {span} years, the newest {newest} years ago: like birth dates"),
+            Basis::Person,
+        )
+    } else if has(SALUTATION_WORDS) {
+        proposal(
+            "[protected, quasi_identifier]",
+            None,
+            "name of a salutation: a proxy for sex".into(),
+            Basis::Person,
+        )
+    } else if has(PROTECTED_QI_WORDS) {
+        // Published with other columns, these single people out as well.
+        proposal(
+            "[protected, quasi_identifier]",
+            None,
+            "name of a protected attribute that also identifies in combination".into(),
+            Basis::Person,
+        )
+    } else if has(PROTECTED_WORDS) {
+        proposal(
+            "protected",
+            None,
+            "name of a protected attribute".into(),
+            Basis::Person,
         )
     } else if matches!(inferred.as_str(), "date" | "timestamp")
         && singles >= QI_UNIQUE_SHARE
         && non_null >= 20
     {
-        (
-            "quasi_identifier".into(),
+        proposal(
+            "quasi_identifier",
             None,
             format!(
                 "exact {}s: {:.0}% of the values belong to one row each",
                 inferred,
                 100.0 * singles
             ),
+            Basis::Singling,
         )
-    } else if has(&[
-        "sex",
-        "gender",
-        "race",
-        "ethnicity",
-        "ethnic",
-        "nationality",
-        "age",
-    ]) {
-        // Published with other columns, these single people out as well.
-        (
-            "[protected, quasi_identifier]".into(),
-            None,
-            "name of a protected attribute that also identifies in combination".into(),
-        )
-    } else if has(&["religion", "disability"]) {
-        (
-            "protected".into(),
-            None,
-            "name of a protected attribute".into(),
-        )
-    } else if has(&[
-        "zip", "postcode", "plz", "birth", "dob", "region", "city", "county",
-    ]) {
-        (
-            "quasi_identifier".into(),
+    } else if has(QI_WORDS) && !has(&["weight"]) {
+        proposal(
+            "quasi_identifier",
             None,
             "name of a quasi-identifier".into(),
+            Basis::Singling,
         )
-    } else if has(&["weight", "wgt", "fnlwgt"]) && inferred != "string" {
-        ("weight".into(), None, "name of a weight".into())
-    } else if has(&["consent", "opt", "optin"]) && inferred == "bool" {
-        ("consent".into(), None, "name of a consent flag".into())
+    } else if let Some(why) = (has(&["weight", "wgt", "fnlwgt", "gewichtung"])
+        && inferred != "string")
+        .then(|| {
+            weight_evidence(
+                &w,
+                acc.min.is_finite().then_some(acc.min),
+                acc.max.is_finite().then_some(acc.max),
+            )
+        })
+        .flatten()
+    {
+        proposal("weight", None, why, Basis::Other)
+    } else if has(CONSENT_WORDS) && inferred == "bool" {
+        proposal(
+            "consent",
+            None,
+            "name of a consent flag".into(),
+            Basis::Other,
+        )
+    } else if let Some(f) = scan_findings
+        .iter()
+        .find(|f| f.kind == Kind::UnclassifiedText && is_text)
+    {
+        let codes = scan_findings.iter().any(|f| f.kind == Kind::RecordId);
+        proposal(
+            "identifier",
+            Some(if codes || unique { "pseudonymise" } else { "drop" }),
+            format!(
+                "unclassified high-cardinality text: {:.0}% of the values belong to one row each, neither a category nor prose",
+                100.0 * f.share
+            ),
+            Basis::Unclassified,
+        )
     } else if matches!(inferred.as_str(), "int" | "float" | "string" | "category")
         && singles >= QI_UNIQUE_SHARE
         && non_null >= 20
     {
         // Amounts, counts and descriptions held by one row each single people out once
         // released beside the other columns, as exact event times do.
-        (
-            "quasi_identifier".into(),
+        proposal(
+            "quasi_identifier",
             None,
             format!(
                 "{:.0}% of the values belong to one row each: they single people out",
                 100.0 * singles
             ),
+            Basis::Singling,
         )
     } else {
-        ("feature".into(), None, "no identifier found".into())
+        proposal("feature", None, "no identifier found".into(), Basis::Other)
     };
     // Values of columns that may identify people are never printed.
     let safe = role != "identifier"
         && findings.iter().all(|f| f.confidence < 0.5)
         && distinct as usize <= 1000;
     let top_values = safe.then(|| {
-        let mut v: Vec<(String, u64)> = acc.distinct.into_iter().collect();
+        let mut v: Vec<(String, u64)> = acc.distinct.iter().map(|(k, n)| (k.clone(), *n)).collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(5);
         v
@@ -555,149 +896,20 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
         proposed_role: role,
         proposed_action: action,
         reason,
+        acknowledge: Vec::new(),
+        notes: Vec::new(),
+        basis,
+        prose: acc.scan.is_prose(),
+        shared_vocabulary: thing || singles < QI_UNIQUE_SHARE,
     }
 }
 
-/// The width among 1, 2 and 5 times a power of ten nearest above `x` (a band width people read
-/// easily).
-fn nice_width(x: f64) -> f64 {
-    if !(x.is_finite() && x > 0.0) {
-        return 1.0;
-    }
-    let p = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * p)
-        .find(|w| *w >= x)
-        .unwrap_or(10.0 * p)
-}
-
-fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
-/// A schema drafted from an inspection, with the reason for every proposal as a comment.
-/// Category levels are listed only for columns that are not identifiers.
-pub fn draft_schema(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> String {
-    let mut y = String::new();
-    let _ = writeln!(
-        y,
-        "# Drafted by `fairsynth inspect` from {}: review every proposal before use.",
-        ins.input
-    );
-    let _ = writeln!(y, "# The tool proposes; a person decides. Roles and actions follow the findings noted beside them.");
-    let _ = writeln!(y, "version: 1");
-    let _ = writeln!(
-        y,
-        "name: {}",
-        quote(
-            Path::new(&ins.input)
-                .file_stem()
-                .map_or("data".into(), |s| s.to_string_lossy().into_owned())
-                .as_str()
-        )
-    );
-    let _ = writeln!(y, "columns:");
-    let mut has_consent = false;
-    for c in &ins.columns {
-        let ty = match c.inferred_type.as_str() {
-            t @ ("string" | "int" | "float" | "bool" | "date" | "timestamp" | "category") => t,
-            t if t.starts_with("int") => "int",
-            _ => "string",
-        };
-        let _ = writeln!(y, "  - name: {}", quote(&c.name));
-        let _ = writeln!(y, "    type: {ty}");
-        let _ = writeln!(
-            y,
-            "    role: {}            # proposed: {}",
-            c.proposed_role, c.reason
-        );
-        if c.proposed_role == "consent" {
-            has_consent = true;
-        }
-        if c.nulls > 0 {
-            let _ = writeln!(y, "    nullable: true");
-        }
-        if let Some(a) = &c.proposed_action {
-            let _ = writeln!(y, "    action: {a}");
-        }
-        if ty == "category" && c.proposed_role != "identifier" {
-            if let Some(ls) = levels.get(&c.name) {
-                let _ = writeln!(
-                    y,
-                    "    levels: [{}]",
-                    ls.iter().map(|l| quote(l)).collect::<Vec<_>>().join(", ")
-                );
-            }
-        }
-        if c.proposed_role.contains("quasi_identifier") {
-            match ty {
-                "timestamp" => {
-                    let _ = writeln!(y, "    generalise: [day, month, year]");
-                }
-                "date" => {
-                    let _ = writeln!(y, "    generalise: [month, year]");
-                }
-                "int" | "float" => {
-                    // Bands of about a twentieth of the range, then five and 25 times wider
-                    // (the last holds every value); 5 and 10 for an age or a range that small.
-                    let w = match (c.min, c.max) {
-                        (Some(lo), Some(hi)) if hi - lo > 100.0 => nice_width((hi - lo) / 20.0),
-                        _ => 5.0,
-                    };
-                    let _ = writeln!(
-                        y,
-                        "    generalise: [{{width: {}}}, {{width: {}}}, {{width: {}}}]",
-                        w,
-                        w * 5.0,
-                        w * 25.0
-                    );
-                }
-                // A protected category (sex, race) is counted as it is, not masked.
-                "string" | "category" if !c.proposed_role.contains("protected") => {
-                    let _ = writeln!(
-                        y,
-                        "    generalise: [{{prefix: 3}}, {{prefix: 2}}, suppress]"
-                    );
-                }
-                _ => {}
-            }
-        }
-        let detected: Vec<String> = c
-            .findings
-            .iter()
-            .filter(|f| {
-                f.confidence >= 0.5
-                    && c.proposed_role != "identifier"
-                    && c.proposed_action.as_deref() != Some("redact")
-            })
-            .map(|f| f.kind.clone())
-            .collect();
-        if !detected.is_empty() && !c.proposed_role.contains("quasi_identifier") {
-            let _ = writeln!(
-                y,
-                "    # review: the detector also found {}; acknowledge it only if that is intended",
-                detected.join(", ")
-            );
-        }
-    }
-    let _ = writeln!(y, "privacy:");
-    let _ = writeln!(y, "  identifiers: drop");
-    let _ = writeln!(y, "  key_env: FAIRSYNTH_KEY");
-    if ins
-        .columns
-        .iter()
-        .any(|c| c.proposed_role.contains("quasi_identifier"))
-    {
-        let _ = writeln!(y, "  k_anonymity: 5");
-    }
-    if !has_consent {
-        let _ = writeln!(
-            y,
-            "# no consent column was found; add one with `role: consent` if consent applies"
-        );
-    }
-    y
+/// Whether any column of the table is about a person: identifier content or name, birth
+/// dates, postcodes, protected attributes. A table with none (a product catalogue, sales by
+/// city) describes no one: its unique values and exact dates are not proposed as
+/// quasi-identifiers, and text that cannot be classified is kept.
+fn person_evidence(columns: &[ColumnProfile]) -> bool {
+    columns.iter().any(|c| c.basis == Basis::Person)
 }
 
 /// Category levels of the columns drafted as categories (from a second look at the values).
@@ -768,17 +980,14 @@ pub fn summary(ins: &Inspection) -> String {
             let shown: Vec<String> = top.iter().map(|(v, n)| format!("{v} ({n})")).collect();
             let _ = writeln!(s, "      top: {}", shown.join(", "));
         }
+        if !c.acknowledge.is_empty() {
+            let _ = writeln!(s, "      acknowledged: {}", c.acknowledge.join(", "));
+        }
+    }
+    if let Some(j) = &ins.judgement {
+        for line in super::draft::judgement_lines(j) {
+            let _ = writeln!(s, "  {line}");
+        }
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn band_widths_are_round() {
-        assert_eq!(super::nice_width(3.7), 5.0);
-        assert_eq!(super::nice_width(120.0), 200.0);
-        assert_eq!(super::nice_width(1000.0), 1000.0);
-        assert_eq!(super::nice_width(0.0), 1.0);
-    }
 }

@@ -15,6 +15,7 @@
 
 pub mod classes;
 pub mod detect;
+pub mod draft;
 pub mod inspect;
 pub mod kanon;
 pub mod names;

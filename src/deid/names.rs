@@ -149,7 +149,27 @@ fn marker_key<'a>(tok: &str, buf: &'a mut [u8; 12]) -> Option<&'a str> {
 }
 
 /// Honorifics written before a name.
-const TITLES: [&str; 22] = [
+const TITLES: [&str; 41] = [
+    // Italian, Spanish, Dutch and French forms of address and office
+    "dott",
+    "dottssa",
+    "avv",
+    "sig",
+    "sigra",
+    "sigg",
+    "sr",
+    "srta",
+    "dna",
+    "dhr",
+    "mevr",
+    "mw",
+    "me",
+    "maitre",
+    "senor",
+    "senora",
+    "signor",
+    "signora",
+    "mevrouw",
     "dr",
     "prof",
     "mr",

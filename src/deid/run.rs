@@ -118,7 +118,57 @@ pub fn safety_net(
     schema: &Schema,
     scans: &[(&str, &ColumnScan)],
 ) -> (Vec<FindingReport>, Vec<String>) {
-    let mut diags = Vec::new();
+    let (findings, stops) = net_stops(schema, scans);
+    let diags = stops
+        .iter()
+        .map(|s| {
+            let (name, kind) = (&s.column, s.kind.name());
+            format!(
+                "column `{name}` is not an identifier, but {:.1}% of its values {} {} (threshold {:.1}%, evidence {:.2} per value)\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
+                100.0 * s.share,
+                if s.kind == detect::Kind::UnclassifiedText {
+                    "are"
+                } else if s.embedded {
+                    "contain"
+                } else {
+                    "look like"
+                },
+                if s.kind == detect::Kind::UnclassifiedText {
+                    "unclassified text held by one row each (neither a category nor prose)".to_string()
+                } else {
+                    kind.replace('_', " ")
+                },
+                100.0 * schema.privacy.detection_threshold,
+                s.evidence
+            )
+        })
+        .collect();
+    (findings, diags)
+}
+
+/// A finding that stops a run: an unacknowledged kind with per-value evidence 0.5 or more in
+/// at least `privacy.detection_threshold` of a column's values (see [`safety_net`]).
+#[derive(Debug, Clone)]
+pub struct NetStop {
+    /// The column.
+    pub column: String,
+    /// What was found.
+    pub kind: detect::Kind,
+    /// Share of the scanned values.
+    pub share: f64,
+    /// Per-value evidence.
+    pub evidence: f64,
+    /// Found inside text rather than as whole values.
+    pub embedded: bool,
+}
+
+/// The safety net's findings and the ones that stop the run, structured (the judge
+/// [`safety_net`] words as diagnostics and `inspect` turns into a treatment).
+pub fn net_stops(
+    schema: &Schema,
+    scans: &[(&str, &ColumnScan)],
+) -> (Vec<FindingReport>, Vec<NetStop>) {
+    let mut stops = Vec::new();
     let mut findings = Vec::new();
     for &(name, scan) in scans {
         let col = schema.column(name);
@@ -138,19 +188,18 @@ pub fn safety_net(
                 && f.share >= schema.privacy.detection_threshold
                 && f.evidence >= 0.5
             {
-                diags.push(format!(
-                    "column `{name}` is not an identifier, but {:.1}% of its values {} {} (threshold {:.1}%, evidence {:.2} per value)\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
-                    100.0 * f.share,
-                    if f.embedded { "contain" } else { "look like" },
-                    kind.replace('_', " "),
-                    100.0 * schema.privacy.detection_threshold,
-                    f.evidence
-                ));
+                stops.push(NetStop {
+                    column: name.to_string(),
+                    kind: f.kind,
+                    share: f.share,
+                    evidence: f.evidence,
+                    embedded: f.embedded,
+                });
             }
             findings.push(FindingReport::new(name, &f, acknowledged));
         }
     }
-    (findings, diags)
+    (findings, stops)
 }
 
 /// What `deidentify` did.
@@ -194,6 +243,35 @@ pub struct Singling {
     pub not_counted: Vec<ColumnReport>,
     /// The `privacy.max_unique_share` gate, when set.
     pub gate: Option<UniqueGate>,
+    /// Set when most written rows are unique over everything released although every gate
+    /// passed: the release still singles most people out (see [`MOST_UNIQUE`]).
+    pub warning: Option<String>,
+}
+
+/// Share of written rows unique over everything released from which the report warns that
+/// the release singles out most people, whatever the gates say.
+pub const MOST_UNIQUE: f64 = 0.5;
+
+/// The warning for a release that singles out most people although the gates pass.
+pub(super) fn singling_warning(f: &SinglingOut) -> Option<String> {
+    (f.rows > 0 && f.released.share >= MOST_UNIQUE).then(|| {
+        let worst: Vec<String> = f
+            .raises
+            .iter()
+            .filter(|x| x.raise > 0.0)
+            .take(3)
+            .map(|x| format!("`{}`", x.column))
+            .collect();
+        format!(
+            "{:.1}% of the rows written are unique over everything released, although every gate passed: whoever knows these values singles most people out{}; drop or generalise them, or gate on them with `privacy.unique_over`",
+            100.0 * f.released.share,
+            if worst.is_empty() {
+                String::new()
+            } else {
+                format!(" (most: {})", worst.join(", "))
+            }
+        )
+    })
 }
 
 /// The `privacy.max_unique_share` gate.
@@ -826,6 +904,9 @@ pub fn summary(r: &Report) -> String {
                 100.0 * g.max,
                 if g.passed { "passed" } else { "failed" }
             );
+        }
+        if let Some(w) = &so.warning {
+            let _ = writeln!(s, "  warning: {w}");
         }
     }
     for f in r.findings.iter().filter(|f| f.acknowledged) {

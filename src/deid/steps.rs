@@ -29,8 +29,8 @@ use super::kanon::{Anonymity, Combos, Generaliser};
 use super::pseudo::{Key, KeyError};
 use super::risk::{SinglingOut, SinglingOutCounter};
 use super::run::{
-    consent_mask, residual_findings, safety_net, setup, transform, DeidError, FindingReport,
-    Report, Setup, Singling, UniqueGate,
+    consent_mask, net_stops, residual_findings, safety_net, setup, singling_warning, transform,
+    DeidError, FindingReport, NetStop, Report, Setup, Singling, UniqueGate,
 };
 use crate::io::read::texts;
 use crate::schema::{ColumnType, Schema};
@@ -90,6 +90,18 @@ pub struct Judged {
     pub findings: Vec<FindingReport>,
     /// The k-anonymity outcome, when the schema has quasi-identifiers.
     pub anonymity: Option<Anonymity>,
+}
+
+/// The judge's view of merged pass-1 counts (see [`Steps::examine`]).
+#[derive(Debug, Clone)]
+pub struct Examination {
+    /// Safety-net findings on the columns that reach the output unchanged.
+    pub findings: Vec<FindingReport>,
+    /// The findings that stop the run.
+    pub stops: Vec<NetStop>,
+    /// The k-anonymity outcome, when the schema has quasi-identifiers: the message when k
+    /// cannot be reached.
+    pub anonymity: Option<Result<Anonymity, String>>,
 }
 
 /// What every chunk needs for pass 2: the generalisation (levels, labels, suppressed classes)
@@ -247,6 +259,61 @@ impl Steps {
             counts.scanned_rows += batch.num_rows() as u64;
         }
         self.classes.add(&mut counts.combos, batch)
+    }
+
+    /// What the judge sees in merged pass-1 counts, without failing: the safety net's findings
+    /// and the ones that stop the run, and the k (and l) search's outcome (its message when k
+    /// cannot be reached). [`Steps::judge`] fails on exactly these; `inspect` drafts from them.
+    pub fn examine(&self, counts: &Counts) -> Result<Examination, DeidError> {
+        if counts.scans.len() != self.scanned.len() {
+            return Err(DeidError::Diagnostics(vec![format!(
+                "a pass-1 state of another input: {} scanned columns, not {}",
+                counts.scans.len(),
+                self.scanned.len()
+            )]));
+        }
+        let named: Vec<(&str, &ColumnScan)> = self
+            .scanned
+            .iter()
+            .map(String::as_str)
+            .zip(&counts.scans)
+            .collect();
+        let (findings, stops) = net_stops(&self.schema, &named);
+        let anonymity = self
+            .classes
+            .search(&counts.combos)
+            .map(|r| r.map_err(|e| e.to_string()));
+        Ok(Examination {
+            findings,
+            stops,
+            anonymity,
+        })
+    }
+
+    /// The redacted columns whose output still holds an unacknowledged identifier (the
+    /// columns [`Steps::finish`] fails on), with the kinds left.
+    pub fn residual_columns(&self, released: &Released) -> Vec<(String, Vec<String>)> {
+        let redacted = self.st.redacted();
+        let mut out = Vec::new();
+        for (&i, scan) in redacted.iter().zip(&released.rescans) {
+            let name = self.in_schema.field(i).name();
+            let (_, diags) = residual_findings(&self.schema, &[(name.as_str(), scan)]);
+            if !diags.is_empty() {
+                let acknowledged = self
+                    .schema
+                    .column(name)
+                    .map_or(&[][..], |c| c.acknowledge.as_slice());
+                let kinds = scan
+                    .findings()
+                    .iter()
+                    .filter(|f| f.count > 0 && f.evidence >= 0.5)
+                    .map(|f| f.kind.name().to_string())
+                    .filter(|k| !acknowledged.contains(k))
+                    .collect();
+                out.push((name.clone(), kinds));
+            }
+        }
+        out
     }
 
     /// Judges merged pass-1 counts: the safety net on undeclared identifiers and the k (and
@@ -457,6 +524,7 @@ impl Steps {
             )]));
         }
         report.singling_out = Some(Singling {
+            warning: singling_warning(&figures),
             figures,
             not_counted: self.st.risk_not_counted.clone(),
             gate,

@@ -42,8 +42,8 @@ pub struct ColumnScan {
     hinted: u64,
     /// What the column name says about person names (see [`name_header`]).
     name_header: NameHeader,
-    /// Hashes of the distinct non-empty values, up to [`DISTINCT_CAP`].
-    distinct: FastSet<u64>,
+    /// Hashes of the distinct non-empty values with their counts, up to [`DISTINCT_CAP`].
+    distinct: FastMap<u64, u64>,
     /// More distinct values than [`DISTINCT_CAP`] were seen.
     distinct_capped: bool,
     /// Non-empty values.
@@ -68,6 +68,12 @@ pub struct ColumnScan {
     whole_names: FastSet<u64>,
     /// Hashes of distinct names found inside text, up to [`NAMES_DIVERSE`].
     embedded_names: FastSet<u64>,
+    /// Values of five or more words: prose.
+    #[serde(default)]
+    prose: u64,
+    /// Values that are numbers (`213,71`, `1.234`, `-5 %`) or dates.
+    #[serde(default)]
+    numeric: u64,
 }
 
 /// Distinct names at which name evidence is at full strength (see [`name_diversity`]).
@@ -137,7 +143,7 @@ pub(super) const PERSON_HEADER: [&str; 22] = [
 ];
 
 /// Words in a column name that say its capitalised words are not person names.
-pub(super) const OTHER_HEADER: [&str; 52] = [
+pub(super) const OTHER_HEADER: &[&str] = &[
     "city",
     "town",
     "ort",
@@ -190,6 +196,94 @@ pub(super) const OTHER_HEADER: [&str; 52] = [
     "species",
     "drug",
     "medication",
+    // the same in German, French, Spanish, Italian and Dutch (diacritics folded)
+    "wohnort",
+    "ville",
+    "commune",
+    "ciudad",
+    "localidad",
+    "municipio",
+    "poblacion",
+    "citta",
+    "comune",
+    "localita",
+    "stad",
+    "plaats",
+    "woonplaats",
+    "gemeente",
+    "pays",
+    "pais",
+    "paese",
+    "provinz",
+    "bundesland",
+    "provincia",
+    "provincie",
+    "produkt",
+    "produit",
+    "producto",
+    "prodotto",
+    "articolo",
+    "articulo",
+    "bezeichnung",
+    "marke",
+    "marque",
+    "marca",
+    "merk",
+    "categorie",
+    "categoria",
+    "diagnostic",
+    "diagnostico",
+    "diagnosi",
+    "befund",
+    "krankheit",
+    "maladie",
+    "enfermedad",
+    "malattia",
+    "ziekte",
+    "straftat",
+    "tatbestand",
+    "vorwurf",
+    "infraction",
+    "delit",
+    "delito",
+    "reato",
+    "misdrijf",
+    "delict",
+    "job",
+    "occupation",
+    "profession",
+    "position",
+    "beruf",
+    "metier",
+    "poste",
+    "puesto",
+    "ocupacion",
+    "professione",
+    "mansione",
+    "functie",
+    "beroep",
+    "service",
+    "departement",
+    "departamento",
+    "reparto",
+    "afdeling",
+    "unternehmen",
+    "entreprise",
+    "societe",
+    "empresa",
+    "azienda",
+    "societa",
+    "bedrijf",
+    "medikament",
+    "medicament",
+    "medicamento",
+    "farmaco",
+    "geneesmiddel",
+    "kanal",
+    "channel",
+    "canal",
+    "canale",
+    "kanaal",
 ];
 
 pub(super) fn name_header(column_name: &str) -> NameHeader {
@@ -250,6 +344,53 @@ pub(super) fn code_shape(b: &[u8]) -> Option<bool> {
     Some(false)
 }
 
+/// `v` with every word capitalised, when it has no capital letter and reads as up to five
+/// words of letters (with inner `-`, `'` or `.`): lower-case names (`miguel hernandez`, as
+/// court and CRM exports store them) are judged as names. `None` otherwise (nothing to do).
+pub(super) fn title_case(v: &str) -> Option<String> {
+    if v.len() > 100
+        || v.chars().any(char::is_uppercase)
+        || !v.chars().any(char::is_alphabetic)
+        || !v
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.' | ','))
+        || v.split_whitespace().nth(5).is_some()
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(v.len() + 2);
+    let mut start = true;
+    for c in v.chars() {
+        if start && c.is_alphabetic() {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = matches!(c, ' ' | '-' | '\'' | ',');
+    }
+    Some(out)
+}
+
+/// Whether `v` is a number as people write them: digits with `.`, `,`, `'` or single spaces
+/// between, an optional sign, currency or percent sign (`213,71`, `1.234,56 €`, `-5 %`).
+pub(super) fn number_like(v: &str) -> bool {
+    let v = v
+        .trim_start_matches(['+', '-', '€', '$', '£'])
+        .trim_end_matches(['%', '€', '$', '£'])
+        .trim();
+    let v = v
+        .strip_suffix("EUR")
+        .or_else(|| v.strip_suffix("USD"))
+        .unwrap_or(v)
+        .trim();
+    let b = v.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_digit()
+        && b[b.len() - 1].is_ascii_digit()
+        && b.iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b',' | b'\'' | b' '))
+}
+
 /// Content strength per kind: how surely a match is a real identifier of that kind.
 pub(super) fn strength(k: Kind) -> f64 {
     match k {
@@ -262,6 +403,8 @@ pub(super) fn strength(k: Kind) -> f64 {
         Kind::PersonName => 0.7,
         Kind::Postcode => 0.6,
         Kind::RecordId => 0.9,
+        Kind::StreetAddress => 0.8,
+        Kind::UnclassifiedText => UNCLASSIFIED_EVIDENCE,
         Kind::Date => 0.2,
     }
 }
@@ -283,6 +426,15 @@ pub(super) fn full_share(k: Kind) -> f64 {
 /// tax ID and IBAN checks are stricter, so this is conservative for them).
 pub(super) const CHANCE_PASS: f64 = 0.1;
 
+/// Per-value evidence of [`Kind::UnclassifiedText`]: above the 0.5 at which the safety net
+/// judges a share, so text that cannot be classified stops a run as identifiers do.
+pub const UNCLASSIFIED_EVIDENCE: f64 = 0.6;
+
+/// Share of a text column's values held by one row each from which text that is no category,
+/// no prose and no known kind counts as [`Kind::UnclassifiedText`] (the share at which
+/// `inspect` calls a column's values singling out).
+pub const UNCLASSIFIED_SINGLETONS: f64 = 0.2;
+
 /// Confidence from a column name alone.
 pub(super) const NAME_ONLY: f64 = 0.5;
 /// Confidence from a column name whose values (20 or more) never support it.
@@ -300,7 +452,7 @@ impl ColumnScan {
             shaped: [0; N_KINDS],
             hinted: 0,
             name_header: name_header(column_name),
-            distinct: FastSet::default(),
+            distinct: FastMap::default(),
             distinct_capped: false,
             non_empty: 0,
             single_words: 0,
@@ -313,6 +465,8 @@ impl ColumnScan {
             zero_led: 0,
             whole_names: FastSet::default(),
             embedded_names: FastSet::default(),
+            prose: 0,
+            numeric: 0,
         }
     }
 
@@ -348,24 +502,35 @@ impl ColumnScan {
         if !self.distinct_capped {
             let mut h = FastHasher::default();
             h.write(v.as_bytes());
-            self.distinct.insert(h.finish());
+            *self.distinct.entry(h.finish()).or_insert(0) += n;
             if self.distinct.len() > DISTINCT_CAP {
                 self.distinct_capped = true;
-                self.distinct = FastSet::default();
+                self.distinct = FastMap::default();
             }
         }
+        if v.split_whitespace().nth(4).is_some() {
+            self.prose += n;
+        } else if number_like(v) || date_at(v.as_bytes(), 0).is_some() {
+            self.numeric += n;
+        }
+        // Names are names in any letter case: `miguel hernandez` is read as `Miguel Hernandez`.
+        let titled = title_case(v);
+        let as_name = titled.as_deref().unwrap_or(v);
         let dob_hint = self.hint == Some(Kind::DateOfBirth);
         let kind = match whole_kind(v) {
             Some(Kind::Date) if dob_hint => Some(Kind::DateOfBirth),
+            None if titled.is_some() && names::shape(as_name) == Some(Shape::Full) => {
+                Some(Kind::PersonName)
+            }
             k => k,
         };
         if kind.is_none() {
-            self.add_shapes(v, n);
+            self.add_shapes(as_name, n);
         }
         if let Some(k) = kind {
             self.whole[k.index()] += n;
             if k == Kind::PersonName {
-                note_name(&mut self.whole_names, v);
+                note_name(&mut self.whole_names, as_name);
             }
         }
         if kind.is_none_or(has_check_digit) {
@@ -375,7 +540,8 @@ impl ColumnScan {
         }
         let mut supports_hint = false;
         if let Some(h) = self.hint {
-            supports_hint = kind == Some(h) || (kind.is_none() && loose_match(h, v));
+            supports_hint = kind == Some(h)
+                || (kind.is_none() && (loose_match(h, v) || loose_match(h, as_name)));
             if supports_hint {
                 self.hinted += n;
             }
@@ -503,6 +669,70 @@ impl ColumnScan {
         }
     }
 
+    /// Non-empty values held by one row each (every value once past the distinct cap).
+    pub fn singleton_values(&self) -> u64 {
+        if self.distinct_capped {
+            self.non_empty
+        } else {
+            self.distinct.values().filter(|&&n| n == 1).count() as u64
+        }
+    }
+
+    /// Whether the column is prose: at least half of its values have five or more words.
+    pub fn is_prose(&self) -> bool {
+        self.non_empty > 0 && 2 * self.prose >= self.non_empty
+    }
+
+    /// Whether most values are numbers or dates (written as text).
+    pub fn is_numeric(&self) -> bool {
+        self.non_empty > 0 && 2 * self.numeric >= self.non_empty
+    }
+
+    /// Whether the column name names a thing rather than a person (`city`, `product`,
+    /// `diagnosis`, `charge`, `department`, ...).
+    pub fn names_a_thing(&self) -> bool {
+        self.name_header == NameHeader::Other && self.hint != Some(Kind::StreetAddress)
+    }
+
+    /// Share of listed places among the non-empty values.
+    pub fn place_share(&self) -> f64 {
+        if self.non_empty == 0 {
+            0.0
+        } else {
+            self.single_places as f64 / self.non_empty as f64
+        }
+    }
+
+    /// The values that count as [`Kind::UnclassifiedText`]: the one-row values of a column of
+    /// at least 20 values and 20 distinct ones that is not prose, not numbers or dates, not
+    /// places (under 40% listed), not named for a thing (`product`, `city`, `diagnosis`) or
+    /// for a quasi-identifier kind (postcode, birth date), whose one-row values are at least
+    /// [`UNCLASSIFIED_SINGLETONS`] of its values, and that no finding of another kind already
+    /// covers (whole values of it in half the column, per-value evidence 0.5 or more).
+    fn unclassified(&self, others: &[Finding]) -> u64 {
+        let singles = self.singleton_values();
+        let covered = others
+            .iter()
+            .any(|f| !f.embedded && f.evidence >= 0.5 && f.share >= 0.5);
+        if self.non_empty < 20
+            || self.distinct() < 20
+            || covered
+            || self.is_prose()
+            || self.is_numeric()
+            || self.place_share() >= 0.4
+            || self.names_a_thing()
+            || matches!(
+                self.hint,
+                Some(Kind::Postcode | Kind::DateOfBirth | Kind::Date)
+            )
+            || (singles as f64) < UNCLASSIFIED_SINGLETONS * self.non_null as f64
+        {
+            0
+        } else {
+            singles
+        }
+    }
+
     /// Adds the counts of another scan of the same column (e.g. from another thread).
     pub fn merge(&mut self, other: &ColumnScan) {
         self.non_null += other.non_null;
@@ -515,6 +745,8 @@ impl ColumnScan {
         self.strong_codes += other.strong_codes;
         self.digit_codes += other.digit_codes;
         self.zero_led += other.zero_led;
+        self.prose += other.prose;
+        self.numeric += other.numeric;
         for (mine, theirs) in [
             (&mut self.whole_names, &other.whole_names),
             (&mut self.embedded_names, &other.embedded_names),
@@ -530,12 +762,14 @@ impl ColumnScan {
         if !self.distinct_capped {
             if other.distinct_capped {
                 self.distinct_capped = true;
-                self.distinct = FastSet::default();
+                self.distinct = FastMap::default();
             } else {
-                self.distinct.extend(other.distinct.iter().copied());
+                for (&h, &n) in &other.distinct {
+                    *self.distinct.entry(h).or_insert(0) += n;
+                }
                 if self.distinct.len() > DISTINCT_CAP {
                     self.distinct_capped = true;
-                    self.distinct = FastSet::default();
+                    self.distinct = FastMap::default();
                 }
             }
         }
@@ -581,6 +815,9 @@ impl ColumnScan {
     pub fn findings(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         for k in Kind::ALL {
+            if k == Kind::UnclassifiedText {
+                continue;
+            }
             let by_name = self.hint == Some(k);
             let whole = match k {
                 _ if by_name => self.hinted,
@@ -604,6 +841,10 @@ impl ColumnScan {
             if embedded > 0 {
                 out.push(self.finding(k, embedded, true, by_name, name_conf));
             }
+        }
+        let unclassified = self.unclassified(&out);
+        if unclassified > 0 {
+            out.push(self.finding(Kind::UnclassifiedText, unclassified, false, false, 0.0));
         }
         out.sort_by(|a, b| {
             b.confidence

@@ -41,8 +41,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
 use super::names::{self, Shape};
-use crate::hash::{FastHasher, FastSet};
+use crate::hash::{FastHasher, FastMap, FastSet};
 
+mod address;
 mod checks;
 mod column;
 mod scanners;
@@ -82,10 +83,18 @@ pub enum Kind {
     /// A record identifier: a UUID or hash, or a code of a column whose values are (nearly)
     /// all distinct codes (`C100000`, `REF-2024-0042`), whatever the column is called.
     RecordId,
+    /// A street address: a house number beside a street word or street-name ending
+    /// (`12 rue de la Paix`, `Luisa-Löchel-Straße 3/4`, `Via Roma 10`, `221B Baker Street`).
+    StreetAddress,
+    /// Unclassified high-cardinality text: a column-level finding for short structured
+    /// strings that are neither a category (values shared by several rows) nor prose, nor any
+    /// kind above (see [`ColumnScan::findings`]). What cannot be classified is treated as
+    /// identifying.
+    UnclassifiedText,
 }
 
 /// Number of [`Kind`] variants.
-const N_KINDS: usize = 12;
+const N_KINDS: usize = 14;
 
 impl Kind {
     /// Every kind, in declaration order.
@@ -102,6 +111,8 @@ impl Kind {
         Kind::DeTaxId,
         Kind::Postcode,
         Kind::RecordId,
+        Kind::StreetAddress,
+        Kind::UnclassifiedText,
     ];
 
     /// Stable snake_case name, as used in reports and `acknowledge:` lists (`"email"`, ...).
@@ -119,6 +130,8 @@ impl Kind {
             Kind::DeTaxId => "de_tax_id",
             Kind::Postcode => "postcode",
             Kind::RecordId => "record_id",
+            Kind::StreetAddress => "street_address",
+            Kind::UnclassifiedText => "unclassified_text",
         }
     }
 
@@ -137,6 +150,8 @@ impl Kind {
             Kind::DeTaxId => "[TAX_ID]",
             Kind::Postcode => "[POSTCODE]",
             Kind::RecordId => "[ID]",
+            Kind::StreetAddress => "[ADDRESS]",
+            Kind::UnclassifiedText => "[TEXT]",
         }
     }
 
@@ -161,13 +176,19 @@ impl fmt::Display for Kind {
 // ---------------------------------------------------------------------------------------------
 
 /// Splits a column name into lower-case words: on `_ - . / :` and spaces, and at camelCase
-/// boundaries (`EmailAddress` → `email`, `address`; `IPAddress` → `ip`, `address`).
+/// boundaries (`EmailAddress` → `email`, `address`; `IPAddress` → `ip`, `address`). Letters
+/// with diacritics are folded to their base letter (`âge` → `age`, `Staatsangehörigkeit` →
+/// `staatsangehorigkeit`, `Straße` → `strasse`), so the word lists below are written in ASCII.
 fn name_tokens(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let mut tokens = Vec::new();
     let mut cur = String::new();
     for (i, &c) in chars.iter().enumerate() {
-        if matches!(c, '_' | '-' | '.' | '/' | ':') || c.is_whitespace() {
+        if matches!(
+            c,
+            '_' | '-' | '.' | '/' | ':' | '(' | ')' | '#' | '\'' | '°'
+        ) || c.is_whitespace()
+        {
             if !cur.is_empty() {
                 tokens.push(std::mem::take(&mut cur));
             }
@@ -180,12 +201,51 @@ fn name_tokens(name: &str) -> Vec<String> {
                 tokens.push(std::mem::take(&mut cur));
             }
         }
-        cur.extend(c.to_lowercase());
+        for l in c.to_lowercase() {
+            fold_letter(l, &mut cur);
+        }
     }
     if !cur.is_empty() {
         tokens.push(cur);
     }
     tokens
+}
+
+/// Appends the lower-case letter `c` without its diacritics (`é` → `e`, `ß` → `ss`).
+fn fold_letter(c: char, out: &mut String) {
+    let base = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
+        'ç' | 'ć' | 'č' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ě' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'ů' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'š' | 'ś' => 's',
+        'ž' | 'ź' | 'ż' => 'z',
+        'ř' => 'r',
+        'ß' => {
+            out.push_str("ss");
+            return;
+        }
+        'æ' => {
+            out.push_str("ae");
+            return;
+        }
+        'œ' => {
+            out.push_str("oe");
+            return;
+        }
+        c => c,
+    };
+    out.push(base);
+}
+
+/// The words of a column name as the detectors and `inspect` read it: lower case, diacritics
+/// folded, split on separators and camelCase (see [`kind_from_column_name`]).
+pub fn column_words(name: &str) -> Vec<String> {
+    name_tokens(name)
 }
 
 /// Words that make a column *about* an identifier rather than holding one
@@ -196,7 +256,39 @@ const NAME_NEGATIVE: [&str; 20] = [
 ];
 
 /// Words next to `name` that make it a person's name (`customer_name`, `name_first`).
-const PERSON_QUALIFIERS: [&str; 20] = [
+const PERSON_QUALIFIERS: [&str; 52] = [
+    "kunde",
+    "kunden",
+    "klant",
+    "cliente",
+    "paciente",
+    "paziente",
+    "mitarbeiter",
+    "employe",
+    "empleado",
+    "dipendente",
+    "medewerker",
+    "werknemer",
+    "contacto",
+    "contatto",
+    "contactpersoon",
+    "angeklagter",
+    "beschuldigter",
+    "prevenu",
+    "acusado",
+    "imputato",
+    "verdachte",
+    "defendant",
+    "titular",
+    "inhaber",
+    "houder",
+    "user",
+    "student",
+    "guest",
+    "passenger",
+    "beneficiary",
+    "spouse",
+    "partner",
     "first",
     "last",
     "full",
@@ -219,6 +311,51 @@ const PERSON_QUALIFIERS: [&str; 20] = [
     "display",
 ];
 
+/// Words for the people who handle a case (agents, judges, lawyers, physicians) in the six
+/// languages: a column named so holds their names.
+const PERSON_ROLES: [&str; 40] = [
+    "agent",
+    "judge",
+    "richter",
+    "richterin",
+    "juge",
+    "juez",
+    "giudice",
+    "rechter",
+    "lawyer",
+    "attorney",
+    "counsel",
+    "anwalt",
+    "verteidiger",
+    "avocat",
+    "abogado",
+    "avvocato",
+    "difensore",
+    "advocaat",
+    "physician",
+    "doctor",
+    "attending",
+    "arzt",
+    "arztin",
+    "medecin",
+    "medico",
+    "huisarts",
+    "nurse",
+    "sachbearbeiter",
+    "bearbeiter",
+    "berater",
+    "conseiller",
+    "asesor",
+    "consulente",
+    "adviseur",
+    "advisor",
+    "caseworker",
+    "recruiter",
+    "manager",
+    "supervisor",
+    "vorgesetzter",
+];
+
 /// The identifier kind a column name suggests, if any.
 ///
 /// The name is split into lower-case words (on `_ - . / :`, spaces and camelCase) and matched
@@ -237,9 +374,14 @@ pub fn kind_from_column_name(name: &str) -> Option<Kind> {
     let contains_any = |ws: &[&str]| ws.iter().any(|w| joined.contains(w));
     let numberish = || has("number") || has("no") || has("nr") || has("num");
 
-    let not_birth_date = contains_any(&[
-        "place", "city", "country", "ort", "land", "name", "jahr", "year", "stadt",
-    ]);
+    // Places and years of birth are not dates of birth: a word of the name, or the end of a
+    // compound (`geburtsort`, `geburtsjahr`), but not inside a word (`geboortedatum`).
+    let not_birth_date = [
+        "place", "city", "country", "ort", "land", "name", "jahr", "year", "stadt", "lieu",
+        "luogo", "lugar", "plaats", "pays", "paese", "pais", "anno", "ano", "annee", "jaar",
+    ]
+    .iter()
+    .any(|w| has(w) || joined.ends_with(w));
     if has("dob")
         || contains_any(&[
             "dateofbirth",
@@ -248,24 +390,42 @@ pub fn kind_from_column_name(name: &str) -> Option<Kind> {
             "birthdt",
             "dtofbirth",
         ])
-        || (joined.contains("geburt") && !not_birth_date)
-        || (has("gebdat") || has("gebdatum"))
+        || ((joined.contains("geburt")
+            || joined.contains("naissance")
+            || joined.contains("nacimiento")
+            || joined.contains("nascita")
+            || joined.contains("geboorte"))
+            && !not_birth_date)
+        || (has("gebdat") || has("gebdatum") || has("gebtag"))
+        || (has("geb") && (has("datum") || has("dat") || has("tag")))
+        || has("ddn")
         || ((has("birth") || has("born")) && !not_birth_date)
     {
         return Some(Kind::DateOfBirth);
     }
-    if joined.contains("email") || has("mail") {
+    if joined.contains("email")
+        || has("mail")
+        || has("courriel")
+        || joined.contains("correo")
+        || joined.contains("postaelettronica")
+    {
         return Some(Kind::Email);
     }
     if contains_any(&[
         "phone",
         "telefon",
+        "telefoon",
         "mobilnummer",
         "handynummer",
         "faxnummer",
-    ]) || ["tel", "mobile", "mobil", "handy", "fax", "msisdn"]
-        .iter()
-        .any(|w| has(w))
+        "rufnummer",
+        "cellulare",
+    ]) || [
+        "tel", "mobile", "mobil", "handy", "fax", "msisdn", "portable", "movil", "mobiel", "gsm",
+        "natel", "celular", "cel", "tlf", "telf",
+    ]
+    .iter()
+    .any(|w| has(w))
         || (has("cell") && (tokens.len() == 1 || numberish()))
     {
         return Some(Kind::Phone);
@@ -302,8 +462,19 @@ pub fn kind_from_column_name(name: &str) -> Option<Kind> {
     }
     if has("zip")
         || has("plz")
+        || has("cp")
+        || has("npa")
+        || (has("cap") && tokens.len() == 1)
         || (has("postal") && !has("address"))
-        || contains_any(&["zipcode", "postcode", "postalcode", "postleitzahl"])
+        || contains_any(&[
+            "zipcode",
+            "postcode",
+            "postalcode",
+            "postleitzahl",
+            "codepostal",
+            "codigopostal",
+            "codicepostale",
+        ])
     {
         return Some(Kind::Postcode);
     }
@@ -320,16 +491,53 @@ pub fn kind_from_column_name(name: &str) -> Option<Kind> {
         "vorname",
         "nachname",
         "familienname",
+        "geburtsname",
+        "prenom",
+        "nomdefamille",
+        "nomcomplet",
+        "apellido",
+        "nombrecompleto",
+        "cognome",
+        "nomecompleto",
+        "voornaam",
+        "achternaam",
+        "roepnaam",
+        "volledigenaam",
+        "tussenvoegsel",
     ]) {
         return Some(Kind::PersonName);
     }
-    if (has("name") || has("names"))
+    if (has("name") || has("names") || has("nom") || has("nome") || has("naam") || has("nombre"))
         && (tokens.len() == 1
             || tokens
                 .iter()
                 .any(|t| PERSON_QUALIFIERS.contains(&t.as_str())))
     {
         return Some(Kind::PersonName);
+    }
+    if tokens.iter().any(|t| PERSON_ROLES.contains(&t.as_str())) {
+        return Some(Kind::PersonName);
+    }
+    if contains_any(&[
+        "address",
+        "adresse",
+        "anschrift",
+        "strasse",
+        "street",
+        "hausnummer",
+        "direccion",
+        "domicilio",
+        "indirizzo",
+        "straat",
+        "huisnummer",
+        "wohnsitz",
+    ]) || has("adres")
+        || has("addr")
+        || has("str")
+        || has("rue")
+        || has("calle")
+    {
+        return Some(Kind::StreetAddress);
     }
     None
 }
@@ -356,7 +564,10 @@ fn whole_kind(v: &str) -> Option<Kind> {
             return Some(kind);
         }
     }
-    (names::shape(v) == Some(Shape::Full)).then_some(Kind::PersonName)
+    if names::shape(v) == Some(Shape::Full) {
+        return Some(Kind::PersonName);
+    }
+    address::is_street_address(v).then_some(Kind::StreetAddress)
 }
 
 /// Identifiers embedded in free text: byte ranges into `text` with their kinds, in order and
@@ -422,6 +633,7 @@ fn loose_match(kind: Kind, v: &str) -> bool {
                 || (b.len() == 10
                     && b[5] == b'-'
                     && b[..5].iter().chain(&b[6..]).all(u8::is_ascii_digit))
+                || postal_code_form(b)
         }
         Kind::DateOfBirth => date_at(b, 0).is_some_and(|e| {
             e == b.len()
@@ -431,8 +643,24 @@ fn loose_match(kind: Kind, v: &str) -> bool {
                     }))
         }),
         Kind::PersonName => matches!(names::shape(v), Some(Shape::Full | Shape::Single { .. })),
-        Kind::Email | Kind::IpAddress | Kind::Date | Kind::RecordId => false,
+        Kind::StreetAddress => address::loose_address(v),
+        Kind::Email | Kind::IpAddress | Kind::Date | Kind::RecordId | Kind::UnclassifiedText => {
+            false
+        }
     }
+}
+
+/// A postal code of another country's form under a postcode column name: 3–10 letters and
+/// digits with at most one space or dash, at least two digits (`1234 AB`, `SW1A 1AA`,
+/// `K1A 0B1`, `1000-001`, `00-950`, `8001`).
+fn postal_code_form(b: &[u8]) -> bool {
+    let seps = b.iter().filter(|c| matches!(c, b' ' | b'-')).count();
+    (3..=10).contains(&b.len())
+        && seps <= 1
+        && b.iter().filter(|c| c.is_ascii_digit()).count() >= 2
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b' ' | b'-'))
+        && b[0].is_ascii_alphanumeric()
 }
 
 /// Kinds validated by a check digit: [`Kind::Iban`], [`Kind::PaymentCard`], [`Kind::DeTaxId`].

@@ -533,11 +533,32 @@ pub(super) fn phone_at(b: &[u8], i: usize) -> Option<usize> {
         // `00 49 30 …`: the international prefix may stand apart.
         (b'0', Some(b'0')) if b.get(i + 2) == Some(&b' ') => intl_phone_from(b, i + 3),
         (b'0', Some(b'0')) => intl_phone_from(b, i + 2),
-        (b'0', _) | (b'(', Some(b'0')) => national_phone_at(b, i),
+        (b'0', _) | (b'(', Some(b'0')) => national_phone_at(b, i).or_else(|| pairs_phone_at(b, i)),
         (b'1'..=b'9' | b'(', _) => nanp_phone_at(b, i),
         _ => None,
     };
     sep_or_bare.or_else(|| bare_phone_at(b, i))
+}
+
+/// A number written in pairs as in France and Belgium: a trunk `0`, a digit 1–9, then four
+/// pairs of digits, separated alike by single spaces, dots or dashes (`04 26 07 51 78`,
+/// `04.12.87.31.62`, `06-12-34-56-78`).
+pub(super) fn pairs_phone_at(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'0') || !matches!(b.get(i + 1), Some(b'1'..=b'9')) {
+        return None;
+    }
+    let sep = *b.get(i + 2)?;
+    if !matches!(sep, b' ' | b'.' | b'-') {
+        return None;
+    }
+    let mut j = i + 2;
+    for _ in 0..4 {
+        if b.get(j) != Some(&sep) || !is_digit_at(b, j + 1) || !is_digit_at(b, j + 2) {
+            return None;
+        }
+        j += 3;
+    }
+    phone_end(b, j)
 }
 
 /// Cues before a date in free text that make it a date of birth.
@@ -587,6 +608,13 @@ pub(super) fn match_at(text: &str, b: &[u8], i: usize, names: bool) -> Option<(u
     }
     if c.is_ascii_hexdigit() || c == b':' {
         keep_longest(&mut best, ipv6_at(b, i), Kind::IpAddress);
+    }
+    if c.is_ascii_digit() || c.is_ascii_uppercase() || c >= 0xC0 {
+        keep_longest(
+            &mut best,
+            super::address::address_at(text, i),
+            Kind::StreetAddress,
+        );
     }
     if names && best.is_none() && (c.is_ascii_uppercase() || c >= 0xC0) {
         keep_longest(&mut best, names::name_at(text, i), Kind::PersonName);

@@ -189,6 +189,9 @@ pub fn deidentify_page(r: &crate::deid::run::Report, ctx: &Context) -> String {
                 pct(g.share)
             ));
         }
+        if let Some(w) = &so.warning {
+            page.p(&format!("Warning: {w}."));
+        }
         let rows: Vec<Vec<Cell>> = so
             .not_counted
             .iter()

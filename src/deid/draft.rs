@@ -1,0 +1,563 @@
+//! The draft schema of `inspect`, judged by `deidentify`'s own checks: one judge.
+//!
+//! [`draft`] renders the proposals of an [`Inspection`] as a schema, then runs on the same data
+//! exactly the steps `deidentify` runs ([`Steps`]: the detection safety net, the k-anonymity
+//! search with the drafted levels and `max_suppression`, a dry run of the writing pass with
+//! the re-scan of redacted text and the `max_unique_share` gate). Where a check would stop
+//! the run, the draft takes the treatment that satisfies it and says why beside the column:
+//!
+//! - a column the net stops on: prose gets `action: redact`; values of a shared vocabulary (or
+//!   named for a thing, or in a table about no one) get an explicit `acknowledge:` with the
+//!   evidence as a comment; anything else becomes an identifier, removed whole;
+//! - redacted text that still holds identifiers is removed whole;
+//! - every quasi-identifier's levels end with `suppress`, so k is always reachable; one the
+//!   search must suppress whole is dropped instead, with the reason;
+//! - the cost is stated: rows suppressed, the level each quasi-identifier needs, and how many
+//!   rows stay unique over everything released.
+//!
+//! The loop ends when the rendered text passes every check unchanged; that text is the draft.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::detect::Kind;
+use super::inspect::{Basis, ColumnProfile, Inspection};
+use super::pseudo::Key;
+use super::run::DeidError;
+use super::steps::Steps;
+use crate::io::read::{Input, Reader};
+use crate::schema::Schema;
+
+/// k proposed by a draft with quasi-identifiers.
+pub const DRAFT_K: u64 = 5;
+/// `max_unique_share` proposed by a draft with quasi-identifiers.
+pub const DRAFT_MAX_UNIQUE: f64 = 0.05;
+/// Rounds of judging and treating before the drafting gives up.
+const MAX_ROUNDS: usize = 12;
+
+/// What running `deidentify`'s checks on the final draft gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct Judgement {
+    /// Rounds of judging the draft took (1: the first proposals passed).
+    pub rounds: usize,
+    /// Rows read.
+    pub rows_in: u64,
+    /// Rows a `deidentify` with the draft writes.
+    pub rows_out: u64,
+    /// k required, when the draft has quasi-identifiers.
+    pub k_required: Option<u64>,
+    /// Smallest class written.
+    pub k_achieved: Option<u64>,
+    /// Rows suppressed to reach k.
+    pub suppressed_rows: u64,
+    /// The level each quasi-identifier needs (`raw` or the level as declared).
+    pub levels: Vec<(String, String)>,
+    /// Share of written rows unique over the quasi-identifiers as released.
+    pub unique_over_quasi_identifiers: f64,
+    /// Share of written rows unique over everything released (pseudonyms and text aside).
+    pub unique_over_released: f64,
+    /// The released columns that raise uniqueness most, with their raise.
+    pub raises: Vec<(String, f64)>,
+    /// What the judge changed in the first proposals, and why.
+    pub changes: Vec<String>,
+}
+
+/// The generalisation levels drafted for a quasi-identifier, as schema items, ending with
+/// `suppress` so that k is always reachable; `None` for a protected category (counted as it
+/// is: masking sex or race would defeat the fairness checks).
+fn generalise_levels(c: &ColumnProfile, ty: &str) -> Option<Vec<String>> {
+    let levels: Vec<String> = match ty {
+        "timestamp" => vec!["day".into(), "month".into(), "year".into()],
+        "date" => vec!["month".into(), "year".into()],
+        "int" | "float" => {
+            // Bands of about a twentieth of the range, then five and 25 times wider; 5 for an
+            // age or a range that small.
+            let w = match (c.min, c.max) {
+                (Some(lo), Some(hi)) if hi - lo > 100.0 => nice_width((hi - lo) / 20.0),
+                _ => 5.0,
+            };
+            vec![
+                format!("{{width: {w}}}"),
+                format!("{{width: {}}}", w * 5.0),
+                format!("{{width: {}}}", w * 25.0),
+            ]
+        }
+        "string" | "category" if !c.proposed_role.contains("protected") => {
+            vec!["{prefix: 3}".into(), "{prefix: 2}".into()]
+        }
+        _ => return None,
+    };
+    Some(levels.into_iter().chain(["suppress".to_string()]).collect())
+}
+
+/// The schema type drafted for a column.
+fn draft_type(c: &ColumnProfile) -> &str {
+    match c.inferred_type.as_str() {
+        t @ ("string" | "int" | "float" | "bool" | "date" | "timestamp" | "category") => t,
+        t if t.starts_with("int") => "int",
+        _ => "string",
+    }
+}
+
+/// The width among 1, 2 and 5 times a power of ten nearest above `x` (a band width people read
+/// easily).
+pub(crate) fn nice_width(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return 1.0;
+    }
+    let p = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|w| *w >= x)
+        .unwrap_or(10.0 * p)
+}
+
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// The draft's text for the proposals of `ins` as they stand.
+pub fn render(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> String {
+    let mut y = String::new();
+    let _ = writeln!(
+        y,
+        "# Drafted by `fairsynth inspect` from {}: review every proposal before use.",
+        ins.input
+    );
+    let _ = writeln!(y, "# The tool proposes; a person decides. Roles and actions follow the findings noted beside them.");
+    if let Some(j) = &ins.judgement {
+        for line in judgement_lines(j) {
+            let _ = writeln!(y, "# {line}");
+        }
+    }
+    let _ = writeln!(y, "version: 1");
+    let _ = writeln!(
+        y,
+        "name: {}",
+        quote(
+            Path::new(&ins.input)
+                .file_stem()
+                .map_or("data".into(), |s| s.to_string_lossy().into_owned())
+                .as_str()
+        )
+    );
+    let _ = writeln!(y, "columns:");
+    let mut has_consent = false;
+    let mut has_qi = false;
+    for c in &ins.columns {
+        let ty = draft_type(c);
+        let _ = writeln!(y, "  - name: {}", quote(&c.name));
+        let _ = writeln!(y, "    type: {ty}");
+        let _ = writeln!(
+            y,
+            "    role: {}            # proposed: {}",
+            c.proposed_role,
+            c.reason.replace('\n', " ")
+        );
+        for note in &c.notes {
+            let _ = writeln!(y, "    # {}", note.replace('\n', " "));
+        }
+        if c.proposed_role == "consent" {
+            has_consent = true;
+        }
+        if c.nulls > 0 {
+            let _ = writeln!(y, "    nullable: true");
+        }
+        if let Some(a) = &c.proposed_action {
+            let _ = writeln!(y, "    action: {a}");
+        }
+        if !c.acknowledge.is_empty() {
+            let _ = writeln!(y, "    acknowledge: [{}]", c.acknowledge.join(", "));
+        }
+        if ty == "category" && c.proposed_role != "identifier" {
+            if let Some(ls) = levels.get(&c.name) {
+                let _ = writeln!(
+                    y,
+                    "    levels: [{}]",
+                    ls.iter().map(|l| quote(l)).collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+        let released = c.proposed_action.as_deref() != Some("drop");
+        if c.proposed_role.contains("quasi_identifier") && released {
+            has_qi = true;
+            if let Some(ls) = generalise_levels(c, ty) {
+                let _ = writeln!(y, "    generalise: [{}]", ls.join(", "));
+            }
+        }
+        let detected: Vec<String> = c
+            .findings
+            .iter()
+            .filter(|f| {
+                f.confidence >= 0.5
+                    && c.proposed_role != "identifier"
+                    && c.proposed_action.as_deref() != Some("redact")
+                    && !c.acknowledge.contains(&f.kind)
+            })
+            .map(|f| f.kind.clone())
+            .collect();
+        if !detected.is_empty() && !c.proposed_role.contains("quasi_identifier") {
+            let _ = writeln!(
+                y,
+                "    # review: the detector also found {}; acknowledge it only if that is intended",
+                detected.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(y, "privacy:");
+    let _ = writeln!(y, "  identifiers: drop");
+    let _ = writeln!(y, "  key_env: FAIRSYNTH_KEY");
+    if has_qi {
+        let _ = writeln!(y, "  k_anonymity: {DRAFT_K}");
+        let _ = writeln!(
+            y,
+            "  # at most this share of the written rows may be unique over the quasi-identifiers;"
+        );
+        let _ = writeln!(
+            y,
+            "  # list more released columns under `unique_over` to gate on them as well"
+        );
+        let _ = writeln!(y, "  max_unique_share: {DRAFT_MAX_UNIQUE}");
+    }
+    if !has_consent {
+        let _ = writeln!(
+            y,
+            "# no consent column was found; add one with `role: consent` if consent applies"
+        );
+    }
+    y
+}
+
+/// The judgement in words, one line each (for the draft's header and the summary).
+pub fn judgement_lines(j: &Judgement) -> Vec<String> {
+    let mut out = vec![format!(
+        "Checked with deidentify's own checks on the same data ({} round{}): safety net, k-anonymity, redaction re-scan and gates pass; {} of {} rows written.",
+        j.rounds,
+        if j.rounds == 1 { "" } else { "s" },
+        j.rows_out,
+        j.rows_in
+    )];
+    if let (Some(k), Some(got)) = (j.k_required, j.k_achieved) {
+        let levels: Vec<String> = j.levels.iter().map(|(c, l)| format!("{c} {l}")).collect();
+        out.push(format!(
+            "k = {k} reached (smallest class {got}) with {}; cost: {} rows suppressed ({:.1}%).",
+            levels.join(", "),
+            j.suppressed_rows,
+            if j.rows_in > 0 {
+                100.0 * j.suppressed_rows as f64 / j.rows_in as f64
+            } else {
+                0.0
+            }
+        ));
+    }
+    let raises: Vec<String> = j
+        .raises
+        .iter()
+        .filter(|r| r.1 > 0.0)
+        .take(3)
+        .map(|(c, r)| format!("{c} +{:.1}%", 100.0 * r))
+        .collect();
+    out.push(format!(
+        "Singling out: {:.1}% of the written rows are unique over the quasi-identifiers, {:.1}% over everything released{}.",
+        100.0 * j.unique_over_quasi_identifiers,
+        100.0 * j.unique_over_released,
+        if raises.is_empty() {
+            String::new()
+        } else {
+            format!(" (most: {})", raises.join(", "))
+        }
+    ));
+    if j.unique_over_released >= 0.5 {
+        out.push(
+            "Warning: everything released together still singles out most people; generalise or drop the columns named above before sharing.".into(),
+        );
+    }
+    for c in &j.changes {
+        out.push(format!("Changed by the judge: {c}"));
+    }
+    out
+}
+
+/// A stand-in key for the dry run's keyed pseudonyms: they are never written, and uniqueness
+/// is not counted over them.
+fn dry_run_key() -> Result<Arc<Key>, DeidError> {
+    Ok(Arc::new(Key::from_bytes(
+        b"fairsynth inspect dry run: not a secret, never used for output",
+    )?))
+}
+
+/// Drafts a schema that `deidentify` accepts unchanged on `input`: renders the proposals of
+/// `ins`, judges them with `deidentify`'s steps and treats what would stop the run (see the
+/// module docs), until the text passes. Updates the proposals, notes and judgement of `ins`;
+/// returns the draft's text. Fails only when columns the user's schema declares stop the run
+/// (the draft cannot change them) or the judge does not settle.
+pub fn draft(
+    input: &Input,
+    ins: &mut Inspection,
+    levels: &HashMap<String, Vec<String>>,
+) -> Result<String, DeidError> {
+    let key = dry_run_key()?;
+    let mut changes: Vec<String> = Vec::new();
+    for round in 1..=MAX_ROUNDS {
+        ins.judgement = None;
+        let text = render(ins, levels);
+        let schema = Schema::from_str_named(&text, "the draft").map_err(|e| {
+            DeidError::Diagnostics(vec![format!(
+                "inspect drafted a schema it cannot read: {e}"
+            )])
+        })?;
+        let in_schema = Reader::open(input, &schema)?.schema();
+        let steps = Steps::new(&schema, &in_schema)?;
+        let names = steps.pass1_columns();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut counts = steps.counts();
+        for batch in Reader::open_columns(input, &schema, &names)? {
+            steps.count(&mut counts, &batch?)?;
+        }
+        let exam = steps.examine(&counts)?;
+        let mut changed = false;
+        let mut fixed: Vec<String> = Vec::new();
+        for stop in &exam.stops {
+            let person_level = ins.person_level;
+            let Some(c) = ins.columns.iter_mut().find(|c| c.name == stop.column) else {
+                continue;
+            };
+            if c.basis == Basis::Declared {
+                fixed.push(format!(
+                    "column `{}` (declared in the given schema): {:.1}% of its values hold {}",
+                    c.name,
+                    100.0 * stop.share,
+                    stop.kind.name().replace('_', " ")
+                ));
+                continue;
+            }
+            let what = format!(
+                "{} in {:.1}% of the values (evidence {:.2} per value)",
+                stop.kind.name().replace('_', " "),
+                100.0 * stop.share,
+                stop.evidence
+            );
+            let change = if matches!(stop.kind, Kind::DateOfBirth | Kind::Postcode)
+                && !c.proposed_role.contains("quasi_identifier")
+            {
+                c.proposed_role = if c.proposed_role.contains("protected") {
+                    "[protected, quasi_identifier]".into()
+                } else {
+                    "quasi_identifier".into()
+                };
+                c.proposed_action = None;
+                format!("the safety net finds {what}: generalised as a quasi-identifier")
+            } else if c.prose && c.proposed_action.as_deref() != Some("redact") {
+                c.proposed_action = Some("redact".into());
+                format!(
+                    "the safety net finds {what}: prose, so the identifiers inside are redacted"
+                )
+            } else if c.shared_vocabulary || !person_level {
+                c.acknowledge.push(stop.kind.name().to_string());
+                format!(
+                    "acknowledged: the safety net finds {what}, but {}; review this choice",
+                    if !person_level {
+                        "no column of the table is about a person"
+                    } else {
+                        "the values are a vocabulary shared by many rows (or the name names a thing), not people"
+                    }
+                )
+            } else {
+                c.proposed_role = "identifier".into();
+                c.proposed_action = Some(
+                    if matches!(stop.kind, Kind::RecordId) {
+                        "pseudonymise"
+                    } else {
+                        "drop"
+                    }
+                    .into(),
+                );
+                format!("the safety net finds {what}: an identifier, removed whole")
+            };
+            changes.push(format!("`{}`: {change}", c.name));
+            c.notes.push(change);
+            changed = true;
+        }
+        if !fixed.is_empty() {
+            return Err(DeidError::Diagnostics(
+                fixed
+                    .into_iter()
+                    .map(|f| format!("{f}; the draft cannot change a declared column\n    hint: declare it as an identifier, redact it, or acknowledge the kind"))
+                    .collect(),
+            ));
+        }
+        let mut anonymity = None;
+        match &exam.anonymity {
+            Some(Err(e)) => {
+                // Every level ends with `suppress`, so only protected categories (which keep
+                // their values) can make k unreachable: count the largest one as protected
+                // only, released as it is.
+                let worst = ins
+                    .columns
+                    .iter_mut()
+                    .filter(|c| {
+                        c.proposed_role.contains("quasi_identifier")
+                            && c.basis != Basis::Declared
+                            && c.proposed_action.as_deref() != Some("drop")
+                    })
+                    .max_by_key(|c| c.distinct);
+                let Some(c) = worst else {
+                    return Err(DeidError::Diagnostics(vec![e.clone()]));
+                };
+                let change = format!(
+                    "k = {DRAFT_K} cannot be reached while `{}` ({} values) is counted as it is: no longer a quasi-identifier",
+                    c.name, c.distinct
+                );
+                c.proposed_role = if c.proposed_role.contains("protected") {
+                    "protected".into()
+                } else {
+                    c.proposed_action = Some("drop".into());
+                    "quasi_identifier".into()
+                };
+                changes.push(format!("`{}`: {change}", c.name));
+                c.notes.push(change);
+                changed = true;
+            }
+            Some(Ok(a)) => {
+                for (q, l) in a.quasi_identifiers.iter().zip(&a.levels) {
+                    let Some(c) = ins.columns.iter_mut().find(|c| &c.name == q) else {
+                        continue;
+                    };
+                    let ty = draft_type(c).to_string();
+                    let Some(ls) = generalise_levels(c, &ty) else {
+                        continue;
+                    };
+                    if *l == ls.len() && c.basis == Basis::Singling {
+                        // Counted as a quasi-identifier only for its one-row values (amounts,
+                        // event times): released as a feature rather than lost, its singling
+                        // out stated in the judgement.
+                        let change = format!(
+                            "k = {DRAFT_K} would need every value of `{q}` suppressed: released as a feature instead (its one-row values single people out: see the singling-out line; drop or generalise it if others may know it)"
+                        );
+                        c.proposed_role = "feature".into();
+                        changes.push(format!("`{q}`: {change}"));
+                        c.notes.push(change);
+                        changed = true;
+                    } else if *l == ls.len() && c.basis != Basis::Declared {
+                        let change = format!(
+                            "k = {DRAFT_K} needs every value of `{q}` suppressed: dropped instead (a quasi-identifier left out of the release)"
+                        );
+                        c.proposed_action = Some("drop".into());
+                        changes.push(format!("`{q}`: {change}"));
+                        c.notes.push(change);
+                        changed = true;
+                    }
+                }
+                anonymity = Some(a.clone());
+            }
+            None => {}
+        }
+        if changed {
+            continue;
+        }
+        // The writing pass, dry: redaction re-scan, singling out and the gate.
+        let judged = steps.judge(&counts)?;
+        let plan = steps.plan(&judged, Some(&key))?;
+        let report = steps.report(&counts, judged, &plan);
+        let mut released = steps.released();
+        for batch in Reader::open(input, &schema)? {
+            steps.transform(&plan, Some(&key), &batch?, &mut released)?;
+        }
+        let residual = steps.residual_columns(&released);
+        if !residual.is_empty() {
+            for (name, kinds) in residual {
+                let Some(c) = ins.columns.iter_mut().find(|c| c.name == name) else {
+                    continue;
+                };
+                let change = format!(
+                    "redaction leaves {} in the text: an identifier, removed whole",
+                    kinds.join(", ").replace('_', " ")
+                );
+                c.proposed_role = "identifier".into();
+                c.proposed_action = Some("drop".into());
+                changes.push(format!("`{name}`: {change}"));
+                c.notes.push(change);
+            }
+            continue;
+        }
+        let report = steps.finish(report, released)?;
+        for (q, l) in anonymity
+            .iter()
+            .flat_map(|a| a.quasi_identifiers.iter().zip(&a.levels))
+        {
+            if let Some(c) = ins.columns.iter_mut().find(|c| &c.name == q) {
+                let ty = draft_type(c).to_string();
+                if let Some(ls) = generalise_levels(c, &ty) {
+                    let level = if *l == 0 {
+                        "raw".to_string()
+                    } else {
+                        ls[*l - 1].clone()
+                    };
+                    c.notes.push(format!(
+                        "k = {DRAFT_K} needs level {l} of {}: {level}",
+                        ls.len()
+                    ));
+                }
+            }
+        }
+        let singling = report.singling_out.as_ref();
+        let judgement = Judgement {
+            rounds: round,
+            rows_in: report.rows_in,
+            rows_out: report.rows_out,
+            k_required: anonymity.as_ref().and_then(|a| a.k_required),
+            k_achieved: anonymity.as_ref().map(|a| a.k_achieved),
+            suppressed_rows: report.suppressed_rows,
+            levels: anonymity
+                .as_ref()
+                .map(|a| {
+                    a.quasi_identifiers
+                        .iter()
+                        .zip(&a.levels)
+                        .map(|(q, l)| {
+                            let c = ins.columns.iter().find(|c| &c.name == q);
+                            let level = c
+                                .and_then(|c| generalise_levels(c, draft_type(c)))
+                                .and_then(|ls| l.checked_sub(1).and_then(|i| ls.get(i).cloned()))
+                                .unwrap_or_else(|| "raw".into());
+                            (q.clone(), level)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            unique_over_quasi_identifiers: singling
+                .map_or(0.0, |s| s.figures.quasi_identifiers.share),
+            unique_over_released: singling.map_or(0.0, |s| s.figures.released.share),
+            raises: singling.map_or_else(Vec::new, |s| {
+                s.figures
+                    .raises
+                    .iter()
+                    .map(|r| (r.column.clone(), r.raise))
+                    .collect()
+            }),
+            changes: changes.clone(),
+        };
+        ins.judgement = Some(judgement);
+        return Ok(render(ins, levels));
+    }
+    Err(DeidError::Diagnostics(vec![format!(
+        "inspect could not settle on a draft that deidentify accepts in {MAX_ROUNDS} rounds; changes tried: {}",
+        changes.join("; ")
+    )]))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn band_widths_are_round() {
+        assert_eq!(super::nice_width(3.7), 5.0);
+        assert_eq!(super::nice_width(120.0), 200.0);
+        assert_eq!(super::nice_width(1000.0), 1000.0);
+        assert_eq!(super::nice_width(0.0), 1.0);
+    }
+}
