@@ -393,8 +393,9 @@ impl ValueDialect {
             return Some(v);
         }
         let t = self.thousands?;
-        let digits = ungroup(s, t)?;
-        digits.parse().ok()
+        let mut digits = NumberText::new();
+        ungroup_into(s, t, &mut digits)?;
+        digits.as_str().parse().ok()
     }
 
     /// Parses a number written with this dialect's decimal mark and thousands separator.
@@ -423,23 +424,52 @@ impl ValueDialect {
     }
 }
 
-/// The digits of `s` with its thousands separators `t` removed, when they group by three
-/// (`1.234.567`; a sign may lead). Spaces group also as no-break and narrow no-break spaces.
-fn ungroup(s: &str, t: char) -> Option<String> {
+/// A number's text rebuilt on the stack (no allocation per value).
+struct NumberText {
+    buf: [u8; 96],
+    len: usize,
+}
+
+impl NumberText {
+    fn new() -> NumberText {
+        NumberText {
+            buf: [0; 96],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, b: u8) -> Option<()> {
+        *self.buf.get_mut(self.len)? = b;
+        self.len += 1;
+        Some(())
+    }
+
+    fn push_str(&mut self, s: &str) -> Option<()> {
+        s.bytes().try_for_each(|b| self.push(b))
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+/// Appends the digits of `s` to `out` with its thousands separators `t` removed, when they
+/// group by three (`1.234.567`; a sign may lead). Spaces group also as no-break and narrow
+/// no-break spaces.
+fn ungroup_into(s: &str, t: char, out: &mut NumberText) -> Option<()> {
     let s = s.trim();
     let (sign, body) = match s.strip_prefix(['-', '+']) {
         Some(rest) => (&s[..1], rest),
         None => ("", s),
     };
     let is_sep = |c: char| c == t || (t == ' ' && matches!(c, '\u{a0}' | '\u{202f}'));
-    let mut out = String::with_capacity(s.len());
-    out.push_str(sign);
+    out.push_str(sign)?;
     let mut groups = 0usize;
     let mut len = 0usize;
     for c in body.chars() {
         if c.is_ascii_digit() {
             len += 1;
-            out.push(c);
+            out.push(c as u8)?;
         } else if is_sep(c) {
             // The first group has 1 to 3 digits, every later one exactly 3.
             if len == 0 || len > 3 || (groups > 0 && len != 3) {
@@ -454,7 +484,12 @@ fn ungroup(s: &str, t: char) -> Option<String> {
     if len == 0 || (groups > 0 && len != 3) {
         return None;
     }
-    Some(out)
+    Some(())
+}
+
+/// Whether `s` is digits grouped by three with separator `t`.
+fn grouped(t: char, s: &str) -> bool {
+    ungroup_into(s, t, &mut NumberText::new()).is_some()
 }
 
 /// Parses a number with decimal mark `decimal` and optional thousands separator: `213,71`,
@@ -475,18 +510,19 @@ pub fn parse_number(s: &str, decimal: char, thousands: Option<char>) -> Option<f
         Some(i) => (&s[..i], Some(&s[i + decimal.len_utf8()..])),
         None => (s, None),
     };
-    let mut text = match thousands {
+    let mut text = NumberText::new();
+    match thousands {
         Some(t) if int.contains(t) || (t == ' ' && int.contains(['\u{a0}', '\u{202f}'])) => {
-            ungroup(int, t)?
+            ungroup_into(int, t, &mut text)?
         }
         _ => {
             let body = int.strip_prefix(['-', '+']).unwrap_or(int);
             if body.is_empty() && frac.is_none() || !body.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            int.to_string()
+            text.push_str(int)?
         }
-    };
+    }
     if let Some(f) = frac {
         // Digits, then an optional exponent.
         let digits = f.bytes().take_while(u8::is_ascii_digit).count();
@@ -498,15 +534,14 @@ pub fn parse_number(s: &str, decimal: char, thousands: Option<char>) -> Option<f
                     .strip_prefix(['-', '+'])
                     .unwrap_or(&rest[1..])
                     .bytes()
-                    .all(|b| b.is_ascii_digit())
-                && rest.len() > 1);
-        if (digits == 0 && text.trim_start_matches(['-', '+']).is_empty()) || !exp_ok {
+                    .all(|b| b.is_ascii_digit()));
+        if (digits == 0 && text.as_str().trim_start_matches(['-', '+']).is_empty()) || !exp_ok {
             return None;
         }
-        text.push('.');
-        text.push_str(f);
+        text.push(b'.')?;
+        text.push_str(f)?;
     }
-    text.parse().ok()
+    text.as_str().parse().ok()
 }
 
 /// What a number's shape says about the decimal mark and thousands separator.
@@ -538,7 +573,6 @@ impl NumberVotes {
         }
         let commas = body.matches(',').count();
         let points = body.matches('.').count();
-        let grouped = |t: char, s: &str| ungroup(s, t).is_some();
         match (commas, points) {
             (0, 0) => {
                 for (i, t) in THOUSANDS.iter().enumerate().skip(2) {
