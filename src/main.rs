@@ -314,6 +314,7 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
         compression: compression(a.compression),
     };
     let mut command_line = command_line("reweight", &a.input, &a.schema);
+    command_line.extend(a.dialect.words());
     if let Some(t) = &a.targets {
         command_line.extend(["--targets".into(), t.display().to_string()]);
     }
@@ -345,7 +346,7 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     let report = pool
         .install(|| {
             fairsynth::reweight::reweight(
-                &Input::file(&a.input, format),
+                &Input::file(&a.input, format).with_options(a.dialect.options()),
                 &schema,
                 &opts,
                 Output::Parquet(&a.output),
@@ -406,7 +407,10 @@ fn fit(a: FitArgs) -> Result<(), Failure> {
     };
     let pool = thread_pool(a.threads)?;
     let model = pool
-        .install(|| fairsynth::model::fit_file(&a.input, format, &schema, &yaml, &opts))
+        .install(|| {
+            let input = Input::file(&a.input, format).with_options(a.dialect.options());
+            fairsynth::model::fit_input(&input, &schema, &yaml, &opts)
+        })
         .map_err(model_failure)?;
     model.save(&a.output).map_err(model_failure)?;
     if !a.quiet {
@@ -517,6 +521,9 @@ fn input_format(
     match format {
         Some(FormatArg::Csv) => Ok(Format::Csv),
         Some(FormatArg::Parquet) => Ok(Format::Parquet),
+        Some(FormatArg::Xlsx) => Ok(Format::Xlsx),
+        Some(FormatArg::Xls) => Ok(Format::Xls),
+        Some(FormatArg::Ods) => Ok(Format::Ods),
         None => Format::detect(input).map_err(usage),
     }
 }
@@ -528,7 +535,7 @@ fn inspect(a: InspectArgs) -> Result<(), Failure> {
         &[a.report.as_ref(), a.draft_schema.as_ref()],
         &[Some(&a.input), a.schema.as_ref()],
     )?;
-    let input = Input::file(&a.input, format);
+    let input = Input::file(&a.input, format).with_options(a.dialect.options());
     let mut ins = fairsynth::deid::inspect::inspect(&input, schema.as_ref()).map_err(usage)?;
     // The proposals are judged by deidentify's own checks on the same data, draft or not.
     let levels = fairsynth::deid::inspect::category_levels(&input, &ins).map_err(usage)?;
@@ -562,6 +569,7 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     };
     // The key file's path is recorded, never its contents.
     let mut command_line = command_line("deidentify", &a.input, &a.schema);
+    command_line.extend(a.dialect.words());
     command_line.extend(["--compression".into(), opts.compression.name().into()]);
     if let Some(k) = &a.key_file {
         command_line.extend(["--key-file".into(), k.display().to_string()]);
@@ -578,7 +586,7 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     let report = pool
         .install(|| {
             fairsynth::deid::run::deidentify(
-                &Input::file(&a.input, format),
+                &Input::file(&a.input, format).with_options(a.dialect.options()),
                 &schema,
                 &opts,
                 Output::Parquet(&a.output),
@@ -613,7 +621,7 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
     let real_format = input_format(&a.real, None)?;
     let synthetic_format = input_format(&a.synthetic, None)?;
     let holdout = match &a.holdout {
-        Some(h) => Some(Input::file(h, input_format(h, None)?)),
+        Some(h) => Some(Input::file(h, input_format(h, None)?).with_options(a.dialect.options())),
         None => None,
     };
     guard_outputs(
@@ -635,8 +643,8 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
         None => fairsynth::evaluate::Targets::Recorded,
     };
     let opts = Options {
-        real: Input::file(&a.real, real_format),
-        synthetic: Input::file(&a.synthetic, synthetic_format),
+        real: Input::file(&a.real, real_format).with_options(a.dialect.options()),
+        synthetic: Input::file(&a.synthetic, synthetic_format).with_options(a.dialect.options()),
         holdout,
         quality,
         seed: a.seed.or(schema.seed).unwrap_or(0),
@@ -714,7 +722,7 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
         None => fairsynth::audit::today(),
     };
     let opts = Options {
-        input: Input::file(&a.input, format),
+        input: Input::file(&a.input, format).with_options(a.dialect.options()),
         targets,
         quality,
         as_of,

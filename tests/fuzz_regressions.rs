@@ -88,6 +88,65 @@ fn csv_inputs() {
     assert!(read > 0, "no CSV seed reads");
 }
 
+/// Reads `bytes` as `input.csv` in `dir` with `options` stated, through the reader (typed by
+/// `schema`) and `inspect`, as the `dialect` fuzz target does: rows read, or the error.
+fn read_dialect(
+    dir: &Path,
+    bytes: &[u8],
+    options: fairsynth::schema::InputOptions,
+    schema: &Schema,
+) -> Result<usize, String> {
+    let path = dir.join("input.csv");
+    fs::write(&path, bytes).expect("write");
+    let input = Input::file(&path, Format::Csv).with_options(options);
+    let _ = fairsynth::deid::inspect::inspect(&input, None);
+    let reader = Reader::open(&input, schema).map_err(|e| e.to_string())?;
+    let _ = (reader.dialect().to_string(), reader.dialect().input_yaml());
+    let mut rows = 0;
+    for b in reader {
+        rows += b.map_err(|e| e.to_string())?.num_rows();
+    }
+    Ok(rows)
+}
+
+#[test]
+fn dialect_inputs() {
+    use fairsynth::schema::{DateFormat, InputOptions};
+    let schema = reader_schema();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let all = inputs("dialect");
+    assert!(all.len() >= 8, "seeds missing: {all:?}");
+    // The target's stated options, chosen by the first byte.
+    let stated = |b: u8| {
+        let mut o = InputOptions::default();
+        match b % 6 {
+            1 => o.decimal = Some(','),
+            2 => {
+                o.delimiter = Some(b';');
+                o.thousands = Some(Some('.'));
+            }
+            3 => o.date_format = DateFormat::parse("dd/mm/yyyy").ok(),
+            4 => o.encoding = Some(encoding_rs::WINDOWS_1252),
+            5 => o.delimiter = Some(b'\t'),
+            _ => {}
+        }
+        o
+    };
+    for p in all {
+        let bytes = fs::read(&p).expect("read");
+        let _ = read_dialect(dir.path(), &bytes, InputOptions::default(), &schema);
+        if let Some((&first, rest)) = bytes.split_first() {
+            let _ = read_dialect(dir.path(), rest, stated(first), &schema);
+        }
+    }
+    // The German seed of the reader schema's columns reads whole by detection alone.
+    let seed = fs::read(root().join("fuzz/corpus/dialect/typed_de.csv")).expect("seed");
+    assert_eq!(
+        read_dialect(dir.path(), &seed, InputOptions::default(), &schema),
+        Ok(2)
+    );
+}
+
 #[test]
 fn parquet_inputs() {
     let schema = reader_schema();

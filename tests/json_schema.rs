@@ -19,6 +19,7 @@ const DECODE_RS: &str = concat!(
     include_str!("../src/schema/decode/generator.rs"),
     include_str!("../src/schema/decode/cases.rs"),
     include_str!("../src/schema/decode/policy.rs"),
+    include_str!("../src/schema/decode/input.rs"),
 );
 
 fn json_schema() -> Value {
@@ -272,6 +273,24 @@ fn mistakes_are_rejected() {
             format!("{BASE}colour: blue\n"),
             "",
             "colour",
+        ),
+        (
+            "unknown input key",
+            format!("{BASE}input: {{delimeter: \";\"}}\n"),
+            "/input",
+            "delimeter",
+        ),
+        (
+            "decimal mark that is not one",
+            format!("{BASE}input: {{decimal: \";\"}}\n"),
+            "/input/decimal",
+            ";",
+        ),
+        (
+            "two-digit years",
+            format!("{BASE}input: {{date_format: dd.mm.yy}}\n"),
+            "/input/date_format",
+            "dd.mm.yy",
         ),
         (
             "unknown column key",
@@ -609,7 +628,7 @@ fn top_level_and_column_keys_match_decode_rs() {
     let schema = json_schema();
     let top = set(quoted(section(DECODE_RS, "const TOP_KEYS", "];")));
     let column = set(quoted(section(DECODE_RS, "const COLUMN_KEYS", "];")));
-    assert_eq!(top.len(), 10, "TOP_KEYS as parsed: {top:?}");
+    assert_eq!(top.len(), 11, "TOP_KEYS as parsed: {top:?}");
     assert_eq!(column.len(), 21, "COLUMN_KEYS as parsed: {column:?}");
     assert_eq!(property_names(&schema), top, "top-level keys");
     assert_eq!(
@@ -647,6 +666,11 @@ fn nested_keys_match_decode_rs() {
         property_names(&schema["properties"]["privacy"]),
         set(quoted(section(DECODE_RS, "const PRIVACY_KEYS", "];"))),
         "privacy keys"
+    );
+    assert_eq!(
+        property_names(&schema["properties"]["input"]),
+        set(quoted(section(DECODE_RS, "const INPUT_KEYS", "];"))),
+        "input keys"
     );
     let quality = set(quoted(section(DECODE_RS, "const QUALITY_KEYS", "];")));
     assert_eq!(quality.len(), 17, "QUALITY_KEYS as parsed: {quality:?}");

@@ -483,8 +483,8 @@ fn diagnostics_name_the_column_and_level() {
         &[],
         "ragged.csv:2: 3 fields, but the header has 4",
     );
-    // Unknown format.
-    let txt = write(d, "data.txt", ok);
+    // Unknown format (.txt reads as CSV; an unknown extension and no magic bytes do not).
+    let txt = write(d, "data.bin", ok);
     diagnostic(&txt, &schema, &[], "cannot tell the format of");
     // The input itself as output.
     fairsynth()

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::sync::OnceLock;
 
-use fairsynth::io::read::{Format, Reader};
+use fairsynth::io::read::{Format, Input, Reader};
 use fairsynth::schema::Schema;
 use libfuzzer_sys::fuzz_target;
 
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let mut f = std::fs::File::create(&path).expect("create");
     f.write_all(data).expect("write");
     drop(f);
-    if let Ok(reader) = Reader::open(&path, Format::Csv, schema) {
+    if let Ok(reader) = Reader::open(&Input::file(&path, Format::Csv), schema) {
         for batch in reader {
             if batch.is_err() {
                 break;

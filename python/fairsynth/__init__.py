@@ -100,6 +100,30 @@ def _targets(targets: Targets) -> tuple[str | None, str | None]:
     )
 
 
+
+def _dialect(
+    delimiter: str | None,
+    decimal: str | None,
+    thousands: str | None,
+    date_format: str | None,
+    timestamp_format: str | None,
+    encoding: str | None,
+    sheet: str | int | None,
+) -> list[tuple[str, str]] | None:
+    """How a file is written, as the command line's --delimiter ... --sheet: the keywords
+    given (the rest is detected; they win over the schema's ``input:`` section)."""
+    given = {
+        "delimiter": delimiter,
+        "decimal": decimal,
+        "thousands": thousands,
+        "date_format": date_format,
+        "timestamp_format": timestamp_format,
+        "encoding": encoding,
+        "sheet": sheet,
+    }
+    pairs = [(k, str(v)) for k, v in given.items() if v is not None]
+    return pairs or None
+
 def _thresholds(thresholds: Thresholds) -> list[str]:
     if thresholds is None:
         return []
@@ -271,6 +295,13 @@ def reweight(
     keep_identifiers: bool = False,
     weight_column: str = "weight",
     format: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    date_format: str | None = None,
+    timestamp_format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     name: str = "data",
     threads: int | None = None,
 ) -> Result:
@@ -281,7 +312,8 @@ def reweight(
     ``resample=N`` returns N rows drawn with probability proportional to weight (seeded by
     ``seed``, default the schema's) instead of the rows with a ``weight`` column. The other
     options are the command line's. ``name`` names an in-memory table in messages;
-    ``format`` ("csv" or "parquet") reads a file whose extension does not say.
+    ``format`` ("csv", "parquet", "xlsx", "xls" or "ods") reads a file whose extension does
+    not say; ``delimiter`` ... ``sheet`` say how it is written (see :func:`inspect`).
 
     Returns a :class:`Result`: ``.table`` (the input rows in order plus the weight column,
     identifier columns left out unless ``keep_identifiers``) and ``.report`` (per margin
@@ -295,6 +327,9 @@ def reweight(
         _schema(schema),
         name=name,
         format=format,
+        dialect=_dialect(
+            delimiter, decimal, thousands, date_format, timestamp_format, encoding, sheet
+        ),
         targets_path=tp,
         targets_text=tt,
         resample=resample,
@@ -322,6 +357,13 @@ def deidentify(
     *,
     key_file: str | _os.PathLike[str] | None = None,
     format: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    date_format: str | None = None,
+    timestamp_format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     name: str = "data",
     threads: int | None = None,
 ) -> Result:
@@ -353,6 +395,9 @@ def deidentify(
         s,
         name=name,
         format=format,
+        dialect=_dialect(
+            delimiter, decimal, thousands, date_format, timestamp_format, encoding, sheet
+        ),
         key=bytes(key) if key is not None else None,
         key_file=_os.fspath(key_file) if key_file is not None else None,
         threads=threads,
@@ -365,12 +410,34 @@ def inspect(
     schema: Schema | str | _os.PathLike[str] | None = None,
     *,
     format: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    date_format: str | None = None,
+    timestamp_format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     name: str = "data",
 ) -> Inspection:
     """Profiles an unknown table, detects identifiers by name and content, and drafts a
-    schema for review (``fairsynth inspect``). ``schema`` types the columns it declares."""
+    schema for review (``fairsynth inspect``). ``schema`` types the columns it declares.
+
+    A file (``.csv``, ``.tsv``, ``.csv.gz``, ``.parquet``, ``.xlsx``, ``.xls``, ``.ods``) is
+    read as detected: delimiter, decimal comma, thousands separator, date format, encoding;
+    ``delimiter``, ``decimal``, ``thousands``, ``date_format``, ``timestamp_format``,
+    ``encoding`` and ``sheet`` (a workbook's sheet name, or its number, 1 the first) say it
+    instead, as the command line's flags do, in every function that reads a table. What was
+    detected is in ``report["read_as"]`` and in the draft's ``input:`` section."""
     s = _schema(schema) if schema is not None else None
-    profile, draft, summary = _fairsynth.inspect(data, s, name=name, format=format)
+    profile, draft, summary = _fairsynth.inspect(
+        data,
+        s,
+        name=name,
+        format=format,
+        dialect=_dialect(
+            delimiter, decimal, thousands, date_format, timestamp_format, encoding, sheet
+        ),
+    )
     return Inspection(Report(_json.loads(profile), None, summary), draft)
 
 
@@ -475,6 +542,13 @@ def fit(
     bins: int = 20,
     max_parents: int = 3,
     format: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    date_format: str | None = None,
+    timestamp_format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     name: str = "data",
     threads: int | None = None,
 ) -> Model:
@@ -490,6 +564,9 @@ def fit(
             _schema(schema),
             name=name,
             format=format,
+            dialect=_dialect(
+                delimiter, decimal, thousands, date_format, timestamp_format, encoding, sheet
+            ),
             seed=seed,
             epsilon=epsilon,
             min_count=min_count,
@@ -511,6 +588,13 @@ def evaluate(
     no_targets: bool = False,
     seed: int | None = None,
     threads: int | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    date_format: str | None = None,
+    timestamp_format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
 ) -> Report:
     """Measures a synthetic table against the real one: fidelity, utility, privacy and
     fairness (``fairsynth evaluate``).
@@ -537,6 +621,9 @@ def evaluate(
         targets_path=tp,
         targets_text=tt,
         no_targets=no_targets,
+        dialect=_dialect(
+            delimiter, decimal, thousands, date_format, timestamp_format, encoding, sheet
+        ),
     )
     return Report(_json.loads(report), page, summary, passed)
 
@@ -550,6 +637,13 @@ def audit(
     as_of: Any = None,
     thresholds: Thresholds = None,
     format: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    date_format: str | None = None,
+    timestamp_format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     name: str = "data",
     threads: int | None = None,
 ) -> Report:
@@ -566,6 +660,9 @@ def audit(
         _schema(schema),
         name=name,
         format=format,
+        dialect=_dialect(
+            delimiter, decimal, thousands, date_format, timestamp_format, encoding, sheet
+        ),
         targets_path=tp,
         targets_text=tt,
         baseline=_os.fspath(baseline) if baseline is not None else None,

@@ -77,6 +77,7 @@ def reweight(
     keep_identifiers: bool,
     weight_column: str,
     threads: int | None,
+    dialect: list[tuple[str, str]] | None = None,
 ) -> tuple[pyarrow.Table, str, str, str]: ...
 def deidentify(
     data: Any,
@@ -87,9 +88,15 @@ def deidentify(
     key: bytes | None,
     key_file: str | None,
     threads: int | None,
+    dialect: list[tuple[str, str]] | None = None,
 ) -> tuple[pyarrow.Table, str, str, str]: ...
 def inspect(
-    data: Any, schema: Schema | None, *, name: str, format: str | None
+    data: Any,
+    schema: Schema | None,
+    *,
+    name: str,
+    format: str | None,
+    dialect: list[tuple[str, str]] | None = None,
 ) -> tuple[str, str, str]: ...
 def fit(
     data: Any,
@@ -103,6 +110,7 @@ def fit(
     bins: int,
     max_parents: int,
     threads: int | None,
+    dialect: list[tuple[str, str]] | None = None,
 ) -> NativeModel: ...
 def evaluate(
     real: Any,
@@ -116,6 +124,7 @@ def evaluate(
     targets_path: str | None = None,
     targets_text: str | None = None,
     no_targets: bool = False,
+    dialect: list[tuple[str, str]] | None = None,
 ) -> tuple[str, str, str, bool]: ...
 def audit(
     data: Any,
@@ -129,6 +138,7 @@ def audit(
     as_of: str | None,
     thresholds: list[str],
     threads: int | None,
+    dialect: list[tuple[str, str]] | None = None,
 ) -> tuple[str, str, str, bool]: ...
 
 # The pieces fairsynth.spark runs per partition and at the driver (python/src/spark*.rs).

@@ -318,7 +318,7 @@ fn synth<'py>(
 #[pyfunction]
 #[pyo3(signature = (data, schema, *, name, format, targets_path, targets_text, resample, seed,
     max_weight, min_weight, tolerance, max_iterations, no_parity, no_start_weights,
-    keep_identifiers, weight_column, threads))]
+    keep_identifiers, weight_column, threads, dialect = None))]
 #[allow(clippy::too_many_arguments)]
 fn reweight<'py>(
     py: Python<'py>,
@@ -339,6 +339,7 @@ fn reweight<'py>(
     keep_identifiers: bool,
     weight_column: String,
     threads: Option<usize>,
+    dialect: Option<Vec<(String, String)>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
     let opts = ReweightArgs {
@@ -356,7 +357,7 @@ fn reweight<'py>(
         weight_column: weight_column.clone(),
     }
     .options(py, s)?;
-    let input = input(py, data, name, format, Some(s))?;
+    let input = input(py, data, name, format, Some(s), dialect.as_deref())?;
     let seed = opts.seed;
     // The CLI's content-determining options, as its provenance records them.
     let mut line: Vec<String> = vec![
@@ -412,7 +413,7 @@ fn reweight<'py>(
 
 /// `deidentify(...)` -> (pyarrow.Table, report JSON, HTML page, summary).
 #[pyfunction]
-#[pyo3(signature = (data, schema, *, name, format, key, key_file, threads))]
+#[pyo3(signature = (data, schema, *, name, format, key, key_file, threads, dialect = None))]
 #[allow(clippy::too_many_arguments)]
 fn deidentify<'py>(
     py: Python<'py>,
@@ -423,9 +424,10 @@ fn deidentify<'py>(
     key: Option<Vec<u8>>,
     key_file: Option<PathBuf>,
     threads: Option<usize>,
+    dialect: Option<Vec<(String, String)>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
-    let input = input(py, data, name, format, Some(s))?;
+    let input = input(py, data, name, format, Some(s), dialect.as_deref())?;
     let key = match key {
         Some(mut bytes) => {
             // Trailing whitespace is trimmed, as from a key file or the environment, so the
@@ -471,16 +473,17 @@ fn deidentify<'py>(
 
 /// `inspect(...)` -> (profile JSON, drafted schema YAML, summary).
 #[pyfunction]
-#[pyo3(signature = (data, schema, *, name, format))]
+#[pyo3(signature = (data, schema, *, name, format, dialect = None))]
 fn inspect<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     schema: Option<&PySchema>,
     name: &str,
     format: Option<&str>,
+    dialect: Option<Vec<(String, String)>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     // The profile reports the types as given: no encoding.
-    let input = input(py, data, name, format, None)?;
+    let input = input(py, data, name, format, None, dialect.as_deref())?;
     let schema = schema.map(|s| &s.schema);
     let out = run(py, None, || {
         let mut ins = fairsynth::deid::inspect::inspect(&input, schema)?;
@@ -633,7 +636,7 @@ impl PyModel {
 
 /// `fit(...)` -> NativeModel.
 #[pyfunction]
-#[pyo3(signature = (data, schema, *, name, format, seed, epsilon, min_count, bins, max_parents, threads))]
+#[pyo3(signature = (data, schema, *, name, format, seed, epsilon, min_count, bins, max_parents, threads, dialect = None))]
 #[allow(clippy::too_many_arguments)]
 fn fit(
     py: Python<'_>,
@@ -647,10 +650,11 @@ fn fit(
     bins: usize,
     max_parents: usize,
     threads: Option<usize>,
+    dialect: Option<Vec<(String, String)>>,
 ) -> PyResult<PyModel> {
     let s = &schema.schema;
     let text = &schema.text;
-    let input = input(py, data, name, format, Some(s))?;
+    let input = input(py, data, name, format, Some(s), dialect.as_deref())?;
     let opts = fairsynth::model::FitOptions {
         seed: seed.or(s.seed).unwrap_or(0),
         epsilon,
@@ -668,7 +672,7 @@ fn fit(
 /// `evaluate(...)` -> (report JSON, HTML page, summary, passed).
 #[pyfunction]
 #[pyo3(signature = (real, synthetic, schema, *, holdout, thresholds, seed, threads,
-    targets_path = None, targets_text = None, no_targets = false))]
+    targets_path = None, targets_text = None, no_targets = false, dialect = None))]
 #[allow(clippy::too_many_arguments)]
 fn evaluate<'py>(
     py: Python<'py>,
@@ -682,6 +686,7 @@ fn evaluate<'py>(
     targets_path: Option<PathBuf>,
     targets_text: Option<&str>,
     no_targets: bool,
+    dialect: Option<Vec<(String, String)>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
     // As the CLI: given targets (a file or a dict), none (`no_targets`), or else the targets
@@ -698,10 +703,17 @@ fn evaluate<'py>(
     let quality = fairsynth::evaluate::apply_thresholds(s.quality, &thresholds)
         .map_err(|e| raise(py, e.into()))?;
     let opts = fairsynth::evaluate::Options {
-        real: input(py, real, "real", None, Some(s))?,
-        synthetic: input(py, synthetic, "synthetic", None, Some(s))?,
+        real: input(py, real, "real", None, Some(s), dialect.as_deref())?,
+        synthetic: input(
+            py,
+            synthetic,
+            "synthetic",
+            None,
+            Some(s),
+            dialect.as_deref(),
+        )?,
         holdout: holdout
-            .map(|h| input(py, h, "holdout", None, Some(s)))
+            .map(|h| input(py, h, "holdout", None, Some(s), dialect.as_deref()))
             .transpose()?,
         quality,
         seed: seed.or(s.seed).unwrap_or(0),
@@ -753,7 +765,7 @@ fn passed(checks: &[fairsynth::evaluate::Check]) -> bool {
 
 /// `audit(...)` -> (report JSON, HTML page, summary, passed).
 #[pyfunction]
-#[pyo3(signature = (data, schema, *, name, format, targets_path, targets_text, baseline, as_of, thresholds, threads))]
+#[pyo3(signature = (data, schema, *, name, format, targets_path, targets_text, baseline, as_of, thresholds, threads, dialect = None))]
 #[allow(clippy::too_many_arguments)]
 fn audit<'py>(
     py: Python<'py>,
@@ -767,6 +779,7 @@ fn audit<'py>(
     as_of: Option<&str>,
     thresholds: Vec<String>,
     threads: Option<usize>,
+    dialect: Option<Vec<(String, String)>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
     let quality = fairsynth::evaluate::apply_thresholds(s.quality, &thresholds)
@@ -777,7 +790,7 @@ fn audit<'py>(
         None => fairsynth::audit::today(),
     };
     let opts = fairsynth::audit::Options {
-        input: input(py, data, name, format, Some(s))?,
+        input: input(py, data, name, format, Some(s), dialect.as_deref())?,
         targets: given.unwrap_or_else(|| s.targets.clone()),
         quality,
         as_of: as_of_days,

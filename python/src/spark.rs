@@ -48,7 +48,7 @@ pub(crate) fn partition_state<'py, T: serde::Serialize + Send>(
     work: impl FnOnce(&Input, &fairsynth::schema::Schema) -> Result<T, Failure> + Send,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = &schema.schema;
-    let input = input(py, data, name, None, Some(s))?;
+    let input = input(py, data, name, None, Some(s), None)?;
     let bytes = run(py, Some(1), || Ok(serde_json::to_vec(&work(&input, s)?)?))?;
     Ok(PyBytes::new(py, &bytes))
 }
@@ -225,7 +225,7 @@ pub(crate) fn spark_reweight_apply<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let s = &schema.schema;
     let opts = reweight_options(py, s, options)?;
-    let input = input(py, data, name, None, Some(s))?;
+    let input = input(py, data, name, None, Some(s), None)?;
     let written = run(py, Some(1), || {
         let factors: Factors = serde_json::from_slice(factors)?;
         Ok(fairsynth::reweight::apply(&input, s, &opts, &factors)?)
@@ -254,7 +254,7 @@ pub(crate) fn spark_reweight_chunk_weight(
     name: &str,
 ) -> PyResult<(u64, f64)> {
     let s = &schema.schema;
-    let input = input(py, data, name, None, Some(s))?;
+    let input = input(py, data, name, None, Some(s), None)?;
     run(py, Some(1), || {
         let factors: Factors = serde_json::from_slice(factors)?;
         Ok(fairsynth::reweight::chunk_weight(&input, s, &factors)?)
@@ -296,7 +296,7 @@ pub(crate) fn spark_reweight_resample<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let s = &schema.schema;
     let opts = reweight_options(py, s, options)?;
-    let input = input(py, data, name, None, Some(s))?;
+    let input = input(py, data, name, None, Some(s), None)?;
     let written = run(py, Some(1), || {
         let factors: Factors = serde_json::from_slice(factors)?;
         Ok(fairsynth::reweight::resample_chunk(
@@ -390,7 +390,7 @@ fn deid_judged(
     key_file: Option<&std::path::Path>,
     name: &str,
 ) -> PyResult<(Steps, Counts, Judged, Plan)> {
-    let input = input(py, columns, name, None, Some(s))?;
+    let input = input(py, columns, name, None, Some(s), None)?;
     run(py, None, || {
         let (steps, _) = deid_steps(&input, s)?;
         // The key first, as one process loads it before reading the data.
@@ -438,7 +438,7 @@ pub(crate) fn spark_deid_transform<'py>(
     name: &str,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
-    let input = input(py, data, name, None, Some(s))?;
+    let input = input(py, data, name, None, Some(s), None)?;
     let (arrow, batches, state) = run(py, Some(1), || {
         let plan: Plan = serde_json::from_slice(plan)?;
         let (steps, reader) = deid_steps(&input, s)?;

@@ -167,8 +167,8 @@ pub(crate) fn spark_evaluate_finish<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
     let a: EvaluateArgs = serde_json::from_str(options).map_err(|e| raise(py, e.into()))?;
-    let real = input(py, real, &a.real_name, None, Some(s))?;
-    let synthetic = input(py, synthetic, &a.synthetic_name, None, Some(s))?;
+    let real = input(py, real, &a.real_name, None, Some(s), None)?;
+    let synthetic = input(py, synthetic, &a.synthetic_name, None, Some(s), None)?;
     let holdout = match holdout {
         Some(h) => Some(input(
             py,
@@ -176,6 +176,7 @@ pub(crate) fn spark_evaluate_finish<'py>(
             a.holdout_name.as_deref().unwrap_or("holdout"),
             None,
             Some(s),
+            None,
         )?),
         None => None,
     };

@@ -24,6 +24,7 @@ pub(crate) fn input(
     name: &str,
     format: Option<&str>,
     schema: Option<&fairsynth::schema::Schema>,
+    dialect: Option<&[(String, String)]>,
 ) -> PyResult<Input> {
     let os = py.import("os")?;
     let is_path =
@@ -33,14 +34,18 @@ pub(crate) fn input(
         let format = match format {
             Some("csv") => Format::Csv,
             Some("parquet") => Format::Parquet,
+            Some("xlsx") => Format::Xlsx,
+            Some("xls") => Format::Xls,
+            Some("ods") => Format::Ods,
             Some(other) => {
                 return Err(PyValueError::new_err(format!(
-                    "format={other:?}: expected \"csv\" or \"parquet\""
+                    "format={other:?}: expected \"csv\", \"parquet\", \"xlsx\", \"xls\" or \"ods\""
                 )))
             }
             None => Format::detect(&path).map_err(|e| raise(py, e.into()))?,
         };
-        return Ok(Input::file(path, format));
+        let options = input_options(dialect.unwrap_or_default())?;
+        return Ok(Input::file(path, format).with_options(options));
     }
     if !data.hasattr("__arrow_c_stream__")? {
         return Err(raise(
@@ -59,6 +64,37 @@ pub(crate) fn input(
         fairsynth::io::Batches::from_reader(name, reader).map_err(|e| raise(py, e.into()))?;
     let batches = py.detach(|| dictionary_encode(batches, schema));
     Ok(Input::Memory(batches))
+}
+
+/// The keyword arguments that say how a file is written (`delimiter=";"`, `decimal=","`,
+/// `thousands="."`, `date_format="dd.mm.yyyy"`, `timestamp_format=...`, `encoding=...`,
+/// `sheet=...`), as the command line's flags; a bad value is a `ValueError` naming it.
+pub(crate) fn input_options(
+    pairs: &[(String, String)],
+) -> PyResult<fairsynth::schema::InputOptions> {
+    use fairsynth::schema as s;
+    let mut o = s::InputOptions::default();
+    for (key, value) in pairs {
+        let bad = |e: String| PyValueError::new_err(format!("{key}={value:?}: {e}"));
+        match key.as_str() {
+            "delimiter" => o.delimiter = Some(s::parse_delimiter(value).map_err(bad)?),
+            "decimal" => o.decimal = Some(s::parse_decimal(value).map_err(bad)?),
+            "thousands" => o.thousands = Some(s::parse_thousands(value).map_err(bad)?),
+            "date_format" => o.date_format = Some(s::DateFormat::parse(value).map_err(bad)?),
+            "timestamp_format" => {
+                o.timestamp_format = Some(s::parse_timestamp_format(value).map_err(bad)?)
+            }
+            "encoding" => o.encoding = Some(s::parse_encoding(value).map_err(bad)?),
+            "sheet" => o.sheet = Some(value.clone()),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown reading option `{key}`"
+                )))
+            }
+        }
+    }
+    o.check().map_err(PyValueError::new_err)?;
+    Ok(o)
 }
 
 /// Appends one value (or a null) to a dictionary builder; `None` when the dictionary overflows

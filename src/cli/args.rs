@@ -54,13 +54,116 @@ pub(crate) enum SchemaCommand {
 
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum FormatArg {
+    /// Delimited text (also .tsv and gzip-compressed .csv.gz).
     Csv,
     Parquet,
+    /// Excel workbook.
+    Xlsx,
+    /// Excel 97-2003 workbook.
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
+}
+
+/// A thousands separator, or none (`--thousands none`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Thousands(pub(crate) Option<char>);
+
+fn thousands(s: &str) -> Result<Thousands, String> {
+    fairsynth::schema::parse_thousands(s).map(Thousands)
+}
+
+fn encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    fairsynth::schema::parse_encoding(s)
+}
+
+/// How the input file is written, on every command that reads a table: each flag wins over the
+/// schema's `input:` section, which wins over what is detected from the file.
+#[derive(clap::Args, Clone, Default)]
+#[command(next_help_heading = "How the input is written (default: detected)")]
+pub(crate) struct DialectArgs {
+    /// CSV field delimiter: `,` `;` `|` `tab` or another character.
+    #[arg(long, value_name = "CHAR", value_parser = fairsynth::schema::parse_delimiter)]
+    pub(crate) delimiter: Option<u8>,
+    /// Decimal mark of numbers written as text: `.` or `,`.
+    #[arg(long, value_name = "MARK", value_parser = fairsynth::schema::parse_decimal)]
+    pub(crate) decimal: Option<char>,
+    /// Thousands separator of numbers written as text: `.` `,` `space` `'` or `none`.
+    #[arg(long, value_name = "SEP", value_parser = thousands)]
+    pub(crate) thousands: Option<Thousands>,
+    /// Date format, e.g. `dd.mm.yyyy`, `dd/mm/yyyy`, `mm/dd/yyyy` (ISO dates are always read).
+    #[arg(long, value_name = "FORMAT", value_parser = fairsynth::schema::DateFormat::parse)]
+    pub(crate) date_format: Option<fairsynth::schema::DateFormat>,
+    /// Timestamp format, e.g. `dd.mm.yyyy hh:mm:ss` (default: the date format and a time).
+    #[arg(long, value_name = "FORMAT", value_parser = fairsynth::schema::parse_timestamp_format)]
+    pub(crate) timestamp_format: Option<fairsynth::schema::DateFormat>,
+    /// Text encoding of a CSV file, e.g. `utf-8`, `windows-1252`, `latin-1`.
+    #[arg(long, value_name = "NAME", value_parser = encoding)]
+    pub(crate) encoding: Option<&'static encoding_rs::Encoding>,
+    /// The sheet of a workbook to read: its name, or its number (1 is the first; default: 1).
+    #[arg(long, value_name = "NAME|N")]
+    pub(crate) sheet: Option<String>,
+}
+
+impl DialectArgs {
+    /// The stated options.
+    pub(crate) fn options(&self) -> fairsynth::schema::InputOptions {
+        fairsynth::schema::InputOptions {
+            delimiter: self.delimiter,
+            decimal: self.decimal,
+            thousands: self.thousands.map(|t| t.0),
+            date_format: self.date_format,
+            timestamp_format: self.timestamp_format,
+            encoding: self.encoding,
+            sheet: self.sheet.clone(),
+        }
+    }
+
+    /// The flags as given, for the command line recorded in provenance.
+    pub(crate) fn words(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        let mut put = |flag: &str, v: Option<String>| {
+            if let Some(v) = v {
+                w.extend([flag.to_string(), v]);
+            }
+        };
+        put(
+            "--delimiter",
+            self.delimiter.map(|d| {
+                if d == b'\t' {
+                    "tab".into()
+                } else {
+                    char::from(d).to_string()
+                }
+            }),
+        );
+        put("--decimal", self.decimal.map(String::from));
+        put(
+            "--thousands",
+            self.thousands.map(|t| match t.0 {
+                None => "none".into(),
+                Some(' ') => "space".into(),
+                Some(c) => c.to_string(),
+            }),
+        );
+        put("--date-format", self.date_format.map(|f| f.name()));
+        put(
+            "--timestamp-format",
+            self.timestamp_format
+                .map(|f| format!("{} hh:mm:ss", f.name())),
+        );
+        put(
+            "--encoding",
+            self.encoding.map(fairsynth::schema::encoding_name),
+        );
+        put("--sheet", self.sheet.clone());
+        w
+    }
 }
 
 #[derive(clap::Args)]
 pub(crate) struct ReweightArgs {
-    /// Input table (.csv with a header, or .parquet).
+    /// Input table (.csv/.tsv/.csv.gz with a header, .parquet, .xlsx, .xls or .ods).
     pub(crate) input: PathBuf,
     /// Schema describing the input's columns (.yaml or .yml).
     #[arg(long, value_name = "FILE")]
@@ -74,6 +177,8 @@ pub(crate) struct ReweightArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
+    #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
     /// Write N rows drawn with probability proportional to weight (systematic sampling); 0
     /// writes an empty table with the output's columns, like `--rows 0` of `synth`.
     #[arg(long, value_name = "N")]
@@ -124,7 +229,7 @@ pub(crate) struct ReweightArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct FitArgs {
-    /// Input table (.csv with a header, or .parquet).
+    /// Input table (.csv/.tsv/.csv.gz with a header, .parquet, .xlsx, .xls or .ods).
     pub(crate) input: PathBuf,
     /// Schema describing the input's columns (.yaml or .yml).
     #[arg(long, value_name = "FILE")]
@@ -135,6 +240,8 @@ pub(crate) struct FitArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
+    #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
     /// Differential privacy budget (Laplace noise on every count; categories and numeric
     /// bounds must then come from the schema).
     #[arg(long, value_name = "E")]
@@ -234,6 +341,8 @@ pub(crate) struct EvaluateArgs {
     /// Seed for the train/test split and row samples (default: the schema's `seed`, else 0).
     #[arg(long, value_name = "N")]
     pub(crate) seed: Option<u64>,
+    #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
     /// Worker threads (default: all cores). The figures are identical for any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
@@ -261,6 +370,8 @@ pub(crate) struct AuditArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
+    #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
     /// Write the full report as JSON here.
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
@@ -280,7 +391,7 @@ pub(crate) struct AuditArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct InspectArgs {
-    /// Input table (.csv with a header, or .parquet).
+    /// Input table (.csv/.tsv/.csv.gz with a header, .parquet, .xlsx, .xls or .ods).
     pub(crate) input: PathBuf,
     /// Schema typing the declared columns (optional).
     #[arg(long, value_name = "FILE")]
@@ -288,6 +399,8 @@ pub(crate) struct InspectArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
+    #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
     /// Write the full profile as JSON here.
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
@@ -301,7 +414,7 @@ pub(crate) struct InspectArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct DeidentifyArgs {
-    /// Input table (.csv with a header, or .parquet).
+    /// Input table (.csv/.tsv/.csv.gz with a header, .parquet, .xlsx, .xls or .ods).
     pub(crate) input: PathBuf,
     /// Schema declaring the columns to keep, their roles, actions and generalisation levels.
     #[arg(long, value_name = "FILE")]
@@ -312,6 +425,8 @@ pub(crate) struct DeidentifyArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
+    #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
     /// File holding the pseudonymisation key (default: the environment variable named by
     /// `privacy.key_env`, FAIRSYNTH_KEY unless the schema says otherwise). The file wins over
     /// the variable (with a warning when both are set). From either, trailing whitespace

@@ -146,6 +146,10 @@ pub fn render(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> String
                 .as_str()
         )
     );
+    if let Some(d) = &ins.dialect {
+        // Read the file the next time as it was read now.
+        y.push_str(&d.input_yaml());
+    }
     let _ = writeln!(y, "columns:");
     let mut has_consent = false;
     let mut has_qi = false;
@@ -409,15 +413,24 @@ pub fn draft(
                 let Some(c) = worst else {
                     return Err(DeidError::Diagnostics(vec![e.clone()]));
                 };
-                let change = format!(
-                    "k = {DRAFT_K} cannot be reached while `{}` ({} values) is counted as it is: no longer a quasi-identifier",
-                    c.name, c.distinct
-                );
-                c.proposed_role = if c.proposed_role.contains("protected") {
-                    "protected".into()
+                let change = if c.basis == Basis::Singling {
+                    c.proposed_role = "feature".into();
+                    format!(
+                        "k = {DRAFT_K} cannot be reached while `{}` is counted: released as a feature instead (its one-row values single people out: see the singling-out line)",
+                        c.name
+                    )
+                } else if c.proposed_role.contains("protected") {
+                    c.proposed_role = "protected".into();
+                    format!(
+                        "k = {DRAFT_K} cannot be reached while `{}` is counted: kept as a protected attribute for the fairness checks, no longer counted as a quasi-identifier (drop it if it must not be released)",
+                        c.name
+                    )
                 } else {
                     c.proposed_action = Some("drop".into());
-                    "quasi_identifier".into()
+                    format!(
+                        "k = {DRAFT_K} cannot be reached while `{}` ({} values) is counted: dropped",
+                        c.name, c.distinct
+                    )
                 };
                 changes.push(format!("`{}`: {change}", c.name));
                 c.notes.push(change);
@@ -440,6 +453,17 @@ pub fn draft(
                             "k = {DRAFT_K} would need every value of `{q}` suppressed: released as a feature instead (its one-row values single people out: see the singling-out line; drop or generalise it if others may know it)"
                         );
                         c.proposed_role = "feature".into();
+                        changes.push(format!("`{q}`: {change}"));
+                        c.notes.push(change);
+                        changed = true;
+                    } else if *l == ls.len()
+                        && c.basis != Basis::Declared
+                        && c.proposed_role.contains("protected")
+                    {
+                        let change = format!(
+                            "k = {DRAFT_K} would need every value of `{q}` suppressed: kept as a protected attribute for the fairness checks, no longer counted as a quasi-identifier (drop it if it must not be released)"
+                        );
+                        c.proposed_role = "protected".into();
                         changes.push(format!("`{q}`: {change}"));
                         c.notes.push(change);
                         changed = true;

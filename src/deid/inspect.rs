@@ -9,8 +9,10 @@ use arrow_schema::DataType;
 use serde::Serialize;
 
 use super::detect::{ColumnScan, Kind};
-use crate::io::read::{numbers, parse_bool, texts, Input, ReadError, Reader};
-use crate::schema::{parse_date, parse_timestamp, Privacy, Schema, Source};
+use crate::io::read::{
+    numbers, parse_bool, texts, Dialect, Input, ReadError, Reader, ValueDialect,
+};
+use crate::schema::{Privacy, Schema, Source};
 
 /// Distinct values counted exactly up to this many per column.
 const DISTINCT_CAP: usize = 100_000;
@@ -94,6 +96,12 @@ pub struct Inspection {
     pub person_level: bool,
     /// What running `deidentify`'s checks on the draft gave, once [`super::draft::draft`] ran.
     pub judgement: Option<super::draft::Judgement>,
+    /// How the file was read (format, delimiter, decimal mark, date format, encoding), for a
+    /// file input.
+    pub read_as: Option<String>,
+    /// The same, for the draft's `input:` section.
+    #[serde(skip)]
+    pub dialect: Option<Dialect>,
 }
 
 /// Type evidence for text values.
@@ -107,6 +115,8 @@ struct TypeVotes {
     timestamp: u64,
     /// Digit strings with a leading zero (`01067`): codes, whose zeros a number would lose.
     zero_led: u64,
+    /// How the file writes numbers and dates.
+    values: ValueDialect,
 }
 
 impl TypeVotes {
@@ -115,19 +125,19 @@ impl TypeVotes {
         if v.len() > 1 && v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit()) {
             self.zero_led += 1;
         }
-        if v.parse::<i64>().is_ok() {
+        if self.values.parse_int(v).is_some() {
             self.int += 1;
         }
-        if v.parse::<f64>().is_ok() {
+        if self.values.parse_float(v).is_some() {
             self.float += 1;
         }
         if parse_bool(v).is_some() && !matches!(v, "0" | "1") {
             self.boolean += 1;
         }
-        if parse_date(v).is_some() {
+        if self.values.parse_date(v).is_some() {
             self.date += 1;
         }
-        if parse_timestamp(v).is_some() {
+        if self.values.parse_timestamp(v).is_some() {
             self.timestamp += 1;
         }
     }
@@ -177,6 +187,7 @@ pub fn empty_schema() -> Schema {
         fairness: None,
         privacy: Privacy::default(),
         quality: Default::default(),
+        input: Default::default(),
         source: Source::default(),
     }
 }
@@ -185,6 +196,9 @@ pub fn empty_schema() -> Schema {
 pub fn inspect(input: &Input, schema: Option<&Schema>) -> Result<Inspection, ReadError> {
     let empty = empty_schema();
     let reader = Reader::open(input, schema.unwrap_or(&empty))?;
+    reader.check_dates()?;
+    let dialect = input.path().map(|_| reader.dialect().clone());
+    let values = reader.dialect().values();
     let in_schema = reader.schema();
     let mut accs: Vec<Acc> = in_schema
         .fields()
@@ -194,7 +208,10 @@ pub fn inspect(input: &Input, schema: Option<&Schema>) -> Result<Inspection, Rea
             nulls: 0,
             distinct: HashMap::new(),
             capped: false,
-            votes: TypeVotes::default(),
+            votes: TypeVotes {
+                values,
+                ..Default::default()
+            },
             scan: ColumnScan::new(f.name()),
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
@@ -258,6 +275,8 @@ pub fn inspect(input: &Input, schema: Option<&Schema>) -> Result<Inspection, Rea
         columns,
         person_level,
         judgement: None,
+        read_as: dialect.as_ref().map(Dialect::to_string),
+        dialect,
     })
 }
 
@@ -330,7 +349,7 @@ fn birth_like(acc: &Acc, today: i64) -> Option<(i64, i64)> {
     let days: Vec<i64> = acc
         .distinct
         .keys()
-        .filter_map(|v| parse_date(v.get(..10).unwrap_or(v)))
+        .filter_map(|v| acc.votes.values.parse_date(v.get(..10).unwrap_or(v)))
         .map(i64::from)
         .collect();
     if days.len() < 100 || days.len() < acc.distinct.len() * 95 / 100 {
@@ -957,6 +976,9 @@ pub fn summary(ins: &Inspection) -> String {
         ins.rows,
         ins.columns.len()
     );
+    if let Some(r) = &ins.read_as {
+        let _ = writeln!(s, "  read as: {r}");
+    }
     for c in &ins.columns {
         let _ = writeln!(
             s,

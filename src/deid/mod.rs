@@ -18,6 +18,7 @@ pub mod detect;
 pub mod draft;
 pub mod inspect;
 pub mod kanon;
+pub mod known;
 pub mod names;
 pub mod pseudo;
 pub mod risk;

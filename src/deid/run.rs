@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use super::detect::{self, ColumnScan};
 use super::kanon::{Anonymity, Generaliser, Qi, RawRef};
+use super::known::KnownValues;
 use super::pseudo::{fake, FakeKind, Key, KeyError};
 use super::risk::{ShardedCounter, SinglingOut};
 use super::steps::Steps;
@@ -230,6 +231,11 @@ pub struct Report {
     pub anonymity: Option<Anonymity>,
     /// How many written rows are unique over what is released (always computed).
     pub singling_out: Option<Singling>,
+    /// Distinct values of the identifier columns looked for inside redacted text.
+    pub known_values: u64,
+    /// Whether more identifier values were seen than are kept for that (see
+    /// [`super::known::KNOWN_CAP`]).
+    pub known_values_capped: bool,
 }
 
 /// Singling-out figures of the written rows: unique over the quasi-identifiers (as
@@ -399,6 +405,10 @@ pub(super) struct Setup {
     pub(super) out_schema: SchemaRef,
     pub(super) columns: Vec<ColumnReport>,
     pub(super) undeclared: Vec<String>,
+    /// Identifier columns (dropped, pseudonymised or faked) whose values are looked for inside
+    /// redacted text, with the kind whose placeholder replaces them; empty without a
+    /// redacted column.
+    pub(super) known_cols: Vec<(usize, detect::Kind)>,
 }
 
 impl Setup {
@@ -485,6 +495,35 @@ pub(super) fn setup(schema: &Schema, in_schema: &SchemaRef) -> Setup {
         }
         plans.push(plan);
     }
+    let known_cols = if plans.iter().any(|p| matches!(p, Plan::Redact)) {
+        in_schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| {
+                schema
+                    .column(f.name())
+                    .is_some_and(|c| c.role == Role::Identifier)
+                    && matches!(plans[*i], Plan::Omit | Plan::Pseudonymise | Plan::Fake(..))
+            })
+            .map(|(i, f)| {
+                let kind = match detect::kind_from_column_name(f.name()) {
+                    Some(
+                        k @ (detect::Kind::PersonName
+                        | detect::Kind::Email
+                        | detect::Kind::Phone
+                        | detect::Kind::StreetAddress
+                        | detect::Kind::Iban
+                        | detect::Kind::IpAddress),
+                    ) => k,
+                    _ => detect::Kind::RecordId,
+                };
+                (i, kind)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let sensitive = schema
         .privacy
         .l_diversity
@@ -536,6 +575,7 @@ pub(super) fn setup(schema: &Schema, in_schema: &SchemaRef) -> Setup {
         out_schema: Arc::new(arrow_schema::Schema::new(fields)),
         columns,
         undeclared,
+        known_cols,
     }
 }
 
@@ -637,6 +677,7 @@ pub(super) fn transform(
     st: &Setup,
     key: Option<&Key>,
     generaliser: Option<(&Generaliser, &[usize])>,
+    known: &KnownValues,
 ) -> Result<(Option<RecordBatch>, Vec<ColumnScan>), DeidError> {
     let mut keep = consent_mask(batch, st.consent);
     let levels: Vec<usize> = generaliser.map_or_else(|| vec![0; st.qis.len()], |g| g.1.to_vec());
@@ -729,7 +770,13 @@ pub(super) fn transform(
                                 (Plan::Fake(kind, locale), Some(k)) => {
                                     fake(k, *kind, *locale, v, &mut buf)
                                 }
-                                _ => detect::redact_into(v, |_| true, &mut buf),
+                                _ if known.is_empty() => detect::redact_into(v, |_| true, &mut buf),
+                                _ => {
+                                    // The detectors first, then the table's own identifiers.
+                                    let mut first = String::with_capacity(v.len());
+                                    detect::redact_into(v, |_| true, &mut first);
+                                    known.redact_into(&first, &mut buf);
+                                }
                             }
                             if let Some(s) = rescan.as_mut() {
                                 s.add(Some(&buf));
@@ -782,7 +829,7 @@ fn write(
                encode: &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>|
      -> Result<(), DeidError> {
         for b in batches {
-            let (out, scans) = transform(b, st, key, generaliser)?;
+            let (out, scans) = transform(b, st, key, generaliser, plan.known())?;
             for (total, s) in rescans.iter().zip(&scans) {
                 if let Ok(mut total) = total.lock() {
                     total.merge(s);

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::classes::ClassCounter;
 use super::detect::ColumnScan;
 use super::kanon::{Anonymity, Combos, Generaliser};
+use super::known::KnownValues;
 use super::pseudo::{Key, KeyError};
 use super::risk::{SinglingOut, SinglingOutCounter};
 use super::run::{
@@ -52,6 +53,9 @@ pub struct Counts {
     scans: Vec<ColumnScan>,
     /// The quasi-identifier classes of the consenting rows.
     combos: Combos,
+    /// The values of the identifier columns, looked for inside redacted text.
+    #[serde(default)]
+    known: KnownValues,
 }
 
 impl Counts {
@@ -79,6 +83,7 @@ impl Counts {
             }
         }
         self.combos.merge(other.combos);
+        self.known.merge(other.known);
         Ok(())
     }
 }
@@ -90,6 +95,8 @@ pub struct Judged {
     pub findings: Vec<FindingReport>,
     /// The k-anonymity outcome, when the schema has quasi-identifiers.
     pub anonymity: Option<Anonymity>,
+    /// The identifier values looked for inside redacted text.
+    pub known: KnownValues,
 }
 
 /// The judge's view of merged pass-1 counts (see [`Steps::examine`]).
@@ -115,6 +122,9 @@ pub struct Plan {
     levels: Vec<usize>,
     /// The fingerprint of the key, when a column needs one.
     pub key_fingerprint: Option<String>,
+    /// The identifier values replaced inside redacted text.
+    #[serde(default)]
+    known: KnownValues,
 }
 
 /// The pass-2 state of one chunk (or of merged chunks): the singling-out counts of the rows
@@ -217,6 +227,12 @@ impl Steps {
     pub fn pass1_columns(&self) -> Vec<String> {
         let mut names: Vec<String> = self.scanned.clone();
         names.extend(self.classes.needed_columns());
+        names.extend(
+            self.st
+                .known_cols
+                .iter()
+                .map(|(i, _)| self.in_schema.field(*i).name().clone()),
+        );
         self.in_schema
             .fields()
             .iter()
@@ -257,6 +273,15 @@ impl Steps {
                 }
             }
             counts.scanned_rows += batch.num_rows() as u64;
+        }
+        for (i, kind) in &self.st.known_cols {
+            let name = self.in_schema.field(*i).name();
+            let col = batch.column_by_name(name).ok_or_else(|| missing(name))?;
+            for (v, k) in texts(col).iter().zip(&keep) {
+                if let (Some(v), true) = (v, *k) {
+                    counts.known.add(v, *kind);
+                }
+            }
         }
         self.classes.add(&mut counts.combos, batch)
     }
@@ -347,6 +372,7 @@ impl Steps {
         Ok(Judged {
             findings,
             anonymity,
+            known: counts.known.clone(),
         })
     }
 
@@ -365,6 +391,7 @@ impl Steps {
                 .as_ref()
                 .map_or_else(Vec::new, |a| a.levels.clone()),
             key_fingerprint: key.filter(|_| self.needs_key()).map(Key::fingerprint),
+            known: judged.known.clone(),
         })
     }
 
@@ -384,6 +411,8 @@ impl Steps {
             key_fingerprint: plan.key_fingerprint.clone(),
             anonymity: judged.anonymity,
             singling_out: None,
+            known_values: judged.known.len() as u64,
+            known_values_capped: judged.known.capped(),
         };
         if let Some(a) = &report.anonymity {
             for (q, l) in a.quasi_identifiers.iter().zip(&a.levels) {
@@ -448,7 +477,7 @@ impl Steps {
         batch: &RecordBatch,
         released: &mut Released,
     ) -> Result<Option<RecordBatch>, DeidError> {
-        let (out, scans) = transform(batch, &self.st, key, plan.generaliser())?;
+        let (out, scans) = transform(batch, &self.st, key, plan.generaliser(), &plan.known)?;
         for (mine, s) in released.rescans.iter_mut().zip(&scans) {
             mine.merge(s);
         }
@@ -534,6 +563,11 @@ impl Steps {
 }
 
 impl Plan {
+    /// The identifier values replaced inside redacted text.
+    pub(super) fn known(&self) -> &KnownValues {
+        &self.known
+    }
+
     /// The generalisation and its levels, when there are quasi-identifiers.
     pub(super) fn generaliser(&self) -> Option<(&Generaliser, &[usize])> {
         self.generaliser

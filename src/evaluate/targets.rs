@@ -94,6 +94,7 @@ pub fn recorded(input: &Input) -> Result<Option<Vec<Target>>, EvaluateError> {
         Input::File {
             path,
             format: Format::Parquet,
+            ..
         } => {
             let file = std::fs::File::open(path).map_err(|e| {
                 EvaluateError::Input(format!("cannot open `{}`: {e}", path.display()))

@@ -14,6 +14,7 @@ use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::SchemaRef;
 
 use super::read::{Format, ReadError};
+use crate::schema::InputOptions;
 
 /// A command's input.
 #[derive(Debug, Clone)]
@@ -24,6 +25,9 @@ pub enum Input {
         path: PathBuf,
         /// Its format.
         format: Format,
+        /// How it is written, as stated (command line, Python keywords): these win over the
+        /// schema's `input:` section, which wins over detection.
+        options: InputOptions,
     },
     /// Arrow batches in memory.
     Memory(Batches),
@@ -35,6 +39,28 @@ impl Input {
         Input::File {
             path: path.into(),
             format,
+            options: InputOptions::default(),
+        }
+    }
+
+    /// The same input with `options` stated for how the file is written (no effect on an
+    /// in-memory input).
+    pub fn with_options(self, options: InputOptions) -> Input {
+        match self {
+            Input::File { path, format, .. } => Input::File {
+                path,
+                format,
+                options,
+            },
+            m @ Input::Memory(_) => m,
+        }
+    }
+
+    /// The stated options of a file input.
+    pub fn options(&self) -> Option<&InputOptions> {
+        match self {
+            Input::File { options, .. } => Some(options),
+            Input::Memory(_) => None,
         }
     }
 

@@ -7,12 +7,17 @@
 
 mod decode;
 mod diag;
+mod dialect;
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 pub use diag::{Diagnostic, Diagnostics, Pos};
+pub use dialect::{
+    encoding_name, parse_decimal, parse_delimiter, parse_encoding, parse_thousands,
+    parse_timestamp_format, DateFormat, DateOrder, InputOptions, DATE_FORMATS,
+};
 
 /// The only schema format version this build understands.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -74,6 +79,8 @@ pub struct Schema {
     pub privacy: Privacy,
     /// Quality gates for `evaluate` (all unset when the key is absent).
     pub quality: Quality,
+    /// How the input file is written (`input:`): what is not stated is detected.
+    pub input: InputOptions,
     /// Where the schema came from.
     pub source: Source,
 }

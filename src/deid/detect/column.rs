@@ -68,7 +68,7 @@ pub struct ColumnScan {
     whole_names: FastSet<u64>,
     /// Hashes of distinct names found inside text, up to [`NAMES_DIVERSE`].
     embedded_names: FastSet<u64>,
-    /// Values of five or more words: prose.
+    /// Values of five or more words, three of them words of letters: prose.
     #[serde(default)]
     prose: u64,
     /// Values that are numbers (`213,71`, `1.234`, `-5 %`) or dates.
@@ -508,7 +508,12 @@ impl ColumnScan {
                 self.distinct = FastMap::default();
             }
         }
-        if v.split_whitespace().nth(4).is_some() {
+        if v.split_whitespace().nth(4).is_some()
+            && v.split_whitespace()
+                .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+                .nth(2)
+                .is_some()
+        {
             self.prose += n;
         } else if number_like(v) || date_at(v.as_bytes(), 0).is_some() {
             self.numeric += n;

@@ -261,6 +261,8 @@ pub(super) fn date_at(b: &[u8], i: usize) -> Option<usize> {
     let v3 = digits_value(b, e2 + 1, n3)?;
     let ok = match sep {
         b'-' if n1 == 4 && n2 == 2 && n3 == 2 => valid_ymd(v1, v2, v3),
+        // `dd-mm-yyyy`, as Dutch exports write dates.
+        b'-' if (1..=2).contains(&n1) && (1..=2).contains(&n2) && n3 == 4 => valid_ymd(v3, v2, v1),
         b'.' if (1..=2).contains(&n1) && (1..=2).contains(&n2) && n3 == 4 => valid_ymd(v3, v2, v1),
         b'/' if (1..=2).contains(&n1) && (1..=2).contains(&n2) && n3 == 4 => {
             valid_ymd(v3, v1, v2) || valid_ymd(v3, v2, v1)
@@ -540,9 +542,10 @@ pub(super) fn phone_at(b: &[u8], i: usize) -> Option<usize> {
     sep_or_bare.or_else(|| bare_phone_at(b, i))
 }
 
-/// A number written in pairs as in France and Belgium: a trunk `0`, a digit 1–9, then four
-/// pairs of digits, separated alike by single spaces, dots or dashes (`04 26 07 51 78`,
-/// `04.12.87.31.62`, `06-12-34-56-78`).
+/// A number with a two-digit area after the trunk `0`: written in pairs as in France and
+/// Belgium (a digit 1–9, then four pairs of digits, separated alike by single spaces, dots or
+/// dashes: `04 26 07 51 78`, `04.12.87.31.62`, `06-12-34-56-78`), or as Dutch mobiles
+/// (`06-12345678`).
 pub(super) fn pairs_phone_at(b: &[u8], i: usize) -> Option<usize> {
     if b.get(i) != Some(&b'0') || !matches!(b.get(i + 1), Some(b'1'..=b'9')) {
         return None;
@@ -550,6 +553,13 @@ pub(super) fn pairs_phone_at(b: &[u8], i: usize) -> Option<usize> {
     let sep = *b.get(i + 2)?;
     if !matches!(sep, b' ' | b'.' | b'-') {
         return None;
+    }
+    // `06-12345678`: a two-digit area (Dutch mobiles), then eight digits in one group.
+    if sep == b'-' || sep == b' ' {
+        let e = digits_end(b, i + 3);
+        if e - (i + 3) == 8 {
+            return phone_end(b, e);
+        }
     }
     let mut j = i + 2;
     for _ in 0..4 {
@@ -571,6 +581,42 @@ pub(super) fn dob_cue_before(b: &[u8], i: usize) -> bool {
     DOB_CUES
         .iter()
         .any(|c| w.windows(c.len()).any(|x| x.eq_ignore_ascii_case(c)))
+}
+
+/// A record reference inside text starting at `i`: a token of ASCII letters, digits and inner
+/// `-` `/` `_` with a run of at least five digits and at least one letter (`CMD5302402`, `C-2020-20117`,
+/// `KD-077172`, `41911838L`), or a run of 6–12 digits alone (`order 500764`). Numbers with
+/// separators but no letter (`978-3-16-148410-0`, dates, amounts) are not references.
+pub(super) fn reference_at(b: &[u8], i: usize) -> Option<usize> {
+    if !word_start(b, i) || (i > 0 && matches!(b[i - 1], b'.' | b',' | b'-' | b'/' | b'+')) {
+        return None;
+    }
+    let mut j = i;
+    let (mut digits, mut letters, mut seps) = (0usize, 0usize, 0usize);
+    let (mut run, mut longest) = (0usize, 0usize);
+    while j < b.len() {
+        if b[j].is_ascii_digit() {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+        match b[j] {
+            b'0'..=b'9' => digits += 1,
+            b'a'..=b'z' | b'A'..=b'Z' => letters += 1,
+            b'-' | b'/' | b'_' if b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric) => seps += 1,
+            _ => break,
+        }
+        j += 1;
+    }
+    // Not inside a longer word of other bytes (`Straße12345`), nor before a decimal part.
+    if j < b.len() && (b[j] >= 0x80 || (matches!(b[j], b'.' | b',') && is_digit_at(b, j + 1))) {
+        return None;
+    }
+    // A run of five digits or more: `2023-Q4` is a quarter, `C-2020-20117` a case.
+    let code = longest >= 5 && letters >= 1 && letters <= 6 + digits;
+    let bare = letters == 0 && seps == 0 && (6..=12).contains(&digits);
+    (code || bare).then_some(j)
 }
 
 /// Keeps the longest match; on equal length the earlier (higher-priority) one.
@@ -615,6 +661,11 @@ pub(super) fn match_at(text: &str, b: &[u8], i: usize, names: bool) -> Option<(u
             super::address::address_at(text, i),
             Kind::StreetAddress,
         );
+    }
+    // References inside free text only: as whole values, codes are judged by the column
+    // (repeated codes are a category, not a record's key).
+    if names && c.is_ascii_alphanumeric() {
+        keep_longest(&mut best, reference_at(b, i), Kind::RecordId);
     }
     if names && best.is_none() && (c.is_ascii_uppercase() || c >= 0xC0) {
         keep_longest(&mut best, names::name_at(text, i), Kind::PersonName);

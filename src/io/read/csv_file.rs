@@ -1,7 +1,7 @@
 //! The CSV side of the reader: the counting input (record size cap, CRLF line numbers), the
 //! csv crate's errors as positioned messages, and the typed parsing of a batch of records.
 
-use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,8 +12,29 @@ use arrow_array::{
     TimestampMicrosecondArray,
 };
 
+use super::dialect::{open_bytes, Dialect};
 use super::{null_error, type_word, Plan, ReadError, MAX_CSV_RECORD_BYTES};
-use crate::schema::{parse_date, parse_timestamp, ColumnType};
+use crate::schema::ColumnType;
+
+/// The file as UTF-8 bytes: gunzipped when it is gzip, transcoded when it is not UTF-8, its
+/// byte-order mark skipped; streamed, never read whole.
+pub(super) fn open_stream(path: &Path, dialect: &Dialect) -> std::io::Result<Box<dyn Read + Send>> {
+    let (mut raw, _) = open_bytes(path)?;
+    if dialect.encoding == encoding_rs::UTF_8 {
+        if dialect.bom {
+            let mut bom = [0u8; 3];
+            raw.read_exact(&mut bom)?;
+        }
+        return Ok(raw);
+    }
+    Ok(Box::new(
+        encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(Some(dialect.encoding))
+            .bom_override(true)
+            .strip_bom(true)
+            .build(raw),
+    ))
+}
 
 /// The CSV file as the csv crate reads it, counting what passes: bytes since the current
 /// record began (to stop a record longer than [`MAX_CSV_RECORD_BYTES`]) and where `\r\n` line
@@ -21,7 +42,7 @@ use crate::schema::{parse_date, parse_timestamp, ColumnType};
 /// stops at the `\r` and reads the `\n` with the next record; knowing which `\n` bytes end
 /// a `\r\n` corrects that.
 pub(super) struct CsvInput {
-    pub(super) file: File,
+    pub(super) file: Box<dyn Read + Send>,
     /// Bytes read so far.
     pub(super) offset: u64,
     /// Bytes read since the current record began.
@@ -40,7 +61,7 @@ pub(super) struct CsvInput {
 }
 
 impl CsvInput {
-    pub(super) fn new(file: File) -> CsvInput {
+    pub(super) fn new(file: Box<dyn Read + Send>) -> CsvInput {
         CsvInput {
             file,
             offset: 0,
@@ -90,7 +111,12 @@ impl std::io::Read for CsvInput {
 }
 
 /// A csv crate error as a positioned message (the line it happened on).
-pub(super) fn csv_error(path: &Path, e: &csv::Error, r: &mut csv::Reader<CsvInput>) -> ReadError {
+pub(super) fn csv_error(
+    path: &Path,
+    e: &csv::Error,
+    r: &mut csv::Reader<CsvInput>,
+    dialect: &Dialect,
+) -> ReadError {
     if r.get_ref().too_long {
         let line = r.get_ref().last_line;
         return ReadError::RecordTooLong {
@@ -102,8 +128,11 @@ pub(super) fn csv_error(path: &Path, e: &csv::Error, r: &mut csv::Reader<CsvInpu
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => format!("{len} fields, but the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { .. } => "the line is not valid UTF-8".to_string(),
+        } => format!(
+            "{len} fields, but the header has {expected_len} (fields split at {}; pass --delimiter if that is not the file's delimiter)",
+            delimiter_name(dialect.delimiter)
+        ),
+        csv::ErrorKind::Utf8 { .. } => utf8_message("the line"),
         _ => e.to_string(),
     };
     ReadError::Csv {
@@ -113,6 +142,21 @@ pub(super) fn csv_error(path: &Path, e: &csv::Error, r: &mut csv::Reader<CsvInpu
     }
 }
 
+/// `tab`, or the delimiter in quotes.
+pub(super) fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tab".into(),
+        d => format!("`{}`", char::from(d)),
+    }
+}
+
+/// The message for bytes that are not UTF-8 in a file read as UTF-8 (detection saw only the
+/// first MiB).
+fn utf8_message(what: &str) -> String {
+    format!("{what} is not valid UTF-8 (the start of the file was; pass --encoding windows-1252, or the file's encoding, to read it)")
+}
+
+/// Parses a bool the ways CSV files write them.
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {
         "true" | "t" | "yes" | "y" | "1" => Some(true),
@@ -126,6 +170,7 @@ pub(super) fn parse_column(
     plan: &Plan,
     records: &[csv::ByteRecord],
     lines: &[u64],
+    dialect: &Dialect,
 ) -> Result<ArrayRef, ReadError> {
     let n = records.len();
     let name = plan.field.name();
@@ -134,7 +179,7 @@ pub(super) fn parse_column(
         let s = std::str::from_utf8(raw).map_err(|_| ReadError::Csv {
             path: path.to_path_buf(),
             line: lines[i],
-            message: format!("column `{name}` is not valid UTF-8"),
+            message: utf8_message(&format!("column `{name}`")),
         })?;
         let s = s.trim();
         Ok((!s.is_empty()).then_some(s))
@@ -150,7 +195,7 @@ pub(super) fn parse_column(
         place: format!("{}:{}", path.display(), lines[i]),
         column: name.clone(),
         problem: format!("`{v}` is not {want}"),
-        hint: format!("fix the value, or change `{name}`'s `type` in the schema"),
+        hint: value_hint(dialect, ty, name, v),
     };
     let mut values: Vec<Option<&str>> = Vec::with_capacity(n);
     for (i, line) in lines.iter().enumerate() {
@@ -180,10 +225,10 @@ pub(super) fn parse_column(
             Arc::new(b.finish())
         }
         ColumnType::Int { bits } => {
-            parse_all(&|v| v.parse::<i64>().is_ok())?;
+            parse_all(&|v| dialect.parse_int(v).is_some())?;
             let parsed: Vec<Option<i64>> = values
                 .iter()
-                .map(|v| v.and_then(|v| v.parse().ok()))
+                .map(|v| v.and_then(|v| dialect.parse_int(v)))
                 .collect();
             if bits == 32 {
                 let mut out = Vec::with_capacity(n);
@@ -201,11 +246,11 @@ pub(super) fn parse_column(
             }
         }
         ColumnType::Float => {
-            parse_all(&|v| v.parse::<f64>().is_ok())?;
+            parse_all(&|v| dialect.parse_float(v).is_some())?;
             Arc::new(Float64Array::from(
                 values
                     .iter()
-                    .map(|v| v.and_then(|v| v.parse().ok()))
+                    .map(|v| v.and_then(|v| dialect.parse_float(v)))
                     .collect::<Vec<Option<f64>>>(),
             ))
         }
@@ -221,27 +266,23 @@ pub(super) fn parse_column(
         ColumnType::Date => {
             for (i, v) in values.iter().enumerate() {
                 if let Some(v) = v {
-                    if parse_date(v).is_none() {
-                        return Err(bad(i, v, "a date (YYYY-MM-DD)"));
+                    if dialect.parse_date(v).is_none() {
+                        return Err(bad(i, v, &date_want(dialect)));
                     }
                 }
             }
             Arc::new(Date32Array::from(
                 values
                     .iter()
-                    .map(|v| v.and_then(parse_date))
+                    .map(|v| v.and_then(|v| dialect.parse_date(v)))
                     .collect::<Vec<_>>(),
             ))
         }
         ColumnType::Timestamp => {
             for (i, v) in values.iter().enumerate() {
                 if let Some(v) = v {
-                    if parse_timestamp(v).is_none() {
-                        return Err(bad(
-                            i,
-                            v,
-                            "a timestamp (RFC 3339, e.g. 2024-05-01T12:00:00Z)",
-                        ));
+                    if dialect.parse_timestamp(v).is_none() {
+                        return Err(bad(i, v, &timestamp_want(dialect)));
                     }
                 }
             }
@@ -249,7 +290,7 @@ pub(super) fn parse_column(
                 TimestampMicrosecondArray::from(
                     values
                         .iter()
-                        .map(|v| v.and_then(parse_timestamp))
+                        .map(|v| v.and_then(|v| dialect.parse_timestamp(v)))
                         .collect::<Vec<_>>(),
                 )
                 .with_timezone("UTC"),
@@ -258,7 +299,36 @@ pub(super) fn parse_column(
     })
 }
 
-/// Whether a stored Parquet/Arrow type can be read as a schema type.
+/// What a date must look like under `dialect`, for messages.
+pub(super) fn date_want(dialect: &Dialect) -> String {
+    if dialect.date_format.is_iso() {
+        "a date (YYYY-MM-DD)".into()
+    } else {
+        format!("a date ({} or YYYY-MM-DD)", dialect.date_format)
+    }
+}
+
+/// What a timestamp must look like under `dialect`, for messages.
+pub(super) fn timestamp_want(dialect: &Dialect) -> String {
+    if dialect.timestamp_format.is_iso() {
+        "a timestamp (RFC 3339, e.g. 2024-05-01T12:00:00Z)".into()
+    } else {
+        format!(
+            "a timestamp ({} hh:mm[:ss], or RFC 3339)",
+            dialect.timestamp_format
+        )
+    }
+}
+
+/// The hint of a value that does not parse: the dialect setting that would read it, when one
+/// would, else fixing the value or the type.
+pub(super) fn value_hint(dialect: &Dialect, ty: ColumnType, name: &str, v: &str) -> String {
+    match dialect.suggestion(ty, v) {
+        Some(s) => format!("{s}; else fix the value, or change `{name}`'s `type` in the schema"),
+        None => format!("fix the value, or change `{name}`'s `type` in the schema"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,7 +337,7 @@ mod tests {
         use std::io::Write;
         let mut f = tempfile::NamedTempFile::new().expect("temp file");
         f.write_all(text.as_bytes()).expect("write");
-        let mut input = CsvInput::new(f.reopen().expect("reopen"));
+        let mut input = CsvInput::new(Box::new(f.reopen().expect("reopen")));
         input.limit = limit;
         let r = csv::ReaderBuilder::new().from_reader(input);
         (f, r)
@@ -283,7 +353,8 @@ mod tests {
         r.get_mut().record_bytes = 0;
         r.get_mut().last_line = 2;
         let e = r.read_byte_record(&mut rec).expect_err("too long");
-        let err = csv_error(Path::new("x.csv"), &e, &mut r);
+        let dialect = Dialect::plain(super::super::Format::Csv);
+        let err = csv_error(Path::new("x.csv"), &e, &mut r, &dialect);
         assert!(
             matches!(err, ReadError::RecordTooLong { line: 2, .. }),
             "{err}"

@@ -1,4 +1,7 @@
-//! Reading real data: CSV or Parquet, typed by the schema, in streaming batches.
+//! Reading real data: CSV (any delimiter, decimal mark, date format and encoding, plain or
+//! gzip), Parquet, and Excel or OpenDocument workbooks, typed by the schema, in streaming batches
+//! (a workbook is loaded whole). How a CSV file is written is detected from a sample of it where
+//! the command line or the schema's `input:` section does not say ([`Dialect`]).
 //!
 //! Declared columns come out with the schema's Arrow types (see
 //! [`crate::schema::ColumnType::arrow_type`]); undeclared columns pass through (as Utf8 from
@@ -7,6 +10,8 @@
 
 mod conform;
 mod csv_file;
+mod dialect;
+mod excel;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -22,6 +27,9 @@ use self::conform::{conform, convertible};
 pub use self::conform::{dictionary_keys, numbers, texts};
 pub use self::csv_file::parse_bool;
 use self::csv_file::{csv_error, parse_column, CsvInput};
+pub use self::dialect::{
+    parse_number, sniff_csv, Compression, DateProblem, Dialect, ValueDialect, SAMPLE_BYTES,
+};
 pub use super::input::Input;
 use crate::schema::{ColumnType, Schema};
 
@@ -43,25 +51,80 @@ const KEEP_RECORD_BUFFER_BYTES: usize = 1 << 20;
 /// Input file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Comma-separated values with a header line.
+    /// Delimited text with a header line (`.csv`, `.tsv`, gzip-compressed `.csv.gz`).
     Csv,
     /// Apache Parquet.
     Parquet,
+    /// Excel workbook (Office Open XML).
+    Xlsx,
+    /// Excel 97-2003 workbook.
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
 }
 
 impl Format {
-    /// The format named by `path`'s extension.
+    /// The format named by `path`'s extension, or else by its first bytes (gzip, Parquet,
+    /// Excel and OpenDocument magic).
     pub fn detect(path: &Path) -> Result<Format, ReadError> {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("csv") => Ok(Format::Csv),
-            Some("parquet" | "pq") => Ok(Format::Parquet),
-            _ => Err(ReadError::UnknownFormat(path.to_path_buf())),
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let ext = name.rsplit('.').next().filter(|_| name.contains('.'));
+        match ext {
+            Some("csv" | "tsv" | "tab" | "txt" | "gz") => return Ok(Format::Csv),
+            Some("parquet" | "pq") => return Ok(Format::Parquet),
+            Some("xlsx" | "xlsm") => return Ok(Format::Xlsx),
+            Some("xls") => return Ok(Format::Xls),
+            Some("ods") => return Ok(Format::Ods),
+            _ => {}
         }
+        Format::from_magic(path).ok_or_else(|| ReadError::UnknownFormat(path.to_path_buf()))
+    }
+
+    /// The format a file's first bytes say, if they say one.
+    fn from_magic(path: &Path) -> Option<Format> {
+        use std::io::Read;
+        let mut head = [0u8; 128];
+        let mut f = File::open(path).ok()?;
+        let mut n = 0;
+        while n < head.len() {
+            match f.read(&mut head[n..]) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => n += k,
+            }
+        }
+        let head = &head[..n];
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Some(Format::Csv)
+        } else if head.starts_with(b"PAR1") {
+            Some(Format::Parquet)
+        } else if head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
+            Some(Format::Xls)
+        } else if head.starts_with(b"PK\x03\x04") {
+            // An OpenDocument file stores its `mimetype` first, uncompressed.
+            let ods = memchr::memmem::find(head, b"opendocument.spreadsheet").is_some();
+            Some(if ods { Format::Ods } else { Format::Xlsx })
+        } else {
+            None
+        }
+    }
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+            Format::Xlsx => "xlsx",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+        }
+    }
+
+    /// Whether the format is a spreadsheet workbook.
+    pub fn is_workbook(self) -> bool {
+        matches!(self, Format::Xlsx | Format::Xls | Format::Ods)
     }
 }
 
@@ -69,7 +132,7 @@ impl Format {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The extension does not say the format.
-    #[error("cannot tell the format of `{0}` from its extension\n    hint: use a .csv or .parquet file, or pass --format csv|parquet")]
+    #[error("cannot tell the format of `{0}` from its extension or its first bytes\n    hint: use a .csv, .tsv, .csv.gz, .parquet, .xlsx, .xls or .ods file, or pass --format csv|parquet|xlsx|xls|ods")]
     UnknownFormat(PathBuf),
     /// The file cannot be opened.
     #[error("cannot open `{path}`: {source}")]
@@ -151,6 +214,27 @@ pub enum ReadError {
         /// 1-based line of the last record read whole (1: the header).
         line: u64,
     },
+    /// How the file is written cannot be told, or contradicts itself (mixed delimiters,
+    /// ambiguous dates, a missing sheet).
+    #[error("{path}: {message}\n    hint: {hint}")]
+    Dialect {
+        /// The input.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        hint: String,
+    },
+    /// A workbook that cannot be read.
+    #[error("cannot read the workbook `{path}`: {message}\n    hint: {hint}")]
+    Workbook {
+        /// The input.
+        path: PathBuf,
+        /// The reader's message.
+        message: String,
+        /// How to fix it.
+        hint: String,
+    },
     /// An in-memory input that is not one table (batches of other columns, a failing stream).
     #[error("`{name}`: {message}")]
     Memory {
@@ -187,6 +271,8 @@ pub struct Reader {
     source: Source,
     /// Rows read so far (for Parquet row numbers).
     rows: u64,
+    /// How the file is read.
+    dialect: Dialect,
 }
 
 enum Source {
@@ -248,6 +334,29 @@ impl Reader {
             Input::File { format, .. } => Some(*format),
             Input::Memory(_) => None,
         };
+        // The command line (or Python keywords) over the schema's `input:` section; detection
+        // fills the rest.
+        let stated = input
+            .options()
+            .map_or_else(|| schema.input.clone(), |o| o.or(&schema.input));
+        stated.check().map_err(|message| ReadError::Dialect {
+            path: path.to_path_buf(),
+            message,
+            hint: "state each of --decimal, --thousands and --delimiter once, all different".into(),
+        })?;
+        let mut dialect = match format {
+            Some(Format::Csv) => sniff_csv(path, &stated)?,
+            Some(f) => Dialect::stated(f, &stated),
+            None => Dialect::plain(Format::Parquet),
+        };
+        if let Some(problem) = &dialect.date_problem {
+            let needed = schema
+                .column(problem.column())
+                .is_some_and(|c| matches!(c.ty, ColumnType::Date | ColumnType::Timestamp));
+            if needed {
+                return Err(problem.to_error(path));
+            }
+        }
         let open_err = |source| ReadError::Open {
             path: path.to_path_buf(),
             source,
@@ -271,13 +380,14 @@ impl Reader {
                 )
             }
             Some(Format::Csv) => {
-                let file = File::open(path).map_err(open_err)?;
+                let stream = csv_file::open_stream(path, &dialect).map_err(open_err)?;
                 let mut r = csv::ReaderBuilder::new()
                     .has_headers(true)
-                    .from_reader(CsvInput::new(file));
+                    .delimiter(dialect.delimiter)
+                    .from_reader(CsvInput::new(stream));
                 let headers = match r.headers().cloned() {
                     Ok(h) => h,
-                    Err(e) => return Err(csv_error(path, &e, &mut r)),
+                    Err(e) => return Err(csv_error(path, &e, &mut r, &dialect)),
                 };
                 r.get_mut().record_bytes = 0;
                 r.get_mut().last_line = 1;
@@ -291,6 +401,22 @@ impl Reader {
                 }
                 let n = names.len();
                 (names, vec![None; n], Source::Csv(Box::new(r)))
+            }
+            Some(f @ (Format::Xlsx | Format::Xls | Format::Ods)) => {
+                let batch = excel::read_workbook(path, f, schema, &mut dialect)?;
+                let arrow = batch.schema();
+                let names = arrow.fields().iter().map(|f| f.name().clone()).collect();
+                let types = arrow
+                    .fields()
+                    .iter()
+                    .map(|f| Some(f.data_type().clone()))
+                    .collect();
+                let b = super::input::Batches::new(path.display().to_string(), arrow, vec![batch])?;
+                (
+                    names,
+                    types,
+                    Source::Memory(super::input::Rebatch::new(&b, READ_BATCH_ROWS)),
+                )
             }
             Some(Format::Parquet) => {
                 let file = File::open(path).map_err(open_err)?;
@@ -366,7 +492,7 @@ impl Reader {
             // batches hold every field.
             let input = match format {
                 Some(Format::Parquet) => projected,
-                Some(Format::Csv) | None => i,
+                _ => i,
             };
             projected += 1;
             let declared = schema.column(n).map(|c| (c.ty, c.nullable));
@@ -402,7 +528,23 @@ impl Reader {
             plans,
             source,
             rows: 0,
+            dialect,
         })
+    }
+
+    /// How the input is read: what was stated and what was detected.
+    pub fn dialect(&self) -> &Dialect {
+        &self.dialect
+    }
+
+    /// Fails when the dates of a column could not be decided (ambiguous day and month order,
+    /// or both orders in one column): for a caller that reads every column's text as possible
+    /// dates, as `inspect` does.
+    pub fn check_dates(&self) -> Result<(), ReadError> {
+        match &self.dialect.date_problem {
+            Some(p) => Err(p.to_error(&self.path)),
+            None => Ok(()),
+        }
     }
 
     /// The Arrow schema of the batches: input columns in input order.
@@ -443,17 +585,18 @@ impl Reader {
                     }
                 }
                 Ok(false) => break,
-                Err(e) => return Some(Err(csv_error(&self.path, &e, r))),
+                Err(e) => return Some(Err(csv_error(&self.path, &e, r, &self.dialect))),
             }
         }
         if records.is_empty() {
             return None;
         }
         let path = &self.path;
+        let dialect = &self.dialect;
         let columns: Result<Vec<ArrayRef>, ReadError> = self
             .plans
             .par_iter()
-            .map(|p| parse_column(path, p, &records, &lines))
+            .map(|p| parse_column(path, p, &records, &lines, dialect))
             .collect();
         self.rows += records.len() as u64;
         Some(columns.and_then(|c| {

@@ -14,11 +14,13 @@ use super::*;
 mod cases;
 mod column;
 mod generator;
+mod input;
 mod policy;
 
 use cases::*;
 use column::*;
 use generator::*;
+use input::decode_input;
 pub(crate) use policy::decode_targets_file;
 use policy::*;
 
@@ -560,7 +562,7 @@ enum Need {
     Int,
 }
 
-const TOP_KEYS: [&str; 10] = [
+const TOP_KEYS: [&str; 11] = [
     "version",
     "name",
     "description",
@@ -571,6 +573,7 @@ const TOP_KEYS: [&str; 10] = [
     "fairness",
     "privacy",
     "quality",
+    "input",
 ];
 
 const PRIVACY_KEYS: [&str; 8] = [
@@ -799,6 +802,10 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
     if let Some(v) = m.get("privacy") {
         check_unique_over(s, v, &privacy, &columns);
     }
+    let input = m
+        .get("input")
+        .map(|v| decode_input(s, v))
+        .unwrap_or_default();
 
     Some(Schema {
         version: version?,
@@ -811,6 +818,7 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         fairness,
         privacy,
         quality,
+        input,
         source: Source::default(),
     })
 }
