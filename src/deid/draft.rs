@@ -73,19 +73,24 @@ fn generalise_levels(c: &ColumnProfile, ty: &str) -> Option<Vec<String>> {
     let levels: Vec<String> = match ty {
         "timestamp" => vec!["day".into(), "month".into(), "year".into()],
         "date" => vec!["month".into(), "year".into()],
-        "int" | "float" => {
-            // Bands of about a twentieth of the range, then five and 25 times wider; 5 for an
-            // age or a range that small.
-            let w = match (c.min, c.max) {
-                (Some(lo), Some(hi)) if hi - lo > 100.0 => nice_width((hi - lo) / 20.0),
-                _ => 5.0,
-            };
-            vec![
-                format!("{{width: {w}}}"),
-                format!("{{width: {}}}", w * 5.0),
-                format!("{{width: {}}}", w * 25.0),
-            ]
-        }
+        "int" | "float" => match (c.min, c.max) {
+            // Bands of about a twentieth of the range, then five and 25 times wider.
+            (Some(lo), Some(hi)) if hi - lo > 100.0 => {
+                let w = nice_width((hi - lo) / 20.0);
+                vec![
+                    format!("{{width: {w}}}"),
+                    format!("{{width: {}}}", w * 5.0),
+                    format!("{{width: {}}}", w * 25.0),
+                ]
+            }
+            // An age or a range that small: 5, 10, 25 and 50 wide.
+            _ => vec![
+                "{width: 5}".into(),
+                "{width: 10}".into(),
+                "{width: 25}".into(),
+                "{width: 50}".into(),
+            ],
+        },
         "string" | "category" if !c.proposed_role.contains("protected") => {
             vec!["{prefix: 3}".into(), "{prefix: 2}".into()]
         }
@@ -437,45 +442,48 @@ pub fn draft(
                 changed = true;
             }
             Some(Ok(a)) => {
-                for (q, l) in a.quasi_identifiers.iter().zip(&a.levels) {
-                    let Some(c) = ins.columns.iter_mut().find(|c| &c.name == q) else {
-                        continue;
-                    };
-                    let ty = draft_type(c).to_string();
-                    let Some(ls) = generalise_levels(c, &ty) else {
-                        continue;
-                    };
-                    if *l == ls.len() && c.basis == Basis::Singling {
-                        // Counted as a quasi-identifier only for its one-row values (amounts,
-                        // event times): released as a feature rather than lost, its singling
-                        // out stated in the judgement.
-                        let change = format!(
-                            "k = {DRAFT_K} would need every value of `{q}` suppressed: released as a feature instead (its one-row values single people out: see the singling-out line; drop or generalise it if others may know it)"
-                        );
+                // One quasi-identifier that k would suppress whole is treated per round (the
+                // others may then keep a generalised level): non-protected ones first, the one
+                // with most distinct values first.
+                let whole: Vec<(usize, &String)> = a
+                    .quasi_identifiers
+                    .iter()
+                    .zip(&a.levels)
+                    .filter_map(|(q, l)| {
+                        let i = ins.columns.iter().position(|c| &c.name == q)?;
+                        let c = &ins.columns[i];
+                        let ls = generalise_levels(c, draft_type(c))?;
+                        (*l == ls.len() && c.basis != Basis::Declared).then_some((i, q))
+                    })
+                    .collect();
+                if let Some(&(i, q)) = whole.iter().min_by_key(|(i, _)| {
+                    let c = &ins.columns[*i];
+                    (
+                        c.proposed_role.contains("protected"),
+                        std::cmp::Reverse(c.distinct),
+                    )
+                }) {
+                    let q = q.clone();
+                    let c = &mut ins.columns[i];
+                    let change = if c.basis == Basis::Singling {
                         c.proposed_role = "feature".into();
-                        changes.push(format!("`{q}`: {change}"));
-                        c.notes.push(change);
-                        changed = true;
-                    } else if *l == ls.len()
-                        && c.basis != Basis::Declared
-                        && c.proposed_role.contains("protected")
-                    {
-                        let change = format!(
-                            "k = {DRAFT_K} would need every value of `{q}` suppressed: kept as a protected attribute for the fairness checks, no longer counted as a quasi-identifier (drop it if it must not be released)"
-                        );
+                        format!(
+                            "k = {DRAFT_K} would need every value of `{q}` suppressed: released as a feature instead, counted in the singling-out line (drop or generalise it if others may know it)"
+                        )
+                    } else if c.proposed_role.contains("protected") {
                         c.proposed_role = "protected".into();
-                        changes.push(format!("`{q}`: {change}"));
-                        c.notes.push(change);
-                        changed = true;
-                    } else if *l == ls.len() && c.basis != Basis::Declared {
-                        let change = format!(
-                            "k = {DRAFT_K} needs every value of `{q}` suppressed: dropped instead (a quasi-identifier left out of the release)"
-                        );
+                        format!(
+                            "k = {DRAFT_K} would need every value of `{q}` suppressed: kept as a protected attribute for the fairness checks, no longer counted as a quasi-identifier (drop it if it must not be released)"
+                        )
+                    } else {
                         c.proposed_action = Some("drop".into());
-                        changes.push(format!("`{q}`: {change}"));
-                        c.notes.push(change);
-                        changed = true;
-                    }
+                        format!(
+                            "k = {DRAFT_K} needs every value of `{q}` suppressed: dropped instead (a quasi-identifier left out of the release)"
+                        )
+                    };
+                    changes.push(format!("`{q}`: {change}"));
+                    c.notes.push(change);
+                    changed = true;
                 }
                 anonymity = Some(a.clone());
             }

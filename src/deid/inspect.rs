@@ -238,6 +238,11 @@ pub fn inspect(input: &Input, schema: Option<&Schema>) -> Result<Inspection, Rea
                 let Some(v) = v else { continue };
                 if is_text {
                     acc.votes.add(&v);
+                    // The range of numbers written as text (weights, amounts, ages).
+                    if let Some(x) = acc.votes.values.parse_float(&v).filter(|x| x.is_finite()) {
+                        acc.min = acc.min.min(x);
+                        acc.max = acc.max.max(x);
+                    }
                 }
                 if let Some(n) = acc.distinct.get_mut(&v) {
                     *n += 1;

@@ -550,14 +550,22 @@ pub(crate) fn name_at(text: &str, i: usize) -> Option<usize> {
             while j < words.len() && matches!(token(words[j].1), Token::Particle) {
                 j += 1;
             }
-            let w = words.get(j)?;
+            // A listed given name alone after a word that introduces a person (`escalated to
+            // Rosia`, `geprüft durch Albern`): a member of staff named by first name.
+            let alone = || {
+                (person_cue_before(text, i) && first.1.chars().count() >= 3 && !is_place(first.1))
+                    .then(|| first.0 + first.1.len())
+            };
+            let Some(w) = words.get(j) else {
+                return alone();
+            };
             let ok = match token(w.1) {
                 Token::Word { surname: true, .. } => true,
                 Token::Word { .. } => j > before || (w.1.chars().count() >= 3 && !is_place(w.1)),
                 _ => false,
             };
             if !ok {
-                return None;
+                return alone();
             }
             end = Some(w.0 + w.1.len());
             k = j + 1;
@@ -570,6 +578,28 @@ pub(crate) fn name_at(text: &str, i: usize) -> Option<usize> {
         k += 1;
     }
     end
+}
+
+/// Words after which a lone listed given name names a person (by, to, with, from, for in the
+/// six languages).
+const GIVEN_CUES: [&str; 27] = [
+    "by", "to", "with", "from", "for", "durch", "an", "mit", "bei", "für", "par", "avec", "pour",
+    "à", "por", "con", "para", "da", "per", "door", "met", "voor", "aan", "bij", "via", "cc",
+    "attn",
+];
+
+/// Whether the word before byte `i` of `text` is one of [`GIVEN_CUES`].
+fn person_cue_before(text: &str, i: usize) -> bool {
+    let before = text[..i].trim_end();
+    if before.len() == text[..i].len() {
+        return false;
+    }
+    let word = before
+        .rsplit(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    GIVEN_CUES.contains(&word.as_str())
 }
 
 /// Capitalised words that introduce a person in German text, where every noun is capitalised.
@@ -800,6 +830,14 @@ mod tests {
                 .filter(|&i| t.is_char_boundary(i) && (i == 0 || t.as_bytes()[i - 1] == b' '))
                 .find_map(|i| name_at(t, i).map(|e| &t[i..e]))
         }
+        // A lone given name after a word that introduces a person.
+        assert_eq!(spans("Ausweis geprüft durch Margarete."), Some("Margarete"));
+        assert_eq!(
+            spans("Escalated to Jennifer - duplicate charge"),
+            Some("Jennifer")
+        );
+        assert_eq!(spans("Flights to Paris were booked"), None);
+        assert_eq!(spans("Jennifer called"), None);
         assert_eq!(
             spans("Call Dr. Qwertz Yxcvb today"),
             Some("Dr. Qwertz Yxcvb")

@@ -277,10 +277,10 @@ impl Steps {
         for (i, kind) in &self.st.known_cols {
             let name = self.in_schema.field(*i).name();
             let col = batch.column_by_name(name).ok_or_else(|| missing(name))?;
-            for (v, k) in texts(col).iter().zip(&keep) {
-                if let (Some(v), true) = (v, *k) {
-                    counts.known.add(v, *kind);
-                }
+            // Every row's: a person without consent is not written, but may be named in
+            // another person's notes.
+            for v in texts(col).iter().flatten() {
+                counts.known.add(v, *kind);
             }
         }
         self.classes.add(&mut counts.combos, batch)

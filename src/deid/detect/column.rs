@@ -290,7 +290,7 @@ pub(super) fn name_header(column_name: &str) -> NameHeader {
     let tokens = name_tokens(column_name);
     let has = |ws: &[&str]| tokens.iter().any(|t| ws.contains(&t.as_str()));
     // `product_name`, `city_name`: the other word wins.
-    if has(&OTHER_HEADER) || tokens.iter().any(|t| t == "username" || t == "filename") {
+    if has(OTHER_HEADER) || tokens.iter().any(|t| t == "username" || t == "filename") {
         NameHeader::Other
     } else if has(&PERSON_HEADER) || kind_from_column_name(column_name) == Some(Kind::PersonName) {
         NameHeader::Person

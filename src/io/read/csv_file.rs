@@ -158,9 +158,14 @@ fn utf8_message(what: &str) -> String {
 
 /// Parses a bool the ways CSV files write them.
 pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
+    match s.to_lowercase().as_str() {
         "true" | "t" | "yes" | "y" | "1" => Some(true),
         "false" | "f" | "no" | "n" | "0" => Some(false),
+        // German, French, Spanish, Italian and Dutch exports write yes and no in words.
+        "ja" | "j" | "wahr" | "oui" | "vrai" | "sí" | "sì" | "si" | "verdadero" | "vero" => {
+            Some(true)
+        }
+        "nein" | "falsch" | "non" | "faux" | "falso" | "nee" => Some(false),
         _ => None,
     }
 }
