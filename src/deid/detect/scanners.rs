@@ -616,8 +616,7 @@ pub(super) fn reference_at(b: &[u8], i: usize) -> Option<usize> {
     // A run of five digits or more: `2023-Q4` is a quarter, `C-2020-20117` a case.
     let code = longest >= 5 && letters >= 1 && letters <= 6 + digits;
     // A bare number is a reference only inside prose (a number column is no reference).
-    let bare =
-        letters == 0 && seps == 0 && (6..=12).contains(&digits) && b.contains(&b' ');
+    let bare = letters == 0 && seps == 0 && (6..=12).contains(&digits) && b.contains(&b' ');
     (code || bare).then_some(j)
 }
 
