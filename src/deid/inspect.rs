@@ -92,7 +92,7 @@ pub struct Inspection {
     pub rows: u64,
     /// Per column.
     pub columns: Vec<ColumnProfile>,
-    /// Whether any column is about a person (see [`person_evidence`]).
+    /// Whether any column is about a person (an identifier, birth date, postcode or protected attribute).
     pub person_level: bool,
     /// What running `deidentify`'s checks on the draft gave, once [`super::draft::draft`] ran.
     pub judgement: Option<super::draft::Judgement>,
