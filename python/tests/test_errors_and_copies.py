@@ -35,13 +35,16 @@ def test_a_value_that_does_not_parse(tmp_path):
     assert ":6" in message or "line 6" in message
 
 
-def test_memory_inputs_are_named_in_messages(adult):
+def test_memory_inputs_are_named_in_messages(adult, tmp_path):
     with pytest.raises(fairsynth.InputError, match="`frame` has no column `age`"):
         fairsynth.reweight(adult.drop_columns(["age"]), SCHEMAS / "adult.yaml", name="frame")
     with pytest.raises(fairsynth.InputError, match="a list is not a table"):
         fairsynth.reweight([1, 2], SCHEMAS / "adult.yaml")
+    # An unknown extension and no magic bytes (`.txt` now reads as CSV).
+    unknown = tmp_path / "data.bin"
+    unknown.write_bytes(b"\x01\x02 not a table")
     with pytest.raises(fairsynth.InputError, match="cannot tell the format"):
-        fairsynth.reweight("data.txt", SCHEMAS / "adult.yaml")
+        fairsynth.reweight(str(unknown), SCHEMAS / "adult.yaml")
     with pytest.raises(fairsynth.UsageError, match="unknown threshold|threshold"):
         fairsynth.evaluate(adult, adult, SCHEMAS / "adult.yaml", thresholds={"no_such_gate": 1})
     with pytest.raises(TypeError):
