@@ -75,16 +75,6 @@ fn telling(v: &str) -> bool {
 /// Kept exact: a failure not listed fails the test, and so does a listed one that no longer
 /// happens (then delete its line).
 const KNOWN_GAPS: &[(&str, &str)] = &[
-    // A given name in lower case inside chat-style notes (`frank says`, `rappelé ezio`): a
-    // lower-case word cannot be told from an ordinary word without a dictionary of words.
-    (
-        "dev/en_support_tickets.csv",
-        "an identifier (given_name) inside `agent_note`",
-    ),
-    (
-        "dev/fr_sav_reclamations.csv",
-        "an identifier (given_name) inside `commentaire_agent`",
-    ),
     // A staff member's given name alone, not in the name lists and in no column
     // (`geprüft durch Albern`).
     (

@@ -93,6 +93,26 @@ impl KnownValues {
         }
     }
 
+    /// Adds one row's own identifier value: the whole value and the words of a name (three
+    /// letters or more), all matched in any letter case; for that row's text only.
+    pub fn add_any_case(&mut self, value: &str, kind: Kind) {
+        let v = value.trim();
+        if telling(v) {
+            self.insert(v.to_lowercase(), kind, false);
+        }
+        let words: Vec<&str> = v.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+        if (1..=4).contains(&words.len())
+            && words.iter().all(|w| {
+                w.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\''))
+            })
+        {
+            for w in words.iter().filter(|w| w.chars().count() >= 3) {
+                self.insert(w.to_lowercase(), Kind::PersonName, false);
+            }
+        }
+    }
+
     fn insert(&mut self, v: String, kind: Kind, capitalised: bool) {
         if let Some(e) = self.values.get_mut(&v) {
             // A whole value wins over a name word of the same spelling.
@@ -214,6 +234,16 @@ mod tests {
         );
         // Not inside longer tokens.
         assert_eq!(r(&k, "31543601 Rosias"), "31543601 Rosias");
+    }
+
+    #[test]
+    fn a_rows_own_names_go_in_any_case() {
+        let mut row = KnownValues::default();
+        row.add_any_case("Ezio Roussy", Kind::PersonName);
+        assert_eq!(
+            r(&row, "rappelé ezio sur son portable"),
+            "rappelé [NAME] sur son portable"
+        );
     }
 
     #[test]

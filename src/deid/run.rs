@@ -757,6 +757,16 @@ pub(super) fn transform(
             }
             Plan::Pseudonymise | Plan::Fake(..) | Plan::Redact => {
                 let values = texts(col);
+                // The row's own identifiers, for its redacted text (in any letter case).
+                let own: Vec<(Vec<Option<String>>, detect::Kind)> = if matches!(plan, Plan::Redact)
+                {
+                    st.known_cols
+                        .iter()
+                        .map(|(i, k)| (texts(batch.column(*i)), *k))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 24);
                 // The redacted output is scanned again, in a scan local to this batch.
                 let mut rescan = matches!(plan, Plan::Redact).then(|| ColumnScan::new(""));
@@ -772,10 +782,19 @@ pub(super) fn transform(
                                 }
                                 _ if known.is_empty() => detect::redact_into(v, |_| true, &mut buf),
                                 _ => {
-                                    // The detectors first, then the table's own identifiers.
+                                    // The detectors first, then the table's own identifiers,
+                                    // then the row's own in any letter case (`rappelé ezio`).
                                     let mut first = String::with_capacity(v.len());
                                     detect::redact_into(v, |_| true, &mut first);
-                                    known.redact_into(&first, &mut buf);
+                                    let mut second = String::with_capacity(first.len());
+                                    known.redact_into(&first, &mut second);
+                                    let mut row = KnownValues::default();
+                                    for (vals, kind) in &own {
+                                        if let Some(x) = &vals[r as usize] {
+                                            row.add_any_case(x, *kind);
+                                        }
+                                    }
+                                    row.redact_into(&second, &mut buf);
                                 }
                             }
                             if let Some(s) = rescan.as_mut() {
