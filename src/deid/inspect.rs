@@ -95,7 +95,7 @@ pub struct Inspection {
     /// Whether any column is about a person (an identifier, birth date, postcode or protected attribute).
     pub person_level: bool,
     /// What running `deidentify`'s checks on the draft gave, once [`super::draft::draft`] ran.
-    pub judgement: Option<super::draft::Judgement>,
+    pub judgement: Option<Judgement>,
     /// How the file was read (format, delimiter, decimal mark, date format, encoding), for a
     /// file input.
     pub read_as: Option<String>,
@@ -1012,9 +1012,86 @@ pub fn summary(ins: &Inspection) -> String {
         }
     }
     if let Some(j) = &ins.judgement {
-        for line in super::draft::judgement_lines(j) {
+        for line in judgement_lines(j) {
             let _ = writeln!(s, "  {line}");
         }
     }
     s
+}
+
+/// What running `deidentify`'s checks on the final draft gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct Judgement {
+    /// Rounds of judging the draft took (1: the first proposals passed).
+    pub rounds: usize,
+    /// Rows read.
+    pub rows_in: u64,
+    /// Rows a `deidentify` with the draft writes.
+    pub rows_out: u64,
+    /// k required, when the draft has quasi-identifiers.
+    pub k_required: Option<u64>,
+    /// Smallest class written.
+    pub k_achieved: Option<u64>,
+    /// Rows suppressed to reach k.
+    pub suppressed_rows: u64,
+    /// The level each quasi-identifier needs (`raw` or the level as declared).
+    pub levels: Vec<(String, String)>,
+    /// Share of written rows unique over the quasi-identifiers as released.
+    pub unique_over_quasi_identifiers: f64,
+    /// Share of written rows unique over everything released (pseudonyms and text aside).
+    pub unique_over_released: f64,
+    /// The released columns that raise uniqueness most, with their raise.
+    pub raises: Vec<(String, f64)>,
+    /// What the judge changed in the first proposals, and why.
+    pub changes: Vec<String>,
+}
+
+/// The judgement in words, one line each (for the draft's header and the summary).
+pub fn judgement_lines(j: &Judgement) -> Vec<String> {
+    let mut out = vec![format!(
+        "Checked with deidentify's own checks on the same data ({} round{}): safety net, k-anonymity, redaction re-scan and gates pass; {} of {} rows written.",
+        j.rounds,
+        if j.rounds == 1 { "" } else { "s" },
+        j.rows_out,
+        j.rows_in
+    )];
+    if let (Some(k), Some(got)) = (j.k_required, j.k_achieved) {
+        let levels: Vec<String> = j.levels.iter().map(|(c, l)| format!("{c} {l}")).collect();
+        out.push(format!(
+            "k = {k} reached (smallest class {got}) with {}; cost: {} rows suppressed ({:.1}%).",
+            levels.join(", "),
+            j.suppressed_rows,
+            if j.rows_in > 0 {
+                100.0 * j.suppressed_rows as f64 / j.rows_in as f64
+            } else {
+                0.0
+            }
+        ));
+    }
+    let raises: Vec<String> = j
+        .raises
+        .iter()
+        .filter(|r| r.1 > 0.0)
+        .take(3)
+        .map(|(c, r)| format!("{c} +{:.1}%", 100.0 * r))
+        .collect();
+    out.push(format!(
+        "Singling out: {:.1}% of the written rows are unique over the quasi-identifiers, {:.1}% over everything released{}.",
+        100.0 * j.unique_over_quasi_identifiers,
+        100.0 * j.unique_over_released,
+        if raises.is_empty() {
+            String::new()
+        } else {
+            format!(" (most: {})", raises.join(", "))
+        }
+    ));
+    if j.unique_over_released >= 0.5 {
+        out.push(
+            "Warning: everything released together still singles out most people; generalise or drop the columns named above before sharing.".into(),
+        );
+    }
+    for c in &j.changes {
+        out.push(format!("Changed by the judge: {c}"));
+    }
+    out
 }
