@@ -414,7 +414,8 @@ pub fn draft(
             continue;
         }
         // The writing pass, dry: redaction re-scan, singling out and the gate.
-        let judged = steps.judge(&counts)?;
+        // The search already ran in `examine`: judged from it, not run again.
+        let judged = steps.judge_examined(exam, &counts)?;
         let plan = steps.plan(&judged, Some(&key))?;
         let report = steps.report(&counts, judged, &plan);
         let mut released = steps.released();

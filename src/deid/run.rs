@@ -120,31 +120,32 @@ pub fn safety_net(
     scans: &[(&str, &ColumnScan)],
 ) -> (Vec<FindingReport>, Vec<String>) {
     let (findings, stops) = net_stops(schema, scans);
-    let diags = stops
-        .iter()
-        .map(|s| {
-            let (name, kind) = (&s.column, s.kind.name());
-            format!(
-                "column `{name}` is not an identifier, but {:.1}% of its values {} {} (threshold {:.1}%, evidence {:.2} per value)\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
-                100.0 * s.share,
-                if s.kind == detect::Kind::UnclassifiedText {
-                    "are"
-                } else if s.embedded {
-                    "contain"
-                } else {
-                    "look like"
-                },
-                if s.kind == detect::Kind::UnclassifiedText {
-                    "unclassified text held by one row each (neither a category nor prose)".to_string()
-                } else {
-                    kind.replace('_', " ")
-                },
-                100.0 * schema.privacy.detection_threshold,
-                s.evidence
-            )
-        })
-        .collect();
+    let diags = stops.iter().map(|s| stop_message(schema, s)).collect();
     (findings, diags)
+}
+
+/// The diagnostic of a [`NetStop`]: what was found, against which threshold, and how to fix it.
+pub fn stop_message(schema: &Schema, s: &NetStop) -> String {
+    let (name, kind) = (&s.column, s.kind.name());
+    let unclassified = s.kind == detect::Kind::UnclassifiedText;
+    format!(
+        "column `{name}` is not an identifier, but {:.1}% of its values {} {} (threshold {:.1}%, evidence {:.2} per value)\n    hint: give `{name}` `role: identifier` (with an `action`), `action: redact` for free text, or `acknowledge: [{kind}]` if this is intended",
+        100.0 * s.share,
+        if unclassified {
+            "are"
+        } else if s.embedded {
+            "contain"
+        } else {
+            "look like"
+        },
+        if unclassified {
+            "unclassified text held by one row each (neither a category nor prose)".to_string()
+        } else {
+            kind.replace('_', " ")
+        },
+        100.0 * schema.privacy.detection_threshold,
+        s.evidence
+    )
 }
 
 /// A finding that stops a run: an unacknowledged kind with per-value evidence 0.5 or more in

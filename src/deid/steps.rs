@@ -30,7 +30,7 @@ use super::known::KnownValues;
 use super::pseudo::{Key, KeyError};
 use super::risk::{SinglingOut, SinglingOutCounter};
 use super::run::{
-    consent_mask, net_stops, residual_findings, safety_net, setup, singling_warning, transform,
+    consent_mask, net_stops, residual_findings, setup, singling_warning, stop_message, transform,
     DeidError, FindingReport, NetStop, Report, Setup, Singling, UniqueGate,
 };
 use crate::io::read::texts;
@@ -344,25 +344,22 @@ impl Steps {
     /// Judges merged pass-1 counts: the safety net on undeclared identifiers and the k (and
     /// l) search; every diagnostic at once when the run cannot go on.
     pub fn judge(&self, counts: &Counts) -> Result<Judged, DeidError> {
-        if counts.scans.len() != self.scanned.len() {
-            return Err(DeidError::Diagnostics(vec![format!(
-                "a pass-1 state of another input: {} scanned columns, not {}",
-                counts.scans.len(),
-                self.scanned.len()
-            )]));
-        }
-        let named: Vec<(&str, &ColumnScan)> = self
-            .scanned
+        self.judge_examined(self.examine(counts)?, counts)
+    }
+
+    /// [`Steps::judge`] from an [`Steps::examine`] of the same counts (the search is not run
+    /// again).
+    pub fn judge_examined(&self, exam: Examination, counts: &Counts) -> Result<Judged, DeidError> {
+        let mut diags: Vec<String> = exam
+            .stops
             .iter()
-            .map(String::as_str)
-            .zip(&counts.scans)
+            .map(|s| stop_message(&self.schema, s))
             .collect();
-        let (findings, mut diags) = safety_net(&self.schema, &named);
-        let anonymity = match self.classes.search(&counts.combos) {
+        let anonymity = match exam.anonymity {
             None => None,
             Some(Ok(a)) => Some(a),
             Some(Err(e)) => {
-                diags.push(e.to_string());
+                diags.push(e);
                 None
             }
         };
@@ -370,7 +367,7 @@ impl Steps {
             return Err(DeidError::Diagnostics(diags));
         }
         Ok(Judged {
-            findings,
+            findings: exam.findings,
             anonymity,
             known: counts.known.clone(),
         })
