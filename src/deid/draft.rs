@@ -44,30 +44,39 @@ fn generalise_levels(c: &ColumnProfile, ty: &str) -> Option<Vec<String>> {
     let levels: Vec<String> = match ty {
         "timestamp" => vec!["day".into(), "month".into(), "year".into()],
         "date" => vec!["month".into(), "year".into()],
-        "int" | "float" => match (c.min, c.max) {
-            // Bands of about a twentieth of the range, then five and 25 times wider.
-            (Some(lo), Some(hi)) if hi - lo > 100.0 => {
-                let w = nice_width((hi - lo) / 20.0);
-                vec![
-                    format!("{{width: {w}}}"),
-                    format!("{{width: {}}}", w * 5.0),
-                    format!("{{width: {}}}", w * 25.0),
-                ]
-            }
-            // An age or a range that small: 5, 10, 25 and 50 wide.
-            _ => vec![
-                "{width: 5}".into(),
-                "{width: 10}".into(),
-                "{width: 25}".into(),
-                "{width: 50}".into(),
-            ],
-        },
+        "int" | "float" => numeric_levels(c.min, c.max, ty == "int"),
         "string" | "category" if !c.proposed_role.contains("protected") => {
             vec!["{prefix: 3}".into(), "{prefix: 2}".into()]
         }
         _ => return None,
     };
     Some(levels.into_iter().chain(["suppress".to_string()]).collect())
+}
+
+/// The bands drafted for a number between `lo` and `hi` (`int`: whole numbers).
+fn numeric_levels(lo: Option<f64>, hi: Option<f64>, int: bool) -> Vec<String> {
+    match (lo, hi) {
+        // An age or a range like it: 5, 10, 25 and 50 wide.
+        (Some(lo), Some(hi)) if (20.0..=100.0).contains(&(hi - lo)) => vec![
+            "{width: 5}".into(),
+            "{width: 10}".into(),
+            "{width: 25}".into(),
+            "{width: 50}".into(),
+        ],
+        // Bands of about a twentieth of the range (whole numbers at least 1 wide), then
+        // five and 25 times wider: an amount in thousands or a score between 0 and 1
+        // alike keeps about 20, 4 and 1 bands.
+        (Some(lo), Some(hi)) if hi > lo => {
+            let w = nice_width((hi - lo) / 20.0);
+            let w = if int { w.max(1.0) } else { w };
+            [1.0, 5.0, 25.0]
+                .into_iter()
+                .map(|m| format!("{{width: {}}}", nice_width(w * m)))
+                .collect()
+        }
+        // A constant or an unknown range.
+        _ => vec!["{width: 5}".into(), "{width: 50}".into()],
+    }
 }
 
 /// The schema type drafted for a column.
@@ -85,12 +94,21 @@ pub(crate) fn nice_width(x: f64) -> f64 {
     if !(x.is_finite() && x > 0.0) {
         return 1.0;
     }
-    let p = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
+    // m times 10^e, with negative powers as a division by an exact power of ten so that the
+    // width prints as people write it (0.05, not 0.049999999999999996).
+    let e = x.log10().floor() as i32;
+    let at = |m: f64, e: i32| {
+        if e >= 0 {
+            m * 10f64.powi(e)
+        } else {
+            m / 10f64.powi(-e)
+        }
+    };
+    [1.0, 2.0, 5.0]
         .into_iter()
-        .map(|m| m * p)
+        .map(|m| at(m, e))
         .find(|w| *w >= x)
-        .unwrap_or(10.0 * p)
+        .unwrap_or_else(|| at(1.0, e + 1))
 }
 
 fn quote(s: &str) -> String {
@@ -418,10 +436,7 @@ pub fn draft(
         let judged = steps.judge_examined(exam, &counts)?;
         let plan = steps.plan(&judged, Some(&key))?;
         let report = steps.report(&counts, judged, &plan);
-        let mut released = steps.released();
-        for batch in Reader::open(input, &schema)? {
-            steps.transform(&plan, Some(&key), &batch?, &mut released)?;
-        }
+        let released = steps.transform_all(&plan, Some(&key), Reader::open(input, &schema)?)?;
         let residual = steps.residual_columns(&released);
         if !residual.is_empty() {
             for (name, kinds) in residual {
@@ -513,5 +528,24 @@ mod tests {
         assert_eq!(super::nice_width(120.0), 200.0);
         assert_eq!(super::nice_width(1000.0), 1000.0);
         assert_eq!(super::nice_width(0.0), 1.0);
+        assert_eq!(format!("{}", super::nice_width(0.047)), "0.05");
+        assert_eq!(format!("{}", super::nice_width(0.0031)), "0.005");
+        assert_eq!(format!("{}", super::nice_width(0.7)), "1");
+    }
+
+    #[test]
+    fn bands_follow_the_range() {
+        let l =
+            |lo: f64, hi: f64, int: bool| super::numeric_levels(Some(lo), Some(hi), int).join(" ");
+        assert_eq!(l(0.0, 1.0, false), "{width: 0.05} {width: 0.5} {width: 2}");
+        assert_eq!(
+            l(18.0, 90.0, true),
+            "{width: 5} {width: 10} {width: 25} {width: 50}"
+        );
+        assert_eq!(
+            l(0.0, 400000.0, false),
+            "{width: 20000} {width: 100000} {width: 500000}"
+        );
+        assert_eq!(l(0.0, 6.0, true), "{width: 1} {width: 5} {width: 50}");
     }
 }

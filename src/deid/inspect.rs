@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use arrow_array::Array;
+use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::detect::{ColumnScan, Kind};
+use crate::hash::FastMap;
 use crate::io::read::{
     numbers, parse_bool, texts, Dialect, Input, ReadError, Reader, ValueDialect,
 };
@@ -166,12 +168,58 @@ impl TypeVotes {
 struct Acc {
     rows: u64,
     nulls: u64,
-    distinct: HashMap<String, u64>,
+    distinct: FastMap<String, u64>,
     capped: bool,
     votes: TypeVotes,
     scan: ColumnScan,
     min: f64,
     max: f64,
+}
+
+impl Acc {
+    /// Profiles one column of a batch.
+    fn add(&mut self, col: &ArrayRef) {
+        self.rows += col.len() as u64;
+        self.nulls += col.null_count() as u64;
+        if col.data_type().is_numeric() {
+            for x in numbers(col.as_ref()).into_iter().flatten() {
+                self.min = self.min.min(x);
+                self.max = self.max.max(x);
+            }
+        }
+        let is_text = matches!(col.data_type(), DataType::Utf8 | DataType::LargeUtf8);
+        // Past the distinct cap and the scan limit, a typed column has nothing left to learn
+        // from its values as text (its range comes from the numbers above).
+        if !is_text && self.capped && self.scan.non_null() >= SCAN_LIMIT {
+            return;
+        }
+        for v in texts(col) {
+            if self.scan.non_null() < SCAN_LIMIT {
+                self.scan.add(v.as_deref());
+            }
+            let Some(v) = v else { continue };
+            if is_text {
+                self.votes.add(&v);
+                // The range of numbers written as text (weights, amounts, ages).
+                if let Some(x) = self.votes.values.parse_float(&v).filter(|x| x.is_finite()) {
+                    self.min = self.min.min(x);
+                    self.max = self.max.max(x);
+                }
+            }
+            // Once capped, the counts serve nothing (a capped column singles out by
+            // definition and lists no top values).
+            if self.capped {
+                continue;
+            }
+            if let Some(n) = self.distinct.get_mut(&v) {
+                *n += 1;
+            } else if self.distinct.len() < DISTINCT_CAP {
+                self.distinct.insert(v, 1);
+            } else {
+                self.capped = true;
+            }
+        }
+    }
 }
 
 /// An empty schema: every input column passes through as read.
@@ -206,7 +254,7 @@ pub fn inspect(input: &Input, schema: Option<&Schema>) -> Result<Inspection, Rea
         .map(|f| Acc {
             rows: 0,
             nulls: 0,
-            distinct: HashMap::new(),
+            distinct: FastMap::default(),
             capped: false,
             votes: TypeVotes {
                 values,
@@ -221,38 +269,10 @@ pub fn inspect(input: &Input, schema: Option<&Schema>) -> Result<Inspection, Rea
     for batch in reader {
         let batch = batch?;
         rows += batch.num_rows() as u64;
-        for (acc, col) in accs.iter_mut().zip(batch.columns()) {
-            acc.rows += col.len() as u64;
-            acc.nulls += col.null_count() as u64;
-            if col.data_type().is_numeric() {
-                for x in numbers(col.as_ref()).into_iter().flatten() {
-                    acc.min = acc.min.min(x);
-                    acc.max = acc.max.max(x);
-                }
-            }
-            let is_text = matches!(col.data_type(), DataType::Utf8 | DataType::LargeUtf8);
-            for v in texts(col) {
-                if acc.scan.non_null() < SCAN_LIMIT {
-                    acc.scan.add(v.as_deref());
-                }
-                let Some(v) = v else { continue };
-                if is_text {
-                    acc.votes.add(&v);
-                    // The range of numbers written as text (weights, amounts, ages).
-                    if let Some(x) = acc.votes.values.parse_float(&v).filter(|x| x.is_finite()) {
-                        acc.min = acc.min.min(x);
-                        acc.max = acc.max.max(x);
-                    }
-                }
-                if let Some(n) = acc.distinct.get_mut(&v) {
-                    *n += 1;
-                } else if acc.distinct.len() < DISTINCT_CAP {
-                    acc.distinct.insert(v, 1);
-                } else {
-                    acc.capped = true;
-                }
-            }
-        }
+        // Columns are profiled independently, so in parallel.
+        accs.par_iter_mut()
+            .zip(batch.columns().par_iter())
+            .for_each(|(acc, col)| acc.add(col));
     }
     let mut columns: Vec<ColumnProfile> = in_schema
         .fields()

@@ -35,6 +35,7 @@ use super::run::{
 };
 use crate::io::read::texts;
 use crate::schema::{ColumnType, Schema};
+use rayon::prelude::*;
 
 /// Values scanned per column by the safety net in one [`Counts`] (a share is what it judges,
 /// so a large sample is enough and keeps the pass fast).
@@ -263,27 +264,55 @@ impl Steps {
         let keep = consent_mask(batch, consent);
         counts.rows_in += batch.num_rows() as u64;
         counts.consent_excluded += keep.iter().filter(|k| !**k).count() as u64;
-        if counts.scanned_rows < SCAN_LIMIT {
-            for (scan, name) in counts.scans.iter_mut().zip(&self.scanned) {
-                let col = batch.column_by_name(name).ok_or_else(|| missing(name))?;
-                for (v, k) in texts(col).iter().zip(&keep) {
-                    if *k {
-                        scan.add(v.as_deref());
-                    }
+        // The safety-net scans (one per column), the identifier values and the
+        // quasi-identifier classes are independent: counted in parallel.
+        let scanning = counts.scanned_rows < SCAN_LIMIT;
+        let scan = |scan: &mut ColumnScan, name: &String| -> Result<(), DeidError> {
+            let col = batch.column_by_name(name).ok_or_else(|| missing(name))?;
+            for (v, k) in texts(col).iter().zip(&keep) {
+                if *k {
+                    scan.add(v.as_deref());
                 }
             }
+            Ok(())
+        };
+        let known = |known: &mut KnownValues| -> Result<(), DeidError> {
+            for (i, kind) in &self.st.known_cols {
+                let name = self.in_schema.field(*i).name();
+                let col = batch.column_by_name(name).ok_or_else(|| missing(name))?;
+                // Every row's: a person without consent is not written, but may be named in
+                // another person's notes.
+                for v in texts(col).iter().flatten() {
+                    known.add(v, *kind);
+                }
+            }
+            Ok(())
+        };
+        let Counts {
+            scans,
+            known: known_values,
+            combos,
+            ..
+        } = counts;
+        let (scanned, (found, classes)) = rayon::join(
+            || {
+                if !scanning {
+                    return Ok(());
+                }
+                scans
+                    .par_iter_mut()
+                    .zip(self.scanned.par_iter())
+                    .try_for_each(|(s, name)| scan(s, name))
+            },
+            || rayon::join(|| known(known_values), || self.classes.add(combos, batch)),
+        );
+        scanned?;
+        found?;
+        classes?;
+        if scanning {
             counts.scanned_rows += batch.num_rows() as u64;
         }
-        for (i, kind) in &self.st.known_cols {
-            let name = self.in_schema.field(*i).name();
-            let col = batch.column_by_name(name).ok_or_else(|| missing(name))?;
-            // Every row's: a person without consent is not written, but may be named in
-            // another person's notes.
-            for v in texts(col).iter().flatten() {
-                counts.known.add(v, *kind);
-            }
-        }
-        self.classes.add(&mut counts.combos, batch)
+        Ok(())
     }
 
     /// What the judge sees in merged pass-1 counts, without failing: the safety net's findings
@@ -485,6 +514,43 @@ impl Steps {
                 .map_err(|e| DeidError::Diagnostics(vec![e.to_string()]))?;
         }
         Ok(out)
+    }
+
+    /// Pass 2 on every batch of `batches` without keeping the rows: the batches are read in
+    /// order, transformed a window at a time in parallel (each into its own state) and the
+    /// states merged in input order, so the result is the one of a single sequential pass
+    /// whatever the number of threads.
+    pub fn transform_all<E>(
+        &self,
+        plan: &Plan,
+        key: Option<&Key>,
+        batches: impl Iterator<Item = Result<RecordBatch, E>>,
+    ) -> Result<Released, DeidError>
+    where
+        DeidError: From<E>,
+    {
+        let window = 2 * rayon::current_num_threads().max(1);
+        let mut total = self.released();
+        let mut pending: Vec<RecordBatch> = Vec::with_capacity(window);
+        let mut batches = batches.peekable();
+        while batches.peek().is_some() {
+            pending.clear();
+            for b in batches.by_ref().take(window) {
+                pending.push(b?);
+            }
+            let states: Vec<Result<Released, DeidError>> = pending
+                .par_iter()
+                .map(|b| {
+                    let mut r = self.released();
+                    self.transform(plan, key, b, &mut r)?;
+                    Ok(r)
+                })
+                .collect();
+            for r in states {
+                total.merge(r?)?;
+            }
+        }
+        Ok(total)
     }
 
     /// The report from pass 1's ([`Steps::report`]) and the merged pass-2 state: fails, as
