@@ -13,6 +13,8 @@
 //! (numbers as their bits, exact). The search's outcome does not depend on the order of the
 //! merges.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::hash::{FastMap, FastSet};
@@ -659,9 +661,11 @@ pub struct SizeBucket {
 pub struct Generaliser {
     qis: Vec<Qi>,
     levels: Vec<usize>,
-    columns: Vec<Interner>,
-    tables: Vec<LevelTable>,
-    suppressed: FastSet<Key>,
+    /// Shared: a generaliser is never changed once made, and its tables hold every distinct
+    /// value, so clones (the plan, the report) share them.
+    columns: Arc<Vec<Interner>>,
+    tables: Arc<Vec<LevelTable>>,
+    suppressed: Arc<FastSet<Key>>,
 }
 
 /// The serialised form of [`Generaliser`]: per quasi-identifier its chosen level, distinct
@@ -682,9 +686,11 @@ impl From<Generaliser> for GeneraliserData {
         suppressed.sort();
         GeneraliserData {
             levels: g.levels,
-            columns: g.columns.into_iter().map(|c| c.values).collect(),
-            tables: g
-                .tables
+            columns: Arc::unwrap_or_clone(g.columns)
+                .into_iter()
+                .map(|c| c.values)
+                .collect(),
+            tables: Arc::unwrap_or_clone(g.tables)
                 .into_iter()
                 .map(|t| (t.label_of, t.labels))
                 .collect(),
@@ -736,9 +742,9 @@ impl TryFrom<GeneraliserData> for Generaliser {
         Ok(Generaliser {
             qis: Vec::new(),
             levels: d.levels,
-            columns,
-            tables,
-            suppressed,
+            columns: Arc::new(columns),
+            tables: Arc::new(tables),
+            suppressed: Arc::new(suppressed),
         })
     }
 }
@@ -768,7 +774,7 @@ impl Generaliser {
     /// suppressed (or its values were never counted, which only consenting rows are).
     pub fn row(&self, values: &[Raw]) -> Option<Vec<&str>> {
         let mut key = Vec::with_capacity(values.len());
-        for ((c, t), v) in self.columns.iter().zip(&self.tables).zip(values) {
+        for ((c, t), v) in self.columns.iter().zip(self.tables.iter()).zip(values) {
             key.push(t.label_of[c.get(v.as_ref())? as usize]);
         }
         if self.suppressed.contains(&Key::of(&key)) {
@@ -776,7 +782,7 @@ impl Generaliser {
         }
         Some(
             key.iter()
-                .zip(&self.tables)
+                .zip(self.tables.iter())
                 .map(|(k, t)| t.labels[*k as usize].as_str())
                 .collect(),
         )
@@ -970,9 +976,9 @@ pub fn search(
     let generaliser = Generaliser {
         qis: qis.to_vec(),
         levels: levels.clone(),
-        columns,
-        tables,
-        suppressed,
+        columns: Arc::new(columns),
+        tables: Arc::new(tables),
+        suppressed: Arc::new(suppressed),
     };
     Ok(Anonymity {
         quasi_identifiers: qis.iter().map(|q| q.name.clone()).collect(),

@@ -23,4 +23,5 @@ pub mod names;
 pub mod pseudo;
 pub mod risk;
 pub mod run;
+pub mod slots;
 pub mod steps;

@@ -24,6 +24,7 @@ use super::kanon::{Anonymity, Generaliser, Qi, RawRef};
 use super::known::KnownValues;
 use super::pseudo::{fake, FakeKind, Key, KeyError};
 use super::risk::{ShardedCounter, SinglingOut};
+use super::slots::NameSlots;
 use super::steps::Steps;
 use crate::io::read::{numbers, texts, Input, ReadError, Reader};
 use crate::io::{Compression, IoError, Output, Sink, Written};
@@ -237,6 +238,10 @@ pub struct Report {
     /// Whether more identifier values were seen than are kept for that (see
     /// [`super::known::KNOWN_CAP`]).
     pub known_values_capped: bool,
+    /// The name slots of the redacted notes (the two words before the place where the notes
+    /// put a name, see [`super::slots`]): capitalised words there were replaced as names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub name_slots: Vec<String>,
 }
 
 /// Singling-out figures of the written rows: unique over the quasi-identifiers (as
@@ -679,6 +684,7 @@ pub(super) fn transform(
     key: Option<&Key>,
     generaliser: Option<(&Generaliser, &[usize])>,
     known: &KnownValues,
+    slots: &NameSlots,
 ) -> Result<(Option<RecordBatch>, Vec<ColumnScan>), DeidError> {
     let mut keep = consent_mask(batch, st.consent);
     let levels: Vec<usize> = generaliser.map_or_else(|| vec![0; st.qis.len()], |g| g.1.to_vec());
@@ -781,10 +787,13 @@ pub(super) fn transform(
                                 (Plan::Fake(kind, locale), Some(k)) => {
                                     fake(k, *kind, *locale, v, &mut buf)
                                 }
-                                _ if known.is_empty() => detect::redact_into(v, |_| true, &mut buf),
+                                _ if known.is_empty() && slots.is_empty() => {
+                                    detect::redact_into(v, |_| true, &mut buf)
+                                }
                                 _ => {
                                     // The detectors first, then the table's own identifiers,
-                                    // then the row's own in any letter case (`rappelé ezio`).
+                                    // then the row's own in any letter case (`rappelé ezio`),
+                                    // then the words in the slots where the notes put names.
                                     let mut first = String::with_capacity(v.len());
                                     detect::redact_into(v, |_| true, &mut first);
                                     let mut second = String::with_capacity(first.len());
@@ -795,7 +804,9 @@ pub(super) fn transform(
                                             row.add_any_case(x, *kind);
                                         }
                                     }
-                                    row.redact_into(&second, &mut buf);
+                                    first.clear();
+                                    row.redact_into(&second, &mut first);
+                                    slots.redact_into(&first, &mut buf);
                                 }
                             }
                             if let Some(s) = rescan.as_mut() {
@@ -849,7 +860,7 @@ fn write(
                encode: &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>|
      -> Result<(), DeidError> {
         for b in batches {
-            let (out, scans) = transform(b, st, key, generaliser, plan.known())?;
+            let (out, scans) = transform(b, st, key, generaliser, plan.known(), plan.slots())?;
             for (total, s) in rescans.iter().zip(&scans) {
                 if let Ok(mut total) = total.lock() {
                     total.merge(s);
@@ -908,6 +919,17 @@ pub fn summary(r: &Report) -> String {
             s,
             "  undeclared, left out: {}",
             r.undeclared_columns_dropped.join(", ")
+        );
+    }
+    if !r.name_slots.is_empty() {
+        let _ = writeln!(
+            s,
+            "  in the redacted notes, capitalised words were also replaced where the notes put names: after {}",
+            r.name_slots
+                .iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if let Some(f) = &r.key_fingerprint {

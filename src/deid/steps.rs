@@ -33,6 +33,7 @@ use super::run::{
     consent_mask, net_stops, residual_findings, setup, singling_warning, stop_message, transform,
     DeidError, FindingReport, NetStop, Report, Setup, Singling, UniqueGate,
 };
+use super::slots::NameSlots;
 use crate::io::read::texts;
 use crate::schema::{ColumnType, Schema};
 use rayon::prelude::*;
@@ -57,6 +58,9 @@ pub struct Counts {
     /// The values of the identifier columns, looked for inside redacted text.
     #[serde(default)]
     known: KnownValues,
+    /// Where the redacted columns' notes put names.
+    #[serde(default)]
+    slots: NameSlots,
 }
 
 impl Counts {
@@ -85,6 +89,7 @@ impl Counts {
         }
         self.combos.merge(other.combos);
         self.known.merge(other.known);
+        self.slots.merge(other.slots);
         Ok(())
     }
 }
@@ -98,6 +103,8 @@ pub struct Judged {
     pub anonymity: Option<Anonymity>,
     /// The identifier values looked for inside redacted text.
     pub known: KnownValues,
+    /// Where the redacted columns' notes put names.
+    pub slots: NameSlots,
 }
 
 /// The judge's view of merged pass-1 counts (see [`Steps::examine`]).
@@ -126,6 +133,9 @@ pub struct Plan {
     /// The identifier values replaced inside redacted text.
     #[serde(default)]
     known: KnownValues,
+    /// Where the redacted columns' notes put names.
+    #[serde(default)]
+    slots: NameSlots,
 }
 
 /// The pass-2 state of one chunk (or of merged chunks): the singling-out counts of the rows
@@ -230,6 +240,12 @@ impl Steps {
         names.extend(self.classes.needed_columns());
         names.extend(
             self.st
+                .redacted()
+                .into_iter()
+                .map(|i| self.in_schema.field(i).name().clone()),
+        );
+        names.extend(
+            self.st
                 .known_cols
                 .iter()
                 .map(|(i, _)| self.in_schema.field(*i).name().clone()),
@@ -288,25 +304,51 @@ impl Steps {
             }
             Ok(())
         };
+        // The redacted columns as the detectors leave them: where their notes put names.
+        let learn = |slots: &mut NameSlots| -> Result<(), DeidError> {
+            if !scanning {
+                return Ok(());
+            }
+            let mut buf = String::new();
+            for i in self.st.redacted() {
+                let name = self.in_schema.field(i).name();
+                let col = batch.column_by_name(name).ok_or_else(|| missing(name))?;
+                for (v, k) in texts(col).iter().zip(&keep) {
+                    if let (Some(v), true) = (v, *k) {
+                        buf.clear();
+                        super::detect::redact_into(v, |_| true, &mut buf);
+                        slots.learn(&buf);
+                    }
+                }
+            }
+            Ok(())
+        };
         let Counts {
             scans,
             known: known_values,
             combos,
+            slots,
             ..
         } = counts;
-        let (scanned, (found, classes)) = rayon::join(
+        let ((scanned, learned), (found, classes)) = rayon::join(
             || {
-                if !scanning {
-                    return Ok(());
-                }
-                scans
-                    .par_iter_mut()
-                    .zip(self.scanned.par_iter())
-                    .try_for_each(|(s, name)| scan(s, name))
+                rayon::join(
+                    || {
+                        if !scanning {
+                            return Ok(());
+                        }
+                        scans
+                            .par_iter_mut()
+                            .zip(self.scanned.par_iter())
+                            .try_for_each(|(s, name)| scan(s, name))
+                    },
+                    || learn(slots),
+                )
             },
             || rayon::join(|| known(known_values), || self.classes.add(combos, batch)),
         );
         scanned?;
+        learned?;
         found?;
         classes?;
         if scanning {
@@ -399,6 +441,7 @@ impl Steps {
             findings: exam.findings,
             anonymity,
             known: counts.known.clone(),
+            slots: counts.slots.clone(),
         })
     }
 
@@ -418,6 +461,7 @@ impl Steps {
                 .map_or_else(Vec::new, |a| a.levels.clone()),
             key_fingerprint: key.filter(|_| self.needs_key()).map(Key::fingerprint),
             known: judged.known.clone(),
+            slots: judged.slots.clone(),
         })
     }
 
@@ -439,6 +483,7 @@ impl Steps {
             singling_out: None,
             known_values: judged.known.len() as u64,
             known_values_capped: judged.known.capped(),
+            name_slots: judged.slots.slots(),
         };
         if let Some(a) = &report.anonymity {
             for (q, l) in a.quasi_identifiers.iter().zip(&a.levels) {
@@ -503,7 +548,14 @@ impl Steps {
         batch: &RecordBatch,
         released: &mut Released,
     ) -> Result<Option<RecordBatch>, DeidError> {
-        let (out, scans) = transform(batch, &self.st, key, plan.generaliser(), &plan.known)?;
+        let (out, scans) = transform(
+            batch,
+            &self.st,
+            key,
+            plan.generaliser(),
+            &plan.known,
+            &plan.slots,
+        )?;
         for (mine, s) in released.rescans.iter_mut().zip(&scans) {
             mine.merge(s);
         }
@@ -629,6 +681,10 @@ impl Plan {
     /// The identifier values replaced inside redacted text.
     pub(super) fn known(&self) -> &KnownValues {
         &self.known
+    }
+
+    pub(super) fn slots(&self) -> &NameSlots {
+        &self.slots
     }
 
     /// The generalisation and its levels, when there are quasi-identifiers.
