@@ -493,3 +493,33 @@ fn inspect_drafts_a_schema_that_deidentifies_an_unknown_csv() {
         );
     }
 }
+
+#[test]
+fn inspect_judges_and_drafts_the_same_at_any_thread_count() {
+    // Columns are profiled, pass 1 scanned and the dry run transformed in parallel: the draft
+    // and the report must not depend on how many threads did it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = customers(dir.path());
+    let run = |threads: &str, tag: &str| {
+        let draft = dir.path().join(format!("draft-{tag}.yaml"));
+        let report = dir.path().join(format!("report-{tag}.json"));
+        fairsynth()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["inspect", "-q", "--draft-schema"])
+            .arg(&draft)
+            .arg("--report")
+            .arg(&report)
+            .arg(&data)
+            .assert()
+            .success();
+        (
+            fs::read_to_string(&draft).expect("draft"),
+            fs::read_to_string(&report).expect("report"),
+        )
+    };
+    let (d1, r1) = run("1", "one");
+    let (d3, r3) = run("3", "three");
+    assert!(d1.contains("Checked with deidentify's own checks"), "{d1}");
+    assert_eq!(d1, d3, "the draft does not depend on the thread count");
+    assert_eq!(r1, r3, "the report does not depend on the thread count");
+}
