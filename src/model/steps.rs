@@ -31,8 +31,8 @@ use super::discretise::{Encoded, Encoder};
 use super::fit::{joint_counts, node_counts, plan, FitOptions};
 use super::structure::{mutual_information, search_structure};
 use super::{
-    Dropped, EmbeddedSchema, FitInfo, FitSummary, Head, Ledger, Model, ModelError,
-    Node, Variable, FORMAT, VERSION,
+    Dropped, EmbeddedSchema, FitInfo, FitSummary, Head, Ledger, Model, ModelError, Node, Variable,
+    FORMAT, VERSION,
 };
 use crate::deid::detect::ColumnScan;
 use crate::hash::FastMap;
@@ -346,16 +346,7 @@ impl FitPlan {
             enc, w, head_vars, features, &mi, &relations, rows, opts,
         );
         let structure = search_structure(
-            enc,
-            w,
-            head_vars,
-            features,
-            &mi,
-            &relations,
-            rows,
-            false,
-            penalty,
-            opts,
+            enc, w, head_vars, features, &mi, &relations, rows, false, penalty, opts,
         );
 
         // Tables.
@@ -420,14 +411,8 @@ impl FitPlan {
         let label = label_name
             .and_then(|n| self.vars.iter().position(|v| v.name == n))
             .filter(|v| self.head_vars.contains(v));
-        let p = super::private::fit_private(
-            enc,
-            w,
-            &self.head_vars,
-            &self.features,
-            label,
-            &self.opts,
-        );
+        let p =
+            super::private::fit_private(enc, w, &self.head_vars, &self.features, label, &self.opts);
         let model = self.model(
             p.rows,
             Some(p.ledger),

@@ -5,11 +5,6 @@
 
 use super::Measured;
 
-/// Noisy cells below this many noise standard deviations are taken as empty before the
-/// tables are fitted to their margins (post-processing): clamping at zero alone leaves every
-/// empty cell of a large table with about 0.4 σ of spurious mass.
-pub const NOISE_THRESHOLD: f64 = 1.0;
-
 /// For each cell of a row-major table over `vars` (`cards[v]` codes each, last fastest), the
 /// index of its cell in the marginal table over `keep` (each of which is in `vars`).
 fn margin_map(cards: &[usize], vars: &[usize], keep: &[usize]) -> (Vec<usize>, usize) {
@@ -76,8 +71,10 @@ fn combine(cards: &[usize], target: &[usize], ms: &[&Measured]) -> Vec<f64> {
 
 /// Iterative proportional fitting of `table` (over `vars`) to each `(keep, target)` margin.
 fn ipf(cards: &[usize], vars: &[usize], table: &mut [f64], margins: &[(Vec<usize>, &[f64])]) {
-    let maps: Vec<(Vec<usize>, usize)> =
-        margins.iter().map(|(k, _)| margin_map(cards, vars, k)).collect();
+    let maps: Vec<(Vec<usize>, usize)> = margins
+        .iter()
+        .map(|(k, _)| margin_map(cards, vars, k))
+        .collect();
     for _ in 0..50 {
         let mut worst: f64 = 0.0;
         for ((map, kept), (_, target)) in maps.iter().zip(margins) {
@@ -103,28 +100,48 @@ fn ipf(cards: &[usize], vars: &[usize], table: &mut [f64], margins: &[(Vec<usize
     }
 }
 
-/// Cells below the threshold set to 0, plus a floor so that every margin can be met.
-fn start(m: &Measured, floor: f64) -> Vec<f64> {
-    let cut = NOISE_THRESHOLD * m.variance.sqrt();
-    m.values
-        .iter()
-        .map(|&v| if v < cut { floor } else { v + floor })
-        .collect()
+/// The nearest point (in L2) to `y` with non-negative entries adding up to `total`: every
+/// entry less the same amount, clamped at zero ("norm-sub"). Noise on empty cells is removed
+/// where it is smallest, and the total is kept.
+pub(super) fn project_simplex(y: &mut [f64], total: f64) {
+    if y.is_empty() {
+        return;
+    }
+    if total <= 0.0 {
+        y.iter_mut().for_each(|x| *x = 0.0);
+        return;
+    }
+    let mut sorted: Vec<f64> = y.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let mut sum = 0.0;
+    let mut tau = (sorted[0] - total).max(f64::MIN);
+    for (k, v) in sorted.iter().enumerate() {
+        sum += v;
+        let t = (sum - total) / (k + 1) as f64;
+        if v - t > 0.0 {
+            tau = t;
+        } else {
+            break;
+        }
+    }
+    y.iter_mut().for_each(|x| *x = (*x - tau).max(0.0));
 }
 
-/// Each row (per label code) of `t` (over `[C, V]` or `[V]`) made non-negative and scaled to
-/// its label count `row_totals`.
+/// The noisy table projected to its total (see [`project_simplex`]), plus a floor so that
+/// every margin can be met by proportional fitting.
+fn start(m: &Measured, total: f64, floor: f64) -> Vec<f64> {
+    let mut t = m.values.clone();
+    project_simplex(&mut t, total);
+    t.iter_mut().for_each(|x| *x += floor);
+    t
+}
+
+/// Each row (per label code) of `t` (over `[C, V]` or `[V]`) projected to its label count
+/// `row_totals` (see [`project_simplex`]).
 fn fix_rows(t: &mut [f64], row_totals: &[f64]) {
     let width = t.len() / row_totals.len().max(1);
     for (row, &total) in t.chunks_mut(width.max(1)).zip(row_totals) {
-        row.iter_mut().for_each(|x| *x = x.max(0.0));
-        let s: f64 = row.iter().sum();
-        if s > 0.0 {
-            row.iter_mut().for_each(|x| *x *= total / s);
-        } else {
-            let u = total / row.len() as f64;
-            row.iter_mut().for_each(|x| *x = u);
-        }
+        project_simplex(row, total);
     }
 }
 
@@ -180,12 +197,6 @@ pub(super) fn estimate(
     for &v in &vars {
         let target: Vec<usize> = lab.iter().copied().chain([v]).collect();
         let mut t = combine(&cards, &target, &all);
-        let cut = NOISE_THRESHOLD * all.iter().map(|m| m.variance).fold(f64::INFINITY, f64::min).sqrt();
-        t.iter_mut().for_each(|x| {
-            if *x < cut {
-                *x = 0.0
-            }
-        });
         fix_rows(&mut t, &lab_counts);
         pair[v] = Some(t);
     }
@@ -200,7 +211,7 @@ pub(super) fn estimate(
     let head = match &head_m {
         None => vec![total],
         Some(m) => {
-            let mut t = start(m, floor);
+            let mut t = start(m, total, floor);
             let mut margins: Vec<(Vec<usize>, &[f64])> = vec![(lab.clone(), &lab_counts[..])];
             margins.extend(
                 head_vars
@@ -218,7 +229,7 @@ pub(super) fn estimate(
         let table = match tree_m.iter().find(|t| t.0 == x) {
             Some((_, m)) => {
                 let p = m.vars[m.vars.len() - 2];
-                let mut t = start(m, floor);
+                let mut t = start(m, total, floor);
                 ipf(&cards, &m.vars, &mut t, &[margin_of(p), margin_of(x)]);
                 t
             }
@@ -238,25 +249,17 @@ pub(super) struct Predictor {
 }
 
 impl Predictor {
-    pub(super) fn new(
-        enc: &[super::Encoded],
-        head_vars: &[usize],
-        label: Option<usize>,
-        head_m: Option<&Measured>,
-        base_m: &[Measured],
-        features: &[usize],
-    ) -> Predictor {
+    /// The predictor from the base tables (`[C, V]` or `[V]`, one per column but the label).
+    pub(super) fn new(enc: &[super::Encoded], base_m: &[Measured]) -> Predictor {
         let cards: Vec<usize> = enc.iter().map(super::Encoded::card).collect();
-        let lab: Vec<usize> = label.into_iter().collect();
         let mut pair: Vec<Option<Vec<f64>>> = vec![None; cards.len()];
-        for (&x, m) in features.iter().zip(base_m) {
-            pair[x] = Some(m.values.iter().map(|v| v.max(0.0)).collect());
-        }
-        if let Some(m) = head_m {
-            for &h in head_vars.iter().filter(|&&h| Some(h) != label) {
-                let keep: Vec<usize> = lab.iter().copied().chain([h]).collect();
-                let t = marginal(&cards, &m.vars, &m.values, &keep);
-                pair[h] = Some(t.into_iter().map(|v| v.max(0.0)).collect());
+        let mut label = None;
+        for m in base_m {
+            if let Some(&v) = m.vars.last() {
+                pair[v] = Some(m.values.iter().map(|x| x.max(0.0)).collect());
+            }
+            if m.vars.len() == 2 {
+                label = Some(m.vars[0]);
             }
         }
         Predictor { cards, label, pair }
@@ -301,11 +304,19 @@ mod tests {
         let t = vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         assert_eq!(marginal(&cards, &[0, 1], &t, &[0]), vec![6.0, 15.0]);
         assert_eq!(marginal(&cards, &[0, 1], &t, &[1]), vec![5.0, 7.0, 9.0]);
-        assert_eq!(marginal(&cards, &[0, 1], &t, &[1, 0]), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        assert_eq!(
+            marginal(&cards, &[0, 1], &t, &[1, 0]),
+            vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]
+        );
         let mut u = vec![1.0; 6];
         let a = [10.0, 20.0];
         let b = [5.0, 10.0, 15.0];
-        ipf(&cards, &[0, 1], &mut u, &[(vec![0], &a[..]), (vec![1], &b[..])]);
+        ipf(
+            &cards,
+            &[0, 1],
+            &mut u,
+            &[(vec![0], &a[..]), (vec![1], &b[..])],
+        );
         let ma = marginal(&cards, &[0, 1], &u, &[0]);
         let mb = marginal(&cards, &[0, 1], &u, &[1]);
         for (x, y) in ma.iter().zip(a).chain(mb.iter().zip(b)) {
@@ -314,13 +325,35 @@ mod tests {
     }
 
     #[test]
+    fn simplex_projection_keeps_the_total_and_is_non_negative() {
+        let mut y = vec![10.0, -3.0, 2.0, 0.5];
+        project_simplex(&mut y, 9.0);
+        // tau = (10 + 2 - 9) / 2 = 1.5: [8.5, 0, 0.5, 0].
+        assert_eq!(y, vec![8.5, 0.0, 0.5, 0.0]);
+        let mut z = vec![1.0, 1.0];
+        project_simplex(&mut z, 4.0);
+        assert_eq!(z, vec![2.0, 2.0]);
+    }
+
+    #[test]
     fn combination_weights_by_inverse_variance() {
         let cards = vec![2, 2];
         // A one-way table of variance 1 and a two-way of variance 1 (its sums: variance 2).
-        let one = Measured { vars: vec![0], values: vec![10.0, 20.0], variance: 1.0 };
-        let two = Measured { vars: vec![0, 1], values: vec![2.0, 2.0, 8.0, 8.0], variance: 1.0 };
+        let one = Measured {
+            vars: vec![0],
+            values: vec![10.0, 20.0],
+            variance: 1.0,
+        };
+        let two = Measured {
+            vars: vec![0, 1],
+            values: vec![2.0, 2.0, 8.0, 8.0],
+            variance: 1.0,
+        };
         let c = combine(&cards, &[0], &[&one, &two]);
         // (10/1 + 4/2) / (1 + 1/2) = 8; (20 + 8) / 1.5 = 18.667.
-        assert!((c[0] - 8.0).abs() < 1e-12 && (c[1] - 56.0 / 3.0).abs() < 1e-12, "{c:?}");
+        assert!(
+            (c[0] - 8.0).abs() < 1e-12 && (c[1] - 56.0 / 3.0).abs() < 1e-12,
+            "{c:?}"
+        );
     }
 }

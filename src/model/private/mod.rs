@@ -52,7 +52,7 @@ use super::fit::{joint_counts, FitOptions};
 use super::{Ledger, LedgerEntry, Node};
 
 /// Share of the budget for the base tables (round 1).
-pub const SHARE_BASE: f64 = 0.3;
+pub const SHARE_BASE: f64 = 0.5;
 /// Share of the budget for the selection of the tree (round 2).
 pub const SHARE_SELECT: f64 = 0.1;
 
@@ -178,7 +178,8 @@ pub(in crate::model) fn fit_private(
         DpMechanism::Laplace => (Budget::Pure(epsilon), 0.0),
     };
     let card = |v: usize| enc[v].card();
-    let with_label = |vars: &[usize]| -> Vec<usize> { label.into_iter().chain(vars.iter().copied()).collect() };
+    let with_label =
+        |vars: &[usize]| -> Vec<usize> { label.into_iter().chain(vars.iter().copied()).collect() };
     let mut entries: Vec<LedgerEntry> = Vec::new();
     let entry = |purpose: &str, mechanism: &str, tables: usize, budget: Budget, scale: f64| {
         let (rho, eps) = match budget {
@@ -211,11 +212,18 @@ pub(in crate::model) fn fit_private(
     };
 
     // Round 1: the head and the (C, X) tables.
-    let n_base = usize::from(!head_vars.is_empty()) + features.len();
+    // Every column but the label gets a table with the label (the head's members too: their
+    // one-way counts would otherwise come from sums of many noisy head cells).
+    let base_vars: Vec<usize> = features
+        .iter()
+        .copied()
+        .chain(head_vars.iter().copied().filter(|&h| Some(h) != label))
+        .collect();
+    let n_base = usize::from(!head_vars.is_empty()) + base_vars.len();
     let (base_scale, _) = base.noise(n_base.max(1));
     let head_m = (!head_vars.is_empty())
         .then(|| noisy(enc, w, head_vars, base_scale, base, opts.seed, 1, 0));
-    let base_m: Vec<Measured> = features
+    let base_m: Vec<Measured> = base_vars
         .iter()
         .enumerate()
         .map(|(k, &x)| {
@@ -233,9 +241,9 @@ pub(in crate::model) fn fit_private(
         .collect();
     entries.push(entry(
         &if label.is_some() {
-            "the head table and a two-way table of each feature with the label".to_string()
+            "the head table and a two-way table of each other column with the label".to_string()
         } else {
-            "the head table and a one-way table of each feature".to_string()
+            "the head table and a one-way table of each other column".to_string()
         },
         gauss_or_laplace,
         n_base,
@@ -248,9 +256,13 @@ pub(in crate::model) fn fit_private(
     let tree_n = features.len();
     let (tree_scale_planned, _) = tree.noise(tree_n.max(1));
     if structure {
-        let pred = estimate::Predictor::new(enc, head_vars, label, head_m.as_ref(), &base_m, features);
+        let pred = estimate::Predictor::new(enc, &base_m);
         let eps_sel = select.selection_epsilon(features.len());
-        let head_others: Vec<usize> = head_vars.iter().copied().filter(|&h| Some(h) != label).collect();
+        let head_others: Vec<usize> = head_vars
+            .iter()
+            .copied()
+            .filter(|&h| Some(h) != label)
+            .collect();
         let mut candidates: Vec<(Edge, f64)> = Vec::new();
         let lab_card = label.map_or(1, card);
         let fits = |a: usize, b: usize| {
@@ -362,7 +374,16 @@ pub(in crate::model) fn fit_private(
             .map(|(k, &(x, p))| {
                 (
                     x,
-                    noisy(enc, w, &with_label(&[p, x]), scale, tree, opts.seed, 3, k as u64),
+                    noisy(
+                        enc,
+                        w,
+                        &with_label(&[p, x]),
+                        scale,
+                        tree,
+                        opts.seed,
+                        3,
+                        k as u64,
+                    ),
                 )
             })
             .collect();
@@ -422,7 +443,10 @@ pub(in crate::model) fn fit_private(
         Budget::Rho(r) => {
             let spent: f64 = entries.iter().map(|e| e.rho).sum();
             debug_assert!(spent <= r * (1.0 + 1e-12));
-            (Some(spent), account::epsilon_of_rho(spent, delta))
+            // The ρ was chosen as the largest whose ε is at most the budget (to a relative
+            // 1e-12): the budget is the guarantee, unless less was spent.
+            let eps = account::epsilon_of_rho(spent, delta);
+            (Some(spent), if epsilon - eps < 1e-6 { epsilon } else { eps })
         }
         Budget::Pure(_) => (None, entries.iter().map(|e| e.epsilon).sum()),
     };
@@ -447,3 +471,111 @@ pub(in crate::model) fn fit_private(
 
 /// Largest tree table (cells) whatever `max_cells` allows: larger tables drown in noise.
 pub const MAX_TREE_CELLS: usize = 1 << 16;
+
+#[cfg(test)]
+mod tests {
+    use super::super::{VarKind, Variable};
+    use super::*;
+
+    fn var(name: &str, levels: usize) -> Variable {
+        Variable {
+            name: name.into(),
+            kind: VarKind::Categorical {
+                levels: (0..levels).map(|l| l.to_string()).collect(),
+            },
+            null: false,
+        }
+    }
+
+    #[test]
+    fn measured_tables_carry_noise_of_the_stated_scale() {
+        // One variable of 1,000 codes, 50 rows each: the noisy table less the true one is
+        // 1,000 draws of the noise per seed.
+        let enc = vec![Encoded {
+            var: var("x", 1000),
+            codes: (0..1000u32).collect(),
+            within: None,
+        }];
+        let w = vec![50.0; 1000];
+        let rho = 0.02;
+        let (sigma, variance) = Budget::Rho(rho).noise(4);
+        assert!((sigma - (4.0f64 / (2.0 * rho)).sqrt()).abs() < 1e-12);
+        let mut dev = Vec::new();
+        for seed in 0..20 {
+            let m = noisy(&enc, &w, &[0], sigma, Budget::Rho(rho), seed, 1, 0);
+            assert_eq!(m.variance, variance);
+            dev.extend(m.values.iter().map(|v| v - 50.0));
+        }
+        let n = dev.len() as f64;
+        let var = dev.iter().map(|d| d * d).sum::<f64>() / n;
+        // The sample variance of n normal draws has relative standard error √(2/n).
+        assert!(
+            (var / variance - 1.0).abs() < 5.0 * (2.0 / n).sqrt(),
+            "{var} vs {variance}"
+        );
+        // Laplace: variance 2b².
+        let (b, variance) = Budget::Pure(0.5).noise(2);
+        assert_eq!(b, 4.0);
+        let mut dev = Vec::new();
+        for seed in 0..20 {
+            let m = noisy(&enc, &w, &[0], b, Budget::Pure(0.5), seed, 1, 0);
+            dev.extend(m.values.iter().map(|v| v - 50.0));
+        }
+        let var = dev.iter().map(|d| d * d).sum::<f64>() / n;
+        // Laplace's sample variance: relative standard error √((kurtosis − 1) / n) = √(5/n).
+        assert!(
+            (var / variance - 1.0).abs() < 5.0 * (5.0 / n).sqrt(),
+            "{var} vs {variance}"
+        );
+    }
+
+    #[test]
+    fn the_model_is_consistent_and_keeps_the_label_dependence() {
+        // Label c, head member h, features x (copy of c mostly) and z (copy of x mostly).
+        let rows = 4000usize;
+        let c: Vec<u32> = (0..rows).map(|i| u32::from(i % 4 == 0)).collect();
+        let h: Vec<u32> = (0..rows).map(|i| (i % 3) as u32).collect();
+        let x: Vec<u32> = (0..rows)
+            .map(|i| if i % 10 == 0 { 1 - c[i] } else { c[i] })
+            .collect();
+        let z: Vec<u32> = (0..rows)
+            .map(|i| if i % 7 == 0 { 2 } else { x[i] })
+            .collect();
+        let enc: Vec<Encoded> = [("c", 2, c), ("h", 3, h), ("x", 2, x), ("z", 3, z)]
+            .into_iter()
+            .map(|(n, k, codes)| Encoded {
+                var: var(n, k),
+                codes,
+                within: None,
+            })
+            .collect();
+        let w = vec![1.0; rows];
+        let opts = FitOptions {
+            epsilon: Some(5.0),
+            ..FitOptions::default()
+        };
+        let p = fit_private(&enc, &w, &[0, 1], &[2, 3], Some(0), &opts);
+        assert_eq!(p.nodes.len(), 2);
+        let total: f64 = p.head.iter().sum();
+        assert!((total - rows as f64).abs() < 200.0, "{total}");
+        for n in &p.nodes {
+            assert_eq!(n.parents[0], 0, "every node is drawn given the label");
+            assert!(n.counts.iter().all(|v| v.is_finite() && *v >= 0.0));
+            // Totals agree with the head's.
+            let s: f64 = n.counts.iter().sum();
+            assert!((s - total).abs() < 1e-3 * total, "{s} vs {total}");
+        }
+        // x given c: P(x = c) about 0.9.
+        let nx = p.nodes.iter().find(|n| n.var == 2).expect("x");
+        let card_rest: usize = nx.counts.len() / 4;
+        let same: f64 = (0..nx.counts.len())
+            .filter(|k| {
+                let cv = k / (card_rest * 2);
+                k % 2 == cv
+            })
+            .map(|k| nx.counts[k])
+            .sum();
+        let share = same / nx.counts.iter().sum::<f64>();
+        assert!((share - 0.9).abs() < 0.05, "{share}");
+    }
+}
