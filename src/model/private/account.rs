@@ -171,7 +171,10 @@ mod tests {
         let c = epsilon_classic(0.5, 1e-6);
         assert!((c - (0.5 + 2.0 * (0.5 * 1e6f64.ln()).sqrt())).abs() < 1e-12);
         let e = epsilon_of_rho(0.5, 1e-6);
-        assert!((c - 5.7565).abs() < 1e-3 && (e - 5.2215).abs() < 1e-3, "{c} {e}");
+        assert!(
+            (c - 5.7565).abs() < 1e-3 && (e - 5.2215).abs() < 1e-3,
+            "{c} {e}"
+        );
     }
 
     #[test]

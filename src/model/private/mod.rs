@@ -28,7 +28,7 @@
 //!
 //! # One consistent model
 //! The noisy measurements are reconciled into one model that sampling draws from
-//! ([`estimate`]): the label's one-way counts and then every `(C, V)` table are the
+//! (module `estimate`): the label's one-way counts and then every `(C, V)` table are the
 //! inverse-variance weighted combination of all measurements that determine them, made
 //! non-negative with the label's margins; the head and each tree table are then fitted to
 //! those margins by iterative proportional fitting. The model is the junction tree `P(head) ·
@@ -130,8 +130,7 @@ fn noisy(
     scale: f64,
     budget: Budget,
     seed: u64,
-    round: u8,
-    index: u64,
+    (round, index): (u8, u64),
 ) -> Measured {
     let mut values = joint_counts(enc, w, vars);
     let mut rng = crate::synth::stream(seed, "\u{0}fit/private", round, index);
@@ -222,7 +221,7 @@ pub(in crate::model) fn fit_private(
     let n_base = usize::from(!head_vars.is_empty()) + base_vars.len();
     let (base_scale, _) = base.noise(n_base.max(1));
     let head_m = (!head_vars.is_empty())
-        .then(|| noisy(enc, w, head_vars, base_scale, base, opts.seed, 1, 0));
+        .then(|| noisy(enc, w, head_vars, base_scale, base, opts.seed, (1, 0)));
     let base_m: Vec<Measured> = base_vars
         .iter()
         .enumerate()
@@ -234,8 +233,7 @@ pub(in crate::model) fn fit_private(
                 base_scale,
                 base,
                 opts.seed,
-                1,
-                k as u64 + 1,
+                (1, k as u64 + 1),
             )
         })
         .collect();
@@ -269,7 +267,7 @@ pub(in crate::model) fn fit_private(
             lab_card
                 .checked_mul(card(a))
                 .and_then(|c| c.checked_mul(card(b)))
-                .is_some_and(|c| c <= opts.max_cells.min(super::private::MAX_TREE_CELLS))
+                .is_some_and(|c| c <= opts.max_cells.min(MAX_TREE_CELLS))
         };
         let penalty = (2.0 / std::f64::consts::PI).sqrt() * tree_scale_planned;
         for (i, &a) in features.iter().enumerate() {
@@ -381,8 +379,7 @@ pub(in crate::model) fn fit_private(
                         scale,
                         tree,
                         opts.seed,
-                        3,
-                        k as u64,
+                        (3, k as u64),
                     ),
                 )
             })
@@ -398,9 +395,9 @@ pub(in crate::model) fn fit_private(
             tree,
             scale,
         ));
-    } else if structure {
-        // No edge measured: the round's budget is not spent (the ledger says so by its absence).
     }
+    // With no edge to measure, round 3's share is not spent: the ledger has no entry for it
+    // and its total is what was spent.
 
     let est = estimate::estimate(
         enc.iter().map(Encoded::card).collect(),
@@ -446,7 +443,10 @@ pub(in crate::model) fn fit_private(
             // The ρ was chosen as the largest whose ε is at most the budget (to a relative
             // 1e-12): the budget is the guarantee, unless less was spent.
             let eps = account::epsilon_of_rho(spent, delta);
-            (Some(spent), if epsilon - eps < 1e-6 { epsilon } else { eps })
+            (
+                Some(spent),
+                if epsilon - eps < 1e-6 { epsilon } else { eps },
+            )
         }
         Budget::Pure(_) => (None, entries.iter().map(|e| e.epsilon).sum()),
     };
@@ -502,7 +502,7 @@ mod tests {
         assert!((sigma - (4.0f64 / (2.0 * rho)).sqrt()).abs() < 1e-12);
         let mut dev = Vec::new();
         for seed in 0..20 {
-            let m = noisy(&enc, &w, &[0], sigma, Budget::Rho(rho), seed, 1, 0);
+            let m = noisy(&enc, &w, &[0], sigma, Budget::Rho(rho), seed, (1, 0));
             assert_eq!(m.variance, variance);
             dev.extend(m.values.iter().map(|v| v - 50.0));
         }
@@ -518,7 +518,7 @@ mod tests {
         assert_eq!(b, 4.0);
         let mut dev = Vec::new();
         for seed in 0..20 {
-            let m = noisy(&enc, &w, &[0], b, Budget::Pure(0.5), seed, 1, 0);
+            let m = noisy(&enc, &w, &[0], b, Budget::Pure(0.5), seed, (1, 0));
             dev.extend(m.values.iter().map(|v| v - 50.0));
         }
         let var = dev.iter().map(|d| d * d).sum::<f64>() / n;
