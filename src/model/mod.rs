@@ -27,8 +27,8 @@
 //!   label, so that sampling can move their shares to targets (raking) and make the label
 //!   independent of the protected columns without losing how the rest depend on them;
 //! - every other column is a *node* whose parents (at most `max_parents`) are earlier head
-//!   columns or nodes, chosen greedily by penalised likelihood gain (by noisy pairwise mutual
-//!   information under differential privacy). A parent may enter through a coarse view, its
+//!   columns or nodes, chosen greedily by penalised likelihood gain (under differential
+//!   privacy: see [`private`]). A parent may enter through a coarse view, its
 //!   codes merged into 2, 4 or 8 groups: a numeric parent's neighbouring bins (by rows, or
 //!   where they say most alike about the child), a categorical parent's levels where they say
 //!   most alike about the child. The penalty per free parameter is a factor
@@ -72,8 +72,9 @@
 //! it holds counts (of rows per table cell, per point and per bin's continuous part), shape
 //! shares, group maps of code indices and the copula's correlations: aggregates, never a value.
 //! Counts of small cells are exact without differential privacy: fit with `--epsilon` for a
-//! formal guarantee (then bins, levels and bounds come from the schema alone, and the
-//! relations, the held-out penalty choice and the copula are left out).
+//! formal guarantee (then bins, levels and bounds come from the schema alone, the structure
+//! and tables come from the marginal mechanism of [`private`], and the relations, pair
+//! terms, the held-out penalty choice and the copula are left out).
 //!
 //! # In pieces
 //! `fit` runs in three steps over chunks of the table, each with a mergeable, serialisable
