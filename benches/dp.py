@@ -6,7 +6,7 @@ benches/dp.sh, which makes the venv and runs this script.
 
 Usage:
   dp.py --fairsynth target/release/fairsynth --data ../shared/data/adult.csv
-        --schema schemas/adult_dp.yaml [--epsilons 0.3,1,3,10] [--seeds 5] [--bins 10]
+        --schema schemas/adult_dp.yaml [--epsilons 0.3,1,3,10] [--seeds 5] [--first-seed 0] [--bins 10]
         [--methods fairsynth,mst] --out R.json
 
 Steps:
@@ -231,6 +231,7 @@ def main():
     ap.add_argument("--schema", required=True)
     ap.add_argument("--epsilons", default="0.3,1,3,10")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds run: first-seed .. first-seed + seeds - 1")
     ap.add_argument("--bins", type=int, default=10)
     ap.add_argument("--delta", type=float, default=1e-9)
     ap.add_argument("--methods", default="fairsynth,mst", help="comma list of fairsynth, mst")
@@ -259,7 +260,7 @@ def main():
         results["fairsynth_exact"] = dict(s, seconds=t)
         print(f"fairsynth, not private: {s} {t:.2f}s", flush=True)
         for eps in [float(e) for e in a.epsilons.split(",")]:
-            for seed in range(a.seeds):
+            for seed in range(a.first_seed, a.first_seed + a.seeds):
                 if "fairsynth" in a.methods:
                     df, t, _ = run_fairsynth(a.fairsynth, train_csv, schema, eps, seed, a.bins, tmp, a.delta)
                     s = scores(encode(df, dom), test_c, dom)
