@@ -408,6 +408,7 @@ fn fit(a: FitArgs) -> Result<(), Failure> {
         min_count: a.min_count,
         bins: a.bins as usize,
         max_parents: a.max_parents,
+        max_cells: usize::try_from(a.max_cells).unwrap_or(usize::MAX),
         ..Default::default()
     };
     let pool = thread_pool(a.threads)?;

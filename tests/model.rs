@@ -1015,3 +1015,55 @@ fn dp_fit_on_adult_with_its_public_domain() {
         .assert()
         .success();
 }
+
+#[test]
+fn dp_model_size_is_bounded_by_max_cells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("dp.json");
+    fairsynth()
+        .args([
+            "fit",
+            SAMPLE,
+            "--schema",
+            "schemas/adult_dp.yaml",
+            "--epsilon",
+            "1",
+            "--bins",
+            "10",
+            "--max-cells",
+            "400",
+            "-q",
+            "-o",
+        ])
+        .arg(&model)
+        .assert()
+        .success();
+    let m = Model::load(&model).expect("model");
+    assert!(m.head.counts.len() <= 400);
+    for n in &m.nodes {
+        assert!(
+            n.counts.len() <= 300,
+            "node {} has {}",
+            n.var,
+            n.counts.len()
+        );
+    }
+    // A bound below the head's size is refused with the sizes.
+    fairsynth()
+        .args([
+            "fit",
+            SAMPLE,
+            "--schema",
+            "schemas/adult_dp.yaml",
+            "--epsilon",
+            "1",
+            "--max-cells",
+            "50",
+            "-o",
+        ])
+        .arg(dir.path().join("no.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would exceed 50 cells"));
+    assert!(!dir.path().join("no.json").exists());
+}

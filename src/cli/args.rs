@@ -276,6 +276,10 @@ pub(crate) struct FitArgs {
     /// Most parents per column in the network.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub(crate) max_parents: usize,
+    /// Largest table (cells) of the model's head or of any column: bounds the model's size and
+    /// memory. Under --epsilon it also bounds the private tree's tables (at most 65,536).
+    #[arg(long, value_name = "N", default_value_t = 1 << 20, value_parser = clap::value_parser!(u64).range(1..=1 << 32))]
+    pub(crate) max_cells: u64,
     /// Worker threads (default: all cores). The model is identical for any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
