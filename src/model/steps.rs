@@ -340,13 +340,12 @@ impl FitPlan {
         }
         // Deterministic relations (a level and its number): kept exactly by the structure.
         let relations = super::structure::relations(enc, rows);
-        // The structure penalty, chosen on held-out tuples (BIC under differential privacy,
-        // where the search uses noisy pairwise tables and no penalty factor).
+        // The structure penalty, chosen on held-out tuples.
         let (penalty, penalty_scores) = super::structure::choose_penalty(
             enc, w, head_vars, features, &mi, &relations, rows, opts,
         );
         let structure = search_structure(
-            enc, w, head_vars, features, &mi, &relations, rows, false, penalty, opts,
+            enc, w, head_vars, features, &mi, &relations, rows, penalty, opts,
         );
 
         // Tables.
