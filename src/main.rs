@@ -400,9 +400,15 @@ fn fit(a: FitArgs) -> Result<(), Failure> {
     let opts = fairsynth::model::FitOptions {
         seed: a.seed.or(schema.seed).unwrap_or(0),
         epsilon: a.epsilon,
+        delta: a.delta,
+        dp_mechanism: match a.dp_mechanism {
+            cli::args::DpMechanismArg::Gaussian => fairsynth::model::DpMechanism::Gaussian,
+            cli::args::DpMechanismArg::Laplace => fairsynth::model::DpMechanism::Laplace,
+        },
         min_count: a.min_count,
         bins: a.bins as usize,
         max_parents: a.max_parents,
+        max_cells: usize::try_from(a.max_cells).unwrap_or(usize::MAX),
         ..Default::default()
     };
     let pool = thread_pool(a.threads)?;

@@ -591,68 +591,120 @@ fn dp_table() -> (Table, Schema, String) {
 }
 
 #[test]
-fn dp_noise_matches_the_stated_epsilon() {
+fn dp_ledger_accounts_for_the_whole_budget() {
+    use fairsynth::model::private::account;
+    use fairsynth::model::DpMechanism;
     let (table, schema, yaml) = dp_table();
-    let exact = fit(&table, &schema, &yaml, &FitOptions::default()).expect("exact fit");
-    let epsilon = 0.5;
-    let mut abs_dev = Vec::new();
-    let mut scale = 0.0;
-    for seed in 0..200 {
-        let m = fit(
-            &table,
-            &schema,
-            &yaml,
-            &FitOptions {
-                seed,
-                epsilon: Some(epsilon),
-                ..FitOptions::default()
-            },
-        )
-        .expect("dp fit");
-        let ledger = m.privacy.as_ref().expect("ledger");
-        let spent: f64 = ledger.entries.iter().map(|e| e.epsilon).sum();
-        assert!((spent - epsilon).abs() < 1e-12, "spent {spent}");
-        // Every table has sensitivity 1, so the scale is tables / epsilon of the entry.
-        for e in &ledger.entries {
-            assert!((e.scale - e.tables as f64 / e.epsilon).abs() < 1e-9);
-        }
-        let tables = ledger
-            .entries
-            .iter()
-            .find(|e| e.purpose.contains("head"))
-            .expect("table entry");
-        scale = tables.scale;
-        // The head (sex x y) has cells of thousands of rows, so clamping at 0 never acts.
-        for (a, b) in m.head.counts.iter().zip(&exact.head.counts) {
-            abs_dev.push((a - b).abs());
+    for (epsilon, delta) in [(0.5, 1e-9), (2.0, 1e-6)] {
+        for seed in 0..5 {
+            let m = fit(
+                &table,
+                &schema,
+                &yaml,
+                &FitOptions {
+                    seed,
+                    epsilon: Some(epsilon),
+                    delta,
+                    ..FitOptions::default()
+                },
+            )
+            .expect("dp fit");
+            let l = m.privacy.as_ref().expect("ledger");
+            assert_eq!(l.delta, delta);
+            // The total rho re-derived from the entries, each from its noise and count.
+            let mut rho = 0.0;
+            for e in &l.entries {
+                let r = match e.mechanism.as_str() {
+                    "gaussian" => account::gaussian_rho(e.scale, e.tables),
+                    "exponential" => account::exponential_rho(e.scale, e.tables),
+                    other => panic!("mechanism {other}"),
+                };
+                assert!((r - e.rho).abs() <= 1e-12 * r.max(1.0), "{e:?}");
+                assert!((e.epsilon - account::epsilon_of_rho(e.rho, delta)).abs() < 1e-9);
+                rho += r;
+            }
+            let total = l.rho.expect("rho");
+            assert!((rho - total).abs() <= 1e-12, "{rho} vs {total}");
+            // The (epsilon, delta) of the whole is the conversion of the total rho, and
+            // spends the budget asked for (to the bisection's precision), never more.
+            let eps = account::epsilon_of_rho(total, delta);
+            assert!((eps - l.epsilon).abs() < 1e-9);
+            assert!(
+                l.epsilon <= epsilon && epsilon - l.epsilon < 1e-6,
+                "{}",
+                l.epsilon
+            );
+            // The released row count is the total of the model's (noisy) head.
+            let head: f64 = m.head.counts.iter().sum();
+            assert!((head - m.rows as f64).abs() <= 1.0, "{head} {}", m.rows);
         }
     }
-    // Laplace(b): E|X| = b; 800 draws give a relative standard error of about 3.5 %.
-    let mean = abs_dev.iter().sum::<f64>() / abs_dev.len() as f64;
-    assert!(
-        (mean / scale - 1.0).abs() < 0.12,
-        "mean |noise| {mean:.3} vs scale {scale:.3}"
-    );
-    // Ten times the budget: a tenth of the noise.
+    // Pure epsilon-DP: delta 0 and the entries' epsilons add up to the total.
     let m = fit(
         &table,
         &schema,
         &yaml,
         &FitOptions {
-            epsilon: Some(10.0 * epsilon),
+            epsilon: Some(1.0),
+            dp_mechanism: DpMechanism::Laplace,
             ..FitOptions::default()
         },
     )
-    .expect("dp fit");
-    let s10 = m
-        .privacy
-        .expect("ledger")
-        .entries
+    .expect("laplace fit");
+    let l = m.privacy.expect("ledger");
+    assert_eq!((l.delta, l.rho), (0.0, None));
+    let spent: f64 = l.entries.iter().map(|e| e.epsilon).sum();
+    assert!((spent - 1.0).abs() < 1e-12, "{spent}");
+    for e in l.entries.iter().filter(|e| e.mechanism == "laplace") {
+        // Each of the entry's tables has L1 sensitivity 1 and a share epsilon / tables.
+        assert!(
+            (e.scale - e.tables as f64 / e.epsilon).abs() < 1e-9,
+            "{e:?}"
+        );
+    }
+}
+
+#[test]
+fn dp_model_stores_nothing_taken_from_the_rows() {
+    // Two different tables of the same schema: the private models' variables (levels, bins
+    // and every value they hold) are the same, taken from the schema alone; the counts are
+    // noisy, not the tables' counts.
+    let (table, schema, yaml) = dp_table();
+    let opts = FitOptions {
+        epsilon: Some(1.0),
+        seed: 3,
+        ..FitOptions::default()
+    };
+    let a = fit(&table, &schema, &yaml, &opts).expect("fit a");
+    let mut other = table.clone();
+    for c in &mut other.columns {
+        match &mut c.values {
+            Values::Num(v) => v.iter_mut().for_each(|x| *x = 18.0 + (*x * 5.0) % 40.0),
+            Values::Cat { codes, .. } => codes.iter_mut().for_each(|k| *k = (*k + 1) % 2),
+        }
+    }
+    let b = fit(&other, &schema, &yaml, &opts).expect("fit b");
+    assert_eq!(a.variables, b.variables);
+    for v in &a.variables {
+        if let fairsynth::model::VarKind::Numeric { bins, .. } = &v.kind {
+            assert!(bins
+                .iter()
+                .all(|b| b.points.is_empty() && b.shape.is_empty()));
+        }
+    }
+    let exact = fit(&table, &schema, &yaml, &FitOptions::default()).expect("exact");
+    assert_ne!(a.head.counts, exact.head.counts);
+    let integral = a
+        .nodes
         .iter()
-        .find(|e| e.purpose.contains("head"))
-        .expect("entry")
-        .scale;
-    assert!((s10 * 10.0 - scale).abs() < 1e-9);
+        .flat_map(|n| n.counts.iter())
+        .chain(&a.head.counts)
+        .filter(|c| **c > 0.0 && c.fract() == 0.0)
+        .count();
+    assert_eq!(
+        integral, 0,
+        "a positive count of the private model is a whole number"
+    );
 }
 
 #[test]
@@ -722,7 +774,10 @@ fn dp_model_records_its_ledger_in_the_output_metadata() {
     let v: serde_json::Value = serde_json::from_str(&prov).expect("json");
     assert_eq!(v["command"], "sample");
     assert_eq!(v["privacy"]["epsilon"], 1.0);
-    assert_eq!(v["privacy"]["mechanism"], "laplace");
+    assert!(v["privacy"]["mechanism"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("gaussian")));
+    assert_eq!(v["privacy"]["delta"], 1e-9);
 }
 
 #[test]
@@ -937,8 +992,9 @@ fn dp_fit_on_adult_with_its_public_domain() {
         .stderr(predicate::str::contains("differential privacy: epsilon 2"));
     let m = Model::load(&model).expect("model");
     let ledger = m.privacy.as_ref().expect("ledger");
-    let spent: f64 = ledger.entries.iter().map(|e| e.epsilon).sum();
-    assert!((spent - 2.0).abs() < 1e-12);
+    let rho: f64 = ledger.entries.iter().map(|e| e.rho).sum();
+    let eps = fairsynth::model::private::account::epsilon_of_rho(rho, ledger.delta);
+    assert!(eps <= 2.0 && 2.0 - eps < 1e-6, "{eps}");
     // Nothing from the data: no merged level, no within-bin shape.
     for v in &m.variables {
         match &v.kind {
@@ -958,4 +1014,56 @@ fn dp_fit_on_adult_with_its_public_domain() {
         .arg(&out)
         .assert()
         .success();
+}
+
+#[test]
+fn dp_model_size_is_bounded_by_max_cells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("dp.json");
+    fairsynth()
+        .args([
+            "fit",
+            SAMPLE,
+            "--schema",
+            "schemas/adult_dp.yaml",
+            "--epsilon",
+            "1",
+            "--bins",
+            "10",
+            "--max-cells",
+            "400",
+            "-q",
+            "-o",
+        ])
+        .arg(&model)
+        .assert()
+        .success();
+    let m = Model::load(&model).expect("model");
+    assert!(m.head.counts.len() <= 400);
+    for n in &m.nodes {
+        assert!(
+            n.counts.len() <= 300,
+            "node {} has {}",
+            n.var,
+            n.counts.len()
+        );
+    }
+    // A bound below the head's size is refused with the sizes.
+    fairsynth()
+        .args([
+            "fit",
+            SAMPLE,
+            "--schema",
+            "schemas/adult_dp.yaml",
+            "--epsilon",
+            "1",
+            "--max-cells",
+            "50",
+            "-o",
+        ])
+        .arg(dir.path().join("no.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would exceed 50 cells"));
+    assert!(!dir.path().join("no.json").exists());
 }

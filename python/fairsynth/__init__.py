@@ -554,9 +554,9 @@ def fit(
 ) -> Model:
     """Fits a model of a real table (``fairsynth fit``).
 
-    ``epsilon`` makes it differentially private (Laplace noise on every count; categories
-    and numeric bounds must then come from the schema); ``seed`` seeds the noise (default the
-    schema's). The other options are the command line's.
+    ``epsilon`` makes it differentially private ((epsilon, 1e-9)-DP from zero-concentrated DP
+    with Gaussian noise; categories and numeric bounds must then come from the schema);
+    ``seed`` seeds the noise (default the schema's). The other options are the command line's.
     """
     return Model(
         _fairsynth.fit(

@@ -53,6 +53,14 @@ pub(crate) enum SchemaCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum DpMechanismArg {
+    /// Gaussian noise, zero-concentrated DP converted to (epsilon, delta).
+    Gaussian,
+    /// Laplace noise, pure epsilon-DP.
+    Laplace,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum FormatArg {
     /// Delimited text (also .tsv and gzip-compressed .csv.gz).
     Csv,
@@ -242,10 +250,19 @@ pub(crate) struct FitArgs {
     pub(crate) format: Option<FormatArg>,
     #[command(flatten)]
     pub(crate) dialect: DialectArgs,
-    /// Differential privacy budget (Laplace noise on every count; categories and numeric
-    /// bounds must then come from the schema).
+    /// Differential privacy budget: (epsilon, delta)-DP from zero-concentrated DP with
+    /// Gaussian noise on the label's tables and a private tree of three-way tables (or pure
+    /// epsilon-DP with --dp-mechanism laplace). Categories and numeric bounds must then come
+    /// from the schema.
     #[arg(long, value_name = "E")]
     pub(crate) epsilon: Option<f64>,
+    /// The delta of (epsilon, delta)-DP under the Gaussian mechanism.
+    #[arg(long, value_name = "D", default_value_t = fairsynth::model::DEFAULT_DELTA, requires = "epsilon")]
+    pub(crate) delta: f64,
+    /// The noise of a private fit: gaussian (zCDP, reported as epsilon and delta) or laplace
+    /// (pure epsilon-DP, delta 0, noisier at the same epsilon).
+    #[arg(long, value_enum, default_value = "gaussian", requires = "epsilon")]
+    pub(crate) dp_mechanism: DpMechanismArg,
     /// Seed for the noise (default: the schema's `seed`, else 0).
     #[arg(long, value_name = "N")]
     pub(crate) seed: Option<u64>,
@@ -259,6 +276,10 @@ pub(crate) struct FitArgs {
     /// Most parents per column in the network.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub(crate) max_parents: usize,
+    /// Largest table (cells) of the model's head or of any column: bounds the model's size and
+    /// memory. Under --epsilon it also bounds the private tree's tables (at most 65,536).
+    #[arg(long, value_name = "N", default_value_t = 1 << 20, value_parser = clap::value_parser!(u64).range(1..=1 << 32))]
+    pub(crate) max_cells: u64,
     /// Worker threads (default: all cores). The model is identical for any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,

@@ -27,8 +27,8 @@
 //!   label, so that sampling can move their shares to targets (raking) and make the label
 //!   independent of the protected columns without losing how the rest depend on them;
 //! - every other column is a *node* whose parents (at most `max_parents`) are earlier head
-//!   columns or nodes, chosen greedily by penalised likelihood gain (by noisy pairwise mutual
-//!   information under differential privacy). A parent may enter through a coarse view, its
+//!   columns or nodes, chosen greedily by penalised likelihood gain (under differential
+//!   privacy: see [`private`]). A parent may enter through a coarse view, its
 //!   codes merged into 2, 4 or 8 groups: a numeric parent's neighbouring bins (by rows, or
 //!   where they say most alike about the child), a categorical parent's levels where they say
 //!   most alike about the child. The penalty per free parameter is a factor
@@ -72,8 +72,9 @@
 //! it holds counts (of rows per table cell, per point and per bin's continuous part), shape
 //! shares, group maps of code indices and the copula's correlations: aggregates, never a value.
 //! Counts of small cells are exact without differential privacy: fit with `--epsilon` for a
-//! formal guarantee (then bins, levels and bounds come from the schema alone, and the
-//! relations, the held-out penalty choice and the copula are left out).
+//! formal guarantee (then bins, levels and bounds come from the schema alone, the structure
+//! and tables come from the marginal mechanism of [`private`], and the relations, pair
+//! terms, the held-out penalty choice and the copula are left out).
 //!
 //! # In pieces
 //! `fit` runs in three steps over chunks of the table, each with a mergeable, serialisable
@@ -115,6 +116,7 @@ mod copula;
 mod discretise;
 mod fit;
 mod head;
+pub mod private;
 mod sample;
 mod steps;
 mod structure;
@@ -123,6 +125,7 @@ mod terms;
 
 pub use fit::{fit, fit_file, fit_input, FitOptions};
 pub use head::SampleReport;
+pub use private::{DpMechanism, DEFAULT_DELTA};
 pub use sample::{SampleOptions, Sampler};
 pub use steps::{CodeCounts, CopulaSums, FitPlan, FitStructure};
 pub use summary::FitSummary;
@@ -380,28 +383,49 @@ pub struct Dropped {
 }
 
 /// Where the privacy budget went.
+///
+/// Under the Gaussian mechanism the guarantee is ρ-zCDP: the entries' `rho` add up to `rho`,
+/// and `epsilon` is that ρ converted to (ε, δ)-DP at `delta` (Canonne, Kamath & Steinke
+/// 2020); an entry's own `epsilon` is its ρ converted alone (these do not add up). Under the
+/// Laplace mechanism the guarantee is pure ε-DP: `delta` is 0 and the entries' `epsilon` add
+/// up to `epsilon`. The released row count (the model's `rows`) is the total of the noisy
+/// tables, post-processing: it costs nothing more.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
     /// The total epsilon.
     pub epsilon: f64,
-    /// Always `laplace`.
+    /// The total delta (0 for pure epsilon-DP).
+    #[serde(default)]
+    pub delta: f64,
+    /// The total rho of zero-concentrated DP (Gaussian mechanism only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rho: Option<f64>,
+    /// The noise mechanism and the accounting.
     pub mechanism: String,
     /// The neighbouring relation the guarantee is for.
     pub neighbouring: String,
-    /// One entry per group of noisy tables; the epsilons add up to the total.
+    /// One entry per group of queries.
     pub entries: Vec<LedgerEntry>,
 }
 
-/// One use of the privacy budget.
+/// One use of the privacy budget: a group of queries of sensitivity 1 with the same noise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LedgerEntry {
-    /// What the noisy counts were for.
+    /// What the queries were for.
     pub purpose: String,
-    /// How many count tables (each of L1 sensitivity 1).
+    /// `gaussian`, `laplace` (noisy count tables) or `exponential` (private choices).
+    #[serde(default)]
+    pub mechanism: String,
+    /// How many queries (count tables, or choices).
     pub tables: usize,
-    /// Epsilon spent on them together.
+    /// Epsilon of the group alone (see [`Ledger`] for how they compose).
     pub epsilon: f64,
-    /// Laplace scale of the noise on every count.
+    /// Rho (zCDP) of the group: `tables / (2 scale²)` for the Gaussian mechanism,
+    /// `tables · scale² / 8` for the exponential one; 0 under pure epsilon-DP.
+    #[serde(default)]
+    pub rho: f64,
+    /// The noise: Gaussian σ or Laplace scale of every count; for the exponential mechanism
+    /// the epsilon of each choice.
     pub scale: f64,
 }
 
@@ -630,14 +654,17 @@ pub fn summary(m: &Model) -> String {
         Some(l) => {
             let _ = writeln!(
                 s,
-                "  differential privacy: epsilon {} ({})",
-                l.epsilon, l.neighbouring
+                "  differential privacy: epsilon {} delta {:e} ({}; {})",
+                l.epsilon, l.delta, l.mechanism, l.neighbouring
             );
+            if let Some(r) = l.rho {
+                let _ = writeln!(s, "    rho {r:.6} in total");
+            }
             for e in &l.entries {
                 let _ = writeln!(
                     s,
-                    "    {:.4} on {} ({} tables, Laplace scale {:.4})",
-                    e.epsilon, e.purpose, e.tables, e.scale
+                    "    {} x {}: {} (epsilon {:.4}, rho {:.6}, scale {:.4})",
+                    e.tables, e.mechanism, e.purpose, e.epsilon, e.rho, e.scale
                 );
             }
         }

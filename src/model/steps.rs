@@ -28,11 +28,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::discretise::{Encoded, Encoder};
-use super::fit::{add_noise, joint_counts, node_counts, plan, FitOptions};
+use super::fit::{joint_counts, node_counts, plan, FitOptions};
 use super::structure::{mutual_information, search_structure};
 use super::{
-    Dropped, EmbeddedSchema, FitInfo, FitSummary, Head, Ledger, LedgerEntry, Model, ModelError,
-    Node, Variable, FORMAT, VERSION,
+    Dropped, EmbeddedSchema, FitInfo, FitSummary, Head, Ledger, Model, ModelError, Node, Variable,
+    FORMAT, VERSION,
 };
 use crate::deid::detect::ColumnScan;
 use crate::hash::FastMap;
@@ -73,6 +73,15 @@ pub(super) fn check(
                 "--epsilon {e}: the privacy budget must be a positive number\n    hint: 1.0 is a common choice; smaller is more private and noisier"
             )));
         }
+    }
+    if opts.epsilon.is_some()
+        && opts.dp_mechanism == super::DpMechanism::Gaussian
+        && !(opts.delta > 0.0 && opts.delta < 1.0)
+    {
+        return Err(ModelError::Invalid(format!(
+            "--delta {}: delta must lie strictly between 0 and 1\n    hint: the default 1e-9 is far below one over any table's row count; use --dp-mechanism laplace for delta 0",
+            opts.delta
+        )));
     }
     if opts.bins == 0 || opts.min_count == 0 {
         return Err(ModelError::Invalid(
@@ -305,41 +314,22 @@ impl FitPlan {
         let rows = self.rows as usize;
         let (head_vars, features) = (&self.head_vars, &self.features);
         let in_head = |v: usize| head_vars.contains(&v);
-        // Differential privacy: the budget split between pairwise tables (structure) and the
-        // model's own tables.
-        let dp = opts.epsilon;
+        if opts.epsilon.is_some() {
+            return self.private_structure(enc, w);
+        }
         let pairs: Vec<(usize, usize)> = (0..enc.len())
             .flat_map(|a| (a + 1..enc.len()).map(move |b| (a, b)))
             .filter(|&(a, b)| !in_head(a) || !in_head(b))
             .collect();
         let structure_needed = !features.is_empty() && enc.len() > 1;
-        let n_tables = usize::from(!head_vars.is_empty()) + features.len();
-        let (eps_structure, eps_tables) = match dp {
-            Some(e) if structure_needed && !pairs.is_empty() => (0.3 * e, 0.7 * e),
-            Some(e) => (0.0, e),
-            None => (0.0, 0.0),
-        };
-        let mut ledger = dp.map(|e| Ledger {
-            epsilon: e,
-            mechanism: "laplace".into(),
-            neighbouring: "add or remove one row".into(),
-            entries: Vec::new(),
-        });
 
-        // Pairwise mutual information: from noisy tables under differential privacy, where
-        // the structure search uses it; exact otherwise, needed only to pick a root when there
-        // is no head.
+        // Pairwise mutual information, needed only to pick a root when there is no head.
         let mut mi = vec![vec![0.0; enc.len()]; enc.len()];
-        if structure_needed && (dp.is_some() || head_vars.is_empty()) {
-            let scale = pairs.len() as f64 / eps_structure.max(f64::MIN_POSITIVE);
+        if structure_needed && head_vars.is_empty() {
             let values: Vec<f64> = pairs
                 .par_iter()
-                .enumerate()
-                .map(|(k, &(a, b))| {
-                    let mut t = joint_counts(enc, w, &[a, b]);
-                    if dp.is_some() {
-                        add_noise(&mut t, scale, opts.seed, 1, k as u64);
-                    }
+                .map(|&(a, b)| {
+                    let t = joint_counts(enc, w, &[a, b]);
                     mutual_information(&t, enc[a].card(), enc[b].card())
                 })
                 .collect();
@@ -347,101 +337,104 @@ impl FitPlan {
                 mi[a][b] = v;
                 mi[b][a] = v;
             }
-            if let Some(l) = ledger.as_mut() {
-                l.entries.push(LedgerEntry {
-                    purpose: "pairwise tables for the structure search".into(),
-                    tables: pairs.len(),
-                    epsilon: eps_structure,
-                    scale,
-                });
-            }
         }
         // Deterministic relations (a level and its number): kept exactly by the structure.
-        let relations = if dp.is_some() {
-            Vec::new()
-        } else {
-            super::structure::relations(enc, rows)
-        };
-        // The structure penalty, chosen on held-out tuples (BIC under differential privacy,
-        // where the search uses noisy pairwise tables and no penalty factor).
-        let (penalty, penalty_scores) = match dp {
-            Some(_) => (super::structure::PENALTIES[0], Vec::new()),
-            None => super::structure::choose_penalty(
-                enc, w, head_vars, features, &mi, &relations, rows, opts,
-            ),
-        };
+        let relations = super::structure::relations(enc, rows);
+        // The structure penalty, chosen on held-out tuples.
+        let (penalty, penalty_scores) = super::structure::choose_penalty(
+            enc, w, head_vars, features, &mi, &relations, rows, opts,
+        );
         let structure = search_structure(
-            enc,
-            w,
-            head_vars,
-            features,
-            &mi,
-            &relations,
-            rows,
-            dp.is_some(),
-            penalty,
-            opts,
+            enc, w, head_vars, features, &mi, &relations, rows, penalty, opts,
         );
 
         // Tables.
-        let table_scale = n_tables as f64 / eps_tables.max(f64::MIN_POSITIVE);
-        let mut head_counts = joint_counts(enc, w, head_vars);
-        if dp.is_some() && !head_vars.is_empty() {
-            add_noise(&mut head_counts, table_scale, opts.seed, 2, 0);
-        }
+        let head_counts = joint_counts(enc, w, head_vars);
         let mut nodes: Vec<Node> = structure
             .par_iter()
-            .enumerate()
-            .map(|(k, (var, choice))| {
-                let mut counts = node_counts(enc, w, *var, &choice.parents, &choice.maps);
-                if dp.is_some() {
-                    add_noise(&mut counts, table_scale, opts.seed, 2, k as u64 + 1);
-                }
-                Node {
-                    var: *var,
-                    parents: choice.parents.clone(),
-                    groups: if choice.maps.iter().all(Vec::is_empty) {
-                        Vec::new()
-                    } else {
-                        choice.maps.clone()
-                    },
-                    counts,
-                }
+            .map(|(var, choice)| Node {
+                var: *var,
+                parents: choice.parents.clone(),
+                groups: if choice.maps.iter().all(Vec::is_empty) {
+                    Vec::new()
+                } else {
+                    choice.maps.clone()
+                },
+                counts: node_counts(enc, w, *var, &choice.parents, &choice.maps),
             })
             .collect();
-        // Pair terms where a node's parents miss a two-way table (exact counts only).
-        if dp.is_none() {
-            super::terms::add_pair_terms(
-                enc, w, &mut nodes, &structure, head_vars, rows, penalty, opts,
-            );
-        }
+        // Pair terms where a node's parents miss a two-way table.
+        super::terms::add_pair_terms(
+            enc, w, &mut nodes, &structure, head_vars, rows, penalty, opts,
+        );
         // Nodes drawn from their determinant alone: outside the copula.
         let exact: Vec<usize> = relations
             .iter()
             .filter(|(a, b)| nodes.iter().any(|n| n.var == *b && n.parents == [*a]))
             .map(|r| r.1)
             .collect();
-        if let Some(l) = ledger.as_mut() {
-            l.entries.push(LedgerEntry {
-                purpose: "the head table and one table per node".into(),
-                tables: n_tables,
-                epsilon: eps_tables,
-                scale: table_scale,
-            });
+        let model = self.model(
+            rows as u64,
+            None,
+            head_counts,
+            nodes,
+            penalty,
+            penalty_scores
+                .iter()
+                .map(|&(factor, log_likelihood)| super::PenaltyScore {
+                    factor,
+                    log_likelihood,
+                })
+                .collect(),
+        );
+        FitStructure {
+            model,
+            exact: Some(exact),
         }
-        let model_rows = match dp {
-            None => rows as u64,
-            // Post-processing of noisy counts: the head's, or the first node's, total.
-            Some(_) => {
-                let total: f64 = if head_vars.is_empty() {
-                    nodes.first().map_or(0.0, |n| n.counts.iter().sum())
-                } else {
-                    head_counts.iter().sum()
-                };
-                total.round().max(1.0) as u64
-            }
-        };
-        let model = Model {
+    }
+
+    /// The differentially private structure and tables ([`super::private`]).
+    fn private_structure(&self, enc: &[Encoded], w: &[f64]) -> FitStructure {
+        let label_name = self
+            .schema
+            .fairness
+            .as_ref()
+            .map(|f| f.label.clone())
+            .or_else(|| {
+                self.schema
+                    .columns
+                    .iter()
+                    .find(|c| c.role == Role::Label)
+                    .map(|c| c.name.clone())
+            });
+        let label = label_name
+            .and_then(|n| self.vars.iter().position(|v| v.name == n))
+            .filter(|v| self.head_vars.contains(v));
+        let p =
+            super::private::fit_private(enc, w, &self.head_vars, &self.features, label, &self.opts);
+        let model = self.model(
+            p.rows,
+            Some(p.ledger),
+            p.head,
+            p.nodes,
+            super::structure::PENALTIES[0],
+            Vec::new(),
+        );
+        FitStructure { model, exact: None }
+    }
+
+    /// The model (without its copula) from its tables.
+    fn model(
+        &self,
+        rows: u64,
+        privacy: Option<Ledger>,
+        head_counts: Vec<f64>,
+        nodes: Vec<Node>,
+        penalty: f64,
+        penalty_held_out: Vec<super::PenaltyScore>,
+    ) -> Model {
+        let opts = &self.opts;
+        Model {
             format: FORMAT.into(),
             version: VERSION,
             fairsynth: env!("CARGO_PKG_VERSION").into(),
@@ -458,29 +451,19 @@ impl FitPlan {
                 bins: opts.bins,
                 max_parents: opts.max_parents,
                 penalty,
-                penalty_held_out: penalty_scores
-                    .iter()
-                    .map(|&(factor, log_likelihood)| super::PenaltyScore {
-                        factor,
-                        log_likelihood,
-                    })
-                    .collect(),
+                penalty_held_out,
             },
-            rows: model_rows,
-            privacy: ledger,
+            rows,
+            privacy,
             variables: self.vars.clone(),
             head: Head {
-                vars: head_vars.clone(),
+                vars: self.head_vars.clone(),
                 counts: head_counts,
             },
             nodes,
             copula: None,
             regenerated: self.regenerated.clone(),
             dropped: self.dropped.clone(),
-        };
-        FitStructure {
-            model,
-            exact: if dp.is_some() { None } else { Some(exact) },
         }
     }
 

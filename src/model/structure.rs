@@ -1,6 +1,6 @@
-//! The structure search: which earlier columns each node is drawn from (exact BIC gains, or
-//! noisy pairwise mutual information under differential privacy), and the deterministic
-//! relations between columns that every sample keeps exactly.
+//! The structure search of exact fits: which earlier columns each node is drawn from
+//! (penalised likelihood gains), and the deterministic relations between columns that every
+//! sample keeps exactly. Differentially private fits choose theirs in `private`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -359,49 +359,10 @@ pub(super) fn relations(enc: &[Encoded], rows: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Greedy choice of at most `k` parents by (noisy) pairwise mutual information, for
-/// differential privacy, where only the pairwise tables were paid for.
-fn best_parents_pairwise(
-    enc: &[Encoded],
-    child: usize,
-    placed: &[usize],
-    mi: &[Vec<f64>],
-    rows: f64,
-    opts: &FitOptions,
-) -> Choice {
-    let card = enc[child].card();
-    let penalty = 0.5 * rows.max(2.0).ln() * (card as f64 - 1.0);
-    let mut cands: Vec<usize> = placed.to_vec();
-    cands.sort_by(|a, b| mi[child][*b].total_cmp(&mi[child][*a]).then(a.cmp(b)));
-    let mut parents = Vec::new();
-    let mut configs = 1usize;
-    let mut total = 0.0;
-    for p in cands {
-        if parents.len() >= opts.max_parents {
-            break;
-        }
-        let cp = enc[p].card();
-        if configs * cp * card > opts.max_cells {
-            continue;
-        }
-        let gain = rows * mi[child][p] - penalty * configs as f64 * (cp as f64 - 1.0);
-        if gain <= 0.0 {
-            continue;
-        }
-        configs *= cp;
-        total += gain;
-        parents.push(p);
-    }
-    Choice {
-        maps: vec![Vec::new(); parents.len()],
-        parents,
-        gain: total,
-    }
-}
-
 /// The greedy structure search: each round places the remaining column whose best parent set
-/// (among the head and the columns already placed) gains most. Exact BIC gains from the data,
-/// or, under differential privacy, gains from the noisy pairwise mutual information `mi`.
+/// (among the head and the columns already placed) gains most, by exact penalised gains from
+/// the data (`mi`, the pairwise mutual information, picks the first column when there is no
+/// head). Differentially private fits use [`super::private`] instead.
 ///
 /// A column that a placed column determines (`relations`) is placed at once with that column
 /// as its only parent, so the relation holds in every sample. A column that determines a
@@ -418,14 +379,10 @@ pub(super) fn search_structure(
     mi: &[Vec<f64>],
     relations: &[(usize, usize)],
     rows: usize,
-    dp: bool,
     factor: f64,
     opts: &FitOptions,
 ) -> Vec<(usize, Choice)> {
-    let all_views: Vec<Vec<Vec<u32>>> = enc
-        .iter()
-        .map(|e| if dp { vec![Vec::new()] } else { views(e, w) })
-        .collect();
+    let all_views: Vec<Vec<Vec<u32>>> = enc.iter().map(|e| views(e, w)).collect();
     let memos: Vec<Mutex<Memo>> = enc.iter().map(|_| Mutex::default()).collect();
     let mut placed = head_vars.to_vec();
     let mut remaining = features.to_vec();
@@ -473,11 +430,6 @@ pub(super) fn search_structure(
                     maps: Vec::new(),
                     gain: mi[f].iter().sum(),
                 })
-                .collect()
-        } else if dp {
-            ready
-                .iter()
-                .map(|&f| best_parents_pairwise(enc, f, &placed, mi, rows as f64, opts))
                 .collect()
         } else {
             ready
@@ -746,7 +698,7 @@ pub(super) fn choose_penalty(
     let mut best = (PENALTIES[0], f64::NEG_INFINITY);
     for &factor in &PENALTIES {
         let s = search_structure(
-            &train.0, &train.1, head_vars, features, mi, relations, n_train, false, factor, opts,
+            &train.0, &train.1, head_vars, features, mi, relations, n_train, factor, opts,
         );
         let ll = held_out_ll((&train.0, &train.1), (&test.0, &test.1), &s) / n_test as f64;
         scores.push((factor, ll));

@@ -72,8 +72,12 @@ pub fn sample_page(
     match &model.privacy {
         Some(l) => {
             page.p(&format!(
-                "The model is differentially private: epsilon {} in total ({} mechanism, {} neighbouring). Every count the model uses carries noise; the entries below add up to the total.",
-                l.epsilon, l.mechanism, l.neighbouring
+                "The model is differentially private: ({}, {:e})-DP in total ({}; {} neighbouring){}. Every count the model uses carries noise or is computed from noisy counts; the row count is the total of the noisy tables. Under zero-concentrated DP the entries' rho add up to the total rho, whose conversion gives the epsilon; under pure DP the entries' epsilon add up.",
+                l.epsilon,
+                l.delta,
+                l.mechanism,
+                l.neighbouring,
+                l.rho.map_or(String::new(), |r| format!(", rho {r:.6}"))
             ));
             let rows: Vec<Vec<Cell>> = l
                 .entries
@@ -81,13 +85,19 @@ pub fn sample_page(
                 .map(|e| {
                     vec![
                         Cell::Text(e.purpose.clone()),
+                        Cell::Text(e.mechanism.clone()),
                         Cell::Count(e.tables as u64),
                         Cell::Num(e.epsilon, 4),
+                        Cell::Num(e.rho, 6),
                         Cell::Num(e.scale, 4),
                     ]
                 })
                 .collect();
-            page.table("", &["purpose", "count tables", "epsilon", "noise scale"], &rows);
+            page.table(
+                "",
+                &["purpose", "mechanism", "queries", "epsilon", "rho", "noise scale"],
+                &rows,
+            );
         }
         None => page.p("Not differentially private: the model holds the exact counts of the real table (no privacy budget was spent). Rare combinations can therefore be reproduced."),
     }
