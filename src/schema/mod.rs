@@ -150,7 +150,7 @@ pub const IDENTIFIER_KINDS: [&str; 12] = [
 ];
 
 /// One generalisation level of a quasi-identifier.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum GenLevel {
     /// Numbers: bands of `width` (e.g. 30-39), and/or top and bottom coding (`90+`, `<18`).
     Numeric {
@@ -305,7 +305,7 @@ impl Role {
 
 /// Numeric bands: value `v` is in band `i` when `edges[i] <= v < edges[i+1]`; the last band
 /// also includes its upper edge.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bins {
     /// Strictly increasing edges, at least two.
     pub edges: Vec<f64>,
