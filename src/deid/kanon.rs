@@ -1325,7 +1325,7 @@ mod tests {
             whole: false,
         };
         let mut combos = Combos::default();
-        combos.set_levels(&[q.levels.clone()]);
+        combos.set_levels(std::slice::from_ref(&q.levels));
         let incomes: Vec<f64> = (0..10_000)
             .map(|i| 20_000.0 + f64::from(i) * 1.37)
             .collect();
@@ -1350,7 +1350,7 @@ mod tests {
         }
         // Merged chunks count the same.
         let mut a1 = Combos::default();
-        a1.set_levels(&[q.levels.clone()]);
+        a1.set_levels(std::slice::from_ref(&q.levels));
         let mut a2 = a1.clone();
         for x in &incomes[..5000] {
             a1.add(&[Raw::Num(*x)], None);
