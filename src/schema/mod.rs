@@ -938,6 +938,26 @@ impl Schema {
         }
     }
 
+    /// The same schema without the columns in `names`, and without what refers to them:
+    /// their targets, the fairness requirement when its label goes (else the protected columns
+    /// that go), an `l_diversity` over one, and their place in `unique_over`. For a reader that
+    /// cannot read some columns (encrypted, no key).
+    pub fn without_columns(&self, names: &[String]) -> Schema {
+        let gone = |c: &String| names.contains(c);
+        let mut s = self.clone();
+        s.columns.retain(|c| !gone(&c.name));
+        s.targets.retain(|t| !gone(&t.column));
+        s.fairness = self.fairness.clone().and_then(|mut f| {
+            f.independent_of.retain(|c| !gone(c));
+            (!gone(&f.label) && !f.independent_of.is_empty()).then_some(f)
+        });
+        if s.privacy.l_diversity.as_ref().is_some_and(|(c, _)| gone(c)) {
+            s.privacy.l_diversity = None;
+        }
+        s.privacy.unique_over.retain(|c| !gone(c));
+        s
+    }
+
     /// Reads and validates a schema file; every problem is reported at once.
     pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
         let shown = path.display().to_string();

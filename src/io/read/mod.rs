@@ -408,6 +408,20 @@ pub fn open_parquet(path: &Path) -> Result<OpenedParquet, ReadError> {
     })
 }
 
+/// The encrypted columns of a Parquet input whose key is not at hand (none for other inputs),
+/// so that a command can leave them out and say so. A footer that cannot be decrypted is an
+/// error.
+pub fn locked_columns(input: &Input) -> Result<Vec<crate::io::crypt::Locked>, ReadError> {
+    match input {
+        Input::File {
+            path,
+            format: Format::Parquet,
+            ..
+        } => Ok(open_parquet(path)?.locked),
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// Whether the file ends with the plaintext-footer magic `PAR1` (an encrypted footer ends with
 /// `PARE`).
 fn plaintext_footer(path: &Path) -> bool {
