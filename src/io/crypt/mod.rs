@@ -95,7 +95,7 @@ pub enum KeyError {
         hint: &'static str,
     },
     /// The key file cannot be read.
-    #[error("cannot read the key file `{path}`: {source}")]
+    #[error("cannot read the key file `{path}`: {source}\n    hint: pass a readable file of `ID: BASE64` lines with --keys")]
     KeyFileIo {
         /// The key file.
         path: PathBuf,
