@@ -170,6 +170,7 @@ impl std::fmt::Debug for Access {
 }
 
 static ACTIVE: RwLock<Option<Arc<Access>>> = RwLock::new(None);
+static DEFAULT_KMS: RwLock<Option<Arc<dyn KmsClient>>> = RwLock::new(None);
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Holds an [`Access`] installed; dropping it uninstalls it.
@@ -191,15 +192,24 @@ pub fn enter(access: Access) -> AccessGuard {
     AccessGuard { _serial: serial }
 }
 
-/// The installed access, or keys from the environment and no policy.
+/// Sets the key source used when no [`Access`] is installed (the Python package's
+/// `use_kms`); `None` goes back to the environment (`FAIRSYNTH_KEY_<ID>`).
+pub fn set_default_kms(kms: Option<Arc<dyn KmsClient>>) {
+    *DEFAULT_KMS.write().unwrap_or_else(|e| e.into_inner()) = kms;
+}
+
+/// The installed access, or else the default key source (see [`set_default_kms`], else the
+/// environment) and no policy.
 pub fn current() -> Arc<Access> {
     if let Some(a) = ACTIVE.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
         return a.clone();
     }
-    Arc::new(Access {
-        kms: Arc::new(MasterKeys::from_env()),
-        policy: None,
-    })
+    let kms = DEFAULT_KMS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or_else(|| Arc::new(MasterKeys::from_env()));
+    Arc::new(Access { kms, policy: None })
 }
 
 /// A fresh random data key.
