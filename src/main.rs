@@ -296,7 +296,12 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     let format = input_format(&a.input, a.format)?;
     guard_outputs(
         &[Some(&a.output), a.report.as_ref(), a.html.as_ref()],
-        &[Some(&a.input), Some(&a.schema), a.targets.as_ref()],
+        &[
+            Some(&a.input),
+            Some(&a.schema),
+            a.targets.as_ref(),
+            a.keys.keys.as_ref(),
+        ],
     )?;
     distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let seed = a.seed.or(schema.seed).unwrap_or(0);
@@ -398,7 +403,10 @@ fn fit(a: FitArgs) -> Result<(), Failure> {
     let _access = access(&a.keys, None, &schema)?;
     let yaml = std::fs::read_to_string(&a.schema).map_err(usage)?;
     let format = input_format(&a.input, a.format)?;
-    guard_outputs(&[Some(&a.output)], &[Some(&a.input), Some(&a.schema)])?;
+    guard_outputs(
+        &[Some(&a.output)],
+        &[Some(&a.input), Some(&a.schema), a.keys.keys.as_ref()],
+    )?;
     let opts = fairsynth::model::FitOptions {
         seed: a.seed.or(schema.seed).unwrap_or(0),
         epsilon: a.epsilon,
@@ -428,7 +436,7 @@ fn sample(a: SampleArgs) -> Result<(), Failure> {
     let _access = access(&a.keys, Some(&a.encryption), &schema)?;
     guard_outputs(
         &[Some(&a.output), a.report.as_ref(), a.html.as_ref()],
-        &[Some(&a.model), a.targets.as_ref()],
+        &[Some(&a.model), a.targets.as_ref(), a.keys.keys.as_ref()],
     )?;
     distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let targets = match &a.targets {
@@ -543,7 +551,7 @@ fn inspect(a: InspectArgs) -> Result<(), Failure> {
     let format = input_format(&a.input, a.format)?;
     guard_outputs(
         &[a.report.as_ref(), a.draft_schema.as_ref()],
-        &[Some(&a.input), a.schema.as_ref()],
+        &[Some(&a.input), a.schema.as_ref(), a.keys.keys.as_ref()],
     )?;
     let input = Input::file(&a.input, format).with_options(a.dialect.options());
     let mut ins = fairsynth::deid::inspect::inspect(&input, schema.as_ref()).map_err(usage)?;
@@ -570,7 +578,12 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     let format = input_format(&a.input, a.format)?;
     guard_outputs(
         &[Some(&a.output), a.report.as_ref(), a.html.as_ref()],
-        &[Some(&a.input), Some(&a.schema), a.key_file.as_ref()],
+        &[
+            Some(&a.input),
+            Some(&a.schema),
+            a.key_file.as_ref(),
+            a.keys.keys.as_ref(),
+        ],
     )?;
     distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let opts = Options {
@@ -644,6 +657,7 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
             Some(&a.schema),
             a.holdout.as_ref(),
             a.targets.as_ref(),
+            a.keys.keys.as_ref(),
         ],
     )?;
     let targets = match &a.targets {
@@ -727,6 +741,7 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
             Some(&a.schema),
             a.targets.as_ref(),
             a.baseline.as_ref(),
+            a.keys.keys.as_ref(),
         ],
     )?;
     distinct_outputs(&[a.report.as_ref(), a.html.as_ref()])?;
@@ -854,7 +869,7 @@ fn synth(a: SynthArgs) -> Result<(), Failure> {
     let rows = a.rows.unwrap_or(schema.rows);
     let seed = a.seed.or(schema.seed).unwrap_or(0);
     let compression = compression(a.compression);
-    guard_outputs(&[Some(&a.output)], &[Some(&a.schema)])?;
+    guard_outputs(&[Some(&a.output)], &[Some(&a.schema), a.keys.keys.as_ref()])?;
     let synth = fairsynth::synth::Synthesizer::new(&schema, seed).map_err(|e| Failure {
         code: 2,
         error: e.into(),
