@@ -713,3 +713,104 @@ fn explicit_key_file(path: &Path) {
         .expect("write");
     w.close().expect("close");
 }
+
+/// `reweight`, `deidentify` and `sample` apply the policy as `synth` does: an encrypted footer,
+/// the protected columns under the auditor's key, the provenance naming the key IDs.
+#[test]
+fn every_command_that_writes_parquet_applies_the_policy() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let kf = key_file(d, "keys.txt", &keys());
+    synth(d, "plain.parquet", &[]);
+    let enc = |out: &str| -> Vec<String> {
+        [
+            "-o",
+            d.join(out).to_str().expect("utf-8"),
+            "--keys",
+            kf.to_str().expect("utf-8"),
+            "--encrypt",
+            "auditor=role:protected",
+            "--footer-key",
+            "footer",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let plain = d.join("plain.parquet");
+    let schema = schema_path();
+    fairsynth()
+        .arg("reweight")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(&plain)
+        .args(enc("reweighted.parquet"))
+        .assert()
+        .success();
+    // k-anonymity needs more rows than the other commands.
+    let big = d.join("big.parquet");
+    fairsynth()
+        .args(["synth", "--schema"])
+        .arg(&schema)
+        .args(["--rows", "30000", "-q", "-o"])
+        .arg(&big)
+        .assert()
+        .success();
+    fairsynth()
+        .arg("deidentify")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(&big)
+        .args(enc("deidentified.parquet"))
+        .env(
+            "FAIRSYNTH_KEY",
+            "a pseudonymisation key for the encryption tests",
+        )
+        .assert()
+        .success();
+    fairsynth()
+        .arg("fit")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(&plain)
+        .arg("-o")
+        .arg(d.join("model.json"))
+        .assert()
+        .success();
+    fairsynth()
+        .arg("sample")
+        .arg(d.join("model.json"))
+        .args(["--rows", "1000", "-q"])
+        .args(enc("sampled.parquet"))
+        .assert()
+        .success();
+    for f in [
+        "reweighted.parquet",
+        "deidentified.parquet",
+        "sampled.parquet",
+    ] {
+        let path = d.join(f);
+        let bytes = std::fs::read(&path).expect(f);
+        assert_eq!(&bytes[bytes.len() - 4..], b"PARE", "{f}: encrypted footer");
+        // Without keys: refused, naming the footer key.
+        {
+            let _g = crypt::enter(no_policy(&[]));
+            let err = open_parquet(&path).err().expect("no keys").to_string();
+            assert!(err.contains("master key `footer`"), "{f}: {err}");
+        }
+        let _g = crypt::enter(no_policy(&keys()));
+        let opened = open_parquet(&path).expect(f);
+        assert!(opened.locked.is_empty(), "{f}");
+        let prov = opened
+            .builder
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|k| k.key == "fairsynth"))
+            .and_then(|k| k.value.clone())
+            .expect("provenance");
+        let v: serde_json::Value = serde_json::from_str(&prov).expect("json");
+        assert_eq!(v["encryption"]["columns"]["sex"], "auditor", "{f}: {prov}");
+        assert_eq!(v["encryption"]["footer_key"], "footer", "{f}");
+    }
+}
