@@ -255,7 +255,7 @@ impl MasterKeys {
         if let Some((k, from)) = self.keys.get(id) {
             return Ok((k.clone(), from.clone()));
         }
-        if self.env && super::super::super::schema::Encryption::valid_key_id(id) {
+        if self.env && crate::schema::Encryption::valid_key_id(id) {
             let name = format!("{ENV_PREFIX}{id}");
             if let Some(v) = std::env::var_os(&name) {
                 let from = KeySource::Env(name);
