@@ -270,9 +270,11 @@ impl MasterKeys {
                 return Ok((decode_key(id, text, &from)?, from));
             }
         }
+        // An ID no environment variable can be named after (from another tool's file) is
+        // looked up in the key file only, and the message says so.
         Err(KeyError::Missing {
             id: id.to_string(),
-            env: self.env,
+            env: self.env && crate::schema::Encryption::valid_key_id(id),
         })
     }
 
