@@ -148,8 +148,34 @@ fn main() -> ExitCode {
 fn check(files: &[PathBuf]) -> Result<(), Failure> {
     let mut failed = 0;
     for f in files {
-        match Schema::from_file(f) {
-            Ok(s) => {
+        match fairsynth::schema::Document::from_file(f) {
+            Ok(fairsynth::schema::Document::Database(db)) => {
+                let shown: Vec<String> = db
+                    .tables
+                    .iter()
+                    .map(|t| match t.driving() {
+                        Some(fk) => format!(
+                            "{} (per {}: {})",
+                            t.name(),
+                            fk.table,
+                            t.schema.columns.len()
+                        ),
+                        None => format!(
+                            "{} ({} rows: {})",
+                            t.name(),
+                            t.schema.rows,
+                            t.schema.columns.len()
+                        ),
+                    })
+                    .collect();
+                out_line(&format!(
+                    "{}: ok ({} linked tables; table (rows: columns): {}; synthesisable)",
+                    f.display(),
+                    db.tables.len(),
+                    shown.join(", ")
+                ))?;
+            }
+            Ok(fairsynth::schema::Document::Table(s)) => {
                 let missing = s.columns_without_generator();
                 let synth = if missing.is_empty() {
                     "synthesisable".to_string()
@@ -870,7 +896,19 @@ fn load_schema(path: &Path) -> Result<Schema, Failure> {
 }
 
 fn synth(a: SynthArgs) -> Result<(), Failure> {
-    let schema = load_schema(&a.schema)?;
+    let doc = fairsynth::schema::Document::from_file(&a.schema).map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })?;
+    let schema = match doc {
+        fairsynth::schema::Document::Table(s) => s,
+        fairsynth::schema::Document::Database(db) => return synth_linked(a, db),
+    };
+    if a.scale.is_some() {
+        return Err(usage(anyhow::anyhow!(
+            "--scale multiplies the rows of linked tables; this schema has one table\n    hint: use --rows"
+        )));
+    }
     let _access = access(&a.keys, Some(&a.encryption), &schema)?;
     let rows = a.rows.unwrap_or(schema.rows);
     let seed = a.seed.or(schema.seed).unwrap_or(0);
@@ -922,6 +960,141 @@ fn synth(a: SynthArgs) -> Result<(), Failure> {
             "wrote {written} rows x {} columns to {}",
             schema.columns.len(),
             a.output.display()
+        );
+    }
+    Ok(())
+}
+
+/// `synth` of linked tables: one Parquet file per table in the output folder.
+fn synth_linked(a: SynthArgs, mut db: fairsynth::schema::Database) -> Result<(), Failure> {
+    if a.rows.is_some() {
+        return Err(usage(anyhow::anyhow!(
+            "--rows sets the rows of one table, but `{}` declares linked tables\n    hint: use --scale to multiply every root table's rows",
+            a.schema.display()
+        )));
+    }
+    let e = &a.encryption;
+    if !e.encrypt.is_empty() || e.footer_key.is_some() || e.plaintext_footer {
+        return Err(usage(anyhow::anyhow!(
+            "encrypting the files of linked tables is not supported yet\n    hint: synthesise without --encrypt, or encrypt one table's schema at a time"
+        )));
+    }
+    if let Some(f) = a.scale {
+        for t in db.tables.iter_mut().filter(|t| t.is_root()) {
+            t.schema.rows = ((t.schema.rows as f64 * f).round() as u64).max(1);
+        }
+    }
+    let seed = a.seed.or(db.seed).unwrap_or(0);
+    let compression = compression(a.compression);
+    let dir = &a.output;
+    if dir.exists() && !dir.is_dir() {
+        return Err(usage(anyhow::anyhow!(
+            "`{}` is not a folder; a schema of linked tables writes one file per table\n    hint: name a folder (it is created when missing)",
+            dir.display()
+        )));
+    }
+    let created = !dir.exists();
+    let targets: Vec<PathBuf> = db
+        .tables
+        .iter()
+        .map(|t| dir.join(format!("{}.parquet", t.name())))
+        .collect();
+    let synth =
+        fairsynth::synth::linked::LinkedSynthesizer::new(&db, seed).map_err(|e| Failure {
+            code: 2,
+            error: e.into(),
+        })?;
+    if created {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the folder `{}`: {e}", dir.display()))?;
+    }
+    let result = (|| -> Result<Vec<u64>, Failure> {
+        let outs: Vec<Option<&PathBuf>> = targets.iter().map(Some).collect();
+        guard_outputs(&outs, &[Some(&a.schema), a.keys.keys.as_ref()])?;
+        let mut command_line: Vec<String> = vec![
+            "fairsynth".into(),
+            "synth".into(),
+            "--schema".into(),
+            a.schema.display().to_string(),
+            "--seed".into(),
+            seed.to_string(),
+            "--compression".into(),
+            compression.name().into(),
+        ];
+        if let Some(f) = a.scale {
+            command_line.extend(["--scale".into(), f.to_string()]);
+        }
+        let provenance = |i: usize| {
+            let t = &db.tables[i];
+            let keys: Vec<serde_json::Value> = t
+                .foreign_keys
+                .iter()
+                .map(|k| {
+                    let pk = db
+                        .table(&k.table)
+                        .map(|p| p.primary_key.clone())
+                        .unwrap_or_default();
+                    serde_json::json!({
+                        "column": k.column,
+                        "references": {"table": k.table, "column": pk},
+                        "drives_rows": k.children.is_some(),
+                    })
+                })
+                .collect();
+            let rows = t.is_root().then_some(t.schema.rows);
+            fairsynth::io::provenance(
+                "synth",
+                &t.schema,
+                serde_json::json!({
+                    "seed": seed,
+                    "table": t.name(),
+                    "tables": db.tables.iter().map(|t| t.name()).collect::<Vec<_>>(),
+                    "database": db.name,
+                    "rows": rows,
+                    "primary_key": t.primary_key,
+                    "foreign_keys": keys,
+                    "compression": compression.name(),
+                    "rng": "ChaCha8 streams keyed by SHA-256(seed, table/column, family)",
+                }),
+                &command_line,
+            )
+        };
+        let bar = progress_bar(0, a.quiet);
+        let pool = thread_pool(a.threads)?;
+        let rows = pool.install(|| {
+            synth.write_folder(
+                dir,
+                &|| fairsynth::io::writer_properties(compression),
+                &provenance,
+                &|done| bar.set_position(done),
+            )
+        })?;
+        bar.finish_and_clear();
+        Ok(rows)
+    })();
+    let rows = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if created {
+                // Only an empty folder this run made goes; a temporary file still inside
+                // (removed when the transaction drops) keeps it, and the next run reuses it.
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
+        }
+    };
+    if !a.quiet {
+        let shown: Vec<String> = db
+            .tables
+            .iter()
+            .zip(&rows)
+            .map(|(t, r)| format!("{} {r}", t.name()))
+            .collect();
+        eprintln!(
+            "wrote {} tables to {}: {} rows",
+            db.tables.len(),
+            dir.display(),
+            shown.join(", ")
         );
     }
     Ok(())

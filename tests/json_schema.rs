@@ -629,8 +629,8 @@ fn top_level_and_column_keys_match_decode_rs() {
     let schema = json_schema();
     let top = set(quoted(section(DECODE_RS, "const TOP_KEYS", "];")));
     let column = set(quoted(section(DECODE_RS, "const COLUMN_KEYS", "];")));
-    assert_eq!(top.len(), 12, "TOP_KEYS as parsed: {top:?}");
-    assert_eq!(column.len(), 21, "COLUMN_KEYS as parsed: {column:?}");
+    assert_eq!(top.len(), 13, "TOP_KEYS as parsed: {top:?}");
+    assert_eq!(column.len(), 26, "COLUMN_KEYS as parsed: {column:?}");
     assert_eq!(property_names(&schema), top, "top-level keys");
     assert_eq!(
         property_names(&schema["$defs"]["column"]),
@@ -643,8 +643,22 @@ fn top_level_and_column_keys_match_decode_rs() {
             .unwrap()
             .iter()
             .map(|k| k.as_str().unwrap())),
-        set(["version", "name", "columns"])
+        set(["version", "name"])
     );
+    // One table (`columns`) or linked tables (`tables`), never both.
+    let one_of: Vec<BTreeSet<String>> = schema["oneOf"]
+        .as_array()
+        .expect("oneOf: columns or tables")
+        .iter()
+        .map(|b| {
+            set(b["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap()))
+        })
+        .collect();
+    assert_eq!(one_of, vec![set(["columns"]), set(["tables"])]);
 }
 
 #[test]

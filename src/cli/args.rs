@@ -534,9 +534,13 @@ pub(crate) struct SynthArgs {
     /// Schema file (.yaml or .yml).
     #[arg(long, value_name = "FILE")]
     pub(crate) schema: PathBuf,
-    /// Rows to generate (default: the schema's `rows`).
+    /// Rows to generate (default: the schema's `rows`). One-table schemas only.
     #[arg(long, value_name = "N")]
     pub(crate) rows: Option<u64>,
+    /// Linked tables: multiply every root table's `rows` by this factor (child tables follow
+    /// their parents).
+    #[arg(long, value_name = "FACTOR", value_parser = parse_scale)]
+    pub(crate) scale: Option<f64>,
     /// Seed (default: the schema's `seed`, else 0).
     #[arg(long, value_name = "N")]
     pub(crate) seed: Option<u64>,
@@ -549,8 +553,9 @@ pub(crate) struct SynthArgs {
     /// Rows per Parquet row group (a multiple of 65536).
     #[arg(long, value_name = "N", default_value_t = fairsynth::synth::DEFAULT_ROW_GROUP_ROWS, value_parser = parse_row_group_rows)]
     pub(crate) row_group_rows: u64,
-    /// Output Parquet file (written to a temporary file and renamed when complete).
-    #[arg(short, long, value_name = "FILE")]
+    /// Output Parquet file; for linked tables, a folder that receives `<table>.parquet` per
+    /// table (all written to temporary files and renamed together when complete).
+    #[arg(short, long, value_name = "PATH")]
     pub(crate) output: PathBuf,
     /// No progress bar.
     #[arg(short, long)]
@@ -559,6 +564,15 @@ pub(crate) struct SynthArgs {
     pub(crate) keys: KeysArgs,
     #[command(flatten)]
     pub(crate) encryption: EncryptArgs,
+}
+
+/// `--scale`: a positive, finite factor.
+pub(crate) fn parse_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(x) => Err(format!("{x} is not a positive factor")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// `--row-group-rows`: a positive multiple of the generator's block size (the unit in which

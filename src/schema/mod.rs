@@ -9,6 +9,8 @@ mod decode;
 mod diag;
 mod dialect;
 mod encryption;
+mod formula;
+mod relational;
 
 use std::path::Path;
 
@@ -20,6 +22,8 @@ pub use dialect::{
     parse_timestamp_format, DateFormat, DateOrder, InputOptions, DATE_FORMATS,
 };
 pub use encryption::Encryption;
+pub use formula::{Expr, FormulaError};
+pub use relational::{Children, Database, ForeignKey, Table};
 
 /// The only schema format version this build understands.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -135,6 +139,9 @@ pub struct Column {
     pub generalise: Vec<GenLevel>,
     /// Identifier kinds the detector may find in this column without stopping de-identification.
     pub acknowledge: Vec<String>,
+    /// Rows are null unless these columns take these levels (`null_unless:`); where they do,
+    /// `null_share` applies. Empty: no condition.
+    pub null_unless: Vec<(String, Vec<String>)>,
 }
 
 /// Identifier kinds the detectors report, as written in `acknowledge:`.
@@ -354,6 +361,87 @@ pub struct GenSpec {
     pub depends_on: Vec<String>,
     /// First matching case wins.
     pub cases: Vec<Case>,
+    /// A lower bound taken from another column (`after:`), held by construction.
+    pub after: Option<After>,
+}
+
+/// A lower bound from another column: this column's value is at least `column + amount unit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct After {
+    /// The column (of this table, or `table.column` of an ancestor).
+    pub column: String,
+    /// The offset added to it.
+    pub amount: i64,
+    /// Unit of the offset: days, months, ... for dates and timestamps; `None` for numbers.
+    pub unit: Option<TimeUnit>,
+}
+
+/// Units of offsets and elapsed times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// Seconds.
+    Seconds,
+    /// Minutes.
+    Minutes,
+    /// Hours.
+    Hours,
+    /// Days.
+    Days,
+    /// Calendar months (the day of month kept, clamped to the month's length).
+    Months,
+    /// Calendar years.
+    Years,
+}
+
+impl TimeUnit {
+    /// The unit names accepted in a schema.
+    pub const NAMES: [&'static str; 6] = ["seconds", "minutes", "hours", "days", "months", "years"];
+
+    /// The unit a schema spelling names.
+    pub fn from_name(name: &str) -> Option<TimeUnit> {
+        Some(match name {
+            "seconds" => TimeUnit::Seconds,
+            "minutes" => TimeUnit::Minutes,
+            "hours" => TimeUnit::Hours,
+            "days" => TimeUnit::Days,
+            "months" => TimeUnit::Months,
+            "years" => TimeUnit::Years,
+            _ => return None,
+        })
+    }
+
+    /// Microseconds in one unit, for the fixed-length units.
+    pub fn micros(self) -> Option<i64> {
+        Some(match self {
+            TimeUnit::Seconds => 1_000_000,
+            TimeUnit::Minutes => 60_000_000,
+            TimeUnit::Hours => 3_600_000_000,
+            TimeUnit::Days => 86_400_000_000,
+            _ => return None,
+        })
+    }
+}
+
+/// Where an elapsed time ends: a column or a fixed date.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Endpoint {
+    /// Another column.
+    Column(String),
+    /// A fixed instant, microseconds since 1970-01-01T00:00:00Z.
+    Instant(i64),
+}
+
+/// Aggregates of a child table's rows per parent row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// Number of children.
+    Count,
+    /// Sum of a child column.
+    Sum,
+    /// Smallest child value.
+    Min,
+    /// Largest child value.
+    Max,
 }
 
 /// A variant of a generator for rows whose earlier columns take given values.
@@ -446,6 +534,52 @@ pub enum Generator {
         /// The date ages are counted to, as days since 1970-01-01.
         reference: i32,
     },
+    /// Another column plus a drawn offset (`delivered_at = shipped_at + 1..5 days`): never
+    /// before `from + min`, never after `from + max`.
+    Offset {
+        /// The column the offset is added to.
+        from: String,
+        /// Unit for dates and timestamps; `None` for numbers.
+        unit: Option<TimeUnit>,
+        /// The offset's distribution (uniform on `[min, max]` when not given).
+        dist: Dist,
+        /// Smallest offset.
+        min: f64,
+        /// Largest offset.
+        max: f64,
+    },
+    /// Whole units elapsed between a date or timestamp column and an endpoint (`tenure_months`
+    /// from `signed_up_at` to a reference date), never negative.
+    Elapsed {
+        /// The start.
+        from: String,
+        /// The end.
+        to: Endpoint,
+        /// Days, months, years, ...
+        unit: TimeUnit,
+    },
+    /// Arithmetic on numeric columns (`quantity * unit_price`), rounded as declared.
+    Formula {
+        /// The parsed expression.
+        expr: Expr,
+        /// Decimal places for floats.
+        round: Option<u32>,
+    },
+    /// An aggregate of a child table's rows per row of this table (`count(orders)`,
+    /// `sum(order_lines.amount)`).
+    Aggregate {
+        /// The child table.
+        table: String,
+        /// The child's foreign key to this table (when it has several).
+        key: Option<String>,
+        /// What is computed.
+        function: Aggregate,
+        /// The child column summed (not for `count`).
+        column: Option<String>,
+    },
+    /// Filled in by the linked-table generator: a foreign key, or another table's column that
+    /// this table's generators read. Not written in schemas.
+    External,
 }
 
 impl GenSpec {
@@ -463,9 +597,20 @@ impl GenSpec {
                     ..
                 }
                 | Generator::Email { from: Some(c), .. }
-                | Generator::BirthDate { age_column: c, .. } => out.push(c),
+                | Generator::BirthDate { age_column: c, .. }
+                | Generator::Offset { from: c, .. } => out.push(c),
+                Generator::Elapsed { from, to, .. } => {
+                    out.push(from);
+                    if let Endpoint::Column(c) = to {
+                        out.push(c);
+                    }
+                }
+                Generator::Formula { expr, .. } => out.extend(expr.columns()),
                 _ => {}
             }
+        }
+        if let Some(a) = &self.after {
+            out.push(&a.column);
         }
         out.sort_unstable();
         out.dedup();
@@ -475,7 +620,7 @@ impl GenSpec {
 
 impl Generator {
     /// The generator kinds accepted under `generator: {kind: ...}`.
-    pub const KINDS: [&'static str; 8] = [
+    pub const KINDS: [&'static str; 15] = [
         "sequence",
         "uuid",
         "pattern",
@@ -484,6 +629,13 @@ impl Generator {
         "phone",
         "address",
         "birth_date",
+        "offset",
+        "elapsed",
+        "formula",
+        "count",
+        "sum",
+        "min",
+        "max",
     ];
 }
 
@@ -849,21 +1001,7 @@ impl Schema {
 
     /// Reads and validates a schema file; every problem is reported at once.
     pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
-        let shown = path.display().to_string();
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if !matches!(ext, "yaml" | "yml") {
-            return Err(SchemaError::Extension { path: shown });
-        }
-        let bytes = std::fs::read(path).map_err(|source| SchemaError::Io {
-            path: shown.clone(),
-            source,
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| SchemaError::Yaml {
-            path: shown.clone(),
-            line: 1,
-            col: 1,
-            message: format!("the file is not UTF-8 ({e})"),
-        })?;
+        let (text, shown) = read_schema_text(path)?;
         Schema::from_str_named(&text, &shown)
     }
 
@@ -920,6 +1058,79 @@ impl Schema {
             .collect();
         std::sync::Arc::new(arrow_schema::Schema::new(fields))
     }
+}
+
+/// A schema file: one table, or linked tables.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per run
+pub enum Document {
+    /// A one-table schema (`columns:` at the top level).
+    Table(Schema),
+    /// Linked tables (`tables:`).
+    Database(Database),
+}
+
+impl Document {
+    /// Reads and validates a schema file of either kind; every problem is reported at once.
+    pub fn from_file(path: &Path) -> Result<Document, SchemaError> {
+        let (text, shown) = read_schema_text(path)?;
+        Document::from_str_named(&text, &shown)
+    }
+
+    /// Parses and validates schema text of either kind; `file` names it in messages.
+    pub fn from_str_named(text: &str, file: &str) -> Result<Document, SchemaError> {
+        let source = Source {
+            file: file.to_string(),
+            sha256: sha256_hex(text.as_bytes()),
+        };
+        Ok(match decode::decode_document(text, file)? {
+            decode::Decoded::Table(mut s) => {
+                s.source = source;
+                Document::Table(s)
+            }
+            decode::Decoded::Database(mut db) => {
+                for t in &mut db.tables {
+                    t.schema.source = source.clone();
+                }
+                db.source = source;
+                Document::Database(db)
+            }
+        })
+    }
+}
+
+/// A schema file's text and its name as the user gave it; the extension must be YAML's.
+fn read_schema_text(path: &Path) -> Result<(String, String), SchemaError> {
+    let shown = path.display().to_string();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if !matches!(ext, "yaml" | "yml") {
+        return Err(SchemaError::Extension { path: shown });
+    }
+    let bytes = std::fs::read(path).map_err(|source| SchemaError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| SchemaError::Yaml {
+        path: shown.clone(),
+        line: 1,
+        col: 1,
+        message: format!("the file is not UTF-8 ({e})"),
+    })?;
+    Ok((text, shown))
+}
+
+/// The smallest and largest values of `[min, max]` on the grid of steps `1 / scale` (whole
+/// numbers for `scale` 1), each computed as a drawn value is rounded (`k / scale`), so that a
+/// bound on the grid stays in; `None` when no value of the grid lies in the range.
+pub fn grid_range(min: f64, max: f64, scale: f64) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = ((min * scale).round(), (max * scale).round());
+    if lo / scale < min {
+        lo += 1.0;
+    }
+    if hi / scale > max {
+        hi -= 1.0;
+    }
+    (lo <= hi).then(|| (lo / scale, hi / scale))
 }
 
 /// Lower-case hex SHA-256.

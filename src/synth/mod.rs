@@ -6,6 +6,8 @@
 //! columns' generators. Columns are generated in schema order; a column with `cases` picks a
 //! variant per row from the levels (or bands) of earlier columns in the same block.
 
+pub mod linked;
+mod rules;
 pub mod text;
 
 use std::collections::HashMap;
@@ -25,7 +27,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Exp, Gamma, LogNormal, Normal, Poisson};
 use sha2::{Digest, Sha256};
 
-use crate::schema::{Bins, ColumnType, Dist, GenSpec, Generator, Locale, NamePart, Schema};
+use crate::schema::{
+    Bins, ColumnType, Dist, Endpoint, Expr, GenSpec, Generator, Locale, NamePart, Schema, TimeUnit,
+};
 use text::Sex;
 
 /// Rows per random-stream block (and per record batch).
@@ -235,19 +239,7 @@ enum DistS {
     Exp(Exp<f64>),
 }
 
-/// The smallest and largest values of `[min, max]` on the grid of steps `1 / scale` (whole
-/// numbers for `scale` 1), each computed as a drawn value is rounded (`k / scale`), so that a
-/// bound on the grid stays in; `None` when no value of the grid lies in the range.
-pub(crate) fn grid_range(min: f64, max: f64, scale: f64) -> Option<(f64, f64)> {
-    let (mut lo, mut hi) = ((min * scale).round(), (max * scale).round());
-    if lo / scale < min {
-        lo += 1.0;
-    }
-    if hi / scale > max {
-        hi -= 1.0;
-    }
-    (lo <= hi).then(|| (lo / scale, hi / scale))
-}
+pub(crate) use crate::schema::grid_range;
 
 impl NumSampler {
     fn new(
@@ -325,6 +317,27 @@ impl NumSampler {
         } else {
             x
         }
+    }
+
+    /// A draw truncated to `[max(min, lower), max]`; `lower` itself (moved onto the grid)
+    /// when it lies above `max`, so that the lower bound always holds.
+    fn sample_at_least(&self, rng: &mut ChaCha8Rng, lower: f64) -> f64 {
+        let lo = self.min.max(lower);
+        let up = |x: f64| match (self.int, self.scale) {
+            (true, _) => x.ceil(),
+            (false, Some(s)) => (x * s).ceil() / s,
+            (false, None) => x,
+        };
+        if lo > self.max {
+            return up(lo);
+        }
+        for _ in 0..MAX_REJECTIONS {
+            let x = self.finish(self.raw(rng));
+            if x >= lo && x <= self.max {
+                return x;
+            }
+        }
+        up(lo).min(self.max).max(up(lo))
     }
 
     /// A draw from the distribution truncated to `[min, max]` (by rejection), then rounded.
@@ -425,11 +438,48 @@ enum Kind {
         age: usize,
         reference: chrono::NaiveDate,
     },
+    /// Supplied by the caller (a foreign key, another table's column, an aggregate).
+    External,
+    Offset {
+        from: usize,
+        unit: Option<TimeUnit>,
+        sampler: NumSampler,
+    },
+    Elapsed {
+        from: usize,
+        to: EndPlan,
+        unit: TimeUnit,
+    },
+    Formula {
+        expr: Expr,
+        cols: Vec<(String, usize)>,
+        round: Option<u32>,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum EndPlan {
+    Column(usize),
+    Instant(i64),
+}
+
+/// A lower bound from another column: `column + amount unit`.
+#[derive(Debug, Clone)]
+struct AfterPlan {
+    column: usize,
+    amount: i64,
+    unit: Option<TimeUnit>,
 }
 
 #[derive(Debug, Clone)]
 struct ColPlan {
     name: String,
+    /// The name keying the column's random streams (the table's prefix and the name).
+    stream: String,
+    /// `null_unless`: (column, accepted level codes); a row may be non-null only where every
+    /// condition holds.
+    cond: Vec<(usize, Vec<bool>)>,
+    after: Option<AfterPlan>,
     ty: ColumnType,
     null_share: f64,
     levels: Vec<String>,
@@ -451,17 +501,36 @@ struct Generated {
     codes: Option<Vec<u32>>,
 }
 
+/// How a table's columns are laid out for the linked-table generator: other tables' columns
+/// it reads come first (supplied by the caller), the counts of children last (not written).
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Put before every column name that keys a random stream (`orders/`), so that columns of
+    /// the same name in two tables draw independently. Empty for a one-table schema.
+    pub prefix: String,
+    /// Leading columns supplied by the caller and not written.
+    pub context: usize,
+    /// Trailing columns generated but not written.
+    pub hidden: usize,
+}
+
 /// A compiled schema, ready to produce blocks on any thread.
 #[derive(Debug, Clone)]
 pub struct Synthesizer {
     cols: Vec<ColPlan>,
     schema: SchemaRef,
     seed: u64,
+    layout: Layout,
 }
 
 impl Synthesizer {
     /// Compiles `schema` for synthesis with `seed`.
     pub fn new(schema: &Schema, seed: u64) -> Result<Self, SynthError> {
+        Synthesizer::with_layout(schema, seed, Layout::default())
+    }
+
+    /// Compiles `schema` laid out as `layout` says (see [`Layout`]).
+    pub fn with_layout(schema: &Schema, seed: u64, layout: Layout) -> Result<Self, SynthError> {
         let missing: Vec<String> = schema
             .columns_without_generator()
             .iter()
@@ -574,11 +643,70 @@ impl Synthesizer {
                     reference: chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")
                         + chrono::Duration::days(i64::from(*reference)),
                 },
+                Generator::External | Generator::Aggregate { .. } => Kind::External,
+                Generator::Offset {
+                    from,
+                    unit,
+                    dist,
+                    min,
+                    max,
+                } => {
+                    // Whole offsets for whole-number results: dates, calendar units, ints.
+                    let whole = matches!(c.ty, ColumnType::Int { .. } | ColumnType::Date)
+                        || matches!(unit, Some(TimeUnit::Months | TimeUnit::Years));
+                    Kind::Offset {
+                        from: idx(from),
+                        unit: *unit,
+                        sampler: NumSampler::new(
+                            &c.name,
+                            dist,
+                            Some(*min),
+                            Some(*max),
+                            None,
+                            whole,
+                        )?,
+                    }
+                }
+                Generator::Elapsed { from, to, unit } => Kind::Elapsed {
+                    from: idx(from),
+                    to: match to {
+                        Endpoint::Column(t) => EndPlan::Column(idx(t)),
+                        Endpoint::Instant(t) => EndPlan::Instant(*t),
+                    },
+                    unit: *unit,
+                },
+                Generator::Formula { expr, round } => Kind::Formula {
+                    cols: expr
+                        .columns()
+                        .into_iter()
+                        .map(|n| (n.to_string(), idx(n)))
+                        .collect(),
+                    expr: expr.clone(),
+                    round: *round,
+                },
             };
+            let cond = c
+                .null_unless
+                .iter()
+                .map(|(col, levels)| {
+                    let j = idx(col);
+                    need_codes[j] = true;
+                    let cats = schema.columns[j].categories().unwrap_or_default();
+                    (j, cats.iter().map(|l| levels.contains(l)).collect())
+                })
+                .collect();
+            let after = g.after.as_ref().map(|a| AfterPlan {
+                column: idx(&a.column),
+                amount: a.amount,
+                unit: a.unit,
+            });
             let dictionary = (c.ty == ColumnType::Category)
                 .then(|| Arc::new(StringArray::from(own_levels.clone())) as ArrayRef);
             cols.push(ColPlan {
                 name: c.name.clone(),
+                stream: format!("{}{}", layout.prefix, c.name),
+                cond,
+                after,
                 ty: c.ty,
                 null_share: c.null_share,
                 levels,
@@ -593,10 +721,16 @@ impl Synthesizer {
         for (c, n) in cols.iter_mut().zip(need_codes) {
             c.need_codes = n;
         }
+        let fields: Vec<arrow_schema::Field> = schema.arrow_schema().fields()
+            [layout.context..schema.columns.len().saturating_sub(layout.hidden)]
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
         Ok(Synthesizer {
             cols,
-            schema: schema.arrow_schema(),
+            schema: Arc::new(arrow_schema::Schema::new(fields)),
             seed,
+            layout,
         })
     }
 
@@ -619,13 +753,44 @@ impl Synthesizer {
     pub fn block(&self, block: u64, rows: u64) -> Result<RecordBatch, SynthError> {
         let start = block * BLOCK_ROWS as u64;
         let len = rows.saturating_sub(start).min(BLOCK_ROWS as u64) as usize;
+        let arrays = self.generate(block, start, len, &mut |_| None)?;
+        Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
+    }
+
+    /// Every column of `len` rows numbered from `start`, drawn from the streams of `block`,
+    /// with the caller's columns (context, foreign keys, aggregates) from `input` by column
+    /// index (`None`: nulls). Returns the written columns, then the hidden ones.
+    pub(crate) fn generate(
+        &self,
+        block: u64,
+        start: u64,
+        len: usize,
+        input: &mut dyn FnMut(usize) -> Option<ArrayRef>,
+    ) -> Result<Vec<ArrayRef>, SynthError> {
         let mut done: Vec<Generated> = Vec::with_capacity(self.cols.len());
-        for col in &self.cols {
-            let g = self.column(col, block, start, len, &done)?;
+        for (k, col) in self.cols.iter().enumerate() {
+            let g = if matches!(col.kind, Kind::External) {
+                let array = input(k)
+                    .unwrap_or_else(|| arrow_array::new_null_array(&col.ty.arrow_type(), len));
+                let codes = col
+                    .need_codes
+                    .then(|| rules::codes_of(&array, &col.levels, col.bins.as_ref()));
+                Generated { array, codes }
+            } else {
+                self.column(col, block, start, len, &done)?
+            };
             done.push(g);
         }
-        let arrays = done.into_iter().map(|g| g.array).collect();
-        Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
+        Ok(done
+            .into_iter()
+            .skip(self.layout.context)
+            .map(|g| g.array)
+            .collect())
+    }
+
+    /// Columns written (after the context, before the hidden ones).
+    pub(crate) fn written(&self) -> usize {
+        self.cols.len() - self.layout.context - self.layout.hidden
     }
 
     fn column(
@@ -636,14 +801,49 @@ impl Synthesizer {
         len: usize,
         done: &[Generated],
     ) -> Result<Generated, SynthError> {
-        let mut rng = stream(self.seed, &col.name, 0, block);
+        let mut rng = stream(self.seed, &col.stream, 0, block);
         let nulls = (col.null_share > 0.0).then(|| {
-            let mut nrng = stream(self.seed, &col.name, 1, block);
+            let mut nrng = stream(self.seed, &col.stream, 1, block);
             let valid: BooleanBuffer = (0..len)
                 .map(|_| nrng.random::<f64>() >= col.null_share)
                 .collect();
             NullBuffer::new(valid)
         });
+        // `null_unless`: null wherever a condition fails.
+        let nulls = if col.cond.is_empty() {
+            nulls
+        } else {
+            let holds = |i: usize| {
+                col.cond.iter().all(|(j, ok)| {
+                    let c = done[*j].codes.as_ref().map_or(NULL_CODE, |v| v[i]);
+                    c != NULL_CODE && ok.get(c as usize).copied().unwrap_or(false)
+                })
+            };
+            let valid: BooleanBuffer = (0..len)
+                .map(|i| holds(i) && nulls.as_ref().is_none_or(|n| n.is_valid(i)))
+                .collect();
+            Some(NullBuffer::new(valid))
+        };
+        // `after`: a lower bound per row, in the column's own units (days for dates,
+        // microseconds for timestamps, the number itself otherwise).
+        let lower: Option<Vec<Option<f64>>> = col.after.as_ref().map(|a| {
+            let src = &done[a.column].array;
+            (0..len)
+                .map(|i| match a.unit {
+                    Some(u) => {
+                        let t = rules::shift(rules::micros_at(src, i)?, a.amount, u)?;
+                        Some(if col.ty == ColumnType::Date {
+                            // The first whole day at or after the instant.
+                            (t as f64 / rules::DAY as f64).ceil()
+                        } else {
+                            t as f64
+                        })
+                    }
+                    None => Some(rules::number_at(src, i)? + a.amount as f64),
+                })
+                .collect()
+        });
+        let lower_at = |i: usize| lower.as_ref().and_then(|l| l[i]);
         let is_valid = |i: usize| nulls.as_ref().is_none_or(|n| n.is_valid(i));
         let mut codes: Option<Vec<u32>> = None;
         let array: ArrayRef = match &col.kind {
@@ -736,7 +936,10 @@ impl Synthesizer {
                             let Variant::Num(s) = &vs[variant(i)] else {
                                 unreachable!()
                             };
-                            vals.push(s.sample(&mut rng));
+                            vals.push(match lower_at(i) {
+                                Some(lb) => s.sample_at_least(&mut rng, lb),
+                                None => s.sample(&mut rng),
+                            });
                         }
                         if col.need_codes {
                             let bins = col.bins.as_ref();
@@ -767,16 +970,85 @@ impl Synthesizer {
                 }
             }
             Kind::Dates(lo, hi) => Arc::new(Date32Array::new(
-                (0..len).map(|_| rng.random_range(*lo..=*hi)).collect(),
+                (0..len)
+                    .map(|i| match lower_at(i) {
+                        Some(lb) if lb > f64::from(*hi) => lb.min(f64::from(i32::MAX)) as i32,
+                        Some(lb) => rng.random_range((*lo).max(lb as i32)..=*hi),
+                        None => rng.random_range(*lo..=*hi),
+                    })
+                    .collect(),
                 nulls.clone(),
             )),
             Kind::Timestamps(lo, hi) => Arc::new(
                 TimestampMicrosecondArray::new(
-                    (0..len).map(|_| rng.random_range(*lo..=*hi)).collect(),
+                    (0..len)
+                        .map(|i| match lower_at(i) {
+                            Some(lb) if lb > *hi as f64 => lb as i64,
+                            Some(lb) => rng.random_range((*lo).max(lb as i64)..=*hi),
+                            None => rng.random_range(*lo..=*hi),
+                        })
+                        .collect(),
                     nulls.clone(),
                 )
                 .with_timezone("UTC"),
             ),
+            Kind::Offset {
+                from,
+                unit,
+                sampler,
+            } => {
+                let src = &done[*from].array;
+                let mut vals: Vec<Option<f64>> = Vec::with_capacity(len);
+                for i in 0..len {
+                    let off = sampler.sample(&mut rng);
+                    vals.push(match unit {
+                        Some(u) => rules::micros_at(src, i).and_then(|t| {
+                            let t = match u.micros() {
+                                Some(m) => t.checked_add((off * m as f64).round() as i64)?,
+                                None => rules::shift(t, off as i64, *u)?,
+                            };
+                            Some(if col.ty == ColumnType::Date {
+                                t.div_euclid(rules::DAY) as f64
+                            } else {
+                                t as f64
+                            })
+                        }),
+                        None => rules::number_at(src, i).map(|x| x + off),
+                    });
+                }
+                derived_array(col.ty, &vals, nulls.as_ref())
+            }
+            Kind::Elapsed { from, to, unit } => {
+                let src = &done[*from].array;
+                let vals: Vec<Option<f64>> = (0..len)
+                    .map(|i| {
+                        let a = rules::micros_at(src, i)?;
+                        let b = match to {
+                            EndPlan::Instant(t) => *t,
+                            EndPlan::Column(j) => rules::micros_at(&done[*j].array, i)?,
+                        };
+                        Some(rules::elapsed(a, b, *unit) as f64)
+                    })
+                    .collect();
+                derived_array(col.ty, &vals, nulls.as_ref())
+            }
+            Kind::Formula { expr, cols, round } => {
+                let scale = round.map(|r| 10f64.powi(r as i32));
+                let vals: Vec<Option<f64>> = (0..len)
+                    .map(|i| {
+                        let v = expr.eval(&|name| {
+                            let j = cols.iter().find(|(n, _)| n == name)?.1;
+                            rules::number_at(&done[j].array, i)
+                        })?;
+                        Some(match scale {
+                            Some(s) => round_decimal(v, s),
+                            None => v,
+                        })
+                    })
+                    .collect();
+                derived_array(col.ty, &vals, nulls.as_ref())
+            }
+            Kind::External => unreachable!("supplied by the caller"),
             Kind::Sequence {
                 start: s0,
                 step,
@@ -901,6 +1173,48 @@ impl Synthesizer {
             }
         };
         Ok(Generated { array, codes })
+    }
+}
+
+/// `v` rounded to the grid `1 / scale`, half away from zero as written in decimal: noise of
+/// binary arithmetic below a millionth of a step is removed first, so `34.75 * 0.98` (34.055,
+/// held as 34.05499999...) rounds to 34.06 as a decimal calculation would.
+pub(crate) fn round_decimal(v: f64, scale: f64) -> f64 {
+    (((v * scale) * 1e6).round() / 1e6).round() / scale
+}
+
+/// An array of `ty` from computed values (`None`: null), nulls also where `nulls` says:
+/// dates from days, timestamps from microseconds, ints rounded.
+pub(crate) fn derived_array(
+    ty: ColumnType,
+    vals: &[Option<f64>],
+    nulls: Option<&NullBuffer>,
+) -> ArrayRef {
+    let valid: Vec<bool> = vals
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v.is_some() && nulls.is_none_or(|n| n.is_valid(i)))
+        .collect();
+    let nb = Some(NullBuffer::from(valid)).filter(|n| n.null_count() > 0);
+    let x = |v: &Option<f64>| v.unwrap_or(0.0);
+    match ty {
+        ColumnType::Date => Arc::new(Date32Array::new(
+            vals.iter().map(|v| x(v) as i32).collect(),
+            nb,
+        )),
+        ColumnType::Timestamp => Arc::new(
+            TimestampMicrosecondArray::new(vals.iter().map(|v| x(v) as i64).collect(), nb)
+                .with_timezone("UTC"),
+        ),
+        ColumnType::Int { bits: 32 } => Arc::new(Int32Array::new(
+            vals.iter().map(|v| x(v).round() as i32).collect(),
+            nb,
+        )),
+        ColumnType::Int { .. } => Arc::new(Int64Array::new(
+            vals.iter().map(|v| x(v).round() as i64).collect(),
+            nb,
+        )),
+        _ => Arc::new(Float64Array::new(vals.iter().map(x).collect(), nb)),
     }
 }
 

@@ -262,6 +262,46 @@ pub(super) fn check_refs(s: &mut Sink, columns: &[Column], refs: &[Ref]) {
                 );
                 continue;
             }
+            Need::Number if !target.ty.is_numeric() => {
+                s.hint(
+                    r.pos,
+                    &r.path,
+                    format!(
+                        "`{}` is a {} column; a formula computes with numbers",
+                        r.to,
+                        type_name(target.ty)
+                    ),
+                    "name an int or float column",
+                );
+                continue;
+            }
+            Need::Same(ty) if !same_kind(ty, target.ty) => {
+                s.hint(
+                    r.pos,
+                    &r.path,
+                    format!(
+                        "`{}` is a {} column, but this column is {}",
+                        r.to,
+                        type_name(target.ty),
+                        type_name(ty)
+                    ),
+                    "compare a date with a date, a timestamp with a date or timestamp, a number with a number",
+                );
+                continue;
+            }
+            Need::Temporal if !matches!(target.ty, ColumnType::Date | ColumnType::Timestamp) => {
+                s.hint(
+                    r.pos,
+                    &r.path,
+                    format!(
+                        "`{}` is a {} column; elapsed time is counted from a date or timestamp",
+                        r.to,
+                        type_name(target.ty)
+                    ),
+                    "name a date or timestamp column",
+                );
+                continue;
+            }
             Need::Int if !matches!(target.ty, ColumnType::Int { .. }) => {
                 s.hint(
                     r.pos,
@@ -300,6 +340,13 @@ pub(super) fn check_refs(s: &mut Sink, columns: &[Column], refs: &[Ref]) {
             _ => {}
         }
     }
+}
+
+/// Whether a bound or offset from a `from` column suits a `to` column: numbers with numbers,
+/// dates and timestamps with either.
+pub(super) fn same_kind(to: ColumnType, from: ColumnType) -> bool {
+    let temporal = |t: ColumnType| matches!(t, ColumnType::Date | ColumnType::Timestamp);
+    (to.is_numeric() && from.is_numeric()) || (temporal(to) && temporal(from))
 }
 
 /// A path `to -> ... -> from` in the reference graph, if `to` leads back to `from`.

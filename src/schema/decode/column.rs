@@ -9,11 +9,33 @@ pub(super) fn decode_column(
     index: usize,
     name: Option<String>,
     refs: &mut Vec<Ref>,
+    linked: bool,
 ) -> Option<Column> {
     let path = format!("columns[{index}]");
     let m = mapping(s, n, &path)?;
     m.only(s, &COLUMN_KEYS);
     let name = name?;
+    let foreign_key = m.has("references");
+    for key in ["references", "children", "unique"] {
+        if m.has(key) && !linked {
+            s.hint(
+                m.key_pos(key),
+                &m.child(key),
+                format!("`{key}` links tables, but this schema has one table"),
+                "declare the tables under `tables:`, each with its `columns:`",
+            );
+        }
+    }
+    for key in ["children", "unique"] {
+        if linked && m.has(key) && !foreign_key {
+            s.hint(
+                m.key_pos(key),
+                &m.child(key),
+                format!("`{key}` belongs to a foreign key"),
+                "add `references: <table>` to the column, or remove the key",
+            );
+        }
+    }
 
     let ty = match m.get("type") {
         Some(v) => choice(s, v, &m.child("type"), "type", &ColumnType::NAMES),
@@ -248,10 +270,81 @@ pub(super) fn decode_column(
         }
     }
 
-    let generator = if misplaced {
+    let null_unless = match m.get("null_unless") {
+        Some(v) => match mapping(s, v, &m.child("null_unless")) {
+            Some(wm) if wm.entries.is_empty() => {
+                s.err(
+                    wm.pos,
+                    &wm.path,
+                    "`null_unless` needs at least one condition",
+                );
+                Vec::new()
+            }
+            Some(wm) => when_refs(s, &wm, index, refs),
+            None => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    if !null_unless.is_empty() && !nullable && m.has("nullable") {
+        s.hint(
+            m.key_pos("nullable"),
+            &m.child("nullable"),
+            "`nullable: false` contradicts `null_unless`",
+            "remove one of them",
+        );
+    }
+    let nullable = nullable || !null_unless.is_empty();
+    let generator = if foreign_key && linked {
+        let given: Vec<&str> = GEN_KEYS
+            .iter()
+            .chain(&["cases", "depends_on", "after"])
+            .copied()
+            .filter(|k| m.has(k))
+            .collect();
+        if let Some(k) = given.first() {
+            s.hint(
+                m.key_pos(k),
+                &m.child(k),
+                format!("`{name}` is a foreign key: its values are the referenced table's keys"),
+                format!("remove `{k}`"),
+            );
+        }
+        if !matches!(ty, ColumnType::Int { .. } | ColumnType::String) {
+            s.hint(
+                m.key_pos("type"),
+                &m.child("type"),
+                format!(
+                    "a foreign key is an int or string column, not {}",
+                    type_name(ty)
+                ),
+                "use the type of the referenced primary key",
+            );
+        }
+        Some(GenSpec {
+            base: Generator::External,
+            depends_on: vec![],
+            cases: vec![],
+            after: None,
+        })
+    } else if misplaced {
         None
     } else {
         let g = decode_generator(s, &m, index, &name, ty, (min, max), &mut levels, refs);
+        if let (
+            Some(GenSpec {
+                base: Generator::Aggregate { table, .. },
+                ..
+            }),
+            false,
+        ) = (&g, linked)
+        {
+            s.hint(
+                m.key_pos("generator"),
+                &m.child("generator"),
+                format!("`{name}` aggregates table `{table}`, but this schema has one table"),
+                "declare the tables under `tables:`",
+            );
+        }
         if g.is_none() && !s.items.is_empty() {
             orphan_case_refs(s, &m, index, refs);
         }
@@ -275,6 +368,7 @@ pub(super) fn decode_column(
         action,
         generalise,
         acknowledge,
+        null_unless,
     })
 }
 

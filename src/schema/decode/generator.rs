@@ -181,10 +181,157 @@ pub(super) fn decode_generator(
             "add `cases:` with `when:` conditions, or remove `depends_on`",
         );
     }
+    let after = match m.get("after") {
+        Some(v) => decode_after(s, v, &m.child("after"), index, ty, &base, refs),
+        None => None,
+    };
     Some(GenSpec {
         base,
         depends_on,
         cases,
+        after,
+    })
+}
+
+/// `unit:` of an offset: a time unit for dates and timestamps (whole days or more for dates),
+/// none for numbers.
+fn decode_unit(
+    s: &mut Sink,
+    v: Option<&Node>,
+    path: &str,
+    ty: ColumnType,
+    at: Pos,
+    gen_path: &str,
+) -> Option<Option<TimeUnit>> {
+    let temporal = matches!(ty, ColumnType::Date | ColumnType::Timestamp);
+    match v {
+        None if temporal => {
+            s.hint(
+                at,
+                gen_path,
+                "missing `unit`",
+                format!("add `unit:` with one of: {}", TimeUnit::NAMES.join(", ")),
+            );
+            None
+        }
+        None => Some(None),
+        Some(v) if !temporal => {
+            s.hint(
+                pos(v),
+                path,
+                "`unit` applies to dates and timestamps",
+                "remove `unit`: a number's offset is in its own unit",
+            );
+            None
+        }
+        Some(v) => {
+            let u = TimeUnit::from_name(&choice(s, v, path, "unit", &TimeUnit::NAMES)?)?;
+            if ty == ColumnType::Date && u.micros().is_some_and(|m| m < 86_400_000_000) {
+                s.hint(
+                    pos(v),
+                    path,
+                    "a date moves by whole days",
+                    "use `days`, `months` or `years`, or make the column a timestamp",
+                );
+                return None;
+            }
+            Some(Some(u))
+        }
+    }
+}
+
+/// `after: column` or `after: {column: c, <unit>: n}` (`plus: n` for numbers): a lower bound
+/// held by construction.
+fn decode_after(
+    s: &mut Sink,
+    v: &Node,
+    path: &str,
+    index: usize,
+    ty: ColumnType,
+    base: &Generator,
+    refs: &mut Vec<Ref>,
+) -> Option<After> {
+    if !matches!(
+        base,
+        Generator::Dates { .. } | Generator::Timestamps { .. } | Generator::Numeric { .. }
+    ) {
+        s.hint(
+            pos(v),
+            path,
+            "`after` applies to dates, timestamps and numbers drawn between `min` and `max` or from a `distribution`",
+            "use an `offset` generator to place a value after another column",
+        );
+        return None;
+    }
+    let temporal = matches!(ty, ColumnType::Date | ColumnType::Timestamp);
+    let (column, at, amount, unit) = match &untag(v).data {
+        YamlDataOwned::Mapping(_) => {
+            let m = mapping(s, v, path)?;
+            let mut allowed = vec!["column"];
+            if temporal {
+                allowed.extend(TimeUnit::NAMES);
+            } else {
+                allowed.push("plus");
+            }
+            m.only(s, &allowed);
+            let Some(c) = m.get("column") else {
+                s.hint(
+                    m.pos,
+                    path,
+                    "missing `column`",
+                    "name the column this value follows",
+                );
+                return None;
+            };
+            let at = pos(c);
+            let column = text(s, c, &m.child("column"))?;
+            let given: Vec<&(String, Pos, &Node)> =
+                m.entries.iter().filter(|(k, ..)| k != "column").collect();
+            if given.len() > 1 {
+                s.hint(
+                    given[1].1,
+                    &m.child(&given[1].0),
+                    "give one offset",
+                    "keep one of the unit keys",
+                );
+                return None;
+            }
+            match given.first() {
+                Some((k, _, n)) => {
+                    let amount = integer(s, n, &m.child(k))?;
+                    let unit = TimeUnit::from_name(k);
+                    if ty == ColumnType::Date
+                        && unit
+                            .and_then(TimeUnit::micros)
+                            .is_some_and(|m| m < 86_400_000_000)
+                    {
+                        s.hint(
+                            pos(n),
+                            &m.child(k),
+                            "a date moves by whole days",
+                            "use `days`, `months` or `years`",
+                        );
+                        return None;
+                    }
+                    (column, at, amount, unit)
+                }
+                None => (column, at, 0, None),
+            }
+        }
+        _ => (text(s, v, path)?, pos(v), 0, None),
+    };
+    refs.push(Ref {
+        from: index,
+        to: column.clone(),
+        pos: at,
+        path: path.to_string(),
+        levels: vec![],
+        need: Need::Same(ty),
+    });
+    Some(After {
+        column,
+        amount,
+        unit: unit.or(if temporal { Some(TimeUnit::Days) } else { None }),
     })
 }
 
@@ -227,7 +374,7 @@ fn check_grid(s: &mut Sink, m: &Map, ty: ColumnType, round: Option<u32>, lo: f64
             None => return,
         },
     };
-    if lo <= hi && crate::synth::grid_range(lo, hi, 10f64.powi(places as i32)).is_none() {
+    if lo <= hi && crate::schema::grid_range(lo, hi, 10f64.powi(places as i32)).is_none() {
         let (what, fix) = if matches!(ty, ColumnType::Int { .. }) {
             (
                 "no whole number".to_string(),
@@ -400,6 +547,11 @@ pub(super) fn decode_kind(
         "email" => &["kind", "locale", "from"],
         "phone" | "address" => &["kind", "locale"],
         "birth_date" => &["kind", "age", "reference"],
+        "offset" => &["kind", "from", "unit", "min", "max", "distribution"],
+        "elapsed" => &["kind", "from", "to", "unit"],
+        "formula" => &["kind", "expr", "round"],
+        "count" => &["kind", "table", "key"],
+        "sum" | "min" | "max" => &["kind", "table", "key", "column"],
         _ => &["kind"],
     };
     if let Some(g) = &g {
@@ -415,9 +567,13 @@ pub(super) fn decode_kind(
         "phone",
         "address",
     ];
+    let temporal = matches!(ty, ColumnType::Date | ColumnType::Timestamp);
     let ok_type = match kind.as_str() {
         "sequence" => matches!(ty, ColumnType::Int { .. } | ColumnType::String),
         "birth_date" => ty == ColumnType::Date,
+        "offset" | "min" | "max" => ty.is_numeric() || temporal,
+        "elapsed" | "count" => matches!(ty, ColumnType::Int { .. }),
+        "formula" | "sum" => ty.is_numeric(),
         k if string_only.contains(&k) => ty == ColumnType::String,
         _ => false,
     };
@@ -425,6 +581,9 @@ pub(super) fn decode_kind(
         let want = match kind.as_str() {
             "sequence" => "int or string",
             "birth_date" => "date",
+            "offset" | "min" | "max" => "int, float, date or timestamp",
+            "elapsed" | "count" => "int",
+            "formula" | "sum" => "int or float",
             _ => "string",
         };
         s.hint(
@@ -553,6 +712,203 @@ pub(super) fn decode_kind(
         },
         "phone" => Generator::Phone { locale: locale(s)? },
         "address" => Generator::Address { locale: locale(s)? },
+        "offset" => {
+            let Some(from) = col_ref(s, "from", Need::Same(ty))? else {
+                s.hint(
+                    pos(n),
+                    &path,
+                    "missing `from`",
+                    "name the column the offset is added to, e.g. `from: ordered_at`",
+                );
+                return None;
+            };
+            let unit = decode_unit(s, field("unit"), &fpath("unit"), ty, pos(n), &path)?;
+            let bound = |s: &mut Sink, key: &str| -> Option<f64> {
+                match field(key) {
+                    Some(v) => number(s, v, &fpath(key)),
+                    None => {
+                        s.hint(
+                            pos(n),
+                            &path,
+                            format!("missing `{key}`"),
+                            "give the offset's range, e.g. `min: 1` and `max: 5`",
+                        );
+                        None
+                    }
+                }
+            };
+            let (lo, hi) = (bound(s, "min"), bound(s, "max"));
+            let (lo, hi) = (lo?, hi?);
+            if lo > hi {
+                s.hint(
+                    pos(field("min")?),
+                    &fpath("min"),
+                    format!("min ({lo}) is greater than max ({hi})"),
+                    "swap them",
+                );
+                return None;
+            }
+            let dist = match field("distribution") {
+                Some(v) => {
+                    let spec = dist_spec(s, v, &fpath("distribution"), true)?;
+                    resolve_dist(s, &spec, Some(lo), Some(hi))?
+                }
+                None => Dist::Uniform { low: lo, high: hi },
+            };
+            Generator::Offset {
+                from,
+                unit,
+                dist,
+                min: lo,
+                max: hi,
+            }
+        }
+        "elapsed" => {
+            let Some(from) = col_ref(s, "from", Need::Temporal)? else {
+                s.hint(
+                    pos(n),
+                    &path,
+                    "missing `from`",
+                    "name the date or timestamp the time is counted from, e.g. `from: signed_up_at`",
+                );
+                return None;
+            };
+            let to = match field("to") {
+                None => {
+                    s.hint(
+                        pos(n),
+                        &path,
+                        "missing `to`",
+                        "give the date it is counted to (`to: 2026-01-01`) or a column",
+                    );
+                    return None;
+                }
+                Some(v) => {
+                    let t = date_text(s, v, &fpath("to"), "YYYY-MM-DD")?;
+                    if let Some(d) = parse_date_i64(&t) {
+                        Endpoint::Instant(d * 86_400_000_000)
+                    } else if let Some(ts) = crate::schema::parse_timestamp(&t) {
+                        Endpoint::Instant(ts)
+                    } else {
+                        refs.push(Ref {
+                            from: index,
+                            to: t.clone(),
+                            pos: pos(v),
+                            path: fpath("to"),
+                            levels: vec![],
+                            need: Need::Temporal,
+                        });
+                        Endpoint::Column(t)
+                    }
+                }
+            };
+            let Some(unit) = decode_unit(
+                s,
+                field("unit"),
+                &fpath("unit"),
+                ColumnType::Timestamp,
+                pos(n),
+                &path,
+            )?
+            else {
+                s.hint(
+                    pos(n),
+                    &path,
+                    "missing `unit`",
+                    format!("add `unit:` with one of: {}", TimeUnit::NAMES.join(", ")),
+                );
+                return None;
+            };
+            Generator::Elapsed { from, to, unit }
+        }
+        "formula" => {
+            let Some(v) = field("expr") else {
+                s.hint(
+                    pos(n),
+                    &path,
+                    "missing `expr`",
+                    "e.g. `expr: quantity * unit_price`",
+                );
+                return None;
+            };
+            let t = text(s, v, &fpath("expr"))?;
+            let expr = match Expr::parse(&t) {
+                Ok(e) => e,
+                Err(e) => {
+                    let at = pos(v);
+                    s.hint(
+                        at,
+                        &fpath("expr"),
+                        format!("cannot read the formula `{t}`: {e}"),
+                        "formulas use numbers, column names, + - * / and parentheses",
+                    );
+                    return None;
+                }
+            };
+            for c in expr.columns() {
+                refs.push(Ref {
+                    from: index,
+                    to: c.to_string(),
+                    pos: pos(v),
+                    path: fpath("expr"),
+                    levels: vec![],
+                    need: Need::Number,
+                });
+            }
+            let round = match field("round") {
+                Some(v) => match non_negative(s, v, &fpath("round")) {
+                    Some(r) if r <= 15 => Some(r as u32),
+                    Some(r) => {
+                        s.err(
+                            pos(v),
+                            &fpath("round"),
+                            format!("`round` is a number of decimal places (0 to 15), found {r}"),
+                        );
+                        return None;
+                    }
+                    None => return None,
+                },
+                None => None,
+            };
+            Generator::Formula { expr, round }
+        }
+        "count" | "sum" | "min" | "max" => {
+            let Some(table) = field("table").and_then(|v| text(s, v, &fpath("table"))) else {
+                s.hint(
+                    pos(n),
+                    &path,
+                    "missing `table`",
+                    "name the child table whose rows are aggregated, e.g. `table: orders`",
+                );
+                return None;
+            };
+            let key = field("key").and_then(|v| text(s, v, &fpath("key")));
+            let column = if kind == "count" {
+                None
+            } else {
+                let Some(c) = field("column").and_then(|v| text(s, v, &fpath("column"))) else {
+                    s.hint(
+                        pos(n),
+                        &path,
+                        "missing `column`",
+                        format!("name the column of `{table}` to aggregate"),
+                    );
+                    return None;
+                };
+                Some(c)
+            };
+            Generator::Aggregate {
+                table,
+                key,
+                function: match kind.as_str() {
+                    "count" => Aggregate::Count,
+                    "sum" => Aggregate::Sum,
+                    "min" => Aggregate::Min,
+                    _ => Aggregate::Max,
+                },
+                column,
+            }
+        }
         _ => {
             let Some(age) = col_ref(s, "age", Need::Int)? else {
                 s.hint(

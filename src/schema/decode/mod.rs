@@ -17,6 +17,8 @@ mod encryption;
 mod generator;
 mod input;
 mod policy;
+mod rules;
+mod tables;
 
 use cases::*;
 use column::*;
@@ -25,6 +27,7 @@ use generator::*;
 use input::decode_input;
 pub(crate) use policy::decode_targets_file;
 use policy::*;
+use rules::check_rules;
 
 type Node = MarkedYamlOwned;
 
@@ -562,9 +565,15 @@ enum Need {
     Text,
     /// Must be an int column: birth date `age`.
     Int,
+    /// Must be numeric: formula inputs.
+    Number,
+    /// Must be a date or timestamp: elapsed-time starts.
+    Temporal,
+    /// Must be comparable with a column of this type: `after`, offset `from`.
+    Same(ColumnType),
 }
 
-const TOP_KEYS: [&str; 12] = [
+const TOP_KEYS: [&str; 13] = [
     "version",
     "name",
     "description",
@@ -577,6 +586,7 @@ const TOP_KEYS: [&str; 12] = [
     "quality",
     "input",
     "encryption",
+    "tables",
 ];
 
 const PRIVACY_KEYS: [&str; 8] = [
@@ -610,7 +620,7 @@ pub(crate) const QUALITY_KEYS: [&str; 17] = [
     "max_drift",
 ];
 
-const COLUMN_KEYS: [&str; 21] = [
+const COLUMN_KEYS: [&str; 26] = [
     "name",
     "type",
     "role",
@@ -632,6 +642,11 @@ const COLUMN_KEYS: [&str; 21] = [
     "action",
     "generalise",
     "acknowledge",
+    "references",
+    "children",
+    "unique",
+    "after",
+    "null_unless",
 ];
 
 /// Parses YAML text into documents with positions; syntax errors name line and column.
@@ -678,10 +693,40 @@ fn finish(s: Sink, file: &str) -> Result<(), SchemaError> {
     }))
 }
 
+/// A decoded schema file: one table, or linked tables.
+#[allow(clippy::large_enum_variant)] // one per run
+pub(crate) enum Decoded {
+    /// `columns:` at the top level.
+    Table(Schema),
+    /// `tables:`.
+    Database(Database),
+}
+
 pub(crate) fn decode(text: &str, file: &str) -> Result<Schema, SchemaError> {
+    match decode_document(text, file)? {
+        Decoded::Table(schema) => Ok(schema),
+        Decoded::Database(db) => Err(SchemaError::Invalid(Diagnostics {
+            file: file.to_string(),
+            items: vec![Diagnostic {
+                pos: db.tables.first().map_or(Pos { line: 1, col: 1 }, |t| t.pos),
+                path: "tables".into(),
+                message: format!(
+                    "this schema declares {} linked tables; this command takes one table",
+                    db.tables.len()
+                ),
+                hint: Some(
+                    "`synth` and `schema check` take linked tables; for the other commands write a one-table schema (`columns:` at the top level)"
+                        .into(),
+                ),
+            }],
+        })),
+    }
+}
+
+pub(crate) fn decode_document(text: &str, file: &str) -> Result<Decoded, SchemaError> {
     let docs = load(text, file)?;
     let mut s = Sink::default();
-    let schema = match docs.as_slice() {
+    let decoded = match docs.as_slice() {
         [] => {
             s.hint(
                 Pos { line: 1, col: 1 },
@@ -691,7 +736,15 @@ pub(crate) fn decode(text: &str, file: &str) -> Result<Schema, SchemaError> {
             );
             None
         }
-        [doc] => decode_root(&mut s, doc),
+        [doc] => {
+            let mut quiet = Sink::default();
+            let linked = mapping(&mut quiet, doc, "").is_some_and(|m| m.has("tables"));
+            if linked {
+                tables::decode_database(&mut s, doc).map(Decoded::Database)
+            } else {
+                decode_root(&mut s, doc).map(Decoded::Table)
+            }
+        }
         [_, second, ..] => {
             s.hint(
                 pos(second),
@@ -704,7 +757,7 @@ pub(crate) fn decode(text: &str, file: &str) -> Result<Schema, SchemaError> {
     };
     finish(s, file)?;
     // A schema is missing only where a diagnostic says why.
-    schema.ok_or_else(|| {
+    decoded.ok_or_else(|| {
         SchemaError::Invalid(Diagnostics {
             file: file.to_string(),
             items: vec![],
@@ -712,11 +765,9 @@ pub(crate) fn decode(text: &str, file: &str) -> Result<Schema, SchemaError> {
     })
 }
 
-fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
-    let m = mapping(s, doc, "")?;
-    m.only(s, &TOP_KEYS);
-
-    let version = match m.get("version") {
+/// `version`, checked against [`SCHEMA_VERSION`].
+fn decode_version(s: &mut Sink, m: &Map) -> Option<i64> {
+    match m.get("version") {
         Some(v) => match integer(s, v, "version") {
             Some(SCHEMA_VERSION) => Some(SCHEMA_VERSION),
             Some(other) => {
@@ -739,27 +790,52 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
             );
             None
         }
-    };
+    }
+}
+
+fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
+    let m = mapping(s, doc, "")?;
+    m.only(s, &TOP_KEYS);
+    let version = decode_version(s, &m);
+    let seed = m.get("seed").and_then(|v| non_negative(s, v, "seed"));
+    let schema = decode_body(s, &m, &[], false);
+    Some(Schema {
+        version: version?,
+        seed,
+        ..schema?
+    })
+}
+
+/// The parts of a one-table schema below the header: name, rows, columns and policies. The
+/// columns may read `context` columns (other tables' columns, named `table.column`); `linked`
+/// allows foreign keys.
+fn decode_body(s: &mut Sink, m: &Map, context: &[Column], linked: bool) -> Option<Schema> {
     let name = match m.get("name") {
-        Some(v) => text(s, v, "name"),
+        Some(v) => text(s, v, &m.child("name")),
         None => {
-            s.hint(m.pos, "name", "missing `name`", "add `name: my_dataset`");
+            s.hint(
+                m.pos,
+                &m.child("name"),
+                "missing `name`",
+                "add `name: my_dataset`",
+            );
             None
         }
     };
-    let description = m.get("description").and_then(|v| text(s, v, "description"));
-    let seed = m.get("seed").and_then(|v| non_negative(s, v, "seed"));
+    let description = m
+        .get("description")
+        .and_then(|v| text(s, v, &m.child("description")));
     let rows = match m.get("rows") {
-        Some(v) => non_negative(s, v, "rows"),
+        Some(v) => non_negative(s, v, &m.child("rows")),
         None => Some(1000),
     };
 
     let columns = match m.get("columns") {
-        Some(v) => decode_columns(s, v),
+        Some(v) => decode_columns(s, v, context, linked),
         None => {
             s.hint(
                 m.pos,
-                "columns",
+                &m.child("columns"),
                 "missing `columns`",
                 "add `columns:` with a list of `- name: ...` entries",
             );
@@ -814,10 +890,10 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         .and_then(|v| decode_encryption(s, v, &columns));
 
     Some(Schema {
-        version: version?,
+        version: SCHEMA_VERSION,
         name: name?,
         description,
-        seed,
+        seed: None,
         rows: rows?,
         columns,
         targets,
@@ -855,7 +931,7 @@ fn check_unique_over(s: &mut Sink, privacy_node: &Node, privacy: &Privacy, colum
     }
 }
 
-fn decode_columns(s: &mut Sink, n: &Node) -> Option<Vec<Column>> {
+fn decode_columns(s: &mut Sink, n: &Node, context: &[Column], linked: bool) -> Option<Vec<Column>> {
     let items = sequence(s, n, "columns")?;
     if items.is_empty() {
         s.err(pos(n), "columns", "needs at least one column");
@@ -907,7 +983,7 @@ fn decode_columns(s: &mut Sink, n: &Node) -> Option<Vec<Column>> {
     let mut columns = Vec::with_capacity(items.len());
     let mut complete = true;
     for (i, item) in items.iter().enumerate() {
-        match decode_column(s, item, i, names[i].clone(), &mut refs) {
+        match decode_column(s, item, i, names[i].clone(), &mut refs, linked) {
             Some(c) => columns.push(c),
             None => complete = false,
         }
@@ -916,6 +992,16 @@ fn decode_columns(s: &mut Sink, n: &Node) -> Option<Vec<Column>> {
         // Cross-column checks would only repeat noise about columns already reported.
         return None;
     }
-    check_refs(s, &columns, &refs);
+    if context.is_empty() {
+        check_refs(s, &columns, &refs);
+    } else {
+        // Other tables' columns come first, so every column of this table may read them.
+        let all: Vec<Column> = context.iter().chain(&columns).cloned().collect();
+        for r in &mut refs {
+            r.from += context.len();
+        }
+        check_refs(s, &all, &refs);
+    }
+    check_rules(s, context, &columns);
     Some(columns)
 }
