@@ -12,9 +12,12 @@
 //!   total (`total / bins`) and a noise threshold (what the largest pure-noise cell of the
 //!   histogram would rarely reach) is kept as an exact value, a bin of its own (at most
 //!   `bins / 2` of them, the largest first);
-//! - **bin edges** at the private quantiles of the rest: the cumulative noisy histogram
-//!   (over coarse groups of cells, made non-decreasing) cut into `bins − spikes` equal shares,
-//!   and the schema's band edges always split;
+//! - **bin edges**: when the schema gives the column bands (`bins: edges`), its public bins
+//!   (`bins` equal widths within the bounds, the band edges splitting them), as before;
+//!   otherwise the private quantiles of the rest: the cumulative noisy histogram (over coarse
+//!   groups of cells, made non-decreasing) cut into `bins − spikes` equal shares. (On Adult,
+//!   scored on the public equal-width bins, quantile edges cost 2-way TVD: BENCHMARKS.md,
+//!   issue 22.)
 //! - **shapes**: inside each interval bin, the shares of its [`SHAPE_PARTS`] sub-intervals
 //!   from the noisy cells they cover, made non-negative and smoothed (weights 1, 2, 1); a bin
 //!   whose noisy mass is within the noise of zero keeps the uniform shape.
@@ -132,11 +135,20 @@ pub(in crate::model) fn private_bins(
     }
     let is_spike = |k: usize| spikes.binary_search(&k).is_ok();
 
-    // Cuts (as cell indices) at the private quantiles of the non-spike cells.
+    // Cuts (as cell indices): the public equal-width bins when the schema gives bands, else
+    // the private quantiles of the non-spike cells.
     let mut cuts: Vec<usize> = vec![0, cells];
     let parts = bins_wanted.saturating_sub(spikes.len()).max(1);
     if h.unit && cells <= bins_wanted {
         cuts.extend(1..cells);
+    } else if !edges.is_empty() {
+        // The schema's bands given: its public bins, `bins` equal widths within the bounds
+        // (and the band edges, below).
+        for k in 1..bins_wanted {
+            let x = lo + width_all * k as f64 / bins_wanted as f64;
+            let x = if integer { x.round() } else { x };
+            cuts.push((((x - lo) / width).round() as usize).min(cells));
+        }
     } else if parts > 1 {
         // The cumulative counts of coarse groups of cells, from the signed noisy counts (an
         // unbiased sum: clipping each cell at zero would inflate sparse tails) made
@@ -348,6 +360,22 @@ mod tests {
         for r in rows {
             assert!((r as f64 / n as f64 - 0.25).abs() < 0.05, "{rows:?}");
         }
+    }
+
+    #[test]
+    fn schema_bands_keep_the_public_equal_width_bins() {
+        // The same rows as above with a band edge at 500: the bins are the public ones,
+        // 0, 250, 500, 750, 1000, not the quantiles.
+        let mut v: Vec<(f64, u64)> = (0..100).map(|x| (x as f64, 300u64)).collect();
+        v.extend((100..1000).map(|x| (x as f64, 11u64)));
+        let o = FitOptions {
+            bins: 4,
+            ..opts(1.0, 7)
+        };
+        let (bins, _) = private_bins("q", &runs_of(&v), true, &[500.0], (0.0, 999.0), 1, &o);
+        let los: Vec<f64> = bins.iter().map(|b| b.lo).collect();
+        assert_eq!(los, vec![0.0, 250.0, 500.0, 750.0]);
+        assert_eq!(bins[3].hi, 1000.0);
     }
 
     #[test]
