@@ -10,7 +10,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(schema targets csv parquet model dialect)
+    targets=(schema targets csv parquet model dialect key_material)
 fi
 status=0
 for t in "${targets[@]}"; do

@@ -23,7 +23,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.9,<2" "pytest>=8" "pyarrow>=14" "pandas>=2.2" "polars>=1.0" "duckdb>=1.1" \
-    "pyspark>=3.4" "openpyxl>=3.1"
+    "pyspark>=3.4" "openpyxl>=3.1" "cryptography>=42"
 rm -rf target/wheels/dev
 "$venv/bin/maturin" build --quiet --profile dev --manifest-path python/Cargo.toml \
     --interpreter "$venv/bin/python" --out target/wheels/dev "$@"

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cli::args::{
-    AuditArgs, Cli, Command, CompressionArg, DeidentifyArgs, EvaluateArgs, FitArgs, FormatArg,
-    InspectArgs, ReweightArgs, SampleArgs, SchemaCommand, SynthArgs,
+    AuditArgs, Cli, Command, CompressionArg, DeidentifyArgs, EncryptArgs, EvaluateArgs, FitArgs,
+    FormatArg, InspectArgs, KeysArgs, ReweightArgs, SampleArgs, SchemaCommand, SynthArgs,
 };
 use fairsynth::io::{Input, Output};
 use fairsynth::schema::{Schema, SchemaError};
@@ -288,6 +288,7 @@ fn usage(e: impl Into<anyhow::Error>) -> Failure {
 fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     use fairsynth::reweight::{Options, ReweightError};
     let schema = load_schema(&a.schema)?;
+    let _access = access(&a.keys, Some(&a.encryption), &schema)?;
     let targets = match &a.targets {
         Some(t) => schema.targets_from_file(t).map_err(usage)?,
         None => schema.targets.clone(),
@@ -295,7 +296,12 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     let format = input_format(&a.input, a.format)?;
     guard_outputs(
         &[Some(&a.output), a.report.as_ref(), a.html.as_ref()],
-        &[Some(&a.input), Some(&a.schema), a.targets.as_ref()],
+        &[
+            Some(&a.input),
+            Some(&a.schema),
+            a.targets.as_ref(),
+            a.keys.keys.as_ref(),
+        ],
     )?;
     distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let seed = a.seed.or(schema.seed).unwrap_or(0);
@@ -394,9 +400,13 @@ fn model_failure(e: fairsynth::model::ModelError) -> Failure {
 
 fn fit(a: FitArgs) -> Result<(), Failure> {
     let schema = load_schema(&a.schema)?;
+    let _access = access(&a.keys, None, &schema)?;
     let yaml = std::fs::read_to_string(&a.schema).map_err(usage)?;
     let format = input_format(&a.input, a.format)?;
-    guard_outputs(&[Some(&a.output)], &[Some(&a.input), Some(&a.schema)])?;
+    guard_outputs(
+        &[Some(&a.output)],
+        &[Some(&a.input), Some(&a.schema), a.keys.keys.as_ref()],
+    )?;
     let opts = fairsynth::model::FitOptions {
         seed: a.seed.or(schema.seed).unwrap_or(0),
         epsilon: a.epsilon,
@@ -429,9 +439,10 @@ fn sample(a: SampleArgs) -> Result<(), Failure> {
     use fairsynth::model::{Model, SampleOptions, Sampler};
     let model = Model::load(&a.model).map_err(model_failure)?;
     let schema = model.schema().map_err(model_failure)?;
+    let _access = access(&a.keys, Some(&a.encryption), &schema)?;
     guard_outputs(
         &[Some(&a.output), a.report.as_ref(), a.html.as_ref()],
-        &[Some(&a.model), a.targets.as_ref()],
+        &[Some(&a.model), a.targets.as_ref(), a.keys.keys.as_ref()],
     )?;
     distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let targets = match &a.targets {
@@ -536,10 +547,17 @@ fn input_format(
 
 fn inspect(a: InspectArgs) -> Result<(), Failure> {
     let schema = a.schema.as_deref().map(load_schema).transpose()?;
+    let _access = access(
+        &a.keys,
+        None,
+        schema
+            .as_ref()
+            .unwrap_or(&fairsynth::deid::inspect::empty_schema()),
+    )?;
     let format = input_format(&a.input, a.format)?;
     guard_outputs(
         &[a.report.as_ref(), a.draft_schema.as_ref()],
-        &[Some(&a.input), a.schema.as_ref()],
+        &[Some(&a.input), a.schema.as_ref(), a.keys.keys.as_ref()],
     )?;
     let input = Input::file(&a.input, format).with_options(a.dialect.options());
     let mut ins = fairsynth::deid::inspect::inspect(&input, schema.as_ref()).map_err(usage)?;
@@ -562,10 +580,16 @@ fn inspect(a: InspectArgs) -> Result<(), Failure> {
 fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     use fairsynth::deid::run::{DeidError, Options};
     let schema = load_schema(&a.schema)?;
+    let _access = access(&a.keys, Some(&a.encryption), &schema)?;
     let format = input_format(&a.input, a.format)?;
     guard_outputs(
         &[Some(&a.output), a.report.as_ref(), a.html.as_ref()],
-        &[Some(&a.input), Some(&a.schema), a.key_file.as_ref()],
+        &[
+            Some(&a.input),
+            Some(&a.schema),
+            a.key_file.as_ref(),
+            a.keys.keys.as_ref(),
+        ],
     )?;
     distinct_outputs(&[Some(&a.output), a.report.as_ref(), a.html.as_ref()])?;
     let opts = Options {
@@ -622,6 +646,7 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
 fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
     use fairsynth::evaluate::{EvaluateError, Options};
     let schema = load_schema(&a.schema)?;
+    let _access = access(&a.keys, None, &schema)?;
     let quality =
         fairsynth::evaluate::apply_thresholds(schema.quality, &a.threshold).map_err(usage)?;
     let real_format = input_format(&a.real, None)?;
@@ -638,6 +663,7 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
             Some(&a.schema),
             a.holdout.as_ref(),
             a.targets.as_ref(),
+            a.keys.keys.as_ref(),
         ],
     )?;
     let targets = match &a.targets {
@@ -706,6 +732,7 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
 fn audit(a: AuditArgs) -> Result<(), Failure> {
     use fairsynth::audit::{AuditError, Options};
     let schema = load_schema(&a.schema)?;
+    let _access = access(&a.keys, None, &schema)?;
     let quality =
         fairsynth::evaluate::apply_thresholds(schema.quality, &a.threshold).map_err(usage)?;
     let targets = match &a.targets {
@@ -720,6 +747,7 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
             Some(&a.schema),
             a.targets.as_ref(),
             a.baseline.as_ref(),
+            a.keys.keys.as_ref(),
         ],
     )?;
     distinct_outputs(&[a.report.as_ref(), a.html.as_ref()])?;
@@ -805,6 +833,35 @@ fn failed_gates(
     })
 }
 
+/// Installs the command's access to encrypted Parquet: master keys from `--keys` and the
+/// environment, and the policy of the files it writes (the schema's `encryption:` under the
+/// flags). Held until the command ends.
+fn access(
+    keys: &KeysArgs,
+    encryption: Option<&EncryptArgs>,
+    schema: &Schema,
+) -> Result<fairsynth::io::crypt::AccessGuard, Failure> {
+    use fairsynth::io::crypt::{self, MasterKeys};
+    let mut master = MasterKeys::from_env();
+    if let Some(path) = &keys.keys {
+        master = master.with_key_file(path).map_err(usage)?;
+    }
+    let policy = match encryption {
+        Some(e) => fairsynth::schema::Encryption::with_flags(
+            schema,
+            &e.encrypt,
+            e.footer_key.as_deref(),
+            e.plaintext_footer,
+        )
+        .map_err(|m| usage(anyhow::anyhow!(m)))?,
+        None => None,
+    };
+    Ok(crypt::enter(crypt::Access {
+        kms: std::sync::Arc::new(master),
+        policy,
+    }))
+}
+
 fn load_schema(path: &Path) -> Result<Schema, Failure> {
     Schema::from_file(path).map_err(|e| Failure {
         code: 2,
@@ -814,10 +871,11 @@ fn load_schema(path: &Path) -> Result<Schema, Failure> {
 
 fn synth(a: SynthArgs) -> Result<(), Failure> {
     let schema = load_schema(&a.schema)?;
+    let _access = access(&a.keys, Some(&a.encryption), &schema)?;
     let rows = a.rows.unwrap_or(schema.rows);
     let seed = a.seed.or(schema.seed).unwrap_or(0);
     let compression = compression(a.compression);
-    guard_outputs(&[Some(&a.output)], &[Some(&a.schema)])?;
+    guard_outputs(&[Some(&a.output)], &[Some(&a.schema), a.keys.keys.as_ref()])?;
     let synth = fairsynth::synth::Synthesizer::new(&schema, seed).map_err(|e| Failure {
         code: 2,
         error: e.into(),

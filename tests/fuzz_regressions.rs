@@ -218,3 +218,58 @@ fn model_inputs() {
     assert!(names.contains(&"customer_id".to_string()), "{names:?}");
     assert!(!names.iter().any(|n| n == "phone"), "{names:?}");
 }
+
+/// The `key_material` target: PKMT1 key material parses or errs, and unwrapping with the
+/// target's master keys gives the seeds' expected outcome, never a panic.
+#[test]
+fn key_material_inputs() {
+    use fairsynth::io::crypt::{KeyMaterial, MasterKeys, Retriever};
+    let retriever = Retriever::new(std::sync::Arc::new(
+        MasterKeys::none()
+            .with_key("k1", vec![1; 16])
+            .with_key("k2", vec![2; 32])
+            .with_key("short", vec![3; 5]),
+    ));
+    let all = inputs("key_material");
+    assert!(all.len() >= 10, "seeds missing: {all:?}");
+    for p in all {
+        let bytes = fs::read(&p).expect("read");
+        let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if let Ok(m) = KeyMaterial::parse(&bytes) {
+            if m.double.is_none() {
+                let again = KeyMaterial::parse(m.to_json().as_bytes()).expect("own output");
+                assert_eq!(again.wrapped_dek, m.wrapped_dek, "{name}");
+            }
+        }
+        let got = retriever.data_key(&bytes);
+        match name {
+            // The seeds made with the target's keys open to the data key 0, 1, ..., 15.
+            "single" | "footer" | "double" | "string_booleans" => {
+                let k = got.unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(
+                    k.expose(),
+                    (0u8..16).collect::<Vec<_>>().as_slice(),
+                    "{name}"
+                );
+            }
+            "wrong_master_key" => {
+                let e = got.expect_err(name).to_string();
+                assert!(
+                    e.contains("master key `k2`") && e.contains("does not open"),
+                    "{e}"
+                );
+            }
+            "short_master_key" => {
+                let e = got.expect_err(name).to_string();
+                assert!(e.contains("`short`") && e.contains("5 bytes"), "{e}");
+            }
+            "missing_master_key" => {
+                let e = got.expect_err(name).to_string();
+                assert!(e.contains("no master key `nobody`"), "{e}");
+            }
+            _ => {
+                let _ = got.map_err(|e| e.to_string());
+            }
+        }
+    }
+}

@@ -20,6 +20,7 @@ const DECODE_RS: &str = concat!(
     include_str!("../src/schema/decode/cases.rs"),
     include_str!("../src/schema/decode/policy.rs"),
     include_str!("../src/schema/decode/input.rs"),
+    include_str!("../src/schema/decode/encryption.rs"),
 );
 
 fn json_schema() -> Value {
@@ -628,7 +629,7 @@ fn top_level_and_column_keys_match_decode_rs() {
     let schema = json_schema();
     let top = set(quoted(section(DECODE_RS, "const TOP_KEYS", "];")));
     let column = set(quoted(section(DECODE_RS, "const COLUMN_KEYS", "];")));
-    assert_eq!(top.len(), 11, "TOP_KEYS as parsed: {top:?}");
+    assert_eq!(top.len(), 12, "TOP_KEYS as parsed: {top:?}");
     assert_eq!(column.len(), 21, "COLUMN_KEYS as parsed: {column:?}");
     assert_eq!(property_names(&schema), top, "top-level keys");
     assert_eq!(
@@ -671,6 +672,18 @@ fn nested_keys_match_decode_rs() {
         property_names(&schema["properties"]["input"]),
         set(quoted(section(DECODE_RS, "const INPUT_KEYS", "];"))),
         "input keys"
+    );
+    assert_eq!(
+        property_names(&schema["properties"]["encryption"]),
+        set(quoted(section(DECODE_RS, "const ENCRYPTION_KEYS", "];"))),
+        "encryption keys"
+    );
+    assert_eq!(
+        property_names(
+            &schema["properties"]["encryption"]["properties"]["keys"]["additionalProperties"]
+        ),
+        set(quoted(section(DECODE_RS, "const SELECTOR_KEYS", "];"))),
+        "encryption key selector keys"
     );
     let quality = set(quoted(section(DECODE_RS, "const QUALITY_KEYS", "];")));
     assert_eq!(quality.len(), 17, "QUALITY_KEYS as parsed: {quality:?}");

@@ -56,6 +56,7 @@ __all__ = [
     "fit",
     "evaluate",
     "audit",
+    "use_kms",
     "Error",
     "SchemaError",
     "InputError",
@@ -72,6 +73,17 @@ Data = Any
 Targets = Union[Mapping[str, Mapping[Any, float]], str, "_os.PathLike[str]", None]
 #: Quality gates: ``{key: value}`` or ``["key=value", ...]`` (the CLI's ``--threshold``).
 Thresholds = Union[Mapping[str, float], Sequence[str], None]
+
+
+def use_kms(client: Any) -> None:
+    """Opens encrypted Parquet inputs with ``client``: any object with
+    ``wrap_key(key_bytes, master_key_identifier)`` and
+    ``unwrap_key(wrapped_key, master_key_identifier)``, such as the
+    ``pyarrow.parquet.encryption.KmsClient`` a pyarrow user already has. ``None`` goes back to
+    master keys from the environment (``FAIRSYNTH_KEY_<ID>``, base64). Columns whose key the
+    client cannot unwrap are left out where a function can do without them (``audit`` says
+    so in its notes) and named in the error where it cannot."""
+    _fairsynth.use_kms(client)
 
 
 def _schema(schema: Schema | str | _os.PathLike[str]) -> Schema:

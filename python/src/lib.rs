@@ -876,6 +876,87 @@ fn audit<'py>(
 }
 
 /// The native module.
+/// A KMS client given from Python: any object with `wrap_key(key_bytes, master_key_id)` and
+/// `unwrap_key(wrapped_key, master_key_id)`, as a `pyarrow.parquet.encryption.KmsClient` has.
+struct PyKms(Py<PyAny>);
+
+impl PyKms {
+    fn call(
+        &self,
+        method: &str,
+        id: &str,
+        arg: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>>,
+    ) -> Result<Vec<u8>, fairsynth::io::crypt::KeyError> {
+        let failed = |message: String| fairsynth::io::crypt::KeyError::Kms {
+            id: id.to_string(),
+            message,
+        };
+        Python::attach(|py| {
+            let a = arg(py).map_err(|e| failed(e.to_string()))?;
+            let r = self
+                .0
+                .call_method1(py, method, (a, id))
+                .map_err(|e| failed(format!("{method} raised {e}")))?;
+            let r = r.bind(py);
+            if let Ok(s) = r.extract::<String>() {
+                return Ok(s.into_bytes());
+            }
+            r.extract::<Vec<u8>>()
+                .map_err(|_| failed(format!("{method} returned neither bytes nor str")))
+        })
+    }
+}
+
+impl fairsynth::io::crypt::KmsClient for PyKms {
+    fn wrap_key(
+        &self,
+        key: &[u8],
+        master_key_id: &str,
+    ) -> Result<String, fairsynth::io::crypt::KeyError> {
+        let out = self.call("wrap_key", master_key_id, |py| {
+            Ok(pyo3::types::PyBytes::new(py, key).into_any())
+        })?;
+        String::from_utf8(out).map_err(|_| fairsynth::io::crypt::KeyError::Kms {
+            id: master_key_id.to_string(),
+            message: "wrap_key returned bytes that are not text (base64 expected)".into(),
+        })
+    }
+
+    fn unwrap_key(
+        &self,
+        wrapped: &str,
+        master_key_id: &str,
+    ) -> Result<Vec<u8>, fairsynth::io::crypt::KeyError> {
+        self.call("unwrap_key", master_key_id, |py| {
+            Ok(pyo3::types::PyString::new(py, wrapped).into_any())
+        })
+    }
+}
+
+/// `use_kms(client)`: the KMS client that opens encrypted Parquet inputs (any object with
+/// `wrap_key` and `unwrap_key`, e.g. a `pyarrow.parquet.encryption.KmsClient`); `None` goes
+/// back to master keys from the environment (`FAIRSYNTH_KEY_<ID>`).
+#[pyfunction]
+#[pyo3(signature = (client))]
+fn use_kms(client: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+    let kms: Option<Arc<dyn fairsynth::io::crypt::KmsClient>> = match client {
+        None => None,
+        Some(c) => {
+            for m in ["wrap_key", "unwrap_key"] {
+                if !c.hasattr(m)? {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                        "use_kms: a {} has no `{m}` method; pass an object with wrap_key(key_bytes, master_key_id) and unwrap_key(wrapped_key, master_key_id), such as a pyarrow KmsClient",
+                        c.get_type().name()?
+                    )));
+                }
+            }
+            Some(Arc::new(PyKms(c.unbind())))
+        }
+    };
+    fairsynth::io::crypt::set_default_kms(kms);
+    Ok(())
+}
+
 #[pymodule]
 fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -888,6 +969,7 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(audit, m)?)?;
+    m.add_function(wrap_pyfunction!(use_kms, m)?)?;
     spark::register(m)?;
     spark_evaluate::register(m)?;
     Ok(())

@@ -380,6 +380,20 @@ pub fn parse_as_of(s: &str) -> Result<i64, AuditError> {
 
 /// Audits the table in `opts` against `schema`.
 pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
+    // Encrypted columns whose key the auditor was not given are left out, and the report
+    // says so (parity by a protected column needs that column's key).
+    let locked: Vec<crate::io::crypt::Locked> = crate::io::read::locked_columns(&opts.input)?
+        .into_iter()
+        .filter(|l| schema.column(&l.column).is_some())
+        .collect();
+    let reduced;
+    let schema = if locked.is_empty() {
+        schema
+    } else {
+        let names: Vec<String> = locked.iter().map(|l| l.column.clone()).collect();
+        reduced = schema.without_columns(&names);
+        &reduced
+    };
     let names: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).collect();
     let table = Table::load(&opts.input, schema, &names)?;
     if table.rows == 0 {
@@ -395,7 +409,20 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
         None => String::new(),
     };
     let baseline = opts.baseline.as_deref().map(read_baseline).transpose()?;
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = locked
+        .iter()
+        .map(|l| {
+            format!(
+                "column `{}` is encrypted{} and its key was not given, so it is not audited (no figures by it): {}",
+                l.column,
+                l.key_id
+                    .as_deref()
+                    .map(|k| format!(" under master key `{k}`"))
+                    .unwrap_or_default(),
+                l.reason.lines().next().unwrap_or_default()
+            )
+        })
+        .collect();
     let min_rows = opts.quality.min_group_rows.map_or(0, |x| x as u64);
 
     let protected = figures::protected(schema);

@@ -85,6 +85,36 @@ fn encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
     fairsynth::schema::parse_encoding(s)
 }
 
+/// Master keys for encrypted Parquet, on every command that reads or writes Parquet.
+#[derive(clap::Args, Clone, Default)]
+#[command(next_help_heading = "Encrypted Parquet (master keys)")]
+pub(crate) struct KeysArgs {
+    /// Master keys for encrypted Parquet: a file of `ID: BASE64` lines (16- or 32-byte AES
+    /// keys). Keys not in it are taken from the environment variables FAIRSYNTH_KEY_<ID>.
+    #[arg(long = "keys", value_name = "FILE")]
+    pub(crate) keys: Option<PathBuf>,
+}
+
+/// The access policy of a written Parquet file, over the schema's `encryption:` section.
+#[derive(clap::Args, Clone, Default)]
+#[command(
+    next_help_heading = "Encrypted Parquet (access policy; default: the schema's `encryption:`)"
+)]
+pub(crate) struct EncryptArgs {
+    /// Encrypt columns under a master key: KEY=SELECTOR[,SELECTOR...], a selector being a
+    /// column name or `role:NAME` (e.g. `--encrypt auditor=role:protected`). Repeatable;
+    /// replaces the schema's `encryption.keys`.
+    #[arg(long, value_name = "KEY=COLUMNS")]
+    pub(crate) encrypt: Vec<String>,
+    /// The master key ID guarding the footer (the file's metadata).
+    #[arg(long, value_name = "KEY")]
+    pub(crate) footer_key: Option<String>,
+    /// Plaintext (signed) footer: readers without the footer key still read the columns not
+    /// encrypted.
+    #[arg(long)]
+    pub(crate) plaintext_footer: bool,
+}
+
 /// How the input file is written, on every command that reads a table: each flag wins over the
 /// schema's `input:` section, which wins over what is detected from the file.
 #[derive(clap::Args, Clone, Default)]
@@ -233,6 +263,10 @@ pub(crate) struct ReweightArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keys: KeysArgs,
+    #[command(flatten)]
+    pub(crate) encryption: EncryptArgs,
 }
 
 #[derive(clap::Args)]
@@ -286,6 +320,8 @@ pub(crate) struct FitArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keys: KeysArgs,
 }
 
 #[derive(clap::Args)]
@@ -325,6 +361,10 @@ pub(crate) struct SampleArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keys: KeysArgs,
+    #[command(flatten)]
+    pub(crate) encryption: EncryptArgs,
 }
 
 #[derive(clap::Args)]
@@ -370,6 +410,8 @@ pub(crate) struct EvaluateArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keys: KeysArgs,
 }
 
 #[derive(clap::Args)]
@@ -408,6 +450,8 @@ pub(crate) struct AuditArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keys: KeysArgs,
 }
 
 #[derive(clap::Args)]
@@ -431,6 +475,8 @@ pub(crate) struct InspectArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keys: KeysArgs,
 }
 
 #[derive(clap::Args)]
@@ -470,6 +516,10 @@ pub(crate) struct DeidentifyArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keys: KeysArgs,
+    #[command(flatten)]
+    pub(crate) encryption: EncryptArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -505,6 +555,10 @@ pub(crate) struct SynthArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keys: KeysArgs,
+    #[command(flatten)]
+    pub(crate) encryption: EncryptArgs,
 }
 
 /// `--row-group-rows`: a positive multiple of the generator's block size (the unit in which

@@ -77,6 +77,9 @@ impl ClassCounter {
             }
             None => consent_mask(batch, None),
         };
+        let levels: Vec<Vec<crate::schema::GenLevel>> =
+            self.qis.iter().map(|q| q.levels.clone()).collect();
+        combos.set_levels(&levels);
         let mut ids: Vec<Vec<Option<u32>>> = Vec::with_capacity(self.columns.len());
         for (q, (name, ty)) in self.columns.iter().enumerate() {
             ids.push(map_raw(column(name)?, *ty, &mut |v| {

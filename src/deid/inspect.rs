@@ -236,6 +236,7 @@ pub fn empty_schema() -> Schema {
         privacy: Privacy::default(),
         quality: Default::default(),
         input: Default::default(),
+        encryption: None,
         source: Source::default(),
     }
 }

@@ -176,7 +176,10 @@ impl Qi {
     }
 }
 
-/// Distinct values of one column, interned to small ids.
+/// Distinct values of one column, interned to small ids. A number, day or instant of a column
+/// with declared levels is interned by its labels at those levels (the search never looks
+/// below the first declared level), so that the first value with those labels stands for all
+/// the others: the state grows with the generalised values, not with the rows.
 #[derive(Debug, Default, Clone)]
 struct Interner {
     values: Vec<Raw>,
@@ -184,9 +187,70 @@ struct Interner {
     ints: FastMap<(u8, u64), u32>,
     texts: FastMap<String, u32>,
     null: Option<u32>,
+    /// The labels at the declared levels -> the id of the first value with them.
+    by_labels: FastMap<Vec<LabelKey>, u32>,
+    buf: Vec<LabelKey>,
+}
+
+thread_local! {
+    static LABELS: std::cell::RefCell<Vec<LabelKey>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether `v` is interned by its labels at `levels`.
+fn labelled(v: RawRef, levels: &[GenLevel]) -> bool {
+    !levels.is_empty() && matches!(v, RawRef::Num(_) | RawRef::Day(_) | RawRef::Micros(_))
+}
+
+fn labels_into(v: RawRef, levels: &[GenLevel], out: &mut Vec<LabelKey>) {
+    out.clear();
+    out.extend(levels.iter().map(|l| label_key(v, l)));
 }
 
 impl Interner {
+    /// The id of `v` in a column with the declared `levels`.
+    fn get_at(&self, v: RawRef, levels: &[GenLevel]) -> Option<u32> {
+        if !labelled(v, levels) {
+            return self.get(v);
+        }
+        LABELS.with(|b| {
+            let mut b = b.borrow_mut();
+            labels_into(v, levels, &mut b);
+            self.by_labels.get(&b[..]).copied()
+        })
+    }
+
+    /// The id of `v` in a column with the declared `levels`, interning it if new.
+    fn intern_at(&mut self, v: RawRef, levels: &[GenLevel]) -> u32 {
+        if !labelled(v, levels) {
+            return self.intern(v);
+        }
+        let mut b = std::mem::take(&mut self.buf);
+        labels_into(v, levels, &mut b);
+        let id = match self.by_labels.get(&b[..]) {
+            Some(&id) => id,
+            None => {
+                let id = self.intern(v);
+                self.by_labels.insert(b.clone(), id);
+                id
+            }
+        };
+        self.buf = b;
+        id
+    }
+
+    /// Indexes the values by their labels at `levels` (the first value with given labels
+    /// stands for them).
+    fn index(&mut self, levels: &[GenLevel]) {
+        self.by_labels.clear();
+        let mut b = Vec::new();
+        for (i, v) in self.values.iter().enumerate() {
+            if labelled(v.as_ref(), levels) {
+                labels_into(v.as_ref(), levels, &mut b);
+                self.by_labels.entry(b.clone()).or_insert(i as u32);
+            }
+        }
+    }
+
     fn get(&self, v: RawRef) -> Option<u32> {
         match v {
             RawRef::Null => self.null,
@@ -282,6 +346,8 @@ pub struct Combos {
     map: FastMap<Key, (u64, Vec<u32>)>,
     /// Ids per key (the number of quasi-identifiers).
     width: usize,
+    /// The declared levels per quasi-identifier, when known (see [`Combos::set_levels`]).
+    levels: Vec<Vec<GenLevel>>,
     sensitive: FastMap<String, u32>,
     rows: u64,
     buf: Vec<u32>,
@@ -293,7 +359,25 @@ impl Combos {
         if self.columns.len() <= q {
             self.columns.resize_with(q + 1, Interner::default);
         }
-        self.columns[q].intern(v)
+        let levels = self.levels.get(q).map_or(&[][..], Vec::as_slice);
+        self.columns[q].intern_at(v, levels)
+    }
+
+    /// Declares each quasi-identifier's generalisation levels: numbers and dates of a column
+    /// with levels are then counted by their labels at those levels (the first value with
+    /// given labels standing for the others), so that the state is bounded by the
+    /// generalised values rather than by the distinct raw values.
+    pub fn set_levels(&mut self, levels: &[Vec<GenLevel>]) {
+        if self.levels == levels {
+            return;
+        }
+        self.levels = levels.to_vec();
+        if self.columns.len() < levels.len() {
+            self.columns.resize_with(levels.len(), Interner::default);
+        }
+        for (c, l) in self.columns.iter_mut().zip(levels) {
+            c.index(l);
+        }
     }
 
     fn sensitive_id(&mut self, s: &str) -> u32 {
@@ -359,6 +443,9 @@ impl Combos {
     /// and sensitive values by content. Associative and commutative up to the numbering of
     /// values, which the search does not depend on.
     pub fn merge(&mut self, other: Combos) {
+        if self.levels.is_empty() && !other.levels.is_empty() {
+            self.set_levels(&other.levels);
+        }
         let maps: Vec<Vec<u32>> = other
             .columns
             .iter()
@@ -518,17 +605,17 @@ enum LabelKey {
 }
 
 /// The key of `v`'s label at `level` (mirrors [`label`]).
-fn label_key(v: &Raw, level: &GenLevel) -> LabelKey {
+fn label_key(v: RawRef, level: &GenLevel) -> LabelKey {
     use chrono::Datelike;
     // -0.0 and 0.0 read the same.
     let bits = |x: f64| (x + 0.0).to_bits() as i64;
     let day = || match v {
-        Raw::Day(d) => date_of(*d),
-        Raw::Micros(t) => chrono::DateTime::from_timestamp_micros(*t).map(|t| t.date_naive()),
+        RawRef::Day(d) => date_of(d),
+        RawRef::Micros(t) => chrono::DateTime::from_timestamp_micros(t).map(|t| t.date_naive()),
         _ => None,
     };
     match (level, v) {
-        (_, Raw::Null) => LabelKey::Tagged(0, 0),
+        (_, RawRef::Null) => LabelKey::Tagged(0, 0),
         (GenLevel::Suppress, _) => LabelKey::Star,
         (GenLevel::Day, _) => day().map_or(LabelKey::Star, |d| {
             LabelKey::Tagged(1, i64::from(d.num_days_from_ce()))
@@ -539,20 +626,24 @@ fn label_key(v: &Raw, level: &GenLevel) -> LabelKey {
         (GenLevel::Year, _) => {
             day().map_or(LabelKey::Star, |d| LabelKey::Tagged(3, i64::from(d.year())))
         }
-        (GenLevel::Prefix(_), Raw::Text(_)) => LabelKey::Text(label(v, Some(level), false)),
-        (GenLevel::Bands(b), Raw::Num(x)) => match b.band(*x) {
+        (GenLevel::Prefix(n), RawRef::Text(s)) => {
+            let kept: String = s.chars().take(*n).collect();
+            let masked = s.chars().count().saturating_sub(*n);
+            LabelKey::Text(format!("{kept}{}", "*".repeat(masked)))
+        }
+        (GenLevel::Bands(b), RawRef::Num(x)) => match b.band(x) {
             Some(i) => LabelKey::Tagged(4, i as i64),
             None => LabelKey::Tagged(5, 0),
         },
-        (GenLevel::Numeric { width, bottom, top }, Raw::Num(x)) => {
-            if bottom.is_some_and(|b| *x < b) {
+        (GenLevel::Numeric { width, bottom, top }, RawRef::Num(x)) => {
+            if bottom.is_some_and(|b| x < b) {
                 LabelKey::Tagged(6, 0)
-            } else if top.is_some_and(|t| *x >= t) {
+            } else if top.is_some_and(|t| x >= t) {
                 LabelKey::Tagged(7, 0)
             } else {
                 match width {
                     Some(w) => LabelKey::Tagged(8, bits((x / w).floor() * w)),
-                    None => LabelKey::Tagged(9, bits(*x)),
+                    None => LabelKey::Tagged(9, bits(x)),
                 }
             }
         }
@@ -583,7 +674,7 @@ fn grouping(q: &Qi, level: usize, values: &[Raw]) -> Grouping {
     };
     for (i, v) in values.iter().enumerate() {
         let next = g.rep.len() as u32;
-        let id = *ids.entry(label_key(v, lv)).or_insert(next);
+        let id = *ids.entry(label_key(v.as_ref(), lv)).or_insert(next);
         if id == next {
             g.rep.push(i as u32);
         }
@@ -666,6 +757,8 @@ pub struct Generaliser {
     columns: Arc<Vec<Interner>>,
     tables: Arc<Vec<LevelTable>>,
     suppressed: Arc<FastSet<Key>>,
+    /// The declared levels per quasi-identifier (how values are looked up).
+    defs: Vec<Vec<GenLevel>>,
 }
 
 /// The serialised form of [`Generaliser`]: per quasi-identifier its chosen level, distinct
@@ -674,6 +767,8 @@ pub struct Generaliser {
 #[derive(Serialize, Deserialize)]
 struct GeneraliserData {
     levels: Vec<usize>,
+    #[serde(default)]
+    defs: Vec<Vec<GenLevel>>,
     columns: Vec<Vec<Raw>>,
     tables: Vec<(Vec<u32>, Vec<String>)>,
     suppressed: Vec<Vec<u32>>,
@@ -686,6 +781,7 @@ impl From<Generaliser> for GeneraliserData {
         suppressed.sort();
         GeneraliserData {
             levels: g.levels,
+            defs: g.defs,
             columns: Arc::unwrap_or_clone(g.columns)
                 .into_iter()
                 .map(|c| c.values)
@@ -711,6 +807,21 @@ impl TryFrom<GeneraliserData> for Generaliser {
                 d.tables.len()
             ));
         }
+        if !d.defs.is_empty() && d.defs.len() != n {
+            return Err(format!(
+                "{n} levels but {} level declarations",
+                d.defs.len()
+            ));
+        }
+        for b in d.defs.iter().flatten().filter_map(|l| match l {
+            GenLevel::Bands(b) => Some(b),
+            _ => None,
+        }) {
+            let increasing = b.edges.windows(2).all(|w| w[0] < w[1]);
+            if b.edges.len() < 2 || !increasing || b.labels.len() + 1 != b.edges.len() {
+                return Err("a declared band level has invalid edges or labels".into());
+            }
+        }
         let mut columns = Vec::with_capacity(n);
         for (q, values) in d.columns.into_iter().enumerate() {
             let mut c = Interner::default();
@@ -718,6 +829,9 @@ impl TryFrom<GeneraliserData> for Generaliser {
                 if c.intern(v.as_ref()) != i as u32 {
                     return Err(format!("quasi-identifier {q} lists the value {v:?} twice"));
                 }
+            }
+            if let Some(l) = d.defs.get(q) {
+                c.index(l);
             }
             columns.push(c);
         }
@@ -741,6 +855,7 @@ impl TryFrom<GeneraliserData> for Generaliser {
         }
         Ok(Generaliser {
             qis: Vec::new(),
+            defs: d.defs,
             levels: d.levels,
             columns: Arc::new(columns),
             tables: Arc::new(tables),
@@ -752,7 +867,8 @@ impl TryFrom<GeneraliserData> for Generaliser {
 impl Generaliser {
     /// The id of quasi-identifier `q`'s value `v`, if pass 1 counted it.
     pub fn raw_id(&self, q: usize, v: RawRef) -> Option<u32> {
-        self.columns.get(q)?.get(v)
+        let levels = self.defs.get(q).map_or(&[][..], Vec::as_slice);
+        self.columns.get(q)?.get_at(v, levels)
     }
 
     /// The label id of quasi-identifier `q`'s raw id at the chosen level.
@@ -774,8 +890,8 @@ impl Generaliser {
     /// suppressed (or its values were never counted, which only consenting rows are).
     pub fn row(&self, values: &[Raw]) -> Option<Vec<&str>> {
         let mut key = Vec::with_capacity(values.len());
-        for ((c, t), v) in self.columns.iter().zip(self.tables.iter()).zip(values) {
-            key.push(t.label_of[c.get(v.as_ref())? as usize]);
+        for (q, v) in values.iter().enumerate() {
+            key.push(self.tables.get(q)?.label_of[self.raw_id(q, v.as_ref())? as usize]);
         }
         if self.suppressed.contains(&Key::of(&key)) {
             return None;
@@ -853,6 +969,9 @@ pub fn search(
     let rows = combos.rows.max(1);
     let mut columns = combos.columns.clone();
     columns.resize_with(qis.len(), Interner::default);
+    for (c, q) in columns.iter_mut().zip(qis) {
+        c.index(&q.levels);
+    }
     // Label ids per column and level, made when the search first needs them (a raw level of a
     // column where nearly every value is distinct is usually never visited).
     let mut groups: Vec<Vec<Option<Grouping>>> =
@@ -975,6 +1094,7 @@ pub fn search(
         .collect();
     let generaliser = Generaliser {
         qis: qis.to_vec(),
+        defs: qis.iter().map(|q| q.levels.clone()).collect(),
         levels: levels.clone(),
         columns: Arc::new(columns),
         tables: Arc::new(tables),
@@ -1134,7 +1254,7 @@ mod tests {
             for whole in [false, true] {
                 for a in &values {
                     for b in &values {
-                        let same_key = label_key(a, level) == label_key(b, level);
+                        let same_key = label_key(a.as_ref(), level) == label_key(b.as_ref(), level);
                         let (la, lb) = (label(a, Some(level), whole), label(b, Some(level), whole));
                         if same_key {
                             assert_eq!(la, lb, "{a:?} and {b:?} at {level:?}");
@@ -1186,5 +1306,59 @@ mod tests {
         let back: Combos =
             serde_json::from_str(&serde_json::to_string(&combos).expect("json")).expect("back");
         assert_eq!(back.entries(), combos.entries());
+    }
+
+    #[test]
+    fn numbers_with_levels_are_counted_by_their_labels() {
+        // 10,000 distinct incomes in bands of 1,000: the state holds one value per band, and
+        // every income still finds its label, also through a serialised generaliser.
+        let q = Qi {
+            name: "income".into(),
+            levels: vec![
+                GenLevel::Numeric {
+                    width: Some(1000.0),
+                    bottom: None,
+                    top: None,
+                },
+                GenLevel::Suppress,
+            ],
+            whole: false,
+        };
+        let mut combos = Combos::default();
+        combos.set_levels(std::slice::from_ref(&q.levels));
+        let incomes: Vec<f64> = (0..10_000)
+            .map(|i| 20_000.0 + f64::from(i) * 1.37)
+            .collect();
+        for x in &incomes {
+            combos.add(&[Raw::Num(*x)], None);
+        }
+        assert_eq!(
+            combos.columns[0].values.len(),
+            14,
+            "one value per band of 1,000"
+        );
+        let a = search(std::slice::from_ref(&q), &combos, Some(5), None, 0.0).expect("k");
+        let g = &a.generaliser;
+        let back: Generaliser =
+            serde_json::from_str(&serde_json::to_string(g).expect("json")).expect("back");
+        for x in &incomes {
+            let want = label(&Raw::Num(*x), q.levels.first(), false);
+            for g in [g, &back] {
+                let id = g.raw_id(0, RawRef::Num(*x)).expect("counted");
+                assert_eq!(g.labels(0)[g.label_id(0, id) as usize], want);
+            }
+        }
+        // Merged chunks count the same.
+        let mut a1 = Combos::default();
+        a1.set_levels(std::slice::from_ref(&q.levels));
+        let mut a2 = a1.clone();
+        for x in &incomes[..5000] {
+            a1.add(&[Raw::Num(*x)], None);
+        }
+        for x in &incomes[5000..] {
+            a2.add(&[Raw::Num(*x)], None);
+        }
+        a1.merge(a2);
+        assert_eq!(a1.entries(), combos.entries());
     }
 }

@@ -96,17 +96,9 @@ pub fn recorded(input: &Input) -> Result<Option<Vec<Target>>, EvaluateError> {
             format: Format::Parquet,
             ..
         } => {
-            let file = std::fs::File::open(path).map_err(|e| {
-                EvaluateError::Input(format!("cannot open `{}`: {e}", path.display()))
-            })?;
-            let builder =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| {
-                        EvaluateError::Input(format!(
-                            "cannot read the Parquet metadata of `{}`: {e}",
-                            path.display()
-                        ))
-                    })?;
+            let builder = crate::io::read::open_parquet(path)
+                .map_err(|e| EvaluateError::Input(e.to_string()))?
+                .builder;
             builder
                 .metadata()
                 .file_metadata()

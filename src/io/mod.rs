@@ -23,6 +23,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
+pub mod crypt;
 pub mod input;
 pub mod output;
 pub mod read;
@@ -77,6 +78,14 @@ pub enum IoError {
         dir: PathBuf,
         /// `does not exist` or `is not a directory`.
         problem: &'static str,
+    },
+    /// A key needed to encrypt the output is missing or unusable.
+    #[error("cannot encrypt `{path}`: {source}")]
+    Key {
+        /// The output path.
+        path: PathBuf,
+        /// What is wrong with the key.
+        source: crypt::KeyError,
     },
     /// Parquet encoding failed.
     #[error("writing Parquet `{path}`: {source}")]
@@ -153,15 +162,32 @@ pub struct ParquetSink {
     schema: SchemaRef,
     next_row_group: usize,
     rows: u64,
+    /// The encryption applied, for provenance.
+    encrypted: Option<crypt::Applied>,
 }
 
 impl ParquetSink {
-    /// Opens a temporary file beside `target` for a file of `schema`.
+    /// Opens a temporary file beside `target` for a file of `schema`, encrypted as the
+    /// policy of the installed [`crypt::Access`] says (no policy: plaintext).
     pub fn create(
         target: &Path,
         schema: SchemaRef,
         props: WriterProperties,
     ) -> Result<Self, IoError> {
+        let access = crypt::current();
+        let (props, encrypted) = match &access.policy {
+            None => (props, None),
+            Some(policy) => {
+                let (p, applied) =
+                    crypt::write_properties(props, &schema, policy, access.kms.as_ref()).map_err(
+                        |source| IoError::Key {
+                            path: target.to_path_buf(),
+                            source,
+                        },
+                    )?;
+                (p, Some(applied))
+            }
+        };
         let mut tmp = TempOutput::create(target)?;
         let file = tmp
             .take_file()
@@ -185,6 +211,7 @@ impl ParquetSink {
             schema,
             next_row_group: 0,
             rows: 0,
+            encrypted,
         })
     }
 
@@ -253,8 +280,16 @@ impl ParquetSink {
         self.rows
     }
 
-    /// Adds a key-value pair to the file footer.
-    pub fn add_metadata(&mut self, key: &str, value: String) {
+    /// Adds a key-value pair to the file footer. The provenance (key [`METADATA_KEY`]) of an
+    /// encrypted file gains an `encryption` entry naming the master key ID of each encrypted
+    /// column (never a key).
+    pub fn add_metadata(&mut self, key: &str, mut value: String) {
+        if let (METADATA_KEY, Some(applied)) = (key, &self.encrypted) {
+            if let Ok(serde_json::Value::Object(mut m)) = serde_json::from_str(&value) {
+                m.insert("encryption".into(), applied.to_json());
+                value = serde_json::Value::Object(m).to_string();
+            }
+        }
         self.writer
             .append_key_value_metadata(KeyValue::new(key.to_string(), value));
     }

@@ -8,6 +8,7 @@
 mod decode;
 mod diag;
 mod dialect;
+mod encryption;
 
 use std::path::Path;
 
@@ -18,6 +19,7 @@ pub use dialect::{
     encoding_name, parse_decimal, parse_delimiter, parse_encoding, parse_thousands,
     parse_timestamp_format, DateFormat, DateOrder, InputOptions, DATE_FORMATS,
 };
+pub use encryption::Encryption;
 
 /// The only schema format version this build understands.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -81,6 +83,8 @@ pub struct Schema {
     pub quality: Quality,
     /// How the input file is written (`input:`): what is not stated is detected.
     pub input: InputOptions,
+    /// Column-level encryption of every Parquet output (`encryption:`), if any.
+    pub encryption: Option<Encryption>,
     /// Where the schema came from.
     pub source: Source,
 }
@@ -150,7 +154,7 @@ pub const IDENTIFIER_KINDS: [&str; 12] = [
 ];
 
 /// One generalisation level of a quasi-identifier.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum GenLevel {
     /// Numbers: bands of `width` (e.g. 30-39), and/or top and bottom coding (`90+`, `<18`).
     Numeric {
@@ -289,6 +293,21 @@ impl Role {
         "consent",
     ];
 
+    /// The role a schema spelling names.
+    pub fn from_name(name: &str) -> Option<Role> {
+        [
+            Role::Identifier,
+            Role::QuasiIdentifier,
+            Role::Protected,
+            Role::Label,
+            Role::Feature,
+            Role::Weight,
+            Role::Consent,
+        ]
+        .into_iter()
+        .find(|r| r.name() == name)
+    }
+
     /// The schema spelling.
     pub fn name(self) -> &'static str {
         match self {
@@ -305,7 +324,7 @@ impl Role {
 
 /// Numeric bands: value `v` is in band `i` when `edges[i] <= v < edges[i+1]`; the last band
 /// also includes its upper edge.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bins {
     /// Strictly increasing edges, at least two.
     pub edges: Vec<f64>,
@@ -806,6 +825,26 @@ impl Schema {
                 .collect(),
             ..self.clone()
         }
+    }
+
+    /// The same schema without the columns in `names`, and without what refers to them:
+    /// their targets, the fairness requirement when its label goes (else the protected columns
+    /// that go), an `l_diversity` over one, and their place in `unique_over`. For a reader that
+    /// cannot read some columns (encrypted, no key).
+    pub fn without_columns(&self, names: &[String]) -> Schema {
+        let gone = |c: &String| names.contains(c);
+        let mut s = self.clone();
+        s.columns.retain(|c| !gone(&c.name));
+        s.targets.retain(|t| !gone(&t.column));
+        s.fairness = self.fairness.clone().and_then(|mut f| {
+            f.independent_of.retain(|c| !gone(c));
+            (!gone(&f.label) && !f.independent_of.is_empty()).then_some(f)
+        });
+        if s.privacy.l_diversity.as_ref().is_some_and(|(c, _)| gone(c)) {
+            s.privacy.l_diversity = None;
+        }
+        s.privacy.unique_over.retain(|c| !gone(c));
+        s
     }
 
     /// Reads and validates a schema file; every problem is reported at once.

@@ -98,7 +98,7 @@ impl Format {
         let head = &head[..n];
         if head.starts_with(&[0x1f, 0x8b]) {
             Some(Format::Csv)
-        } else if head.starts_with(b"PAR1") {
+        } else if head.starts_with(b"PAR1") || head.starts_with(b"PARE") {
             Some(Format::Parquet)
         } else if head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
             Some(Format::Xls)
@@ -243,6 +243,26 @@ pub enum ReadError {
         /// What is wrong.
         message: String,
     },
+    /// A key needed to read the file (its footer) is missing or does not fit.
+    #[error("cannot decrypt `{path}`: {source}")]
+    Key {
+        /// The input.
+        path: PathBuf,
+        /// What is wrong with the key.
+        source: crate::io::crypt::KeyError,
+    },
+    /// A column the schema declares is encrypted and its key is not at hand.
+    #[error("`{path}`: column `{column}` (schema line {line}) is encrypted and cannot be decrypted: {reason}")]
+    Locked {
+        /// The input.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Schema line of the column.
+        line: usize,
+        /// Why its key cannot be had (the key error's message: names the master key ID).
+        reason: String,
+    },
     /// The Parquet file is unreadable.
     #[error("reading Parquet `{path}`: {source}")]
     Parquet {
@@ -273,6 +293,8 @@ pub struct Reader {
     rows: u64,
     /// How the file is read.
     dialect: Dialect,
+    /// Encrypted columns left out for want of their key.
+    locked: Vec<String>,
 }
 
 enum Source {
@@ -289,12 +311,13 @@ fn parquet_shape(path: &Path) -> Option<String> {
     let mut f = File::open(path).ok()?;
     let len = f.metadata().ok()?.len();
     let mut head = [0u8; 4];
-    let starts = len >= 4 && f.read_exact(&mut head).is_ok() && &head == b"PAR1";
+    let starts =
+        len >= 4 && f.read_exact(&mut head).is_ok() && (&head == b"PAR1" || &head == b"PARE");
     let mut tail = [0u8; 4];
     let ends = len >= 12
         && f.seek(SeekFrom::End(-4)).is_ok()
         && f.read_exact(&mut tail).is_ok()
-        && &tail == b"PAR1";
+        && (&tail == b"PAR1" || &tail == b"PARE");
     match (starts, ends) {
         (_, true) => None,
         (true, false) => Some(format!(
@@ -306,6 +329,108 @@ fn parquet_shape(path: &Path) -> Option<String> {
                 .into(),
         ),
     }
+}
+
+/// A Parquet file opened for reading, with the keys of the installed [`crate::io::crypt::Access`]
+/// (or of the environment).
+pub struct OpenedParquet {
+    /// The reader builder (metadata read, footer decrypted or verified).
+    pub builder: ParquetRecordBatchReaderBuilder<File>,
+    /// Encrypted columns whose key is not at hand.
+    pub locked: Vec<crate::io::crypt::Locked>,
+    /// Whether a plaintext footer was read without its key, so its signature was not checked.
+    pub footer_unverified: bool,
+}
+
+/// Opens a Parquet file, encrypted or not. A plaintext (signed) footer whose key is not at hand
+/// is read unverified, so the unencrypted columns stay readable; an encrypted footer needs its
+/// key. Errors name the file and, for keys, the master key ID.
+pub fn open_parquet(path: &Path) -> Result<OpenedParquet, ReadError> {
+    use crate::io::crypt::{self, Retriever};
+    use parquet::arrow::arrow_reader::ArrowReaderOptions;
+    let access = crypt::current();
+    let retriever = Retriever::new(access.kms.clone());
+    let pq = |source| ReadError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let shape = |e: parquet::errors::ParquetError| match parquet_shape(path) {
+        Some(problem) => ReadError::NotParquet {
+            path: path.to_path_buf(),
+            hint: if problem.starts_with("looks truncated") {
+                "copy or write the file again; it was probably cut short by an interrupted copy, download or write"
+            } else {
+                "pass a Parquet file, or --format csv if it is CSV"
+            },
+            problem,
+        },
+        None => pq(e),
+    };
+    // `keys` off: no decryption at all (a plaintext footer read without its key).
+    let open = |keys: bool| -> Result<ParquetRecordBatchReaderBuilder<File>, ReadError> {
+        let file = File::open(path).map_err(|source| ReadError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut options = ArrowReaderOptions::new();
+        if keys {
+            options =
+                options.with_file_decryption_properties(retriever.decryption(true).map_err(pq)?);
+        }
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(shape)
+    };
+    let (builder, footer_unverified) = match open(true) {
+        Ok(b) => (b, None),
+        Err(e) => match retriever.take_failure() {
+            None => return Err(e),
+            Some(source) if plaintext_footer(path) => {
+                while retriever.take_failure().is_some() {}
+                (open(false)?, Some(source))
+            }
+            Some(source) => {
+                return Err(ReadError::Key {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        },
+    };
+    let locked = crypt::locked_columns(
+        builder.metadata(),
+        &retriever,
+        footer_unverified.as_ref().map(|e| e.to_string()),
+    );
+    let footer_unverified = footer_unverified.is_some();
+    Ok(OpenedParquet {
+        builder,
+        locked,
+        footer_unverified,
+    })
+}
+
+/// The encrypted columns of a Parquet input whose key is not at hand (none for other inputs),
+/// so that a command can leave them out and say so. A footer that cannot be decrypted is an
+/// error.
+pub fn locked_columns(input: &Input) -> Result<Vec<crate::io::crypt::Locked>, ReadError> {
+    match input {
+        Input::File {
+            path,
+            format: Format::Parquet,
+            ..
+        } => Ok(open_parquet(path)?.locked),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Whether the file ends with the plaintext-footer magic `PAR1` (an encrypted footer ends with
+/// `PARE`).
+fn plaintext_footer(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = File::open(path) else {
+        return false;
+    };
+    let mut tail = [0u8; 4];
+    f.seek(SeekFrom::End(-4)).is_ok() && f.read_exact(&mut tail).is_ok() && &tail == b"PAR1"
 }
 
 impl Reader {
@@ -361,6 +486,8 @@ impl Reader {
             path: path.to_path_buf(),
             source,
         };
+        // Encrypted Parquet columns whose key is not at hand (left out of the batches).
+        let mut locked: Vec<String> = Vec::new();
         let (names, stored, source): (Vec<String>, Vec<Option<DataType>>, Source) = match format {
             None => {
                 let Input::Memory(b) = input else {
@@ -419,42 +546,51 @@ impl Reader {
                 )
             }
             Some(Format::Parquet) => {
-                let file = File::open(path).map_err(open_err)?;
+                let opened = open_parquet(path)?;
+                let b = opened.builder.with_batch_size(READ_BATCH_ROWS);
+                for l in opened.locked {
+                    let wanted = only.is_none_or(|cols| cols.contains(&l.column.as_str()));
+                    match schema.column(&l.column) {
+                        Some(c) if wanted => {
+                            return Err(ReadError::Locked {
+                                path: path.to_path_buf(),
+                                column: l.column,
+                                line: c.pos.line,
+                                reason: l.reason,
+                            })
+                        }
+                        _ => locked.push(l.column),
+                    }
+                }
                 let pq = |source| ReadError::Parquet {
                     path: path.to_path_buf(),
                     source,
                 };
-                let b = ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| match parquet_shape(path) {
-                        Some(problem) => ReadError::NotParquet {
-                            path: path.to_path_buf(),
-                            hint: if problem.starts_with("looks truncated") {
-                                "copy or write the file again; it was probably cut short by an interrupted copy, download or write"
-                            } else {
-                                "pass a Parquet file, or --format csv if it is CSV"
-                            },
-                            problem,
-                        },
-                        None => pq(e),
-                    })?
-                    .with_batch_size(READ_BATCH_ROWS);
                 let arrow = b.schema().clone();
                 let names: Vec<String> = arrow.fields().iter().map(|f| f.name().clone()).collect();
-                let types = arrow
+                let types: Vec<Option<DataType>> = arrow
                     .fields()
                     .iter()
                     .map(|f| Some(f.data_type().clone()))
                     .collect();
-                let b = match only {
-                    Some(cols) => {
-                        let idx: Vec<usize> = (0..names.len())
-                            .filter(|&i| cols.contains(&names[i].as_str()))
-                            .collect();
-                        let mask = parquet::arrow::ProjectionMask::roots(b.parquet_schema(), idx);
-                        b.with_projection(mask)
-                    }
-                    None => b,
+                // Columns whose key is not at hand are left out, as if the file had none.
+                let readable = |i: usize| !locked.contains(&names[i]);
+                let b = if only.is_some() || !locked.is_empty() {
+                    let idx: Vec<usize> = (0..names.len())
+                        .filter(|&i| {
+                            readable(i) && only.is_none_or(|c| c.contains(&names[i].as_str()))
+                        })
+                        .collect();
+                    let mask = parquet::arrow::ProjectionMask::roots(b.parquet_schema(), idx);
+                    b.with_projection(mask)
+                } else {
+                    b
                 };
+                let (names, types): (Vec<String>, Vec<Option<DataType>>) = names
+                    .into_iter()
+                    .zip(types)
+                    .filter(|(n, _)| !locked.contains(n))
+                    .unzip();
                 (names, types, Source::Parquet(b.build().map_err(pq)?))
             }
         };
@@ -473,7 +609,7 @@ impl Reader {
             }
         }
         for c in &schema.columns {
-            if !seen.contains_key(c.name.as_str()) {
+            if !seen.contains_key(c.name.as_str()) && !locked.contains(&c.name) {
                 return Err(ReadError::MissingColumn {
                     path: path.to_path_buf(),
                     column: c.name.clone(),
@@ -529,7 +665,13 @@ impl Reader {
             source,
             rows: 0,
             dialect,
+            locked,
         })
+    }
+
+    /// Encrypted columns of the file left out because their key is not at hand.
+    pub fn locked(&self) -> &[String] {
+        &self.locked
     }
 
     /// How the input is read: what was stated and what was detected.

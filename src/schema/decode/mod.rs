@@ -13,12 +13,14 @@ use super::*;
 
 mod cases;
 mod column;
+mod encryption;
 mod generator;
 mod input;
 mod policy;
 
 use cases::*;
 use column::*;
+use encryption::decode_encryption;
 use generator::*;
 use input::decode_input;
 pub(crate) use policy::decode_targets_file;
@@ -562,7 +564,7 @@ enum Need {
     Int,
 }
 
-const TOP_KEYS: [&str; 11] = [
+const TOP_KEYS: [&str; 12] = [
     "version",
     "name",
     "description",
@@ -574,6 +576,7 @@ const TOP_KEYS: [&str; 11] = [
     "privacy",
     "quality",
     "input",
+    "encryption",
 ];
 
 const PRIVACY_KEYS: [&str; 8] = [
@@ -806,6 +809,9 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         .get("input")
         .map(|v| decode_input(s, v))
         .unwrap_or_default();
+    let encryption = m
+        .get("encryption")
+        .and_then(|v| decode_encryption(s, v, &columns));
 
     Some(Schema {
         version: version?,
@@ -819,6 +825,7 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
         privacy,
         quality,
         input,
+        encryption,
         source: Source::default(),
     })
 }
