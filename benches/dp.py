@@ -36,6 +36,7 @@ import itertools
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,40 @@ def domain_of(model):
 
             out[name] = (g, n + int(null))
     return out
+
+
+def public_bins(model, schema_text, bins):
+    """The model's variables with every numeric column's bins replaced by the public ones:
+    `bins` equal-width bins within the schema's `min`/`max` plus its band edges (what the
+    private fit used before issue 22's private discretisation), so the scoring domain never
+    depends on the data or on the method scored."""
+    cols = {}
+    for block in re.split(r"\n  - ", schema_text):
+        name = re.search(r"name: ([A-Za-z_0-9]+)", block)
+        if not name:
+            continue
+        lo, hi = re.search(r"\bmin: (-?[0-9.]+)", block), re.search(r"\bmax: (-?[0-9.]+)", block)
+        edges = re.search(r"edges: \[([^\]]*)\]", block)
+        integer = re.search(r"type: (int|float)", block)
+        if lo and hi and integer:
+            cols[name.group(1)] = (
+                float(lo.group(1)),
+                float(hi.group(1)),
+                [float(e) for e in edges.group(1).split(",")] if edges else [],
+                integer.group(1) == "int",
+            )
+    out = []
+    for v in model["variables"]:
+        if v["kind"] != "categorical" and v["name"] in cols:
+            lo, hi, edges, integer = cols[v["name"]]
+            top = hi + 1 if integer else hi
+            cuts = [lo + (top - lo) * k / bins for k in range(bins + 1)]
+            if integer:
+                cuts = [math.floor(c + 0.5) for c in cuts]
+            cuts = sorted(set(cuts) | {e for e in edges if lo < e < top})
+            v = dict(v, bins=[{"lo": c} for c in cuts[:-1]])
+        out.append(v)
+    return dict(model, variables=out)
 
 
 def encode(df, dom):
@@ -249,7 +284,8 @@ def main():
         with open(a.schema) as f, open(schema, "w") as g:
             g.writelines(l for l in f if "name: split" not in l)
         _, _, m = run_fairsynth(a.fairsynth, train_csv, schema, 1.0, 0, a.bins, tmp)
-        dom = domain_of(m)
+        with open(schema) as f:
+            dom = domain_of(public_bins(m, f.read(), a.bins))
         test_c = encode(test, dom)
         train_c = encode(train, dom)
         ref = scores(train_c, test_c, dom)

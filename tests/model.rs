@@ -625,6 +625,18 @@ fn dp_ledger_accounts_for_the_whole_budget() {
             }
             let total = l.rho.expect("rho");
             assert!((rho - total).abs() <= 1e-12, "{rho} vs {total}");
+            // The discretisation's histogram of `age` (the one numeric column) is a query of
+            // the ledger, with its share of the budget.
+            let h = l
+                .entries
+                .iter()
+                .find(|e| e.purpose.contains("histogram per numeric column"))
+                .expect("histogram entry");
+            assert_eq!((h.tables, h.mechanism.as_str()), (1, "gaussian"));
+            assert!(
+                (h.rho / total - fairsynth::model::private::SHARE_DISCRETISE).abs() < 1e-9,
+                "{h:?}"
+            );
             // The (epsilon, delta) of the whole is the conversion of the total rho, and
             // spends the budget asked for (to the bisection's precision), never more.
             let eps = account::epsilon_of_rho(total, delta);
@@ -665,10 +677,11 @@ fn dp_ledger_accounts_for_the_whole_budget() {
 }
 
 #[test]
-fn dp_model_stores_nothing_taken_from_the_rows() {
-    // Two different tables of the same schema: the private models' variables (levels, bins
-    // and every value they hold) are the same, taken from the schema alone; the counts are
-    // noisy, not the tables' counts.
+fn dp_model_stores_only_values_of_the_public_domain() {
+    // The private model's variables hold the schema's levels and, for `age` (int, 18..=80),
+    // bin edges and exact values (spikes) that are whole numbers of the public range, chosen
+    // from a noisy histogram: two different tables give different bins, but never a value
+    // outside the domain, and the stored counts are noisy, not the tables' counts.
     let (table, schema, yaml) = dp_table();
     let opts = FitOptions {
         epsilon: Some(1.0),
@@ -684,14 +697,24 @@ fn dp_model_stores_nothing_taken_from_the_rows() {
         }
     }
     let b = fit(&other, &schema, &yaml, &opts).expect("fit b");
-    assert_eq!(a.variables, b.variables);
-    for v in &a.variables {
-        if let fairsynth::model::VarKind::Numeric { bins, .. } = &v.kind {
-            assert!(bins
-                .iter()
-                .all(|b| b.points.is_empty() && b.shape.is_empty()));
+    for m in [&a, &b] {
+        for v in &m.variables {
+            if let fairsynth::model::VarKind::Numeric { bins, .. } = &v.kind {
+                let whole = |x: f64| x.fract() == 0.0 && (18.0..=81.0).contains(&x);
+                assert!(bins.iter().all(|b| {
+                    whole(b.lo)
+                        && whole(b.hi)
+                        && b.points.iter().all(|p| {
+                            whole(p.value)
+                                && p.value < 81.0
+                                && (p.count == 0.0 || p.count.fract() != 0.0)
+                        })
+                }));
+                assert!(bins.windows(2).all(|w| w[0].hi <= w[1].lo));
+            }
         }
     }
+    assert_eq!(a.variables[0], b.variables[0]);
     let exact = fit(&table, &schema, &yaml, &FitOptions::default()).expect("exact");
     assert_ne!(a.head.counts, exact.head.counts);
     let integral = a
@@ -995,17 +1018,46 @@ fn dp_fit_on_adult_with_its_public_domain() {
     let rho: f64 = ledger.entries.iter().map(|e| e.rho).sum();
     let eps = fairsynth::model::private::account::epsilon_of_rho(rho, ledger.delta);
     assert!(eps <= 2.0 && 2.0 - eps < 1e-6, "{eps}");
-    // Nothing from the data: no merged level, no within-bin shape.
+    // Nothing from the data but through the ledger's queries: no merged level; numeric bins
+    // ordered, their exact values (spikes) whole numbers, their shapes shares.
     for v in &m.variables {
         match &v.kind {
             fairsynth::model::VarKind::Categorical { levels } => {
                 assert!(!levels.iter().any(|l| l == OTHER), "{}", v.name)
             }
             fairsynth::model::VarKind::Numeric { bins, .. } => {
-                assert!(bins.iter().all(|b| b.shape.is_empty()), "{}", v.name)
+                assert!(bins.windows(2).all(|w| w[0].hi <= w[1].lo), "{}", v.name);
+                assert!(bins.iter().all(|b| b
+                    .points
+                    .iter()
+                    .all(|p| p.value.fract() == 0.0 && b.lo == p.value && b.hi == p.value)));
+                assert!(bins.iter().all(
+                    |b| b.shape.is_empty() || (b.shape.iter().sum::<f64>() - 1.0).abs() < 1e-9
+                ));
             }
         }
     }
+    // hours_per_week = 40 (about half the rows) is kept as an exact value.
+    let hours = m.variable("hours_per_week").expect("hours");
+    match &m.variables[hours].kind {
+        fairsynth::model::VarKind::Numeric { bins, .. } => assert!(
+            bins.iter()
+                .any(|b| b.points.iter().any(|p| p.value == 40.0)),
+            "{bins:?}"
+        ),
+        _ => panic!("numeric"),
+    }
+    let histograms = ledger
+        .entries
+        .iter()
+        .find(|e| e.purpose.contains("histogram per numeric column"))
+        .expect("the discretisation's entry");
+    let numeric = m
+        .variables
+        .iter()
+        .filter(|v| matches!(v.kind, fairsynth::model::VarKind::Numeric { .. }))
+        .count();
+    assert_eq!(histograms.tables, numeric);
     let out = dir.path().join("dp.parquet");
     fairsynth()
         .arg("sample")

@@ -480,6 +480,14 @@ class Model:
         return self._native.rows
 
     @property
+    def privacy(self) -> dict | None:
+        """The differential-privacy ledger of a model fitted with ``epsilon`` (total
+        ``epsilon``, ``delta``, ``rho``, ``mechanism`` and per group of queries its
+        ``purpose``, ``mechanism``, ``tables``, ``epsilon``, ``rho`` and noise ``scale``), else
+        ``None``. Samples carry it in their provenance (``privacy``)."""
+        return _json.loads(self._native.to_json()).get("privacy")
+
+    @property
     def schema(self) -> Schema:
         """The schema the model was fitted with."""
         return Schema(self._native.schema_text, self._native.schema_file)
@@ -550,6 +558,9 @@ def fit(
     seed: int | None = None,
     epsilon: float | None = None,
     *,
+    delta: float | None = None,
+    dp_mechanism: str | None = None,
+    max_cells: int | None = None,
     min_count: int = 10,
     bins: int = 20,
     max_parents: int = 3,
@@ -566,9 +577,13 @@ def fit(
 ) -> Model:
     """Fits a model of a real table (``fairsynth fit``).
 
-    ``epsilon`` makes it differentially private ((epsilon, 1e-9)-DP from zero-concentrated DP
+    ``epsilon`` makes it differentially private ((epsilon, delta)-DP from zero-concentrated DP
     with Gaussian noise; categories and numeric bounds must then come from the schema);
-    ``seed`` seeds the noise (default the schema's). The other options are the command line's.
+    ``delta`` (default 1e-9) and ``dp_mechanism`` (``"gaussian"``, or ``"laplace"`` for pure
+    epsilon-DP, delta 0) apply only with ``epsilon``; ``max_cells`` bounds the model's tables
+    (default 1,048,576 cells). The ledger of a private model is in ``model.privacy`` and in the
+    provenance of every sample. ``seed`` seeds the noise (default the schema's). The other
+    options are the command line's.
     """
     return Model(
         _fairsynth.fit(
@@ -585,6 +600,9 @@ def fit(
             bins=bins,
             max_parents=max_parents,
             threads=threads,
+            delta=delta,
+            dp_mechanism=dp_mechanism,
+            max_cells=max_cells,
         )
     )
 

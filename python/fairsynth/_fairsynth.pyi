@@ -111,6 +111,9 @@ def fit(
     max_parents: int,
     threads: int | None,
     dialect: list[tuple[str, str]] | None = None,
+    delta: float | None = None,
+    dp_mechanism: str | None = None,
+    max_cells: int | None = None,
 ) -> NativeModel: ...
 def evaluate(
     real: Any,

@@ -663,6 +663,9 @@ def fit(
     seed: int | None = None,
     epsilon: float | None = None,
     *,
+    delta: float | None = None,
+    dp_mechanism: str | None = None,
+    max_cells: int | None = None,
     min_count: int = 10,
     bins: int = 20,
     max_parents: int = 3,
@@ -683,7 +686,8 @@ def fit(
        the driver on the merged counts;
     3. the sums of the copula's normal scores and their products, in exact fixed point.
 
-    ``epsilon`` makes the fit differentially private (noise drawn once, at the driver).
+    ``epsilon`` makes the fit differentially private (noise drawn once, at the driver);
+    ``delta``, ``dp_mechanism`` and ``max_cells`` are ``fairsynth.fit``'s.
     Raises at the driver the exception one process raises, with its message:
     :class:`fairsynth.UsageError` (no rows, undeclared identifiers, a head too large, bad
     options), :class:`fairsynth.InputError` (data that does not match the schema).
@@ -691,7 +695,16 @@ def fit(
     s = _schema(schema)
     text, file = s.text, s.file
     options = _json.dumps(
-        {"seed": seed, "epsilon": epsilon, "min_count": min_count, "bins": bins, "max_parents": max_parents}
+        {
+            "seed": seed,
+            "epsilon": epsilon,
+            "delta": delta,
+            "dp_mechanism": dp_mechanism,
+            "max_cells": max_cells,
+            "min_count": min_count,
+            "bins": bins,
+            "max_parents": max_parents,
+        }
     )
     sc = df.sparkSession.sparkContext
 

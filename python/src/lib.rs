@@ -636,7 +636,7 @@ impl PyModel {
 
 /// `fit(...)` -> NativeModel.
 #[pyfunction]
-#[pyo3(signature = (data, schema, *, name, format, seed, epsilon, min_count, bins, max_parents, threads, dialect = None))]
+#[pyo3(signature = (data, schema, *, name, format, seed, epsilon, min_count, bins, max_parents, threads, dialect = None, delta = None, dp_mechanism = None, max_cells = None))]
 #[allow(clippy::too_many_arguments)]
 fn fit(
     py: Python<'_>,
@@ -651,9 +651,14 @@ fn fit(
     max_parents: usize,
     threads: Option<usize>,
     dialect: Option<Vec<(String, String)>>,
+    delta: Option<f64>,
+    dp_mechanism: Option<&str>,
+    max_cells: Option<usize>,
 ) -> PyResult<PyModel> {
     let s = &schema.schema;
     let text = &schema.text;
+    let privacy = privacy_options(epsilon, delta, dp_mechanism, max_cells)
+        .map_err(|f| errors::raise(py, f))?;
     let input = input(py, data, name, format, Some(s), dialect.as_deref())?;
     let opts = fairsynth::model::FitOptions {
         seed: seed.or(s.seed).unwrap_or(0),
@@ -661,12 +666,52 @@ fn fit(
         min_count,
         bins,
         max_parents,
-        ..Default::default()
+        ..privacy
     };
     let model = run(py, threads, || {
         Ok(fairsynth::model::fit_input(&input, s, text, &opts)?)
     })?;
     Ok(PyModel { model })
+}
+
+/// The fit options of differential privacy and the model's size (`delta`, `dp_mechanism`,
+/// `max_cells`) as the command line checks them: `delta` and `dp_mechanism` only with
+/// `epsilon`; the rest of the options at their defaults.
+pub(crate) fn privacy_options(
+    epsilon: Option<f64>,
+    delta: Option<f64>,
+    dp_mechanism: Option<&str>,
+    max_cells: Option<usize>,
+) -> Result<fairsynth::model::FitOptions, Failure> {
+    if epsilon.is_none() && (delta.is_some() || dp_mechanism.is_some()) {
+        return Err(Failure::text(
+            Kind::Usage,
+            "delta and dp_mechanism apply to a private fit only\n    hint: give epsilon too, or drop them",
+        ));
+    }
+    let dp_mechanism = match dp_mechanism {
+        None | Some("gaussian") => fairsynth::model::DpMechanism::Gaussian,
+        Some("laplace") => fairsynth::model::DpMechanism::Laplace,
+        Some(other) => {
+            return Err(Failure::text(
+                Kind::Usage,
+                format!("dp_mechanism `{other}` is not a noise mechanism\n    hint: use \"gaussian\" (the default) or \"laplace\""),
+            ))
+        }
+    };
+    if max_cells == Some(0) {
+        return Err(Failure::text(
+            Kind::Usage,
+            "max_cells 0: the model needs tables of at least one cell\n    hint: give a positive number (the default is 1,048,576)",
+        ));
+    }
+    let d = fairsynth::model::FitOptions::default();
+    Ok(fairsynth::model::FitOptions {
+        delta: delta.unwrap_or(d.delta),
+        dp_mechanism,
+        max_cells: max_cells.unwrap_or(d.max_cells),
+        ..d
+    })
 }
 
 /// `evaluate(...)` -> (report JSON, HTML page, summary, passed).

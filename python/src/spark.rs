@@ -501,6 +501,12 @@ pub(crate) fn spark_deid_finish<'py>(
 struct FitArgs {
     seed: Option<u64>,
     epsilon: Option<f64>,
+    #[serde(default)]
+    delta: Option<f64>,
+    #[serde(default)]
+    dp_mechanism: Option<String>,
+    #[serde(default)]
+    max_cells: Option<usize>,
     min_count: u64,
     bins: usize,
     max_parents: usize,
@@ -514,6 +520,8 @@ fn fit_options(
     name: &str,
 ) -> Result<fairsynth::model::FitOptions, Failure> {
     let a: FitArgs = serde_json::from_str(options)?;
+    let privacy =
+        crate::privacy_options(a.epsilon, a.delta, a.dp_mechanism.as_deref(), a.max_cells)?;
     Ok(fairsynth::model::FitOptions {
         seed: a.seed.or(s.seed).unwrap_or(0),
         epsilon: a.epsilon,
@@ -521,7 +529,7 @@ fn fit_options(
         bins: a.bins,
         max_parents: a.max_parents,
         input: name.to_string(),
-        ..Default::default()
+        ..privacy
     })
 }
 

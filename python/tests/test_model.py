@@ -63,6 +63,44 @@ def test_epsilon_and_options(adult, tmp_path):
     assert without_input(m.to_json()) | {"schema": None} == without_input(out.read_text()) | {"schema": None}
 
 
+def test_epsilon_delta_and_mechanism_with_their_ledger(tmp_path):
+    data = SCHEMAS.parent / "tests/data/adult_sample.csv"
+    schema = SCHEMAS / "adult_dp.yaml"
+    # The same model as `fairsynth fit --epsilon 1 --delta 1e-6 --max-cells 4096`.
+    out = tmp_path / "dp.json"
+    cli("fit", data, "--schema", schema, "-q", "-o", out, "--epsilon", 1.0, "--delta", 1e-6,
+        "--max-cells", 4096, "--seed", 5)
+    m = fairsynth.fit(data, schema, seed=5, epsilon=1.0, delta=1e-6, max_cells=4096)
+    assert without_input(m.to_json()) | {"schema": None} == without_input(out.read_text()) | {"schema": None}
+    ledger = m.privacy
+    assert ledger["delta"] == 1e-6 and ledger["epsilon"] <= 1.0 and 1.0 - ledger["epsilon"] < 1e-6
+    # The total rho re-derived from the entries: sigma and count (Gaussian), epsilon per
+    # choice (exponential); the discretisation's histograms are among them.
+    rho = 0.0
+    for e in ledger["entries"]:
+        if e["mechanism"] == "gaussian":
+            r = e["tables"] / (2 * e["scale"] ** 2)
+        else:
+            assert e["mechanism"] == "exponential"
+            r = e["tables"] * e["scale"] ** 2 / 8
+        assert abs(r - e["rho"]) <= 1e-12 * max(r, 1.0)
+        rho += r
+    assert abs(rho - ledger["rho"]) <= 1e-12
+    assert any("histogram per numeric column" in e["purpose"] for e in ledger["entries"])
+    # A sample carries the ledger in its provenance.
+    assert provenance(m.sample(500, seed=1))["privacy"] == ledger
+    # Pure epsilon-DP: delta 0, the entries' epsilons add up.
+    lap = fairsynth.fit(data, schema, seed=5, epsilon=1.0, dp_mechanism="laplace").privacy
+    assert lap["delta"] == 0 and "rho" not in lap
+    assert abs(sum(e["epsilon"] for e in lap["entries"]) - 1.0) < 1e-12
+    # Options of a private fit without epsilon, or an unknown mechanism: usage errors.
+    with pytest.raises(fairsynth.UsageError, match="give epsilon too"):
+        fairsynth.fit(data, schema, delta=1e-6)
+    with pytest.raises(fairsynth.UsageError, match="is not a noise mechanism"):
+        fairsynth.fit(data, schema, epsilon=1.0, dp_mechanism="cauchy")
+    assert fairsynth.fit(data, SCHEMAS / "adult.yaml", seed=5).privacy is None
+
+
 def test_bad_model_file(tmp_path):
     from conftest import cli_error
 

@@ -466,49 +466,6 @@ pub(super) fn run_bins(
     (bins, run_bin)
 }
 
-/// Equal-width bins within the schema's bounds (differential privacy: nothing from the data).
-pub(super) fn fixed_bins(
-    values: &[f64],
-    integer: bool,
-    edges: &[f64],
-    (lo, hi): (f64, f64),
-    bins: usize,
-) -> (Vec<Bin>, Vec<u32>) {
-    let top = if integer { hi + 1.0 } else { hi };
-    let mut cuts: Vec<f64> = (0..=bins.max(1))
-        .map(|k| {
-            let x = lo + (top - lo) * k as f64 / bins.max(1) as f64;
-            if integer {
-                x.round()
-            } else {
-                x
-            }
-        })
-        .chain(edges.iter().copied().filter(|e| *e > lo && *e < top))
-        .collect();
-    cuts.sort_by(f64::total_cmp);
-    cuts.dedup();
-    let out: Vec<Bin> = cuts
-        .windows(2)
-        .map(|w| Bin {
-            lo: w[0],
-            hi: w[1],
-            shape: Vec::new(),
-            points: Vec::new(),
-            spread: 0.0,
-        })
-        .collect();
-    let last = out.len().saturating_sub(1);
-    let codes = values
-        .iter()
-        .map(|&v| {
-            let v = v.clamp(lo, hi);
-            (cuts.partition_point(|c| *c <= v).saturating_sub(1)).min(last) as u32
-        })
-        .collect();
-    (out, codes)
-}
-
 /// Where each run lies within its bin (`codes[k]`: run `k`'s bin), by the value the model
 /// holds for it (a discrete column's rare value counts at the bin's nearest exact value): the
 /// shares of the bin's rows below that value and up to it.

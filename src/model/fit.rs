@@ -250,7 +250,7 @@ pub fn fit(
 
 #[cfg(test)]
 mod tests {
-    use super::super::discretise::{encode_categorical, fixed_bins};
+    use super::super::discretise::encode_categorical;
     use super::super::structure::mutual_information;
     use super::super::{VarKind, OTHER};
     use super::*;
@@ -261,14 +261,6 @@ mod tests {
             min_count: 2,
             ..FitOptions::default()
         }
-    }
-
-    #[test]
-    fn fixed_bins_use_bounds_only_and_clamp() {
-        let (bins, codes) = fixed_bins(&[-5.0, 0.0, 9.0, 50.0], true, &[], (0.0, 9.0), 5);
-        assert_eq!(bins.len(), 5);
-        assert_eq!((bins[0].lo, bins[4].hi), (0.0, 10.0));
-        assert_eq!(codes, vec![0, 0, 4, 4]);
     }
 
     #[test]

@@ -16,8 +16,9 @@ use arrow_array::RecordBatch;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::discretise::{categorical_variable, fixed_bins, run_bins, schema_bounds, Encoder, Run};
+use super::discretise::{categorical_variable, run_bins, schema_bounds, Encoder, Run};
 use super::fit::{modelled_columns, FitOptions};
+use super::private::private_bins;
 use super::{ModelError, VarKind, Variable};
 use crate::exact::{from_order_key, order_key};
 use crate::io::table::{add_level_counts, level_counts, Table, Values};
@@ -225,6 +226,12 @@ impl FitSummary {
         schema: &Schema,
         opts: &FitOptions,
     ) -> Result<Vec<(Variable, Encoder)>, ModelError> {
+        // Under differential privacy the numeric columns share the discretisation's budget.
+        let numeric = self
+            .columns
+            .iter()
+            .filter(|c| matches!(c, ColumnCounts::Num { .. }))
+            .count();
         let chosen: Vec<Result<(Variable, Encoder), ModelError>> = self
             .names
             .par_iter()
@@ -256,8 +263,10 @@ impl FitSummary {
                     let binned = match opts.epsilon {
                         Some(_) => match schema_bounds(c) {
                             (Some(lo), Some(hi)) => {
-                                let xs: Vec<f64> = runs.iter().map(|r| r.value).collect();
-                                Ok((fixed_bins(&xs, integer, &edges, (lo, hi), opts.bins), c.nullable))
+                                Ok((
+                                    private_bins(name, &runs, integer, &edges, (lo, hi), numeric, opts),
+                                    c.nullable,
+                                ))
                             }
                             _ => Err(ModelError::Invalid(format!(
                                 "column `{}` (schema line {}): with --epsilon its range must come from the schema, not the data\n    hint: give `min:` and `max:` (the values outside are clamped), or drop --epsilon",

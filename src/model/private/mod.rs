@@ -35,7 +35,14 @@
 //! Π P(X | C, parent)`, non-negative, its tables agreeing on every separator, its total (the
 //! released row count) a post-processing of the noisy tables: no extra budget.
 //!
+//! Before the rounds, the discretisation (module `bins`, round 0; share
+//! [`SHARE_DISCRETISE`], only when the model has numeric columns) measures one noisy
+//! histogram per numeric column over its public range, for the bins' edges (private
+//! quantiles), spikes (exact values) and the shapes within bins.
+//!
 //! # Budget
+//! Default split: 10 % discretisation (when there is a numeric column), then of the rest 50 %
+//! base tables, 10 % selection, 40 % tree tables.
 //! Under the default Gaussian mechanism the budget is ρ-zCDP, from `--epsilon` and `--delta`
 //! by the tight conversion of [`account`]; the ledger lists ρ per round and the (ε, δ) of the
 //! whole. With `--dp-mechanism laplace` the same rounds run under pure ε-DP (Laplace noise,
@@ -43,14 +50,21 @@
 //! more noise at the same ε.
 
 pub mod account;
+mod bins;
 mod estimate;
+
+pub(in crate::model) use bins::private_bins;
 
 use rand::SeedableRng;
 
 use super::discretise::Encoded;
 use super::fit::{joint_counts, FitOptions};
-use super::{Ledger, LedgerEntry, Node};
+use super::{Ledger, LedgerEntry, Node, VarKind};
 
+/// Share of the budget for the discretisation of the numeric columns (one noisy histogram
+/// per numeric column over its public range, see the module `bins`), spent only when the
+/// model has a numeric column; the rounds share the rest.
+pub const SHARE_DISCRETISE: f64 = 0.1;
 /// Share of the budget for the base tables (round 1).
 pub const SHARE_BASE: f64 = 0.5;
 /// Share of the budget for the selection of the tree (round 2).
@@ -79,12 +93,31 @@ pub(in crate::model) struct PrivateFit {
 
 /// How the budget is spent: ρ (zCDP) or ε (pure).
 #[derive(Clone, Copy)]
-enum Budget {
+pub(in crate::model) enum Budget {
     Rho(f64),
     Pure(f64),
 }
 
 impl Budget {
+    /// The whole budget of a private fit and its δ.
+    pub(in crate::model) fn total(opts: &FitOptions) -> (Budget, f64) {
+        let epsilon = opts.epsilon.unwrap_or(1.0);
+        match opts.dp_mechanism {
+            DpMechanism::Gaussian => (
+                Budget::Rho(account::rho_for_epsilon(epsilon, opts.delta)),
+                opts.delta,
+            ),
+            DpMechanism::Laplace => (Budget::Pure(epsilon), 0.0),
+        }
+    }
+
+    /// The budget of the discretisation's histograms (`numeric` of them) and the noise
+    /// scale of each count.
+    pub(in crate::model) fn discretise(opts: &FitOptions, numeric: usize) -> (Budget, f64) {
+        let b = Budget::total(opts).0.share(SHARE_DISCRETISE);
+        (b, b.noise(numeric.max(1)).0)
+    }
+
     fn share(self, s: f64) -> Budget {
         match self {
             Budget::Rho(r) => Budget::Rho(r * s),
@@ -94,7 +127,7 @@ impl Budget {
 
     /// The noise scale (σ or b) of `queries` count tables sharing this budget, and the
     /// variance of one noisy count.
-    fn noise(self, queries: usize) -> (f64, f64) {
+    pub(in crate::model) fn noise(self, queries: usize) -> (f64, f64) {
         match self {
             Budget::Rho(r) => {
                 let s = account::gaussian_sigma(r, queries);
@@ -169,13 +202,7 @@ pub(in crate::model) fn fit_private(
     opts: &FitOptions,
 ) -> PrivateFit {
     let epsilon = opts.epsilon.unwrap_or(1.0);
-    let (total, delta) = match opts.dp_mechanism {
-        DpMechanism::Gaussian => (
-            Budget::Rho(account::rho_for_epsilon(epsilon, opts.delta)),
-            opts.delta,
-        ),
-        DpMechanism::Laplace => (Budget::Pure(epsilon), 0.0),
-    };
+    let (whole, delta) = Budget::total(opts);
     let card = |v: usize| enc[v].card();
     let with_label =
         |vars: &[usize]| -> Vec<usize> { label.into_iter().chain(vars.iter().copied()).collect() };
@@ -194,9 +221,29 @@ pub(in crate::model) fn fit_private(
             scale,
         }
     };
-    let gauss_or_laplace = match total {
+    let gauss_or_laplace = match whole {
         Budget::Rho(_) => "gaussian",
         Budget::Pure(_) => "laplace",
+    };
+
+    // Round 0, already spent by the discretisation (`private_bins`): one histogram per
+    // numeric column.
+    let numeric = enc
+        .iter()
+        .filter(|e| matches!(e.var.kind, VarKind::Numeric { .. }))
+        .count();
+    let total = if numeric > 0 {
+        let (disc, scale) = Budget::discretise(opts, numeric);
+        entries.push(entry(
+            "a histogram per numeric column over its public range (bin edges at private quantiles, spikes, shapes within bins)",
+            gauss_or_laplace,
+            numeric,
+            disc,
+            scale,
+        ));
+        whole.share(1.0 - SHARE_DISCRETISE)
+    } else {
+        whole
     };
 
     let structure = !features.is_empty();
@@ -436,7 +483,7 @@ pub(in crate::model) fn fit_private(
         }
     }
 
-    let (rho_total, eps_total) = match total {
+    let (rho_total, eps_total) = match whole {
         Budget::Rho(r) => {
             let spent: f64 = entries.iter().map(|e| e.rho).sum();
             debug_assert!(spent <= r * (1.0 + 1e-12));
@@ -454,7 +501,7 @@ pub(in crate::model) fn fit_private(
         epsilon: eps_total,
         delta,
         rho: rho_total,
-        mechanism: match total {
+        mechanism: match whole {
             Budget::Rho(_) => "gaussian (rho-zCDP, converted to (epsilon, delta))".into(),
             Budget::Pure(_) => "laplace (pure epsilon)".into(),
         },
