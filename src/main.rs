@@ -1025,38 +1025,10 @@ fn synth_linked(a: SynthArgs, mut db: fairsynth::schema::Database) -> Result<(),
             command_line.extend(["--scale".into(), f.to_string()]);
         }
         let provenance = |i: usize| {
-            let t = &db.tables[i];
-            let keys: Vec<serde_json::Value> = t
-                .foreign_keys
-                .iter()
-                .map(|k| {
-                    let pk = db
-                        .table(&k.table)
-                        .map(|p| p.primary_key.clone())
-                        .unwrap_or_default();
-                    serde_json::json!({
-                        "column": k.column,
-                        "references": {"table": k.table, "column": pk},
-                        "drives_rows": k.children.is_some(),
-                    })
-                })
-                .collect();
-            let rows = t.is_root().then_some(t.schema.rows);
-            fairsynth::io::provenance(
-                "synth",
-                &t.schema,
-                serde_json::json!({
-                    "seed": seed,
-                    "table": t.name(),
-                    "tables": db.tables.iter().map(|t| t.name()).collect::<Vec<_>>(),
-                    "database": db.name,
-                    "rows": rows,
-                    "primary_key": t.primary_key,
-                    "foreign_keys": keys,
-                    "compression": compression.name(),
-                    "rng": "ChaCha8 streams keyed by SHA-256(seed, table/column, family)",
-                }),
+            synth.provenance(
+                i,
                 &command_line,
+                serde_json::json!({ "compression": compression.name() }),
             )
         };
         let bar = progress_bar(0, a.quiet);

@@ -280,6 +280,7 @@ def synth(
     seed: int | None = None,
     *,
     threads: int | None = None,
+    scale: float | None = None,
 ) -> Any:
     """A synthetic table from the schema alone (``fairsynth synth``).
 
@@ -287,7 +288,27 @@ def synth(
     The rows equal those of ``fairsynth synth`` with the same schema, rows and seed, for any
     ``threads``. Returns a ``pyarrow.Table`` (provenance in its schema metadata under
     ``fairsynth``).
+
+    A schema file of linked tables (``tables:``) gives a dict of ``pyarrow.Table`` by table
+    name, the rows ``fairsynth synth`` writes into its folder; ``scale`` multiplies every root
+    table's rows (``rows`` is for one table).
     """
+    if isinstance(schema, (str, _os.PathLike)):
+        path = _os.fspath(schema)
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError):
+            text = None  # Schema.from_file raises the CLI's message
+        if text is not None and _fairsynth.declares_tables(text):
+            if rows is not None:
+                raise ValueError(
+                    "rows sets the rows of one table, but this schema declares linked tables; "
+                    "use scale to multiply every root table's rows"
+                )
+            return _fairsynth.synth_linked(text, path, scale, seed, threads)
+    if scale is not None:
+        raise ValueError("scale multiplies the rows of linked tables; this schema has one table: use rows")
     return _fairsynth.synth(_schema(schema), rows, seed, threads)
 
 

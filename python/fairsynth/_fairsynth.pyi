@@ -58,6 +58,14 @@ class NativeModel:
 def synth(
     schema: Schema, rows: int | None = None, seed: int | None = None, threads: int | None = None
 ) -> pyarrow.Table: ...
+def synth_linked(
+    text: str,
+    name: str,
+    scale: float | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+) -> dict[str, pyarrow.Table]: ...
+def declares_tables(text: str) -> bool: ...
 def reweight(
     data: Any,
     schema: Schema,

@@ -314,6 +314,76 @@ fn synth<'py>(
     written_table(py, written)
 }
 
+/// Whether schema text declares linked tables (`tables:`).
+#[pyfunction]
+fn declares_tables(text: &str) -> bool {
+    fairsynth::schema::Document::declares_tables(text)
+}
+
+/// `synth_linked(text, name, scale, seed, threads)` -> {table name: pyarrow.Table}: every table
+/// of a schema of linked tables, the rows `fairsynth synth` writes into its folder.
+#[pyfunction]
+#[pyo3(signature = (text, name, scale = None, seed = None, threads = None))]
+fn synth_linked<'py>(
+    py: Python<'py>,
+    text: &str,
+    name: &str,
+    scale: Option<f64>,
+    seed: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let doc =
+        fairsynth::schema::Document::from_str_named(text, name).map_err(|e| raise(py, e.into()))?;
+    let fairsynth::schema::Document::Database(mut db) = doc else {
+        return Err(raise(
+            py,
+            Failure::text(
+                Kind::Schema,
+                format!("`{name}` declares one table; synth returns one table for it"),
+            ),
+        ));
+    };
+    if let Some(f) = scale {
+        if !(f.is_finite() && f > 0.0) {
+            return Err(raise(
+                py,
+                Failure::text(Kind::Base, format!("scale: {f} is not a positive factor")),
+            ));
+        }
+        for t in db.tables.iter_mut().filter(|t| t.is_root()) {
+            t.schema.rows = ((t.schema.rows as f64 * f).round() as u64).max(1);
+        }
+    }
+    let seed = seed.or(db.seed).unwrap_or(0);
+    let (synth, tables) = run(py, threads, || {
+        let synth = fairsynth::synth::linked::LinkedSynthesizer::new(&db, seed)?;
+        let tables = synth.to_batches()?;
+        Ok((synth, tables))
+    })?;
+    let mut line: Vec<String> = ["fairsynth", "synth", "--schema", name, "--seed"]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    line.push(seed.to_string());
+    if let Some(f) = scale {
+        line.extend(["--scale".to_string(), f.to_string()]);
+    }
+    let out = pyo3::types::PyDict::new(py);
+    for (i, ((table, batches), (_, schema))) in tables.into_iter().zip(synth.tables()).enumerate() {
+        let prov = synth.provenance(i, &line, serde_json::json!({}));
+        let metadata: std::collections::HashMap<String, String> =
+            [(fairsynth::io::METADATA_KEY.to_string(), prov.to_string())].into();
+        let schema = Arc::new(schema.as_ref().clone().with_metadata(metadata));
+        let batches = batches
+            .into_iter()
+            .map(|b| b.with_schema(schema.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| raise(py, Failure::new(Kind::Base, &e)))?;
+        out.set_item(table, to_table(py, schema, batches)?)?;
+    }
+    Ok(out)
+}
+
 /// `reweight(...)` -> (pyarrow.Table, report JSON, HTML page, summary).
 #[pyfunction]
 #[pyo3(signature = (data, schema, *, name, format, targets_path, targets_text, resample, seed,
@@ -963,6 +1033,8 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySchema>()?;
     m.add_class::<PyModel>()?;
     m.add_function(wrap_pyfunction!(synth, m)?)?;
+    m.add_function(wrap_pyfunction!(synth_linked, m)?)?;
+    m.add_function(wrap_pyfunction!(declares_tables, m)?)?;
     m.add_function(wrap_pyfunction!(reweight, m)?)?;
     m.add_function(wrap_pyfunction!(deidentify, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;

@@ -1077,6 +1077,12 @@ impl Document {
         Document::from_str_named(&text, &shown)
     }
 
+    /// Whether schema text declares linked tables (a top-level `tables:` key), without
+    /// validating it.
+    pub fn declares_tables(text: &str) -> bool {
+        decode::declares_tables(text)
+    }
+
     /// Parses and validates schema text of either kind; `file` names it in messages.
     pub fn from_str_named(text: &str, file: &str) -> Result<Document, SchemaError> {
         let source = Source {

@@ -154,6 +154,9 @@ pub struct LinkedSynthesizer {
     family_rows: Vec<usize>,
 }
 
+/// Columns of root tables read through picked rows: table -> written column -> whole array.
+type Materialised = HashMap<usize, HashMap<usize, ArrayRef>>;
+
 /// One table's rows of one family.
 #[derive(Debug, Default, Clone)]
 struct Part {
@@ -421,6 +424,48 @@ impl LinkedSynthesizer {
         &self.db
     }
 
+    /// The provenance of table `i`'s file: the common record of [`crate::io::provenance`]
+    /// plus the table, its primary key and foreign keys (table and column), the tables of the
+    /// folder, and the root rows; `extra` fields are added (compression, say).
+    pub fn provenance(
+        &self,
+        i: usize,
+        command_line: &[String],
+        extra: serde_json::Value,
+    ) -> serde_json::Value {
+        let db = &self.db;
+        let t = &db.tables[i];
+        let keys: Vec<serde_json::Value> = t
+            .foreign_keys
+            .iter()
+            .map(|k| {
+                let pk = db
+                    .table(&k.table)
+                    .map(|p| p.primary_key.clone())
+                    .unwrap_or_default();
+                serde_json::json!({
+                    "column": k.column,
+                    "references": {"table": k.table, "column": pk},
+                    "drives_rows": k.children.is_some(),
+                })
+            })
+            .collect();
+        let mut fields = serde_json::json!({
+            "seed": self.seed,
+            "table": t.name(),
+            "tables": db.tables.iter().map(|t| t.name()).collect::<Vec<_>>(),
+            "database": db.name,
+            "rows": t.is_root().then_some(t.schema.rows),
+            "primary_key": t.primary_key,
+            "foreign_keys": keys,
+            "rng": "ChaCha8 streams keyed by SHA-256(seed, table/column, family)",
+        });
+        if let (Some(f), serde_json::Value::Object(e)) = (fields.as_object_mut(), extra) {
+            f.extend(e);
+        }
+        crate::io::provenance("synth", &t.schema, fields, command_line)
+    }
+
     /// Root tables in generation order.
     fn roots(&self) -> Vec<usize> {
         self.order
@@ -448,43 +493,45 @@ impl LinkedSynthesizer {
         self.plans[r].rows.div_ceil(self.family_rows[r] as u64)
     }
 
-    /// Whole columns of root tables that other tables read through picked rows.
-    fn materialise(&self) -> Result<HashMap<usize, Vec<ArrayRef>>, SynthError> {
-        let mut need: HashSet<usize> = HashSet::new();
+    /// The columns of root tables that other tables read through picked rows, whole (only
+    /// those columns are kept: table -> written column -> array).
+    fn materialise(&self) -> Result<Materialised, SynthError> {
+        let mut need: Vec<(usize, usize)> = Vec::new();
         for p in &self.plans {
             for c in &p.context {
-                if let CtxSource::Picked { table, .. } = c {
-                    need.insert(*table);
+                if let CtxSource::Picked { table, col, .. } = c {
+                    if !need.contains(&(*table, *col)) {
+                        need.push((*table, *col));
+                    }
                 }
             }
         }
-        let mut out = HashMap::new();
-        let mut need: Vec<usize> = need.into_iter().collect();
         need.sort_unstable();
-        for t in need {
+        let mut out: Materialised = HashMap::new();
+        let mut tables: Vec<usize> = need.iter().map(|n| n.0).collect();
+        tables.dedup();
+        for t in tables {
+            let cols: Vec<usize> = need.iter().filter(|n| n.0 == t).map(|n| n.1).collect();
             let fams = self.families(t);
             let parts: Vec<Vec<ArrayRef>> = (0..fams)
                 .into_par_iter()
-                .map(|j| self.root_part(t, j, None).map(|p| p.cols))
+                .map(|j| {
+                    self.root_part(t, j, None)
+                        .map(|p| cols.iter().map(|&c| p.cols[c].clone()).collect())
+                })
                 .collect::<Result<_, _>>()?;
-            let width = self.plans[t].synth.written();
-            let mut cols = Vec::with_capacity(width);
-            for k in 0..width {
+            let mut kept = HashMap::new();
+            for (k, &c) in cols.iter().enumerate() {
                 let pieces: Vec<&dyn Array> = parts.iter().map(|p| p[k].as_ref()).collect();
-                cols.push(arrow_select::concat::concat(&pieces)?);
+                kept.insert(c, arrow_select::concat::concat(&pieces)?);
             }
-            out.insert(t, cols);
+            out.insert(t, kept);
         }
         Ok(out)
     }
 
     /// Rows of root `r`'s family `j` (root rows `j * F ..`).
-    fn root_part(
-        &self,
-        r: usize,
-        j: u64,
-        mat: Option<&HashMap<usize, Vec<ArrayRef>>>,
-    ) -> Result<Part, SynthError> {
+    fn root_part(&self, r: usize, j: u64, mat: Option<&Materialised>) -> Result<Part, SynthError> {
         let f = self.family_rows[r] as u64;
         let start = j * f;
         let len = self.plans[r].rows.saturating_sub(start).min(f) as usize;
@@ -551,7 +598,7 @@ impl LinkedSynthesizer {
         parent: Vec<u32>,
         picked: Vec<Vec<Option<u64>>>,
         done: &[(usize, Part)],
-        mat: Option<&HashMap<usize, Vec<ArrayRef>>>,
+        mat: Option<&Materialised>,
     ) -> Result<Part, SynthError> {
         let plan = &self.plans[t];
         let nctx = plan.context.len();
@@ -584,7 +631,10 @@ impl LinkedSynthesizer {
                     let which = plan.picks.iter().position(|p| p.col == *key).unwrap_or(0);
                     let ix: UInt32Array =
                         picked[which].iter().map(|r| r.map(|r| r as u32)).collect();
-                    arrow_select::take::take(m[*col].as_ref(), &ix, None)?
+                    let Some(values) = m.get(col) else {
+                        continue;
+                    };
+                    arrow_select::take::take(values.as_ref(), &ix, None)?
                 }
             };
             inputs.insert(k, array);
@@ -615,7 +665,7 @@ impl LinkedSynthesizer {
         &self,
         r: usize,
         j: u64,
-        mat: &HashMap<usize, Vec<ArrayRef>>,
+        mat: &Materialised,
     ) -> Result<Vec<(usize, Part)>, SynthError> {
         let mut done: Vec<(usize, Part)> = Vec::new();
         let root = self.root_part(r, j, Some(mat))?;

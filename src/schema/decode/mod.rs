@@ -765,6 +765,15 @@ pub(crate) fn decode_document(text: &str, file: &str) -> Result<Decoded, SchemaE
     })
 }
 
+/// Whether the text is one YAML mapping with a `tables` key.
+pub(crate) fn declares_tables(text: &str) -> bool {
+    let Ok(docs) = load(text, "") else {
+        return false;
+    };
+    let mut quiet = Sink::default();
+    matches!(docs.as_slice(), [doc] if mapping(&mut quiet, doc, "").is_some_and(|m| m.has("tables")))
+}
+
 /// `version`, checked against [`SCHEMA_VERSION`].
 fn decode_version(s: &mut Sink, m: &Map) -> Option<i64> {
     match m.get("version") {
