@@ -9,6 +9,7 @@ mod decode;
 mod diag;
 mod dialect;
 mod encryption;
+mod place;
 
 use std::path::Path;
 
@@ -20,6 +21,7 @@ pub use dialect::{
     parse_timestamp_format, DateFormat, DateOrder, InputOptions, DATE_FORMATS,
 };
 pub use encryption::Encryption;
+pub use place::{region_of, PlaceField, REGIONS, STATE_REGIONS};
 
 /// The only schema format version this build understands.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -433,11 +435,23 @@ pub enum Generator {
     Phone {
         /// Number format.
         locale: Locale,
+        /// A shared place draw (`en` only): the area code is one of that place's.
+        place: Option<String>,
     },
     /// Synthetic street addresses.
     Address {
         /// Address format and word lists.
         locale: Locale,
+        /// A shared place draw (`en` only): city, state and ZIP are that place's.
+        place: Option<String>,
+    },
+    /// One field of a real US place, drawn once per row for every column naming the same
+    /// `place`, so that city, state, ZIP, region and area code agree within a row.
+    Place {
+        /// The shared draw's name.
+        place: String,
+        /// Which field of the place.
+        field: PlaceField,
     },
     /// A birth date consistent with an earlier age column: `reference - age years - U[0, 1 year)`.
     BirthDate {
@@ -475,7 +489,7 @@ impl GenSpec {
 
 impl Generator {
     /// The generator kinds accepted under `generator: {kind: ...}`.
-    pub const KINDS: [&'static str; 8] = [
+    pub const KINDS: [&'static str; 9] = [
         "sequence",
         "uuid",
         "pattern",
@@ -484,6 +498,7 @@ impl Generator {
         "phone",
         "address",
         "birth_date",
+        "place",
     ];
 }
 

@@ -4,8 +4,11 @@
 //! ChaCha8 stream keyed by SHA-256 of (seed, column name, purpose, block index), so a block's
 //! values never depend on which thread made it, on how many threads there are, or on the other
 //! columns' generators. Columns are generated in schema order; a column with `cases` picks a
-//! variant per row from the levels (or bands) of earlier columns in the same block.
+//! variant per row from the levels (or bands) of earlier columns in the same block. Columns
+//! naming the same `place` read one drawn place per row, from a stream keyed by (seed, place
+//! name, block), so their city, state, ZIP, region and area code agree.
 
+pub mod places;
 pub mod text;
 
 use std::collections::HashMap;
@@ -25,7 +28,10 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Exp, Gamma, LogNormal, Normal, Poisson};
 use sha2::{Digest, Sha256};
 
-use crate::schema::{Bins, ColumnType, Dist, GenSpec, Generator, Locale, NamePart, Schema};
+use crate::schema::{
+    Bins, ColumnType, Dist, GenSpec, Generator, Locale, NamePart, PlaceField, Schema,
+};
+use places::{Drawn, Places};
 use text::Sex;
 
 /// Rows per random-stream block (and per record batch).
@@ -201,7 +207,8 @@ pub fn write(
 }
 
 /// The random stream for one (seed, column, purpose, block): portable and independent of
-/// scheduling. `purpose` separates streams of one column (0 values, 1 nulls).
+/// scheduling. `purpose` separates streams of one column (0 values, 1 nulls); purpose
+/// [`PLACE_PURPOSE`] with a place name in place of the column gives a shared place draw.
 pub fn stream(seed: u64, column: &str, purpose: u8, block: u64) -> ChaCha8Rng {
     let mut h = Sha256::new();
     h.update(b"fairsynth/stream/v1\0");
@@ -212,6 +219,9 @@ pub fn stream(seed: u64, column: &str, purpose: u8, block: u64) -> ChaCha8Rng {
     h.update(block.to_le_bytes());
     ChaCha8Rng::from_seed(h.finalize().into())
 }
+
+/// The `purpose` of the stream drawing a shared place (keyed by the place's name).
+pub const PLACE_PURPOSE: u8 = 2;
 
 /// A sampler for numbers, with truncation and rounding.
 #[derive(Debug, Clone)]
@@ -419,8 +429,16 @@ enum Kind {
         locale: Locale,
         from: Option<usize>,
     },
-    Phone(Locale),
-    Address(Locale),
+    /// Locale, and the shared place's slot if any.
+    Phone(Locale, Option<usize>),
+    Address(Locale, Option<usize>),
+    /// A field of the shared place in `slot`; for a category column, the level code of each
+    /// place of the table.
+    Place {
+        slot: usize,
+        field: PlaceField,
+        codes: Option<Vec<u32>>,
+    },
     BirthDate {
         age: usize,
         reference: chrono::NaiveDate,
@@ -457,6 +475,8 @@ pub struct Synthesizer {
     cols: Vec<ColPlan>,
     schema: SchemaRef,
     seed: u64,
+    /// Names of the shared place draws, in order of first use.
+    places: Vec<String>,
 }
 
 impl Synthesizer {
@@ -487,6 +507,17 @@ impl Synthesizer {
         };
         let mut need_codes = vec![false; schema.columns.len()];
         let mut cols = Vec::with_capacity(schema.columns.len());
+        let mut place_names: Vec<String> = Vec::new();
+        let mut slot = |name: &Option<String>| -> Option<usize> {
+            let name = name.as_ref()?;
+            Some(match place_names.iter().position(|p| p == name) {
+                Some(i) => i,
+                None => {
+                    place_names.push(name.clone());
+                    place_names.len() - 1
+                }
+            })
+        };
         for c in &schema.columns {
             let g = c.generator.as_ref().expect("checked above");
             let levels = c.categories().unwrap_or_default();
@@ -564,8 +595,32 @@ impl Synthesizer {
                     locale: *locale,
                     from: from.as_deref().map(idx),
                 },
-                Generator::Phone { locale } => Kind::Phone(*locale),
-                Generator::Address { locale } => Kind::Address(*locale),
+                Generator::Phone { locale, place } => Kind::Phone(*locale, slot(place)),
+                Generator::Address { locale, place } => Kind::Address(*locale, slot(place)),
+                Generator::Place { place, field } => {
+                    let codes = (c.ty == ColumnType::Category).then(|| {
+                        let by_level: HashMap<&str, u32> = own_levels
+                            .iter()
+                            .enumerate()
+                            .map(|(i, l)| (l.as_str(), i as u32))
+                            .collect();
+                        Places::us()
+                            .all()
+                            .iter()
+                            .map(|p| {
+                                by_level
+                                    .get(p.field(*field, 0))
+                                    .copied()
+                                    .unwrap_or(NULL_CODE)
+                            })
+                            .collect()
+                    });
+                    Kind::Place {
+                        slot: slot(&Some(place.clone())).unwrap_or(0),
+                        field: *field,
+                        codes,
+                    }
+                }
                 Generator::BirthDate {
                     age_column,
                     reference,
@@ -597,6 +652,7 @@ impl Synthesizer {
             cols,
             schema: schema.arrow_schema(),
             seed,
+            places: place_names,
         })
     }
 
@@ -619,9 +675,18 @@ impl Synthesizer {
     pub fn block(&self, block: u64, rows: u64) -> Result<RecordBatch, SynthError> {
         let start = block * BLOCK_ROWS as u64;
         let len = rows.saturating_sub(start).min(BLOCK_ROWS as u64) as usize;
+        let table = Places::us();
+        let drawn: Vec<Vec<Drawn>> = self
+            .places
+            .iter()
+            .map(|p| {
+                let mut rng = stream(self.seed, p, PLACE_PURPOSE, block);
+                (0..len).map(|_| table.draw(&mut rng)).collect()
+            })
+            .collect();
         let mut done: Vec<Generated> = Vec::with_capacity(self.cols.len());
         for col in &self.cols {
-            let g = self.column(col, block, start, len, &done)?;
+            let g = self.column(col, block, start, len, &done, &drawn)?;
             done.push(g);
         }
         let arrays = done.into_iter().map(|g| g.array).collect();
@@ -635,6 +700,7 @@ impl Synthesizer {
         start: u64,
         len: usize,
         done: &[Generated],
+        drawn: &[Vec<Drawn>],
     ) -> Result<Generated, SynthError> {
         let mut rng = stream(self.seed, &col.name, 0, block);
         let nulls = (col.null_share > 0.0).then(|| {
@@ -824,6 +890,42 @@ impl Synthesizer {
                     )),
                 }
             }
+            Kind::Place {
+                slot,
+                codes: Some(by_place),
+                ..
+            } => {
+                let keys: Vec<u32> = drawn[*slot]
+                    .iter()
+                    .map(|d| by_place[d.index as usize])
+                    .collect();
+                // Every state and region is a level (the decoder sees to it); a code missing
+                // from a cut-down schema becomes a null rather than a bad key.
+                let valid: Vec<bool> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &k)| k != NULL_CODE && is_valid(i))
+                    .collect();
+                if col.need_codes {
+                    codes = Some(
+                        keys.iter()
+                            .zip(&valid)
+                            .map(|(&k, &v)| if v { k } else { NULL_CODE })
+                            .collect(),
+                    );
+                }
+                let k = Int32Array::new(
+                    keys.iter()
+                        .map(|&k| if k == NULL_CODE { 0 } else { k as i32 })
+                        .collect(),
+                    Some(NullBuffer::from(valid)).filter(|n| n.null_count() > 0),
+                );
+                let dict = col
+                    .dictionary
+                    .clone()
+                    .expect("category columns have a dictionary");
+                Arc::new(DictionaryArray::<Int32Type>::try_new(k, dict)?)
+            }
             Kind::BirthDate { age, reference } => {
                 let ages = &done[*age].array;
                 let age_at = |i: usize| -> Option<i64> {
@@ -860,6 +962,7 @@ impl Synthesizer {
                 ))
             }
             _ => {
+                let places = Places::us();
                 let mut b = StringBuilder::with_capacity(len, len * 24);
                 let mut buf = String::with_capacity(64);
                 for i in 0..len {
@@ -887,8 +990,20 @@ impl Synthesizer {
                             });
                             text::email(&mut rng, *locale, name, &mut buf)
                         }
-                        Kind::Phone(l) => text::phone(&mut rng, *l, &mut buf),
-                        Kind::Address(l) => text::address(&mut rng, *l, &mut buf),
+                        Kind::Phone(l, None) => text::phone(&mut rng, *l, &mut buf),
+                        Kind::Phone(_, Some(p)) => {
+                            let d = drawn[*p][i];
+                            let area = places.get(d).area_code(d.pick);
+                            text::phone_at(&mut rng, area, &mut buf)
+                        }
+                        Kind::Address(l, None) => text::address(&mut rng, *l, &mut buf),
+                        Kind::Address(_, Some(p)) => {
+                            text::address_at(&mut rng, places.get(drawn[*p][i]), &mut buf)
+                        }
+                        Kind::Place { slot, field, .. } => {
+                            let d = drawn[*slot][i];
+                            buf.push_str(places.get(d).field(*field, d.pick))
+                        }
                         _ => unreachable!("handled above"),
                     }
                     if is_valid(i) {
