@@ -141,6 +141,33 @@ mod tests {
     }
 
     #[test]
+    fn category_columns_of_a_place_take_the_fields_values_as_levels() {
+        let yaml = "version: 1\nname: p\ncolumns:\n  - {name: state, type: category, generator: {kind: place, place: home, field: state}}\n  - name: region\n    type: category\n    levels: [northeast, midwest, south, west, abroad]\n    generator: {kind: place, place: home, field: region}\n  - {name: zip, type: string, generator: {kind: place, place: home, field: zip}}\n  - {name: tel, type: string, generator: {kind: phone, place: home}}\ntargets:\n  region: {northeast: 0.2, midwest: 0.2, south: 0.4, west: 0.2, abroad: 0}\n";
+        let s = crate::schema::Schema::from_str_named(yaml, "p.yaml").expect("valid");
+        assert_eq!(s.columns[0].levels.as_ref().map(Vec::len), Some(51));
+        assert_eq!(s.columns[1].levels.as_ref().map(Vec::len), Some(5));
+        assert_eq!(s.columns[2].levels, None);
+        let Some(g) = &s.columns[3].generator else {
+            panic!("phone generator")
+        };
+        assert_eq!(
+            g.base,
+            crate::schema::Generator::Phone {
+                locale: crate::schema::Locale::En,
+                place: Some("home".into())
+            }
+        );
+        // A case on a region level reads the place's levels.
+        let with_case = yaml.replace(
+            "  - {name: zip,",
+            "  - name: warm\n    type: bool\n    probability: 0.1\n    cases:\n      - {when: {region: south}, probability: 0.6}\n  - {name: zip,",
+        );
+        assert!(crate::schema::Schema::from_str_named(&with_case, "p.yaml").is_ok());
+        let bad_level = with_case.replace("{region: south}", "{region: southwest}");
+        assert!(crate::schema::Schema::from_str_named(&bad_level, "p.yaml").is_err());
+    }
+
+    #[test]
     fn field_names_round_trip() {
         for n in PlaceField::NAMES {
             assert_eq!(PlaceField::from_name(n).map(PlaceField::name), Some(n));

@@ -1182,6 +1182,75 @@ mod tests {
         );
     }
 
+    /// Columns naming one place agree in every row; the draw depends on the seed, the place
+    /// name and the block only, not on the other columns.
+    #[test]
+    fn columns_of_one_place_agree_and_the_draw_ignores_other_columns() {
+        let yaml = "version: 1\nname: p\ncolumns:\n  - {name: tel, type: string, null_share: 0.1, generator: {kind: phone, place: home}}\n  - {name: addr, type: string, generator: {kind: address, place: home}}\n  - {name: state, type: category, generator: {kind: place, place: home, field: state}}\n  - {name: region, type: category, generator: {kind: place, place: home, field: region}}\n  - {name: zip, type: string, generator: {kind: place, place: home, field: zip}}\n  - {name: city, type: string, generator: {kind: place, place: home, field: city}}\n  - {name: area, type: string, generator: {kind: place, place: home, field: area_code}}\n  - {name: work, type: string, generator: {kind: place, place: work, field: zip}}\n";
+        let synth = Synthesizer::new(&schema(yaml), 9).expect("synthesisable");
+        let b = synth.block(0, 2000).expect("block");
+        let text = |n: &str| -> Vec<Option<String>> {
+            let a = b.column_by_name(n).expect("column");
+            if let Some(d) = a.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+                let v = d
+                    .values()
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .expect("strings");
+                return (0..d.len())
+                    .map(|i| {
+                        (!d.is_null(i)).then(|| v.value(d.keys().value(i) as usize).to_string())
+                    })
+                    .collect();
+            }
+            let a = a.as_any().downcast_ref::<StringArray>().expect("strings");
+            (0..a.len())
+                .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
+                .collect()
+        };
+        let (tel, addr, state, region) = (text("tel"), text("addr"), text("state"), text("region"));
+        let (zip, city, area, work) = (text("zip"), text("city"), text("area"), text("work"));
+        let mut nulls = 0;
+        for i in 0..2000 {
+            let (st, z, c) = (
+                state[i].as_deref().expect("state"),
+                zip[i].as_deref().expect("zip"),
+                city[i].as_deref().expect("city"),
+            );
+            assert_eq!(
+                addr[i]
+                    .as_deref()
+                    .expect("address")
+                    .split_once(", ")
+                    .map(|x| x.1),
+                Some(format!("{c}, {st} {z}").as_str())
+            );
+            assert_eq!(region[i].as_deref(), crate::schema::region_of(st));
+            let a = area[i].as_deref().expect("area code");
+            assert!(Places::us()
+                .all()
+                .iter()
+                .any(|p| p.zip == z && p.state == st && p.area_codes.contains(&a)));
+            match tel[i].as_deref() {
+                Some(t) => assert_eq!(&t[3..6], a, "the phone dials the place's area code"),
+                None => nulls += 1,
+            }
+        }
+        assert!((100..300).contains(&nulls), "{nulls} null phones");
+        // Another place is another draw.
+        assert!(zip.iter().zip(&work).filter(|(a, b)| a == b).count() < 100);
+        // Without the other columns, the same place gives the same ZIPs.
+        let alone = "version: 1\nname: p\ncolumns:\n  - {name: other, type: string, generator: {kind: place, place: home, field: zip}}\n";
+        let synth = Synthesizer::new(&schema(alone), 9).expect("synthesisable");
+        let b2 = synth.block(0, 2000).expect("block");
+        let other = b2.column_by_name("other").expect("column");
+        let other = other
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("strings");
+        assert!((0..2000).all(|i| Some(other.value(i)) == zip[i].as_deref()));
+    }
+
     #[test]
     fn case_table_takes_the_first_matching_case() {
         let s = schema("version: 1\nname: p\ncolumns:\n  - name: a\n    type: category\n    shares: {x: 0.5, y: 0.5}\n  - name: b\n    type: bool\n    probability: 0.5\n  - name: c\n    type: bool\n    probability: 0.1\n    cases:\n      - when: {a: x, b: true}\n        probability: 0.2\n      - when: {a: x}\n        probability: 0.3\n      - when: {b: true}\n        probability: 0.4\n");
