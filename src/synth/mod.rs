@@ -469,6 +469,16 @@ struct Generated {
     codes: Option<Vec<u32>>,
 }
 
+/// A state (USPS code) or Census region per row of a block, that the shared place named
+/// `place` must lie in (`None`: drawn freely).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceGiven {
+    /// The shared draw's name.
+    pub place: String,
+    /// One value per row of the block.
+    pub values: Vec<Option<String>>,
+}
+
 /// A compiled schema, ready to produce blocks on any thread.
 #[derive(Debug, Clone)]
 pub struct Synthesizer {
@@ -673,6 +683,24 @@ impl Synthesizer {
 
     /// Generates block `block` of a table of `rows` rows: rows `block * BLOCK_ROWS ..`.
     pub fn block(&self, block: u64, rows: u64) -> Result<RecordBatch, SynthError> {
+        self.block_given(block, rows, &[])
+    }
+
+    /// The names of the shared place draws the columns use.
+    pub fn place_names(&self) -> &[String] {
+        &self.places
+    }
+
+    /// Like [`Synthesizer::block`], with the shared places of `given` held, row by row, to a
+    /// state or region given from outside (a fitted model's sampled `state` column), so that
+    /// regenerated addresses and phones agree with it. A row whose value names no place of
+    /// the table is drawn freely.
+    pub fn block_given(
+        &self,
+        block: u64,
+        rows: u64,
+        given: &[PlaceGiven],
+    ) -> Result<RecordBatch, SynthError> {
         let start = block * BLOCK_ROWS as u64;
         let len = rows.saturating_sub(start).min(BLOCK_ROWS as u64) as usize;
         let table = Places::us();
@@ -681,7 +709,14 @@ impl Synthesizer {
             .iter()
             .map(|p| {
                 let mut rng = stream(self.seed, p, PLACE_PURPOSE, block);
-                (0..len).map(|_| table.draw(&mut rng)).collect()
+                let held = given.iter().find(|g| &g.place == p);
+                (0..len)
+                    .map(|i| {
+                        held.and_then(|g| g.values.get(i)?.as_deref())
+                            .and_then(|v| table.draw_within(&mut rng, v))
+                            .unwrap_or_else(|| table.draw(&mut rng))
+                    })
+                    .collect()
             })
             .collect();
         let mut done: Vec<Generated> = Vec::with_capacity(self.cols.len());

@@ -5,6 +5,7 @@
 //! The table (`places/us_places.tsv`, about 3,000 ZIP codes) is extracted by
 //! `scripts/extract_places.py`; `places/README.md` gives its source and licence.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rand::{Rng, RngExt};
@@ -51,6 +52,8 @@ impl Place {
 pub struct Places {
     places: Vec<Place>,
     cum: Vec<u64>,
+    /// By state code and by region name: the places there and their cumulative weights.
+    within: HashMap<&'static str, (Vec<u32>, Vec<u64>)>,
 }
 
 /// A row's drawn place: an index into the table and the pick among its area codes.
@@ -107,7 +110,26 @@ impl Places {
         if places.is_empty() || places.len() > u32::MAX as usize {
             return Err("the place table is empty".to_string());
         }
-        Ok(Places { places, cum })
+        Ok(Places::indexed(places, cum))
+    }
+
+    fn indexed(places: Vec<Place>, cum: Vec<u64>) -> Places {
+        let mut within: HashMap<&'static str, (Vec<u32>, Vec<u64>)> = HashMap::new();
+        let mut before = 0;
+        for (i, (p, &c)) in places.iter().zip(&cum).enumerate() {
+            for key in [p.state, p.region] {
+                let (idx, acc) = within.entry(key).or_default();
+                let last = acc.last().copied().unwrap_or(0);
+                idx.push(i as u32);
+                acc.push(last + (c - before));
+            }
+            before = c;
+        }
+        Places {
+            places,
+            cum,
+            within,
+        }
     }
 
     /// The embedded US table, parsed once. Empty (so every draw falls back) only if the
@@ -115,15 +137,15 @@ impl Places {
     pub fn us() -> &'static Places {
         static CELL: OnceLock<Places> = OnceLock::new();
         CELL.get_or_init(|| {
-            Places::parse(TSV).unwrap_or_else(|_| Places {
-                places: vec![Place {
+            Places::parse(TSV).unwrap_or_else(|_| {
+                let dc = Place {
                     zip: "20500",
                     city: "Washington",
                     state: "DC",
                     region: "south",
                     area_codes: vec!["202"],
-                }],
-                cum: vec![1],
+                };
+                Places::indexed(vec![dc], vec![1])
             })
         })
     }
@@ -150,6 +172,23 @@ impl Places {
             index: i as u32,
             pick: rng.random(),
         }
+    }
+
+    /// A place drawn by weight among those in a state (USPS code) or Census region; `None`
+    /// (drawing nothing) when no place of the table is there.
+    pub fn draw_within<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        state_or_region: &str,
+    ) -> Option<Drawn> {
+        let (idx, cum) = self.within.get(state_or_region)?;
+        let total = *cum.last()?;
+        let u = rng.random_range(0..total);
+        let i = cum.partition_point(|c| *c <= u).min(idx.len() - 1);
+        Some(Drawn {
+            index: idx[i],
+            pick: rng.random(),
+        })
     }
 }
 
@@ -201,6 +240,22 @@ mod tests {
         let share = |s: &str| by_state.get(s).copied().unwrap_or(0) as f64 / n as f64;
         assert!((share("CA") - 0.119).abs() < 0.005, "CA {}", share("CA"));
         assert!((share("WY") - 0.0017).abs() < 0.001, "WY {}", share("WY"));
+    }
+
+    #[test]
+    fn draws_within_a_state_or_region_stay_there() {
+        let t = Places::us();
+        let mut rng = ChaCha8Rng::seed_from_u64(8);
+        for _ in 0..500 {
+            let me = t.draw_within(&mut rng, "ME").expect("Maine has places");
+            assert_eq!(t.get(me).state, "ME");
+            let west = t
+                .draw_within(&mut rng, "west")
+                .expect("the West has places");
+            assert_eq!(t.get(west).region, "west");
+        }
+        assert_eq!(t.draw_within(&mut rng, "PR"), None);
+        assert_eq!(t.draw_within(&mut rng, "(other)"), None);
     }
 
     #[test]
