@@ -127,7 +127,7 @@ fn zero_rows_give_an_empty_file_with_the_full_schema() {
     synth(&out, &["--rows", "0", "--quiet"]).success();
     let builder = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(&out).expect("open"))
         .expect("valid Parquet");
-    assert_eq!(builder.schema().fields().len(), 15);
+    assert_eq!(builder.schema().fields().len(), 16);
     assert_eq!(builder.metadata().file_metadata().num_rows(), 0);
 }
 
@@ -350,7 +350,7 @@ fn schema_check_accepts_the_shipped_schemas() {
         .args(["schema", "check", "schemas/customers.yaml"])
         .assert()
         .success()
-        .stdout("schemas/customers.yaml: ok (15 columns, 2 targets; synthesisable)\n");
+        .stdout("schemas/customers.yaml: ok (16 columns, 2 targets; synthesisable)\n");
 }
 
 #[test]

@@ -269,17 +269,20 @@ fn consent_and_k_anonymity_are_applied_and_reported() {
     let a = &r["anonymity"];
     assert_eq!(
         a["quasi_identifiers"],
-        serde_json::json!(["birth_date", "region"])
+        serde_json::json!(["state", "birth_date", "region"])
     );
     assert!(a["k_achieved"].as_u64().expect("k") >= 5);
     assert!(a["prosecutor_risk_max"].as_f64().expect("risk") <= 0.2);
-    // Check k on the output itself: every (birth_date, region) class has 5 or more rows.
+    // Check k on the output itself: every (state, birth_date, region) class has 5 or more rows.
     let batches = read(&out);
+    let st = all_text(&batches, "state");
     let bd = all_text(&batches, "birth_date");
     let rg = all_text(&batches, "region");
     let mut counts = std::collections::HashMap::new();
-    for (b, g) in bd.iter().zip(&rg) {
-        *counts.entry((b.clone(), g.clone())).or_insert(0u64) += 1;
+    for ((s, b), g) in st.iter().zip(&bd).zip(&rg) {
+        *counts
+            .entry((s.clone(), b.clone(), g.clone()))
+            .or_insert(0u64) += 1;
     }
     assert!(
         counts.values().all(|n| *n >= 5),

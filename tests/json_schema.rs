@@ -380,6 +380,42 @@ fn mistakes_are_rejected() {
             "pattern",
         ),
         (
+            "place field that does not exist",
+            with(
+                "type: float\n    distribution: {kind: normal, mean: 0, sd: 1}",
+                "type: string\n    generator: {kind: place, place: home, field: zipcode}",
+            ),
+            "/columns/0/generator",
+            "zipcode",
+        ),
+        (
+            "place without a field",
+            with(
+                "type: float\n    distribution: {kind: normal, mean: 0, sd: 1}",
+                "type: string\n    generator: {kind: place, place: home}",
+            ),
+            "/columns/0/generator",
+            "\"place\"",
+        ),
+        (
+            "category of cities",
+            with(
+                "type: float\n    distribution: {kind: normal, mean: 0, sd: 1}",
+                "type: category\n    generator: {kind: place, place: home, field: city}",
+            ),
+            "/columns/0/generator/field",
+            "city",
+        ),
+        (
+            "German phone in a US place",
+            with(
+                "type: float\n    distribution: {kind: normal, mean: 0, sd: 1}",
+                "type: string\n    generator: {kind: phone, locale: de, place: home}",
+            ),
+            "/columns/0/generator",
+            "\"de\"",
+        ),
+        (
             "unknown action",
             format!("{BASE}    action: anonymise\n"),
             "/columns/0/action",
@@ -482,6 +518,16 @@ columns:
   - name: code
     type: string
     generator: {kind: pattern, pattern: "AB-##\\#"}
+  - name: street
+    type: string
+    role: identifier
+    generator: {kind: address, locale: en, place: home}
+  - name: state
+    type: category
+    generator: {kind: place, place: home, field: state}
+  - name: zip
+    type: string
+    generator: {kind: place, place: home, field: zip}
   - name: member
     type: bool
     role: [protected, quasi_identifier]

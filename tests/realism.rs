@@ -3,16 +3,21 @@
 //! Deterministic relations of the real table hold in every synthetic row; discrete columns
 //! draw only values of the real column; the most frequent exact values keep their shares; and
 //! no number or level a model file stores is a value held by fewer than `--min-count` rows.
+//! The shipped customer schema holds together too (issue 23): address, state, ZIP, phone and
+//! region are parts of one real place; education and income follow age.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
 
 use fairsynth::io::read::{Format, Input};
 use fairsynth::io::table::{Table, Values, NULL};
 use fairsynth::model::{fit_file, FitOptions, Model, SampleOptions, Sampler, VarKind, OTHER};
-use fairsynth::schema::Schema;
-use fairsynth::synth::{write_parquet, WriteOptions};
+use fairsynth::schema::{region_of, Schema};
+use fairsynth::synth::places::Places;
+use fairsynth::synth::{write_parquet, WriteOptions, BLOCK_ROWS};
 
 mod common;
 use common::root;
@@ -358,4 +363,149 @@ fn model_files_hold_no_value_of_fewer_than_min_count_rows() {
             assert_eq!(Model::load(&path).expect("load"), model);
         }
     }
+}
+
+// ------------------------------------------------------------------------------------------
+// The shipped customer schema (`fairsynth synth`, the README's first command).
+
+/// Synthesises `rows` rows of `schemas/customers.yaml` with the CLI on `threads` threads.
+fn synth_customers(dir: &Path, file: &str, rows: u64, threads: &str) -> PathBuf {
+    let out = dir.join(file);
+    Command::cargo_bin("fairsynth")
+        .expect("binary")
+        .current_dir(root())
+        .env("RAYON_NUM_THREADS", threads)
+        .args([
+            "synth",
+            "--schema",
+            "schemas/customers.yaml",
+            "-q",
+            "--rows",
+        ])
+        .arg(rows.to_string())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
+#[test]
+fn customers_hold_together_under_a_domain_experts_eye() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Three blocks, the last one partial: rows of every block are checked.
+    let rows = 2 * BLOCK_ROWS as u64 + 8_000;
+    let one = synth_customers(dir.path(), "t1.parquet", rows, "1");
+    let three = synth_customers(dir.path(), "t3.parquet", rows, "3");
+    assert!(
+        fs::read(&one).expect("read") == fs::read(&three).expect("read"),
+        "the output differs between 1 and 3 threads"
+    );
+
+    let (s, _) = schema(&Case {
+        schema: "schemas/customers.yaml",
+        data: "",
+    });
+    let names = [
+        "street_address",
+        "state",
+        "phone",
+        "region",
+        "age",
+        "education",
+        "income",
+    ];
+    let t = Table::load(&Input::file(&one, Format::Parquet), &s, &names).expect("load");
+    let col = |n: &str| texts(&t, n);
+    let (address, state, phone, region) = (
+        col("street_address"),
+        col("state"),
+        col("phone"),
+        col("region"),
+    );
+    let (age, education, income) = (col("age"), col("education"), col("income"));
+    assert_eq!(address.len(), rows as usize);
+
+    // What the embedded table says a state's ZIPs and area codes are.
+    let mut zips: HashMap<&str, HashSet<&str>> = HashMap::new();
+    let mut areas: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for p in Places::us().all() {
+        zips.entry(p.state).or_default().insert(p.zip);
+        areas
+            .entry(p.state)
+            .or_default()
+            .extend(p.area_codes.iter().copied());
+    }
+    let mut states_seen = HashSet::new();
+    let mut phones = 0;
+    for i in 0..address.len() {
+        let a = address[i].as_deref().expect("addresses are never null");
+        let st = state[i].as_deref().expect("states are never null");
+        states_seen.insert(st.to_string());
+        // `12 Oak Street, Bangor, ME 04401`: the state and ZIP at the end.
+        let (rest, zip) = a.rsplit_once(' ').expect("a ZIP ends the address");
+        let addr_state = rest.rsplit_once(", ").expect("a state before the ZIP").1;
+        assert_eq!(addr_state, st, "row {i}: address `{a}`, state column {st}");
+        assert!(
+            zips.get(st).is_some_and(|z| z.contains(zip)),
+            "row {i}: ZIP {zip} is not one of {st}'s: `{a}`"
+        );
+        assert_eq!(
+            region[i].as_deref(),
+            region_of(st),
+            "row {i}: region of {st}"
+        );
+        if let Some(ph) = phone[i].as_deref() {
+            phones += 1;
+            // `+1 AAA 555 01XX`
+            let area = ph
+                .strip_prefix("+1 ")
+                .and_then(|r| r.get(..3))
+                .expect("+1 AAA");
+            assert!(
+                areas.get(st).is_some_and(|a| a.contains(area)),
+                "row {i}: area code {area} is not one of {st}'s: {ph}"
+            );
+            assert!(
+                ph.contains(" 555 01"),
+                "row {i}: {ph} leaves the fictional block"
+            );
+        }
+        let years: f64 = age[i].as_deref().expect("age").parse().expect("number");
+        let edu = education[i].as_deref().expect("education");
+        if years < 22.0 {
+            assert!(
+                !matches!(edu, "master" | "doctorate"),
+                "row {i}: {edu} at {years}"
+            );
+        }
+        if years < 21.0 {
+            assert_ne!(edu, "bachelor", "row {i}: bachelor at {years}");
+        }
+    }
+    // The places are spread over the country, and phones are mostly there (8% null).
+    assert!(states_seen.len() >= 45, "{} states", states_seen.len());
+    assert!(phones as f64 > 0.85 * rows as f64, "{phones} phones");
+    let regions: HashSet<&str> = region.iter().flatten().map(String::as_str).collect();
+    assert_eq!(regions.len(), 4, "{regions:?}");
+
+    // Income rises with age into the fifties: the mean of the 50-64 band well above 18-24's.
+    let mean_income = |lo: f64, hi: f64| {
+        let v: Vec<f64> = age
+            .iter()
+            .zip(&income)
+            .filter_map(|(a, x)| {
+                let a: f64 = a.as_deref()?.parse().ok()?;
+                let x: f64 = x.as_deref()?.parse().ok()?;
+                (lo..=hi).contains(&a).then_some(x)
+            })
+            .collect();
+        assert!(v.len() > 1000, "{} incomes at {lo}-{hi}", v.len());
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let (young, fifties) = (mean_income(18.0, 24.0), mean_income(50.0, 64.0));
+    assert!(
+        fifties > 1.5 * young,
+        "mean income 18-24 {young:.0}, 50-64 {fifties:.0}"
+    );
 }

@@ -34,6 +34,7 @@ TEAM_COLUMNS = [
     "email",
     "phone",
     "street_address",
+    "state",  # category (dictionary)
     "birth_date",  # date
     "region",  # category (dictionary)
     "education",

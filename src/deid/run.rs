@@ -322,8 +322,8 @@ fn fake_kind(schema_col: &crate::schema::Column) -> (FakeKind, Locale) {
             *locale,
         ),
         Some(Generator::Email { locale, .. }) => (FakeKind::Email, *locale),
-        Some(Generator::Phone { locale }) => (FakeKind::Phone, *locale),
-        Some(Generator::Address { locale }) => (FakeKind::Address, *locale),
+        Some(Generator::Phone { locale, .. }) => (FakeKind::Phone, *locale),
+        Some(Generator::Address { locale, .. }) => (FakeKind::Address, *locale),
         _ => (
             match detect::kind_from_column_name(&schema_col.name) {
                 Some(detect::Kind::Email) => FakeKind::Email,

@@ -14,8 +14,8 @@ use rand::RngExt;
 
 use super::head::{RakedHead, SampleReport};
 use super::{Model, ModelError, VarKind, Variable, SHAPE_PARTS};
-use crate::schema::{ColumnType, Schema, Target};
-use crate::synth::{stream, BlockSource, SynthError, Synthesizer, BLOCK_ROWS};
+use crate::schema::{ColumnType, Generator, PlaceField, Schema, Target};
+use crate::synth::{stream, BlockSource, PlaceGiven, SynthError, Synthesizer, BLOCK_ROWS};
 
 /// How to sample.
 #[derive(Debug, Clone, Default)]
@@ -150,6 +150,9 @@ pub struct Sampler {
     nodes: Vec<NodeTable>,
     outputs: Vec<Out>,
     ids: Option<Synthesizer>,
+    /// Shared places of the regenerated identifiers held to a modelled state (or region)
+    /// column: (place name, variable), so a regenerated address lies in the sampled state.
+    place_given: Vec<(String, usize)>,
     /// The copula, when the model has one.
     copula: Option<CopulaPlan>,
     /// Per variable, the schema's bounds (`-inf`/`inf` where it gives none).
@@ -265,6 +268,28 @@ impl Sampler {
                 opts.seed,
             )?)
         };
+        // A modelled `state` column holds its place better than a `region` column: states first.
+        let mut place_given: Vec<(String, usize, bool)> = Vec::new();
+        if let Some(ids) = &ids {
+            for c in &schema.columns {
+                let Some(Generator::Place { place, field }) = c.generator.as_ref().map(|g| &g.base)
+                else {
+                    continue;
+                };
+                let state = *field == PlaceField::State;
+                if !(state || *field == PlaceField::Region) || !ids.place_names().contains(place) {
+                    continue;
+                }
+                if let Some(v) = model.variable(&c.name) {
+                    place_given.push((place.clone(), v, state));
+                }
+            }
+        }
+        place_given.sort_by_key(|g| !g.2);
+        let mut place_given: Vec<(String, usize)> =
+            place_given.into_iter().map(|(p, v, _)| (p, v)).collect();
+        let mut seen = std::collections::HashSet::new();
+        place_given.retain(|(p, _)| seen.insert(p.clone()));
         let mut outputs = Vec::new();
         let mut fields = Vec::new();
         for c in &schema.columns {
@@ -341,6 +366,7 @@ impl Sampler {
             nodes,
             outputs,
             ids,
+            place_given,
             arrow: Arc::new(arrow_schema::Schema::new(fields)),
             seed: opts.seed,
             report: head.report,
@@ -591,7 +617,27 @@ impl BlockSource for Sampler {
             codes[n.var] = drawn;
         }
         let ids = match &self.ids {
-            Some(s) => Some(s.block(block, rows)?),
+            Some(s) => {
+                let given: Vec<PlaceGiven> = self
+                    .place_given
+                    .iter()
+                    .filter_map(|(place, v)| {
+                        let VarKind::Categorical { levels } = &self.vars[*v].kind else {
+                            return None;
+                        };
+                        Some(PlaceGiven {
+                            place: place.clone(),
+                            // A null (its code is past the levels) or a merged level names no
+                            // place: that row's place is drawn freely.
+                            values: codes[*v]
+                                .iter()
+                                .map(|&c| levels.get(c as usize).cloned())
+                                .collect(),
+                        })
+                    })
+                    .collect();
+                Some(s.block_given(block, rows, &given)?)
+            }
             None => None,
         };
         let arrays: Vec<ArrayRef> = self

@@ -10,6 +10,7 @@ mod diag;
 mod dialect;
 mod encryption;
 mod formula;
+mod place;
 mod relational;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ pub use dialect::{
 };
 pub use encryption::Encryption;
 pub use formula::{Expr, FormulaError};
+pub use place::{region_of, PlaceField, REGIONS, STATE_REGIONS};
 pub use relational::{Children, Database, ForeignKey, Table};
 
 /// The only schema format version this build understands.
@@ -521,11 +523,23 @@ pub enum Generator {
     Phone {
         /// Number format.
         locale: Locale,
+        /// A shared place draw (`en` only): the area code is one of that place's.
+        place: Option<String>,
     },
     /// Synthetic street addresses.
     Address {
         /// Address format and word lists.
         locale: Locale,
+        /// A shared place draw (`en` only): city, state and ZIP are that place's.
+        place: Option<String>,
+    },
+    /// One field of a real US place, drawn once per row for every column naming the same
+    /// `place`, so that city, state, ZIP, region and area code agree within a row.
+    Place {
+        /// The shared draw's name.
+        place: String,
+        /// Which field of the place.
+        field: PlaceField,
     },
     /// A birth date consistent with an earlier age column: `reference - age years - U[0, 1 year)`.
     BirthDate {
@@ -620,7 +634,7 @@ impl GenSpec {
 
 impl Generator {
     /// The generator kinds accepted under `generator: {kind: ...}`.
-    pub const KINDS: [&'static str; 15] = [
+    pub const KINDS: [&'static str; 16] = [
         "sequence",
         "uuid",
         "pattern",
@@ -636,6 +650,7 @@ impl Generator {
         "sum",
         "min",
         "max",
+        "place",
     ];
 }
 

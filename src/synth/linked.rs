@@ -650,7 +650,7 @@ impl LinkedSynthesizer {
         }
         let mut cols = plan
             .synth
-            .generate(family, start, len, &mut |k| inputs.remove(&k))?;
+            .generate(family, start, len, &mut |k| inputs.remove(&k), &[])?;
         let hidden = cols.split_off(plan.synth.written());
         Ok(Part {
             cols,

@@ -4,9 +4,12 @@
 //! ChaCha8 stream keyed by SHA-256 of (seed, column name, purpose, block index), so a block's
 //! values never depend on which thread made it, on how many threads there are, or on the other
 //! columns' generators. Columns are generated in schema order; a column with `cases` picks a
-//! variant per row from the levels (or bands) of earlier columns in the same block.
+//! variant per row from the levels (or bands) of earlier columns in the same block. Columns
+//! naming the same `place` read one drawn place per row, from a stream keyed by (seed, place
+//! name, block), so their city, state, ZIP, region and area code agree.
 
 pub mod linked;
+pub mod places;
 mod rules;
 pub mod text;
 
@@ -28,8 +31,10 @@ use rand_distr::{Beta, Exp, Gamma, LogNormal, Normal, Poisson};
 use sha2::{Digest, Sha256};
 
 use crate::schema::{
-    Bins, ColumnType, Dist, Endpoint, Expr, GenSpec, Generator, Locale, NamePart, Schema, TimeUnit,
+    Bins, ColumnType, Dist, Endpoint, Expr, GenSpec, Generator, Locale, NamePart, PlaceField,
+    Schema, TimeUnit,
 };
+use places::{Drawn, Places};
 use text::Sex;
 
 /// Rows per random-stream block (and per record batch).
@@ -205,7 +210,8 @@ pub fn write(
 }
 
 /// The random stream for one (seed, column, purpose, block): portable and independent of
-/// scheduling. `purpose` separates streams of one column (0 values, 1 nulls).
+/// scheduling. `purpose` separates streams of one column (0 values, 1 nulls); purpose
+/// [`PLACE_PURPOSE`] with a place name in place of the column gives a shared place draw.
 pub fn stream(seed: u64, column: &str, purpose: u8, block: u64) -> ChaCha8Rng {
     let mut h = Sha256::new();
     h.update(b"fairsynth/stream/v1\0");
@@ -216,6 +222,9 @@ pub fn stream(seed: u64, column: &str, purpose: u8, block: u64) -> ChaCha8Rng {
     h.update(block.to_le_bytes());
     ChaCha8Rng::from_seed(h.finalize().into())
 }
+
+/// The `purpose` of the stream drawing a shared place (keyed by the place's name).
+pub const PLACE_PURPOSE: u8 = 2;
 
 /// A sampler for numbers, with truncation and rounding.
 #[derive(Debug, Clone)]
@@ -432,8 +441,16 @@ enum Kind {
         locale: Locale,
         from: Option<usize>,
     },
-    Phone(Locale),
-    Address(Locale),
+    /// Locale, and the shared place's slot if any.
+    Phone(Locale, Option<usize>),
+    Address(Locale, Option<usize>),
+    /// A field of the shared place in `slot`; for a category column, the level code of each
+    /// place of the table.
+    Place {
+        slot: usize,
+        field: PlaceField,
+        codes: Option<Vec<u32>>,
+    },
     BirthDate {
         age: usize,
         reference: chrono::NaiveDate,
@@ -514,6 +531,16 @@ pub struct Layout {
     pub hidden: usize,
 }
 
+/// A state (USPS code) or Census region per row of a block, that the shared place named
+/// `place` must lie in (`None`: drawn freely).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceGiven {
+    /// The shared draw's name.
+    pub place: String,
+    /// One value per row of the block.
+    pub values: Vec<Option<String>>,
+}
+
 /// A compiled schema, ready to produce blocks on any thread.
 #[derive(Debug, Clone)]
 pub struct Synthesizer {
@@ -521,6 +548,8 @@ pub struct Synthesizer {
     schema: SchemaRef,
     seed: u64,
     layout: Layout,
+    /// Names of the shared place draws, in order of first use.
+    places: Vec<String>,
 }
 
 impl Synthesizer {
@@ -556,6 +585,17 @@ impl Synthesizer {
         };
         let mut need_codes = vec![false; schema.columns.len()];
         let mut cols = Vec::with_capacity(schema.columns.len());
+        let mut place_names: Vec<String> = Vec::new();
+        let mut slot = |name: &Option<String>| -> Option<usize> {
+            let name = name.as_ref()?;
+            Some(match place_names.iter().position(|p| p == name) {
+                Some(i) => i,
+                None => {
+                    place_names.push(name.clone());
+                    place_names.len() - 1
+                }
+            })
+        };
         for c in &schema.columns {
             let g = c.generator.as_ref().expect("checked above");
             let levels = c.categories().unwrap_or_default();
@@ -633,8 +673,32 @@ impl Synthesizer {
                     locale: *locale,
                     from: from.as_deref().map(idx),
                 },
-                Generator::Phone { locale } => Kind::Phone(*locale),
-                Generator::Address { locale } => Kind::Address(*locale),
+                Generator::Phone { locale, place } => Kind::Phone(*locale, slot(place)),
+                Generator::Address { locale, place } => Kind::Address(*locale, slot(place)),
+                Generator::Place { place, field } => {
+                    let codes = (c.ty == ColumnType::Category).then(|| {
+                        let by_level: HashMap<&str, u32> = own_levels
+                            .iter()
+                            .enumerate()
+                            .map(|(i, l)| (l.as_str(), i as u32))
+                            .collect();
+                        Places::us()
+                            .all()
+                            .iter()
+                            .map(|p| {
+                                by_level
+                                    .get(p.field(*field, 0))
+                                    .copied()
+                                    .unwrap_or(NULL_CODE)
+                            })
+                            .collect()
+                    });
+                    Kind::Place {
+                        slot: slot(&Some(place.clone())).unwrap_or(0),
+                        field: *field,
+                        codes,
+                    }
+                }
                 Generator::BirthDate {
                     age_column,
                     reference,
@@ -731,6 +795,7 @@ impl Synthesizer {
             schema: Arc::new(arrow_schema::Schema::new(fields)),
             seed,
             layout,
+            places: place_names,
         })
     }
 
@@ -751,22 +816,63 @@ impl Synthesizer {
 
     /// Generates block `block` of a table of `rows` rows: rows `block * BLOCK_ROWS ..`.
     pub fn block(&self, block: u64, rows: u64) -> Result<RecordBatch, SynthError> {
+        self.block_given(block, rows, &[])
+    }
+
+    /// The names of the shared place draws the columns use.
+    pub fn place_names(&self) -> &[String] {
+        &self.places
+    }
+
+    /// Like [`Synthesizer::block`], with the shared places of `given` held, row by row, to a
+    /// state or region given from outside (a fitted model's sampled `state` column), so that
+    /// regenerated addresses and phones agree with it. A row whose value names no place of
+    /// the table is drawn freely.
+    pub fn block_given(
+        &self,
+        block: u64,
+        rows: u64,
+        given: &[PlaceGiven],
+    ) -> Result<RecordBatch, SynthError> {
         let start = block * BLOCK_ROWS as u64;
         let len = rows.saturating_sub(start).min(BLOCK_ROWS as u64) as usize;
-        let arrays = self.generate(block, start, len, &mut |_| None)?;
+        let arrays = self.generate(block, start, len, &mut |_| None, given)?;
         Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
     }
 
     /// Every column of `len` rows numbered from `start`, drawn from the streams of `block`,
     /// with the caller's columns (context, foreign keys, aggregates) from `input` by column
-    /// index (`None`: nulls). Returns the written columns, then the hidden ones.
+    /// index (`None`: nulls) and shared places held to `given`. Returns the written columns,
+    /// then the hidden ones.
     pub(crate) fn generate(
         &self,
         block: u64,
         start: u64,
         len: usize,
         input: &mut dyn FnMut(usize) -> Option<ArrayRef>,
+        given: &[PlaceGiven],
     ) -> Result<Vec<ArrayRef>, SynthError> {
+        let table = Places::us();
+        let drawn: Vec<Vec<Drawn>> = self
+            .places
+            .iter()
+            .map(|p| {
+                let mut rng = stream(
+                    self.seed,
+                    &format!("{}{p}", self.layout.prefix),
+                    PLACE_PURPOSE,
+                    block,
+                );
+                let held = given.iter().find(|g| &g.place == p);
+                (0..len)
+                    .map(|i| {
+                        held.and_then(|g| g.values.get(i)?.as_deref())
+                            .and_then(|v| table.draw_within(&mut rng, v))
+                            .unwrap_or_else(|| table.draw(&mut rng))
+                    })
+                    .collect()
+            })
+            .collect();
         let mut done: Vec<Generated> = Vec::with_capacity(self.cols.len());
         for (k, col) in self.cols.iter().enumerate() {
             let g = if matches!(col.kind, Kind::External) {
@@ -777,7 +883,7 @@ impl Synthesizer {
                     .then(|| rules::codes_of(&array, &col.levels, col.bins.as_ref()));
                 Generated { array, codes }
             } else {
-                self.column(col, block, start, len, &done)?
+                self.column(col, block, start, len, &done, &drawn)?
             };
             done.push(g);
         }
@@ -800,6 +906,7 @@ impl Synthesizer {
         start: u64,
         len: usize,
         done: &[Generated],
+        drawn: &[Vec<Drawn>],
     ) -> Result<Generated, SynthError> {
         let mut rng = stream(self.seed, &col.stream, 0, block);
         let nulls = (col.null_share > 0.0).then(|| {
@@ -1096,6 +1203,42 @@ impl Synthesizer {
                     )),
                 }
             }
+            Kind::Place {
+                slot,
+                codes: Some(by_place),
+                ..
+            } => {
+                let keys: Vec<u32> = drawn[*slot]
+                    .iter()
+                    .map(|d| by_place[d.index as usize])
+                    .collect();
+                // Every state and region is a level (the decoder sees to it); a code missing
+                // from a cut-down schema becomes a null rather than a bad key.
+                let valid: Vec<bool> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &k)| k != NULL_CODE && is_valid(i))
+                    .collect();
+                if col.need_codes {
+                    codes = Some(
+                        keys.iter()
+                            .zip(&valid)
+                            .map(|(&k, &v)| if v { k } else { NULL_CODE })
+                            .collect(),
+                    );
+                }
+                let k = Int32Array::new(
+                    keys.iter()
+                        .map(|&k| if k == NULL_CODE { 0 } else { k as i32 })
+                        .collect(),
+                    Some(NullBuffer::from(valid)).filter(|n| n.null_count() > 0),
+                );
+                let dict = col
+                    .dictionary
+                    .clone()
+                    .expect("category columns have a dictionary");
+                Arc::new(DictionaryArray::<Int32Type>::try_new(k, dict)?)
+            }
             Kind::BirthDate { age, reference } => {
                 let ages = &done[*age].array;
                 let age_at = |i: usize| -> Option<i64> {
@@ -1132,6 +1275,7 @@ impl Synthesizer {
                 ))
             }
             _ => {
+                let places = Places::us();
                 let mut b = StringBuilder::with_capacity(len, len * 24);
                 let mut buf = String::with_capacity(64);
                 for i in 0..len {
@@ -1159,8 +1303,20 @@ impl Synthesizer {
                             });
                             text::email(&mut rng, *locale, name, &mut buf)
                         }
-                        Kind::Phone(l) => text::phone(&mut rng, *l, &mut buf),
-                        Kind::Address(l) => text::address(&mut rng, *l, &mut buf),
+                        Kind::Phone(l, None) => text::phone(&mut rng, *l, &mut buf),
+                        Kind::Phone(_, Some(p)) => {
+                            let d = drawn[*p][i];
+                            let area = places.get(d).area_code(d.pick);
+                            text::phone_at(&mut rng, area, &mut buf)
+                        }
+                        Kind::Address(l, None) => text::address(&mut rng, *l, &mut buf),
+                        Kind::Address(_, Some(p)) => {
+                            text::address_at(&mut rng, places.get(drawn[*p][i]), &mut buf)
+                        }
+                        Kind::Place { slot, field, .. } => {
+                            let d = drawn[*slot][i];
+                            buf.push_str(places.get(d).field(*field, d.pick))
+                        }
                         _ => unreachable!("handled above"),
                     }
                     if is_valid(i) {
@@ -1379,6 +1535,75 @@ mod tests {
             err.to_string(),
             "column `e`: its generator reads column `n`, which is not in the schema"
         );
+    }
+
+    /// Columns naming one place agree in every row; the draw depends on the seed, the place
+    /// name and the block only, not on the other columns.
+    #[test]
+    fn columns_of_one_place_agree_and_the_draw_ignores_other_columns() {
+        let yaml = "version: 1\nname: p\ncolumns:\n  - {name: tel, type: string, null_share: 0.1, generator: {kind: phone, place: home}}\n  - {name: addr, type: string, generator: {kind: address, place: home}}\n  - {name: state, type: category, generator: {kind: place, place: home, field: state}}\n  - {name: region, type: category, generator: {kind: place, place: home, field: region}}\n  - {name: zip, type: string, generator: {kind: place, place: home, field: zip}}\n  - {name: city, type: string, generator: {kind: place, place: home, field: city}}\n  - {name: area, type: string, generator: {kind: place, place: home, field: area_code}}\n  - {name: work, type: string, generator: {kind: place, place: work, field: zip}}\n";
+        let synth = Synthesizer::new(&schema(yaml), 9).expect("synthesisable");
+        let b = synth.block(0, 2000).expect("block");
+        let text = |n: &str| -> Vec<Option<String>> {
+            let a = b.column_by_name(n).expect("column");
+            if let Some(d) = a.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+                let v = d
+                    .values()
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .expect("strings");
+                return (0..d.len())
+                    .map(|i| {
+                        (!d.is_null(i)).then(|| v.value(d.keys().value(i) as usize).to_string())
+                    })
+                    .collect();
+            }
+            let a = a.as_any().downcast_ref::<StringArray>().expect("strings");
+            (0..a.len())
+                .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
+                .collect()
+        };
+        let (tel, addr, state, region) = (text("tel"), text("addr"), text("state"), text("region"));
+        let (zip, city, area, work) = (text("zip"), text("city"), text("area"), text("work"));
+        let mut nulls = 0;
+        for i in 0..2000 {
+            let (st, z, c) = (
+                state[i].as_deref().expect("state"),
+                zip[i].as_deref().expect("zip"),
+                city[i].as_deref().expect("city"),
+            );
+            assert_eq!(
+                addr[i]
+                    .as_deref()
+                    .expect("address")
+                    .split_once(", ")
+                    .map(|x| x.1),
+                Some(format!("{c}, {st} {z}").as_str())
+            );
+            assert_eq!(region[i].as_deref(), crate::schema::region_of(st));
+            let a = area[i].as_deref().expect("area code");
+            assert!(Places::us()
+                .all()
+                .iter()
+                .any(|p| p.zip == z && p.state == st && p.area_codes.contains(&a)));
+            match tel[i].as_deref() {
+                Some(t) => assert_eq!(&t[3..6], a, "the phone dials the place's area code"),
+                None => nulls += 1,
+            }
+        }
+        assert!((100..300).contains(&nulls), "{nulls} null phones");
+        // Another place is another draw.
+        assert!(zip.iter().zip(&work).filter(|(a, b)| a == b).count() < 100);
+        // Without the other columns, the same place gives the same ZIPs.
+        let alone = "version: 1\nname: p\ncolumns:\n  - {name: other, type: string, generator: {kind: place, place: home, field: zip}}\n";
+        let synth = Synthesizer::new(&schema(alone), 9).expect("synthesisable");
+        let b2 = synth.block(0, 2000).expect("block");
+        let other = b2.column_by_name("other").expect("column");
+        let other = other
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("strings");
+        assert!((0..2000).all(|i| Some(other.value(i)) == zip[i].as_deref()));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use rand::{Rng, RngExt};
 
+use super::places::{Place, Places};
 use crate::schema::{Locale, NamePart};
 
 /// A word list shipped in the crate, split into lines once.
@@ -37,7 +38,6 @@ static EN_MALE: Words = Words::new(include_str!("words/en_first_male.txt"));
 static EN_LAST: Words = Words::new(include_str!("words/en_last.txt"));
 static EN_STREET: Words = Words::new(include_str!("words/en_street.txt"));
 static EN_SUFFIX: Words = Words::new(include_str!("words/en_street_suffix.txt"));
-static EN_CITY: Words = Words::new(include_str!("words/en_city.txt"));
 static DE_FEMALE: Words = Words::new(include_str!("words/de_first_female.txt"));
 static DE_MALE: Words = Words::new(include_str!("words/de_first_male.txt"));
 static DE_LAST: Words = Words::new(include_str!("words/de_last.txt"));
@@ -181,17 +181,15 @@ fn digits<R: Rng + ?Sized>(rng: &mut R, n: usize, out: &mut String) {
     }
 }
 
-/// Appends a phone number. `en`: North American format in the 555-01XX block that NANPA keeps
-/// for fiction. `de`: German mobile format (+49 15x/16x/17x), random subscriber digits.
+/// Appends a phone number. `en`: North American format with a real area code (of a place
+/// drawn from the US table) and a number in the 555-01XX block that NANPA keeps for fiction.
+/// `de`: German mobile format (+49 15x/16x/17x), random subscriber digits.
 pub fn phone<R: Rng + ?Sized>(rng: &mut R, locale: Locale, out: &mut String) {
     match locale {
         Locale::En => {
-            out.push_str("+1 ");
-            out.push(char::from(b'2' + rng.random_range(0..8u8)));
-            out.push(char::from(b'0' + rng.random_range(0..9u8)));
-            digits(rng, 1, out);
-            out.push_str(" 555 01");
-            digits(rng, 2, out);
+            let places = Places::us();
+            let d = places.draw(rng);
+            phone_at(rng, places.get(d).area_code(d.pick), out);
         }
         Locale::De => {
             const PREFIXES: [&str; 9] = [
@@ -205,26 +203,40 @@ pub fn phone<R: Rng + ?Sized>(rng: &mut R, locale: Locale, out: &mut String) {
     }
 }
 
-/// Appends a street address in the locale's usual one-line form.
+/// Appends a North American phone number with area code `area` in the fictional 555-01XX
+/// block: `+1 AAA 555 01XX`.
+pub fn phone_at<R: Rng + ?Sized>(rng: &mut R, area: &str, out: &mut String) {
+    out.push_str("+1 ");
+    out.push_str(area);
+    out.push_str(" 555 01");
+    digits(rng, 2, out);
+}
+
+/// Appends a US street address in `place`: an invented street and number, and the place's
+/// real city, state and ZIP (`12 Oak Street, Bangor, ME 04401`).
+pub fn address_at<R: Rng + ?Sized>(rng: &mut R, place: &Place, out: &mut String) {
+    let n: u32 = rng.random_range(1..9999);
+    out.push_str(&n.to_string());
+    out.push(' ');
+    out.push_str(EN_STREET.pick(rng));
+    out.push(' ');
+    out.push_str(EN_SUFFIX.pick(rng));
+    out.push_str(", ");
+    out.push_str(place.city);
+    out.push_str(", ");
+    out.push_str(place.state);
+    out.push(' ');
+    out.push_str(place.zip);
+}
+
+/// Appends a street address in the locale's usual one-line form (`en`: in a place drawn from
+/// the US table, so city, state and ZIP agree).
 pub fn address<R: Rng + ?Sized>(rng: &mut R, locale: Locale, out: &mut String) {
     match locale {
         Locale::En => {
-            let n: u32 = rng.random_range(1..9999);
-            out.push_str(&n.to_string());
-            out.push(' ');
-            out.push_str(EN_STREET.pick(rng));
-            out.push(' ');
-            out.push_str(EN_SUFFIX.pick(rng));
-            let (city, state) = EN_CITY
-                .pick(rng)
-                .split_once('\t')
-                .unwrap_or(("Springfield", "IL"));
-            out.push_str(", ");
-            out.push_str(city);
-            out.push_str(", ");
-            out.push_str(state);
-            out.push(' ');
-            digits(rng, 5, out);
+            let places = Places::us();
+            let d = places.draw(rng);
+            address_at(rng, places.get(d), out);
         }
         Locale::De => {
             out.push_str(DE_STREET.pick(rng));
@@ -288,13 +300,12 @@ mod tests {
     #[test]
     fn word_lists_are_clean() {
         for w in [
-            &EN_FEMALE, &EN_MALE, &EN_LAST, &EN_STREET, &EN_SUFFIX, &EN_CITY, &DE_FEMALE, &DE_MALE,
-            &DE_LAST, &DE_STREET, &DE_CITY,
+            &EN_FEMALE, &EN_MALE, &EN_LAST, &EN_STREET, &EN_SUFFIX, &DE_FEMALE, &DE_MALE, &DE_LAST,
+            &DE_STREET, &DE_CITY,
         ] {
             assert!(w.all().len() >= 10);
             assert!(w.all().iter().all(|l| l.trim() == *l && !l.is_empty()));
         }
-        assert!(EN_CITY.all().iter().all(|l| l.split('\t').count() == 2));
         assert!(DE_CITY
             .all()
             .iter()
@@ -341,6 +352,34 @@ mod tests {
         let mut s = String::new();
         phone(&mut rng, Locale::En, &mut s);
         assert!(s.starts_with("+1 ") && s.contains(" 555 01"), "{s}");
+        // The area code is a real one of the table.
+        let area = &s[3..6];
+        assert!(
+            Places::us()
+                .all()
+                .iter()
+                .any(|p| p.area_codes.contains(&area)),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn en_addresses_name_a_real_city_state_and_zip_together() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..100 {
+            let mut s = String::new();
+            address(&mut rng, Locale::En, &mut s);
+            let (rest, zip) = s.rsplit_once(' ').expect("zip at the end");
+            let (rest, state) = rest.rsplit_once(", ").expect("state");
+            let city = rest.rsplit_once(", ").expect("city").1;
+            assert!(
+                Places::us()
+                    .all()
+                    .iter()
+                    .any(|p| p.zip == zip && p.state == state && p.city == city),
+                "{s}"
+            );
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ ARROW = {
     "email": pa.string(),
     "phone": pa.string(),
     "street_address": pa.string(),
+    "state": pa.dictionary(pa.int32(), pa.string()),
     "age": pa.int64(),
     "birth_date": pa.date32(),
     "region": pa.dictionary(pa.int32(), pa.string()),
@@ -34,7 +35,8 @@ ARROW = {
 }
 POLARS = {
     "customer_id": pl.Int64, "sex": pl.Categorical, "full_name": pl.String,
-    "email": pl.String, "phone": pl.String, "street_address": pl.String, "age": pl.Int64,
+    "email": pl.String, "phone": pl.String, "street_address": pl.String, "state": pl.Categorical,
+    "age": pl.Int64,
     "birth_date": pl.Date, "region": pl.Categorical, "education": pl.Categorical,
     "income": pl.Float64, "tenure_months": pl.Int64,
     "signed_up_at": pl.Datetime("us", "UTC"), "consent_marketing": pl.Boolean,
@@ -42,7 +44,7 @@ POLARS = {
 }
 DUCKDB = {
     "customer_id": "BIGINT", "sex": "VARCHAR", "full_name": "VARCHAR", "email": "VARCHAR",
-    "phone": "VARCHAR", "street_address": "VARCHAR", "age": "BIGINT", "birth_date": "DATE",
+    "phone": "VARCHAR", "street_address": "VARCHAR", "state": "VARCHAR", "age": "BIGINT", "birth_date": "DATE",
     "region": "VARCHAR", "education": "VARCHAR", "income": "DOUBLE",
     "tenure_months": "BIGINT", "signed_up_at": "TIMESTAMP WITH TIME ZONE",
     "consent_marketing": "BOOLEAN", "churned": "BOOLEAN",

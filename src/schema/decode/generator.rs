@@ -88,7 +88,15 @@ pub(super) fn decode_generator(
                 round,
             }
         }
-        (Some(_), _) => decode_kind(s, m, index, ty, refs)?,
+        (Some(_), _) => {
+            let g = decode_kind(s, m, index, ty, refs)?;
+            if let Generator::Place { field, .. } = &g {
+                if ty == ColumnType::Category {
+                    place_levels(s, m, *field, levels)?;
+                }
+            }
+            g
+        }
         (None, ColumnType::Date) if m.has("min") || m.has("max") => {
             let (lo, hi) = date_range(s, m, parse_date_i64, "YYYY-MM-DD")?;
             Generator::Dates {
@@ -545,13 +553,14 @@ pub(super) fn decode_kind(
         "pattern" => &["kind", "pattern"],
         "person_name" => &["kind", "locale", "part", "sex"],
         "email" => &["kind", "locale", "from"],
-        "phone" | "address" => &["kind", "locale"],
+        "phone" | "address" => &["kind", "locale", "place"],
         "birth_date" => &["kind", "age", "reference"],
         "offset" => &["kind", "from", "unit", "min", "max", "distribution"],
         "elapsed" => &["kind", "from", "to", "unit"],
         "formula" => &["kind", "expr", "round"],
         "count" => &["kind", "table", "key"],
         "sum" | "min" | "max" => &["kind", "table", "key", "column"],
+        "place" => &["kind", "place", "field"],
         _ => &["kind"],
     };
     if let Some(g) = &g {
@@ -574,6 +583,7 @@ pub(super) fn decode_kind(
         "offset" | "min" | "max" => ty.is_numeric() || temporal,
         "elapsed" | "count" => matches!(ty, ColumnType::Int { .. }),
         "formula" | "sum" => ty.is_numeric(),
+        "place" => matches!(ty, ColumnType::String | ColumnType::Category),
         k if string_only.contains(&k) => ty == ColumnType::String,
         _ => false,
     };
@@ -584,6 +594,7 @@ pub(super) fn decode_kind(
             "offset" | "min" | "max" => "int, float, date or timestamp",
             "elapsed" | "count" => "int",
             "formula" | "sum" => "int or float",
+            "place" => "string or category",
             _ => "string",
         };
         s.hint(
@@ -710,8 +721,63 @@ pub(super) fn decode_kind(
             locale: locale(s)?,
             from: col_ref(s, "from", Need::Text)?,
         },
-        "phone" => Generator::Phone { locale: locale(s)? },
-        "address" => Generator::Address { locale: locale(s)? },
+        "phone" | "address" => {
+            let locale = locale(s)?;
+            let place = match field("place") {
+                None => None,
+                Some(v) => {
+                    let p = place_name(s, v, &fpath("place"))?;
+                    if locale != Locale::En {
+                        s.hint(
+                            pos(v),
+                            &fpath("place"),
+                            "`place` draws real US places, so it needs `locale: en`",
+                            "set `locale: en`, or remove `place`",
+                        );
+                        return None;
+                    }
+                    Some(p)
+                }
+            };
+            if kind == "phone" {
+                Generator::Phone { locale, place }
+            } else {
+                Generator::Address { locale, place }
+            }
+        }
+        "place" => {
+            let Some(v) = field("place") else {
+                s.hint(
+                    pos(n),
+                    &path,
+                    "missing `place`",
+                    "name the shared draw, e.g. `place: home`: columns naming the same place hold parts of one place per row",
+                );
+                return None;
+            };
+            let place = place_name(s, v, &fpath("place"))?;
+            let Some(f) = field("field") else {
+                s.hint(
+                    pos(n),
+                    &path,
+                    "missing `field`",
+                    format!("add `field:` with one of: {}", PlaceField::NAMES.join(", ")),
+                );
+                return None;
+            };
+            let name = choice(s, f, &fpath("field"), "place field", &PlaceField::NAMES)?;
+            let field = PlaceField::from_name(&name)?;
+            if ty == ColumnType::Category && field.levels().is_none() {
+                s.hint(
+                    pos(f),
+                    &fpath("field"),
+                    format!("a category column can hold a place's `state` or `region`, but `{name}` has thousands of values"),
+                    "set `type: string`",
+                );
+                return None;
+            }
+            Generator::Place { place, field }
+        }
         "offset" => {
             let Some(from) = col_ref(s, "from", Need::Same(ty))? else {
                 s.hint(
@@ -946,4 +1012,60 @@ pub(super) fn decode_kind(
             }
         }
     })
+}
+
+/// The name of a shared place draw: non-empty text.
+fn place_name(s: &mut Sink, v: &Node, path: &str) -> Option<String> {
+    let p = text(s, v, path)?;
+    if p.trim().is_empty() {
+        s.hint(
+            pos(v),
+            path,
+            "the place name is empty",
+            "name the shared draw, e.g. `place: home`",
+        );
+        return None;
+    }
+    Some(p)
+}
+
+/// A category column of a place's states or regions: its levels are the field's values, or
+/// declared `levels` that list every one of them.
+fn place_levels(
+    s: &mut Sink,
+    m: &Map,
+    field: PlaceField,
+    levels: &mut Option<Vec<String>>,
+) -> Option<()> {
+    let all = field.levels()?;
+    match levels {
+        None => *levels = Some(all),
+        Some(ls) => {
+            let missing: Vec<&String> = all.iter().filter(|l| !ls.contains(l)).collect();
+            if !missing.is_empty() {
+                let shown: Vec<&str> = missing.iter().take(8).map(|l| l.as_str()).collect();
+                s.hint(
+                    m.key_pos("levels"),
+                    &m.child("levels"),
+                    format!(
+                        "`levels` lacks {} value(s) the place field `{}` takes: {}{}",
+                        missing.len(),
+                        field.name(),
+                        shown.join(", "),
+                        if missing.len() > shown.len() {
+                            ", ..."
+                        } else {
+                            ""
+                        }
+                    ),
+                    format!(
+                        "add them, or remove `levels` (they default to the field's values: {})",
+                        all.join(", ")
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    Some(())
 }
