@@ -337,3 +337,57 @@ fn a_schema_does_not_apply_to_a_folder() {
         .code(2)
         .stderr(predicates::str::contains("is a folder of tables"));
 }
+
+#[test]
+fn parquet_and_csv_tables_join() {
+    use std::sync::Arc;
+    let tmp = tempfile::tempdir().expect("tmp");
+    // customers as Parquet (64-bit integers and dates), orders as CSV.
+    let ids: Vec<i64> = (0..50).map(|i| 100 + 3 * i).collect();
+    let since: Vec<i32> = (0..50).map(|i| 18_000 + i).collect();
+    let batch = arrow_array::RecordBatch::try_from_iter([
+        (
+            "customer_id",
+            Arc::new(arrow_array::Int64Array::from(ids.clone())) as arrow_array::ArrayRef,
+        ),
+        (
+            "since",
+            Arc::new(arrow_array::Date32Array::from(since)) as arrow_array::ArrayRef,
+        ),
+    ])
+    .expect("batch");
+    let f = fs::File::create(tmp.path().join("customers.parquet")).expect("create");
+    let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None).expect("writer");
+    w.write(&batch).expect("write");
+    w.close().expect("close");
+    let mut orders = String::from("order_id,customer_id,ordered\n");
+    for i in 0..120i64 {
+        // Customer k (k < 40) orders from 2019-06-15 on, after every `since` (up to 2019-06-02).
+        let k = (i * 7) % 40;
+        let day = chrono::NaiveDate::from_ymd_opt(2019, 6, 15).expect("date")
+            + chrono::Days::new(i as u64);
+        orders.push_str(&format!("{},{},{}\n", i + 1, ids[k as usize], day));
+    }
+    write(tmp.path(), "orders.csv", &orders);
+    let found = fairsynth::discover::discover(tmp.path(), &Default::default()).expect("discovers");
+    let fk = &found.foreign_keys;
+    assert_eq!(fk.len(), 1, "{fk:?}");
+    assert_eq!(
+        (
+            fk[0].child.as_str(),
+            fk[0].parent.as_str(),
+            fk[0].key_type.as_str()
+        ),
+        ("orders", "customers", "int")
+    );
+    let counts = fk[0].children.as_ref().expect("counts");
+    assert_eq!((counts.parents, counts.min), (50, 0));
+    assert!((counts.zero_share - 0.2).abs() < 1e-9);
+    let rules: Vec<String> = found.rules.iter().map(|r| r.text()).collect();
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.starts_with("orders.ordered >= customers.since")),
+        "{rules:?}"
+    );
+}
