@@ -391,3 +391,39 @@ fn parquet_and_csv_tables_join() {
         "{rules:?}"
     );
 }
+
+#[test]
+fn a_nullable_key_written_as_float_is_found() {
+    // pandas writes a nullable id column as `12.0` with blanks; amounts with fractions are no key.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut shops = String::from("shop_id,name\n");
+    for i in 0..20 {
+        shops.push_str(&format!("{},shop {i}\n", 10 + 5 * i));
+    }
+    write(tmp.path(), "shops.csv", &shops);
+    let mut visits = String::from("visit_id,shop_id,spent\n");
+    for i in 0..100 {
+        let shop = if i % 10 == 0 {
+            String::new()
+        } else {
+            format!("{}.0", 10 + 5 * (i % 20))
+        };
+        visits.push_str(&format!("{},{shop},{}.5\n", i + 1, i));
+    }
+    write(tmp.path(), "visits.csv", &visits);
+    let found = fairsynth::discover::discover(tmp.path(), &Default::default()).expect("discovers");
+    assert_eq!(found.foreign_keys.len(), 1, "{:?}", found.foreign_keys);
+    let fk = &found.foreign_keys[0];
+    assert_eq!(
+        (fk.column.as_str(), fk.parent.as_str()),
+        ("shop_id", "shops")
+    );
+    assert_eq!((fk.key_type.as_str(), fk.nulls), ("int", 10));
+    let draft = fairsynth::discover::render(&found);
+    let column = draft
+        .split("- name: \"shop_id\"")
+        .nth(2)
+        .expect("the visits column");
+    assert!(column.starts_with("\n        type: int\n"), "{column}");
+    assert!(draft.contains("null_share: 0.1"), "{draft}");
+}

@@ -26,10 +26,12 @@ impl KeyKind {
         }
     }
 
-    /// The kind of a column drafted with schema type `ty`, if it may be a key.
+    /// The kind of a column drafted with schema type `ty`, if it may be a key. A `float`
+    /// column may hold whole numbers only (a nullable id written by pandas as `12.0`): it is
+    /// counted as whole numbers until a value with a fraction shows it is not a key.
     pub(crate) fn of(ty: &str) -> Option<KeyKind> {
         match ty {
-            "int" => Some(KeyKind::Int),
+            "int" | "float" => Some(KeyKind::Int),
             "string" | "category" => Some(KeyKind::Text),
             _ => None,
         }
@@ -38,7 +40,15 @@ impl KeyKind {
     /// The 64-bit key of a value written as `v`; `None` when it does not parse.
     pub(crate) fn key(self, v: &str, values: &ValueDialect) -> Option<u64> {
         match self {
-            KeyKind::Int => values.parse_int(v).map(|i| i as u64),
+            KeyKind::Int => values
+                .parse_int(v)
+                .or_else(|| {
+                    values
+                        .parse_float(v)
+                        .filter(|x| x.fract() == 0.0 && x.abs() < 9.0e15)
+                        .map(|x| x as i64)
+                })
+                .map(|i| i as u64),
             KeyKind::Text => {
                 // SipHash with fixed keys: deterministic within a run, and spread well enough
                 // that millions of distinct texts do not collide in 64 bits.
@@ -187,6 +197,11 @@ pub(crate) fn scan(
         let batch = batch?;
         rows += batch.num_rows() as u64;
         for k in &mut keys {
+            // A value that is no key (a fraction, a text in a number column) rules the column
+            // out: its counts are dropped and its values no longer read.
+            if k.unparsed > 0 {
+                continue;
+            }
             let Some(col) = batch.columns().get(k.index) else {
                 continue;
             };
@@ -204,7 +219,11 @@ pub(crate) fn scan(
                         let n = k.counts.entry(h).or_insert(0);
                         *n = n.saturating_add(1);
                     }
-                    None => k.unparsed += 1,
+                    None => {
+                        k.unparsed += 1;
+                        k.counts = FastMap::default();
+                        break;
+                    }
                 }
             }
         }
