@@ -427,3 +427,31 @@ fn a_nullable_key_written_as_float_is_found() {
     assert!(column.starts_with("\n        type: int\n"), "{column}");
     assert!(draft.contains("null_share: 0.1"), "{draft}");
 }
+
+#[test]
+fn a_one_to_one_extension_points_at_the_table_it_names() {
+    // Both tables are keyed by the same `client_id` values, each included in the other: only
+    // `client_detail` → `client` (the name names it), not back.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut client = String::from("client_id,segment\n");
+    let mut detail = String::from("client_id,score\n");
+    for i in 0..30 {
+        client.push_str(&format!("{},{}\n", 7 + 13 * i, ["a", "b"][i % 2]));
+        detail.push_str(&format!("{},{}\n", 7 + 13 * i, i % 7));
+    }
+    write(tmp.path(), "client.csv", &client);
+    write(tmp.path(), "client_detail.csv", &detail);
+    let found = fairsynth::discover::discover(tmp.path(), &Default::default()).expect("discovers");
+    let fks: Vec<String> = found
+        .foreign_keys
+        .iter()
+        .map(|f| format!("{}.{} -> {}", f.child, f.column, f.parent))
+        .collect();
+    assert_eq!(fks, ["client_detail.client_id -> client"]);
+    let counts = found.foreign_keys[0].children.as_ref().expect("counts");
+    assert_eq!((counts.min, counts.max), (1, 1));
+    assert!(found
+        .rejected
+        .iter()
+        .any(|r| r.child == "client" && r.parent == "client_detail"));
+}

@@ -148,6 +148,22 @@ pub(crate) fn name_evidence(column: &str, child: &str, parent: &str, key: &str) 
     None
 }
 
+/// Whether the name of `column` names the table `parent` (`client_id`, `users_id`,
+/// `user_key`), as opposed to only repeating the name of its key.
+pub(crate) fn names_table(column: &str, parent: &str, key: &str) -> bool {
+    let c = squash(column);
+    let k = squash(key);
+    table_forms(parent).iter().any(|t| {
+        [
+            format!("{t}{k}"),
+            format!("{t}id"),
+            format!("{t}key"),
+            format!("{t}no"),
+        ]
+        .contains(&c)
+    })
+}
+
 /// How sure a key name is: 3 for `id` or the table's own id (`client_id` in `client`), 2 for
 /// another key-like name, 0 otherwise.
 pub(crate) fn primary_name_score(column: &str, table: &str) -> u8 {
@@ -205,6 +221,8 @@ mod tests {
         // Self-references by name.
         assert!(name_evidence("manager_id", "staff", "staff", "staff_id").is_some());
         assert!(name_evidence("manager", "staff", "staff", "staff_id").is_none());
+        assert!(names_table("client_id", "client", "client_id"));
+        assert!(!names_table("client_id", "client_detail", "client_id"));
     }
 
     #[test]

@@ -508,9 +508,16 @@ fn foreign_keys(work: &[Work]) -> (Vec<ForeignKey>, Vec<Rejected>) {
                     distinct: d as u64,
                     reason,
                 };
-                if let Some(why) =
+                let evidence =
                     keys::name_evidence(&col.name, &child.table.name, &parent.table.name, &pk.name)
-                {
+                        // A table's own key points at another table only by naming it (so of
+                        // two tables keyed by `client_id`, `client_detail` points at `client`,
+                        // not the other way round).
+                        .filter(|_| {
+                            !is_own_key
+                                || keys::names_table(&col.name, &parent.table.name, &pk.name)
+                        });
+                if let Some(why) = evidence {
                     accepted.push((true, chance, pi, format!("{covered}; {why}")));
                 } else if is_own_key {
                     refused.push(reject(format!(
