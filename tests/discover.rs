@@ -168,6 +168,10 @@ fn berka_keys_foreign_keys_counts_and_rules() {
     assert!((loans["children"]["zero_share"].as_f64().unwrap_or(0.0) - 0.84).abs() < 1e-9);
     // The parent's date comes first.
     assert!(draft.contains("# rule: loan.date >= account.date holds on all 32 rows"));
+    // And through a parent without dates: a card is issued after its account is opened.
+    assert!(draft.contains(
+        "# rule: card.issued >= account.date holds on all 37 rows (joined by card.disp_id, then disp.account_id)"
+    ));
     assert!(
         stderr.contains("rule: loan.date >= account.date"),
         "{stderr}"
