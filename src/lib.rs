@@ -9,6 +9,8 @@
 //!   resampling;
 //! - [`deid`]: identifier detection, keyed pseudonyms, k-anonymity, and the `deidentify`
 //!   and `inspect` pipelines;
+//! - [`discover`]: keys, foreign keys, children counts and date rules across a folder of
+//!   tables (`inspect DIR`), drafted as a relational schema;
 //! - [`hash`]: the fast hasher of the in-memory tables;
 //! - [`model`]: fitting a Bayesian network of a real table (optionally differentially
 //!   private), the versioned model file, and sampling from it to targets with label parity;
@@ -32,6 +34,7 @@
 
 pub mod audit;
 pub mod deid;
+pub mod discover;
 pub mod evaluate;
 pub(crate) mod exact;
 pub mod hash;

@@ -572,6 +572,9 @@ fn input_format(
 }
 
 fn inspect(a: InspectArgs) -> Result<(), Failure> {
+    if a.input.is_dir() {
+        return inspect_folder(a);
+    }
     let schema = a.schema.as_deref().map(load_schema).transpose()?;
     let _access = access(
         &a.keys,
@@ -599,6 +602,34 @@ fn inspect(a: InspectArgs) -> Result<(), Failure> {
     }
     if !a.quiet {
         eprint!("{}", fairsynth::deid::inspect::summary(&ins));
+    }
+    Ok(())
+}
+
+/// `inspect DIR`: keys, foreign keys, children counts and rules across a folder of tables.
+fn inspect_folder(a: InspectArgs) -> Result<(), Failure> {
+    if a.schema.is_some() || a.format.is_some() {
+        return Err(usage(anyhow::anyhow!(
+            "--schema and --format describe one table; `{}` is a folder of tables\n    hint: leave them out (each file's extension gives its format), or inspect one file",
+            a.input.display()
+        )));
+    }
+    let _access = access(&a.keys, None, &fairsynth::deid::inspect::empty_schema())?;
+    guard_outputs(
+        &[a.report.as_ref(), a.draft_schema.as_ref()],
+        &[Some(&a.input), a.keys.keys.as_ref()],
+    )?;
+    let found =
+        fairsynth::discover::discover(&a.input, &a.dialect.options()).map_err(|e| Failure {
+            code: if e.is_usage() { 2 } else { 1 },
+            error: e.into(),
+        })?;
+    write_report(a.report.as_deref(), &found)?;
+    if let Some(path) = &a.draft_schema {
+        fairsynth::io::write_atomic(path, fairsynth::discover::render(&found).as_bytes())?;
+    }
+    if !a.quiet {
+        eprint!("{}", fairsynth::discover::summary(&found));
     }
     Ok(())
 }

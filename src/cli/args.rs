@@ -456,7 +456,9 @@ pub(crate) struct AuditArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct InspectArgs {
-    /// Input table (.csv/.tsv/.csv.gz with a header, .parquet, .xlsx, .xls or .ods).
+    /// Input table (.csv/.tsv/.csv.gz with a header, .parquet, .xlsx, .xls or .ods), or a
+    /// folder of tables (one file per table, named by its stem): then keys, foreign keys,
+    /// children counts and date rules are found and a relational schema is drafted.
     pub(crate) input: PathBuf,
     /// Schema typing the declared columns (optional).
     #[arg(long, value_name = "FILE")]

@@ -148,64 +148,9 @@ pub fn render(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> String
     let mut has_consent = false;
     let mut has_qi = false;
     for c in &ins.columns {
-        let ty = draft_type(c);
-        let _ = writeln!(y, "  - name: {}", quote(&c.name));
-        let _ = writeln!(y, "    type: {ty}");
-        let _ = writeln!(
-            y,
-            "    role: {}            # proposed: {}",
-            c.proposed_role,
-            c.reason.replace('\n', " ")
-        );
-        for note in &c.notes {
-            let _ = writeln!(y, "    # {}", note.replace('\n', " "));
-        }
-        if c.proposed_role == "consent" {
-            has_consent = true;
-        }
-        if c.nulls > 0 {
-            let _ = writeln!(y, "    nullable: true");
-        }
-        if let Some(a) = &c.proposed_action {
-            let _ = writeln!(y, "    action: {a}");
-        }
-        if !c.acknowledge.is_empty() {
-            let _ = writeln!(y, "    acknowledge: [{}]", c.acknowledge.join(", "));
-        }
-        if ty == "category" && c.proposed_role != "identifier" {
-            if let Some(ls) = levels.get(&c.name) {
-                let _ = writeln!(
-                    y,
-                    "    levels: [{}]",
-                    ls.iter().map(|l| quote(l)).collect::<Vec<_>>().join(", ")
-                );
-            }
-        }
-        let released = c.proposed_action.as_deref() != Some("drop");
-        if c.proposed_role.contains("quasi_identifier") && released {
-            has_qi = true;
-            if let Some(ls) = generalise_levels(c, ty) {
-                let _ = writeln!(y, "    generalise: [{}]", ls.join(", "));
-            }
-        }
-        let detected: Vec<String> = c
-            .findings
-            .iter()
-            .filter(|f| {
-                f.confidence >= 0.5
-                    && c.proposed_role != "identifier"
-                    && c.proposed_action.as_deref() != Some("redact")
-                    && !c.acknowledge.contains(&f.kind)
-            })
-            .map(|f| f.kind.clone())
-            .collect();
-        if !detected.is_empty() && !c.proposed_role.contains("quasi_identifier") {
-            let _ = writeln!(
-                y,
-                "    # review: the detector also found {}; acknowledge it only if that is intended",
-                detected.join(", ")
-            );
-        }
+        let (consent, qi) = render_column(&mut y, c, levels, "  ");
+        has_consent |= consent;
+        has_qi |= qi;
     }
     let _ = writeln!(y, "privacy:");
     let _ = writeln!(y, "  identifiers: drop");
@@ -229,6 +174,77 @@ pub fn render(ins: &Inspection, levels: &HashMap<String, Vec<String>>) -> String
         );
     }
     y
+}
+
+/// Renders one column of a draft as a list item at `indent` (the spaces before its `- `);
+/// returns whether it is a consent column and whether it is a released quasi-identifier.
+pub(crate) fn render_column(
+    y: &mut String,
+    c: &ColumnProfile,
+    levels: &HashMap<String, Vec<String>>,
+    indent: &str,
+) -> (bool, bool) {
+    let mut consent = false;
+    let mut qi = false;
+    let ty = draft_type(c);
+    let _ = writeln!(y, "{indent}- name: {}", quote(&c.name));
+    let _ = writeln!(y, "{indent}  type: {ty}");
+    let _ = writeln!(
+        y,
+        "{indent}  role: {}            # proposed: {}",
+        c.proposed_role,
+        c.reason.replace('\n', " ")
+    );
+    for note in &c.notes {
+        let _ = writeln!(y, "{indent}  # {}", note.replace('\n', " "));
+    }
+    if c.proposed_role == "consent" {
+        consent = true;
+    }
+    if c.nulls > 0 {
+        let _ = writeln!(y, "{indent}  nullable: true");
+    }
+    if let Some(a) = &c.proposed_action {
+        let _ = writeln!(y, "{indent}  action: {a}");
+    }
+    if !c.acknowledge.is_empty() {
+        let _ = writeln!(y, "{indent}  acknowledge: [{}]", c.acknowledge.join(", "));
+    }
+    if ty == "category" && c.proposed_role != "identifier" {
+        if let Some(ls) = levels.get(&c.name) {
+            let _ = writeln!(
+                y,
+                "{indent}  levels: [{}]",
+                ls.iter().map(|l| quote(l)).collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    let released = c.proposed_action.as_deref() != Some("drop");
+    if c.proposed_role.contains("quasi_identifier") && released {
+        qi = true;
+        if let Some(ls) = generalise_levels(c, ty) {
+            let _ = writeln!(y, "{indent}  generalise: [{}]", ls.join(", "));
+        }
+    }
+    let detected: Vec<String> = c
+        .findings
+        .iter()
+        .filter(|f| {
+            f.confidence >= 0.5
+                && c.proposed_role != "identifier"
+                && c.proposed_action.as_deref() != Some("redact")
+                && !c.acknowledge.contains(&f.kind)
+        })
+        .map(|f| f.kind.clone())
+        .collect();
+    if !detected.is_empty() && !c.proposed_role.contains("quasi_identifier") {
+        let _ = writeln!(
+            y,
+            "{indent}  # review: the detector also found {}; acknowledge it only if that is intended",
+            detected.join(", ")
+        );
+    }
+    (consent, qi)
 }
 
 /// A stand-in key for the dry run's keyed pseudonyms: they are never written, and uniqueness
