@@ -168,8 +168,15 @@ fn check(files: &[PathBuf]) -> Result<(), Failure> {
                         ),
                     })
                     .collect();
+                let synth = match fairsynth::synth::linked::LinkedSynthesizer::new(&db, 0) {
+                    Ok(_) => "synthesisable".to_string(),
+                    Err(e) => format!(
+                        "not synthesisable: {}",
+                        e.to_string().lines().next().unwrap_or_default()
+                    ),
+                };
                 out_line(&format!(
-                    "{}: ok ({} linked tables; table (rows: columns): {}; synthesisable)",
+                    "{}: ok ({} linked tables; table (rows: columns): {}; {synth})",
                     f.display(),
                     db.tables.len(),
                     shown.join(", ")

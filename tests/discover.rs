@@ -459,3 +459,23 @@ fn a_one_to_one_extension_points_at_the_table_it_names() {
         .iter()
         .any(|r| r.child == "client" && r.parent == "client_detail"));
 }
+
+/// The drafts of linked folders are schemas `schema check` accepts (the route inspect -> draft
+/// -> deidentify/synth starts from a valid schema).
+#[test]
+fn drafted_linked_schemas_decode() {
+    for name in ["berka", "cdnow"] {
+        let path = format!("tests/golden/discover/{name}.yaml");
+        let out = fairsynth()
+            .args(["schema", "check", &path])
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("linked tables"), "{stdout}");
+    }
+}

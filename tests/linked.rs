@@ -356,6 +356,61 @@ fn the_folder_is_written_all_or_nothing() {
         ));
 }
 
+#[test]
+fn keys_the_generator_cannot_make_yet_are_refused_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = dir.path().join("returns.yaml");
+    std::fs::write(
+        &schema,
+        r#"version: 1
+name: shop
+tables:
+  - name: customers
+    rows: 10
+    primary_key: id
+    columns:
+      - {name: id, type: int, generator: {kind: sequence}}
+  - name: orders
+    primary_key: id
+    columns:
+      - {name: id, type: int, generator: {kind: sequence}}
+      - name: customer_id
+        type: int
+        references: customers
+        children: {distribution: {kind: poisson, lambda: 2}, max: 10}
+  - name: returns
+    rows: 5
+    primary_key: id
+    columns:
+      - {name: id, type: int, generator: {kind: sequence}}
+      - {name: order_id, type: int, references: orders}
+"#,
+    )
+    .expect("write");
+    let check = fairsynth()
+        .args(["schema", "check"])
+        .arg(&schema)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success());
+    assert!(
+        text.contains("not synthesisable: cannot synthesise `returns.order_id`"),
+        "{text}"
+    );
+    fairsynth()
+        .args(["synth", "-q", "--schema"])
+        .arg(&schema)
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "it picks a row of `orders`, whose rows are drawn per parent",
+        ));
+    assert!(!dir.path().join("out").exists(), "no folder left behind");
+}
+
 /// One-sample Kolmogorov-Smirnov statistic of integer counts against a declared CDF.
 fn ks(counts: &[u64], cdf: &dyn Fn(u64) -> f64) -> f64 {
     let n = counts.len() as f64;

@@ -747,7 +747,7 @@ fn choose_driving(work: &mut [Work], fks: &mut [ForeignKey]) -> Vec<String> {
                 let f = &fks[j];
                 if !root_of(&f.parent) {
                     warnings.push(format!(
-                        "`{t}.{}` references `{}`, whose row count is not fixed (it has parents of its own); the format requires a non-driving reference to point at a root or a table with constant children counts",
+                        "`{t}.{}` references `{}`, whose row count is not fixed (it has parents of its own); the schema describes it, but `synth` cannot yet generate it: a key without `children` picks only rows of a table with `rows:`",
                         f.column, f.parent
                     ));
                 }

@@ -53,18 +53,17 @@ pub fn render(d: &Discovery) -> String {
     let _ = writeln!(y, "name: {}", quote(&name));
     let _ = writeln!(y, "tables:");
     let mut has_consent = false;
-    let mut has_qi = false;
     for t in &d.tables {
         let (consent, qi) = render_table(&mut y, d, t);
         has_consent |= consent;
-        has_qi |= qi;
-    }
-    let _ = writeln!(y, "privacy:");
-    let _ = writeln!(y, "  identifiers: drop");
-    let _ = writeln!(y, "  key_env: FAIRSYNTH_KEY");
-    if has_qi {
-        let _ = writeln!(y, "  k_anonymity: {DRAFT_K}");
-        let _ = writeln!(y, "  max_unique_share: {DRAFT_MAX_UNIQUE}");
+        // Each table carries its own privacy policy.
+        let _ = writeln!(y, "    privacy:");
+        let _ = writeln!(y, "      identifiers: drop");
+        let _ = writeln!(y, "      key_env: FAIRSYNTH_KEY");
+        if qi {
+            let _ = writeln!(y, "      k_anonymity: {DRAFT_K}");
+            let _ = writeln!(y, "      max_unique_share: {DRAFT_MAX_UNIQUE}");
+        }
     }
     if !has_consent {
         let _ = writeln!(

@@ -147,7 +147,7 @@ pub struct Column {
 }
 
 /// Identifier kinds the detectors report, as written in `acknowledge:`.
-pub const IDENTIFIER_KINDS: [&str; 12] = [
+pub const IDENTIFIER_KINDS: [&str; 14] = [
     "email",
     "phone",
     "iban",
@@ -160,6 +160,8 @@ pub const IDENTIFIER_KINDS: [&str; 12] = [
     "de_tax_id",
     "postcode",
     "record_id",
+    "street_address",
+    "unclassified_text",
 ];
 
 /// One generalisation level of a quasi-identifier.

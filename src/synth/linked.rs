@@ -310,11 +310,25 @@ impl LinkedSynthesizer {
             for fk in t.foreign_keys.iter().filter(|k| k.children.is_none()) {
                 let Some(j) = index(&fk.table) else { continue };
                 let target = &db.tables[j];
+                if !target.is_root() {
+                    let what = if j == i {
+                        "references its own table, whose rows are drawn per parent".to_string()
+                    } else {
+                        format!(
+                            "picks a row of `{}`, whose rows are drawn per parent",
+                            fk.table
+                        )
+                    };
+                    return Err(SynthError::Linked(format!(
+                        "cannot synthesise `{}.{}`: it {what}\n    hint: a key without `children` can pick only rows of a table with `rows:`; make `{}` the driving key, or `{}` a root",
+                        s.name, fk.column, fk.column, fk.table
+                    )));
+                }
                 let Some(seq) = target.schema.column(&target.primary_key).and_then(seq_of) else {
-                    return Err(SynthError::Reference {
-                        column: format!("{}.{}", s.name, fk.column),
-                        reference: format!("{}.{}", fk.table, target.primary_key),
-                    });
+                    return Err(SynthError::Linked(format!(
+                        "cannot synthesise `{}.{}`: it picks rows of `{}` by number, which needs `{}.{}` to be a sequence\n    hint: generate `{}` with `generator: {{kind: sequence}}`",
+                        s.name, fk.column, fk.table, fk.table, target.primary_key, target.primary_key
+                    )));
                 };
                 picks.push(Pick {
                     col: s.column_index(&fk.column).unwrap_or(0),

@@ -102,6 +102,9 @@ pub enum SynthError {
         /// The missing column.
         reference: String,
     },
+    /// Linked tables this generator cannot make yet (the schema describes them correctly).
+    #[error("{0}")]
+    Linked(String),
     /// Building Arrow arrays failed.
     #[error("arrow: {0}")]
     Arrow(#[from] ArrowError),

@@ -878,3 +878,17 @@ fn references_inside_text() {
         );
     }
 }
+
+/// Every kind the detectors report can be acknowledged in a schema (a draft that acknowledges
+/// a kind must decode).
+#[test]
+fn every_detected_kind_can_be_acknowledged() {
+    for k in Kind::ALL {
+        assert!(
+            crate::schema::IDENTIFIER_KINDS.contains(&k.name()),
+            "`{}` is missing from IDENTIFIER_KINDS",
+            k.name()
+        );
+    }
+    assert_eq!(crate::schema::IDENTIFIER_KINDS.len(), Kind::ALL.len());
+}

@@ -287,58 +287,6 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
                     links_ok = false;
                 }
             }
-            // A key picking a row at random needs a table whose rows are declared.
-            if let Some(j) = index(&k.table) {
-                if driving[j].is_some() && j != ti {
-                    s.hint(
-                        k.pos,
-                        &k.col_map.child("references"),
-                        format!(
-                            "`{}.{}` picks a row of `{}`, whose rows are drawn per parent",
-                            t.name, k.column, k.table
-                        ),
-                        format!(
-                            "a key without `children` can reference only a table with `rows:`; make `{}` the driving key or `{}` a root",
-                            k.column, k.table
-                        ),
-                    );
-                    links_ok = false;
-                }
-            }
-        }
-        for k in t
-            .keys
-            .iter()
-            .filter(|k| k.null_share > 0.0 && k.children.is_none())
-        {
-            if let Some(j) = index(&k.table) {
-                if driving[j].is_some() && j != ti {
-                    s.hint(
-                        k.pos,
-                        &k.col_map.child("references"),
-                        format!(
-                            "`{}.{}` picks a row of `{}`, whose rows are drawn per parent",
-                            t.name, k.column, k.table
-                        ),
-                        format!(
-                            "a key without `children` can reference only a table with `rows:`; make `{}` the driving key or `{}` a root",
-                            k.column, k.table
-                        ),
-                    );
-                    links_ok = false;
-                } else if j == ti && driving[ti].is_some() {
-                    s.hint(
-                        k.pos,
-                        &k.col_map.child("references"),
-                        format!(
-                            "`{}.{}` references its own table, whose rows are drawn per parent",
-                            t.name, k.column
-                        ),
-                        "self-references are supported on tables with `rows:`",
-                    );
-                    links_ok = false;
-                }
-            }
         }
     }
     // Pass 2 runs even after link errors, so that every error is reported at once.
@@ -608,9 +556,10 @@ fn generation_order(raw: &[RawTable], driving: &[Option<usize>]) -> Vec<usize> {
 
 /// A primary key is an int or string column with a generator that never repeats.
 fn check_primary_key(s: &mut Sink, m: &Map, table: &str, c: &Column) {
+    // A key of real data has no generator (the table is then read, not synthesised).
     let unique = matches!(
         c.generator.as_ref().map(|g| &g.base),
-        Some(Generator::Sequence { .. } | Generator::Uuid)
+        None | Some(Generator::Sequence { .. } | Generator::Uuid)
     );
     if !unique {
         s.hint(
@@ -641,7 +590,7 @@ fn check_referenced_key(s: &mut Sink, k: &RawKey, parent: &Table, pk: &Column, c
     }
     if !matches!(
         pk.generator.as_ref().map(|g| &g.base),
-        Some(Generator::Sequence { .. })
+        None | Some(Generator::Sequence { .. })
     ) {
         s.hint(
             k.pos,
