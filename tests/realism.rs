@@ -509,3 +509,81 @@ fn customers_hold_together_under_a_domain_experts_eye() {
         "mean income 18-24 {young:.0}, 50-64 {fifties:.0}"
     );
 }
+
+/// Sign-up and tenure in `customers.yaml` are declared rules, held on every row: nobody signs
+/// up before turning 18, and tenure is the whole months from sign-up to the reference date.
+#[test]
+fn customers_sign_up_as_adults_and_tenure_follows_sign_up() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Int64Type, TimestampMicrosecondType};
+    use chrono::{Datelike, Months, NaiveDate, Timelike};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = synth_customers(dir.path(), "c.parquet", 70_000, "2");
+    let file = fs::File::open(&out).expect("open");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet")
+        .build()
+        .expect("reader");
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("date");
+    let reference = NaiveDate::from_ymd_opt(2026, 1, 1)
+        .expect("date")
+        .and_hms_opt(0, 0, 0)
+        .expect("time");
+    let (mut rows, mut young_tenure, mut young) = (0usize, 0i64, 0usize);
+    for batch in reader {
+        let b = batch.expect("batch");
+        let birth = b
+            .column_by_name("birth_date")
+            .expect("col")
+            .as_primitive::<Date32Type>()
+            .clone();
+        let signed = b
+            .column_by_name("signed_up_at")
+            .expect("col")
+            .as_primitive::<TimestampMicrosecondType>()
+            .clone();
+        let tenure = b
+            .column_by_name("tenure_months")
+            .expect("col")
+            .as_primitive::<Int64Type>()
+            .clone();
+        let age = b
+            .column_by_name("age")
+            .expect("col")
+            .as_primitive::<Int64Type>()
+            .clone();
+        for i in 0..b.num_rows() {
+            rows += 1;
+            let born = epoch + chrono::Duration::days(i64::from(birth.value(i)));
+            let adult = born.checked_add_months(Months::new(18 * 12)).expect("date");
+            let s = chrono::DateTime::from_timestamp_micros(signed.value(i))
+                .expect("ts")
+                .naive_utc();
+            assert!(
+                s.date() >= adult,
+                "row {rows}: signed up {s} before turning 18 ({born})"
+            );
+            let mut months = i64::from(reference.year() - s.year()) * 12
+                + i64::from(reference.month())
+                - i64::from(s.month());
+            if (s.day(), s.num_seconds_from_midnight()) > (1, 0) {
+                months -= 1;
+            }
+            assert_eq!(
+                tenure.value(i),
+                months.max(0),
+                "row {rows}: tenure from {s}"
+            );
+            if age.value(i) < 21 {
+                young += 1;
+                young_tenure += tenure.value(i);
+            }
+        }
+    }
+    // The young cannot have been customers long: at most since their 18th birthday.
+    assert!(young > 500, "{young} customers under 21");
+    assert!(
+        (young_tenure as f64 / young as f64) < 24.0,
+        "mean tenure under 21"
+    );
+}

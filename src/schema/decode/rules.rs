@@ -40,17 +40,36 @@ pub(super) fn upper_bound(columns: &[Column], name: &str, depth: usize) -> Optio
             from, unit, max, ..
         } => {
             let base = upper_bound(columns, from, depth + 1)?;
-            Some(base + max * unit_span(*unit, true))
+            shifted(base, *max, *unit)
         }
         _ => None,
     }?;
     match &g.after {
         Some(a) => {
             let b = upper_bound(columns, &a.column, depth + 1)
-                .map(|b| b + a.amount as f64 * unit_span(a.unit, a.amount >= 0));
+                .and_then(|b| shifted(b, a.amount as f64, a.unit));
             Some(b.map_or(own, |b| own.max(b)))
         }
         None => Some(own),
+    }
+}
+
+/// `value` (microseconds, or a number) moved by `amount` units: calendar months and years by
+/// the calendar (a monotone shift, so the bound of the shifted values is the shifted bound),
+/// fixed units by their length.
+fn shifted(value: f64, amount: f64, unit: Option<TimeUnit>) -> Option<f64> {
+    match unit {
+        Some(u @ (TimeUnit::Months | TimeUnit::Years)) => {
+            let months = amount.ceil() as i64 * if u == TimeUnit::Years { 12 } else { 1 };
+            let t = chrono::DateTime::from_timestamp_micros(value as i64)?.naive_utc();
+            let moved = if months >= 0 {
+                t.checked_add_months(chrono::Months::new(u32::try_from(months).ok()?))?
+            } else {
+                t.checked_sub_months(chrono::Months::new(u32::try_from(-months).ok()?))?
+            };
+            Some(moved.and_utc().timestamp_micros() as f64)
+        }
+        _ => Some(value + amount * unit_span(unit, true)),
     }
 }
 
@@ -116,8 +135,8 @@ pub(super) fn check_rules(s: &mut Sink, context: &[Column], columns: &[Column]) 
                 Generator::Timestamps { max, .. } => Some(*max as f64),
                 _ => None,
             };
-            let bound = upper_bound(&all, &a.column, 0)
-                .map(|b| b + a.amount as f64 * unit_span(a.unit, a.amount >= 0));
+            let bound =
+                upper_bound(&all, &a.column, 0).and_then(|b| shifted(b, a.amount as f64, a.unit));
             if let (Some(own), Some(b)) = (own_max, bound) {
                 // A date's bound is the start of its last day.
                 let own = if c.ty == ColumnType::Date {
