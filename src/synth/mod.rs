@@ -184,9 +184,14 @@ pub fn write(
     if group_blocks == 0 || options.row_group_rows % BLOCK_ROWS as u64 != 0 {
         return Err(SynthError::RowGroupRows(options.row_group_rows));
     }
+    // The provenance also travels in the Arrow schema's metadata, where pyarrow, polars and
+    // Spark readers show it (`read_table(f).schema.metadata`).
+    let metadata: HashMap<String, String> =
+        [(crate::io::METADATA_KEY.to_string(), provenance.to_string())].into();
+    let schema = Arc::new(synth.schema().as_ref().clone().with_metadata(metadata));
     let mut sink = crate::io::Sink::create(
         output,
-        synth.schema(),
+        schema,
         crate::io::writer_properties(options.compression),
     )?;
     let blocks = rows.div_ceil(BLOCK_ROWS as u64);

@@ -64,6 +64,9 @@ if got != ARROW:
 prov = json.loads(pq.ParquetFile(path).metadata.metadata[b"fairsynth"])
 if prov.get("command") != "synth" or prov.get("rows") != rows:
     fail(f"unexpected provenance {prov}")
+# The same provenance travels in the Arrow schema's metadata, where pyarrow shows it.
+if json.loads((table.schema.metadata or {}).get(b"fairsynth", b"{}")) != prov:
+    fail("pyarrow's schema metadata does not carry the provenance")
 
 df = pl.read_parquet(path)
 if dict(df.schema) != POLARS:
