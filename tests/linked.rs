@@ -628,7 +628,10 @@ fn write_with_threads(yaml: &str, dir: &Path, threads: usize) {
         fairsynth::schema::Document::Database(db) => db,
         _ => panic!("linked"),
     };
-    let synth = fairsynth::synth::linked::LinkedSynthesizer::new(&db, 11).expect("compiles");
+    // Families of 16 root rows: many families and windows, so that the thread count matters.
+    let synth = fairsynth::synth::linked::LinkedSynthesizer::new(&db, 11)
+        .expect("compiles")
+        .with_family_rows_at_most(16);
     std::fs::create_dir_all(dir).expect("dir");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -661,9 +664,10 @@ proptest! {
         let shares = if unique { shares.into_iter().take(4).collect() } else { shares };
         let yaml = random_schema(depth, shares, null_share, unique, lag);
         let dir = tempfile::tempdir().expect("tempdir");
-        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
         write_with_threads(&yaml, &a, 1);
         write_with_threads(&yaml, &b, 2);
+        write_with_threads(&yaml, &c, 8);
         let refs = read(&a.join("refs.parquet"));
         let ref_kind: HashMap<String, String> = texts(&refs, "id").into_iter().flatten()
             .zip(texts(&refs, "kind").into_iter().flatten()).collect();
@@ -680,7 +684,9 @@ proptest! {
         }
         for d in 1..=depth {
             let name = format!("t{d}.parquet");
-            prop_assert_eq!(std::fs::read(a.join(&name)).expect("a"), std::fs::read(b.join(&name)).expect("b"));
+            let bytes = std::fs::read(a.join(&name)).expect("a");
+            prop_assert_eq!(&bytes, &std::fs::read(b.join(&name)).expect("b"), "1 vs 2 threads");
+            prop_assert_eq!(&bytes, &std::fs::read(c.join(&name)).expect("c"), "1 vs 8 threads");
             let t = read(&a.join(&name));
             let ids = ints(&t, "id");
             let ups = ints(&t, "up");

@@ -25,6 +25,9 @@ use rayon::prelude::*;
 use super::{stream, Layout, SynthError, Synthesizer, BLOCK_ROWS};
 use crate::schema::{Aggregate, Column, ColumnType, Database, GenSpec, Generator};
 
+/// Families per row group.
+const GROUP_FAMILIES: u64 = 4;
+
 /// Fewest root rows per family.
 const MIN_FAMILY_ROWS: usize = 64;
 
@@ -425,6 +428,16 @@ impl LinkedSynthesizer {
         })
     }
 
+    /// Caps the root rows per family at `rows` (at least 1). The output depends on the family
+    /// size (streams are keyed by family), so a schema gives the same rows for any thread count
+    /// only at the same cap; tests use small families to exercise many windows.
+    pub fn with_family_rows_at_most(mut self, rows: usize) -> Self {
+        for f in &mut self.family_rows {
+            *f = (*f).min(rows.max(1));
+        }
+        self
+    }
+
     /// The tables, in file order, with their Arrow schemas.
     pub fn tables(&self) -> Vec<(String, SchemaRef)> {
         self.plans
@@ -733,7 +746,12 @@ impl LinkedSynthesizer {
     ) -> Result<Vec<u64>, SynthError> {
         let mat = self.materialise()?;
         let n = self.plans.len();
-        let window = (2 * rayon::current_num_threads()).max(1) as u64;
+        // A row group holds the rows of GROUP_FAMILIES families, whatever the thread count (so
+        // the files' bytes do not depend on it); a window of whole groups is generated in
+        // parallel, about two families per thread.
+        let groups_per_window =
+            (2 * rayon::current_num_threads()).div_ceil(GROUP_FAMILIES as usize);
+        let window = GROUP_FAMILIES * groups_per_window.max(1) as u64;
         let mut offsets = vec![0u64; n];
         for r in self.roots() {
             let fams = self.families(r);
@@ -744,44 +762,50 @@ impl LinkedSynthesizer {
                     .into_par_iter()
                     .map(|j| self.family(r, j, &mat))
                     .collect::<Result<_, _>>()?;
-                // Number child keys in order, then copy them into the children's keys.
-                let mut batches: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
-                for mut fam in parts {
-                    for k in 0..fam.len() {
-                        let t = fam[k].0;
-                        let plan = &self.plans[t];
-                        if plan.driving.is_some() {
-                            if let Some(seq) = &plan.pk_seq {
-                                let off = offsets[t];
-                                let len = fam[k].1.len as u64;
-                                fam[k].1.cols[plan.pk] =
-                                    seq.array(off..off + len, &plan.name, "key")?;
+                // Number child keys in order, then copy them into the children's keys; hand on
+                // the rows group by group.
+                let mut parts = parts.into_iter().peekable();
+                while parts.peek().is_some() {
+                    let chunk: Vec<Vec<(usize, Part)>> =
+                        parts.by_ref().take(GROUP_FAMILIES as usize).collect();
+                    let mut batches: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
+                    for mut fam in chunk {
+                        for k in 0..fam.len() {
+                            let t = fam[k].0;
+                            let plan = &self.plans[t];
+                            if plan.driving.is_some() {
+                                if let Some(seq) = &plan.pk_seq {
+                                    let off = offsets[t];
+                                    let len = fam[k].1.len as u64;
+                                    fam[k].1.cols[plan.pk] =
+                                        seq.array(off..off + len, &plan.name, "key")?;
+                                }
+                            }
+                            if let Some((p, key, _)) = plan.driving {
+                                let Some(pp) = fam.iter().find(|(i, _)| *i == p) else {
+                                    continue;
+                                };
+                                let ix = UInt32Array::from(fam[k].1.parent.clone());
+                                let keys = arrow_select::take::take(
+                                    pp.1.cols[self.plans[p].pk].as_ref(),
+                                    &ix,
+                                    None,
+                                )?;
+                                fam[k].1.cols[key] = keys;
+                            }
+                            offsets[t] += fam[k].1.len as u64;
+                        }
+                        for (t, part) in fam {
+                            if part.len > 0 {
+                                batches[t].push(RecordBatch::try_new(
+                                    self.plans[t].synth.schema(),
+                                    part.cols,
+                                )?);
                             }
                         }
-                        if let Some((p, key, _)) = plan.driving {
-                            let Some(pp) = fam.iter().find(|(i, _)| *i == p) else {
-                                continue;
-                            };
-                            let ix = UInt32Array::from(fam[k].1.parent.clone());
-                            let keys = arrow_select::take::take(
-                                pp.1.cols[self.plans[p].pk].as_ref(),
-                                &ix,
-                                None,
-                            )?;
-                            fam[k].1.cols[key] = keys;
-                        }
-                        offsets[t] += fam[k].1.len as u64;
                     }
-                    for (t, part) in fam {
-                        if part.len > 0 {
-                            batches[t].push(RecordBatch::try_new(
-                                self.plans[t].synth.schema(),
-                                part.cols,
-                            )?);
-                        }
-                    }
+                    emit(batches)?;
                 }
-                emit(batches)?;
                 first = last;
             }
         }
