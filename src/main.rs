@@ -745,6 +745,13 @@ fn deidentify_folder(a: DeidentifyArgs) -> Result<(), Failure> {
             dir.display()
         )));
     }
+    let same = |x: &Path, y: &Path| matches!((x.canonicalize(), y.canonicalize()), (Ok(x), Ok(y)) if x == y);
+    if same(dir, &a.input) {
+        return Err(usage(anyhow::anyhow!(
+            "the output folder `{}` is the input folder\n    hint: write the de-identified tables to another folder",
+            dir.display()
+        )));
+    }
     let targets: Vec<PathBuf> = db
         .tables
         .iter()

@@ -751,9 +751,41 @@ fn a_missing_key_column_is_named_with_its_table_and_file() {
         .assert()
         .code(2)
         .stderr(
-            predicate::str::contains("disp_id")
-                .and(predicate::str::contains("card"))
+            predicate::str::contains("table `card`")
+                .and(predicate::str::contains("disp_id"))
                 .and(predicate::str::contains("card.csv")),
         );
     assert!(!out.exists(), "nothing is left behind");
+}
+
+#[test]
+fn the_input_folder_is_no_output_folder() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = tmp.path().join("in");
+    copy_berka(&input, &[]);
+    fairsynth()
+        .env("FAIRSYNTH_KEY", KEY)
+        .arg("deidentify")
+        .arg(&input)
+        .args(["--schema", BERKA_SCHEMA, "-o"])
+        .arg(&input)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is the input folder"));
+    assert!(!input.join("client.parquet").exists());
+}
+
+#[test]
+fn a_one_table_schema_with_a_folder_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    fairsynth()
+        .env("FAIRSYNTH_KEY", KEY)
+        .arg("deidentify")
+        .arg(berka())
+        .args(["--schema", "tests/data/schemas/adult_deid.yaml", "-o"])
+        .arg(tmp.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("describes one table"));
+    assert!(!tmp.path().join("out").exists());
 }

@@ -420,7 +420,9 @@ pub fn deidentify_folder(
             unreachable!("missing tables were refused above")
         };
         let input = Input::file(path, *format).with_options(read_options.clone());
-        let reader = Reader::open(&input, schema)?;
+        // Read errors name the table as well as the file.
+        let named = |e: crate::io::read::ReadError| diag(format!("table `{}`: {e}", t.name()));
+        let reader = Reader::open(&input, schema).map_err(named)?;
         let s = reader.schema();
         let mut need = vec![t.primary_key.as_str()];
         need.extend(t.foreign_keys.iter().map(|fk| fk.column.as_str()));
@@ -433,7 +435,7 @@ pub fn deidentify_folder(
                 )));
             }
         }
-        let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>()?;
+        let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().map_err(named)?;
         inputs.push(batches);
         arrow_schemas.push(s);
         paths.push(path.clone());
