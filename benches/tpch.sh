@@ -33,7 +33,7 @@ for sf in $SFS; do
             if [ "$tool" = fairsynth ]; then
                 cmd=(target/release/fairsynth synth --schema benches/tpch.yaml --scale "$sf" -q -o "$dir")
             else
-                cmd=("$TOOLS/bin/tpchgen-cli" parquet --scale-factor "$sf" --quiet --output-dir "$dir")
+                cmd=("$TOOLS/bin/tpchgen-cli" parquet --scale-factor "$sf" --compression 'ZSTD(1)' --quiet --no-progress --output-dir "$dir")
             fi
             /usr/bin/time -f '%e %M' -o "$OUT/time.txt" "${cmd[@]}"
             read -r wall kib < "$OUT/time.txt"

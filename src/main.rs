@@ -643,6 +643,9 @@ fn inspect_folder(a: InspectArgs) -> Result<(), Failure> {
 
 fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     use fairsynth::deid::run::{DeidError, Options};
+    if a.input.is_dir() {
+        return deidentify_folder(a);
+    }
     let schema = load_schema(&a.schema)?;
     let _access = access(&a.keys, Some(&a.encryption), &schema)?;
     let format = input_format(&a.input, a.format)?;
@@ -703,6 +706,120 @@ fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     })?;
     if !a.quiet {
         eprint!("{}", fairsynth::deid::run::summary(&report));
+    }
+    Ok(())
+}
+
+/// `deidentify DIR --schema LINKED.yaml -o OUTDIR`: every table of a linked schema, one file
+/// per table (the logic is in `fairsynth::deid::linked`).
+fn deidentify_folder(a: DeidentifyArgs) -> Result<(), Failure> {
+    use fairsynth::deid::run::{DeidError, Options};
+    let db = match fairsynth::schema::Document::from_file(&a.schema).map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })? {
+        fairsynth::schema::Document::Database(db) => db,
+        fairsynth::schema::Document::Table(_) => {
+            return Err(usage(anyhow::anyhow!(
+                "`{}` is a folder, but `{}` describes one table\n    hint: give a schema of linked tables (`tables:`), or one table file as input",
+                a.input.display(),
+                a.schema.display()
+            )))
+        }
+    };
+    if a.html.is_some() || a.format.is_some() {
+        return Err(usage(anyhow::anyhow!(
+            "--html and --format are not supported yet when de-identifying a folder\n    hint: use --report for the JSON report; each file's format comes from its extension"
+        )));
+    }
+    let e = &a.encryption;
+    if !e.encrypt.is_empty() || e.footer_key.is_some() || e.plaintext_footer {
+        return Err(usage(anyhow::anyhow!(
+            "encrypting the files of linked tables is not supported yet\n    hint: de-identify without --encrypt"
+        )));
+    }
+    let dir = &a.output;
+    if dir.exists() && !dir.is_dir() {
+        return Err(usage(anyhow::anyhow!(
+            "`{}` is not a folder; a folder of linked tables is written as one file per table\n    hint: name a folder (it is created when missing)",
+            dir.display()
+        )));
+    }
+    let same = |x: &Path, y: &Path| matches!((x.canonicalize(), y.canonicalize()), (Ok(x), Ok(y)) if x == y);
+    if same(dir, &a.input) {
+        return Err(usage(anyhow::anyhow!(
+            "the output folder `{}` is the input folder\n    hint: write the de-identified tables to another folder",
+            dir.display()
+        )));
+    }
+    let targets: Vec<PathBuf> = db
+        .tables
+        .iter()
+        .map(|t| dir.join(format!("{}.parquet", t.name())))
+        .collect();
+    let created = !dir.exists();
+    if created {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the folder `{}`: {e}", dir.display()))?;
+    }
+    let result = (|| -> Result<fairsynth::deid::linked::FolderReport, Failure> {
+        let mut outs: Vec<Option<&PathBuf>> = targets.iter().map(Some).collect();
+        outs.push(a.report.as_ref());
+        guard_outputs(
+            &outs,
+            &[Some(&a.schema), a.key_file.as_ref(), a.keys.keys.as_ref()],
+        )?;
+        let opts = Options {
+            key_file: a.key_file.clone(),
+            key: None,
+            compression: compression(a.compression),
+        };
+        let mut command_line = command_line("deidentify", &a.input, &a.schema);
+        command_line.extend(a.dialect.words());
+        command_line.extend(["--compression".into(), opts.compression.name().into()]);
+        if let Some(k) = &a.key_file {
+            command_line.extend(["--key-file".into(), k.display().to_string()]);
+        }
+        let provenance = |i: usize| {
+            fairsynth::io::provenance(
+                "deidentify",
+                &db.tables[i].schema,
+                serde_json::json!({ "table": db.tables[i].name() }),
+                &command_line,
+            )
+        };
+        let pool = thread_pool(a.threads)?;
+        pool.install(|| {
+            fairsynth::deid::linked::deidentify_folder(
+                &a.input,
+                &db,
+                &a.dialect.options(),
+                &opts,
+                dir,
+                &provenance,
+            )
+        })
+        .map_err(|e: DeidError| Failure {
+            code: if e.is_usage() { 2 } else { 1 },
+            error: e.into(),
+        })
+    })();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if created {
+                // Only the empty folder this run made goes (files wait for the transaction).
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
+        }
+    };
+    for f in &report.skipped_files {
+        eprintln!("warning: `{f}` is not a table of the schema; skipped");
+    }
+    write_report(a.report.as_deref(), &report)?;
+    if !a.quiet {
+        eprint!("{}", fairsynth::deid::linked::summary(&report));
     }
     Ok(())
 }

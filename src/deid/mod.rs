@@ -11,6 +11,8 @@
 //! - [`steps`]: `deidentify` in steps usable on any chunk (pass-1 counts, plan, pass-2
 //!   transform and counts, finish), mergeable and serialisable across processes;
 //! - [`run`]: the `deidentify` pipeline over them;
+//! - [`linked`]: `deidentify` across the tables of a linked schema (key groups, consent
+//!   propagation, per-person figures);
 //! - [`inspect`]: profiling an unknown table and drafting a schema for review.
 
 pub mod classes;
@@ -19,6 +21,7 @@ pub mod draft;
 pub mod inspect;
 pub mod kanon;
 pub mod known;
+pub mod linked;
 pub mod names;
 pub mod pseudo;
 pub mod risk;
