@@ -412,12 +412,33 @@ def deidentify(
     k-anonymity, the singling-out risk). Raises :class:`PrivacyError` when it refuses to
     release (undeclared identifiers, k unreachable) and :class:`PseudonymKeyError` for a
     missing or short key.
+
+    Linked tables: ``data`` a dict of tables by name (pyarrow, pandas, polars) and ``schema``
+    a schema file with ``tables:`` give a :class:`Result` whose ``table`` is a dict of
+    ``pyarrow.Table`` by name, the rows ``fairsynth deidentify DIR`` writes: keys
+    pseudonymised alike in every table, consent and suppression carried to children, and
+    the per-person figures over all tables in the report.
     """
-    s = _schema(schema)
     if isinstance(key, str):
         key = key.encode("utf-8")
     elif key is not None and not isinstance(key, (bytes, bytearray, memoryview)):
         raise TypeError(f"key: expected bytes or str, not {type(key).__name__}")
+    if isinstance(data, Mapping):
+        if not isinstance(schema, (str, _os.PathLike)):
+            raise TypeError("a dict of tables needs the path of a schema of linked tables")
+        path = _os.fspath(schema)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        tables, report, summary = _fairsynth.deidentify_linked(
+            dict(data),
+            text,
+            path,
+            key=bytes(key) if key is not None else None,
+            key_file=_os.fspath(key_file) if key_file is not None else None,
+            threads=threads,
+        )
+        return Result(tables, Report(_json.loads(report), None, summary))
+    s = _schema(schema)
     if key_file is not None and key is None and _os.environ.get(s.key_env):
         _warnings.warn(
             f"both key_file and the environment variable `{s.key_env}` are set; the key file is used",

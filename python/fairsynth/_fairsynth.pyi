@@ -66,6 +66,15 @@ def synth_linked(
     threads: int | None = None,
 ) -> dict[str, pyarrow.Table]: ...
 def declares_tables(text: str) -> bool: ...
+def deidentify_linked(
+    tables: dict[str, Any],
+    text: str,
+    name: str,
+    *,
+    key: bytes | None,
+    key_file: str | None,
+    threads: int | None,
+) -> tuple[dict[str, pyarrow.Table], str, str]: ...
 def reweight(
     data: Any,
     schema: Schema,

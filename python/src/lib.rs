@@ -541,6 +541,114 @@ fn deidentify<'py>(
     (table, json, html, summary).into_pyobject(py)
 }
 
+/// `deidentify_linked(tables, text, name, key, key_file, threads)` -> ({table: pyarrow.Table},
+/// report JSON, summary): every table of a schema of linked tables, the rows `fairsynth
+/// deidentify DIR` writes into its folder.
+#[pyfunction]
+#[pyo3(signature = (tables, text, name, *, key, key_file, threads))]
+fn deidentify_linked<'py>(
+    py: Python<'py>,
+    tables: &Bound<'py, pyo3::types::PyDict>,
+    text: &str,
+    name: &str,
+    key: Option<Vec<u8>>,
+    key_file: Option<PathBuf>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let doc =
+        fairsynth::schema::Document::from_str_named(text, name).map_err(|e| raise(py, e.into()))?;
+    let fairsynth::schema::Document::Database(db) = doc else {
+        return Err(raise(
+            py,
+            Failure::text(
+                Kind::Schema,
+                format!("`{name}` declares one table; deidentify takes one table for it"),
+            ),
+        ));
+    };
+    let mut sources = Vec::with_capacity(db.tables.len());
+    for t in &db.tables {
+        let Some(data) = tables.get_item(t.name())? else {
+            return Err(raise(
+                py,
+                Failure::text(
+                    Kind::Base,
+                    format!(
+                        "the schema's table `{}` is not among the tables given\n    hint: pass a dict with one entry per table of the schema",
+                        t.name()
+                    ),
+                ),
+            ));
+        };
+        let input = input(py, &data, t.name(), None, Some(&t.schema), None)?;
+        sources.push(fairsynth::deid::linked::TableInput {
+            label: t.name().to_string(),
+            input,
+        });
+    }
+    for k in tables.keys() {
+        let k: String = k.extract()?;
+        if db.table(&k).is_none() {
+            return Err(raise(
+                py,
+                Failure::text(
+                    Kind::Base,
+                    format!(
+                        "`{k}` is not a table of the schema `{name}`\n    hint: the schema's tables are {}",
+                        db.tables.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+            ));
+        }
+    }
+    let key = match key {
+        Some(mut bytes) => {
+            let n = bytes
+                .iter()
+                .rposition(|b| !b.is_ascii_whitespace())
+                .map_or(0, |i| i + 1);
+            let k = fairsynth::deid::pseudo::Key::from_bytes(&bytes[..n]);
+            bytes.iter_mut().for_each(|b| *b = 0);
+            Some(Arc::new(k.map_err(|e| raise(py, e.into()))?))
+        }
+        None => None,
+    };
+    let opts = fairsynth::deid::run::Options {
+        key_file: key_file.clone(),
+        key,
+        compression: Default::default(),
+    };
+    let mut line: Vec<String> = vec![
+        "fairsynth".into(),
+        "deidentify".into(),
+        "(tables in memory)".into(),
+        "--schema".into(),
+        name.to_string(),
+    ];
+    if let Some(k) = &key_file {
+        line.extend(["--key-file".into(), k.display().to_string()]);
+    }
+    let (report, outputs, summary) = run(py, threads, || {
+        let prov = |i: usize| {
+            fairsynth::io::provenance(
+                "deidentify",
+                &db.tables[i].schema,
+                serde_json::json!({ "table": db.tables[i].name() }),
+                &line,
+            )
+        };
+        let (report, outputs) =
+            fairsynth::deid::linked::deidentify_tables(&sources, &db, &opts, None, &prov)?;
+        let summary = fairsynth::deid::linked::summary(&report);
+        Ok((serde_json::to_string(&report)?, outputs, summary))
+    })?;
+    let out = pyo3::types::PyDict::new(py);
+    for (t, (schema, batches)) in db.tables.iter().zip(outputs) {
+        out.set_item(t.name(), to_table(py, schema, batches)?)?;
+    }
+    (out, report, summary).into_pyobject(py)
+}
+
 /// `inspect(...)` -> (profile JSON, drafted schema YAML, summary).
 #[pyfunction]
 #[pyo3(signature = (data, schema, *, name, format, dialect = None))]
@@ -1034,6 +1142,7 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyModel>()?;
     m.add_function(wrap_pyfunction!(synth, m)?)?;
     m.add_function(wrap_pyfunction!(synth_linked, m)?)?;
+    m.add_function(wrap_pyfunction!(deidentify_linked, m)?)?;
     m.add_function(wrap_pyfunction!(declares_tables, m)?)?;
     m.add_function(wrap_pyfunction!(reweight, m)?)?;
     m.add_function(wrap_pyfunction!(deidentify, m)?)?;

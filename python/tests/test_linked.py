@@ -52,3 +52,31 @@ def test_linked_schema_errors_carry_the_cli_message(tmp_path):
     )
     with pytest.raises(fairsynth.SchemaError, match="no table is called `b`"):
         fairsynth.synth(bad)
+
+
+def test_linked_deidentify_of_a_dict_equals_the_cli_folder(tmp_path):
+    key = "python-tests-0123456789abcdef-key"
+    data = tmp_path / "shop"
+    cli("synth", "--schema", "schemas/shop.yaml", "--scale", "0.02", "-q", "-o", data)
+    out = tmp_path / "out"
+    cli(
+        "deidentify", data, "--schema", "schemas/shop.yaml", "-o", out,
+        env={"FAIRSYNTH_KEY": key},
+    )
+    tables = {p.stem: pq.read_table(p) for p in data.glob("*.parquet")}
+    # pandas and polars inputs are accepted beside pyarrow.
+    tables["products"] = tables["products"].to_pandas()
+    result = fairsynth.deidentify(tables, SCHEMAS / "shop.yaml", key=key, threads=2)
+    got = result.table
+    assert sorted(got) == sorted(tables)
+    for name, table in got.items():
+        expected = pq.read_table(out / f"{name}.parquet")
+        assert strip_meta(table).equals(strip_meta(expected)), name
+    # Joins survive and no identifier is left.
+    assert "full_name" not in got["customers"].column_names
+    ids = set(got["customers"]["customer_id"].to_pylist())
+    assert set(got["orders"]["customer_id"].to_pylist()) <= ids
+    assert result.report["tables"][0]["table"] == "customers"
+    assert "persons" in result.report
+    with pytest.raises(fairsynth.Error, match="not among the tables given"):
+        fairsynth.deidentify({"customers": tables["customers"]}, SCHEMAS / "shop.yaml", key=key)

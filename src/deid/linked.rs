@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, RecordBatch};
+use arrow_schema::SchemaRef;
 use serde::Serialize;
 
 use super::pseudo::Key;
@@ -360,8 +361,20 @@ fn apply(
     Ok(out)
 }
 
+/// One table's released rows: their Arrow schema and batches.
+pub type TableOutput = (SchemaRef, Vec<RecordBatch>);
+
+/// One table's rows for [`deidentify_tables`]: where they come from, and how reports name it.
+#[derive(Debug, Clone)]
+pub struct TableInput {
+    /// The file's path, or the table's name for rows in memory.
+    pub label: String,
+    /// The rows.
+    pub input: Input,
+}
+
 /// De-identifies every table of `db` from the files of `dir` into `out_dir/<table>.parquet`.
-/// `provenance(i)` is the provenance of table `i`. `warn` receives the files skipped.
+/// `provenance(i)` is the provenance of table `i`. The files skipped are listed in the report.
 pub fn deidentify_folder(
     dir: &Path,
     db: &Database,
@@ -370,7 +383,6 @@ pub fn deidentify_folder(
     out_dir: &Path,
     provenance: &dyn Fn(usize) -> serde_json::Value,
 ) -> Result<FolderReport, DeidError> {
-    let diag = |m: String| DeidError::Diagnostics(vec![m]);
     let (files, mut skipped) = list(dir)?;
     for (name, path, _) in &files {
         if db.table(name).is_none() {
@@ -394,6 +406,39 @@ pub fn deidentify_folder(
     if !missing.is_empty() {
         return Err(DeidError::Diagnostics(missing));
     }
+    let inputs: Vec<TableInput> = db
+        .tables
+        .iter()
+        .filter_map(|t| files.iter().find(|(n, _, _)| n == t.name()))
+        .map(|(_, path, format)| TableInput {
+            label: path.display().to_string(),
+            input: Input::file(path, *format).with_options(read_options.clone()),
+        })
+        .collect();
+    let (mut report, _) = deidentify_tables(&inputs, db, opts, Some(out_dir), provenance)?;
+    report.input = dir.display().to_string();
+    report.skipped_files = skipped;
+    Ok(report)
+}
+
+/// De-identifies every table of `db` from `inputs` (one per table, in the schema's order):
+/// into `out_dir/<table>.parquet` when given (written only once every table succeeded), and
+/// returned as batches per table either way.
+pub fn deidentify_tables(
+    sources: &[TableInput],
+    db: &Database,
+    opts: &Options,
+    out_dir: Option<&Path>,
+    provenance: &dyn Fn(usize) -> serde_json::Value,
+) -> Result<(FolderReport, Vec<TableOutput>), DeidError> {
+    let diag = |m: String| DeidError::Diagnostics(vec![m]);
+    if sources.len() != db.tables.len() {
+        return Err(diag(format!(
+            "{} tables given for a schema of {} tables",
+            sources.len(),
+            db.tables.len()
+        )));
+    }
     let (groups, schemas) = key_groups(db);
     // One key for every key group (the first pseudonymised group's table names the variable).
     let key: Option<Arc<Key>> = match (&opts.key, groups.iter().find(|g| g.action != "keep")) {
@@ -415,23 +460,19 @@ pub fn deidentify_folder(
     let mut inputs: Vec<Vec<RecordBatch>> = Vec::with_capacity(db.tables.len());
     let mut arrow_schemas = Vec::with_capacity(db.tables.len());
     let mut paths = Vec::with_capacity(db.tables.len());
-    for (t, schema) in db.tables.iter().zip(&schemas) {
-        let Some((_, path, format)) = files.iter().find(|(n, _, _)| n == t.name()) else {
-            unreachable!("missing tables were refused above")
-        };
-        let input = Input::file(path, *format).with_options(read_options.clone());
+    for ((t, schema), given) in db.tables.iter().zip(&schemas).zip(sources) {
+        let path = &given.label;
         // Read errors name the table as well as the file.
         let named = |e: crate::io::read::ReadError| diag(format!("table `{}`: {e}", t.name()));
-        let reader = Reader::open(&input, schema).map_err(named)?;
+        let reader = Reader::open(&given.input, schema).map_err(named)?;
         let s = reader.schema();
         let mut need = vec![t.primary_key.as_str()];
         need.extend(t.foreign_keys.iter().map(|fk| fk.column.as_str()));
         for c in need {
             if s.index_of(c).is_err() {
                 return Err(diag(format!(
-                    "the key column `{c}` of the table `{}` is missing from `{}`\n    hint: the file must hold the primary key and every foreign key the schema declares",
+                    "the key column `{c}` of the table `{}` is missing from `{path}`\n    hint: the file must hold the primary key and every foreign key the schema declares",
                     t.name(),
-                    path.display()
                 )));
             }
         }
@@ -462,6 +503,7 @@ pub fn deidentify_folder(
     let mut released: Vec<HashSet<String>> = vec![HashSet::new(); n];
     let mut given: Vec<Option<Input>> = vec![None; n];
     let mut outputs: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
+    let mut out_schemas: Vec<Option<SchemaRef>> = vec![None; n];
     let mut reports: Vec<Option<TableReport>> = vec![None; n];
     for i in db.order() {
         let t = &db.tables[i];
@@ -501,7 +543,7 @@ pub fn deidentify_folder(
             }
             let rows = apply(&inputs[i], &filter, &mut props)?;
             let input = Input::Memory(Batches::new(
-                paths[i].display().to_string(),
+                paths[i].clone(),
                 arrow_schemas[i].clone(),
                 rows.clone(),
             )?);
@@ -517,11 +559,15 @@ pub fn deidentify_folder(
                 .sum();
             reports[i] = Some(TableReport {
                 table: t.name().to_string(),
-                file: paths[i].display().to_string(),
-                output: out_dir
-                    .join(format!("{}.parquet", t.name()))
-                    .display()
-                    .to_string(),
+                file: paths[i].clone(),
+                output: out_dir.map_or_else(
+                    || format!("(in memory: {})", t.name()),
+                    |d| {
+                        d.join(format!("{}.parquet", t.name()))
+                            .display()
+                            .to_string()
+                    },
+                ),
                 rows_in: inputs[i].iter().map(|b| b.num_rows() as u64).sum(),
                 removed_with_parent,
                 consent_excluded: report.consent_excluded,
@@ -530,6 +576,7 @@ pub fn deidentify_folder(
                 propagation: props,
                 deidentify: report,
             });
+            out_schemas[i] = Some(written.schema.clone());
             outputs[i] = written.batches;
             given[i] = Some(input);
             released[i] = rel.clone();
@@ -543,26 +590,35 @@ pub fn deidentify_folder(
     let persons = person_figures(db, &tables, &outputs);
 
     // Every table succeeded: write the files (held by an open transaction until it commits).
-    for (i, t) in db.tables.iter().enumerate() {
-        let Some(input) = &given[i] else { continue };
-        let target = out_dir.join(format!("{}.parquet", t.name()));
-        deidentify(
-            input,
-            &schemas[i],
-            &opts,
-            Output::Parquet(&target),
-            provenance(i),
-        )?;
+    if let Some(out_dir) = out_dir {
+        for (i, t) in db.tables.iter().enumerate() {
+            let Some(input) = &given[i] else { continue };
+            let target = out_dir.join(format!("{}.parquet", t.name()));
+            deidentify(
+                input,
+                &schemas[i],
+                &opts,
+                Output::Parquet(&target),
+                provenance(i),
+            )?;
+        }
     }
-    Ok(FolderReport {
-        input: dir.display().to_string(),
-        output: out_dir.display().to_string(),
-        skipped_files: skipped,
+    let report = FolderReport {
+        input: "(tables in memory)".to_string(),
+        output: out_dir.map_or_else(|| "(in memory)".to_string(), |d| d.display().to_string()),
+        skipped_files: Vec::new(),
         key_fingerprint: key.as_ref().map(|k| k.fingerprint()),
         keys: groups,
         tables,
         persons,
-    })
+    };
+    let tables_out = out_schemas
+        .into_iter()
+        .zip(outputs)
+        .zip(&arrow_schemas)
+        .map(|((s, b), read)| (s.unwrap_or_else(|| read.clone()), b))
+        .collect();
+    Ok((report, tables_out))
 }
 
 /// Released quasi-identifier columns of a table's report.
