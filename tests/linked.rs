@@ -411,6 +411,73 @@ tables:
     assert!(!dir.path().join("out").exists(), "no folder left behind");
 }
 
+/// A picked row's column computed from another picked row (products priced by their supplier's
+/// markup, order lines priced by their product) holds the values written to the files.
+#[test]
+fn picked_columns_read_through_two_picks_agree_with_the_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = dir.path().join("chain.yaml");
+    std::fs::write(
+        &schema,
+        r#"version: 1
+name: chain
+tables:
+  - name: suppliers
+    rows: 50
+    primary_key: id
+    columns:
+      - {name: id, type: int, generator: {kind: sequence}}
+      - {name: markup, type: float, distribution: {kind: uniform, low: 1, high: 2}, round: 2}
+  - name: products
+    rows: 300
+    primary_key: id
+    columns:
+      - {name: id, type: int, generator: {kind: sequence}}
+      - {name: supplier_id, type: int, references: suppliers}
+      - {name: cost, type: float, distribution: {kind: uniform, low: 5, high: 50}, round: 2}
+      - {name: price, type: float, generator: {kind: formula, expr: cost * suppliers.markup, round: 2}}
+  - name: orders
+    rows: 2000
+    primary_key: id
+    columns:
+      - {name: id, type: int, generator: {kind: sequence}}
+  - name: lines
+    primary_key: id
+    columns:
+      - {name: id, type: int, generator: {kind: sequence}}
+      - name: order_id
+        type: int
+        references: orders
+        children: {shares: {"1": 0.5, "3": 0.5}}
+      - {name: product_id, type: int, references: products}
+      - {name: unit_price, type: float, generator: {kind: formula, expr: products.price}}
+"#,
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    fairsynth()
+        .args(["synth", "-q", "--schema"])
+        .arg(&schema)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let products = read(&out.join("products.parquet"));
+    let price: HashMap<i64, f64> = ints(&products, "id")
+        .into_iter()
+        .flatten()
+        .zip(floats(&products, "price").into_iter().flatten())
+        .collect();
+    assert_eq!(price.len(), 300, "every product has a price");
+    let lines = read(&out.join("lines.parquet"));
+    let (pid, unit) = (ints(&lines, "product_id"), floats(&lines, "unit_price"));
+    assert!(lines.num_rows() > 3000);
+    for (p, u) in pid.iter().zip(&unit) {
+        let p = p.expect("product");
+        assert_eq!(*u, Some(price[&p]), "line priced as its product {p}");
+    }
+}
+
 /// One-sample Kolmogorov-Smirnov statistic of integer counts against a declared CDF.
 fn ks(counts: &[u64], cdf: &dyn Fn(u64) -> f64) -> f64 {
     let n = counts.len() as f64;

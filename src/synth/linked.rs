@@ -535,15 +535,22 @@ impl LinkedSynthesizer {
         }
         need.sort_unstable();
         let mut out: Materialised = HashMap::new();
-        let mut tables: Vec<usize> = need.iter().map(|n| n.0).collect();
-        tables.dedup();
+        // In generation order, so that a table whose own columns read a picked row of another
+        // materialised table is made with that table's columns at hand.
+        let tables: Vec<usize> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|t| need.iter().any(|n| n.0 == *t))
+            .collect();
         for t in tables {
             let cols: Vec<usize> = need.iter().filter(|n| n.0 == t).map(|n| n.1).collect();
             let fams = self.families(t);
+            let made = &out;
             let parts: Vec<Vec<ArrayRef>> = (0..fams)
                 .into_par_iter()
                 .map(|j| {
-                    self.root_part(t, j, None)
+                    self.root_part(t, j, Some(made))
                         .map(|p| cols.iter().map(|&c| p.cols[c].clone()).collect())
                 })
                 .collect::<Result<_, _>>()?;
