@@ -17,7 +17,7 @@ def test_schema_from_file_and_text_agree():
     a = fairsynth.Schema.from_file(SCHEMAS / "customers.yaml")
     b = fairsynth.Schema((SCHEMAS / "customers.yaml").read_text(), "schemas/customers.yaml")
     assert a.sha256 == b.sha256
-    assert a.columns == b.columns and len(a.columns) == 15
+    assert a.columns == b.columns and len(a.columns) == 16
     assert a.name == "customers" and a.key_env == "FAIRSYNTH_KEY"
 
 
