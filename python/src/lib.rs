@@ -481,6 +481,25 @@ fn reweight<'py>(
     (table, json, html, summary).into_pyobject(py)
 }
 
+/// The pseudonymisation key given as bytes: trailing whitespace trimmed, as from a key file or
+/// the environment, so the same key text gives the same pseudonyms from Python and from the
+/// CLI; the caller's copy is zeroed.
+fn pseudonym_key(
+    py: Python<'_>,
+    key: Option<Vec<u8>>,
+) -> PyResult<Option<Arc<fairsynth::deid::pseudo::Key>>> {
+    let Some(mut bytes) = key else {
+        return Ok(None);
+    };
+    let n = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let k = fairsynth::deid::pseudo::Key::from_bytes(&bytes[..n]);
+    bytes.iter_mut().for_each(|b| *b = 0);
+    Ok(Some(Arc::new(k.map_err(|e| raise(py, e.into()))?)))
+}
+
 /// `deidentify(...)` -> (pyarrow.Table, report JSON, HTML page, summary).
 #[pyfunction]
 #[pyo3(signature = (data, schema, *, name, format, key, key_file, threads, dialect = None))]
@@ -498,20 +517,7 @@ fn deidentify<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let s = &schema.schema;
     let input = input(py, data, name, format, Some(s), dialect.as_deref())?;
-    let key = match key {
-        Some(mut bytes) => {
-            // Trailing whitespace is trimmed, as from a key file or the environment, so the
-            // same key text gives the same pseudonyms from Python and from the CLI.
-            let n = bytes
-                .iter()
-                .rposition(|b| !b.is_ascii_whitespace())
-                .map_or(0, |i| i + 1);
-            let k = fairsynth::deid::pseudo::Key::from_bytes(&bytes[..n]);
-            bytes.iter_mut().for_each(|b| *b = 0);
-            Some(Arc::new(k.map_err(|e| raise(py, e.into()))?))
-        }
-        None => None,
-    };
+    let key = pseudonym_key(py, key)?;
     let opts = fairsynth::deid::run::Options {
         key_file: key_file.clone(),
         key,
@@ -601,18 +607,7 @@ fn deidentify_linked<'py>(
             ));
         }
     }
-    let key = match key {
-        Some(mut bytes) => {
-            let n = bytes
-                .iter()
-                .rposition(|b| !b.is_ascii_whitespace())
-                .map_or(0, |i| i + 1);
-            let k = fairsynth::deid::pseudo::Key::from_bytes(&bytes[..n]);
-            bytes.iter_mut().for_each(|b| *b = 0);
-            Some(Arc::new(k.map_err(|e| raise(py, e.into()))?))
-        }
-        None => None,
-    };
+    let key = pseudonym_key(py, key)?;
     let opts = fairsynth::deid::run::Options {
         key_file: key_file.clone(),
         key,

@@ -191,6 +191,30 @@ pub enum GenLevel {
 }
 
 impl Column {
+    /// A plain feature column of type `ty` with nothing else declared (no generator, levels,
+    /// bounds or policy), for columns made in code.
+    pub fn blank(name: &str, ty: ColumnType) -> Column {
+        Column {
+            name: name.to_string(),
+            pos: Pos { line: 1, col: 1 },
+            ty,
+            role: Role::Feature,
+            quasi_identifier: false,
+            description: None,
+            nullable: false,
+            null_share: 0.0,
+            levels: None,
+            bins: None,
+            min: None,
+            max: None,
+            generator: None,
+            action: None,
+            generalise: vec![],
+            acknowledge: vec![],
+            null_unless: vec![],
+        }
+    }
+
     /// The categorical levels a column offers to targets, dependencies and fairness: its
     /// levels, or its band labels.
     pub fn categories(&self) -> Option<Vec<String>> {

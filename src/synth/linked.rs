@@ -252,7 +252,10 @@ impl LinkedSynthesizer {
                 let ct = &db.tables[c];
                 let Some(fk) = ct.driving() else { continue };
                 let Some(ch) = &fk.children else { continue };
-                let mut col = hidden_count_column(&format!("{}.{} children", ct.name(), fk.column));
+                let mut col = Column::blank(
+                    &format!("{}.{} children", ct.name(), fk.column),
+                    ColumnType::Int { bits: 64 },
+                );
                 col.generator = Some(ch.generator.clone());
                 match &ch.generator.base {
                     Generator::Categorical(_) => {
@@ -894,28 +897,6 @@ fn external() -> GenSpec {
         depends_on: vec![],
         cases: vec![],
         after: None,
-    }
-}
-
-fn hidden_count_column(name: &str) -> Column {
-    Column {
-        name: name.to_string(),
-        pos: crate::schema::Pos { line: 1, col: 1 },
-        ty: ColumnType::Int { bits: 64 },
-        role: crate::schema::Role::Feature,
-        quasi_identifier: false,
-        description: None,
-        nullable: false,
-        null_share: 0.0,
-        levels: None,
-        bins: None,
-        min: None,
-        max: None,
-        generator: None,
-        action: None,
-        generalise: vec![],
-        acknowledge: vec![],
-        null_unless: vec![],
     }
 }
 

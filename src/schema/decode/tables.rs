@@ -783,7 +783,7 @@ fn decode_children(
         .columns
         .first()
         .cloned()
-        .unwrap_or_else(|| placeholder_column(&name));
+        .unwrap_or_else(|| Column::blank(&name, ColumnType::Int { bits: 64 }));
     me.name = name;
     me.ty = ColumnType::Int { bits: 64 };
     me.pos = m.pos;
@@ -825,28 +825,6 @@ fn count_levels(m: &Map) -> Vec<String> {
 
 fn quiet_sink() -> Sink {
     Sink::default()
-}
-
-fn placeholder_column(name: &str) -> Column {
-    Column {
-        name: name.to_string(),
-        pos: Pos { line: 1, col: 1 },
-        ty: ColumnType::Int { bits: 64 },
-        role: Role::Feature,
-        quasi_identifier: false,
-        description: None,
-        nullable: false,
-        null_share: 0.0,
-        levels: None,
-        bins: None,
-        min: None,
-        max: None,
-        generator: None,
-        action: None,
-        generalise: vec![],
-        acknowledge: vec![],
-        null_unless: vec![],
-    }
 }
 
 /// An aggregate names a table with a key to this one, and a column of the right kind.
