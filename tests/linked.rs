@@ -75,6 +75,18 @@ fn texts(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
 
 const DAY: i64 = 86_400_000_000;
 
+/// `synth` of the schema file `schema` into the folder `out`, which it returns.
+fn synth_folder(schema: &Path, out: &Path) -> std::path::PathBuf {
+    fairsynth()
+        .args(["synth", "-q", "--schema"])
+        .arg(schema)
+        .arg("-o")
+        .arg(out)
+        .assert()
+        .success();
+    out.to_path_buf()
+}
+
 fn synth_shop(dir: &Path, threads: &str) {
     fairsynth()
         .args([
@@ -454,14 +466,7 @@ tables:
 "#,
     )
     .expect("write");
-    let out = dir.path().join("out");
-    fairsynth()
-        .args(["synth", "-q", "--schema"])
-        .arg(&schema)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    let out = synth_folder(&schema, &dir.path().join("out"));
     let products = read(&out.join("products.parquet"));
     let price: HashMap<i64, f64> = ints(&products, "id")
         .into_iter()
@@ -533,14 +538,7 @@ tables:
 "#,
     )
     .expect("write");
-    let out = dir.path().join("out");
-    fairsynth()
-        .args(["synth", "-q", "--schema"])
-        .arg(&schema)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    let out = synth_folder(&schema, &dir.path().join("out"));
     let parents = read(&out.join("parents.parquet"));
     let tier = texts(&parents, "tier");
     let per_parent = |table: &str| -> Vec<u64> {
