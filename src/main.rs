@@ -432,6 +432,9 @@ fn model_failure(e: fairsynth::model::ModelError) -> Failure {
 }
 
 fn fit(a: FitArgs) -> Result<(), Failure> {
+    if a.input.is_dir() {
+        return cli::linked::fit_folder(a);
+    }
     let schema = load_schema(&a.schema)?;
     let _access = access(&a.keys, None, &schema)?;
     let yaml = std::fs::read_to_string(&a.schema).map_err(usage)?;
@@ -470,6 +473,15 @@ fn fit(a: FitArgs) -> Result<(), Failure> {
 
 fn sample(a: SampleArgs) -> Result<(), Failure> {
     use fairsynth::model::{Model, SampleOptions, Sampler};
+    if cli::linked::is_linked_model(&a.model) {
+        return cli::linked::sample_linked(a);
+    }
+    if a.scale.is_some() {
+        return Err(usage(anyhow::anyhow!(
+            "--scale multiplies the root tables of a model of linked tables; `{}` models one table\n    hint: use --rows",
+            a.model.display()
+        )));
+    }
     let model = Model::load(&a.model).map_err(model_failure)?;
     let schema = model.schema().map_err(model_failure)?;
     let _access = access(&a.keys, Some(&a.encryption), &schema)?;

@@ -17,15 +17,7 @@ use proptest::prelude::*;
 
 /// A table read back whole.
 fn read(path: &Path) -> RecordBatch {
-    let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet");
-    let schema = builder.schema().clone();
-    let batches: Vec<RecordBatch> = builder
-        .build()
-        .expect("reader")
-        .map(|b| b.expect("batch"))
-        .collect();
-    arrow_select::concat::concat_batches(&schema, &batches).expect("concat")
+    common::read_parquet(path)
 }
 
 fn col<'a>(b: &'a RecordBatch, name: &str) -> &'a ArrayRef {

@@ -331,6 +331,10 @@ pub(crate) struct SampleArgs {
     /// Rows to sample (default: the fitted table's row count).
     #[arg(long, value_name = "N")]
     pub(crate) rows: Option<u64>,
+    /// A model of linked tables: multiply every root table's fitted rows by F (children follow
+    /// their parents).
+    #[arg(long, value_name = "F")]
+    pub(crate) scale: Option<f64>,
     /// Targets file (`column: {level: share}`) for protected, label or target columns.
     #[arg(long, value_name = "FILE", conflicts_with = "schema_targets")]
     pub(crate) targets: Option<PathBuf>,

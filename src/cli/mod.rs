@@ -2,3 +2,4 @@
 //! runs the commands, [`args`] declares what each one takes.
 
 pub(crate) mod args;
+pub(crate) mod linked;

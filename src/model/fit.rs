@@ -33,6 +33,13 @@ pub struct FitOptions {
     pub input: String,
     /// SHA-256 of the input, for provenance.
     pub input_sha256: String,
+    /// Columns whose values the caller supplies when sampling (a child table's context: its
+    /// parent's columns). They are placed before every other column, never drawn, and may be
+    /// parents of any node.
+    pub given: Vec<String>,
+    /// `(column, parent)` pairs: the column's first parents, whatever the gain (a linked
+    /// table's order column is drawn given the row's position among its siblings).
+    pub forced_parents: Vec<(String, String)>,
 }
 
 impl Default for FitOptions {
@@ -48,6 +55,8 @@ impl Default for FitOptions {
             max_cells: 1 << 20,
             input: String::new(),
             input_sha256: String::new(),
+            given: Vec::new(),
+            forced_parents: Vec::new(),
         }
     }
 }

@@ -116,6 +116,7 @@ mod copula;
 mod discretise;
 mod fit;
 mod head;
+pub mod linked;
 pub mod private;
 mod sample;
 mod steps;
@@ -200,6 +201,10 @@ pub struct Model {
     pub head: Head,
     /// Every other modelled column, in sampling order (parents before children).
     pub nodes: Vec<Node>,
+    /// Variables whose codes the caller supplies when sampling (a child table's context, see
+    /// [`Sampler::block_given`]): neither head nor node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub given: Vec<usize>,
     /// The Gaussian copula over numeric nodes (none under differential privacy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copula: Option<Copula>,
@@ -505,6 +510,12 @@ impl Model {
         for &v in &self.head.vars {
             if v >= nv || seen[v] {
                 return Err(format!("head variable {v} is unknown or repeated"));
+            }
+            seen[v] = true;
+        }
+        for &v in &self.given {
+            if v >= nv || seen[v] {
+                return Err(format!("given variable {v} is unknown or repeated"));
             }
             seen[v] = true;
         }

@@ -13,7 +13,8 @@ use arrow_schema::{Field, SchemaRef};
 use rand::RngExt;
 
 use super::head::{RakedHead, SampleReport};
-use super::{Model, ModelError, VarKind, Variable, SHAPE_PARTS};
+use super::{Model, ModelError, VarKind, Variable, OTHER, SHAPE_PARTS};
+use crate::io::table::{Values, NULL};
 use crate::schema::{ColumnType, Generator, PlaceField, Schema, Target};
 use crate::synth::{stream, BlockSource, PlaceGiven, SynthError, Synthesizer, BLOCK_ROWS};
 
@@ -160,6 +161,8 @@ pub struct Sampler {
     arrow: SchemaRef,
     seed: u64,
     report: SampleReport,
+    /// Variables whose codes the caller supplies ([`Sampler::block_given`]).
+    given: Vec<usize>,
 }
 
 /// Cumulative distribution of `weights`, uniform when they are all zero; the last entry is 1.
@@ -293,6 +296,13 @@ impl Sampler {
         let mut outputs = Vec::new();
         let mut fields = Vec::new();
         for c in &schema.columns {
+            if model
+                .variable(&c.name)
+                .is_some_and(|v| model.given.contains(&v))
+            {
+                // Supplied by the caller (a parent's column): not an output of this table.
+                continue;
+            }
             if let Some(v) = model.variable(&c.name) {
                 outputs.push(Out::Var(v, c.ty));
                 // A merged `(other)` of an integer label has no number: it is written as null.
@@ -370,7 +380,58 @@ impl Sampler {
             arrow: Arc::new(arrow_schema::Schema::new(fields)),
             seed: opts.seed,
             report: head.report,
+            given: model.given.clone(),
         })
+    }
+
+    /// The variables whose codes [`Sampler::block_given`] needs, by name.
+    pub fn given(&self) -> Vec<&str> {
+        self.given
+            .iter()
+            .map(|&v| self.vars[v].name.as_str())
+            .collect()
+    }
+
+    /// The codes of the given variable `name` for `values` (a parent's column as loaded): a
+    /// level by its text (an unknown one as `(other)` when the variable has it), a number by
+    /// the bin it falls in (below the first bin: the first; past the last: the last), a null as
+    /// the null code (the first code when the variable has none).
+    pub fn given_codes(&self, name: &str, values: &Values) -> Result<Vec<u32>, ModelError> {
+        let v = self
+            .given
+            .iter()
+            .copied()
+            .find(|&v| self.vars[v].name == name)
+            .ok_or_else(|| {
+                ModelError::Invalid(format!("`{name}` is not a given column of this model"))
+            })?;
+        Ok(codes_of(&self.vars[v], values))
+    }
+
+    /// `len` rows whose given variables hold `given` (one code per row each, in the order of
+    /// [`Sampler::given`]); the other columns are drawn as in [`BlockSource::block`], from
+    /// streams of `block`.
+    pub fn block_given(&self, block: u64, given: &[Vec<u32>]) -> Result<RecordBatch, SynthError> {
+        if given.len() != self.given.len() {
+            return Err(SynthError::Linked(format!(
+                "{} given columns supplied for a model of {}",
+                given.len(),
+                self.given.len()
+            )));
+        }
+        let len = given.first().map_or(0, Vec::len);
+        if given.iter().any(|g| g.len() != len) {
+            return Err(SynthError::Linked(
+                "the given columns differ in length".into(),
+            ));
+        }
+        let pairs: Vec<(usize, &[u32])> = self
+            .given
+            .iter()
+            .copied()
+            .zip(given.iter().map(Vec::as_slice))
+            .collect();
+        self.draw_rows(block, len as u64, len, &pairs)
     }
 
     /// What raking and parity do to the head distribution.
@@ -535,9 +596,30 @@ impl BlockSource for Sampler {
     }
 
     fn block(&self, block: u64, rows: u64) -> Result<RecordBatch, SynthError> {
+        if !self.given.is_empty() {
+            return Err(SynthError::Linked(
+                "this model is of a child table: its rows are drawn for its parents' rows\n    hint: sample the linked model the table belongs to".into(),
+            ));
+        }
         let start = block * BLOCK_ROWS as u64;
         let len = rows.saturating_sub(start).min(BLOCK_ROWS as u64) as usize;
+        self.draw_rows(block, rows, len, &[])
+    }
+}
+
+impl Sampler {
+    /// `len` rows of `block` (of a sample of `rows` rows), the given variables holding `given`.
+    fn draw_rows(
+        &self,
+        block: u64,
+        rows: u64,
+        len: usize,
+        given: &[(usize, &[u32])],
+    ) -> Result<RecordBatch, SynthError> {
         let mut codes: Vec<Vec<u32>> = vec![Vec::new(); self.vars.len()];
+        for (v, c) in given {
+            codes[*v] = c.to_vec();
+        }
         if !self.head_vars.is_empty() {
             // Systematic sampling: every head cell gets its expected count in the block to
             // within one row, so targets and parity hold in every sample, not only on average;
@@ -654,6 +736,58 @@ impl BlockSource for Sampler {
             })
             .collect();
         Ok(RecordBatch::try_new(self.arrow.clone(), arrays)?)
+    }
+}
+
+/// The codes of `var` for loaded `values` (see [`Sampler::given_codes`]).
+fn codes_of(var: &Variable, values: &Values) -> Vec<u32> {
+    let card = var.cardinality() as u32;
+    let null = if var.null { card - 1 } else { 0 };
+    match (&var.kind, values) {
+        (VarKind::Categorical { levels }, _) => {
+            let index: std::collections::HashMap<&str, u32> = levels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.as_str(), i as u32))
+                .collect();
+            let other = index.get(OTHER).copied().unwrap_or(null);
+            let of = |t: &str| index.get(t).copied().unwrap_or(other);
+            match values {
+                Values::Cat { codes, levels: own } => {
+                    let map: Vec<u32> = own.iter().map(|l| of(l)).collect();
+                    codes
+                        .iter()
+                        .map(|&c| if c == NULL { null } else { map[c as usize] })
+                        .collect()
+                }
+                // An integer label's classes are whole numbers.
+                Values::Num(xs) => xs
+                    .iter()
+                    .map(|x| {
+                        if x.is_nan() {
+                            null
+                        } else {
+                            of(&format!("{x}"))
+                        }
+                    })
+                    .collect(),
+            }
+        }
+        (VarKind::Numeric { bins, .. }, Values::Num(xs)) => xs
+            .iter()
+            .map(|&x| {
+                if x.is_nan() {
+                    return null;
+                }
+                let k = bins
+                    .iter()
+                    .position(|b| x < b.hi || (b.is_point() && x == b.lo))
+                    .unwrap_or(bins.len().saturating_sub(1));
+                k as u32
+            })
+            .collect(),
+        // Text for a numeric variable: the type differs; every row is the null code.
+        (VarKind::Numeric { .. }, Values::Cat { codes, .. }) => vec![null; codes.len()],
     }
 }
 

@@ -51,6 +51,8 @@ pub struct FitPlan {
     encoders: Vec<Encoder>,
     head_vars: Vec<usize>,
     features: Vec<usize>,
+    /// Variables supplied when sampling ([`FitOptions::given`]).
+    given: Vec<usize>,
     rows: u64,
     regenerated: Vec<String>,
     dropped: Vec<Dropped>,
@@ -172,19 +174,37 @@ impl FitPlan {
         let (vars, encoders): (Vec<Variable>, Vec<Encoder>) =
             summary.encoders(schema, opts)?.into_iter().unzip();
 
+        // Given columns: supplied when sampling, so neither head nor node.
+        if let Some(g) = opts
+            .given
+            .iter()
+            .find(|g| !vars.iter().any(|v| v.name == **g))
+        {
+            return Err(ModelError::Invalid(format!(
+                "the given column `{g}` is not a modelled column of the schema"
+            )));
+        }
+        if !opts.given.is_empty() && opts.epsilon.is_some() {
+            return Err(ModelError::Invalid(
+                "a model with given columns (a child table of linked tables) cannot be fitted with --epsilon yet\n    hint: fit linked tables without --epsilon".into(),
+            ));
+        }
+        let is_given: Vec<bool> = vars.iter().map(|v| opts.given.contains(&v.name)).collect();
         // The head: protected, label, fairness and target columns, in schema order.
-        let in_head: Vec<bool> =
-            p.modelled
-                .iter()
-                .map(|&i| {
-                    let c = &schema.columns[i];
-                    matches!(c.role, Role::Protected | Role::Label)
+        let in_head: Vec<bool> = p
+            .modelled
+            .iter()
+            .enumerate()
+            .map(|(v, &i)| {
+                let c = &schema.columns[i];
+                !is_given[v]
+                    && (matches!(c.role, Role::Protected | Role::Label)
                         || schema.targets.iter().any(|t| t.column == c.name)
                         || schema.fairness.as_ref().is_some_and(|f| {
                             f.label == c.name || f.independent_of.contains(&c.name)
-                        })
-                })
-                .collect();
+                        }))
+            })
+            .collect();
         let head_vars: Vec<usize> = (0..vars.len()).filter(|&v| in_head[v]).collect();
         let fits = head_vars
             .iter()
@@ -201,7 +221,10 @@ impl FitPlan {
                 sizes.join(" x ")
             )));
         }
-        let features: Vec<usize> = (0..vars.len()).filter(|&v| !in_head[v]).collect();
+        let features: Vec<usize> = (0..vars.len())
+            .filter(|&v| !in_head[v] && !is_given[v])
+            .collect();
+        let given: Vec<usize> = (0..vars.len()).filter(|&v| is_given[v]).collect();
         Ok(FitPlan {
             schema: schema.clone(),
             yaml: schema_yaml.to_string(),
@@ -211,6 +234,7 @@ impl FitPlan {
             encoders,
             head_vars,
             features,
+            given,
             rows: summary.rows(),
             regenerated: p.regenerated,
             dropped: p.dropped,
@@ -312,11 +336,13 @@ impl FitPlan {
     fn structure_of(&self, enc: &[Encoded], w: &[f64]) -> FitStructure {
         let opts = &self.opts;
         let rows = self.rows as usize;
-        let (head_vars, features) = (&self.head_vars, &self.features);
-        let in_head = |v: usize| head_vars.contains(&v);
         if opts.epsilon.is_some() {
             return self.private_structure(enc, w);
         }
+        // Given variables are placed before every node, like the head (but have no table).
+        let placed: Vec<usize> = self.head_vars.iter().chain(&self.given).copied().collect();
+        let (head_vars, features) = (&placed, &self.features);
+        let in_head = |v: usize| head_vars.contains(&v);
         let pairs: Vec<(usize, usize)> = (0..enc.len())
             .flat_map(|a| (a + 1..enc.len()).map(move |b| (a, b)))
             .filter(|&(a, b)| !in_head(a) || !in_head(b))
@@ -349,7 +375,7 @@ impl FitPlan {
         );
 
         // Tables.
-        let head_counts = joint_counts(enc, w, head_vars);
+        let head_counts = joint_counts(enc, w, &self.head_vars);
         let mut nodes: Vec<Node> = structure
             .par_iter()
             .map(|(var, choice)| Node {
@@ -461,6 +487,7 @@ impl FitPlan {
                 counts: head_counts,
             },
             nodes,
+            given: self.given.clone(),
             copula: None,
             regenerated: self.regenerated.clone(),
             dropped: self.dropped.clone(),

@@ -440,11 +440,21 @@ pub(super) fn search_structure(
                     let mut memo = memos[f].lock().unwrap_or_else(|e| e.into_inner());
                     let memo = &mut *memo;
                     // Placed columns this column determines come first among its parents.
-                    let forced: Vec<usize> = relations
+                    let mut forced: Vec<usize> = relations
                         .iter()
                         .filter(|&&(a, b)| a == f && placed.contains(&b))
                         .map(|&(_, b)| b)
                         .collect();
+                    for (c, p) in &opts.forced_parents {
+                        if enc[f].var.name != *c {
+                            continue;
+                        }
+                        if let Some(&v) = placed.iter().find(|&&v| enc[v].var.name == *p) {
+                            if !forced.contains(&v) {
+                                forced.push(v);
+                            }
+                        }
+                    }
                     if forced.is_empty() {
                         best_parents_exact(enc, w, &all_views, memo, f, &placed, rows, factor, opts)
                     } else {

@@ -12,6 +12,7 @@ mod conform;
 mod csv_file;
 mod dialect;
 mod excel;
+pub mod folder;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -131,6 +132,16 @@ impl Format {
 /// Errors from reading input data.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// A folder of tables that cannot be read as one.
+    #[error("the folder `{path}`: {message}\n    hint: {hint}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        hint: String,
+    },
     /// The extension does not say the format.
     #[error("cannot tell the format of `{0}` from its extension or its first bytes\n    hint: use a .csv, .tsv, .csv.gz, .parquet, .xlsx, .xls or .ods file, or pass --format csv|parquet|xlsx|xls|ods")]
     UnknownFormat(PathBuf),

@@ -1,0 +1,235 @@
+//! `fit` of a folder of linked tables and `sample` of a linked model: the command-line edges
+//! of `fairsynth::model::linked` (reading the folder, writing one Parquet file per table).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fairsynth::io::read::folder::table_files;
+use fairsynth::io::Input;
+use fairsynth::model::linked::{fit_linked, LinkedModel, LinkedSampler};
+use fairsynth::schema::{Database, Document};
+
+use crate::cli::args::{FitArgs, SampleArgs};
+use crate::{compression, guard_outputs, model_failure, thread_pool, usage, Failure};
+
+/// The schema of linked tables at `path`, or a usage error naming what it is instead.
+fn load_database(path: &Path, input: &Path) -> Result<Database, Failure> {
+    match Document::from_file(path).map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })? {
+        Document::Database(db) => Ok(db),
+        Document::Table(_) => Err(usage(anyhow::anyhow!(
+            "`{}` is a folder, but `{}` describes one table\n    hint: give a schema of linked tables (`tables:`; `fairsynth inspect {}` drafts one), or one table file as input",
+            input.display(),
+            path.display(),
+            input.display()
+        ))),
+    }
+}
+
+/// `fit DIR --schema LINKED.yaml -o MODEL`: one model of every table of the folder.
+pub(crate) fn fit_folder(a: FitArgs) -> Result<(), Failure> {
+    let db = load_database(&a.schema, &a.input)?;
+    let yaml = std::fs::read_to_string(&a.schema).map_err(usage)?;
+    let (files, _) = table_files(&a.input).map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })?;
+    let mut inputs = Vec::with_capacity(db.tables.len());
+    let mut missing = Vec::new();
+    for t in &db.tables {
+        match files.iter().find(|f| f.name == t.name()) {
+            Some(f) => {
+                inputs.push(Input::file(&f.path, f.format).with_options(a.dialect.options()))
+            }
+            None => missing.push(t.name().to_string()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(usage(anyhow::anyhow!(
+            "the folder `{}` has no file for the table(s) {} of `{}`\n    hint: add one file per table named by the table (`{}.csv`, .parquet, .xlsx, ...)",
+            a.input.display(),
+            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            a.schema.display(),
+            missing[0]
+        )));
+    }
+    let mut protected: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    protected.extend(paths.iter().map(Some));
+    guard_outputs(&[Some(&a.output)], &protected)?;
+    let opts = fairsynth::model::FitOptions {
+        seed: a.seed.or(db.seed).unwrap_or(0),
+        epsilon: a.epsilon,
+        min_count: a.min_count,
+        bins: a.bins as usize,
+        max_parents: a.max_parents,
+        max_cells: usize::try_from(a.max_cells).unwrap_or(usize::MAX),
+        ..Default::default()
+    };
+    let pool = thread_pool(a.threads)?;
+    let model = pool
+        .install(|| fit_linked(&db, &yaml, &inputs, &opts))
+        .map_err(model_failure)?;
+    model.save(&a.output).map_err(model_failure)?;
+    if !a.quiet {
+        eprintln!(
+            "fitted {} linked tables from {}: {}",
+            model.tables.len(),
+            a.input.display(),
+            model
+                .tables
+                .iter()
+                .map(|t| format!("{} ({} rows)", t.name, t.rows))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Whether the model file at `path` is a model of linked tables.
+pub(crate) fn is_linked_model(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| LinkedModel::is_linked(&b))
+}
+
+/// `sample LINKED-MODEL -o DIR`: every table, one Parquet file each.
+pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
+    let model = LinkedModel::load(&a.model).map_err(model_failure)?;
+    if a.rows.is_some()
+        || a.targets.is_some()
+        || a.schema_targets
+        || a.report.is_some()
+        || a.html.is_some()
+    {
+        return Err(usage(anyhow::anyhow!(
+            "--rows, --targets, --schema-targets, --report and --html apply to a model of one table; `{}` models linked tables\n    hint: use --scale to multiply the root tables' rows",
+            a.model.display()
+        )));
+    }
+    let e = &a.encryption;
+    if !e.encrypt.is_empty() || e.footer_key.is_some() || e.plaintext_footer {
+        return Err(usage(anyhow::anyhow!(
+            "encrypting the files of a linked sample is not supported yet\n    hint: sample without --encrypt"
+        )));
+    }
+    let scale = a.scale.unwrap_or(1.0);
+    let seed = a.seed.unwrap_or(0);
+    let dir = &a.output;
+    if dir.exists() && !dir.is_dir() {
+        return Err(usage(anyhow::anyhow!(
+            "`{}` is not a folder; a model of linked tables writes one file per table\n    hint: name a folder (it is created when missing)",
+            dir.display()
+        )));
+    }
+    let targets: Vec<PathBuf> = model
+        .tables
+        .iter()
+        .map(|t| dir.join(format!("{}.parquet", t.name)))
+        .collect();
+    let sampler = LinkedSampler::new(&model, seed).map_err(model_failure)?;
+    let pool = thread_pool(a.threads)?;
+    let sample = pool
+        .install(|| sampler.sample(scale))
+        .map_err(model_failure)?;
+    let created = !dir.exists();
+    if created {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the folder `{}`: {e}", dir.display()))?;
+    }
+    let compression = compression(a.compression);
+    let command_line: Vec<String> = vec![
+        "fairsynth".into(),
+        "sample".into(),
+        // The model by file name: the bytes do not depend on where it lies.
+        a.model
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        "--seed".into(),
+        seed.to_string(),
+        "--scale".into(),
+        scale.to_string(),
+        "--compression".into(),
+        compression.name().into(),
+    ];
+    let db = match Document::from_str_named(&model.schema.yaml, &model.schema.file) {
+        Ok(Document::Database(db)) => db,
+        _ => {
+            return Err(usage(anyhow::anyhow!(
+                "the model's schema is not of linked tables"
+            )))
+        }
+    };
+    let result = (|| -> Result<Vec<u64>, Failure> {
+        let outs: Vec<Option<&PathBuf>> = targets.iter().map(Some).collect();
+        guard_outputs(&outs, &[Some(&a.model), a.keys.keys.as_ref()])?;
+        let mut rows = Vec::new();
+        for (name, batch) in &sample.tables {
+            let Some(t) = db.table(name) else { continue };
+            let prov = fairsynth::io::provenance(
+                "sample",
+                &t.schema,
+                serde_json::json!({
+                    "table": name,
+                    "seed": seed,
+                    "scale": scale,
+                    "model": {
+                        "file": a.model.file_name().map(|f| f.to_string_lossy().into_owned()),
+                        "schema_sha256": model.schema.sha256,
+                    },
+                }),
+                &command_line,
+            )
+            .to_string();
+            let metadata: std::collections::HashMap<String, String> =
+                [(fairsynth::io::METADATA_KEY.to_string(), prov.clone())].into();
+            let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(metadata));
+            let batch = batch.clone().with_schema(schema.clone()).map_err(usage)?;
+            let mut sink = fairsynth::io::ParquetSink::create(
+                &dir.join(format!("{name}.parquet")),
+                schema,
+                fairsynth::io::writer_properties(compression),
+            )
+            .map_err(usage)?;
+            sink.add_metadata(fairsynth::io::METADATA_KEY, prov);
+            let groups: Vec<RecordBatch> = (0..batch.num_rows())
+                .step_by(ROW_GROUP_ROWS)
+                .map(|at| batch.slice(at, ROW_GROUP_ROWS.min(batch.num_rows() - at)))
+                .collect();
+            sink.write_row_groups(&groups, |b, encode| encode(b))
+                .map_err(usage)?;
+            rows.push(sink.finish().map_err(usage)?);
+        }
+        Ok(rows)
+    })();
+    let rows = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if created {
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
+        }
+    };
+    if !a.quiet {
+        let shown: Vec<String> = sample
+            .tables
+            .iter()
+            .zip(&rows)
+            .map(|((n, _), r)| format!("{n} {r}"))
+            .collect();
+        eprintln!(
+            "wrote {} tables to {}: {} rows",
+            rows.len(),
+            dir.display(),
+            shown.join(", ")
+        );
+    }
+    Ok(())
+}
+
+use arrow_array::RecordBatch;
+
+/// Rows per row group of a sampled table's file.
+const ROW_GROUP_ROWS: usize = 1 << 17;

@@ -1,0 +1,898 @@
+//! Models of linked tables: `fit` on a folder of tables under a schema of linked tables
+//! ([`fit_linked`]) and sampling every table from the fitted [`LinkedModel`]
+//! ([`LinkedSampler`]).
+//!
+//! # How a database is modelled
+//! Each table gets one model of the single-table kind (see the parent module), fitted on the
+//! table's rows *augmented* with what links it to the others:
+//! - **counts**: a parent table carries, per row, the number of its children through each
+//!   foreign key that points at it (`#orders.customer_id`), as a modelled column. Its own
+//!   columns may depend on the counts and the counts on them, so "customers with more orders
+//!   spend more per order" is in the model, and sampling draws how many children each
+//!   synthetic parent has from it;
+//! - **context**: a child table (the one whose driving key, `children:` in the schema, hangs it
+//!   from a parent) carries its parent's modelled columns and counts as *given* columns
+//!   (`customers.segment`): placed before every other column, parents of any of them, never
+//!   drawn; when sampling they hold the synthetic parent's values. The child's position among
+//!   its siblings (`@position`: 1, 2, 3+) is given too;
+//! - **time**: a child's first date (or timestamp) column that is never empty is its *order*:
+//!   siblings are sorted by it, the first sibling's value is modelled as the offset from the
+//!   parent's date when the data shows it never precedes it (else as itself), and each later
+//!   sibling's as the gap to the one before. Sampling adds them up, so every family is in
+//!   order in time, with the real gaps, and the rule against the parent holds in every row;
+//! - **rules**: every other date column that never precedes a parent's date column, or an
+//!   earlier date column of its own row, on every real row is modelled as the offset from it
+//!   (the smallest such offset on average): the rule holds in every sampled row by
+//!   construction.
+//!
+//! Keys are not modelled: sampled primary keys are numbered, a driving key holds its synthetic
+//! parent's key, and another foreign key (a disposition's account, a referral) is dealt from
+//! the referenced table's modelled counts for it, so both relationships of a row with two
+//! parents keep their cardinalities.
+//!
+//! # The file (format `fairsynth-linked-model`, version 1)
+//! JSON: `format`, `version`, `fairsynth`, `schema` (the linked schema's name, SHA-256 and
+//! text), `tables` in generation order, each with its key, links, counts, time and offset
+//! columns and its `model` (a single-table model whose embedded schema is the augmented table's,
+//! generated; it holds no row, see the parent module).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{fit, EmbeddedSchema, FitOptions, Model, ModelError};
+use crate::io::read::Input;
+use crate::io::table::{Table, TableColumn, Values, NULL};
+use crate::schema::{Column, ColumnType, Database, Role};
+
+mod sample;
+
+pub use sample::{LinkedSample, LinkedSampler};
+
+/// The `format` member of every linked model file.
+pub const LINKED_FORMAT: &str = "fairsynth-linked-model";
+/// The linked model file version this build writes and reads.
+pub const LINKED_VERSION: u32 = 1;
+/// The given column holding a child's position among its siblings.
+pub const POSITION: &str = "@position";
+/// Positions told apart; later ones share the last level.
+const POSITIONS: [&str; 3] = ["1", "2", "3+"];
+
+/// A fitted model of linked tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkedModel {
+    /// Always [`LINKED_FORMAT`].
+    pub format: String,
+    /// [`LINKED_VERSION`].
+    pub version: u32,
+    /// The fairsynth version that fitted it.
+    pub fairsynth: String,
+    /// The schema of linked tables.
+    pub schema: EmbeddedSchema,
+    /// The tables in generation order (every table after the tables it references).
+    pub tables: Vec<TableModel>,
+}
+
+/// One table of a [`LinkedModel`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableModel {
+    /// The table.
+    pub name: String,
+    /// The primary-key column.
+    pub primary_key: String,
+    /// Rows of the fitted table (a root table's default sample size).
+    pub rows: u64,
+    /// The driving key, for a child table.
+    pub parent: Option<ParentLink>,
+    /// Count columns of this table's model: children per row through each key pointing here.
+    pub counts: Vec<CountColumn>,
+    /// Non-driving foreign keys.
+    pub picks: Vec<Pick>,
+    /// The order column of a child table (siblings sorted by it, modelled as gaps).
+    pub order: Option<Offset>,
+    /// Columns modelled as offsets from another date.
+    pub offsets: Vec<Offset>,
+    /// The model of the augmented table; `None` when it has nothing to draw (a table of keys).
+    pub model: Option<Model>,
+}
+
+/// How a child table hangs from its parent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParentLink {
+    /// The parent table.
+    pub table: String,
+    /// The driving key column.
+    pub column: String,
+    /// The parent's count column giving each parent row its number of children here.
+    pub count: String,
+}
+
+/// A count column: rows of `table` whose `column` holds this row's key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountColumn {
+    /// The column's name in the model (`#table.column`).
+    pub var: String,
+    /// The referencing table.
+    pub table: String,
+    /// Its foreign-key column.
+    pub column: String,
+}
+
+/// A non-driving foreign key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pick {
+    /// The column.
+    pub column: String,
+    /// The referenced table.
+    pub table: String,
+    /// Share of rows with no reference.
+    pub null_share: f64,
+}
+
+/// A date column modelled as an offset (`column = from + offset`, offset at least 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offset {
+    /// The column.
+    pub column: String,
+    /// What it is measured from: `parent.column` (the parent's value) or an earlier column of
+    /// the row; `None` for an order column whose first sibling is modelled as itself.
+    pub from: Option<String>,
+    /// For an order column: the end of the period (the `min_count`-th largest real value);
+    /// a family that would run past it has its gaps shrunk in proportion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<f64>,
+}
+
+/// The name of the gap column of an order column.
+pub(crate) fn gap_var(column: &str) -> String {
+    format!("{column}@gap")
+}
+
+impl LinkedModel {
+    /// Reads and checks a linked model file.
+    pub fn load(path: &Path) -> Result<LinkedModel, ModelError> {
+        let text = std::fs::read(path).map_err(|source| ModelError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        LinkedModel::from_json(&text, path)
+    }
+
+    /// Whether `text` (a model file's bytes) is a linked model.
+    pub fn is_linked(text: &[u8]) -> bool {
+        serde_json::from_slice::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_owned))
+            .is_some_and(|f| f == LINKED_FORMAT)
+    }
+
+    /// Parses and checks a linked model's JSON text; `path` names it in messages.
+    pub fn from_json(text: &[u8], path: &Path) -> Result<LinkedModel, ModelError> {
+        let format_err = |message: String| ModelError::Format {
+            path: path.to_path_buf(),
+            message,
+            hint: "fit the model again with this fairsynth; do not edit model files by hand"
+                .to_string(),
+        };
+        let value: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
+            format_err(format!(
+                "not JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(LINKED_FORMAT) {
+            return Err(format_err(format!(
+                "not a model of linked tables (no `\"format\": \"{LINKED_FORMAT}\"`)"
+            )));
+        }
+        let version = value.get("version").and_then(|v| v.as_u64());
+        if version != Some(u64::from(LINKED_VERSION)) {
+            return Err(format_err(format!(
+                "linked model format version {}; this fairsynth reads version {LINKED_VERSION}",
+                version.map_or("(missing)".to_string(), |v| v.to_string())
+            )));
+        }
+        let m: LinkedModel = serde_json::from_value(value)
+            .map_err(|e| format_err(format!("malformed linked model: {e}")))?;
+        // Each table's model passes the single-table checks.
+        for t in &m.tables {
+            if let Some(model) = &t.model {
+                let text = serde_json::to_vec(model)
+                    .map_err(|e| format_err(format!("table `{}`: {e}", t.name)))?;
+                Model::from_json(&text, path)?;
+            }
+        }
+        m.check().map_err(format_err)?;
+        Ok(m)
+    }
+
+    /// Writes the model as JSON, atomically.
+    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| ModelError::Invalid(format!("cannot encode the model: {e}")))?;
+        bytes.push(b'\n');
+        crate::io::write_atomic(path, &bytes)?;
+        Ok(())
+    }
+
+    /// The table called `name`.
+    pub fn table(&self, name: &str) -> Option<&TableModel> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// Links name tables before them (or themselves, for picks) and count columns exist.
+    fn check(&self) -> Result<(), String> {
+        for (i, t) in self.tables.iter().enumerate() {
+            let earlier = |name: &str| self.tables[..i].iter().any(|p| p.name == name);
+            if let Some(p) = &t.parent {
+                let parent = self.tables[..i]
+                    .iter()
+                    .find(|x| x.name == p.table)
+                    .ok_or_else(|| format!("table `{}`: parent `{}` unknown", t.name, p.table))?;
+                if !parent.counts.iter().any(|c| c.var == p.count) {
+                    return Err(format!("table `{}`: count `{}` unknown", t.name, p.count));
+                }
+            }
+            for k in &t.picks {
+                if !(earlier(&k.table) || k.table == t.name) {
+                    return Err(format!(
+                        "table `{}`: picked table `{}` unknown",
+                        t.name, k.table
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The name of the count column of children in `table` through `column`.
+fn count_var(table: &str, column: &str) -> String {
+    format!("#{table}.{column}")
+}
+
+/// The key of row `r` of a key column, as text (numbers as written: `130`, not `130.0`).
+fn key_at(c: &TableColumn, r: usize) -> Option<String> {
+    match &c.values {
+        Values::Num(x) => (!x[r].is_nan()).then(|| format!("{}", x[r])),
+        Values::Cat { codes, levels } => {
+            (codes[r] != NULL).then(|| levels[codes[r] as usize].clone())
+        }
+    }
+}
+
+/// Rows of `col` picked by `rows` (`None`: a null).
+fn gather(col: &TableColumn, rows: &[Option<usize>], name: &str) -> TableColumn {
+    let values = match &col.values {
+        Values::Num(x) => Values::Num(rows.iter().map(|r| r.map_or(f64::NAN, |r| x[r])).collect()),
+        Values::Cat { codes, levels } => Values::Cat {
+            codes: rows.iter().map(|r| r.map_or(NULL, |r| codes[r])).collect(),
+            levels: levels.clone(),
+        },
+    };
+    TableColumn {
+        name: name.to_string(),
+        ty: col.ty,
+        values,
+    }
+}
+
+fn is_time(ty: ColumnType) -> bool {
+    matches!(ty, ColumnType::Date | ColumnType::Timestamp)
+}
+
+fn num(c: &TableColumn) -> Option<&[f64]> {
+    match &c.values {
+        Values::Num(x) => Some(x),
+        Values::Cat { .. } => None,
+    }
+}
+
+/// The mean of `a - b` over rows where both are present, when `a >= b` on each of them
+/// (and there is at least one); `None` otherwise.
+fn never_before(a: &[f64], b: &[f64]) -> Option<f64> {
+    let mut n = 0usize;
+    let mut sum = 0.0;
+    for (x, y) in a.iter().zip(b) {
+        if x.is_nan() || y.is_nan() {
+            continue;
+        }
+        if x < y {
+            return None;
+        }
+        n += 1;
+        sum += x - y;
+    }
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// One column of a generated augmented schema.
+struct Spec {
+    column: Column,
+    /// Forces the type to `int` (offsets and counts).
+    int: bool,
+}
+
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn type_name(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::String => "string",
+        ColumnType::Int { .. } => "int",
+        ColumnType::Float => "float",
+        ColumnType::Bool => "bool",
+        ColumnType::Date => "date",
+        ColumnType::Timestamp => "timestamp",
+        ColumnType::Category => "category",
+    }
+}
+
+/// The YAML text of the one-table schema `name` with `specs`: type, role, nullability, levels,
+/// bands, numeric bounds and acknowledged identifier kinds (what fitting reads).
+fn render(name: &str, specs: &[Spec]) -> String {
+    let mut y = format!("version: 1\nname: {}\nrows: 1\ncolumns:\n", quote(name));
+    for s in specs {
+        let c = &s.column;
+        let ty = if s.int { "int" } else { type_name(c.ty) };
+        let _ = write!(y, "  - name: {}\n    type: {ty}\n", quote(&c.name));
+        if !s.int && c.ty == (ColumnType::Int { bits: 32 }) {
+            let _ = writeln!(y, "    bits: 32");
+        }
+        let mut roles: Vec<&str> = Vec::new();
+        if c.role != Role::Feature {
+            roles.push(c.role.name());
+        }
+        if c.quasi_identifier && c.role != Role::QuasiIdentifier {
+            roles.push("quasi_identifier");
+        }
+        match roles.len() {
+            0 => {}
+            1 => {
+                let _ = writeln!(y, "    role: {}", roles[0]);
+            }
+            _ => {
+                let _ = writeln!(y, "    role: [{}]", roles.join(", "));
+            }
+        }
+        if c.nullable {
+            let _ = writeln!(y, "    nullable: true");
+        }
+        if !s.int {
+            if let (Some(levels), ColumnType::Category) = (&c.levels, c.ty) {
+                let ls: Vec<String> = levels.iter().map(|l| quote(l)).collect();
+                let _ = writeln!(y, "    levels: [{}]", ls.join(", "));
+            }
+            if c.ty.is_numeric() {
+                if let Some(b) = &c.bins {
+                    let edges: Vec<String> = b.edges.iter().map(|e| format!("{e}")).collect();
+                    let labels: Vec<String> = b.labels.iter().map(|l| quote(l)).collect();
+                    let _ = writeln!(
+                        y,
+                        "    bins: {{edges: [{}], labels: [{}]}}",
+                        edges.join(", "),
+                        labels.join(", ")
+                    );
+                }
+                if let Some(m) = c.min {
+                    let _ = writeln!(y, "    min: {m}");
+                }
+                if let Some(m) = c.max {
+                    let _ = writeln!(y, "    max: {m}");
+                }
+            }
+        } else if c.min == Some(0.0) {
+            let _ = writeln!(y, "    min: 0");
+        }
+        if !c.acknowledge.is_empty() {
+            let _ = writeln!(y, "    acknowledge: [{}]", c.acknowledge.join(", "));
+        }
+    }
+    y
+}
+
+/// A table while fitting: the augmented rows and their column specs.
+struct Fitted {
+    aug: Table,
+    specs: Vec<Spec>,
+    /// How many of `aug`'s columns (the first ones) are its own and counts (not given).
+    own: usize,
+    /// The columns its model draws.
+    modelled: Vec<String>,
+}
+
+/// Fits a model of every table of `db` from `inputs` (one per table, in the schema's order).
+/// `schema_yaml` is the schema's text (embedded in the model). `opts.min_count`, `bins`,
+/// `max_parents` and `max_cells` apply to every table; differential privacy is not available
+/// for linked tables yet.
+pub fn fit_linked(
+    db: &Database,
+    schema_yaml: &str,
+    inputs: &[Input],
+    opts: &FitOptions,
+) -> Result<LinkedModel, ModelError> {
+    if opts.epsilon.is_some() {
+        return Err(ModelError::Invalid(
+            "--epsilon is not available for linked tables yet\n    hint: fit without --epsilon, or fit one table at a time".into(),
+        ));
+    }
+    if crate::schema::sha256_hex(schema_yaml.as_bytes()) != db.source.sha256 {
+        return Err(ModelError::Invalid(
+            "the schema text given does not match the loaded schema".into(),
+        ));
+    }
+    if inputs.len() != db.tables.len() {
+        return Err(ModelError::Invalid(format!(
+            "{} inputs given for a schema of {} tables",
+            inputs.len(),
+            db.tables.len()
+        )));
+    }
+    let referenced = |name: &str| {
+        db.tables
+            .iter()
+            .any(|t| t.foreign_keys.iter().any(|fk| fk.table == name))
+    };
+    // Load every table: keys that are referenced, foreign keys and the other columns.
+    let mut loaded: Vec<Table> = Vec::with_capacity(db.tables.len());
+    for (t, input) in db.tables.iter().zip(inputs) {
+        let names: Vec<String> = t
+            .schema
+            .columns
+            .iter()
+            // A key added by `inspect` (a row number, not in the data) is left out.
+            .filter(|c| {
+                !(c.name == t.primary_key && c.generator.is_some() && !referenced(t.name()))
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        loaded.push(Table::load_only(input, &t.schema, &names)?);
+    }
+    // Row of the referenced table per row and foreign key.
+    let mut key_rows: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    for (t, data) in db.tables.iter().zip(&loaded) {
+        if !referenced(t.name()) {
+            continue;
+        }
+        let pk = data.column(&t.primary_key).ok_or_else(|| {
+            ModelError::Invalid(format!(
+                "table `{}`: its key `{}` is referenced but not in its file",
+                t.name(),
+                t.primary_key
+            ))
+        })?;
+        let mut map = HashMap::with_capacity(data.rows);
+        for r in 0..data.rows {
+            if let Some(k) = key_at(pk, r) {
+                map.insert(k, r);
+            }
+        }
+        key_rows.insert(t.name().to_string(), map);
+    }
+    let mut links: HashMap<(usize, String), Vec<Option<usize>>> = HashMap::new();
+    for (i, (t, data)) in db.tables.iter().zip(&loaded).enumerate() {
+        for fk in &t.foreign_keys {
+            let col = data.column(&fk.column).ok_or_else(|| {
+                ModelError::Invalid(format!("table `{}`: no column `{}`", t.name(), fk.column))
+            })?;
+            let map = &key_rows[&fk.table];
+            let mut rows = Vec::with_capacity(data.rows);
+            let mut dangling = 0usize;
+            let mut example = None;
+            for r in 0..data.rows {
+                match key_at(col, r) {
+                    None => rows.push(None),
+                    Some(k) => match map.get(&k) {
+                        Some(&p) => rows.push(Some(p)),
+                        None => {
+                            dangling += 1;
+                            example.get_or_insert(k);
+                            rows.push(None);
+                        }
+                    },
+                }
+            }
+            if dangling > 0 {
+                return Err(ModelError::Invalid(format!(
+                    "table `{}`: {dangling} rows of `{}` name no row of `{}` (e.g. `{}`)\n    hint: every foreign key must hold a key of the table it references; remove or repair those rows",
+                    t.name(),
+                    fk.column,
+                    fk.table,
+                    example.unwrap_or_default()
+                )));
+            }
+            if fk.children.is_some() && rows.iter().any(Option::is_none) {
+                return Err(ModelError::Invalid(format!(
+                    "table `{}`: the driving key `{}` is empty in some rows\n    hint: a driving key (with `children:`) must name a parent in every row",
+                    t.name(),
+                    fk.column
+                )));
+            }
+            links.insert((i, fk.column.clone()), rows);
+        }
+    }
+    let order = db.order();
+    let mut fitted: Vec<Option<Fitted>> = (0..db.tables.len()).map(|_| None).collect();
+    let mut tables: Vec<TableModel> = Vec::with_capacity(order.len());
+    for &i in &order {
+        let t = &db.tables[i];
+        let data = &loaded[i];
+        let fks: Vec<&str> = t.foreign_keys.iter().map(|f| f.column.as_str()).collect();
+        let own: Vec<&Column> = t
+            .schema
+            .columns
+            .iter()
+            .filter(|c| c.name != t.primary_key && !fks.contains(&c.name.as_str()))
+            .filter(|c| data.column(&c.name).is_some())
+            .collect();
+        let driving = t.driving();
+        let parent = driving.map(|fk| {
+            let p = db.table_index(&fk.table).unwrap_or(i);
+            (fk, p, &links[&(i, fk.column.clone())])
+        });
+        let mut specs: Vec<Spec> = Vec::new();
+        let mut cols: Vec<TableColumn> = Vec::new();
+        let mut order_col: Option<Offset> = None;
+        let mut offsets: Vec<Offset> = Vec::new();
+        // Siblings: position of each row among its parent's children, by the order column.
+        let mut position: Vec<usize> = vec![0; data.rows];
+        let mut prev: Vec<Option<usize>> = vec![None; data.rows];
+        let order_name = parent.and_then(|_| {
+            own.iter()
+                .find(|c| {
+                    is_time(c.ty)
+                        && data
+                            .column(&c.name)
+                            .and_then(num)
+                            .is_some_and(|x| x.iter().all(|v| !v.is_nan()))
+                })
+                .map(|c| c.name.clone())
+        });
+        if let Some((_, _, rows)) = parent {
+            let key: Vec<f64> = order_name
+                .as_ref()
+                .and_then(|n| data.column(n).and_then(num))
+                .map_or_else(|| vec![0.0; data.rows], <[f64]>::to_vec);
+            let mut idx: Vec<usize> = (0..data.rows).collect();
+            idx.sort_by(|&a, &b| {
+                rows[a]
+                    .cmp(&rows[b])
+                    .then(key[a].total_cmp(&key[b]))
+                    .then(a.cmp(&b))
+            });
+            for w in 0..idx.len() {
+                let r = idx[w];
+                if w > 0 && rows[idx[w - 1]] == rows[r] {
+                    position[r] = position[idx[w - 1]] + 1;
+                    prev[r] = Some(idx[w - 1]);
+                }
+            }
+        }
+        // The parent's raw date columns, per row of this table.
+        let parent_dates: Vec<(String, Vec<f64>)> = match parent {
+            Some((fk, p, rows)) => db.tables[p]
+                .schema
+                .columns
+                .iter()
+                .filter(|c| is_time(c.ty))
+                .filter_map(|c| {
+                    let x = loaded[p].column(&c.name).and_then(num)?;
+                    Some((
+                        format!("{}.{}", fk.table, c.name),
+                        rows.iter().map(|r| r.map_or(f64::NAN, |r| x[r])).collect(),
+                    ))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut gap_col: Option<(Spec, TableColumn)> = None;
+        for c in &own {
+            let Some(col) = data.column(&c.name) else {
+                continue;
+            };
+            let mut spec = Spec {
+                column: (*c).clone(),
+                int: false,
+            };
+            // Roles that build the head apply at the root; a child's are plain columns for now.
+            if parent.is_some() && matches!(c.role, Role::Protected | Role::Label) {
+                spec.column.role = Role::Feature;
+            }
+            let mut values = col.values.clone();
+            if let (true, Some(x)) = (is_time(c.ty), num(col)) {
+                let x = x.to_vec();
+                if order_name.as_deref() == Some(c.name.as_str()) {
+                    // First sibling: from the parent's date the data never precedes (the
+                    // nearest on average), else as itself; later siblings: the gap.
+                    let from = parent_dates
+                        .iter()
+                        .filter_map(|(n, d)| never_before(&x, d).map(|m| (m, n, d)))
+                        .min_by(|a, b| a.0.total_cmp(&b.0));
+                    // Two columns, each drawn given the position: the first sibling's value
+                    // (null for the others) and the gap to the sibling before (null for the
+                    // first).
+                    let first: Vec<f64> = (0..data.rows)
+                        .map(|r| match prev[r] {
+                            Some(_) => f64::NAN,
+                            None => from.map_or(x[r], |(_, _, d)| x[r] - d[r]),
+                        })
+                        .collect();
+                    let gap: Vec<f64> = (0..data.rows)
+                        .map(|r| prev[r].map_or(f64::NAN, |q| x[r] - x[q]))
+                        .collect();
+                    values = Values::Num(first);
+                    spec.int = true;
+                    spec.column.min = None;
+                    spec.column.nullable = true;
+                    let gap_name = gap_var(&c.name);
+                    let mut column = Column::blank(&gap_name, ColumnType::Int { bits: 64 });
+                    column.min = Some(0.0);
+                    column.nullable = true;
+                    gap_col = Some((
+                        Spec { column, int: true },
+                        TableColumn {
+                            name: gap_name,
+                            ty: ColumnType::Int { bits: 64 },
+                            values: Values::Num(gap),
+                        },
+                    ));
+                    // The end of the period: a value at least `min_count` rows reach.
+                    let mut sorted: Vec<f64> = x.clone();
+                    sorted.sort_by(|a, b| b.total_cmp(a));
+                    let k = (opts.min_count as usize).clamp(1, sorted.len());
+                    order_col = Some(Offset {
+                        column: c.name.clone(),
+                        from: from.map(|(_, n, _)| n.clone()),
+                        end: (sorted.len() >= opts.min_count as usize).then(|| sorted[k - 1]),
+                    });
+                } else {
+                    // Other dates: from the nearest date (the parent's, or an earlier one of
+                    // the row) that they never precede.
+                    let earlier: Vec<(String, Vec<f64>)> = own
+                        .iter()
+                        .take_while(|o| o.name != c.name)
+                        .filter(|o| is_time(o.ty) && o.ty == c.ty)
+                        .filter_map(|o| {
+                            Some((o.name.clone(), data.column(&o.name).and_then(num)?.to_vec()))
+                        })
+                        .collect();
+                    let from = parent_dates
+                        .iter()
+                        .chain(&earlier)
+                        .filter_map(|(n, d)| never_before(&x, d).map(|m| (m, n, d)))
+                        .min_by(|a, b| a.0.total_cmp(&b.0));
+                    if let Some((_, n, d)) = from {
+                        values = Values::Num(x.iter().zip(d).map(|(a, b)| a - b).collect());
+                        spec.int = true;
+                        spec.column.min = Some(0.0);
+                        offsets.push(Offset {
+                            column: c.name.clone(),
+                            from: Some(n.clone()),
+                            end: None,
+                        });
+                    }
+                }
+            }
+            cols.push(TableColumn {
+                name: c.name.clone(),
+                ty: if spec.int {
+                    ColumnType::Int { bits: 64 }
+                } else {
+                    c.ty
+                },
+                values,
+            });
+            specs.push(spec);
+            if let Some((spec, col)) = gap_col.take() {
+                specs.push(spec);
+                cols.push(col);
+            }
+        }
+        // Counts of children through every key that points here.
+        let mut counts = Vec::new();
+        for (j, child) in db.tables.iter().enumerate() {
+            for fk in child.foreign_keys.iter().filter(|fk| fk.table == t.name()) {
+                let var = count_var(child.name(), &fk.column);
+                let mut n = vec![0.0; data.rows];
+                for p in links[&(j, fk.column.clone())].iter().flatten() {
+                    n[*p] += 1.0;
+                }
+                let mut column = Column::blank(&var, ColumnType::Int { bits: 64 });
+                column.min = Some(0.0);
+                specs.push(Spec { column, int: true });
+                cols.push(TableColumn {
+                    name: var.clone(),
+                    ty: ColumnType::Int { bits: 64 },
+                    values: Values::Num(n),
+                });
+                counts.push(CountColumn {
+                    var,
+                    table: child.name().to_string(),
+                    column: fk.column.clone(),
+                });
+            }
+        }
+        let own_len = cols.len();
+        // Given: the parent's own columns and counts, and the position among siblings.
+        let mut given: Vec<String> = Vec::new();
+        if let Some((fk, p, rows)) = parent {
+            let pf = fitted[p].as_ref().ok_or_else(|| {
+                ModelError::Invalid(format!(
+                    "table `{}` is fitted before its parent `{}`",
+                    t.name(),
+                    fk.table
+                ))
+            })?;
+            for (k, pc) in pf.aug.columns[..pf.own].iter().enumerate() {
+                // Only what the parent's model draws (not its dropped identifiers or weights).
+                if !pf.modelled.contains(&pc.name) {
+                    continue;
+                }
+                let name = format!("{}.{}", fk.table, pc.name);
+                cols.push(gather(pc, rows, &name));
+                let mut column = pf.specs[k].column.clone();
+                column.name = name.clone();
+                column.role = Role::Feature;
+                column.quasi_identifier = false;
+                specs.push(Spec {
+                    column,
+                    int: pf.specs[k].int,
+                });
+                given.push(name);
+            }
+            let levels: Vec<String> = POSITIONS.iter().map(|s| s.to_string()).collect();
+            cols.push(TableColumn {
+                name: POSITION.into(),
+                ty: ColumnType::Category,
+                values: Values::Cat {
+                    codes: position
+                        .iter()
+                        .map(|&k| k.min(POSITIONS.len() - 1) as u32)
+                        .collect(),
+                    levels: levels.clone(),
+                },
+            });
+            let mut column = Column::blank(POSITION, ColumnType::Category);
+            column.levels = Some(levels);
+            specs.push(Spec { column, int: false });
+            given.push(POSITION.into());
+        }
+        let aug = Table {
+            rows: data.rows,
+            columns: cols,
+        };
+        let model = if own_len == 0 || data.rows == 0 {
+            None
+        } else {
+            let file = format!("{}#{}", db.source.file, t.name());
+            let yaml = render(t.name(), &specs);
+            let schema = crate::schema::Schema::from_str_named(&yaml, &file)?;
+            let mut o = opts.clone();
+            o.given = given;
+            if let Some(order) = &order_col {
+                o.forced_parents = vec![
+                    (order.column.clone(), POSITION.to_string()),
+                    (gap_var(&order.column), POSITION.to_string()),
+                ];
+            }
+            o.input = t.name().to_string();
+            o.input_sha256 = String::new();
+            Some(fit(&aug, &schema, &yaml, &o).map_err(|e| match e {
+                ModelError::Invalid(m) => ModelError::Invalid(format!("table `{}`: {m}", t.name())),
+                other => other,
+            })?)
+        };
+        let picks = t
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.children.is_none())
+            .map(|fk| {
+                let rows = &links[&(i, fk.column.clone())];
+                let nulls = rows.iter().filter(|r| r.is_none()).count();
+                Pick {
+                    column: fk.column.clone(),
+                    table: fk.table.clone(),
+                    null_share: if rows.is_empty() {
+                        0.0
+                    } else {
+                        nulls as f64 / rows.len() as f64
+                    },
+                }
+            })
+            .collect();
+        tables.push(TableModel {
+            name: t.name().to_string(),
+            primary_key: t.primary_key.clone(),
+            rows: data.rows as u64,
+            parent: driving.map(|fk| ParentLink {
+                table: fk.table.clone(),
+                column: fk.column.clone(),
+                count: count_var(t.name(), &fk.column),
+            }),
+            counts,
+            picks,
+            order: order_col,
+            offsets,
+            model,
+        });
+        let modelled = tables
+            .last()
+            .and_then(|t: &TableModel| t.model.as_ref())
+            .map(|m| {
+                m.variables
+                    .iter()
+                    .enumerate()
+                    .filter(|(v, _)| !m.given.contains(v))
+                    .map(|(_, v)| v.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        fitted[i] = Some(Fitted {
+            aug,
+            specs,
+            own: own_len,
+            modelled,
+        });
+    }
+    Ok(LinkedModel {
+        format: LINKED_FORMAT.into(),
+        version: LINKED_VERSION,
+        fairsynth: env!("CARGO_PKG_VERSION").into(),
+        schema: EmbeddedSchema {
+            file: db.source.file.clone(),
+            sha256: db.source.sha256.clone(),
+            yaml: schema_yaml.to_string(),
+        },
+        tables,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_never_before_another_gives_the_mean_gap_and_one_exception_none() {
+        let nan = f64::NAN;
+        assert_eq!(never_before(&[5.0, 7.0, nan], &[1.0, 7.0, 3.0]), Some(2.0));
+        assert_eq!(never_before(&[5.0, 6.0], &[1.0, 7.0]), None);
+        assert_eq!(never_before(&[nan], &[1.0]), None);
+    }
+
+    #[test]
+    fn the_augmented_schema_reads_back_with_its_types_roles_and_bounds() {
+        let mut a = Column::blank("amount", ColumnType::Int { bits: 32 });
+        a.role = Role::Label;
+        a.min = Some(0.0);
+        let mut c = Column::blank("#orders.customer_id", ColumnType::Int { bits: 64 });
+        c.min = Some(0.0);
+        let mut p = Column::blank(POSITION, ColumnType::Category);
+        p.levels = Some(POSITIONS.iter().map(|s| s.to_string()).collect());
+        let text = render(
+            "t",
+            &[
+                Spec {
+                    column: a,
+                    int: false,
+                },
+                Spec {
+                    column: c,
+                    int: true,
+                },
+                Spec {
+                    column: p,
+                    int: false,
+                },
+            ],
+        );
+        let s = crate::schema::Schema::from_str_named(&text, "t.yaml").expect(&text);
+        assert_eq!(s.columns[0].ty, ColumnType::Int { bits: 32 });
+        assert_eq!(s.columns[0].role, Role::Label);
+        assert_eq!(s.columns[1].min, Some(0.0));
+        assert_eq!(s.columns[2].levels.as_ref().map(Vec::len), Some(3));
+    }
+}

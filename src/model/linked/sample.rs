@@ -1,0 +1,553 @@
+//! Sampling a [`LinkedModel`]: root tables block by block, each child table's rows drawn for
+//! its synthetic parents (as many as the parent's count column says, each given its parent's
+//! columns and its position), then keys numbered, picked keys dealt from the referenced
+//! table's counts, and dates rebuilt from their offsets. Every draw comes from a stream keyed
+//! by (seed, table, column, block), so the output does not depend on the thread count.
+
+use std::sync::Arc;
+
+use arrow_array::{
+    Array, ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch,
+    RecordBatchOptions, StringArray, TimestampMicrosecondArray,
+};
+use arrow_schema::{Field, Schema as ArrowSchema};
+use rand::RngExt;
+use rayon::prelude::*;
+
+use super::{LinkedModel, TableModel, POSITION, POSITIONS};
+use crate::io::read::Input;
+use crate::io::table::{Table, Values};
+use crate::io::Batches;
+use crate::model::{ModelError, SampleOptions, Sampler};
+use crate::schema::{ColumnType, Database, Document, Schema};
+use crate::synth::{stream, BlockSource, BLOCK_ROWS};
+
+/// A linked model compiled for sampling.
+#[derive(Debug)]
+pub struct LinkedSampler {
+    model: LinkedModel,
+    db: Database,
+    /// Per table (model order): its sampler and augmented schema, when it has a model.
+    samplers: Vec<Option<(Sampler, Schema)>>,
+    seed: u64,
+}
+
+/// The sampled tables, in the schema's order.
+#[derive(Debug, Clone)]
+pub struct LinkedSample {
+    /// Table name and rows.
+    pub tables: Vec<(String, RecordBatch)>,
+}
+
+/// One table while sampling.
+struct Drawn {
+    /// The augmented columns drawn (own columns, offsets, counts), loaded.
+    aug: Table,
+    /// The output rows.
+    out: RecordBatch,
+    /// Rebuilt numeric values of the output's time columns, by name (for offsets).
+    times: Vec<(String, Vec<f64>)>,
+}
+
+fn err(table: &str, e: impl std::fmt::Display) -> ModelError {
+    ModelError::Invalid(format!("table `{table}`: {e}"))
+}
+
+/// A 64-bit seed of its own for `table` from `seed`.
+fn table_seed(seed: u64, table: &str) -> u64 {
+    let h = crate::schema::sha256_hex(format!("{seed}\u{0}{table}").as_bytes());
+    u64::from_str_radix(&h[..16], 16).unwrap_or(seed)
+}
+
+impl LinkedSampler {
+    /// Compiles `model` for sampling with `seed`.
+    pub fn new(model: &LinkedModel, seed: u64) -> Result<LinkedSampler, ModelError> {
+        let db = match Document::from_str_named(&model.schema.yaml, &model.schema.file)? {
+            Document::Database(db) => db,
+            Document::Table(_) => {
+                return Err(ModelError::Invalid(
+                    "the linked model's schema describes one table".into(),
+                ))
+            }
+        };
+        let mut samplers = Vec::with_capacity(model.tables.len());
+        for t in &model.tables {
+            if db.table(&t.name).is_none() {
+                return Err(err(&t.name, "not in the model's schema"));
+            }
+            samplers.push(match &t.model {
+                Some(m) => {
+                    let opts = SampleOptions {
+                        seed: table_seed(seed, &t.name),
+                        targets: Vec::new(),
+                        fairness: false,
+                    };
+                    Some((Sampler::new(m, &opts)?, m.schema()?))
+                }
+                None => None,
+            });
+        }
+        Ok(LinkedSampler {
+            model: model.clone(),
+            db,
+            samplers,
+            seed,
+        })
+    }
+
+    /// Samples every table; root tables get their fitted rows times `scale`.
+    pub fn sample(&self, scale: f64) -> Result<LinkedSample, ModelError> {
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(ModelError::Invalid(format!(
+                "--scale {scale}: the scale must be a positive number"
+            )));
+        }
+        let mut drawn: Vec<Drawn> = Vec::with_capacity(self.model.tables.len());
+        for (i, t) in self.model.tables.iter().enumerate() {
+            let d = self.draw_table(i, t, &drawn, scale)?;
+            drawn.push(d);
+        }
+        let tables = self
+            .db
+            .tables
+            .iter()
+            .filter_map(|s| {
+                let i = self.model.tables.iter().position(|t| t.name == s.name())?;
+                Some((s.name().to_string(), drawn[i].out.clone()))
+            })
+            .collect();
+        Ok(LinkedSample { tables })
+    }
+
+    /// Index (model order) of the table called `name`.
+    fn index(&self, name: &str) -> Result<usize, ModelError> {
+        self.model
+            .tables
+            .iter()
+            .position(|t| t.name == name)
+            .ok_or_else(|| err(name, "not in the model"))
+    }
+
+    fn draw_table(
+        &self,
+        i: usize,
+        t: &TableModel,
+        drawn: &[Drawn],
+        scale: f64,
+    ) -> Result<Drawn, ModelError> {
+        let sampler = self.samplers[i].as_ref();
+        // Rows: a root's from its fitted size, a child's from its parents' counts.
+        let (rows, parent_row, position) = match &t.parent {
+            None => {
+                let n = (t.rows as f64 * scale).round() as usize;
+                (n, Vec::new(), Vec::new())
+            }
+            Some(p) => {
+                let pd = &drawn[self.index(&p.table)?];
+                let counts = match pd.aug.column(&p.count).map(|c| &c.values) {
+                    Some(Values::Num(x)) => x.clone(),
+                    _ => return Err(err(&t.name, format!("no count column `{}`", p.count))),
+                };
+                let mut parent_row = Vec::new();
+                let mut position = Vec::new();
+                for (r, c) in counts.iter().enumerate() {
+                    let c = if c.is_nan() {
+                        0
+                    } else {
+                        c.max(0.0).round() as usize
+                    };
+                    for k in 0..c {
+                        parent_row.push(r);
+                        position.push(k);
+                    }
+                }
+                (parent_row.len(), parent_row, position)
+            }
+        };
+        // The augmented columns.
+        let aug_batch: Option<RecordBatch> = match sampler {
+            None => None,
+            Some((s, _)) => {
+                let blocks = rows.div_ceil(BLOCK_ROWS);
+                let batches: Vec<RecordBatch> = if t.parent.is_none() {
+                    (0..blocks as u64)
+                        .into_par_iter()
+                        .map(|b| s.block(b, rows as u64))
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| err(&t.name, e))?
+                } else {
+                    let given = self.given_codes(t, s, drawn, &parent_row, &position)?;
+                    (0..blocks)
+                        .into_par_iter()
+                        .map(|b| {
+                            let lo = b * BLOCK_ROWS;
+                            let hi = (lo + BLOCK_ROWS).min(rows);
+                            let part: Vec<Vec<u32>> =
+                                given.iter().map(|g| g[lo..hi].to_vec()).collect();
+                            s.block_given(b as u64, &part)
+                        })
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| err(&t.name, e))?
+                };
+                let schema = BlockSource::schema(s);
+                Some(
+                    arrow_select::concat::concat_batches(&schema, &batches)
+                        .map_err(|e| err(&t.name, e))?,
+                )
+            }
+        };
+        let aug = match (&aug_batch, sampler) {
+            (Some(b), Some((_, schema))) => {
+                let names: Vec<String> = b
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
+                let input = Input::Memory(Batches::new(&t.name, b.schema(), vec![b.clone()])?);
+                Table::load_only(&input, schema, &names)?
+            }
+            _ => Table {
+                rows,
+                columns: Vec::new(),
+            },
+        };
+        self.assemble(t, drawn, aug, aug_batch, parent_row, &position)
+    }
+
+    /// The codes of every given column of `t`'s model, per row.
+    fn given_codes(
+        &self,
+        t: &TableModel,
+        s: &Sampler,
+        drawn: &[Drawn],
+        parent_row: &[usize],
+        position: &[usize],
+    ) -> Result<Vec<Vec<u32>>, ModelError> {
+        let Some(p) = &t.parent else {
+            return Ok(Vec::new());
+        };
+        let pd = &drawn[self.index(&p.table)?];
+        let prefix = format!("{}.", p.table);
+        s.given()
+            .into_iter()
+            .map(|name| {
+                if name == POSITION {
+                    let values = Values::Cat {
+                        codes: position
+                            .iter()
+                            .map(|&k| k.min(POSITIONS.len() - 1) as u32)
+                            .collect(),
+                        levels: POSITIONS.iter().map(|s| s.to_string()).collect(),
+                    };
+                    return s.given_codes(name, &values);
+                }
+                let own = name.strip_prefix(&prefix).unwrap_or(name);
+                let col = pd
+                    .aug
+                    .column(own)
+                    .ok_or_else(|| err(&t.name, format!("the parent has no column `{own}`")))?;
+                let rows: Vec<Option<usize>> = parent_row.iter().map(|&r| Some(r)).collect();
+                let g = super::gather(col, &rows, name);
+                s.given_codes(name, &g.values)
+            })
+            .collect()
+    }
+
+    /// The output rows of `t`: keys, picked keys, own columns with dates rebuilt.
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        &self,
+        t: &TableModel,
+        drawn: &[Drawn],
+        aug: Table,
+        aug_batch: Option<RecordBatch>,
+        parent_row: Vec<usize>,
+        position: &[usize],
+    ) -> Result<Drawn, ModelError> {
+        let schema = &self
+            .db
+            .table(&t.name)
+            .ok_or_else(|| err(&t.name, "not in the schema"))?
+            .schema;
+        let rows = aug.rows;
+        let parent = match &t.parent {
+            Some(p) => Some((p, &drawn[self.index(&p.table)?])),
+            None => None,
+        };
+        let mut fields = Vec::new();
+        let mut arrays: Vec<ArrayRef> = Vec::new();
+        let mut times: Vec<(String, Vec<f64>)> = Vec::new();
+        let mut own_pk: Option<ArrayRef> = None;
+        for c in &schema.columns {
+            let array: ArrayRef = if c.name == t.primary_key {
+                let a = key_array(c.ty, rows);
+                own_pk = Some(a.clone());
+                a
+            } else if let Some((p, pd)) = parent.filter(|(p, _)| p.column == c.name) {
+                let pk = pk_of(&pd.out, &self.model.tables[self.index(&p.table)?])?;
+                let idx = arrow_array::UInt32Array::from_iter_values(
+                    parent_row.iter().map(|&r| r as u32),
+                );
+                arrow_select::take::take(pk.as_ref(), &idx, None).map_err(|e| err(&t.name, e))?
+            } else if let Some(k) = t.picks.iter().find(|k| k.column == c.name) {
+                let (pk, counts) = if k.table == t.name {
+                    let pk = own_pk
+                        .clone()
+                        .ok_or_else(|| err(&t.name, "its key comes after a self-reference"))?;
+                    (
+                        pk,
+                        count_values(&aug, &super::count_var(&t.name, &k.column)),
+                    )
+                } else {
+                    let j = self.index(&k.table)?;
+                    (
+                        pk_of(&drawn[j].out, &self.model.tables[j])?,
+                        count_values(&drawn[j].aug, &super::count_var(&t.name, &k.column)),
+                    )
+                };
+                let picked = self.deal(t, &k.column, k.null_share, rows, &counts, pk.len());
+                let idx: arrow_array::UInt32Array =
+                    picked.iter().map(|r| r.map(|r| r as u32)).collect();
+                arrow_select::take::take(pk.as_ref(), &idx, None).map_err(|e| err(&t.name, e))?
+            } else if let Some(o) = t.order.as_ref().filter(|o| o.column == c.name) {
+                let v = aug_num(&aug, &c.name)?;
+                let from = match (&o.from, parent) {
+                    (Some(f), Some((_, pd))) => Some(parent_time(pd, f, &parent_row)?),
+                    _ => None,
+                };
+                let gap = aug_num(&aug, &super::gap_var(&c.name))?;
+                let mut x = vec![0.0; rows];
+                for r in 0..rows {
+                    let first = |v: f64| if v.is_nan() { 0.0 } else { v };
+                    x[r] = if position[r] == 0 {
+                        first(v[r]) + from.as_ref().map_or(0.0, |f| f[r])
+                    } else {
+                        x[r - 1]
+                            + if gap[r].is_nan() {
+                                0.0
+                            } else {
+                                gap[r].max(0.0)
+                            }
+                    };
+                }
+                if let Some(end) = o.end {
+                    fit_in_window(&mut x, position, end);
+                }
+                let a = time_array(c.ty, &x);
+                times.push((c.name.clone(), x));
+                a
+            } else if let Some(o) = t.offsets.iter().find(|o| o.column == c.name) {
+                let v = aug_num(&aug, &c.name)?;
+                let f = o.from.as_deref().unwrap_or_default();
+                let base: Vec<f64> = match parent {
+                    Some((p, pd)) if f.starts_with(&format!("{}.", p.table)) => {
+                        parent_time(pd, f, &parent_row)?
+                    }
+                    _ => times
+                        .iter()
+                        .find(|(n, _)| n == f)
+                        .map(|(_, x)| x.clone())
+                        .ok_or_else(|| err(&t.name, format!("`{}` before `{f}`", c.name)))?,
+                };
+                let x: Vec<f64> = v.iter().zip(&base).map(|(a, b)| b + a.max(0.0)).collect();
+                let a = time_array(c.ty, &x);
+                times.push((c.name.clone(), x));
+                a
+            } else if let Some(a) = aug_batch
+                .as_ref()
+                .and_then(|b| b.column_by_name(&c.name).cloned())
+            {
+                if matches!(c.ty, ColumnType::Date | ColumnType::Timestamp) {
+                    times.push((c.name.clone(), aug_num(&aug, &c.name)?));
+                }
+                a
+            } else {
+                // Not modelled (an identifier without a generator, a weight): not written.
+                continue;
+            };
+            fields.push(Field::new(
+                &c.name,
+                array.data_type().clone(),
+                array.null_count() > 0 || c.nullable,
+            ));
+            arrays.push(array);
+        }
+        let out = RecordBatch::try_new_with_options(
+            Arc::new(ArrowSchema::new(fields)),
+            arrays,
+            &RecordBatchOptions::new().with_row_count(Some(rows)),
+        )
+        .map_err(|e| err(&t.name, e))?;
+        Ok(Drawn { aug, out, times })
+    }
+
+    /// Rows of the referenced table for the `rows` rows of `t`'s non-driving key `column`:
+    /// each referenced row is dealt as often as its count says, in an order shuffled by the
+    /// seed; rows past the counts pick uniformly; a `null_share` of rows reference nothing.
+    fn deal(
+        &self,
+        t: &TableModel,
+        column: &str,
+        null_share: f64,
+        rows: usize,
+        counts: &[f64],
+        referenced: usize,
+    ) -> Vec<Option<usize>> {
+        let name = format!("{}\u{0}pick\u{0}{column}", t.name);
+        let mut rng = stream(self.seed, &name, 0, 0);
+        let mut slots: Vec<usize> = counts
+            .iter()
+            .enumerate()
+            .flat_map(|(r, c)| {
+                let c = if c.is_nan() {
+                    0
+                } else {
+                    c.max(0.0).round() as usize
+                };
+                std::iter::repeat_n(r, c)
+            })
+            .collect();
+        for k in (1..slots.len()).rev() {
+            slots.swap(k, rng.random_range(0..=k));
+        }
+        let mut next = 0usize;
+        (0..rows)
+            .map(|_| {
+                if referenced == 0 || rng.random::<f64>() < null_share {
+                    return None;
+                }
+                let r = match slots.get(next) {
+                    Some(&r) => r,
+                    None => rng.random_range(0..referenced),
+                };
+                next += 1;
+                Some(r)
+            })
+            .collect()
+    }
+}
+
+/// Numbered keys 1, 2, ... of type `ty` (text keys as their digits).
+fn key_array(ty: ColumnType, rows: usize) -> ArrayRef {
+    let n = 1..=rows as i64;
+    match ty {
+        ColumnType::Int { bits: 32 } => Arc::new(Int32Array::from_iter_values(n.map(|k| k as i32))),
+        ColumnType::Int { .. } => Arc::new(Int64Array::from_iter_values(n)),
+        ColumnType::Float => Arc::new(Float64Array::from_iter_values(n.map(|k| k as f64))),
+        _ => Arc::new(StringArray::from_iter_values(n.map(|k| k.to_string()))),
+    }
+}
+
+/// The primary-key column of a sampled table.
+fn pk_of(out: &RecordBatch, t: &TableModel) -> Result<ArrayRef, ModelError> {
+    out.column_by_name(&t.primary_key)
+        .cloned()
+        .ok_or_else(|| err(&t.name, format!("no key column `{}`", t.primary_key)))
+}
+
+fn count_values(aug: &Table, var: &str) -> Vec<f64> {
+    match aug.column(var).map(|c| &c.values) {
+        Some(Values::Num(x)) => x.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn aug_num(aug: &Table, name: &str) -> Result<Vec<f64>, ModelError> {
+    match aug.column(name).map(|c| &c.values) {
+        Some(Values::Num(x)) => Ok(x.clone()),
+        _ => Err(ModelError::Invalid(format!(
+            "the sampled column `{name}` is not numeric"
+        ))),
+    }
+}
+
+/// The parent's rebuilt time column `from` (`parent.column`) per child row.
+fn parent_time(pd: &Drawn, from: &str, parent_row: &[usize]) -> Result<Vec<f64>, ModelError> {
+    let col = from.split_once('.').map_or(from, |(_, c)| c);
+    let x = pd
+        .times
+        .iter()
+        .find(|(n, _)| n == col)
+        .map(|(_, x)| x)
+        .ok_or_else(|| ModelError::Invalid(format!("the parent's `{col}` was not sampled")))?;
+    Ok(parent_row.iter().map(|&r| x[r]).collect())
+}
+
+/// A date (days) or timestamp (microseconds) column from numbers; NaN is null.
+fn time_array(ty: ColumnType, x: &[f64]) -> ArrayRef {
+    let v = |x: &f64| (!x.is_nan()).then_some(*x);
+    match ty {
+        ColumnType::Timestamp => Arc::new(
+            x.iter()
+                .map(|x| v(x).map(|x| x.round() as i64))
+                .collect::<TimestampMicrosecondArray>()
+                .with_timezone("UTC"),
+        ),
+        _ => Arc::new(
+            x.iter()
+                .map(|x| v(x).map(|x| x.round() as i32))
+                .collect::<Date32Array>(),
+        ),
+    }
+}
+
+/// Keeps every family (rows of one parent, `position` 0, 1, ...) inside the period that ends
+/// at `end` (see [`super::Offset::end`]): a family whose running sum of gaps
+/// overshoots has its gaps shrunk in proportion, so its order and relative spacing stay.
+fn fit_in_window(x: &mut [f64], position: &[usize], end: f64) {
+    let mut start = 0;
+    while start < x.len() {
+        let mut stop = start + 1;
+        while stop < x.len() && position[stop] != 0 {
+            stop += 1;
+        }
+        // A family that starts past the end (its first date follows a rule, such as the
+        // parent's date) is left as drawn: the rule comes first.
+        let first = x[start];
+        let last = x[stop - 1];
+        if last > end && first <= end {
+            let span = last - x[start];
+            let room = end - first;
+            for r in start..stop {
+                let f = if span > 0.0 {
+                    (x[r] - x[start]) / span
+                } else {
+                    0.0
+                };
+                x[r] = (first + f * room).floor();
+            }
+        }
+        start = stop;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_family_past_the_end_is_shrunk_in_proportion_and_keeps_its_order() {
+        // Two families: [100, 110, 130] (inside an end of 120 after shrinking) and [50].
+        let mut x = vec![100.0, 110.0, 130.0, 50.0];
+        fit_in_window(&mut x, &[0, 1, 2, 0], 120.0);
+        assert_eq!(x, vec![100.0, 106.0, 120.0, 50.0]);
+        // A family starting past the end is left alone (its first date follows a rule).
+        let mut y = vec![130.0, 140.0];
+        fit_in_window(&mut y, &[0, 1], 120.0);
+        assert_eq!(y, vec![130.0, 140.0]);
+    }
+
+    #[test]
+    fn keys_are_numbered_in_the_declared_type() {
+        let a = key_array(ColumnType::Int { bits: 32 }, 3);
+        assert_eq!(a.data_type(), &arrow_schema::DataType::Int32);
+        let s = key_array(ColumnType::String, 2);
+        assert_eq!(
+            s.as_any()
+                .downcast_ref::<StringArray>()
+                .map(|s| s.value(1).to_string()),
+            Some("2".to_string())
+        );
+    }
+}

@@ -1,0 +1,409 @@
+//! `fit` on a folder of linked tables and `sample` of the linked model: every key resolves,
+//! the rules the real rows obey hold in every sampled row, children per parent and the
+//! dependence of children on their parents survive, siblings stay in order in time, the files
+//! are the same at any thread count, and bad folders get clear errors.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type};
+use arrow_array::{Array, RecordBatch};
+use common::{fairsynth, read_parquet, root};
+
+fn key_texts(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
+    let a = b
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    let a = arrow_cast_text(a.as_ref());
+    a
+}
+
+/// Any key column as text (ints as digits).
+fn arrow_cast_text(a: &dyn Array) -> Vec<Option<String>> {
+    match a.data_type() {
+        arrow_schema::DataType::Int64 => {
+            let p = a.as_primitive::<Int64Type>();
+            (0..p.len())
+                .map(|i| (!p.is_null(i)).then(|| p.value(i).to_string()))
+                .collect()
+        }
+        arrow_schema::DataType::Utf8 => {
+            let s = a.as_string::<i32>();
+            (0..s.len())
+                .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
+                .collect()
+        }
+        other => panic!("key of type {other}"),
+    }
+}
+
+fn dates(b: &RecordBatch, name: &str) -> Vec<Option<i32>> {
+    let a = b
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .as_primitive::<Date32Type>();
+    (0..a.len())
+        .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+        .collect()
+}
+
+fn floats(b: &RecordBatch, name: &str) -> Vec<f64> {
+    let a = b
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .as_primitive::<Float64Type>();
+    (0..a.len()).map(|i| a.value(i)).collect()
+}
+
+fn fit_and_sample(data: &Path, schema: &Path, dir: &Path, threads: &str) {
+    let model = dir.join("model.json");
+    fairsynth()
+        .arg("fit")
+        .arg(data)
+        .arg("--schema")
+        .arg(schema)
+        .arg("-o")
+        .arg(&model)
+        .args(["--threads", threads, "--quiet"])
+        .assert()
+        .success();
+    fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .arg("-o")
+        .arg(dir.join("out"))
+        .args(["--seed", "7", "--threads", threads, "--quiet"])
+        .assert()
+        .success();
+}
+
+/// Every value of `child.column` is a key of `parent` (nulls aside); returns the references.
+fn resolves(out: &Path, child: &str, column: &str, parent: &str, key: &str) -> Vec<String> {
+    let c = read_parquet(&out.join(format!("{child}.parquet")));
+    let p = read_parquet(&out.join(format!("{parent}.parquet")));
+    let keys: Vec<String> = key_texts(&p, key).into_iter().flatten().collect();
+    let set: HashSet<&String> = keys.iter().collect();
+    assert_eq!(set.len(), keys.len(), "{parent}.{key} is not unique");
+    let refs: Vec<String> = key_texts(&c, column).into_iter().flatten().collect();
+    for r in &refs {
+        assert!(
+            set.contains(r),
+            "{child}.{column} = {r} names no {parent} row"
+        );
+    }
+    refs
+}
+
+fn per_parent(refs: &[String]) -> HashMap<usize, usize> {
+    let mut n: HashMap<&String, usize> = HashMap::new();
+    for r in refs {
+        *n.entry(r).or_default() += 1;
+    }
+    let mut shape = HashMap::new();
+    for c in n.values() {
+        *shape.entry(*c).or_default() += 1;
+    }
+    shape
+}
+
+#[test]
+fn berka_sample_joins_keeps_cardinalities_and_the_date_rule() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = root().join("tests/data/relational/berka");
+    fit_and_sample(
+        &data,
+        &root().join("tests/data/relational/berka_linked.yaml"),
+        dir.path(),
+        "2",
+    );
+    let out = dir.path().join("out");
+    for (child, column, parent, key) in [
+        ("client", "district_id", "district", "district_id"),
+        ("account", "district_id", "district", "district_id"),
+        ("disp", "client_id", "client", "client_id"),
+        ("disp", "account_id", "account", "account_id"),
+        ("card", "disp_id", "disp", "disp_id"),
+        ("loan", "account_id", "account", "account_id"),
+        ("order", "account_id", "account", "account_id"),
+    ] {
+        resolves(&out, child, column, parent, key);
+    }
+    // Every real client has one disposition; an account one or two (155 and 45 of 200).
+    let disp = read_parquet(&out.join("disp.parquet"));
+    let clients = per_parent(
+        &key_texts(&disp, "client_id")
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        clients.keys().copied().collect::<Vec<_>>(),
+        vec![1],
+        "{clients:?}"
+    );
+    let accounts = per_parent(
+        &key_texts(&disp, "account_id")
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>(),
+    );
+    assert!(accounts.keys().all(|k| *k == 1 || *k == 2), "{accounts:?}");
+    let two = *accounts.get(&2).unwrap_or(&0) as f64 / accounts.values().sum::<usize>() as f64;
+    assert!(
+        (two - 45.0 / 200.0).abs() < 0.08,
+        "share of accounts with two dispositions {two}"
+    );
+    // A loan is never granted before its account was opened (true of every real row).
+    let account = read_parquet(&out.join("account.parquet"));
+    let opened: HashMap<String, i32> = key_texts(&account, "account_id")
+        .into_iter()
+        .zip(dates(&account, "date"))
+        .filter_map(|(k, d)| Some((k?, d?)))
+        .collect();
+    let loan = read_parquet(&out.join("loan.parquet"));
+    assert!(loan.num_rows() > 0);
+    for (k, d) in key_texts(&loan, "account_id")
+        .into_iter()
+        .zip(dates(&loan, "date"))
+    {
+        let (k, d) = (k.expect("driving key"), d.expect("loan date"));
+        assert!(
+            d >= opened[&k],
+            "loan of account {k} on day {d} before it opened"
+        );
+    }
+    let model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("model.json")).expect("model"))
+            .expect("json");
+    let loan_model = model["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["name"] == "loan")
+        .expect("loan");
+    assert_eq!(
+        loan_model["order"]["from"], "account.date",
+        "{loan_model:?}"
+    );
+}
+
+#[test]
+fn cdnow_families_keep_their_size_and_their_order_in_time() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let schema = dir.path().join("cdnow.yaml");
+    fairsynth()
+        .args(["inspect", "tests/data/relational/cdnow", "--draft-schema"])
+        .arg(&schema)
+        .assert()
+        .success();
+    fit_and_sample(
+        &root().join("tests/data/relational/cdnow"),
+        &schema,
+        dir.path(),
+        "2",
+    );
+    let out = dir.path().join("out");
+    let refs = resolves(&out, "purchases", "users_id", "users", "id");
+    let users = read_parquet(&out.join("users.parquet"));
+    assert_eq!(users.num_rows(), 300);
+    // Every real customer bought at least once; so does every synthetic one.
+    let buyers: HashSet<&String> = refs.iter().collect();
+    assert_eq!(buyers.len(), 300);
+    // Purchases of a customer are written in order, and their dates never go back.
+    let p = read_parquet(&out.join("purchases.parquet"));
+    let d = dates(&p, "date");
+    let mut last: HashMap<&String, i32> = HashMap::new();
+    for (k, d) in refs.iter().zip(&d) {
+        let d = d.expect("date");
+        if let Some(before) = last.insert(k, d) {
+            assert!(
+                d >= before,
+                "customer {k}: a purchase on day {d} after one on day {before}"
+            );
+        }
+    }
+    // Dates stay in the real period (1997-01-01 to 1998-06-30).
+    let (lo, hi) = (9862, 10407);
+    assert!(
+        d.iter().flatten().all(|x| (lo..=hi).contains(x)),
+        "dates outside the period"
+    );
+}
+
+/// A small database where a customer's segment decides how many orders they place and how
+/// much each order is worth: both must survive fit and sample.
+#[test]
+fn children_follow_their_parents_columns_in_count_and_value() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("folder");
+    let mut customers = String::from("id,segment\n");
+    let mut orders = String::from("order_id,customer_id,amount\n");
+    let mut next = 1;
+    for c in 1..=400 {
+        let gold = c % 4 == 0;
+        customers.push_str(&format!("{c},{}\n", if gold { "gold" } else { "basic" }));
+        let n = if gold { 5 + c % 3 } else { 1 + c % 2 };
+        for k in 0..n {
+            let amount = if gold {
+                200.0 + ((c * 7 + k * 13) % 50) as f64
+            } else {
+                20.0 + ((c * 3 + k) % 10) as f64
+            };
+            orders.push_str(&format!("{next},{c},{amount}\n"));
+            next += 1;
+        }
+    }
+    std::fs::write(data.join("customers.csv"), customers).expect("write");
+    std::fs::write(data.join("orders.csv"), orders).expect("write");
+    let schema = dir.path().join("db.yaml");
+    std::fs::write(
+        &schema,
+        "version: 1\nname: shop\ntables:\n  - name: customers\n    rows: 400\n    primary_key: id\n    columns:\n      - {name: id, type: int}\n      - {name: segment, type: category}\n  - name: orders\n    primary_key: order_id\n    columns:\n      - {name: order_id, type: int}\n      - {name: customer_id, type: int, references: customers, children: {shares: {\"1\": 1}}}\n      - {name: amount, type: float}\n",
+    )
+    .expect("write");
+    fit_and_sample(&data, &schema, dir.path(), "2");
+    let out = dir.path().join("out");
+    let refs = resolves(&out, "orders", "customer_id", "customers", "id");
+    let c = read_parquet(&out.join("customers.parquet"));
+    let segment: HashMap<String, String> = key_texts(&c, "id")
+        .into_iter()
+        .zip((0..c.num_rows()).map(|i| {
+            let a = c
+                .column_by_name("segment")
+                .expect("segment")
+                .as_dictionary::<arrow_array::types::Int32Type>();
+            let v = a.values().as_string::<i32>();
+            v.value(a.keys().value(i) as usize).to_string()
+        }))
+        .filter_map(|(k, s)| Some((k?, s)))
+        .collect();
+    let amounts = floats(&read_parquet(&out.join("orders.parquet")), "amount");
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    let mut parents: HashMap<&str, HashSet<&String>> = HashMap::new();
+    for (k, a) in refs.iter().zip(&amounts) {
+        let s = segment[k].as_str();
+        *count.entry(s).or_default() += 1;
+        parents.entry(s).or_default().insert(k);
+        match s {
+            "gold" => assert!(*a >= 150.0, "a gold customer's order of {a}"),
+            _ => assert!(*a <= 60.0, "a basic customer's order of {a}"),
+        }
+    }
+    let per = |s: &str| count[s] as f64 / segment.values().filter(|v| *v == s).count() as f64;
+    assert!(
+        per("gold") > 4.5 && per("gold") < 7.5,
+        "gold orders per customer {}",
+        per("gold")
+    );
+    assert!(
+        per("basic") > 1.0 && per("basic") < 2.0,
+        "basic orders per customer {}",
+        per("basic")
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_model_and_files_at_any_thread_count() {
+    let data = root().join("tests/data/relational/berka");
+    let schema = root().join("tests/data/relational/berka_linked.yaml");
+    let a = tempfile::tempdir().expect("temporary folder");
+    let b = tempfile::tempdir().expect("temporary folder");
+    fit_and_sample(&data, &schema, a.path(), "1");
+    fit_and_sample(&data, &schema, b.path(), "2");
+    let bytes = |d: &Path, f: &str| std::fs::read(d.join(f)).expect(f);
+    assert!(bytes(a.path(), "model.json") == bytes(b.path(), "model.json"));
+    for t in [
+        "district", "client", "account", "disp", "card", "loan", "order",
+    ] {
+        let f = format!("out/{t}.parquet");
+        assert!(bytes(a.path(), &f) == bytes(b.path(), &f), "{t} differs");
+    }
+}
+
+#[test]
+fn a_key_naming_no_parent_is_refused_with_the_table_and_value() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("cdnow");
+    std::fs::create_dir(&data).expect("folder");
+    let src = root().join("tests/data/relational/cdnow");
+    std::fs::copy(src.join("users.csv"), data.join("users.csv")).expect("copy");
+    let mut p = std::fs::read_to_string(src.join("purchases.csv")).expect("read");
+    p.push_str("999999,1997-03-01,1,9.99\n");
+    std::fs::write(data.join("purchases.csv"), p).expect("write");
+    let schema = dir.path().join("cdnow.yaml");
+    fairsynth()
+        .args(["inspect", "tests/data/relational/cdnow", "--draft-schema"])
+        .arg(&schema)
+        .assert()
+        .success();
+    let out = fairsynth()
+        .arg("fit")
+        .arg(&data)
+        .arg("--schema")
+        .arg(&schema)
+        .arg("-o")
+        .arg(dir.path().join("m.json"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains(
+            "table `purchases`: 1 rows of `users_id` name no row of `users` (e.g. `999999`)"
+        ),
+        "{err}"
+    );
+    assert!(!dir.path().join("m.json").exists(), "no model is written");
+}
+
+#[test]
+fn a_linked_model_refuses_one_table_options_and_a_file_output() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let model = dir.path().join("m.json");
+    fairsynth()
+        .args([
+            "fit",
+            "tests/data/relational/berka",
+            "--schema",
+            "tests/data/relational/berka_linked.yaml",
+            "--quiet",
+            "-o",
+        ])
+        .arg(&model)
+        .assert()
+        .success();
+    let out = fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .args(["--rows", "10", "-o"])
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("hint: use --scale"), "{err}");
+    let file = dir.path().join("file.parquet");
+    std::fs::write(&file, b"x").expect("write");
+    let out = fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .arg("-o")
+        .arg(&file)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("is not a folder"), "{err}");
+    assert_eq!(std::fs::read(&file).expect("kept"), b"x");
+    // --scale multiplies the root tables.
+    fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .args(["--scale", "2", "--quiet", "-o"])
+        .arg(dir.path().join("twice"))
+        .assert()
+        .success();
+    let clients = read_parquet(&dir.path().join("twice/client.parquet"));
+    assert_eq!(clients.num_rows(), 490);
+}
