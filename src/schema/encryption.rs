@@ -2,6 +2,7 @@
 //! command-line form (`--encrypt`, `--footer-key`, `--plaintext-footer`). Decoding the YAML
 //! block is in `decode/encryption.rs`; applying the policy is `io::crypt`'s.
 
+use super::relational::{with_references, KeyLink};
 use super::{Database, Role, Schema};
 
 /// The access policy (`encryption:`): which columns of every Parquet output are encrypted under
@@ -50,12 +51,13 @@ impl Encryption {
             footer_key,
             plaintext_footer,
         };
-        Ok(flags.apply(&[schema], false)?.pop().flatten())
+        Ok(flags.apply(&[schema], None)?.pop().flatten())
     }
 
     /// As [`Self::with_flags`] for every table of linked tables, over each table's policy
     /// (`schema.encryption`): a selector names a column in every table that has it, a role
-    /// every table's columns with it, and `table.column` one table's column. Returns each
+    /// every table's columns with it (and the foreign keys referencing a primary key it
+    /// selects), and `table.column` one table's column. Returns each
     /// table's policy, in the tables' order.
     pub fn with_flags_linked(
         db: &Database,
@@ -69,7 +71,7 @@ impl Encryption {
             footer_key,
             plaintext_footer,
         };
-        flags.apply(&tables, true)
+        flags.apply(&tables, Some(&db.key_links()))
     }
 }
 
@@ -81,13 +83,15 @@ struct Flags<'a> {
 }
 
 impl Flags<'_> {
-    /// Each table's policy under the flags; `qualified`: the tables are linked (their names
-    /// qualify columns, and errors name the table).
+    /// Each table's policy under the flags; `links`, for linked tables: the foreign keys
+    /// between them (table names then qualify columns, errors name the table, and a role
+    /// selecting a primary key selects the keys referencing it).
     fn apply(
         &self,
         tables: &[&Schema],
-        qualified: bool,
+        links: Option<&[KeyLink]>,
     ) -> Result<Vec<Option<Encryption>>, String> {
+        let qualified = links.is_some();
         let bases: Vec<Option<Encryption>> = tables.iter().map(|t| t.encryption.clone()).collect();
         if self.encrypt.is_empty() && self.footer_key.is_none() && !self.plaintext_footer {
             return Ok(bases);
@@ -112,13 +116,14 @@ impl Flags<'_> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
             {
-                let picked = pick(spec, sel, tables, qualified)?;
+                let picked = pick(spec, sel, tables, links)?;
                 if picked.is_empty() {
                     return Err(format!(
                         "--encrypt `{spec}`: no column has the role in `{sel}`"
                     ));
                 }
                 for (t, c) in picked {
+                    let c = c.as_str();
                     match columns[t].iter().find(|(n, _)| n == c) {
                         Some((_, k)) if k != key => {
                             let shown = if qualified {
@@ -158,14 +163,15 @@ impl Flags<'_> {
     }
 }
 
-/// The `(table, column)`s one selector of `--encrypt spec` picks: `role:NAME` (possibly none),
-/// a column name (every table that has it), or, for linked tables, `table.column`.
-fn pick<'s>(
+/// The `(table, column)`s one selector of `--encrypt spec` picks: `role:NAME` (possibly none;
+/// with linked tables, a primary key picked brings the keys referencing it), a column name
+/// (every table that has it), or, for linked tables (`links`), `table.column`.
+fn pick(
     spec: &str,
     sel: &str,
-    tables: &[&'s Schema],
-    qualified: bool,
-) -> Result<Vec<(usize, &'s str)>, String> {
+    tables: &[&Schema],
+    links: Option<&[KeyLink]>,
+) -> Result<Vec<(usize, String)>, String> {
     if let Some(role) = sel.strip_prefix("role:") {
         let Some(r) = Role::from_name(role) else {
             return Err(format!(
@@ -173,26 +179,27 @@ fn pick<'s>(
                 Role::NAMES.join(", ")
             ));
         };
-        return Ok(tables
+        let picked: Vec<(usize, String)> = tables
             .iter()
             .enumerate()
             .flat_map(|(t, s)| {
                 s.columns
                     .iter()
                     .filter(move |c| c.has_role(r))
-                    .map(move |c| (t, c.name.as_str()))
+                    .map(move |c| (t, c.name.clone()))
             })
-            .collect());
+            .collect();
+        return Ok(with_references(picked, links.unwrap_or_default()));
     }
-    let exact: Vec<(usize, &str)> = tables
+    let exact: Vec<(usize, String)> = tables
         .iter()
         .enumerate()
-        .filter_map(|(t, s)| s.column(sel).map(|c| (t, c.name.as_str())))
+        .filter_map(|(t, s)| s.column(sel).map(|c| (t, c.name.clone())))
         .collect();
     if !exact.is_empty() {
         return Ok(exact);
     }
-    if !qualified {
+    if links.is_none() {
         return Err(format!("--encrypt `{spec}`: the schema has no column `{sel}`\n    hint: name a declared column, or a role as `role:protected`"));
     }
     let Some((table, column)) = sel.split_once('.') else {
@@ -206,7 +213,7 @@ fn pick<'s>(
         ));
     };
     match tables[t].column(column) {
-        Some(c) => Ok(vec![(t, c.name.as_str())]),
+        Some(c) => Ok(vec![(t, c.name.clone())]),
         None => Err(format!("--encrypt `{spec}`: the table `{table}` has no column `{column}`\n    hint: name a column the schema declares for `{table}`")),
     }
 }

@@ -12,10 +12,11 @@
 //! ```
 //!
 //! A schema of linked tables may carry the block at the top (it applies to every table; a
-//! column may be named `table.column` to mean one table's) and inside a table entry (that
-//! table only); [`apply_encryption`] merges the two into each table's policy.
+//! column may be named `table.column` to mean one table's; a role that selects a primary key
+//! selects the foreign keys referencing it too) and inside a table entry (that table only); [`apply_encryption`] merges the two into each table's policy.
 
 use super::*;
+use crate::schema::relational::{key_links, with_references, KeyLink};
 
 const ENCRYPTION_KEYS: [&str; 3] = ["footer_key", "plaintext_footer", "keys"];
 const SELECTOR_KEYS: [&str; 2] = ["roles", "columns"];
@@ -27,6 +28,9 @@ const SELECTOR_KEYS: [&str; 2] = ["roles", "columns"];
 pub(super) struct Scope<'a> {
     pub(super) tables: Vec<(&'a str, &'a [Column])>,
     pub(super) qualified: bool,
+    /// The foreign keys between the tables: a role that selects a primary key selects the
+    /// keys referencing it too.
+    pub(super) links: Vec<KeyLink>,
 }
 
 /// One decoded `encryption:` section, before it becomes a policy.
@@ -107,6 +111,7 @@ pub(super) fn decode_encryption(s: &mut Sink, n: &Node, columns: &[Column]) -> O
     let scope = Scope {
         tables: vec![("", columns)],
         qualified: false,
+        links: Vec::new(),
     };
     decode_section(s, n, "encryption", &scope)?.policy(s, 0, None)
 }
@@ -234,13 +239,22 @@ fn decode_selector(
                 );
                 continue;
             };
-            let before = chosen.len();
-            for (t, (_, cols)) in scope.tables.iter().enumerate() {
-                for c in cols.iter().filter(|c| c.has_role(role)) {
-                    chosen.push((t, c.name.clone(), id.to_string(), pos(r)));
-                }
+            let picked: Vec<(usize, String)> = scope
+                .tables
+                .iter()
+                .enumerate()
+                .flat_map(|(t, (_, cols))| {
+                    cols.iter()
+                        .filter(|c| c.has_role(role))
+                        .map(move |c| (t, c.name.clone()))
+                })
+                .collect();
+            let picked = with_references(picked, &scope.links);
+            let none = picked.is_empty();
+            for (t, c) in picked {
+                chosen.push((t, c, id.to_string(), pos(r)));
             }
-            if chosen.len() == before && known {
+            if none && known {
                 s.hint(
                     pos(r),
                     &rpath,
@@ -350,6 +364,7 @@ pub(super) fn apply_encryption(
                 })
                 .collect(),
             qualified: true,
+            links: key_links(&decoded.iter().map(Option::as_ref).collect::<Vec<_>>()),
         };
         decode_section(s, n, "encryption", &scope)
     });
@@ -467,6 +482,58 @@ tables:
                 // No column selected: the footer is still encrypted.
                 policy("footer", false, &[]),
             ]
+        );
+    }
+
+    #[test]
+    fn a_role_selecting_a_primary_key_selects_the_keys_referencing_it() {
+        let yaml = SHOP
+            .replace(
+                "{name: customer_id, type: int, generator: {kind: sequence}}",
+                "{name: customer_id, type: int, role: identifier, generator: {kind: sequence}}",
+            )
+            .replace(
+                "auditor: {roles: [protected], columns: [orders.total, customer_id]}",
+                "auditor: {roles: [identifier]}",
+            )
+            .replace(
+                "linkage: {columns: [customer_id]}",
+                "linkage: {columns: [total]}",
+            );
+        let d = db(&yaml);
+        let got: Vec<Option<Encryption>> = d
+            .tables
+            .iter()
+            .map(|t| t.schema.encryption.clone())
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                policy("footer", false, &[("customer_id", "auditor")]),
+                policy(
+                    "footer",
+                    true,
+                    &[("customer_id", "auditor"), ("total", "linkage")]
+                ),
+                policy("footer", false, &[]),
+            ]
+        );
+        // The flags alike; a name qualified with its table stays that table's column.
+        let flags = |sel: &str| {
+            Encryption::with_flags_linked(&d, &[sel.to_string()], Some("f"), false)
+                .expect("flags")
+                .into_iter()
+                .map(|p| p.map(|p| p.columns).unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        let k = |c: &str| vec![(c.to_string(), "k".to_string())];
+        assert_eq!(
+            flags("k=role:identifier"),
+            [k("customer_id"), k("customer_id"), vec![]]
+        );
+        assert_eq!(
+            flags("k=customers.customer_id"),
+            [k("customer_id"), vec![], vec![]]
         );
     }
 

@@ -343,6 +343,7 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
             let scope = Scope {
                 tables: vec![(t.name.as_str(), schema.columns.as_slice())],
                 qualified: false,
+                links: Vec::new(),
             };
             sections[ti] = decode_section(s, v, &t.map.child("encryption"), &scope);
         }
