@@ -83,6 +83,7 @@ fn main() {
             let guard = crypt::enter(Access {
                 kms: Arc::new(keys.clone()),
                 policy: policy.clone(),
+                tables: Vec::new(),
             });
             let t = std::time::Instant::now();
             write_parquet(&synth, rows, &path, &options, &prov, &|_| {}).expect("write");

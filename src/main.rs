@@ -175,8 +175,30 @@ fn check(files: &[PathBuf]) -> Result<(), Failure> {
                         e.to_string().lines().next().unwrap_or_default()
                     ),
                 };
+                let encrypted: Vec<String> = db
+                    .tables
+                    .iter()
+                    .filter_map(|t| {
+                        let p = t.schema.encryption.as_ref()?;
+                        let cols: Vec<String> = p
+                            .columns
+                            .iter()
+                            .map(|(c, k)| format!("{c} under {k}"))
+                            .collect();
+                        Some(if cols.is_empty() {
+                            format!("{} (footer only)", t.name())
+                        } else {
+                            format!("{} ({})", t.name(), cols.join(", "))
+                        })
+                    })
+                    .collect();
+                let encrypted = if encrypted.is_empty() {
+                    String::new()
+                } else {
+                    format!("; encrypted: {}", encrypted.join(", "))
+                };
                 out_line(&format!(
-                    "{}: ok ({} linked tables; table (rows: columns): {}; {synth})",
+                    "{}: ok ({} linked tables; table (rows: columns): {}{encrypted}; {synth})",
                     f.display(),
                     db.tables.len(),
                     shown.join(", ")
@@ -744,12 +766,7 @@ fn deidentify_folder(a: DeidentifyArgs) -> Result<(), Failure> {
             "--html and --format are not supported yet when de-identifying a folder\n    hint: use --report for the JSON report; each file's format comes from its extension"
         )));
     }
-    let e = &a.encryption;
-    if !e.encrypt.is_empty() || e.footer_key.is_some() || e.plaintext_footer {
-        return Err(usage(anyhow::anyhow!(
-            "encrypting the files of linked tables is not supported yet\n    hint: de-identify without --encrypt"
-        )));
-    }
+    let _access = access_linked(&a.keys, &a.encryption, &db)?;
     let dir = &a.output;
     if dir.exists() && !dir.is_dir() {
         return Err(usage(anyhow::anyhow!(
@@ -1034,11 +1051,8 @@ fn access(
     encryption: Option<&EncryptArgs>,
     schema: &Schema,
 ) -> Result<fairsynth::io::crypt::AccessGuard, Failure> {
-    use fairsynth::io::crypt::{self, MasterKeys};
-    let mut master = MasterKeys::from_env();
-    if let Some(path) = &keys.keys {
-        master = master.with_key_file(path).map_err(usage)?;
-    }
+    use fairsynth::io::crypt;
+    let master = master_keys(keys)?;
     let policy = match encryption {
         Some(e) => fairsynth::schema::Encryption::with_flags(
             schema,
@@ -1052,6 +1066,46 @@ fn access(
     Ok(crypt::enter(crypt::Access {
         kms: std::sync::Arc::new(master),
         policy,
+        tables: Vec::new(),
+    }))
+}
+
+/// The master keys of `--keys`, then of the environment.
+fn master_keys(keys: &KeysArgs) -> Result<fairsynth::io::crypt::MasterKeys, Failure> {
+    let master = fairsynth::io::crypt::MasterKeys::from_env();
+    match &keys.keys {
+        Some(path) => master.with_key_file(path).map_err(usage),
+        None => Ok(master),
+    }
+}
+
+/// As [`access`] for a command writing the files of linked tables: each table's file follows
+/// its table's policy (the schema's `encryption:` sections under the flags, which apply to
+/// every table and may name `table.column`).
+fn access_linked(
+    keys: &KeysArgs,
+    encryption: &EncryptArgs,
+    db: &fairsynth::schema::Database,
+) -> Result<fairsynth::io::crypt::AccessGuard, Failure> {
+    use fairsynth::io::crypt;
+    let master = master_keys(keys)?;
+    let policies = fairsynth::schema::Encryption::with_flags_linked(
+        db,
+        &encryption.encrypt,
+        encryption.footer_key.as_deref(),
+        encryption.plaintext_footer,
+    )
+    .map_err(|m| usage(anyhow::anyhow!(m)))?;
+    let tables = db
+        .tables
+        .iter()
+        .zip(policies)
+        .filter_map(|(t, p)| Some((t.name().to_string(), p?)))
+        .collect();
+    Ok(crypt::enter(crypt::Access {
+        kms: std::sync::Arc::new(master),
+        policy: None,
+        tables,
     }))
 }
 
@@ -1140,12 +1194,7 @@ fn synth_linked(a: SynthArgs, mut db: fairsynth::schema::Database) -> Result<(),
             a.schema.display()
         )));
     }
-    let e = &a.encryption;
-    if !e.encrypt.is_empty() || e.footer_key.is_some() || e.plaintext_footer {
-        return Err(usage(anyhow::anyhow!(
-            "encrypting the files of linked tables is not supported yet\n    hint: synthesise without --encrypt, or encrypt one table's schema at a time"
-        )));
-    }
+    let _access = access_linked(&a.keys, &a.encryption, &db)?;
     if let Some(f) = a.scale {
         for t in db.tables.iter_mut().filter(|t| t.is_root()) {
             t.schema.rows = ((t.schema.rows as f64 * f).round() as u64).max(1);

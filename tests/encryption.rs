@@ -75,6 +75,7 @@ fn no_policy(keys: &[(&str, Vec<u8>)]) -> Access {
     Access {
         kms: Arc::new(master(keys)),
         policy: None,
+        tables: Vec::new(),
     }
 }
 
@@ -265,6 +266,7 @@ fn sentinel_file(dir: &Path, plaintext_footer: bool) -> PathBuf {
             plaintext_footer,
             columns: vec![("secret".into(), "auditor".into())],
         }),
+        tables: Vec::new(),
     });
     let mut sink = Sink::create(
         Output::Parquet(&path),
@@ -813,4 +815,93 @@ fn every_command_that_writes_parquet_applies_the_policy() {
         assert_eq!(v["encryption"]["columns"]["sex"], "auditor", "{f}: {prov}");
         assert_eq!(v["encryption"]["footer_key"], "footer", "{f}");
     }
+}
+
+/// A policy that encrypts no column of a file under a plaintext footer writes the file in
+/// plaintext (Parquet would otherwise encrypt every column under the footer key, locking the
+/// columns a plaintext footer promises); a file encrypted that way by another writer reads
+/// with its columns named as locked, not as a decoding error.
+#[test]
+fn a_plaintext_footer_with_no_column_to_encrypt_is_a_plain_file() {
+    use fairsynth::io::crypt::{KeyMaterial, KmsClient};
+    use parquet::arrow::ArrowWriter;
+    use parquet::encryption::encrypt::FileEncryptionProperties;
+    let dir = tempfile::tempdir().expect("dir");
+    let kf = key_file(dir.path(), "keys.txt", &keys());
+    synth(
+        dir.path(),
+        "footer_only.parquet",
+        &[
+            "--keys",
+            kf.to_str().expect("utf-8"),
+            "--footer-key",
+            "footer",
+            "--plaintext-footer",
+        ],
+    );
+    let f = std::fs::File::open(dir.path().join("footer_only.parquet")).expect("open");
+    let rows: usize = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .and_then(|b| b.build())
+        .expect("plain Parquet")
+        .map(|b| b.expect("batch").num_rows())
+        .sum();
+    assert_eq!(rows, 3000);
+
+    // Uniform encryption (no column key) under a plaintext footer, as pyarrow can write it.
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        Field::new("a", DataType::Int64, false),
+        Field::new("b", DataType::Utf8, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from_iter_values(0..10)) as ArrayRef,
+            Arc::new(StringArray::from_iter_values(
+                (0..10).map(|i| format!("v{i}")),
+            )),
+        ],
+    )
+    .expect("batch");
+    let footer_key: Vec<u8> = (200..216).collect();
+    let wrapped = master(&keys())
+        .wrap_key(&footer_key, "footer")
+        .expect("wrap");
+    let enc = FileEncryptionProperties::builder(footer_key)
+        .with_plaintext_footer(true)
+        .with_footer_key_metadata(
+            KeyMaterial::single(true, "footer", wrapped)
+                .to_json()
+                .into_bytes(),
+        )
+        .build()
+        .expect("properties");
+    let props = parquet::file::properties::WriterProperties::builder()
+        .with_file_encryption_properties(enc)
+        .build();
+    let path = dir.path().join("uniform.parquet");
+    let mut w = ArrowWriter::try_new(
+        std::fs::File::create(&path).expect("create"),
+        schema,
+        Some(props),
+    )
+    .expect("writer");
+    w.write(&batch).expect("write");
+    w.close().expect("close");
+    {
+        let _g = crypt::enter(no_policy(&[]));
+        let opened = open_parquet(&path).expect("open without keys");
+        let locked: Vec<&str> = opened.locked.iter().map(|l| l.column.as_str()).collect();
+        assert_eq!(locked, ["a", "b"]);
+        assert!(
+            opened.locked[0].reason.contains("footer key")
+                && opened.locked[0].reason.contains("no master key `footer`"),
+            "{}",
+            opened.locked[0].reason
+        );
+    }
+    let _g = crypt::enter(no_policy(&keys()));
+    assert!(open_parquet(&path)
+        .expect("open with keys")
+        .locked
+        .is_empty());
 }

@@ -21,6 +21,7 @@ const DECODE_RS: &str = concat!(
     include_str!("../src/schema/decode/policy.rs"),
     include_str!("../src/schema/decode/input.rs"),
     include_str!("../src/schema/decode/encryption.rs"),
+    include_str!("../src/schema/decode/tables.rs"),
 );
 
 fn json_schema() -> Value {
@@ -705,6 +706,25 @@ fn top_level_and_column_keys_match_decode_rs() {
         })
         .collect();
     assert_eq!(one_of, vec![set(["columns"]), set(["tables"])]);
+    // With `tables`, the top-level keys not in DATABASE_KEYS are refused, and a table entry
+    // has exactly TABLE_KEYS.
+    let refused: BTreeSet<String> = schema["oneOf"][1]["not"]["anyOf"]
+        .as_array()
+        .expect("keys refused beside `tables`")
+        .iter()
+        .map(|b| b["required"][0].as_str().unwrap().to_string())
+        .collect();
+    let database = set(quoted(section(DECODE_RS, "const DATABASE_KEYS", "];")));
+    assert_eq!(
+        top.difference(&database).cloned().collect::<BTreeSet<_>>(),
+        refused,
+        "top-level keys refused beside `tables`"
+    );
+    assert_eq!(
+        property_names(&schema["$defs"]["table"]),
+        set(quoted(section(DECODE_RS, "const TABLE_KEYS", "];"))),
+        "table keys"
+    );
 }
 
 #[test]
@@ -733,15 +753,20 @@ fn nested_keys_match_decode_rs() {
         set(quoted(section(DECODE_RS, "const INPUT_KEYS", "];"))),
         "input keys"
     );
+    // One definition for the top-level section and a linked table's own.
+    for at in [
+        &schema["properties"]["encryption"],
+        &defs["table"]["properties"]["encryption"],
+    ] {
+        assert_eq!(at["$ref"], "#/$defs/encryption", "{at}");
+    }
     assert_eq!(
-        property_names(&schema["properties"]["encryption"]),
+        property_names(&defs["encryption"]),
         set(quoted(section(DECODE_RS, "const ENCRYPTION_KEYS", "];"))),
         "encryption keys"
     );
     assert_eq!(
-        property_names(
-            &schema["properties"]["encryption"]["properties"]["keys"]["additionalProperties"]
-        ),
+        property_names(&defs["encryption"]["properties"]["keys"]["additionalProperties"]),
         set(quoted(section(DECODE_RS, "const SELECTOR_KEYS", "];"))),
         "encryption key selector keys"
     );
@@ -913,4 +938,53 @@ fn type_role_and_action_names_match_the_model() {
         .map(str::to_string)
         .collect();
     assert_eq!(typed, set(ColumnType::NAMES));
+}
+
+/// The `encryption:` sections of linked tables: at the top and in a table (whose `footer_key`
+/// may come from the top), accepted by both; a table section with an unknown key or a
+/// top-level section without `footer_key` refused by both.
+#[test]
+fn linked_encryption_sections_agree_with_the_decoder() {
+    use fairsynth::schema::Document;
+    let v = validator();
+    let base = "version: 1
+name: shop
+encryption:
+  footer_key: footer
+  keys:
+    auditor: {roles: [protected], columns: [orders.total]}
+tables:
+  - name: customers
+    rows: 10
+    primary_key: customer_id
+    columns:
+      - {name: customer_id, type: int, generator: {kind: sequence}}
+      - {name: sex, type: category, role: protected, shares: {f: 0.5, m: 0.5}}
+  - name: orders
+    primary_key: order_id
+    columns:
+      - {name: order_id, type: int, generator: {kind: sequence}}
+      - name: customer_id
+        type: int
+        references: customers
+        children: {distribution: {kind: poisson, lambda: 2}, max: 10}
+      - {name: total, type: float, distribution: {kind: normal, mean: 5, sd: 1}}
+    encryption:
+      plaintext_footer: true
+      keys:
+        linkage: {columns: [customer_id]}
+";
+    let ok = |yaml: &str| {
+        Document::from_str_named(yaml, "snippet.yaml").is_ok()
+            && v.is_valid(&yaml_to_json(yaml).expect("json"))
+    };
+    let refused = |yaml: &str| {
+        Document::from_str_named(yaml, "snippet.yaml").is_err()
+            && !v.is_valid(&yaml_to_json(yaml).expect("json"))
+    };
+    assert!(ok(base), "{base}");
+    let unknown = base.replace("plaintext_footer: true", "plaintext_footr: true");
+    assert!(refused(&unknown), "{unknown}");
+    let no_footer = base.replace("  footer_key: footer\n", "");
+    assert!(refused(&no_footer), "{no_footer}");
 }

@@ -598,7 +598,7 @@ pub fn deidentify_tables(
                 input,
                 &schemas[i],
                 &opts,
-                Output::Parquet(&target),
+                Output::Table(&target, t.name()),
                 provenance(i),
             )?;
         }

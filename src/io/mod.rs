@@ -174,8 +174,19 @@ impl ParquetSink {
         schema: SchemaRef,
         props: WriterProperties,
     ) -> Result<Self, IoError> {
+        Self::create_for(target, None, schema, props)
+    }
+
+    /// As [`Self::create`] for the file of the linked table `table` (`None`: the command's
+    /// one output): encrypted as the installed access's policy for that table says.
+    pub fn create_for(
+        target: &Path,
+        table: Option<&str>,
+        schema: SchemaRef,
+        props: WriterProperties,
+    ) -> Result<Self, IoError> {
         let access = crypt::current();
-        let (props, encrypted) = match &access.policy {
+        let (props, encrypted) = match access.policy_of(table) {
             None => (props, None),
             Some(policy) => {
                 let (p, applied) =
@@ -185,7 +196,7 @@ impl ParquetSink {
                             source,
                         },
                     )?;
-                (p, Some(applied))
+                (p, applied)
             }
         };
         let mut tmp = TempOutput::create(target)?;
@@ -328,6 +339,9 @@ impl ParquetSink {
 pub enum Output<'a> {
     /// A Parquet file, written atomically.
     Parquet(&'a Path),
+    /// The Parquet file of one linked table (`path`, table name), written atomically and
+    /// encrypted as the installed access's policy for that table says.
+    Table(&'a Path, &'a str),
     /// Batches kept in memory and returned by [`Sink::finish`].
     Memory,
 }
@@ -372,6 +386,12 @@ impl Sink {
                 Output::Parquet(path) => {
                     SinkKind::Parquet(Box::new(ParquetSink::create(path, schema, props)?))
                 }
+                Output::Table(path, table) => SinkKind::Parquet(Box::new(ParquetSink::create_for(
+                    path,
+                    Some(table),
+                    schema,
+                    props,
+                )?)),
                 Output::Memory => SinkKind::Memory {
                     schema,
                     batches: Vec::new(),

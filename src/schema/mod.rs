@@ -89,7 +89,8 @@ pub struct Schema {
     pub quality: Quality,
     /// How the input file is written (`input:`): what is not stated is detected.
     pub input: InputOptions,
-    /// Column-level encryption of every Parquet output (`encryption:`), if any.
+    /// Column-level encryption of every Parquet output (`encryption:`), if any. For a linked
+    /// table: its file's policy, the schema's top-level section merged with the table's own.
     pub encryption: Option<Encryption>,
     /// Where the schema came from.
     pub source: Source,

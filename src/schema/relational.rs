@@ -130,3 +130,54 @@ impl Table {
         self.driving().is_none()
     }
 }
+
+/// A foreign key by table index: `(child table, column)` referencing `(parent table, its
+/// primary key)`.
+pub(crate) type KeyLink = ((usize, String), (usize, String));
+
+/// The foreign keys of `tables` by index (a table still missing, as while decoding, has none
+/// and is referenced by none).
+pub(crate) fn key_links(tables: &[Option<&Table>]) -> Vec<KeyLink> {
+    let index = |name: &str| {
+        tables
+            .iter()
+            .position(|t| t.is_some_and(|t| t.name() == name))
+    };
+    let mut out = Vec::new();
+    for (ti, t) in tables.iter().enumerate() {
+        let Some(t) = t else { continue };
+        for fk in &t.foreign_keys {
+            if let Some(pi) = index(&fk.table) {
+                if let Some(p) = tables[pi] {
+                    out.push(((ti, fk.column.clone()), (pi, p.primary_key.clone())));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `columns` (`(table, column)`) with every foreign key referencing a primary key among them
+/// added after it: a key and its references hold the same values, so they are treated alike.
+pub(crate) fn with_references(
+    columns: Vec<(usize, String)>,
+    links: &[KeyLink],
+) -> Vec<(usize, String)> {
+    let mut out = columns.clone();
+    for c in &columns {
+        for (from, _) in links.iter().filter(|(_, to)| to == c) {
+            if !out.contains(from) {
+                out.push(from.clone());
+            }
+        }
+    }
+    out
+}
+
+impl Database {
+    /// The foreign keys by table index (see [`key_links`]).
+    pub(crate) fn key_links(&self) -> Vec<KeyLink> {
+        let tables: Vec<Option<&Table>> = self.tables.iter().map(Some).collect();
+        key_links(&tables)
+    }
+}

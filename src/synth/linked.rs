@@ -840,7 +840,8 @@ impl LinkedSynthesizer {
     }
 
     /// Writes every table into `dir` (one `<table>.parquet` each), all or nothing, with
-    /// `provenance(table)` in each file's footer and Arrow schema metadata. Row groups of the
+    /// `provenance(table)` in each file's footer and Arrow schema metadata, each file
+    /// encrypted as the installed access's policy for its table says. Row groups of the
     /// tables are encoded in parallel. Returns rows per table, in file order.
     pub fn write_folder(
         &self,
@@ -856,7 +857,8 @@ impl LinkedSynthesizer {
             let metadata: HashMap<String, String> =
                 [(crate::io::METADATA_KEY.to_string(), prov.clone())].into();
             let schema = Arc::new(p.synth.schema().as_ref().clone().with_metadata(metadata));
-            let mut sink = crate::io::ParquetSink::create(&target, schema, props())?;
+            let mut sink =
+                crate::io::ParquetSink::create_for(&target, Some(&p.name), schema, props())?;
             sink.add_metadata(crate::io::METADATA_KEY, prov);
             sinks.push(sink);
         }

@@ -12,9 +12,9 @@
 //!   same client; a column whose key cannot be had is reported by [`locked_columns`] so that a
 //!   reader can leave it out (projection) and say why.
 //! - The [`Access`] of a command (its policy and key source) is installed for the command's
-//!   duration with [`enter`]; the one Parquet writer and reader consult [`current`]. Without an
-//!   installed access, keys come from the environment (`FAIRSYNTH_KEY_<ID>`) and nothing is
-//!   encrypted.
+//!   duration with [`enter`]; the one Parquet writer and reader consult [`current`]. A command
+//!   writing the files of linked tables installs one policy per table. Without an installed
+//!   access, keys come from the environment (`FAIRSYNTH_KEY_<ID>`) and nothing is encrypted.
 //!
 //! No key reaches a message, a log, a report or a temporary file: errors name the master key
 //! ID and where the key came from, never the key.
@@ -159,12 +159,28 @@ pub struct Access {
     pub kms: Arc<dyn KmsClient>,
     /// What to encrypt in written files; `None` writes plaintext.
     pub policy: Option<Encryption>,
+    /// The policy of each table's file, by table name, for commands writing the files of
+    /// linked tables ([`crate::io::Output::Table`]); a table not listed is written in
+    /// plaintext.
+    pub tables: Vec<(String, Encryption)>,
+}
+
+impl Access {
+    /// The policy of a written file: of the linked table `table`, or of the command's one
+    /// output (`None`).
+    pub fn policy_of(&self, table: Option<&str>) -> Option<&Encryption> {
+        match table {
+            None => self.policy.as_ref(),
+            Some(name) => self.tables.iter().find(|(t, _)| t == name).map(|(_, p)| p),
+        }
+    }
 }
 
 impl std::fmt::Debug for Access {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Access")
             .field("policy", &self.policy)
+            .field("tables", &self.tables)
             .finish_non_exhaustive()
     }
 }
@@ -209,7 +225,11 @@ pub fn current() -> Arc<Access> {
         .unwrap_or_else(|e| e.into_inner())
         .clone()
         .unwrap_or_else(|| Arc::new(MasterKeys::from_env()));
-    Arc::new(Access { kms, policy: None })
+    Arc::new(Access {
+        kms,
+        policy: None,
+        tables: Vec::new(),
+    })
 }
 
 /// A fresh random data key.
@@ -253,12 +273,25 @@ impl Applied {
 /// `props` with `policy` applied to a file of `schema`: fresh data keys wrapped by `kms`,
 /// statistics, page index and bloom filters off for the encrypted columns. Columns the policy
 /// names that the file does not have are skipped.
+///
+/// A file with none of the policy's columns has its footer encrypted, and then (Parquet's
+/// uniform encryption) every column under the footer key; with a plaintext footer nothing of
+/// it would be encrypted, so it is written in plaintext (`None`): uniform encryption would
+/// lock every column a plaintext footer promises readers without the footer key.
 pub fn write_properties(
     props: WriterProperties,
     schema: &SchemaRef,
     policy: &Encryption,
     kms: &dyn KmsClient,
-) -> Result<(WriterProperties, Applied), KeyError> {
+) -> Result<(WriterProperties, Option<Applied>), KeyError> {
+    if policy.plaintext_footer
+        && !schema
+            .fields()
+            .iter()
+            .any(|f| policy.key_of(f.name()).is_some())
+    {
+        return Ok((props, None));
+    }
     let footer = data_key()?;
     let wrapped = kms.wrap_key(footer.expose(), &policy.footer_key)?;
     let mut enc = FileEncryptionProperties::builder(footer.expose().to_vec())
@@ -292,11 +325,11 @@ pub fn write_properties(
     })?;
     Ok((
         builder.with_file_encryption_properties(enc).build(),
-        Applied {
+        Some(Applied {
             footer_key: policy.footer_key.clone(),
             plaintext_footer: policy.plaintext_footer,
             columns,
-        },
+        }),
     ))
 }
 
@@ -428,9 +461,29 @@ pub fn locked_columns(
         return out;
     };
     for col in rg.columns() {
-        let Some(ColumnCryptoMetaData::ENCRYPTION_WITH_COLUMN_KEY(c)) = col.crypto_metadata()
-        else {
-            continue;
+        let c = match col.crypto_metadata() {
+            Some(ColumnCryptoMetaData::ENCRYPTION_WITH_COLUMN_KEY(c)) => c,
+            // Encrypted with the footer key (a uniformly encrypted file), which is not at hand.
+            Some(ColumnCryptoMetaData::ENCRYPTION_WITH_FOOTER_KEY) => {
+                let Some(footer) = &footer_missing else {
+                    continue;
+                };
+                let top = col
+                    .column_path()
+                    .parts()
+                    .first()
+                    .cloned()
+                    .unwrap_or_default();
+                if !out.iter().any(|l| l.column == top) {
+                    out.push(Locked {
+                        column: top,
+                        key_id: None,
+                        reason: format!("it is encrypted with the footer key, and {footer}"),
+                    });
+                }
+                continue;
+            }
+            None => continue,
         };
         let top = c
             .path_in_schema

@@ -22,7 +22,7 @@ mod tables;
 
 use cases::*;
 use column::*;
-use encryption::decode_encryption;
+use encryption::{apply_encryption, decode_encryption, decode_section, Scope, Section};
 use generator::*;
 use input::decode_input;
 pub(crate) use policy::decode_targets_file;
@@ -894,9 +894,11 @@ fn decode_body(s: &mut Sink, m: &Map, context: &[Column], linked: bool) -> Optio
         .get("input")
         .map(|v| decode_input(s, v))
         .unwrap_or_default();
-    let encryption = m
-        .get("encryption")
-        .and_then(|v| decode_encryption(s, v, &columns));
+    // A linked table's policy also depends on the top-level section (`apply_encryption`).
+    let encryption = match m.get("encryption") {
+        Some(v) if !linked => decode_encryption(s, v, &columns),
+        _ => None,
+    };
 
     Some(Schema {
         version: SCHEMA_VERSION,

@@ -1,12 +1,20 @@
 //! Linked tables (`tables:`): each table's keys, the foreign keys between tables, the number
 //! of children per parent, the other tables' columns a table reads, and the checks that need
-//! every table at once (unknown tables, key types, cycles, row counts).
+//! every table at once (unknown tables, key types, cycles, row counts), and each table's
+//! access policy (the top-level `encryption:` merged with the table's own).
 
 use super::*;
 
-const DATABASE_KEYS: [&str; 5] = ["version", "name", "description", "seed", "tables"];
+const DATABASE_KEYS: [&str; 6] = [
+    "version",
+    "name",
+    "description",
+    "seed",
+    "tables",
+    "encryption",
+];
 
-const TABLE_KEYS: [&str; 9] = [
+const TABLE_KEYS: [&str; 10] = [
     "name",
     "description",
     "rows",
@@ -16,6 +24,7 @@ const TABLE_KEYS: [&str; 9] = [
     "fairness",
     "privacy",
     "quality",
+    "encryption",
 ];
 
 const CHILDREN_KEYS: [&str; 6] = [
@@ -294,6 +303,7 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
     // Pass 2: decode tables parents first, each with the columns it may read.
     let order = generation_order(&raw, &driving);
     let mut decoded: Vec<Option<Table>> = vec![None; raw.len()];
+    let mut sections: Vec<Option<Section>> = (0..raw.len()).map(|_| None).collect();
     for &ti in &order {
         let t = &raw[ti];
         let mut context: Vec<Column> = Vec::new();
@@ -329,6 +339,14 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
         let Some(mut schema) = decode_body(s, &t.map, &context, true) else {
             continue;
         };
+        if let Some(v) = t.map.get("encryption") {
+            let scope = Scope {
+                tables: vec![(t.name.as_str(), schema.columns.as_slice())],
+                qualified: false,
+                links: Vec::new(),
+            };
+            sections[ti] = decode_section(s, v, &t.map.child("encryption"), &scope);
+        }
         schema.seed = seed;
         let own_rows = schema.rows;
         if driving[ti].is_some() {
@@ -486,6 +504,8 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
             }
         }
     }
+    let names: Vec<&str> = raw.iter().map(|t| t.name.as_str()).collect();
+    apply_encryption(s, m.get("encryption"), &names, &mut decoded, &sections);
     if !links_ok {
         return None;
     }
