@@ -424,3 +424,72 @@ fn schema_check_lists_each_tables_policy() {
             "encrypted: customers (customer_id under linkage, sex under auditor, email under auditor, age under auditor), products (footer only), orders (customer_id under linkage, total under auditor),",
         ));
 }
+
+/// `fit` reads a folder of encrypted tables given the keys, and `sample` of the linked model
+/// writes every table under the flags' policy.
+#[test]
+fn fit_reads_encrypted_tables_and_a_linked_sample_is_written_encrypted() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kf = key_file(tmp.path(), &keys());
+    let kf = kf.to_str().expect("utf-8");
+    let shop = root().join("schemas/shop.yaml");
+    let data = tmp.path().join("data");
+    synth(
+        &shop,
+        &data,
+        &[
+            "--keys",
+            kf,
+            "--encrypt",
+            "auditor=orders.total",
+            "--footer-key",
+            "footer",
+        ],
+    )
+    .success();
+    let model = tmp.path().join("model.json");
+    let fit = |keys: Option<&str>| {
+        let mut c = fairsynth();
+        c.env_remove("FAIRSYNTH_KEY_footer")
+            .args(["fit", "--quiet", "--schema"])
+            .arg(&shop)
+            .arg(&data)
+            .arg("-o")
+            .arg(&model);
+        if let Some(k) = keys {
+            c.args(["--keys", k]);
+        }
+        c.assert()
+    };
+    fit(None)
+        .failure()
+        .stderr(predicate::str::contains("no master key `footer`"));
+    assert!(!model.exists());
+    fit(Some(kf)).success();
+    let out = tmp.path().join("sample");
+    fairsynth()
+        .args([
+            "sample",
+            "--quiet",
+            "--keys",
+            kf,
+            "--encrypt",
+            "auditor=customers.email,orders.total",
+        ])
+        .args(["--footer-key", "footer", "--plaintext-footer", "-o"])
+        .arg(&out)
+        .arg(&model)
+        .assert()
+        .success();
+    let (locked, prov) = locked_without_keys(&out.join("orders.parquet"));
+    assert_eq!(locked, vec!["total".to_string()]);
+    assert!(prov.contains("auditor"), "{prov}");
+    let (locked, _) = locked_without_keys(&out.join("products.parquet"));
+    assert!(locked.is_empty(), "{locked:?}");
+    for t in SHOP_TABLES {
+        assert!(
+            !read_with(&out.join(format!("{t}.parquet")), &keys()).is_empty(),
+            "{t}"
+        );
+    }
+}

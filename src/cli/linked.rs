@@ -31,6 +31,12 @@ fn load_database(path: &Path, input: &Path) -> Result<Database, Failure> {
 /// `fit DIR --schema LINKED.yaml -o MODEL`: one model of every table of the folder.
 pub(crate) fn fit_folder(a: FitArgs) -> Result<(), Failure> {
     let db = load_database(&a.schema, &a.input)?;
+    // Encrypted input tables open with the master keys of --keys and the environment.
+    let _access = fairsynth::io::crypt::enter(fairsynth::io::crypt::Access {
+        kms: Arc::new(crate::master_keys(&a.keys)?),
+        policy: None,
+        tables: Vec::new(),
+    });
     let yaml = std::fs::read_to_string(&a.schema).map_err(usage)?;
     let (files, _) = table_files(&a.input).map_err(|e| Failure {
         code: 2,
@@ -108,12 +114,16 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
             a.model.display()
         )));
     }
-    let e = &a.encryption;
-    if !e.encrypt.is_empty() || e.footer_key.is_some() || e.plaintext_footer {
-        return Err(usage(anyhow::anyhow!(
-            "encrypting the files of a linked sample is not supported yet\n    hint: sample without --encrypt"
-        )));
-    }
+    let db = match Document::from_str_named(&model.schema.yaml, &model.schema.file) {
+        Ok(Document::Database(db)) => db,
+        _ => {
+            return Err(usage(anyhow::anyhow!(
+                "the model's schema is not of linked tables"
+            )))
+        }
+    };
+    // Each table's file follows its table's policy (the schema's and the flags').
+    let _access = crate::access_linked(&a.keys, &a.encryption, &db)?;
     let scale = a.scale.unwrap_or(1.0);
     let seed = a.seed.unwrap_or(0);
     let dir = &a.output;
@@ -153,14 +163,6 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
         "--compression".into(),
         compression.name().into(),
     ];
-    let db = match Document::from_str_named(&model.schema.yaml, &model.schema.file) {
-        Ok(Document::Database(db)) => db,
-        _ => {
-            return Err(usage(anyhow::anyhow!(
-                "the model's schema is not of linked tables"
-            )))
-        }
-    };
     let result = (|| -> Result<Vec<u64>, Failure> {
         let outs: Vec<Option<&PathBuf>> = targets.iter().map(Some).collect();
         guard_outputs(&outs, &[Some(&a.model), a.keys.keys.as_ref()])?;
@@ -186,8 +188,9 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
                 [(fairsynth::io::METADATA_KEY.to_string(), prov.clone())].into();
             let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(metadata));
             let batch = batch.clone().with_schema(schema.clone()).map_err(usage)?;
-            let mut sink = fairsynth::io::ParquetSink::create(
+            let mut sink = fairsynth::io::ParquetSink::create_for(
                 &dir.join(format!("{name}.parquet")),
+                Some(name),
                 schema,
                 fairsynth::io::writer_properties(compression),
             )
