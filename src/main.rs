@@ -855,6 +855,9 @@ fn deidentify_folder(a: DeidentifyArgs) -> Result<(), Failure> {
 
 fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
     use fairsynth::evaluate::{EvaluateError, Options};
+    if a.real.is_dir() || a.synthetic.is_dir() {
+        return cli::linked::evaluate_folders(a);
+    }
     let schema = load_schema(&a.schema)?;
     let _access = access(&a.keys, None, &schema)?;
     let quality =

@@ -407,3 +407,70 @@ fn a_linked_model_refuses_one_table_options_and_a_file_output() {
     let clients = read_parquet(&dir.path().join("twice/client.parquet"));
     assert_eq!(clients.num_rows(), 490);
 }
+
+/// `evaluate` of two folders: integrity, children per parent, trends and date rules, with
+/// gates that fail on a dangling key.
+#[test]
+fn evaluate_judges_a_linked_sample_and_fails_a_dangling_key() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = root().join("tests/data/relational/berka");
+    let schema = root().join("tests/data/relational/berka_linked.yaml");
+    fit_and_sample(&data, &schema, dir.path(), "2");
+    let out = dir.path().join("out");
+    let report = dir.path().join("report.json");
+    fairsynth()
+        .args(["evaluate", "--quiet", "--real"])
+        .arg(&data)
+        .arg("--synthetic")
+        .arg(&out)
+        .arg("--schema")
+        .arg(&schema)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success();
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json");
+    let rels = r["relationships"].as_array().expect("relationships");
+    assert_eq!(rels.len(), 7);
+    assert!(rels.iter().all(|x| x["integrity"] == 1.0), "{rels:?}");
+    let disp = rels
+        .iter()
+        .find(|x| x["child"] == "disp" && x["column"] == "account_id")
+        .expect("disp.account_id");
+    assert!(
+        disp["cardinality_ks"].as_f64().expect("ks") < 0.05,
+        "{disp}"
+    );
+    let rules = r["rules"].as_array().expect("rules");
+    assert!(
+        rules.iter().any(|x| x["child"] == "loan"
+            && x["parent_column"] == "date"
+            && x["synthetic_broken"] == 0.0),
+        "{rules:?}"
+    );
+    // A synthetic loan whose account does not exist: the integrity gate fails (exit 1).
+    let broken = dir.path().join("broken");
+    std::fs::create_dir(&broken).expect("folder");
+    for t in ["district", "client", "account", "disp", "card", "order"] {
+        std::fs::copy(
+            out.join(format!("{t}.parquet")),
+            broken.join(format!("{t}.parquet")),
+        )
+        .expect("copy");
+    }
+    let mut loans = std::fs::read_to_string(data.join("loan.csv")).expect("loans");
+    loans.push_str("99999,999999,1997-01-01,1000,12,90,A\n");
+    std::fs::write(broken.join("loan.csv"), loans).expect("write");
+    let out = fairsynth()
+        .args(["evaluate", "--quiet", "--real"])
+        .arg(&data)
+        .arg("--synthetic")
+        .arg(&broken)
+        .arg("--schema")
+        .arg(&schema)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("min_referential_integrity"), "{err}");
+}

@@ -9,8 +9,11 @@ use fairsynth::io::Input;
 use fairsynth::model::linked::{fit_linked, LinkedModel, LinkedSampler};
 use fairsynth::schema::{Database, Document};
 
-use crate::cli::args::{FitArgs, SampleArgs};
-use crate::{compression, guard_outputs, model_failure, thread_pool, usage, Failure};
+use crate::cli::args::{EvaluateArgs, FitArgs, SampleArgs};
+use crate::{
+    compression, failed_gates, guard_outputs, model_failure, thread_pool, usage, write_report,
+    Failure,
+};
 
 /// The schema of linked tables at `path`, or a usage error naming what it is instead.
 fn load_database(path: &Path, input: &Path) -> Result<Database, Failure> {
@@ -28,6 +31,78 @@ fn load_database(path: &Path, input: &Path) -> Result<Database, Failure> {
     }
 }
 
+/// One input per table of `db` from the folder `dir` (a file named by each table).
+fn folder_inputs(
+    dir: &Path,
+    db: &Database,
+    schema: &Path,
+    options: &fairsynth::schema::InputOptions,
+) -> Result<(Vec<Input>, Vec<PathBuf>), Failure> {
+    let (files, _) = table_files(dir).map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })?;
+    let mut inputs = Vec::with_capacity(db.tables.len());
+    let mut missing = Vec::new();
+    for t in &db.tables {
+        match files.iter().find(|f| f.name == t.name()) {
+            Some(f) => inputs.push(Input::file(&f.path, f.format).with_options(options.clone())),
+            None => missing.push(t.name().to_string()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(usage(anyhow::anyhow!(
+            "the folder `{}` has no file for the table(s) {} of `{}`\n    hint: add one file per table named by the table (`{}.csv`, .parquet, .xlsx, ...)",
+            dir.display(),
+            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            schema.display(),
+            missing[0]
+        )));
+    }
+    Ok((inputs, files.into_iter().map(|f| f.path).collect()))
+}
+
+/// `evaluate --real DIR --synthetic DIR --schema LINKED.yaml`: a synthetic database against
+/// the real one.
+pub(crate) fn evaluate_folders(a: EvaluateArgs) -> Result<(), Failure> {
+    if !(a.real.is_dir() && a.synthetic.is_dir()) {
+        return Err(usage(anyhow::anyhow!(
+            "--real `{}` and --synthetic `{}`: give two folders of linked tables, or two table files",
+            a.real.display(),
+            a.synthetic.display()
+        )));
+    }
+    if a.holdout.is_some() || a.targets.is_some() || a.html.is_some() || !a.threshold.is_empty() {
+        return Err(usage(anyhow::anyhow!(
+            "--holdout, --targets, --html and --threshold apply to one table; linked tables are judged by their own gates\n    hint: evaluate one table's files for those figures"
+        )));
+    }
+    let db = load_database(&a.schema, &a.real)?;
+    let _access = fairsynth::io::crypt::enter(fairsynth::io::crypt::Access {
+        kms: Arc::new(crate::master_keys(&a.keys)?),
+        policy: None,
+        tables: Vec::new(),
+    });
+    let options = a.dialect.options();
+    let (real, real_files) = folder_inputs(&a.real, &db, &a.schema, &options)?;
+    let (synthetic, syn_files) = folder_inputs(&a.synthetic, &db, &a.schema, &options)?;
+    let mut inputs: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];
+    inputs.extend(real_files.iter().chain(&syn_files).map(Some));
+    guard_outputs(&[a.report.as_ref()], &inputs)?;
+    let pool = thread_pool(a.threads)?;
+    let report = pool
+        .install(|| fairsynth::evaluate::linked::evaluate_linked(&db, &real, &synthetic))
+        .map_err(|e| Failure {
+            code: if e.is_usage() { 2 } else { 1 },
+            error: e.into(),
+        })?;
+    write_report(a.report.as_deref(), &report)?;
+    if !a.quiet {
+        eprint!("{}", fairsynth::evaluate::linked::summary(&report));
+    }
+    failed_gates(&report.checks, "quality", |v| format!("{v:.4}"))
+}
+
 /// `fit DIR --schema LINKED.yaml -o MODEL`: one model of every table of the folder.
 pub(crate) fn fit_folder(a: FitArgs) -> Result<(), Failure> {
     let db = load_database(&a.schema, &a.input)?;
@@ -38,31 +113,8 @@ pub(crate) fn fit_folder(a: FitArgs) -> Result<(), Failure> {
         tables: Vec::new(),
     });
     let yaml = std::fs::read_to_string(&a.schema).map_err(usage)?;
-    let (files, _) = table_files(&a.input).map_err(|e| Failure {
-        code: 2,
-        error: e.into(),
-    })?;
-    let mut inputs = Vec::with_capacity(db.tables.len());
-    let mut missing = Vec::new();
-    for t in &db.tables {
-        match files.iter().find(|f| f.name == t.name()) {
-            Some(f) => {
-                inputs.push(Input::file(&f.path, f.format).with_options(a.dialect.options()))
-            }
-            None => missing.push(t.name().to_string()),
-        }
-    }
-    if !missing.is_empty() {
-        return Err(usage(anyhow::anyhow!(
-            "the folder `{}` has no file for the table(s) {} of `{}`\n    hint: add one file per table named by the table (`{}.csv`, .parquet, .xlsx, ...)",
-            a.input.display(),
-            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
-            a.schema.display(),
-            missing[0]
-        )));
-    }
+    let (inputs, paths) = folder_inputs(&a.input, &db, &a.schema, &a.dialect.options())?;
     let mut protected: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];
-    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     protected.extend(paths.iter().map(Some));
     guard_outputs(&[Some(&a.output)], &protected)?;
     let opts = fairsynth::model::FitOptions {

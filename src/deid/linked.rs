@@ -158,46 +158,15 @@ pub struct FolderReport {
 type TableFile = (String, PathBuf, Format);
 
 fn list(dir: &Path) -> Result<(Vec<TableFile>, Vec<String>), DeidError> {
-    let diag = |m: String| DeidError::Diagnostics(vec![m]);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .and_then(|it| it.map(|e| e.map(|e| e.path())).collect())
-        .map_err(|e| diag(format!("cannot read the folder `{}`: {e}", dir.display())))?;
-    paths.sort();
-    let mut tables: Vec<TableFile> = Vec::new();
-    let mut other = Vec::new();
-    for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if name.starts_with('.') || !path.is_file() {
-            continue;
-        }
-        let Ok(format) = Format::detect(&path) else {
-            other.push(path.display().to_string());
-            continue;
-        };
-        let lower = name.to_lowercase();
-        let mut stem = name.as_str();
-        for ext in [
-            ".csv.gz", ".tsv.gz", ".csv", ".tsv", ".parquet", ".xlsx", ".xls", ".ods",
-        ] {
-            if lower.ends_with(ext) {
-                stem = &name[..name.len() - ext.len()];
-                break;
-            }
-        }
-        if let Some((_, first, _)) = tables.iter().find(|(n, _, _)| n == stem) {
-            return Err(diag(format!(
-                "the folder `{}` holds two files for the table `{stem}`: `{}` and `{}`\n    hint: keep one file per table",
-                dir.display(),
-                first.display(),
-                path.display()
-            )));
-        }
-        tables.push((stem.to_string(), path, format));
-    }
-    Ok((tables, other))
+    let (tables, other) = crate::io::read::folder::table_files(dir)
+        .map_err(|e| DeidError::Diagnostics(vec![e.to_string()]))?;
+    Ok((
+        tables
+            .into_iter()
+            .map(|t| (t.name, t.path, t.format))
+            .collect(),
+        other.iter().map(|p| p.display().to_string()).collect(),
+    ))
 }
 
 /// Whether a column is an identifier for the key groups: its role, or an action that does

@@ -225,68 +225,39 @@ pub struct Discovery {
     pub warnings: Vec<String>,
 }
 
-/// The table name a file gives: its name without the table extensions (`order.csv.gz` →
-/// `order`).
-fn table_name(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut stem = name.as_str();
-    for ext in [
-        ".gz", ".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls", ".ods",
-    ] {
-        if stem.len() > ext.len() && stem.to_ascii_lowercase().ends_with(ext) {
-            stem = &stem[..stem.len() - ext.len()];
-        }
-    }
-    stem.to_string()
-}
-
 /// The table files of `dir`, sorted by name, and the files skipped.
 /// A table file: its table name, path and format.
 type TableFile = (String, PathBuf, Format);
 
 fn list(dir: &Path) -> Result<(Vec<TableFile>, Vec<Skipped>), DiscoverError> {
-    let folder = |source| DiscoverError::Folder {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(folder)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(folder)?;
-    paths.sort();
-    let mut tables: Vec<TableFile> = Vec::new();
-    let mut skipped = Vec::new();
-    for path in paths {
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden || !path.is_file() {
-            continue;
-        }
-        match Format::detect(&path) {
-            Ok(format) => {
-                let name = table_name(&path);
-                if let Some((_, first, _)) = tables.iter().find(|(n, _, _)| *n == name) {
-                    return Err(DiscoverError::SameTable {
-                        table: name,
-                        first: first.clone(),
-                        second: path,
-                    });
-                }
-                tables.push((name, path, format));
-            }
-            Err(_) => skipped.push(Skipped {
-                file: path.display().to_string(),
-                reason: "not a table format (.csv, .tsv, .csv.gz, .parquet, .xlsx, .xls or .ods)"
-                    .into(),
-            }),
-        }
-    }
-    Ok((tables, skipped))
+    use crate::io::read::folder::{table_files, FolderError};
+    let (tables, other) = table_files(dir).map_err(|e| match e {
+        FolderError::List { path, source } => DiscoverError::Folder { path, source },
+        FolderError::SameTable {
+            table,
+            first,
+            second,
+        } => DiscoverError::SameTable {
+            table,
+            first,
+            second,
+        },
+    })?;
+    let skipped = other
+        .into_iter()
+        .map(|path| Skipped {
+            file: path.display().to_string(),
+            reason: "not a table format (.csv, .tsv, .csv.gz, .parquet, .xlsx, .xls or .ods)"
+                .into(),
+        })
+        .collect();
+    Ok((
+        tables
+            .into_iter()
+            .map(|t| (t.name, t.path, t.format))
+            .collect(),
+        skipped,
+    ))
 }
 
 /// A table while discovery runs.

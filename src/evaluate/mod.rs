@@ -14,6 +14,7 @@ mod data;
 pub mod fairness;
 pub mod fidelity;
 pub mod learn;
+pub mod linked;
 pub mod privacy;
 pub mod state;
 pub mod targets;

@@ -3,7 +3,30 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Format, ReadError};
+use super::Format;
+
+/// Why a folder cannot be listed as tables.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    /// The folder cannot be listed.
+    #[error("cannot list the folder `{path}`: {source}")]
+    List {
+        /// The folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Two files give one table name.
+    #[error("two files name the table `{table}`: `{first}` and `{second}`\n    hint: keep one file per table")]
+    SameTable {
+        /// The table name (the file stem).
+        table: String,
+        /// One file.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+}
 
 /// One table file of a folder.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,8 +58,8 @@ pub fn table_name(path: &Path) -> String {
 
 /// The table files of `dir` sorted by name, and the other (non-hidden) files, which are not
 /// tables. Two files of one table are refused.
-pub fn table_files(dir: &Path) -> Result<(Vec<TableFile>, Vec<PathBuf>), ReadError> {
-    let open = |source| ReadError::Open {
+pub fn table_files(dir: &Path) -> Result<(Vec<TableFile>, Vec<PathBuf>), FolderError> {
+    let open = |source| FolderError::List {
         path: dir.to_path_buf(),
         source,
     };
@@ -61,14 +84,10 @@ pub fn table_files(dir: &Path) -> Result<(Vec<TableFile>, Vec<PathBuf>), ReadErr
         };
         let name = table_name(&path);
         if let Some(first) = tables.iter().find(|t| t.name == name) {
-            return Err(ReadError::Folder {
-                path: dir.to_path_buf(),
-                message: format!(
-                    "it holds two files for the table `{name}`: `{}` and `{}`",
-                    first.path.display(),
-                    path.display()
-                ),
-                hint: "keep one file per table".into(),
+            return Err(FolderError::SameTable {
+                table: name,
+                first: first.path.clone(),
+                second: path,
             });
         }
         tables.push(TableFile { name, path, format });
@@ -98,6 +117,9 @@ mod tests {
         assert_eq!(other, vec![dir.path().join("notes.md")]);
         std::fs::write(dir.path().join("a.parquet"), "PAR1").expect("write");
         let e = table_files(dir.path()).expect_err("two files of `a`");
-        assert!(e.to_string().contains("two files for the table `a`"), "{e}");
+        assert!(
+            e.to_string().contains("two files name the table `a`"),
+            "{e}"
+        );
     }
 }

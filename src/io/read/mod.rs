@@ -132,16 +132,6 @@ impl Format {
 /// Errors from reading input data.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    /// A folder of tables that cannot be read as one.
-    #[error("the folder `{path}`: {message}\n    hint: {hint}")]
-    Folder {
-        /// The folder.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-        /// How to fix it.
-        hint: String,
-    },
     /// The extension does not say the format.
     #[error("cannot tell the format of `{0}` from its extension or its first bytes\n    hint: use a .csv, .tsv, .csv.gz, .parquet, .xlsx, .xls or .ods file, or pass --format csv|parquet|xlsx|xls|ods")]
     UnknownFormat(PathBuf),

@@ -1,0 +1,591 @@
+//! `evaluate` of linked tables: a synthetic database against the real one, table by table and
+//! across tables. Per table, the single-table fidelity of its own columns (keys left out); per
+//! foreign key, referential integrity and how children spread over parents (the KS statistic
+//! of children per parent, parents without children included); per driving key, the trends
+//! between the parent's columns and the child's (the pair scores of the child joined with its
+//! parent's columns); and the date rules every real row obeys (a child's date never before
+//! its parent's), with the share of synthetic rows that break them. Gates: every synthetic
+//! foreign key resolves, and no synthetic row breaks a rule that no real row breaks.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::data;
+use super::fidelity::{fidelity, Fidelity};
+use super::{Check, EvaluateError, Status};
+use crate::io::read::Input;
+use crate::io::table::{Table, TableColumn, Values, NULL};
+use crate::schema::{ColumnType, Database, Schema};
+
+/// One table's own figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableScore {
+    /// The table.
+    pub table: String,
+    /// Real rows.
+    pub real_rows: usize,
+    /// Synthetic rows.
+    pub synthetic_rows: usize,
+    /// Fidelity of its columns other than keys (`None`: it has none both files hold).
+    pub fidelity: Option<Fidelity>,
+}
+
+/// Children per parent: a few figures of the distribution.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Spread {
+    /// Mean children per parent.
+    pub mean: f64,
+    /// Median.
+    pub median: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// Most children of one parent.
+    pub max: u64,
+    /// Share of parents without a child.
+    pub none: f64,
+}
+
+/// One foreign key's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Relationship {
+    /// The child table.
+    pub child: String,
+    /// Its foreign-key column.
+    pub column: String,
+    /// The parent table.
+    pub parent: String,
+    /// Whether the key drives the child (`children:`).
+    pub driving: bool,
+    /// Share of the synthetic keys (non-null) that name a synthetic parent row.
+    pub integrity: f64,
+    /// Share of null keys: real, synthetic.
+    pub null_share: (f64, f64),
+    /// KS statistic between the real and synthetic children-per-parent counts (0 = same).
+    pub cardinality_ks: f64,
+    /// Children per parent, real.
+    pub real: Spread,
+    /// Children per parent, synthetic.
+    pub synthetic: Spread,
+    /// Mean pair score between the parent's columns and the child's, on the child rows joined
+    /// with their parent's columns (driving keys; `None` without columns on both sides).
+    pub trends: Option<f64>,
+}
+
+/// A date rule of the real rows: `child.column >= parent.parent_column` on every row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    /// The child table.
+    pub child: String,
+    /// Its date column.
+    pub column: String,
+    /// The parent table.
+    pub parent: String,
+    /// The parent's date column.
+    pub parent_column: String,
+    /// Share of synthetic rows (with both dates) where the child's date comes first.
+    pub synthetic_broken: f64,
+}
+
+/// The report of a linked evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkedReport {
+    /// Per table, in the schema's order.
+    pub tables: Vec<TableScore>,
+    /// Per foreign key.
+    pub relationships: Vec<Relationship>,
+    /// Date rules no real row breaks.
+    pub rules: Vec<Rule>,
+    /// Mean of the tables' overall fidelity.
+    pub column_quality: f64,
+    /// Mean of `1 - cardinality_ks` over the relationships.
+    pub cardinality: f64,
+    /// Mean of the relationships' `trends`.
+    pub intertable_trends: Option<f64>,
+    /// The gates.
+    pub checks: Vec<Check>,
+    /// Whether every gate passed.
+    pub passed: bool,
+}
+
+/// The tables of one side, loaded: every column of each table that its file holds.
+struct Side {
+    tables: Vec<Table>,
+}
+
+fn load_side(db: &Database, inputs: &[Input]) -> Result<Side, EvaluateError> {
+    let mut tables = Vec::with_capacity(inputs.len());
+    for (t, input) in db.tables.iter().zip(inputs) {
+        let present = data::header(input, &t.schema)?;
+        let names: Vec<String> = t
+            .schema
+            .columns
+            .iter()
+            .filter(|c| present.contains(&c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        tables.push(data::load(input, &t.schema, &names)?);
+    }
+    Ok(Side { tables })
+}
+
+fn key_at(c: &TableColumn, r: usize) -> Option<String> {
+    match &c.values {
+        Values::Num(x) => (!x[r].is_nan()).then(|| format!("{}", x[r])),
+        Values::Cat { codes, levels } => {
+            (codes[r] != NULL).then(|| levels[codes[r] as usize].clone())
+        }
+    }
+}
+
+/// Per child row, the parent row its key names (`None`: null or dangling), and how many keys
+/// were not null.
+fn link(
+    child: &Table,
+    column: &str,
+    parent: &Table,
+    key: &str,
+) -> (Vec<Option<usize>>, usize, usize) {
+    let (Some(fk), Some(pk)) = (child.column(column), parent.column(key)) else {
+        return (vec![None; child.rows], 0, 0);
+    };
+    let index: HashMap<String, usize> = (0..parent.rows)
+        .filter_map(|r| Some((key_at(pk, r)?, r)))
+        .collect();
+    let mut present = 0;
+    let mut resolved = 0;
+    let rows = (0..child.rows)
+        .map(|r| {
+            let k = key_at(fk, r)?;
+            present += 1;
+            let p = index.get(&k).copied();
+            resolved += usize::from(p.is_some());
+            p
+        })
+        .collect();
+    (rows, present, resolved)
+}
+
+fn counts(rows: &[Option<usize>], parents: usize) -> Vec<u64> {
+    let mut n = vec![0u64; parents];
+    for p in rows.iter().flatten() {
+        n[*p] += 1;
+    }
+    n
+}
+
+fn spread(n: &[u64]) -> Spread {
+    let mut s = n.to_vec();
+    s.sort_unstable();
+    let at = |q: f64| {
+        if s.is_empty() {
+            0.0
+        } else {
+            s[((s.len() - 1) as f64 * q).round() as usize] as f64
+        }
+    };
+    Spread {
+        mean: if s.is_empty() {
+            0.0
+        } else {
+            s.iter().sum::<u64>() as f64 / s.len() as f64
+        },
+        median: at(0.5),
+        p90: at(0.9),
+        max: s.last().copied().unwrap_or(0),
+        none: if s.is_empty() {
+            0.0
+        } else {
+            s.iter().filter(|x| **x == 0).count() as f64 / s.len() as f64
+        },
+    }
+}
+
+/// The two-sample KS statistic of two samples of whole numbers.
+fn ks(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return if a.len() == b.len() { 0.0 } else { 1.0 };
+    }
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort_unstable();
+    b.sort_unstable();
+    let (mut i, mut j, mut d) = (0usize, 0usize, 0.0f64);
+    while i < a.len() && j < b.len() {
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] == x {
+            i += 1;
+        }
+        while j < b.len() && b[j] == x {
+            j += 1;
+        }
+        d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
+    }
+    d
+}
+
+/// The non-key columns of `t` that both sides hold.
+fn own_columns(t: &crate::schema::Table, real: &Table, syn: &Table) -> Vec<String> {
+    let keys: Vec<&str> = std::iter::once(t.primary_key.as_str())
+        .chain(t.foreign_keys.iter().map(|f| f.column.as_str()))
+        .collect();
+    t.schema
+        .columns
+        .iter()
+        .filter(|c| !keys.contains(&c.name.as_str()))
+        .filter(|c| real.column(&c.name).is_some() && syn.column(&c.name).is_some())
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// `table` restricted to `names` (in that order), plus `extra` columns.
+fn pick(table: &Table, names: &[String], extra: Vec<TableColumn>) -> Table {
+    let mut columns: Vec<TableColumn> = names
+        .iter()
+        .filter_map(|n| table.column(n).cloned())
+        .collect();
+    columns.extend(extra);
+    Table {
+        rows: table.rows,
+        columns,
+    }
+}
+
+fn gather(col: &TableColumn, rows: &[Option<usize>], name: &str) -> TableColumn {
+    let values = match &col.values {
+        Values::Num(x) => Values::Num(rows.iter().map(|r| r.map_or(f64::NAN, |r| x[r])).collect()),
+        Values::Cat { codes, levels } => Values::Cat {
+            codes: rows.iter().map(|r| r.map_or(NULL, |r| codes[r])).collect(),
+            levels: levels.clone(),
+        },
+    };
+    TableColumn {
+        name: name.to_string(),
+        ty: col.ty,
+        values,
+    }
+}
+
+/// The fidelity of `names` (columns of `schema`) between two loaded tables.
+fn score(schema: &Schema, names: &[String], real: Table, syn: Table) -> Option<Fidelity> {
+    if names.is_empty() || real.rows == 0 || syn.rows == 0 {
+        return None;
+    }
+    let (keep, _) = data::select(schema, names, names);
+    if keep.is_empty() {
+        return None;
+    }
+    let real = pick(&real, &keep, Vec::new());
+    let syn = pick(&syn, &keep, Vec::new());
+    let aligned = data::align(schema, &keep, real, syn, None);
+    Some(fidelity(&aligned))
+}
+
+/// Evaluates the synthetic tables `synthetic` against the real tables `real` (one input per
+/// table of `db`, in its order).
+pub fn evaluate_linked(
+    db: &Database,
+    real: &[Input],
+    synthetic: &[Input],
+) -> Result<LinkedReport, EvaluateError> {
+    if real.len() != db.tables.len() || synthetic.len() != db.tables.len() {
+        return Err(EvaluateError::Input(format!(
+            "{} real and {} synthetic tables given for a schema of {} tables",
+            real.len(),
+            synthetic.len(),
+            db.tables.len()
+        )));
+    }
+    let (r, s) = rayon::join(|| load_side(db, real), || load_side(db, synthetic));
+    let (r, s) = (r?, s?);
+    let mut tables = Vec::new();
+    for (i, t) in db.tables.iter().enumerate() {
+        let names = own_columns(t, &r.tables[i], &s.tables[i]);
+        tables.push(TableScore {
+            table: t.name().to_string(),
+            real_rows: r.tables[i].rows,
+            synthetic_rows: s.tables[i].rows,
+            fidelity: score(
+                &t.schema,
+                &names,
+                pick(&r.tables[i], &names, Vec::new()),
+                pick(&s.tables[i], &names, Vec::new()),
+            ),
+        });
+    }
+    let mut relationships = Vec::new();
+    let mut rules = Vec::new();
+    for (i, t) in db.tables.iter().enumerate() {
+        for fk in &t.foreign_keys {
+            let Some(p) = db.table_index(&fk.table) else {
+                continue;
+            };
+            let pt = &db.tables[p];
+            let (rl, rpresent, _) = link(&r.tables[i], &fk.column, &r.tables[p], &pt.primary_key);
+            let (sl, spresent, sresolved) =
+                link(&s.tables[i], &fk.column, &s.tables[p], &pt.primary_key);
+            let rc = counts(&rl, r.tables[p].rows);
+            let sc = counts(&sl, s.tables[p].rows);
+            let share = |present: usize, rows: usize| {
+                if rows == 0 {
+                    0.0
+                } else {
+                    1.0 - present as f64 / rows as f64
+                }
+            };
+            // Trends: the child's columns joined with the parent's, pairs across the two.
+            let trends = if fk.children.is_some() {
+                let own = own_columns(t, &r.tables[i], &s.tables[i]);
+                let parents = own_columns(pt, &r.tables[p], &s.tables[p]);
+                let mut joined = t.schema.clone();
+                let mut names = own.clone();
+                let mut extra_r = Vec::new();
+                let mut extra_s = Vec::new();
+                for n in &parents {
+                    let (Some(c), Some(cs)) = (r.tables[p].column(n), s.tables[p].column(n)) else {
+                        continue;
+                    };
+                    let name = format!("{}.{n}", fk.table);
+                    if let Some(mut decl) = pt.schema.column(n).cloned() {
+                        decl.name = name.clone();
+                        joined.columns.push(decl);
+                    }
+                    extra_r.push(gather(c, &rl, &name));
+                    extra_s.push(gather(cs, &sl, &name));
+                    names.push(name);
+                }
+                let parent_names: Vec<&String> = names[own.len()..].iter().collect();
+                score(
+                    &joined,
+                    &names,
+                    pick(&r.tables[i], &own, extra_r),
+                    pick(&s.tables[i], &own, extra_s),
+                )
+                .and_then(|f| {
+                    let cross: Vec<f64> = f
+                        .pairs
+                        .iter()
+                        .filter(|pr| {
+                            parent_names.contains(&&pr.columns[0])
+                                != parent_names.contains(&&pr.columns[1])
+                        })
+                        .map(|pr| pr.score)
+                        .collect();
+                    (!cross.is_empty()).then(|| cross.iter().sum::<f64>() / cross.len() as f64)
+                })
+            } else {
+                None
+            };
+            relationships.push(Relationship {
+                child: t.name().to_string(),
+                column: fk.column.clone(),
+                parent: fk.table.clone(),
+                driving: fk.children.is_some(),
+                integrity: if spresent == 0 {
+                    1.0
+                } else {
+                    sresolved as f64 / spresent as f64
+                },
+                null_share: (
+                    share(rpresent, r.tables[i].rows),
+                    share(spresent, s.tables[i].rows),
+                ),
+                cardinality_ks: ks(&rc, &sc),
+                real: spread(&rc),
+                synthetic: spread(&sc),
+                trends,
+            });
+            // Date rules the real rows obey.
+            for c in t.schema.columns.iter().filter(|c| is_time(c.ty)) {
+                for pc in pt.schema.columns.iter().filter(|x| x.ty == c.ty) {
+                    let broken = |side: &Side, links: &[Option<usize>]| -> Option<f64> {
+                        let x = num(side.tables[i].column(&c.name)?)?;
+                        let y = num(side.tables[p].column(&pc.name)?)?;
+                        let mut n = 0usize;
+                        let mut bad = 0usize;
+                        for (r, l) in links.iter().enumerate() {
+                            let Some(l) = l else { continue };
+                            if x[r].is_nan() || y[*l].is_nan() {
+                                continue;
+                            }
+                            n += 1;
+                            bad += usize::from(x[r] < y[*l]);
+                        }
+                        (n > 0).then(|| bad as f64 / n as f64)
+                    };
+                    if broken(&r, &rl) == Some(0.0) {
+                        rules.push(Rule {
+                            child: t.name().to_string(),
+                            column: c.name.clone(),
+                            parent: fk.table.clone(),
+                            parent_column: pc.name.clone(),
+                            synthetic_broken: broken(&s, &sl).unwrap_or(0.0),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    let column_quality = mean(
+        tables
+            .iter()
+            .filter_map(|t| t.fidelity.as_ref().map(|f| f.overall))
+            .collect(),
+    )
+    .unwrap_or(0.0);
+    let cardinality = mean(
+        relationships
+            .iter()
+            .map(|r| 1.0 - r.cardinality_ks)
+            .collect(),
+    )
+    .unwrap_or(1.0);
+    let intertable_trends = mean(relationships.iter().filter_map(|r| r.trends).collect());
+    let worst_integrity = relationships
+        .iter()
+        .min_by(|a, b| a.integrity.total_cmp(&b.integrity))
+        .map(|r| {
+            (
+                r.integrity,
+                format!("{}.{} -> {}", r.child, r.column, r.parent),
+            )
+        });
+    let worst_rule = rules
+        .iter()
+        .max_by(|a, b| a.synthetic_broken.total_cmp(&b.synthetic_broken))
+        .map(|r| {
+            (
+                r.synthetic_broken,
+                format!(
+                    "{}.{} >= {}.{}",
+                    r.child, r.column, r.parent, r.parent_column
+                ),
+            )
+        });
+    let checks = vec![
+        Check::judge(
+            "min_referential_integrity",
+            1.0,
+            worst_integrity.ok_or_else(|| "no foreign key".to_string()),
+            false,
+        ),
+        Check::judge(
+            "max_rule_violations",
+            0.0,
+            worst_rule.ok_or_else(|| "no date rule holds on every real row".to_string()),
+            true,
+        ),
+    ];
+    let passed = checks.iter().all(|c| c.status != Status::Failed);
+    Ok(LinkedReport {
+        tables,
+        relationships,
+        rules,
+        column_quality,
+        cardinality,
+        intertable_trends,
+        checks,
+        passed,
+    })
+}
+
+fn is_time(ty: ColumnType) -> bool {
+    matches!(ty, ColumnType::Date | ColumnType::Timestamp)
+}
+
+fn num(c: &TableColumn) -> Option<&[f64]> {
+    match &c.values {
+        Values::Num(x) => Some(x),
+        Values::Cat { .. } => None,
+    }
+}
+
+/// The report as the lines printed on stderr.
+pub fn summary(r: &LinkedReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "linked tables: column quality {:.3}, cardinality {:.3}, inter-table trends {}",
+        r.column_quality,
+        r.cardinality,
+        r.intertable_trends
+            .map_or_else(|| "-".to_string(), |t| format!("{t:.3}"))
+    );
+    for t in &r.tables {
+        let _ = writeln!(
+            s,
+            "  {}: {} real rows, {} synthetic; fidelity {}",
+            t.table,
+            t.real_rows,
+            t.synthetic_rows,
+            t.fidelity
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |f| format!("{:.3}", f.overall))
+        );
+    }
+    for x in &r.relationships {
+        let _ = writeln!(
+            s,
+            "  {}.{} -> {}: integrity {:.4}, children per parent KS {:.3} (mean {:.2} vs {:.2}, max {} vs {}){}",
+            x.child,
+            x.column,
+            x.parent,
+            x.integrity,
+            x.cardinality_ks,
+            x.real.mean,
+            x.synthetic.mean,
+            x.real.max,
+            x.synthetic.max,
+            x.trends
+                .map_or_else(String::new, |t| format!(", trends {t:.3}"))
+        );
+    }
+    for x in &r.rules {
+        let _ = writeln!(
+            s,
+            "  rule {}.{} >= {}.{}: broken in {:.2}% of synthetic rows",
+            x.child,
+            x.column,
+            x.parent,
+            x.parent_column,
+            x.synthetic_broken * 100.0
+        );
+    }
+    for c in &r.checks {
+        let _ = writeln!(
+            s,
+            "  gate {}: {} ({})",
+            c.key,
+            match c.status {
+                Status::Passed => "passed",
+                Status::Failed => "FAILED",
+                Status::Skipped => "skipped",
+            },
+            c.value
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ks_of_counts_is_the_largest_gap_between_the_two_step_functions() {
+        assert_eq!(ks(&[0, 1, 1, 2], &[0, 1, 1, 2]), 0.0);
+        assert!((ks(&[0, 0, 1, 1], &[1, 1, 1, 1]) - 0.5).abs() < 1e-12);
+        assert_eq!(ks(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn the_spread_counts_parents_without_children() {
+        let s = spread(&[0, 1, 1, 2, 6]);
+        assert_eq!(s.max, 6);
+        assert_eq!(s.median, 1.0);
+        assert!((s.none - 0.2).abs() < 1e-12);
+        assert!((s.mean - 2.0).abs() < 1e-12);
+    }
+}
