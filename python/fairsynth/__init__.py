@@ -46,6 +46,7 @@ __version__: str = _fairsynth.__version__
 __all__ = [
     "Schema",
     "Model",
+    "LinkedModel",
     "Report",
     "Result",
     "Inspection",
@@ -594,6 +595,56 @@ class Model:
         return f"Model(rows={self.rows}, schema={self._native.schema_file!r})"
 
 
+class LinkedModel:
+    """A fitted model of linked tables (``fairsynth fit DIR``): one model per table, each
+    child's drawn given its parent's columns, children per parent modelled, siblings in time
+    order and the date rules of the real rows held. Holds no real row."""
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    @staticmethod
+    def load(path: str | _os.PathLike[str]) -> LinkedModel:
+        """Reads a linked model file written by :meth:`save` or ``fairsynth fit DIR``."""
+        return LinkedModel(_fairsynth.NativeLinkedModel.load(_os.fspath(path)))
+
+    def save(self, path: str | _os.PathLike[str]) -> None:
+        """Writes the model file ``fairsynth sample`` reads (atomically)."""
+        self._native.save(_os.fspath(path))
+
+    def to_json(self) -> str:
+        """The model file's JSON text."""
+        return self._native.to_json()
+
+    @property
+    def tables(self) -> dict[str, int]:
+        """Fitted rows per table, in generation order."""
+        return dict(self._native.tables())
+
+    def sample(
+        self,
+        seed: int | None = None,
+        *,
+        scale: float | None = None,
+        threads: int | None = None,
+    ) -> dict[str, Any]:
+        """Every table sampled, as a dict of ``pyarrow.Table`` by name: the files
+        ``fairsynth sample`` writes into its folder with the same model and seed. ``scale``
+        multiplies the root tables' fitted rows; children follow their parents."""
+        return self._native.sample(seed, scale, threads)
+
+    def __repr__(self) -> str:
+        return f"LinkedModel(tables={self.tables!r})"
+
+
+def _linked_schema(schema: Any, what: str) -> tuple[str, str]:
+    if not isinstance(schema, (str, _os.PathLike)):
+        raise TypeError(f"{what} of a dict of tables needs the path of a schema of linked tables")
+    path = _os.fspath(schema)
+    with open(path, encoding="utf-8") as f:
+        return f.read(), path
+
+
 def fit(
     data: Data,
     schema: Schema | str | _os.PathLike[str],
@@ -626,7 +677,27 @@ def fit(
     (default 1,048,576 cells). The ledger of a private model is in ``model.privacy`` and in the
     provenance of every sample. ``seed`` seeds the noise (default the schema's). The other
     options are the command line's.
+
+    Linked tables: ``data`` a dict of tables by name (pyarrow, pandas, polars) and ``schema``
+    the path of a schema with ``tables:`` give a :class:`LinkedModel` (``fairsynth fit DIR``;
+    ``epsilon`` is not available for linked tables yet).
     """
+    if isinstance(data, Mapping):
+        if epsilon is not None:
+            raise ValueError("epsilon is not available for linked tables yet")
+        text, path = _linked_schema(schema, "fit")
+        return LinkedModel(
+            _fairsynth.fit_linked(
+                dict(data),
+                text,
+                path,
+                seed=seed,
+                min_count=min_count,
+                bins=bins,
+                max_parents=max_parents,
+                threads=threads,
+            )
+        )
     return Model(
         _fairsynth.fit(
             data,
@@ -680,7 +751,20 @@ def evaluate(
     ``no_targets=True`` uses none (``--targets``, ``--no-targets``). Returns a
     :class:`Report`; ``.passed`` is False when a gate fails (where the command line exits 1),
     ``.failed`` lists those gates.
+
+    Linked tables: ``real`` and ``synthetic`` dicts of tables by name and ``schema`` the path
+    of a schema with ``tables:`` give the report of ``fairsynth evaluate --real DIR
+    --synthetic DIR``: per-table fidelity, integrity and children per parent of every key,
+    parent-child trends and the date rules of the real rows, with their gates.
     """
+    if isinstance(real, Mapping) or isinstance(synthetic, Mapping):
+        if not (isinstance(real, Mapping) and isinstance(synthetic, Mapping)):
+            raise TypeError("real and synthetic: give two dicts of tables, or two tables")
+        text, path = _linked_schema(schema, "evaluate")
+        report, summary, passed = _fairsynth.evaluate_linked(
+            dict(real), dict(synthetic), text, path, threads=threads
+        )
+        return Report(_json.loads(report), None, summary, passed)
     tp, tt = _targets(targets)
     report, page, summary, passed = _fairsynth.evaluate(
         real,

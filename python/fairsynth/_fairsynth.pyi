@@ -55,6 +55,35 @@ class NativeModel:
         threads: int | None,
     ) -> tuple[pyarrow.Table, str, str, str]: ...
 
+class NativeLinkedModel:
+    @staticmethod
+    def load(path: str | PathLike[str]) -> NativeLinkedModel: ...
+    def save(self, path: str | PathLike[str]) -> None: ...
+    def to_json(self) -> str: ...
+    def tables(self) -> list[tuple[str, int]]: ...
+    def sample(
+        self, seed: int | None, scale: float | None, threads: int | None
+    ) -> dict[str, pyarrow.Table]: ...
+
+def fit_linked(
+    tables: dict[str, Any],
+    text: str,
+    name: str,
+    *,
+    seed: int | None,
+    min_count: int,
+    bins: int,
+    max_parents: int,
+    threads: int | None,
+) -> NativeLinkedModel: ...
+def evaluate_linked(
+    real: dict[str, Any],
+    synthetic: dict[str, Any],
+    text: str,
+    name: str,
+    *,
+    threads: int | None,
+) -> tuple[str, str, bool]: ...
 def synth(
     schema: Schema, rows: int | None = None, seed: int | None = None, threads: int | None = None
 ) -> pyarrow.Table: ...

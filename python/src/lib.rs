@@ -8,6 +8,7 @@
 //! are raised as its exception classes (`fairsynth._errors`) with the CLI's messages.
 
 mod errors;
+mod linked;
 mod spark;
 mod spark_evaluate;
 mod tables;
@@ -561,52 +562,15 @@ fn deidentify_linked<'py>(
     key_file: Option<PathBuf>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let doc =
-        fairsynth::schema::Document::from_str_named(text, name).map_err(|e| raise(py, e.into()))?;
-    let fairsynth::schema::Document::Database(db) = doc else {
-        return Err(raise(
-            py,
-            Failure::text(
-                Kind::Schema,
-                format!("`{name}` declares one table; deidentify takes one table for it"),
-            ),
-        ));
-    };
-    let mut sources = Vec::with_capacity(db.tables.len());
-    for t in &db.tables {
-        let Some(data) = tables.get_item(t.name())? else {
-            return Err(raise(
-                py,
-                Failure::text(
-                    Kind::Base,
-                    format!(
-                        "the schema's table `{}` is not among the tables given\n    hint: pass a dict with one entry per table of the schema",
-                        t.name()
-                    ),
-                ),
-            ));
-        };
-        let input = input(py, &data, t.name(), None, Some(&t.schema), None)?;
-        sources.push(fairsynth::deid::linked::TableInput {
+    let db = linked::database(py, text, name, "deidentify")?;
+    let sources: Vec<fairsynth::deid::linked::TableInput> = linked::inputs(py, tables, &db, name)?
+        .into_iter()
+        .zip(&db.tables)
+        .map(|(input, t)| fairsynth::deid::linked::TableInput {
             label: t.name().to_string(),
             input,
-        });
-    }
-    for k in tables.keys() {
-        let k: String = k.extract()?;
-        if db.table(&k).is_none() {
-            return Err(raise(
-                py,
-                Failure::text(
-                    Kind::Base,
-                    format!(
-                        "`{k}` is not a table of the schema `{name}`\n    hint: the schema's tables are {}",
-                        db.tables.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
-                    ),
-                ),
-            ));
-        }
-    }
+        })
+        .collect();
     let key = pseudonym_key(py, key)?;
     let opts = fairsynth::deid::run::Options {
         key_file: key_file.clone(),
@@ -1135,6 +1099,9 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PySchema>()?;
     m.add_class::<PyModel>()?;
+    m.add_class::<linked::PyLinkedModel>()?;
+    m.add_function(wrap_pyfunction!(linked::fit_linked, m)?)?;
+    m.add_function(wrap_pyfunction!(linked::evaluate_linked, m)?)?;
     m.add_function(wrap_pyfunction!(synth, m)?)?;
     m.add_function(wrap_pyfunction!(synth_linked, m)?)?;
     m.add_function(wrap_pyfunction!(deidentify_linked, m)?)?;

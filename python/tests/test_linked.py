@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fairsynth
-from conftest import SCHEMAS, cli, strip_meta
+from conftest import DATA, SCHEMAS, cli, strip_meta
 
 
 def test_linked_synth_equals_the_cli_folder(tmp_path):
@@ -80,3 +80,35 @@ def test_linked_deidentify_of_a_dict_equals_the_cli_folder(tmp_path):
     assert "persons" in result.report
     with pytest.raises(fairsynth.Error, match="not among the tables given"):
         fairsynth.deidentify({"customers": tables["customers"]}, SCHEMAS / "shop.yaml", key=key)
+
+
+BERKA = DATA / "relational"
+BERKA_TABLES = ["district", "client", "account", "disp", "card", "loan", "order"]
+
+
+def test_linked_fit_sample_and_evaluate_of_a_dict_equal_the_cli(tmp_path):
+    tables = {t: str(BERKA / "berka" / f"{t}.csv") for t in BERKA_TABLES}
+    schema = BERKA / "berka_linked.yaml"
+    model = fairsynth.fit(tables, schema, threads=2)
+    assert isinstance(model, fairsynth.LinkedModel)
+    assert model.tables["account"] == 200
+    cli("fit", BERKA / "berka", "--schema", schema, "-q", "-o", tmp_path / "m.json")
+    assert json.loads(model.to_json()) == json.loads((tmp_path / "m.json").read_text())
+    model.save(tmp_path / "py.json")
+    cli("sample", tmp_path / "py.json", "--seed", "5", "-q", "-o", tmp_path / "out")
+    got = model.sample(seed=5, threads=1)
+    assert sorted(got) == sorted(BERKA_TABLES)
+    for name, table in got.items():
+        expected = pq.read_table(tmp_path / "out" / f"{name}.parquet")
+        assert strip_meta(table).equals(strip_meta(expected)), name
+    # Keys resolve: every disposition's account and client exists.
+    accounts = set(got["account"]["account_id"].to_pylist())
+    assert set(got["disp"]["account_id"].to_pylist()) <= accounts
+    assert len(fairsynth.LinkedModel.load(tmp_path / "py.json").sample(seed=5)["client"]) == 245
+    report = fairsynth.evaluate(tables, got, schema)
+    assert report.passed
+    assert all(r["integrity"] == 1.0 for r in report["relationships"])
+    with pytest.raises(ValueError, match="epsilon"):
+        fairsynth.fit(tables, schema, epsilon=1.0)
+    with pytest.raises(fairsynth.Error, match="not among the tables given"):
+        fairsynth.fit({"client": tables["client"]}, schema)

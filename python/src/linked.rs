@@ -1,0 +1,180 @@
+//! Linked tables in Python: a dict of tables (pyarrow, pandas, polars) by name under a schema
+//! of linked tables, for `fit` (a [`PyLinkedModel`] whose `sample` gives a dict of tables
+//! equal to `fairsynth sample`'s folder), `evaluate` and `deidentify`.
+
+use std::path::PathBuf;
+
+use fairsynth::io::Input;
+use fairsynth::model::linked::{fit_linked as fit_tables, LinkedModel, LinkedSampler};
+use fairsynth::schema::{Database, Document};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::errors::{raise, run, Failure, Kind};
+use crate::tables::{input, to_table};
+
+/// The schema of linked tables in `text` (named `name`), or an error saying it is one table's.
+pub(crate) fn database(py: Python<'_>, text: &str, name: &str, what: &str) -> PyResult<Database> {
+    match Document::from_str_named(text, name).map_err(|e| raise(py, e.into()))? {
+        Document::Database(db) => Ok(db),
+        Document::Table(_) => Err(raise(
+            py,
+            Failure::text(
+                Kind::Schema,
+                format!("`{name}` declares one table; {what} takes one table for it"),
+            ),
+        )),
+    }
+}
+
+/// One input per table of `db` from the dict `tables` (every table of the schema, and no
+/// other name).
+pub(crate) fn inputs(
+    py: Python<'_>,
+    tables: &Bound<'_, PyDict>,
+    db: &Database,
+    name: &str,
+) -> PyResult<Vec<Input>> {
+    let mut out = Vec::with_capacity(db.tables.len());
+    for t in &db.tables {
+        let Some(data) = tables.get_item(t.name())? else {
+            return Err(raise(
+                py,
+                Failure::text(
+                    Kind::Base,
+                    format!(
+                        "the schema's table `{}` is not among the tables given\n    hint: pass a dict with one entry per table of the schema",
+                        t.name()
+                    ),
+                ),
+            ));
+        };
+        out.push(input(py, &data, t.name(), None, Some(&t.schema), None)?);
+    }
+    for k in tables.keys() {
+        let k: String = k.extract()?;
+        if db.table(&k).is_none() {
+            return Err(raise(
+                py,
+                Failure::text(
+                    Kind::Base,
+                    format!(
+                        "`{k}` is not a table of the schema `{name}`\n    hint: the schema's tables are {}",
+                        db.tables.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// A fitted model of linked tables.
+#[pyclass(module = "fairsynth._fairsynth", name = "NativeLinkedModel", frozen)]
+pub(crate) struct PyLinkedModel {
+    model: LinkedModel,
+}
+
+#[pymethods]
+impl PyLinkedModel {
+    /// Reads and checks a linked model file.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyLinkedModel> {
+        let model = LinkedModel::load(&path).map_err(|e| raise(py, e.into()))?;
+        Ok(PyLinkedModel { model })
+    }
+
+    /// Writes the model as JSON, atomically.
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let m = &self.model;
+        run(py, None, || Ok(m.save(&path)?))
+    }
+
+    /// The model as JSON text.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        serde_json::to_string_pretty(&self.model).map_err(|e| raise(py, e.into()))
+    }
+
+    /// Table names in generation order, with their fitted rows.
+    fn tables(&self) -> Vec<(String, u64)> {
+        self.model
+            .tables
+            .iter()
+            .map(|t| (t.name.clone(), t.rows))
+            .collect()
+    }
+
+    /// Every table sampled: a dict of pyarrow Tables by name (`fairsynth sample`'s folder).
+    #[pyo3(signature = (seed, scale, threads))]
+    fn sample<'py>(
+        &self,
+        py: Python<'py>,
+        seed: Option<u64>,
+        scale: Option<f64>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let m = &self.model;
+        let sample = run(py, threads, || {
+            let s = LinkedSampler::new(m, seed.unwrap_or(0))?;
+            Ok(s.sample(scale.unwrap_or(1.0))?)
+        })?;
+        let out = PyDict::new(py);
+        for (name, batch) in sample.tables {
+            out.set_item(&name, to_table(py, batch.schema(), vec![batch])?)?;
+        }
+        Ok(out)
+    }
+}
+
+/// `fit_linked(tables, text, name, ...)` -> NativeLinkedModel.
+#[pyfunction]
+#[pyo3(signature = (tables, text, name, *, seed, min_count, bins, max_parents, threads))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fit_linked(
+    py: Python<'_>,
+    tables: &Bound<'_, PyDict>,
+    text: &str,
+    name: &str,
+    seed: Option<u64>,
+    min_count: u64,
+    bins: usize,
+    max_parents: usize,
+    threads: Option<usize>,
+) -> PyResult<PyLinkedModel> {
+    let db = database(py, text, name, "fit")?;
+    let inputs = inputs(py, tables, &db, name)?;
+    let opts = fairsynth::model::FitOptions {
+        seed: seed.or(db.seed).unwrap_or(0),
+        min_count,
+        bins,
+        max_parents,
+        ..Default::default()
+    };
+    let model = run(py, threads, || Ok(fit_tables(&db, text, &inputs, &opts)?))?;
+    Ok(PyLinkedModel { model })
+}
+
+/// `evaluate_linked(real, synthetic, text, name, threads)` -> (report JSON, summary, passed).
+#[pyfunction]
+#[pyo3(signature = (real, synthetic, text, name, *, threads))]
+pub(crate) fn evaluate_linked<'py>(
+    py: Python<'py>,
+    real: &Bound<'py, PyDict>,
+    synthetic: &Bound<'py, PyDict>,
+    text: &str,
+    name: &str,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let db = database(py, text, name, "evaluate")?;
+    let real = inputs(py, real, &db, name)?;
+    let synthetic = inputs(py, synthetic, &db, name)?;
+    let out = run(py, threads, || {
+        let r = fairsynth::evaluate::linked::evaluate_linked(&db, &real, &synthetic)?;
+        Ok((
+            serde_json::to_string(&r)?,
+            fairsynth::evaluate::linked::summary(&r),
+            r.passed,
+        ))
+    })?;
+    out.into_pyobject(py)
+}
