@@ -474,3 +474,114 @@ fn evaluate_judges_a_linked_sample_and_fails_a_dangling_key() {
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("min_referential_integrity"), "{err}");
 }
+
+/// Targets and fairness at the person: a root table's `targets:` and `fairness:` move its
+/// people's shares and make its label independent of its protected column; each person's
+/// children come along (the number of orders follows churn).
+#[test]
+fn targets_and_fairness_apply_to_the_root_tables_people_and_children_follow() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("folder");
+    let mut customers = String::from("id,sex,churn\n");
+    let mut orders = String::from("order_id,customer_id,amount\n");
+    let mut next = 1;
+    for c in 1..=1000u32 {
+        // 70 % women; churn 20 % of women, 60 % of men; churners order once, others 3 times.
+        let woman = c % 10 < 7;
+        let churn = if woman { (c / 10) % 5 == 0 } else { (c / 10) % 5 < 3 };
+        customers.push_str(&format!(
+            "{c},{},{}\n",
+            if woman { "F" } else { "M" },
+            if churn { "yes" } else { "no" }
+        ));
+        for k in 0..if churn { 1 } else { 3 } {
+            orders.push_str(&format!("{next},{c},{}\n", 10 + (c + k) % 40));
+            next += 1;
+        }
+    }
+    std::fs::write(data.join("customers.csv"), customers).expect("write");
+    std::fs::write(data.join("orders.csv"), orders).expect("write");
+    let schema = dir.path().join("db.yaml");
+    std::fs::write(
+        &schema,
+        "version: 1\nname: churn\ntables:\n  - name: customers\n    rows: 1000\n    primary_key: id\n    columns:\n      - {name: id, type: int}\n      - {name: sex, type: category, role: protected}\n      - {name: churn, type: category, role: label}\n    targets:\n      sex: {F: 0.5, M: 0.5}\n    fairness: {label: churn, independent_of: [sex], favourable: \"no\"}\n  - name: orders\n    primary_key: order_id\n    columns:\n      - {name: order_id, type: int}\n      - {name: customer_id, type: int, references: customers, children: {shares: {\"1\": 1}}}\n      - {name: amount, type: int}\n",
+    )
+    .expect("write");
+    let model = dir.path().join("m.json");
+    fairsynth()
+        .arg("fit")
+        .arg(&data)
+        .arg("--schema")
+        .arg(&schema)
+        .args(["--quiet", "-o"])
+        .arg(&model)
+        .assert()
+        .success();
+    let sample = |name: &str, flags: &[&str]| {
+        let out = dir.path().join(name);
+        fairsynth()
+            .arg("sample")
+            .arg(&model)
+            .args(flags)
+            .args(["--seed", "3", "--quiet", "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        let c = read_parquet(&out.join("customers.parquet"));
+        let text = |col: &str| -> Vec<String> {
+            let a = c
+                .column_by_name(col)
+                .expect(col)
+                .as_dictionary::<arrow_array::types::Int32Type>();
+            let v = a.values().as_string::<i32>();
+            (0..a.len())
+                .map(|i| v.value(a.keys().value(i) as usize).to_string())
+                .collect()
+        };
+        let (sex, churn) = (text("sex"), text("churn"));
+        let ids = key_texts(&c, "id");
+        let orders = read_parquet(&out.join("orders.parquet"));
+        let per: HashMap<String, usize> = key_texts(&orders, "customer_id")
+            .into_iter()
+            .flatten()
+            .fold(HashMap::new(), |mut m, k| {
+                *m.entry(k).or_default() += 1;
+                m
+            });
+        let rate = |s: &str| {
+            let n = sex.iter().filter(|x| *x == s).count() as f64;
+            let yes = sex
+                .iter()
+                .zip(&churn)
+                .filter(|(x, c)| *x == s && *c == "yes")
+                .count();
+            yes as f64 / n
+        };
+        let women = sex.iter().filter(|x| *x == "F").count() as f64 / sex.len() as f64;
+        // Orders per churner and per loyal customer.
+        let mean_orders = |c: &str| {
+            let rows: Vec<usize> = ids
+                .iter()
+                .zip(&churn)
+                .filter(|(_, x)| *x == c)
+                .map(|(k, _)| per.get(k.as_ref().expect("key")).copied().unwrap_or(0))
+                .collect();
+            rows.iter().sum::<usize>() as f64 / rows.len() as f64
+        };
+        (
+            women,
+            rate("F"),
+            rate("M"),
+            mean_orders("yes"),
+            mean_orders("no"),
+        )
+    };
+    let (women, f, m, yes, no) = sample("fair", &["--schema-targets"]);
+    assert!((women - 0.5).abs() < 0.02, "share of women {women}");
+    assert!((f - m).abs() < 0.03, "churn rates by sex {f} and {m}");
+    assert!(yes < 1.3 && no > 2.7, "orders: churners {yes}, loyal {no}");
+    let (women, f, m, _, _) = sample("as_fitted", &["--no-fairness"]);
+    assert!((women - 0.7).abs() < 0.03, "share of women {women}");
+    assert!(m - f > 0.3, "churn rates by sex {f} and {m}");
+}

@@ -626,12 +626,16 @@ class LinkedModel:
         seed: int | None = None,
         *,
         scale: float | None = None,
+        schema_targets: bool = False,
+        no_fairness: bool = False,
         threads: int | None = None,
     ) -> dict[str, Any]:
         """Every table sampled, as a dict of ``pyarrow.Table`` by name: the files
         ``fairsynth sample`` writes into its folder with the same model and seed. ``scale``
-        multiplies the root tables' fitted rows; children follow their parents."""
-        return self._native.sample(seed, scale, threads)
+        multiplies the root tables' fitted rows; children follow their parents.
+        ``schema_targets=True`` draws each root table's people to its schema ``targets``; a
+        root table's ``fairness`` applies unless ``no_fairness=True``."""
+        return self._native.sample(seed, scale, threads, schema_targets, no_fairness)
 
     def __repr__(self) -> str:
         return f"LinkedModel(tables={self.tables!r})"

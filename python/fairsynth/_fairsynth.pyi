@@ -62,7 +62,12 @@ class NativeLinkedModel:
     def to_json(self) -> str: ...
     def tables(self) -> list[tuple[str, int]]: ...
     def sample(
-        self, seed: int | None, scale: float | None, threads: int | None
+        self,
+        seed: int | None,
+        scale: float | None,
+        threads: int | None,
+        schema_targets: bool = False,
+        no_fairness: bool = False,
     ) -> dict[str, pyarrow.Table]: ...
 
 def fit_linked(

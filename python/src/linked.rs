@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use fairsynth::io::Input;
-use fairsynth::model::linked::{fit_linked as fit_tables, LinkedModel, LinkedSampler};
+use fairsynth::model::linked::{
+    fit_linked as fit_tables, LinkedModel, LinkedSampleOptions, LinkedSampler,
+};
 use fairsynth::schema::{Database, Document};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -105,17 +107,24 @@ impl PyLinkedModel {
     }
 
     /// Every table sampled: a dict of pyarrow Tables by name (`fairsynth sample`'s folder).
-    #[pyo3(signature = (seed, scale, threads))]
+    #[pyo3(signature = (seed, scale, threads, schema_targets = false, no_fairness = false))]
     fn sample<'py>(
         &self,
         py: Python<'py>,
         seed: Option<u64>,
         scale: Option<f64>,
         threads: Option<usize>,
+        schema_targets: bool,
+        no_fairness: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let m = &self.model;
+        let opts = LinkedSampleOptions {
+            seed: seed.unwrap_or(0),
+            schema_targets,
+            fairness: !no_fairness,
+        };
         let sample = run(py, threads, || {
-            let s = LinkedSampler::new(m, seed.unwrap_or(0))?;
+            let s = LinkedSampler::new(m, &opts)?;
             Ok(s.sample(scale.unwrap_or(1.0))?)
         })?;
         let out = PyDict::new(py);

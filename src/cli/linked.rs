@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use fairsynth::io::read::folder::table_files;
 use fairsynth::io::Input;
-use fairsynth::model::linked::{fit_linked, LinkedModel, LinkedSampler};
+use fairsynth::model::linked::{fit_linked, LinkedModel, LinkedSampleOptions, LinkedSampler};
 use fairsynth::schema::{Database, Document};
 
 use crate::cli::args::{EvaluateArgs, FitArgs, SampleArgs};
@@ -155,14 +155,9 @@ pub(crate) fn is_linked_model(path: &Path) -> bool {
 /// `sample LINKED-MODEL -o DIR`: every table, one Parquet file each.
 pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
     let model = LinkedModel::load(&a.model).map_err(model_failure)?;
-    if a.rows.is_some()
-        || a.targets.is_some()
-        || a.schema_targets
-        || a.report.is_some()
-        || a.html.is_some()
-    {
+    if a.rows.is_some() || a.targets.is_some() || a.html.is_some() {
         return Err(usage(anyhow::anyhow!(
-            "--rows, --targets, --schema-targets, --report and --html apply to a model of one table; `{}` models linked tables\n    hint: use --scale to multiply the root tables' rows",
+            "--rows, --targets and --html apply to a model of one table; `{}` models linked tables\n    hint: use --scale to multiply the root tables' rows, --schema-targets for each root table's targets",
             a.model.display()
         )));
     }
@@ -190,7 +185,13 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
         .iter()
         .map(|t| dir.join(format!("{}.parquet", t.name)))
         .collect();
-    let sampler = LinkedSampler::new(&model, seed).map_err(model_failure)?;
+    let opts = LinkedSampleOptions {
+        seed,
+        schema_targets: a.schema_targets,
+        fairness: !a.no_fairness,
+    };
+    let sampler = LinkedSampler::new(&model, &opts).map_err(model_failure)?;
+    let reports = sampler.reports();
     let pool = thread_pool(a.threads)?;
     let sample = pool
         .install(|| sampler.sample(scale))
@@ -201,7 +202,7 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
             .map_err(|e| anyhow::anyhow!("cannot create the folder `{}`: {e}", dir.display()))?;
     }
     let compression = compression(a.compression);
-    let command_line: Vec<String> = vec![
+    let mut command_line: Vec<String> = vec![
         "fairsynth".into(),
         "sample".into(),
         // The model by file name: the bytes do not depend on where it lies.
@@ -215,8 +216,17 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
         "--compression".into(),
         compression.name().into(),
     ];
+    for (flag, on) in [
+        ("--schema-targets", a.schema_targets),
+        ("--no-fairness", a.no_fairness),
+    ] {
+        if on {
+            command_line.push(flag.into());
+        }
+    }
     let result = (|| -> Result<Vec<u64>, Failure> {
-        let outs: Vec<Option<&PathBuf>> = targets.iter().map(Some).collect();
+        let mut outs: Vec<Option<&PathBuf>> = targets.iter().map(Some).collect();
+        outs.push(a.report.as_ref());
         guard_outputs(&outs, &[Some(&a.model), a.keys.keys.as_ref()])?;
         let mut rows = Vec::new();
         for (name, batch) in &sample.tables {
@@ -232,6 +242,7 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
                         "file": a.model.file_name().map(|f| f.to_string_lossy().into_owned()),
                         "schema_sha256": model.schema.sha256,
                     },
+                    "sampling": reports.iter().find(|(n, _)| n == name).map(|(_, r)| r),
                 }),
                 &command_line,
             )
@@ -267,7 +278,30 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
             return Err(e);
         }
     };
+    let by_table: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|(n, r)| serde_json::json!({ "table": n, "sampling": r }))
+        .collect();
+    write_report(
+        a.report.as_deref(),
+        &serde_json::json!({ "tables": by_table }),
+    )?;
     if !a.quiet {
+        for ((n, batch), r) in sample.tables.iter().filter_map(|(n, b)| {
+            reports
+                .iter()
+                .find(|(m, _)| m == n)
+                .map(|(_, r)| ((n, b), r))
+        }) {
+            eprint!(
+                "{}",
+                fairsynth::model::sample_summary(
+                    r,
+                    batch.num_rows() as u64,
+                    &dir.join(format!("{n}.parquet"))
+                )
+            );
+        }
         let shown: Vec<String> = sample
             .tables
             .iter()

@@ -49,7 +49,7 @@ use crate::schema::{Column, ColumnType, Database, Role};
 
 mod sample;
 
-pub use sample::{LinkedSample, LinkedSampler};
+pub use sample::{LinkedSample, LinkedSampleOptions, LinkedSampler};
 
 /// The `format` member of every linked model file.
 pub const LINKED_FORMAT: &str = "fairsynth-linked-model";
@@ -334,7 +334,7 @@ fn type_name(ty: ColumnType) -> &'static str {
 
 /// The YAML text of the one-table schema `name` with `specs`: type, role, nullability, levels,
 /// bands, numeric bounds and acknowledged identifier kinds (what fitting reads).
-fn render(name: &str, specs: &[Spec]) -> String {
+fn render(name: &str, specs: &[Spec], root: Option<&crate::schema::Schema>) -> String {
     let mut y = format!("version: 1\nname: {}\nrows: 1\ncolumns:\n", quote(name));
     for s in specs {
         let c = &s.column;
@@ -390,6 +390,42 @@ fn render(name: &str, specs: &[Spec]) -> String {
         }
         if !c.acknowledge.is_empty() {
             let _ = writeln!(y, "    acknowledge: [{}]", c.acknowledge.join(", "));
+        }
+    }
+    // A root table's targets and fairness apply to its people (their children follow).
+    if let Some(root) = root {
+        let modelled = |n: &str| specs.iter().any(|s| s.column.name == n);
+        let targets: Vec<&crate::schema::Target> = root
+            .targets
+            .iter()
+            .filter(|t| modelled(&t.column))
+            .collect();
+        if !targets.is_empty() {
+            y.push_str("targets:\n");
+            for t in targets {
+                let shares: Vec<String> = t
+                    .shares
+                    .iter()
+                    .map(|(l, v)| format!("{}: {v}", quote(l)))
+                    .collect();
+                let _ = writeln!(y, "  {}: {{{}}}", quote(&t.column), shares.join(", "));
+            }
+        }
+        if let Some(f) = root
+            .fairness
+            .as_ref()
+            .filter(|f| modelled(&f.label) && f.independent_of.iter().all(|c| modelled(c)))
+        {
+            let of: Vec<String> = f.independent_of.iter().map(|c| quote(c)).collect();
+            let _ = write!(
+                y,
+                "fairness:\n  label: {}\n  independent_of: [{}]\n",
+                quote(&f.label),
+                of.join(", ")
+            );
+            if let Some(fav) = &f.favourable {
+                let _ = writeln!(y, "  favourable: {}", quote(fav));
+            }
         }
     }
     y
@@ -769,7 +805,7 @@ pub fn fit_linked(
             None
         } else {
             let file = format!("{}#{}", db.source.file, t.name());
-            let yaml = render(t.name(), &specs);
+            let yaml = render(t.name(), &specs, parent.is_none().then_some(&t.schema));
             let schema = crate::schema::Schema::from_str_named(&yaml, &file)?;
             let mut o = opts.clone();
             o.given = given;
@@ -888,6 +924,7 @@ mod tests {
                     int: false,
                 },
             ],
+            None,
         );
         let s = crate::schema::Schema::from_str_named(&text, "t.yaml").expect(&text);
         assert_eq!(s.columns[0].ty, ColumnType::Int { bits: 32 });

@@ -32,6 +32,17 @@ pub struct LinkedSampler {
     seed: u64,
 }
 
+/// How to sample a linked model.
+#[derive(Debug, Clone, Default)]
+pub struct LinkedSampleOptions {
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Draw each root table to its schema's `targets:` (shares of its people).
+    pub schema_targets: bool,
+    /// Apply each root table's `fairness:` (its label independent of its protected columns).
+    pub fairness: bool,
+}
+
 /// The sampled tables, in the schema's order.
 #[derive(Debug, Clone)]
 pub struct LinkedSample {
@@ -60,8 +71,12 @@ fn table_seed(seed: u64, table: &str) -> u64 {
 }
 
 impl LinkedSampler {
-    /// Compiles `model` for sampling with `seed`.
-    pub fn new(model: &LinkedModel, seed: u64) -> Result<LinkedSampler, ModelError> {
+    /// Compiles `model` for sampling with `opts`.
+    pub fn new(
+        model: &LinkedModel,
+        opts: &LinkedSampleOptions,
+    ) -> Result<LinkedSampler, ModelError> {
+        let seed = opts.seed;
         let db = match Document::from_str_named(&model.schema.yaml, &model.schema.file)? {
             Document::Database(db) => db,
             Document::Table(_) => {
@@ -77,12 +92,19 @@ impl LinkedSampler {
             }
             samplers.push(match &t.model {
                 Some(m) => {
-                    let opts = SampleOptions {
+                    // Targets and fairness are those of a root table's people.
+                    let schema = m.schema()?;
+                    let root = t.parent.is_none();
+                    let o = SampleOptions {
                         seed: table_seed(seed, &t.name),
-                        targets: Vec::new(),
-                        fairness: false,
+                        targets: if root && opts.schema_targets {
+                            schema.targets.clone()
+                        } else {
+                            Vec::new()
+                        },
+                        fairness: root && opts.fairness,
                     };
-                    Some((Sampler::new(m, &opts)?, m.schema()?))
+                    Some((Sampler::new(m, &o)?, schema))
                 }
                 None => None,
             });
@@ -93,6 +115,21 @@ impl LinkedSampler {
             samplers,
             seed,
         })
+    }
+
+    /// What raking and parity did to each root table's people (tables with a head only).
+    pub fn reports(&self) -> Vec<(String, crate::model::SampleReport)> {
+        self.model
+            .tables
+            .iter()
+            .zip(&self.samplers)
+            .filter(|(t, _)| t.parent.is_none())
+            .filter_map(|(t, s)| {
+                let (s, _) = s.as_ref()?;
+                let r = s.report();
+                (!r.targets.is_empty() || r.parity.is_some()).then(|| (t.name.clone(), r.clone()))
+            })
+            .collect()
     }
 
     /// Samples every table; root tables get their fitted rows times `scale`.
