@@ -489,7 +489,11 @@ fn targets_and_fairness_apply_to_the_root_tables_people_and_children_follow() {
     for c in 1..=1000u32 {
         // 70 % women; churn 20 % of women, 60 % of men; churners order once, others 3 times.
         let woman = c % 10 < 7;
-        let churn = if woman { (c / 10) % 5 == 0 } else { (c / 10) % 5 < 3 };
+        let churn = if woman {
+            (c / 10) % 5 == 0
+        } else {
+            (c / 10) % 5 < 3
+        };
         customers.push_str(&format!(
             "{c},{},{}\n",
             if woman { "F" } else { "M" },

@@ -343,7 +343,15 @@ impl LinkedSampler {
                         count_values(&drawn[j].aug, &super::count_var(&t.name, &k.column)),
                     )
                 };
-                let picked = self.deal(t, &k.column, k.null_share, rows, &counts, pk.len());
+                let picked = deal(
+                    self.seed,
+                    t,
+                    &k.column,
+                    k.null_share,
+                    rows,
+                    &counts,
+                    pk.len(),
+                );
                 let idx: arrow_array::UInt32Array =
                     picked.iter().map(|r| r.map(|r| r as u32)).collect();
                 arrow_select::take::take(pk.as_ref(), &idx, None).map_err(|e| err(&t.name, e))?
@@ -418,51 +426,60 @@ impl LinkedSampler {
         .map_err(|e| err(&t.name, e))?;
         Ok(Drawn { aug, out, times })
     }
+}
 
-    /// Rows of the referenced table for the `rows` rows of `t`'s non-driving key `column`:
-    /// each referenced row is dealt as often as its count says, in an order shuffled by the
-    /// seed; rows past the counts pick uniformly; a `null_share` of rows reference nothing.
-    fn deal(
-        &self,
-        t: &TableModel,
-        column: &str,
-        null_share: f64,
-        rows: usize,
-        counts: &[f64],
-        referenced: usize,
-    ) -> Vec<Option<usize>> {
-        let name = format!("{}\u{0}pick\u{0}{column}", t.name);
-        let mut rng = stream(self.seed, &name, 0, 0);
-        let mut slots: Vec<usize> = counts
-            .iter()
-            .enumerate()
-            .flat_map(|(r, c)| {
-                let c = if c.is_nan() {
-                    0
-                } else {
-                    c.max(0.0).round() as usize
-                };
-                std::iter::repeat_n(r, c)
-            })
-            .collect();
-        for k in (1..slots.len()).rev() {
-            slots.swap(k, rng.random_range(0..=k));
+/// Rows of the referenced table for the `rows` rows of `t`'s non-driving key `column`:
+/// each referenced row is dealt as often as its count says (in rounds, see below); rows
+/// past the counts pick uniformly; a `null_share` of rows reference nothing.
+fn deal(
+    seed: u64,
+    t: &TableModel,
+    column: &str,
+    null_share: f64,
+    rows: usize,
+    counts: &[f64],
+    referenced: usize,
+) -> Vec<Option<usize>> {
+    let name = format!("{}\u{0}pick\u{0}{column}", t.name);
+    let mut rng = stream(seed, &name, 0, 0);
+    // Round k deals the (k+1)-th reference of every row whose count reaches it, in an
+    // order shuffled per round: when there are fewer referencing rows than the counts
+    // add up to, rows lose their last references first, so a row with references keeps
+    // at least one as long as there are enough to go round.
+    let counts: Vec<usize> = counts
+        .iter()
+        .map(|c| {
+            if c.is_nan() {
+                0
+            } else {
+                c.max(0.0).round() as usize
+            }
+        })
+        .collect();
+    let rounds = counts.iter().copied().max().unwrap_or(0);
+    let mut slots: Vec<usize> = Vec::with_capacity(counts.iter().sum());
+    for k in 0..rounds {
+        let start = slots.len();
+        slots.extend((0..counts.len()).filter(|&r| counts[r] > k));
+        let round = &mut slots[start..];
+        for i in (1..round.len()).rev() {
+            round.swap(i, rng.random_range(0..=i));
         }
-        let mut next = 0usize;
-        (0..rows)
-            .map(|_| {
-                if referenced == 0 || rng.random::<f64>() < null_share {
-                    return None;
-                }
-                let r = match slots.get(next) {
-                    Some(&r) => r,
-                    None => rng.random_range(0..referenced),
-                };
-                next += 1;
-                Some(r)
-            })
-            .collect()
     }
+    let mut next = 0usize;
+    (0..rows)
+        .map(|_| {
+            if referenced == 0 || rng.random::<f64>() < null_share {
+                return None;
+            }
+            let r = match slots.get(next) {
+                Some(&r) => r,
+                None => rng.random_range(0..referenced),
+            };
+            next += 1;
+            Some(r)
+        })
+        .collect()
 }
 
 /// Numbered keys 1, 2, ... of type `ty` (text keys as their digits).
@@ -573,6 +590,26 @@ mod tests {
         let mut y = vec![130.0, 140.0];
         fit_in_window(&mut y, &[0, 1], 120.0);
         assert_eq!(y, vec![130.0, 140.0]);
+    }
+
+    #[test]
+    fn every_row_with_a_count_is_dealt_once_before_any_is_dealt_twice() {
+        let t = TableModel {
+            name: "disp".into(),
+            primary_key: "disp_id".into(),
+            rows: 0,
+            parent: None,
+            counts: Vec::new(),
+            picks: Vec::new(),
+            order: None,
+            offsets: Vec::new(),
+            model: None,
+        };
+        // Five rows want 2, 1, 2, 0, 1 references (6 in all), but only 4 are needed.
+        let picked = deal(9, &t, "account_id", 0.0, 4, &[2.0, 1.0, 2.0, 0.0, 1.0], 5);
+        let mut got: Vec<usize> = picked.into_iter().flatten().collect();
+        got.sort_unstable();
+        assert_eq!(got, vec![0, 1, 2, 4]);
     }
 
     #[test]
