@@ -342,6 +342,9 @@ fn usage(e: impl Into<anyhow::Error>) -> Failure {
 
 fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     use fairsynth::reweight::{Options, ReweightError};
+    if a.input.is_dir() {
+        return cli::linked::reweight_folder(a);
+    }
     let schema = load_schema(&a.schema)?;
     let _access = access(&a.keys, Some(&a.encryption), &schema)?;
     let targets = match &a.targets {

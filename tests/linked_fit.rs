@@ -475,13 +475,11 @@ fn evaluate_judges_a_linked_sample_and_fails_a_dangling_key() {
     assert!(err.contains("min_referential_integrity"), "{err}");
 }
 
-/// Targets and fairness at the person: a root table's `targets:` and `fairness:` move its
-/// people's shares and make its label independent of its protected column; each person's
-/// children come along (the number of orders follows churn).
-#[test]
-fn targets_and_fairness_apply_to_the_root_tables_people_and_children_follow() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let data = dir.path().join("data");
+/// A database of 1,000 customers (70 % women; churn 20 % of women, 60 % of men) and their
+/// orders (churners order once, the others three times), with targets and fairness on the
+/// customers: the folder and the schema.
+fn churn_db(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let data = dir.join("data");
     std::fs::create_dir(&data).expect("folder");
     let mut customers = String::from("id,sex,churn\n");
     let mut orders = String::from("order_id,customer_id,amount\n");
@@ -506,12 +504,22 @@ fn targets_and_fairness_apply_to_the_root_tables_people_and_children_follow() {
     }
     std::fs::write(data.join("customers.csv"), customers).expect("write");
     std::fs::write(data.join("orders.csv"), orders).expect("write");
-    let schema = dir.path().join("db.yaml");
+    let schema = dir.join("db.yaml");
     std::fs::write(
         &schema,
         "version: 1\nname: churn\ntables:\n  - name: customers\n    rows: 1000\n    primary_key: id\n    columns:\n      - {name: id, type: int}\n      - {name: sex, type: category, role: protected}\n      - {name: churn, type: category, role: label}\n    targets:\n      sex: {F: 0.5, M: 0.5}\n    fairness: {label: churn, independent_of: [sex], favourable: \"no\"}\n  - name: orders\n    primary_key: order_id\n    columns:\n      - {name: order_id, type: int}\n      - {name: customer_id, type: int, references: customers, children: {shares: {\"1\": 1}}}\n      - {name: amount, type: int}\n",
     )
     .expect("write");
+    (data, schema)
+}
+
+/// Targets and fairness at the person: a root table's `targets:` and `fairness:` move its
+/// people's shares and make its label independent of its protected column; each person's
+/// children come along (the number of orders follows churn).
+#[test]
+fn targets_and_fairness_apply_to_the_root_tables_people_and_children_follow() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (data, schema) = churn_db(dir.path());
     let model = dir.path().join("m.json");
     fairsynth()
         .arg("fit")
@@ -588,4 +596,78 @@ fn targets_and_fairness_apply_to_the_root_tables_people_and_children_follow() {
     let (women, f, m, _, _) = sample("as_fitted", &["--no-fairness"]);
     assert!((women - 0.7).abs() < 0.03, "share of women {women}");
     assert!(m - f > 0.3, "churn rates by sex {f} and {m}");
+}
+
+/// `reweight DIR`: the customers are reweighted to their targets and parity, and every order
+/// carries its customer's weight, so weighted orders keep the customers' shares.
+#[test]
+fn reweight_of_a_folder_weights_the_people_and_their_children_alike() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (data, schema) = churn_db(dir.path());
+    let out = dir.path().join("weighted");
+    fairsynth()
+        .arg("reweight")
+        .arg(&data)
+        .arg("--schema")
+        .arg(&schema)
+        .args(["--quiet", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let c = read_parquet(&out.join("customers.parquet"));
+    let o = read_parquet(&out.join("orders.parquet"));
+    let w = |b: &RecordBatch| floats(b, "weight");
+    let (cw, ow) = (w(&c), w(&o));
+    let weight: HashMap<String, f64> = key_texts(&c, "id")
+        .into_iter()
+        .zip(&cw)
+        .filter_map(|(k, w)| Some((k?, *w)))
+        .collect();
+    for (k, w) in key_texts(&o, "customer_id").into_iter().zip(&ow) {
+        assert_eq!(
+            weight[&k.expect("key")],
+            *w,
+            "an order's weight is its customer's"
+        );
+    }
+    let sex: Vec<String> = {
+        let a = c
+            .column_by_name("sex")
+            .expect("sex")
+            .as_dictionary::<arrow_array::types::Int32Type>();
+        let v = a.values().as_string::<i32>();
+        (0..a.len())
+            .map(|i| v.value(a.keys().value(i) as usize).to_string())
+            .collect()
+    };
+    let total: f64 = cw.iter().sum();
+    let women: f64 = sex
+        .iter()
+        .zip(&cw)
+        .filter(|(s, _)| *s == "F")
+        .map(|(_, w)| w)
+        .sum();
+    assert!(
+        (women / total - 0.5).abs() < 1e-6,
+        "weighted share of women {}",
+        women / total
+    );
+    // A table under no reweighted root would carry weight 1; a schema without targets is refused.
+    let plain = dir.path().join("plain.yaml");
+    let text = std::fs::read_to_string(&schema).expect("schema");
+    let cut = text.find("    targets:").expect("targets");
+    let end = text.find("  - name: orders").expect("orders");
+    std::fs::write(&plain, format!("{}{}", &text[..cut], &text[end..])).expect("write");
+    let out = fairsynth()
+        .arg("reweight")
+        .arg(&data)
+        .arg("--schema")
+        .arg(&plain)
+        .arg("-o")
+        .arg(dir.path().join("none"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("nothing to reweight the people to"), "{err}");
+    assert!(!dir.path().join("none").exists());
 }

@@ -9,7 +9,7 @@ use fairsynth::io::Input;
 use fairsynth::model::linked::{fit_linked, LinkedModel, LinkedSampleOptions, LinkedSampler};
 use fairsynth::schema::{Database, Document};
 
-use crate::cli::args::{EvaluateArgs, FitArgs, SampleArgs};
+use crate::cli::args::{EvaluateArgs, FitArgs, ReweightArgs, SampleArgs};
 use crate::{
     compression, failed_gates, guard_outputs, model_failure, thread_pool, usage, write_report,
     Failure,
@@ -180,11 +180,6 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
             dir.display()
         )));
     }
-    let targets: Vec<PathBuf> = model
-        .tables
-        .iter()
-        .map(|t| dir.join(format!("{}.parquet", t.name)))
-        .collect();
     let opts = LinkedSampleOptions {
         seed,
         schema_targets: a.schema_targets,
@@ -196,11 +191,6 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
     let sample = pool
         .install(|| sampler.sample(scale))
         .map_err(model_failure)?;
-    let created = !dir.exists();
-    if created {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("cannot create the folder `{}`: {e}", dir.display()))?;
-    }
     let compression = compression(a.compression);
     let mut command_line: Vec<String> = vec![
         "fairsynth".into(),
@@ -224,60 +214,32 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
             command_line.push(flag.into());
         }
     }
-    let result = (|| -> Result<Vec<u64>, Failure> {
-        let mut outs: Vec<Option<&PathBuf>> = targets.iter().map(Some).collect();
-        outs.push(a.report.as_ref());
-        guard_outputs(&outs, &[Some(&a.model), a.keys.keys.as_ref()])?;
-        let mut rows = Vec::new();
-        for (name, batch) in &sample.tables {
-            let Some(t) = db.table(name) else { continue };
-            let prov = fairsynth::io::provenance(
-                "sample",
-                &t.schema,
-                serde_json::json!({
-                    "table": name,
-                    "seed": seed,
-                    "scale": scale,
-                    "model": {
-                        "file": a.model.file_name().map(|f| f.to_string_lossy().into_owned()),
-                        "schema_sha256": model.schema.sha256,
-                    },
-                    "sampling": reports.iter().find(|(n, _)| n == name).map(|(_, r)| r),
-                }),
-                &command_line,
-            )
-            .to_string();
-            let metadata: std::collections::HashMap<String, String> =
-                [(fairsynth::io::METADATA_KEY.to_string(), prov.clone())].into();
-            let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(metadata));
-            let batch = batch.clone().with_schema(schema.clone()).map_err(usage)?;
-            let mut sink = fairsynth::io::ParquetSink::create_for(
-                &dir.join(format!("{name}.parquet")),
-                Some(name),
-                schema,
-                fairsynth::io::writer_properties(compression),
-            )
-            .map_err(usage)?;
-            sink.add_metadata(fairsynth::io::METADATA_KEY, prov);
-            let groups: Vec<RecordBatch> = (0..batch.num_rows())
-                .step_by(ROW_GROUP_ROWS)
-                .map(|at| batch.slice(at, ROW_GROUP_ROWS.min(batch.num_rows() - at)))
-                .collect();
-            sink.write_row_groups(&groups, |b, encode| encode(b))
-                .map_err(usage)?;
-            rows.push(sink.finish().map_err(usage)?);
-        }
-        Ok(rows)
-    })();
-    let rows = match result {
-        Ok(r) => r,
-        Err(e) => {
-            if created {
-                let _ = std::fs::remove_dir(dir);
-            }
-            return Err(e);
-        }
+    let provenance = |name: &str, t: &fairsynth::schema::Schema| {
+        fairsynth::io::provenance(
+            "sample",
+            t,
+            serde_json::json!({
+                "table": name,
+                "seed": seed,
+                "scale": scale,
+                "model": {
+                    "file": a.model.file_name().map(|f| f.to_string_lossy().into_owned()),
+                    "schema_sha256": model.schema.sha256,
+                },
+                "sampling": reports.iter().find(|(n, _)| n == name).map(|(_, r)| r),
+            }),
+            &command_line,
+        )
     };
+    let rows = write_tables(
+        dir,
+        &db,
+        &sample.tables,
+        &provenance,
+        compression,
+        &[a.report.as_ref()],
+        &[Some(&a.model), a.keys.keys.as_ref()],
+    )?;
     let by_table: Vec<serde_json::Value> = reports
         .iter()
         .map(|(n, r)| serde_json::json!({ "table": n, "sampling": r }))
@@ -322,3 +284,159 @@ use arrow_array::RecordBatch;
 
 /// Rows per row group of a sampled table's file.
 const ROW_GROUP_ROWS: usize = 1 << 17;
+
+/// Writes `tables` (name, rows) into `dir`, one Parquet file per table under its table's
+/// encryption policy, all or nothing: the folder is created when missing (and removed again
+/// on failure), and no file is replaced that is an input (`inputs`) or not a regular file.
+/// `extra` outputs (a report) are checked alongside. Returns the rows written per table.
+#[allow(clippy::too_many_arguments)]
+fn write_tables(
+    dir: &Path,
+    db: &Database,
+    tables: &[(String, RecordBatch)],
+    provenance: &dyn Fn(&str, &fairsynth::schema::Schema) -> serde_json::Value,
+    compression: fairsynth::io::Compression,
+    extra: &[Option<&PathBuf>],
+    inputs: &[Option<&PathBuf>],
+) -> Result<Vec<u64>, Failure> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(usage(anyhow::anyhow!(
+            "`{}` is not a folder; linked tables are written as one file per table\n    hint: name a folder (it is created when missing)",
+            dir.display()
+        )));
+    }
+    let created = !dir.exists();
+    if created {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the folder `{}`: {e}", dir.display()))?;
+    }
+    let result = (|| -> Result<Vec<u64>, Failure> {
+        let targets: Vec<PathBuf> = tables
+            .iter()
+            .map(|(n, _)| dir.join(format!("{n}.parquet")))
+            .collect();
+        let mut outs: Vec<Option<&PathBuf>> = targets.iter().map(Some).collect();
+        outs.extend(extra.iter().copied());
+        guard_outputs(&outs, inputs)?;
+        let mut rows = Vec::new();
+        for ((name, batch), target) in tables.iter().zip(&targets) {
+            let Some(t) = db.table(name) else { continue };
+            let prov = provenance(name, &t.schema).to_string();
+            let metadata: std::collections::HashMap<String, String> =
+                [(fairsynth::io::METADATA_KEY.to_string(), prov.clone())].into();
+            let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(metadata));
+            let batch = batch.clone().with_schema(schema.clone()).map_err(usage)?;
+            let mut sink = fairsynth::io::ParquetSink::create_for(
+                target,
+                Some(name),
+                schema,
+                fairsynth::io::writer_properties(compression),
+            )
+            .map_err(usage)?;
+            sink.add_metadata(fairsynth::io::METADATA_KEY, prov);
+            let groups: Vec<RecordBatch> = (0..batch.num_rows())
+                .step_by(ROW_GROUP_ROWS)
+                .map(|at| batch.slice(at, ROW_GROUP_ROWS.min(batch.num_rows() - at)))
+                .collect();
+            sink.write_row_groups(&groups, |b, encode| encode(b))
+                .map_err(usage)?;
+            rows.push(sink.finish().map_err(usage)?);
+        }
+        Ok(rows)
+    })();
+    if result.is_err() && created {
+        // Only an empty folder this run made goes; the transaction removes its files.
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+/// `reweight DIR --schema LINKED.yaml -o OUTDIR`: weights at the person, carried to every
+/// table hanging from the people's table.
+pub(crate) fn reweight_folder(a: ReweightArgs) -> Result<(), Failure> {
+    use fairsynth::reweight::Options;
+    if a.targets.is_some() || a.resample.is_some() || a.html.is_some() {
+        return Err(usage(anyhow::anyhow!(
+            "--targets, --resample and --html apply to one table; linked tables are reweighted to each root table's `targets:` and `fairness:`\n    hint: put the targets in the entry of the table of people"
+        )));
+    }
+    let db = load_database(&a.schema, &a.input)?;
+    let _access = crate::access_linked(&a.keys, &a.encryption, &db)?;
+    let (inputs, paths) = folder_inputs(&a.input, &db, &a.schema, &a.dialect.options())?;
+    let opts = Options {
+        parity: !a.no_parity,
+        tolerance: a.tolerance,
+        max_iterations: a.max_iterations,
+        min_weight: a.min_weight,
+        max_weight: a.max_weight,
+        unit_start_weights: a.no_start_weights,
+        keep_identifiers: a.keep_identifiers,
+        weight_column: a.weight_column.clone(),
+        compression: compression(a.compression),
+        ..Options::default()
+    };
+    let pool = thread_pool(a.threads)?;
+    let (report, tables) = pool
+        .install(|| fairsynth::reweight::linked::reweight_linked(&db, &inputs, &opts))
+        .map_err(|e| Failure {
+            code: if e.is_usage() { 2 } else { 1 },
+            error: e.into(),
+        })?;
+    let mut command_line = vec![
+        "fairsynth".to_string(),
+        "reweight".into(),
+        a.input.display().to_string(),
+        "--schema".into(),
+        a.schema.display().to_string(),
+        "--weight-column".into(),
+        a.weight_column.clone(),
+    ];
+    if a.no_parity {
+        command_line.push("--no-parity".into());
+    }
+    let provenance = |name: &str, t: &fairsynth::schema::Schema| {
+        fairsynth::io::provenance(
+            "reweight",
+            t,
+            serde_json::json!({
+                "table": name,
+                "weighted_by": report.weighted_by.iter().find(|(n, _)| n == name).and_then(|(_, b)| b.clone()),
+                "reweight": report.roots.iter().find(|(n, _)| n == name).map(|(_, r)| r),
+            }),
+            &command_line,
+        )
+    };
+    let mut inputs_guarded: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];
+    inputs_guarded.extend(paths.iter().map(Some));
+    let rows = write_tables(
+        &a.output,
+        &db,
+        &tables,
+        &provenance,
+        opts.compression,
+        &[a.report.as_ref()],
+        &inputs_guarded,
+    )?;
+    write_report(a.report.as_deref(), &report)?;
+    if !a.quiet {
+        for (n, r) in &report.roots {
+            eprint!("{n}: {}", fairsynth::reweight::summary(r));
+        }
+        let shown: Vec<String> = report
+            .weighted_by
+            .iter()
+            .zip(&rows)
+            .map(|((n, b), r)| match b {
+                Some(b) if b != n => format!("{n} {r} (weights of {b})"),
+                _ => format!("{n} {r}"),
+            })
+            .collect();
+        eprintln!(
+            "wrote {} tables to {}: {}",
+            rows.len(),
+            a.output.display(),
+            shown.join(", ")
+        );
+    }
+    Ok(())
+}

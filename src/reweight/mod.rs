@@ -14,6 +14,7 @@
 //! random start, so every drawn row depends on the weights of all rows before it.
 
 mod ipf;
+pub mod linked;
 mod state;
 
 pub(crate) use ipf::rake_cells;
