@@ -468,20 +468,7 @@ fn fit(a: FitArgs) -> Result<(), Failure> {
         &[Some(&a.output)],
         &[Some(&a.input), Some(&a.schema), a.keys.keys.as_ref()],
     )?;
-    let opts = fairsynth::model::FitOptions {
-        seed: a.seed.or(schema.seed).unwrap_or(0),
-        epsilon: a.epsilon,
-        delta: a.delta,
-        dp_mechanism: match a.dp_mechanism {
-            cli::args::DpMechanismArg::Gaussian => fairsynth::model::DpMechanism::Gaussian,
-            cli::args::DpMechanismArg::Laplace => fairsynth::model::DpMechanism::Laplace,
-        },
-        min_count: a.min_count,
-        bins: a.bins as usize,
-        max_parents: a.max_parents,
-        max_cells: usize::try_from(a.max_cells).unwrap_or(usize::MAX),
-        ..Default::default()
-    };
+    let opts = fit_options(&a, schema.seed);
     let pool = thread_pool(a.threads)?;
     let model = pool
         .install(|| {
@@ -494,6 +481,24 @@ fn fit(a: FitArgs) -> Result<(), Failure> {
         eprint!("{}", fairsynth::model::summary(&model));
     }
     Ok(())
+}
+
+/// The fit options of the command line; the seed defaults to the schema's.
+fn fit_options(a: &FitArgs, schema_seed: Option<u64>) -> fairsynth::model::FitOptions {
+    fairsynth::model::FitOptions {
+        seed: a.seed.or(schema_seed).unwrap_or(0),
+        epsilon: a.epsilon,
+        delta: a.delta,
+        dp_mechanism: match a.dp_mechanism {
+            cli::args::DpMechanismArg::Gaussian => fairsynth::model::DpMechanism::Gaussian,
+            cli::args::DpMechanismArg::Laplace => fairsynth::model::DpMechanism::Laplace,
+        },
+        min_count: a.min_count,
+        bins: a.bins as usize,
+        max_parents: a.max_parents,
+        max_cells: usize::try_from(a.max_cells).unwrap_or(usize::MAX),
+        ..Default::default()
+    }
 }
 
 fn sample(a: SampleArgs) -> Result<(), Failure> {

@@ -17,8 +17,7 @@ fn key_texts(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
     let a = b
         .column_by_name(name)
         .unwrap_or_else(|| panic!("no column {name}"));
-    let a = arrow_cast_text(a.as_ref());
-    a
+    arrow_cast_text(a.as_ref())
 }
 
 /// Any key column as text (ints as digits).
@@ -38,6 +37,18 @@ fn arrow_cast_text(a: &dyn Array) -> Vec<Option<String>> {
         }
         other => panic!("key of type {other}"),
     }
+}
+
+/// A category column's values as text.
+fn categories(b: &RecordBatch, name: &str) -> Vec<String> {
+    let a = b
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .as_dictionary::<arrow_array::types::Int32Type>();
+    let v = a.values().as_string::<i32>();
+    (0..a.len())
+        .map(|i| v.value(a.keys().value(i) as usize).to_string())
+        .collect()
 }
 
 fn dates(b: &RecordBatch, name: &str) -> Vec<Option<i32>> {
@@ -271,14 +282,7 @@ fn children_follow_their_parents_columns_in_count_and_value() {
     let c = read_parquet(&out.join("customers.parquet"));
     let segment: HashMap<String, String> = key_texts(&c, "id")
         .into_iter()
-        .zip((0..c.num_rows()).map(|i| {
-            let a = c
-                .column_by_name("segment")
-                .expect("segment")
-                .as_dictionary::<arrow_array::types::Int32Type>();
-            let v = a.values().as_string::<i32>();
-            v.value(a.keys().value(i) as usize).to_string()
-        }))
+        .zip(categories(&c, "segment"))
         .filter_map(|(k, s)| Some((k?, s)))
         .collect();
     let amounts = floats(&read_parquet(&out.join("orders.parquet")), "amount");
@@ -541,17 +545,7 @@ fn targets_and_fairness_apply_to_the_root_tables_people_and_children_follow() {
             .assert()
             .success();
         let c = read_parquet(&out.join("customers.parquet"));
-        let text = |col: &str| -> Vec<String> {
-            let a = c
-                .column_by_name(col)
-                .expect(col)
-                .as_dictionary::<arrow_array::types::Int32Type>();
-            let v = a.values().as_string::<i32>();
-            (0..a.len())
-                .map(|i| v.value(a.keys().value(i) as usize).to_string())
-                .collect()
-        };
-        let (sex, churn) = (text("sex"), text("churn"));
+        let (sex, churn) = (categories(&c, "sex"), categories(&c, "churn"));
         let ids = key_texts(&c, "id");
         let orders = read_parquet(&out.join("orders.parquet"));
         let per: HashMap<String, usize> = key_texts(&orders, "customer_id")
@@ -630,16 +624,7 @@ fn reweight_of_a_folder_weights_the_people_and_their_children_alike() {
             "an order's weight is its customer's"
         );
     }
-    let sex: Vec<String> = {
-        let a = c
-            .column_by_name("sex")
-            .expect("sex")
-            .as_dictionary::<arrow_array::types::Int32Type>();
-        let v = a.values().as_string::<i32>();
-        (0..a.len())
-            .map(|i| v.value(a.keys().value(i) as usize).to_string())
-            .collect()
-    };
+    let sex = categories(&c, "sex");
     let total: f64 = cw.iter().sum();
     let women: f64 = sex
         .iter()

@@ -117,15 +117,7 @@ pub(crate) fn fit_folder(a: FitArgs) -> Result<(), Failure> {
     let mut protected: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];
     protected.extend(paths.iter().map(Some));
     guard_outputs(&[Some(&a.output)], &protected)?;
-    let opts = fairsynth::model::FitOptions {
-        seed: a.seed.or(db.seed).unwrap_or(0),
-        epsilon: a.epsilon,
-        min_count: a.min_count,
-        bins: a.bins as usize,
-        max_parents: a.max_parents,
-        max_cells: usize::try_from(a.max_cells).unwrap_or(usize::MAX),
-        ..Default::default()
-    };
+    let opts = crate::fit_options(&a, db.seed);
     let pool = thread_pool(a.threads)?;
     let model = pool
         .install(|| fit_linked(&db, &yaml, &inputs, &opts))

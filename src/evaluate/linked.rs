@@ -15,7 +15,7 @@ use super::data;
 use super::fidelity::{fidelity, Fidelity};
 use super::{Check, EvaluateError, Status};
 use crate::io::read::Input;
-use crate::io::table::{Table, TableColumn, Values, NULL};
+use crate::io::table::{Table, TableColumn, Values};
 use crate::schema::{ColumnType, Database, Schema};
 
 /// One table's own figures.
@@ -129,15 +129,6 @@ fn load_side(db: &Database, inputs: &[Input]) -> Result<Side, EvaluateError> {
     Ok(Side { tables })
 }
 
-fn key_at(c: &TableColumn, r: usize) -> Option<String> {
-    match &c.values {
-        Values::Num(x) => (!x[r].is_nan()).then(|| format!("{}", x[r])),
-        Values::Cat { codes, levels } => {
-            (codes[r] != NULL).then(|| levels[codes[r] as usize].clone())
-        }
-    }
-}
-
 /// Per child row, the parent row its key names (`None`: null or dangling), and how many keys
 /// were not null.
 fn link(
@@ -150,13 +141,13 @@ fn link(
         return (vec![None; child.rows], 0, 0);
     };
     let index: HashMap<String, usize> = (0..parent.rows)
-        .filter_map(|r| Some((key_at(pk, r)?, r)))
+        .filter_map(|r| Some((pk.key(r)?, r)))
         .collect();
     let mut present = 0;
     let mut resolved = 0;
     let rows = (0..child.rows)
         .map(|r| {
-            let k = key_at(fk, r)?;
+            let k = fk.key(r)?;
             present += 1;
             let p = index.get(&k).copied();
             resolved += usize::from(p.is_some());
@@ -250,21 +241,6 @@ fn pick(table: &Table, names: &[String], extra: Vec<TableColumn>) -> Table {
     }
 }
 
-fn gather(col: &TableColumn, rows: &[Option<usize>], name: &str) -> TableColumn {
-    let values = match &col.values {
-        Values::Num(x) => Values::Num(rows.iter().map(|r| r.map_or(f64::NAN, |r| x[r])).collect()),
-        Values::Cat { codes, levels } => Values::Cat {
-            codes: rows.iter().map(|r| r.map_or(NULL, |r| codes[r])).collect(),
-            levels: levels.clone(),
-        },
-    };
-    TableColumn {
-        name: name.to_string(),
-        ty: col.ty,
-        values,
-    }
-}
-
 /// The fidelity of `names` (columns of `schema`) between two loaded tables.
 fn score(schema: &Schema, names: &[String], real: Table, syn: Table) -> Option<Fidelity> {
     if names.is_empty() || real.rows == 0 || syn.rows == 0 {
@@ -349,8 +325,8 @@ pub fn evaluate_linked(
                         decl.name = name.clone();
                         joined.columns.push(decl);
                     }
-                    extra_r.push(gather(c, &rl, &name));
-                    extra_s.push(gather(cs, &sl, &name));
+                    extra_r.push(c.gather(&rl, &name));
+                    extra_s.push(cs.gather(&sl, &name));
                     names.push(name);
                 }
                 let parent_names: Vec<&String> = names[own.len()..].iter().collect();

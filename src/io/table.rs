@@ -97,6 +97,35 @@ impl TableColumn {
         matches!(self.values, Values::Num(_))
     }
 
+    /// Row `r` as a key: its text, numbers as written (`130`, not `130.0`); `None` for a null.
+    pub fn key(&self, r: usize) -> Option<String> {
+        match &self.values {
+            Values::Num(x) => (!x[r].is_nan()).then(|| format!("{}", x[r])),
+            Values::Cat { codes, levels } => {
+                (codes[r] != NULL).then(|| levels[codes[r] as usize].clone())
+            }
+        }
+    }
+
+    /// The column named `name` holding row `rows[i]` of this one as its row `i` (`None`:
+    /// a null).
+    pub fn gather(&self, rows: &[Option<usize>], name: &str) -> TableColumn {
+        let values = match &self.values {
+            Values::Num(x) => {
+                Values::Num(rows.iter().map(|r| r.map_or(f64::NAN, |r| x[r])).collect())
+            }
+            Values::Cat { codes, levels } => Values::Cat {
+                codes: rows.iter().map(|r| r.map_or(NULL, |r| codes[r])).collect(),
+                levels: levels.clone(),
+            },
+        };
+        TableColumn {
+            name: name.to_string(),
+            ty: self.ty,
+            values,
+        }
+    }
+
     /// Count of nulls.
     pub fn nulls(&self) -> usize {
         match &self.values {

@@ -275,6 +275,19 @@ impl ColumnType {
         "category",
     ];
 
+    /// The type's name as a schema writes it (`int` for both widths).
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnType::String => "string",
+            ColumnType::Int { .. } => "int",
+            ColumnType::Float => "float",
+            ColumnType::Bool => "bool",
+            ColumnType::Date => "date",
+            ColumnType::Timestamp => "timestamp",
+            ColumnType::Category => "category",
+        }
+    }
+
     /// The Arrow type fairsynth writes for this column type.
     pub fn arrow_type(self) -> arrow_schema::DataType {
         use arrow_schema::{DataType, TimeUnit};

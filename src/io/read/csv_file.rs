@@ -13,7 +13,7 @@ use arrow_array::{
 };
 
 use super::dialect::{open_bytes, Dialect};
-use super::{null_error, type_word, Plan, ReadError, MAX_CSV_RECORD_BYTES};
+use super::{null_error, Plan, ReadError, MAX_CSV_RECORD_BYTES};
 use crate::schema::ColumnType;
 
 /// The file as UTF-8 bytes: gunzipped when it is gzip, transcoded when it is not UTF-8, its
@@ -214,7 +214,7 @@ pub(super) fn parse_column(
         for (i, v) in values.iter().enumerate() {
             if let Some(v) = v {
                 if !f(v) {
-                    return Err(bad(i, v, &format!("a valid {}", type_word(ty))));
+                    return Err(bad(i, v, &format!("a valid {}", ty.name())));
                 }
             }
         }

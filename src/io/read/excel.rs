@@ -18,7 +18,7 @@ use calamine::{Data, Reader as _};
 
 use super::csv_file::{date_want, timestamp_want, value_hint};
 use super::dialect::Dialect;
-use super::{null_error, parse_bool, type_word, Format, ReadError};
+use super::{null_error, parse_bool, Format, ReadError};
 use crate::schema::{ColumnType, Schema};
 
 /// A cell as the reader sees it.
@@ -325,7 +325,7 @@ fn typed(
             hint: value_hint(dialect, ty, name, &shown),
         }
     };
-    let valid = format!("a valid {}", type_word(ty));
+    let valid = format!("a valid {}", ty.name());
     Ok(match ty {
         ColumnType::String => Arc::new(StringArray::from(
             cells.iter().map(|c| text(*c)).collect::<Vec<_>>(),

@@ -641,7 +641,7 @@ impl Reader {
                                 path: path.to_path_buf(),
                                 column: n.clone(),
                                 found: found.to_string(),
-                                want: type_word(ty).into(),
+                                want: ty.name().into(),
                             });
                         }
                     }
@@ -787,7 +787,7 @@ impl Reader {
                             path: self.path.clone(),
                             column: p.field.name().clone(),
                             found,
-                            want: type_word(ty).into(),
+                            want: ty.name().into(),
                         })?;
                         if !nullable && out.null_count() > 0 {
                             let row = (0..out.len()).find(|&i| out.is_null(i)).unwrap_or(0);
@@ -832,18 +832,6 @@ impl Iterator for Reader {
             Source::Csv(_) => self.next_csv(),
             Source::Parquet(_) | Source::Memory(_) => self.next_typed(),
         }
-    }
-}
-
-fn type_word(ty: ColumnType) -> &'static str {
-    match ty {
-        ColumnType::String => "string",
-        ColumnType::Int { .. } => "int",
-        ColumnType::Float => "float",
-        ColumnType::Bool => "bool",
-        ColumnType::Date => "date",
-        ColumnType::Timestamp => "timestamp",
-        ColumnType::Category => "category",
     }
 }
 

@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{fit, EmbeddedSchema, FitOptions, Model, ModelError};
 use crate::io::read::Input;
-use crate::io::table::{Table, TableColumn, Values, NULL};
+use crate::io::table::{Table, TableColumn, Values};
 use crate::schema::{Column, ColumnType, Database, Role};
 
 mod sample;
@@ -254,32 +254,6 @@ fn count_var(table: &str, column: &str) -> String {
     format!("#{table}.{column}")
 }
 
-/// The key of row `r` of a key column, as text (numbers as written: `130`, not `130.0`).
-fn key_at(c: &TableColumn, r: usize) -> Option<String> {
-    match &c.values {
-        Values::Num(x) => (!x[r].is_nan()).then(|| format!("{}", x[r])),
-        Values::Cat { codes, levels } => {
-            (codes[r] != NULL).then(|| levels[codes[r] as usize].clone())
-        }
-    }
-}
-
-/// Rows of `col` picked by `rows` (`None`: a null).
-fn gather(col: &TableColumn, rows: &[Option<usize>], name: &str) -> TableColumn {
-    let values = match &col.values {
-        Values::Num(x) => Values::Num(rows.iter().map(|r| r.map_or(f64::NAN, |r| x[r])).collect()),
-        Values::Cat { codes, levels } => Values::Cat {
-            codes: rows.iter().map(|r| r.map_or(NULL, |r| codes[r])).collect(),
-            levels: levels.clone(),
-        },
-    };
-    TableColumn {
-        name: name.to_string(),
-        ty: col.ty,
-        values,
-    }
-}
-
 fn is_time(ty: ColumnType) -> bool {
     matches!(ty, ColumnType::Date | ColumnType::Timestamp)
 }
@@ -320,25 +294,13 @@ fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-fn type_name(ty: ColumnType) -> &'static str {
-    match ty {
-        ColumnType::String => "string",
-        ColumnType::Int { .. } => "int",
-        ColumnType::Float => "float",
-        ColumnType::Bool => "bool",
-        ColumnType::Date => "date",
-        ColumnType::Timestamp => "timestamp",
-        ColumnType::Category => "category",
-    }
-}
-
 /// The YAML text of the one-table schema `name` with `specs`: type, role, nullability, levels,
 /// bands, numeric bounds and acknowledged identifier kinds (what fitting reads).
 fn render(name: &str, specs: &[Spec], root: Option<&crate::schema::Schema>) -> String {
     let mut y = format!("version: 1\nname: {}\nrows: 1\ncolumns:\n", quote(name));
     for s in specs {
         let c = &s.column;
-        let ty = if s.int { "int" } else { type_name(c.ty) };
+        let ty = if s.int { "int" } else { c.ty.name() };
         let _ = write!(y, "  - name: {}\n    type: {ty}\n", quote(&c.name));
         if !s.int && c.ty == (ColumnType::Int { bits: 32 }) {
             let _ = writeln!(y, "    bits: 32");
@@ -503,7 +465,7 @@ pub fn fit_linked(
         })?;
         let mut map = HashMap::with_capacity(data.rows);
         for r in 0..data.rows {
-            if let Some(k) = key_at(pk, r) {
+            if let Some(k) = pk.key(r) {
                 map.insert(k, r);
             }
         }
@@ -520,7 +482,7 @@ pub fn fit_linked(
             let mut dangling = 0usize;
             let mut example = None;
             for r in 0..data.rows {
-                match key_at(col, r) {
+                match col.key(r) {
                     None => rows.push(None),
                     Some(k) => match map.get(&k) {
                         Some(&p) => rows.push(Some(p)),
@@ -769,7 +731,7 @@ pub fn fit_linked(
                     continue;
                 }
                 let name = format!("{}.{}", fk.table, pc.name);
-                cols.push(gather(pc, rows, &name));
+                cols.push(pc.gather(rows, &name));
                 let mut column = pf.specs[k].column.clone();
                 column.name = name.clone();
                 column.role = Role::Feature;

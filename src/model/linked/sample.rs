@@ -285,7 +285,7 @@ impl LinkedSampler {
                     .column(own)
                     .ok_or_else(|| err(&t.name, format!("the parent has no column `{own}`")))?;
                 let rows: Vec<Option<usize>> = parent_row.iter().map(|&r| Some(r)).collect();
-                let g = super::gather(col, &rows, name);
+                let g = col.gather(&rows, name);
                 s.given_codes(name, &g.values)
             })
             .collect()

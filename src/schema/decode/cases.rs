@@ -256,7 +256,7 @@ pub(super) fn check_refs(s: &mut Sink, columns: &[Column], refs: &[Ref]) {
                     format!(
                         "`{}` is a {} column; e-mail local parts come from text",
                         r.to,
-                        type_name(target.ty)
+                        target.ty.name()
                     ),
                     "name a string column, such as a person_name column",
                 );
@@ -269,7 +269,7 @@ pub(super) fn check_refs(s: &mut Sink, columns: &[Column], refs: &[Ref]) {
                     format!(
                         "`{}` is a {} column; a formula computes with numbers",
                         r.to,
-                        type_name(target.ty)
+                        target.ty.name()
                     ),
                     "name an int or float column",
                 );
@@ -282,8 +282,8 @@ pub(super) fn check_refs(s: &mut Sink, columns: &[Column], refs: &[Ref]) {
                     format!(
                         "`{}` is a {} column, but this column is {}",
                         r.to,
-                        type_name(target.ty),
-                        type_name(ty)
+                        target.ty.name(),
+                        ty.name()
                     ),
                     "compare a date with a date, a timestamp with a date or timestamp, a number with a number",
                 );
@@ -296,7 +296,7 @@ pub(super) fn check_refs(s: &mut Sink, columns: &[Column], refs: &[Ref]) {
                     format!(
                         "`{}` is a {} column; elapsed time is counted from a date or timestamp",
                         r.to,
-                        type_name(target.ty)
+                        target.ty.name()
                     ),
                     "name a date or timestamp column",
                 );
@@ -309,7 +309,7 @@ pub(super) fn check_refs(s: &mut Sink, columns: &[Column], refs: &[Ref]) {
                     format!(
                         "`{}` is a {} column; ages must be whole years",
                         r.to,
-                        type_name(target.ty)
+                        target.ty.name()
                     ),
                     "name an int column",
                 );

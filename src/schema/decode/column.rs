@@ -198,7 +198,7 @@ pub(super) fn decode_column(
                 &m.child(key),
                 format!(
                     "`{key}` applies only to {what}, not to {} columns",
-                    type_name(ty)
+                    ty.name()
                 ),
             );
             misplaced = true;
@@ -315,7 +315,7 @@ pub(super) fn decode_column(
                 &m.child("type"),
                 format!(
                     "a foreign key is an int or string column, not {}",
-                    type_name(ty)
+                    ty.name()
                 ),
                 "use the type of the referenced primary key",
             );
@@ -565,7 +565,7 @@ pub(super) fn decode_generalise(
             s.hint(
                 pos(it),
                 &p,
-                format!("this generalisation does not apply to a {} column", type_name(ty)),
+                format!("this generalisation does not apply to a {} column", ty.name()),
                 "numbers take `width`/`edges`/`top`/`bottom`, dates `day`/`month`/`year`, text `prefix`; any column `suppress`",
             );
             continue;
@@ -593,18 +593,6 @@ pub(super) fn decode_acknowledge(s: &mut Sink, n: &Node, path: &str) -> Vec<Stri
             .map(|k| k.to_string())
         })
         .collect()
-}
-
-pub(super) fn type_name(ty: ColumnType) -> &'static str {
-    match ty {
-        ColumnType::String => "string",
-        ColumnType::Int { .. } => "int",
-        ColumnType::Float => "float",
-        ColumnType::Bool => "bool",
-        ColumnType::Date => "date",
-        ColumnType::Timestamp => "timestamp",
-        ColumnType::Category => "category",
-    }
 }
 
 pub(super) fn decode_action(s: &mut Sink, n: &Node, path: &str) -> Option<Action> {

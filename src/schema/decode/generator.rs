@@ -602,7 +602,7 @@ pub(super) fn decode_kind(
             &path,
             format!(
                 "the `{kind}` generator makes {want} values, but the column is `{}`",
-                type_name(ty)
+                ty.name()
             ),
             format!("set `type: {}`", want.split(' ').next().unwrap_or(want)),
         );

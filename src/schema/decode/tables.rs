@@ -421,12 +421,12 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
                             "`{}.{}` is {} but references `{}.{}`, which is {}",
                             t.name,
                             k.column,
-                            type_name(own.ty),
+                            own.ty.name(),
                             k.table,
                             parent.primary_key,
-                            type_name(pk.ty)
+                            pk.ty.name()
                         ),
-                        format!("declare `{}` as `type: {}`", k.column, type_name(pk.ty)),
+                        format!("declare `{}` as `type: {}`", k.column, pk.ty.name()),
                     );
                 }
                 if j != ti || k.children.is_none() {
@@ -951,8 +951,8 @@ fn check_aggregate(
                         format!(
                             "`{}` ({}) cannot hold an aggregate of `{table}.{col}` ({})",
                             c.name,
-                            type_name(c.ty),
-                            type_name(cc.ty)
+                            c.ty.name(),
+                            cc.ty.name()
                         ),
                         "aggregate a numeric column into a number, a date into a date",
                     );
