@@ -69,6 +69,19 @@ fn floats(b: &RecordBatch, name: &str) -> Vec<f64> {
     (0..a.len()).map(|i| a.value(i)).collect()
 }
 
+/// `fairsynth COMMAND DATA --schema SCHEMA --quiet -o OUT`, which must succeed.
+fn on_folder(command: &str, data: &Path, schema: &Path, out: &Path) {
+    fairsynth()
+        .arg(command)
+        .arg(data)
+        .arg("--schema")
+        .arg(schema)
+        .args(["--quiet", "-o"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
 fn fit_and_sample(data: &Path, schema: &Path, dir: &Path, threads: &str) {
     let model = dir.join("model.json");
     fairsynth()
@@ -525,15 +538,7 @@ fn targets_and_fairness_apply_to_the_root_tables_people_and_children_follow() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let (data, schema) = churn_db(dir.path());
     let model = dir.path().join("m.json");
-    fairsynth()
-        .arg("fit")
-        .arg(&data)
-        .arg("--schema")
-        .arg(&schema)
-        .args(["--quiet", "-o"])
-        .arg(&model)
-        .assert()
-        .success();
+    on_folder("fit", &data, &schema, &model);
     let sample = |name: &str, flags: &[&str]| {
         let out = dir.path().join(name);
         fairsynth()
@@ -599,15 +604,7 @@ fn reweight_of_a_folder_weights_the_people_and_their_children_alike() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let (data, schema) = churn_db(dir.path());
     let out = dir.path().join("weighted");
-    fairsynth()
-        .arg("reweight")
-        .arg(&data)
-        .arg("--schema")
-        .arg(&schema)
-        .args(["--quiet", "-o"])
-        .arg(&out)
-        .assert()
-        .success();
+    on_folder("reweight", &data, &schema, &out);
     let c = read_parquet(&out.join("customers.parquet"));
     let o = read_parquet(&out.join("orders.parquet"));
     let w = |b: &RecordBatch| floats(b, "weight");
