@@ -233,9 +233,13 @@ fn cdnow_families_keep_their_size_and_their_order_in_time() {
     let refs = resolves(&out, "purchases", "users_id", "users", "id");
     let users = read_parquet(&out.join("users.parquet"));
     assert_eq!(users.num_rows(), 300);
-    // Every real customer bought at least once; so does every synthetic one.
+    // Every real customer bought at least once; so does every synthetic one. The most active
+    // customers keep their range (33 purchases at most, 17 at the 99th percentile): the count
+    // keeps a continuous tail rather than stopping at the largest count ten customers share.
     let buyers: HashSet<&String> = refs.iter().collect();
     assert_eq!(buyers.len(), 300);
+    let most = per_parent(&refs).keys().copied().max().unwrap_or(0);
+    assert!((15..=40).contains(&most), "most purchases of one customer: {most}");
     // Purchases of a customer are written in order, and their dates never go back.
     let p = read_parquet(&out.join("purchases.parquet"));
     let d = dates(&p, "date");
@@ -249,8 +253,9 @@ fn cdnow_families_keep_their_size_and_their_order_in_time() {
             );
         }
     }
-    // Dates stay in the real period (1997-01-01 to 1998-06-30).
-    let (lo, hi) = (9862, 10407);
+    // Dates stay in the real period (1997-01-01 to 1998-06-30); the model stores no real
+    // extreme, so the lowest bin may start at a grid point a few days before the first date.
+    let (lo, hi) = (9862 - 7, 10407);
     assert!(
         d.iter().flatten().all(|x| (lo..=hi).contains(x)),
         "dates outside the period"

@@ -264,7 +264,7 @@ pub(super) fn value_bins(
             _ => runs.push(Run { value: v, rows: 1 }),
         }
     }
-    let (bins, run_bin) = run_bins(&runs, integer, edges, opts);
+    let (bins, run_bin) = run_bins(&runs, integer, edges, opts, false);
     // Codes: each row's bin (a discrete rare value's bin is its unit's).
     let mut codes = vec![0u32; values.len()];
     let mut k = 0usize;
@@ -280,11 +280,15 @@ pub(super) fn value_bins(
 
 /// The bins of [`value_bins`] from the column's runs (distinct non-null values in
 /// `total_cmp` order, with their rows; equal values in one run), and each run's bin.
+///
+/// `keep_tail` (a count of children, see [`FitOptions::tails`]) never makes the column
+/// discrete: its rare values form continuous parts, so a long tail keeps its range.
 pub(super) fn run_bins(
     runs: &[Run],
     integer: bool,
     edges: &[f64],
     opts: &FitOptions,
+    keep_tail: bool,
 ) -> (Vec<Bin>, Vec<u32>) {
     let runs = runs.to_vec();
     let min_count = opts.min_count.max(1);
@@ -293,8 +297,9 @@ pub(super) fn run_bins(
     let frequent = |r: &Run| r.rows >= min_count;
     let rare_rows: u64 = runs.iter().filter(|r| !frequent(r)).map(|r| r.rows).sum();
     let whole = runs.iter().all(|r| r.value.fract() == 0.0);
-    let discrete =
-        runs.iter().any(frequent) && (rare_rows * 100 <= n || whole && runs.len() <= DISCRETE);
+    let discrete = !keep_tail
+        && runs.iter().any(frequent)
+        && (rare_rows * 100 <= n || whole && runs.len() <= DISCRETE);
 
     // Discrete: the rare rows go to the nearest frequent value of their band (of any band when
     // theirs has none; the lower one on a tie). `home[k]` is the unit run `k` is counted at.

@@ -40,6 +40,10 @@ pub struct FitOptions {
     /// `(column, parent)` pairs: the column's first parents, whatever the gain (a linked
     /// table's order column is drawn given the row's position among its siblings).
     pub forced_parents: Vec<(String, String)>,
+    /// Numeric columns never made discrete: values held by fewer than `min_count` rows form
+    /// continuous parts instead of counting at the nearest frequent value, so a long tail
+    /// keeps its range (a linked table's children per parent).
+    pub tails: Vec<String>,
 }
 
 impl Default for FitOptions {
@@ -57,6 +61,7 @@ impl Default for FitOptions {
             input_sha256: String::new(),
             given: Vec::new(),
             forced_parents: Vec::new(),
+            tails: Vec::new(),
         }
     }
 }

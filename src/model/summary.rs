@@ -273,7 +273,10 @@ impl FitSummary {
                                 c.name, c.pos.line
                             ))),
                         },
-                        None => Ok((run_bins(&runs, integer, &edges, opts), *nulls > 0)),
+                        None => Ok((
+                            run_bins(&runs, integer, &edges, opts, opts.tails.contains(name)),
+                            *nulls > 0,
+                        )),
                     };
                     binned.map(|((bins, codes), null)| {
                         let e = Encoder::numeric(&runs, &bins, &codes);

@@ -699,6 +699,9 @@ pub fn fit_linked(
                 for p in links[&(j, fk.column.clone())].iter().flatten() {
                     n[*p] += 1.0;
                 }
+                // Modelled with a continuous tail (`FitOptions::tails`): the few parents
+                // with very many children keep their range instead of collapsing onto the
+                // largest count enough parents share.
                 let mut column = Column::blank(&var, ColumnType::Int { bits: 64 });
                 column.min = Some(0.0);
                 specs.push(Spec { column, int: true });
@@ -770,6 +773,12 @@ pub fn fit_linked(
             let yaml = render(t.name(), &specs, parent.is_none().then_some(&t.schema));
             let schema = crate::schema::Schema::from_str_named(&yaml, &file)?;
             let mut o = opts.clone();
+            // Counts keep their tails, the table's own and its parent's (given).
+            o.tails = specs
+                .iter()
+                .map(|s| s.column.name.clone())
+                .filter(|n| n.starts_with('#') || n.contains(".#"))
+                .collect();
             o.given = given;
             if let Some(order) = &order_col {
                 o.forced_parents = vec![

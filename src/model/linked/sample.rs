@@ -430,7 +430,8 @@ impl LinkedSampler {
 
 /// Rows of the referenced table for the `rows` rows of `t`'s non-driving key `column`:
 /// each referenced row is dealt as often as its count says (in rounds, see below); rows
-/// past the counts pick uniformly; a `null_share` of rows reference nothing.
+/// past the counts are dealt round again (uniformly when no row has a count); a `null_share`
+/// of rows reference nothing.
 fn deal(
     seed: u64,
     t: &TableModel,
@@ -472,9 +473,12 @@ fn deal(
             if referenced == 0 || rng.random::<f64>() < null_share {
                 return None;
             }
-            let r = match slots.get(next) {
-                Some(&r) => r,
-                None => rng.random_range(0..referenced),
+            // Past the counts, the deal goes round again in the same order, so the extra
+            // references spread evenly instead of piling up by chance.
+            let r = if slots.is_empty() {
+                rng.random_range(0..referenced)
+            } else {
+                slots[next % slots.len()]
             };
             next += 1;
             Some(r)
