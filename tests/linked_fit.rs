@@ -239,7 +239,10 @@ fn cdnow_families_keep_their_size_and_their_order_in_time() {
     let buyers: HashSet<&String> = refs.iter().collect();
     assert_eq!(buyers.len(), 300);
     let most = per_parent(&refs).keys().copied().max().unwrap_or(0);
-    assert!((15..=40).contains(&most), "most purchases of one customer: {most}");
+    assert!(
+        (15..=40).contains(&most),
+        "most purchases of one customer: {most}"
+    );
     // Purchases of a customer are written in order, and their dates never go back.
     let p = read_parquet(&out.join("purchases.parquet"));
     let d = dates(&p, "date");
@@ -252,6 +255,10 @@ fn cdnow_families_keep_their_size_and_their_order_in_time() {
                 "customer {k}: a purchase on day {d} after one on day {before}"
             );
         }
+    }
+    // Amounts keep the real amounts' cents: no value has fractions of a cent.
+    for a in floats(&p, "amt") {
+        assert!(((a * 100.0).round() - a * 100.0).abs() < 1e-6, "amount {a}");
     }
     // Dates stay in the real period (1997-01-01 to 1998-06-30); the model stores no real
     // extreme, so the lowest bin may start at a grid point a few days before the first date.

@@ -270,7 +270,7 @@ fn the_model_holds_no_rare_category_and_no_identifier() {
     // The schema's bounds (age: 17..90) clamp; the bins cover the data's own range.
     let age = model.variable("age").expect("age");
     match &model.variables[age].kind {
-        fairsynth::model::VarKind::Numeric { bins, integer } => {
+        fairsynth::model::VarKind::Numeric { bins, integer, .. } => {
             assert!(*integer);
             assert_eq!(bins.first().map(|b| b.lo), Some(17.0));
             assert!(bins.last().is_some_and(|b| b.hi <= 91.0));

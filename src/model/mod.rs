@@ -285,6 +285,10 @@ pub enum VarKind {
         integer: bool,
         /// Ordered, non-overlapping bins.
         bins: Vec<Bin>,
+        /// Decimal places of every real value of a float column (at most 6), to which sampled
+        /// values are rounded (amounts in cents stay in cents); `None`: not rounded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decimals: Option<u32>,
     },
 }
 

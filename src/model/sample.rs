@@ -490,7 +490,16 @@ impl Sampler {
                     _ => Arc::new(codes.iter().map(text).collect::<StringArray>()),
                 }
             }
-            VarKind::Numeric { integer, bins } => {
+            VarKind::Numeric {
+                integer,
+                bins,
+                decimals,
+            } => {
+                let scale = decimals.map(|d| 10f64.powi(d as i32));
+                let round = |x: f64| match scale {
+                    Some(k) => ((x * k).round() / k).clamp(self.bounds[v].0, self.bounds[v].1),
+                    None => x,
+                };
                 let mut rng = stream(self.seed, &var.name, 1, block);
                 let shapes: Vec<Vec<f64>> = bins
                     .iter()
@@ -532,7 +541,7 @@ impl Sampler {
                         let b = &bins[c as usize];
                         if let Some(f) = fractions {
                             let x = at_fraction(&atoms[c as usize], f[r], *integer);
-                            return Some(x.clamp(min, max));
+                            return Some(round(x.clamp(min, max)));
                         }
                         if !b.points.is_empty() {
                             let k = draw(&points[c as usize], u) as usize;
@@ -558,7 +567,7 @@ impl Sampler {
                             x.clamp(b.lo, b.hi)
                         };
                         // The schema's bounds clamp; they never stretch the modelled range.
-                        Some(x.clamp(min, max))
+                        Some(round(x.clamp(min, max)))
                     })
                     .collect();
                 match ty {

@@ -790,6 +790,7 @@ mod tests {
         let kind = VarKind::Numeric {
             integer: false,
             bins,
+            decimals: None,
         };
         // Bins 0 and 1 (the young) mostly 1; bins 2..=5 mostly 0; code 6 (null) like the young.
         let shares = [

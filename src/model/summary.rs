@@ -282,7 +282,16 @@ impl FitSummary {
                         let e = Encoder::numeric(&runs, &bins, &codes);
                         let v = Variable {
                             name: c.name.clone(),
-                            kind: VarKind::Numeric { integer, bins },
+                            kind: VarKind::Numeric {
+                                integer,
+                                bins,
+                                // Under differential privacy nothing more is read off the data.
+                                decimals: if integer || opts.epsilon.is_some() {
+                                    None
+                                } else {
+                                    decimals(&runs)
+                                },
+                            },
                             null,
                         };
                         (v, e)
@@ -304,5 +313,33 @@ impl FitSummary {
             return Err(ModelError::Invalid(problems.join("\n")));
         }
         Ok(out)
+    }
+}
+
+/// The decimal places every value of `runs` needs (at most 6), or `None` when one needs more.
+fn decimals(runs: &[Run]) -> Option<u32> {
+    let places = |v: f64| {
+        (0..=6u32).find(|&d| {
+            let x = v * 10f64.powi(d as i32);
+            (x - x.round()).abs() <= 1e-9 * x.abs().max(1.0)
+        })
+    };
+    runs.iter()
+        .filter(|r| r.value.is_finite())
+        .try_fold(0u32, |m, r| places(r.value).map(|d| m.max(d)))
+}
+
+#[cfg(test)]
+mod decimals_tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_those_the_most_precise_value_needs() {
+        let runs =
+            |v: &[f64]| -> Vec<Run> { v.iter().map(|&value| Run { value, rows: 1 }).collect() };
+        assert_eq!(decimals(&runs(&[14.37, 5.99, 3.0])), Some(2));
+        assert_eq!(decimals(&runs(&[1.0, 250.0])), Some(0));
+        assert_eq!(decimals(&runs(&[0.1, 2.5])), Some(1));
+        assert_eq!(decimals(&runs(&[std::f64::consts::PI])), None);
     }
 }
