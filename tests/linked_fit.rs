@@ -212,6 +212,38 @@ fn berka_sample_joins_keeps_cardinalities_and_the_date_rule() {
         loan_model["order"]["from"], "account.date",
         "{loan_model:?}"
     );
+    // A card is never issued before the account of its disposition was opened (true of every
+    // real row): the account is reached through `disp.account_id`, a key that picks, so the
+    // rule is held as a floor.
+    let card_model = model["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["name"] == "card")
+        .expect("card");
+    assert_eq!(
+        card_model["order"]["floor"], "disp.account_id->account.date",
+        "{card_model:?}"
+    );
+    let disp = read_parquet(&out.join("disp.parquet"));
+    let account_of: HashMap<String, String> = key_texts(&disp, "disp_id")
+        .into_iter()
+        .zip(key_texts(&disp, "account_id"))
+        .filter_map(|(d, a)| Some((d?, a?)))
+        .collect();
+    let card = read_parquet(&out.join("card.parquet"));
+    assert!(card.num_rows() > 0);
+    for (d, issued) in key_texts(&card, "disp_id")
+        .into_iter()
+        .zip(dates(&card, "issued"))
+    {
+        let (d, issued) = (d.expect("driving key"), issued.expect("issued"));
+        let opened = opened[&account_of[&d]];
+        assert!(
+            issued >= opened,
+            "card of disposition {d} on day {issued}, account opened {opened}"
+        );
+    }
 }
 
 #[test]

@@ -137,12 +137,18 @@ pub struct Offset {
     /// The column.
     pub column: String,
     /// What it is measured from: `parent.column` (the parent's value) or an earlier column of
-    /// the row; `None` for an order column whose first sibling is modelled as itself.
+    /// the row; `None` for a column modelled as itself (an order column's first sibling, or a
+    /// column with a `floor` only).
     pub from: Option<String>,
     /// For an order column: the end of the period (the `min_count`-th largest real value);
     /// a family that would run past it has its gaps shrunk in proportion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<f64>,
+    /// A date of another table the column never precedes on the real rows but that is drawn
+    /// apart from it (`parent.key->table.column`, the row the parent picks): sampled values
+    /// before it are raised to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<String>,
 }
 
 /// The name of the gap column of an order column.
@@ -587,6 +593,42 @@ pub fn fit_linked(
                 .collect(),
             None => Vec::new(),
         };
+        // The dates of the rows the parent picks through its other keys (a card's account,
+        // through its disposition): `disp.account_id->account.date`. They are drawn apart from
+        // this table (not given), so a rule against one is held as a floor, not an offset.
+        let mut picked_dates: Vec<(String, Vec<f64>)> = Vec::new();
+        if let Some((fk, p, rows)) = parent {
+            for pick in db.tables[p]
+                .foreign_keys
+                .iter()
+                .filter(|k| k.children.is_none())
+            {
+                let (Some(r), Some(picked)) = (
+                    db.table_index(&pick.table),
+                    links.get(&(p, pick.column.clone())),
+                ) else {
+                    continue;
+                };
+                for c in db.tables[r].schema.columns.iter().filter(|c| is_time(c.ty)) {
+                    let Some(x) = loaded[r].column(&c.name).and_then(num) else {
+                        continue;
+                    };
+                    picked_dates.push((
+                        format!("{}.{}->{}.{}", fk.table, pick.column, pick.table, c.name),
+                        rows.iter()
+                            .map(|q| q.and_then(|q| picked[q]).map_or(f64::NAN, |q| x[q]))
+                            .collect(),
+                    ));
+                }
+            }
+        }
+        let floor_of = |x: &[f64]| {
+            picked_dates
+                .iter()
+                .filter_map(|(n, d)| never_before(x, d).map(|m| (m, n)))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, n)| n.clone())
+        };
         let mut gap_col: Option<(Spec, TableColumn)> = None;
         for c in &own {
             let Some(col) = data.column(&c.name) else {
@@ -646,6 +688,7 @@ pub fn fit_linked(
                         column: c.name.clone(),
                         from: from.map(|(_, n, _)| n.clone()),
                         end: (sorted.len() >= opts.min_count as usize).then(|| sorted[k - 1]),
+                        floor: floor_of(&x),
                     });
                 } else {
                     // Other dates: from the nearest date (the parent's, or an earlier one of
@@ -663,14 +706,18 @@ pub fn fit_linked(
                         .chain(&earlier)
                         .filter_map(|(n, d)| never_before(&x, d).map(|m| (m, n, d)))
                         .min_by(|a, b| a.0.total_cmp(&b.0));
-                    if let Some((_, n, d)) = from {
+                    let floor = floor_of(&x);
+                    if let Some((_, _, d)) = from {
                         values = Values::Num(x.iter().zip(d).map(|(a, b)| a - b).collect());
                         spec.int = true;
                         spec.column.min = Some(0.0);
+                    }
+                    if from.is_some() || floor.is_some() {
                         offsets.push(Offset {
                             column: c.name.clone(),
-                            from: Some(n.clone()),
+                            from: from.map(|(_, n, _)| n.clone()),
                             end: None,
+                            floor,
                         });
                     }
                 }

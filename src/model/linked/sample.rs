@@ -58,6 +58,8 @@ struct Drawn {
     out: RecordBatch,
     /// Rebuilt numeric values of the output's time columns, by name (for offsets).
     times: Vec<(String, Vec<f64>)>,
+    /// Per non-driving key, the referenced table's row of each row.
+    picked: Vec<(String, Vec<Option<usize>>)>,
 }
 
 fn err(table: &str, e: impl std::fmt::Display) -> ModelError {
@@ -316,6 +318,7 @@ impl LinkedSampler {
         let mut arrays: Vec<ArrayRef> = Vec::new();
         let mut times: Vec<(String, Vec<f64>)> = Vec::new();
         let mut own_pk: Option<ArrayRef> = None;
+        let mut picks_made: Vec<(String, Vec<Option<usize>>)> = Vec::new();
         for c in &schema.columns {
             let array: ArrayRef = if c.name == t.primary_key {
                 let a = key_array(c.ty, rows);
@@ -354,19 +357,38 @@ impl LinkedSampler {
                 );
                 let idx: arrow_array::UInt32Array =
                     picked.iter().map(|r| r.map(|r| r as u32)).collect();
+                picks_made.push((k.column.clone(), picked));
                 arrow_select::take::take(pk.as_ref(), &idx, None).map_err(|e| err(&t.name, e))?
             } else if let Some(o) = t.order.as_ref().filter(|o| o.column == c.name) {
                 let v = aug_num(&aug, &c.name)?;
                 let from = match (&o.from, parent) {
-                    (Some(f), Some((_, pd))) => Some(parent_time(pd, f, &parent_row)?),
+                    (Some(f), Some((p, _))) => Some(parent_time(
+                        drawn,
+                        &|n| self.index(n),
+                        &self.model.tables[self.index(&p.table)?],
+                        f,
+                        &parent_row,
+                    )?),
                     _ => None,
                 };
                 let gap = aug_num(&aug, &super::gap_var(&c.name))?;
+                let floor = match (&o.floor, parent) {
+                    (Some(f), Some((p, _))) => Some(parent_time(
+                        drawn,
+                        &|n| self.index(n),
+                        &self.model.tables[self.index(&p.table)?],
+                        f,
+                        &parent_row,
+                    )?),
+                    _ => None,
+                };
                 let mut x = vec![0.0; rows];
                 for r in 0..rows {
-                    let first = |v: f64| if v.is_nan() { 0.0 } else { v };
+                    let first = |v: f64| if v.is_nan() { 0.0 } else { v.max(0.0) };
                     x[r] = if position[r] == 0 {
-                        first(v[r]) + from.as_ref().map_or(0.0, |f| f[r])
+                        let x = first(v[r]) + from.as_ref().map_or(0.0, |f| f[r]);
+                        // Raised to the floor the real rows never precede (NaN: no floor).
+                        floor.as_ref().map_or(x, |f| x.max(f[r]))
                     } else {
                         x[r - 1]
                             + if gap[r].is_nan() {
@@ -386,16 +408,38 @@ impl LinkedSampler {
                 let v = aug_num(&aug, &c.name)?;
                 let f = o.from.as_deref().unwrap_or_default();
                 let base: Vec<f64> = match parent {
-                    Some((p, pd)) if f.starts_with(&format!("{}.", p.table)) => {
-                        parent_time(pd, f, &parent_row)?
-                    }
+                    _ if f.is_empty() => vec![0.0; rows],
+                    Some((p, _)) if f.starts_with(&format!("{}.", p.table)) => parent_time(
+                        drawn,
+                        &|n| self.index(n),
+                        &self.model.tables[self.index(&p.table)?],
+                        f,
+                        &parent_row,
+                    )?,
                     _ => times
                         .iter()
                         .find(|(n, _)| n == f)
                         .map(|(_, x)| x.clone())
                         .ok_or_else(|| err(&t.name, format!("`{}` before `{f}`", c.name)))?,
                 };
-                let x: Vec<f64> = v.iter().zip(&base).map(|(a, b)| b + a.max(0.0)).collect();
+                let mut x: Vec<f64> = if f.is_empty() {
+                    v.clone()
+                } else {
+                    v.iter().zip(&base).map(|(a, b)| b + a.max(0.0)).collect()
+                };
+                if let (Some(fl), Some((p, _))) = (&o.floor, parent) {
+                    let floor = parent_time(
+                        drawn,
+                        &|n| self.index(n),
+                        &self.model.tables[self.index(&p.table)?],
+                        fl,
+                        &parent_row,
+                    )?;
+                    for (x, f) in x.iter_mut().zip(floor) {
+                        // NaN (no picked row, or no date) leaves the value as drawn.
+                        *x = x.max(f);
+                    }
+                }
                 let a = time_array(c.ty, &x);
                 times.push((c.name.clone(), x));
                 a
@@ -424,7 +468,12 @@ impl LinkedSampler {
             &RecordBatchOptions::new().with_row_count(Some(rows)),
         )
         .map_err(|e| err(&t.name, e))?;
-        Ok(Drawn { aug, out, times })
+        Ok(Drawn {
+            aug,
+            out,
+            times,
+            picked: picks_made,
+        })
     }
 }
 
@@ -520,16 +569,54 @@ fn aug_num(aug: &Table, name: &str) -> Result<Vec<f64>, ModelError> {
     }
 }
 
-/// The parent's rebuilt time column `from` (`parent.column`) per child row.
-fn parent_time(pd: &Drawn, from: &str, parent_row: &[usize]) -> Result<Vec<f64>, ModelError> {
-    let col = from.split_once('.').map_or(from, |(_, c)| c);
-    let x = pd
-        .times
-        .iter()
-        .find(|(n, _)| n == col)
-        .map(|(_, x)| x)
-        .ok_or_else(|| ModelError::Invalid(format!("the parent's `{col}` was not sampled")))?;
-    Ok(parent_row.iter().map(|&r| x[r]).collect())
+/// The time column `from` per child row: the parent's rebuilt `parent.column`, or
+/// `parent.key->table.column`, the column of the row the parent picked through `key`
+/// (`drawn`: the tables sampled so far; `pt`: the parent's model).
+fn parent_time(
+    drawn: &[Drawn],
+    index: &dyn Fn(&str) -> Result<usize, ModelError>,
+    pt: &TableModel,
+    from: &str,
+    parent_row: &[usize],
+) -> Result<Vec<f64>, ModelError> {
+    let missing = |what: &str| ModelError::Invalid(format!("`{what}` was not sampled"));
+    let pd = &drawn[index(&pt.name)?];
+    let times = |d: &Drawn, col: &str| -> Option<Vec<f64>> {
+        d.times
+            .iter()
+            .find(|(n, _)| n == col)
+            .map(|(_, x)| x.clone())
+    };
+    let rest = from
+        .strip_prefix(&format!("{}.", pt.name))
+        .ok_or_else(|| missing(from))?;
+    match rest.split_once("->") {
+        None => {
+            let x = times(pd, rest).ok_or_else(|| missing(from))?;
+            Ok(parent_row.iter().map(|&r| x[r]).collect())
+        }
+        Some((key, target)) => {
+            let pick = pt
+                .picks
+                .iter()
+                .find(|k| k.column == key)
+                .ok_or_else(|| missing(from))?;
+            let col = target
+                .strip_prefix(&format!("{}.", pick.table))
+                .ok_or_else(|| missing(from))?;
+            let x = times(&drawn[index(&pick.table)?], col).ok_or_else(|| missing(from))?;
+            let picked = &pd
+                .picked
+                .iter()
+                .find(|(c, _)| c == key)
+                .ok_or_else(|| missing(from))?
+                .1;
+            Ok(parent_row
+                .iter()
+                .map(|&r| picked[r].map_or(f64::NAN, |q| x[q]))
+                .collect())
+        }
+    }
 }
 
 /// A date (days) or timestamp (microseconds) column from numbers; NaN is null.
