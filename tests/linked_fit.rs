@@ -39,6 +39,24 @@ fn arrow_cast_text(a: &dyn Array) -> Vec<Option<String>> {
     }
 }
 
+/// Values by key, for the rows where both are present.
+fn by_key<T>(keys: Vec<Option<String>>, values: Vec<Option<T>>) -> HashMap<String, T> {
+    keys.into_iter()
+        .zip(values)
+        .filter_map(|(k, v)| Some((k?, v?)))
+        .collect()
+}
+
+/// The entry of table `name` in a linked model file.
+fn table_entry<'a>(model: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    model["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no table {name}"))
+}
+
 /// A category column's values as text.
 fn categories(b: &RecordBatch, name: &str) -> Vec<String> {
     let a = b
@@ -182,11 +200,7 @@ fn berka_sample_joins_keeps_cardinalities_and_the_date_rule() {
     );
     // A loan is never granted before its account was opened (true of every real row).
     let account = read_parquet(&out.join("account.parquet"));
-    let opened: HashMap<String, i32> = key_texts(&account, "account_id")
-        .into_iter()
-        .zip(dates(&account, "date"))
-        .filter_map(|(k, d)| Some((k?, d?)))
-        .collect();
+    let opened = by_key(key_texts(&account, "account_id"), dates(&account, "date"));
     let loan = read_parquet(&out.join("loan.parquet"));
     assert!(loan.num_rows() > 0);
     for (k, d) in key_texts(&loan, "account_id")
@@ -202,12 +216,7 @@ fn berka_sample_joins_keeps_cardinalities_and_the_date_rule() {
     let model: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("model.json")).expect("model"))
             .expect("json");
-    let loan_model = model["tables"]
-        .as_array()
-        .expect("tables")
-        .iter()
-        .find(|t| t["name"] == "loan")
-        .expect("loan");
+    let loan_model = table_entry(&model, "loan");
     assert_eq!(
         loan_model["order"]["from"], "account.date",
         "{loan_model:?}"
@@ -215,22 +224,13 @@ fn berka_sample_joins_keeps_cardinalities_and_the_date_rule() {
     // A card is never issued before the account of its disposition was opened (true of every
     // real row): the account is reached through `disp.account_id`, a key that picks, so the
     // rule is held as a floor.
-    let card_model = model["tables"]
-        .as_array()
-        .expect("tables")
-        .iter()
-        .find(|t| t["name"] == "card")
-        .expect("card");
+    let card_model = table_entry(&model, "card");
     assert_eq!(
         card_model["order"]["floor"], "disp.account_id->account.date",
         "{card_model:?}"
     );
     let disp = read_parquet(&out.join("disp.parquet"));
-    let account_of: HashMap<String, String> = key_texts(&disp, "disp_id")
-        .into_iter()
-        .zip(key_texts(&disp, "account_id"))
-        .filter_map(|(d, a)| Some((d?, a?)))
-        .collect();
+    let account_of = by_key(key_texts(&disp, "disp_id"), key_texts(&disp, "account_id"));
     let card = read_parquet(&out.join("card.parquet"));
     assert!(card.num_rows() > 0);
     for (d, issued) in key_texts(&card, "disp_id")
@@ -337,11 +337,10 @@ fn children_follow_their_parents_columns_in_count_and_value() {
     let out = dir.path().join("out");
     let refs = resolves(&out, "orders", "customer_id", "customers", "id");
     let c = read_parquet(&out.join("customers.parquet"));
-    let segment: HashMap<String, String> = key_texts(&c, "id")
-        .into_iter()
-        .zip(categories(&c, "segment"))
-        .filter_map(|(k, s)| Some((k?, s)))
-        .collect();
+    let segment = by_key(
+        key_texts(&c, "id"),
+        categories(&c, "segment").into_iter().map(Some).collect(),
+    );
     let amounts = floats(&read_parquet(&out.join("orders.parquet")), "amount");
     let mut count: HashMap<&str, usize> = HashMap::new();
     let mut parents: HashMap<&str, HashSet<&String>> = HashMap::new();
@@ -653,11 +652,7 @@ fn reweight_of_a_folder_weights_the_people_and_their_children_alike() {
     let o = read_parquet(&out.join("orders.parquet"));
     let w = |b: &RecordBatch| floats(b, "weight");
     let (cw, ow) = (w(&c), w(&o));
-    let weight: HashMap<String, f64> = key_texts(&c, "id")
-        .into_iter()
-        .zip(&cw)
-        .filter_map(|(k, w)| Some((k?, *w)))
-        .collect();
+    let weight = by_key(key_texts(&c, "id"), cw.iter().copied().map(Some).collect());
     for (k, w) in key_texts(&o, "customer_id").into_iter().zip(&ow) {
         assert_eq!(
             weight[&k.expect("key")],

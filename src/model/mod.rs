@@ -503,7 +503,7 @@ impl Model {
     }
 
     /// Checks that tables and indices agree, so that sampling cannot index out of bounds.
-    fn check(&self) -> Result<(), String> {
+    pub(super) fn check(&self) -> Result<(), String> {
         let nv = self.variables.len();
         let card = |v: usize| self.variables[v].cardinality();
         let table_len = |vars: &[usize]| -> Option<usize> {

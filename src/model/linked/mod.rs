@@ -203,12 +203,19 @@ impl LinkedModel {
         }
         let m: LinkedModel = serde_json::from_value(value)
             .map_err(|e| format_err(format!("malformed linked model: {e}")))?;
-        // Each table's model passes the single-table checks.
+        // Each table's model passes the single-table checks (checked in place, not re-parsed).
         for t in &m.tables {
             if let Some(model) = &t.model {
-                let text = serde_json::to_vec(model)
-                    .map_err(|e| format_err(format!("table `{}`: {e}", t.name)))?;
-                Model::from_json(&text, path)?;
+                if model.format != super::FORMAT || model.version != super::VERSION {
+                    return Err(format_err(format!(
+                        "table `{}`: not a model of this fairsynth's version {}",
+                        t.name,
+                        super::VERSION
+                    )));
+                }
+                model.check().map_err(|e| {
+                    format_err(format!("table `{}`: inconsistent model: {e}", t.name))
+                })?;
             }
         }
         m.check().map_err(format_err)?;
