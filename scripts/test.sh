@@ -6,9 +6,21 @@
 #      inside the clone (target/py-venv, with maturin, pytest, pyarrow, pandas, polars, DuckDB and
 #      PySpark from PyPI), and tested with pytest against the CLI binary cargo just built
 #      (the Spark tests in local mode need a Java runtime: `java` on the PATH).
+# The virtual environment is made first: cargo test's pandas cross-check runs in it.
 # Arguments go to cargo and maturin (CI passes --locked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== the Python tools: a virtual environment in target/py-venv"
+venv=target/py-venv
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "maturin>=1.9,<2" "pytest>=8" "pyarrow>=14" "pandas>=2.2" "polars>=1.0" "duckdb>=1.1" \
+    "pyspark>=3.4" "openpyxl>=3.1" "cryptography>=42"
+# The Rust tests that cross-check with pandas (tests/deidentify_linked.rs) must run them here.
+export FAIRSYNTH_TEST_PYTHON="$PWD/$venv/bin/python"
 
 echo "== cargo test $*"
 start=$SECONDS
@@ -17,13 +29,6 @@ echo "== cargo test took $((SECONDS - start)) s"
 
 echo "== Python package: maturin wheel (dev profile), pytest"
 start=$SECONDS
-venv=target/py-venv
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "maturin>=1.9,<2" "pytest>=8" "pyarrow>=14" "pandas>=2.2" "polars>=1.0" "duckdb>=1.1" \
-    "pyspark>=3.4" "openpyxl>=3.1" "cryptography>=42"
 rm -rf target/wheels/dev
 "$venv/bin/maturin" build --quiet --profile dev --manifest-path python/Cargo.toml \
     --interpreter "$venv/bin/python" --out target/wheels/dev "$@"
