@@ -41,6 +41,7 @@ pub mod hash;
 pub mod io;
 pub mod metrics;
 pub mod model;
+pub mod profile;
 pub mod report;
 pub mod reweight;
 pub mod schema;

@@ -7,8 +7,6 @@
 //! its parent's), with the share of synthetic rows that break them. Gates: every synthetic
 //! foreign key resolves, and no synthetic row breaks a rule that no real row breaks.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::data;
@@ -16,6 +14,7 @@ use super::fidelity::{fidelity, Fidelity};
 use super::{Check, EvaluateError, Status};
 use crate::io::read::Input;
 use crate::io::table::{Table, TableColumn, Values};
+use crate::profile::{self, link};
 use crate::schema::{ColumnType, Database, Schema};
 
 /// One table's own figures.
@@ -129,34 +128,6 @@ fn load_side(db: &Database, inputs: &[Input]) -> Result<Side, EvaluateError> {
     Ok(Side { tables })
 }
 
-/// Per child row, the parent row its key names (`None`: null or dangling), and how many keys
-/// were not null.
-fn link(
-    child: &Table,
-    column: &str,
-    parent: &Table,
-    key: &str,
-) -> (Vec<Option<usize>>, usize, usize) {
-    let (Some(fk), Some(pk)) = (child.column(column), parent.column(key)) else {
-        return (vec![None; child.rows], 0, 0);
-    };
-    let index: HashMap<String, usize> = (0..parent.rows)
-        .filter_map(|r| Some((pk.key(r)?, r)))
-        .collect();
-    let mut present = 0;
-    let mut resolved = 0;
-    let rows = (0..child.rows)
-        .map(|r| {
-            let k = fk.key(r)?;
-            present += 1;
-            let p = index.get(&k).copied();
-            resolved += usize::from(p.is_some());
-            p
-        })
-        .collect();
-    (rows, present, resolved)
-}
-
 fn counts(rows: &[Option<usize>], parents: usize) -> Vec<u64> {
     let mut n = vec![0u64; parents];
     for p in rows.iter().flatten() {
@@ -214,18 +185,11 @@ fn ks(a: &[u64], b: &[u64]) -> f64 {
     d
 }
 
-/// The non-key columns of `t` that both sides hold.
+/// The columns of `t` describing its rows (see [`profile::own_columns`]) that both sides hold.
 fn own_columns(t: &crate::schema::Table, real: &Table, syn: &Table) -> Vec<String> {
-    let keys: Vec<&str> = std::iter::once(t.primary_key.as_str())
-        .chain(t.foreign_keys.iter().map(|f| f.column.as_str()))
-        .collect();
-    t.schema
-        .columns
-        .iter()
-        .filter(|c| !keys.contains(&c.name.as_str()))
-        .filter(|c| real.column(&c.name).is_some() && syn.column(&c.name).is_some())
-        .map(|c| c.name.clone())
-        .collect()
+    let mut names = profile::own_columns(t, real);
+    names.retain(|n| syn.column(n).is_some());
+    names
 }
 
 /// `table` restricted to `names` (in that order), plus `extra` columns.
@@ -296,11 +260,12 @@ pub fn evaluate_linked(
                 continue;
             };
             let pt = &db.tables[p];
-            let (rl, rpresent, _) = link(&r.tables[i], &fk.column, &r.tables[p], &pt.primary_key);
-            let (sl, spresent, sresolved) =
-                link(&s.tables[i], &fk.column, &s.tables[p], &pt.primary_key);
-            let rc = counts(&rl, r.tables[p].rows);
-            let sc = counts(&sl, s.tables[p].rows);
+            let real_link = link(&r.tables[i], &fk.column, &r.tables[p], &pt.primary_key);
+            let syn_link = link(&s.tables[i], &fk.column, &s.tables[p], &pt.primary_key);
+            let (rl, rpresent) = (&real_link.rows, real_link.present);
+            let (sl, spresent, sresolved) = (&syn_link.rows, syn_link.present, syn_link.resolved);
+            let rc = counts(rl, r.tables[p].rows);
+            let sc = counts(sl, s.tables[p].rows);
             let share = |present: usize, rows: usize| {
                 if rows == 0 {
                     0.0
@@ -325,8 +290,8 @@ pub fn evaluate_linked(
                         decl.name = name.clone();
                         joined.columns.push(decl);
                     }
-                    extra_r.push(c.gather(&rl, &name));
-                    extra_s.push(cs.gather(&sl, &name));
+                    extra_r.push(c.gather(rl, &name));
+                    extra_s.push(cs.gather(sl, &name));
                     names.push(name);
                 }
                 let parent_names: Vec<&String> = names[own.len()..].iter().collect();
@@ -388,13 +353,13 @@ pub fn evaluate_linked(
                         }
                         (n > 0).then(|| bad as f64 / n as f64)
                     };
-                    if broken(&r, &rl) == Some(0.0) {
+                    if broken(&r, rl) == Some(0.0) {
                         rules.push(Rule {
                             child: t.name().to_string(),
                             column: c.name.clone(),
                             parent: fk.table.clone(),
                             parent_column: pc.name.clone(),
-                            synthetic_broken: broken(&s, &sl).unwrap_or(0.0),
+                            synthetic_broken: broken(&s, sl).unwrap_or(0.0),
                         });
                     }
                 }
