@@ -20,7 +20,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use pages::{audit_page, deidentify_page, evaluate_page, reweight_page, sample_page};
+pub use pages::{
+    audit_page, deidentify_page, evaluate_linked_page, evaluate_page, reweight_page, sample_page,
+};
 
 /// Escapes text for HTML/XML content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -100,6 +102,20 @@ impl Context {
             schema_name: schema.name.clone(),
             schema_file: schema.source.file.clone(),
             schema_sha256: schema.source.sha256.clone(),
+            inputs: Vec::new(),
+            output: None,
+        }
+    }
+
+    /// A context for a run with this schema of linked tables; add each table's file with
+    /// [`Context::input`].
+    pub fn for_database(db: &crate::schema::Database, command_line: &[String]) -> Context {
+        Context {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            command_line: command_line.to_vec(),
+            schema_name: db.name.clone(),
+            schema_file: db.source.file.clone(),
+            schema_sha256: db.source.sha256.clone(),
             inputs: Vec::new(),
             output: None,
         }
