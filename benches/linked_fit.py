@@ -280,17 +280,31 @@ def run_cmd(cmd):
     return dt, p.stdout + p.stderr
 
 
-def run_fairsynth(bin_path, half_a, work, seed):
+def mark_reference(schema, tables):
+    """Declares each of `tables` in the drafted schema as `reference: true` (public lookup data
+    that fit stores whole and sample copies): the one edit --reference makes to the draft."""
+    lines = open(schema).read().split("\n")
+    for name in tables:
+        start = lines.index(f'  - name: "{name}"')
+        at = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("    rows:"))
+        lines.insert(at + 1, "    reference: true            # benchmark --reference: public lookup data")
+    open(schema, "w").write("\n".join(lines))
+
+
+def run_fairsynth(bin_path, half_a, work, seed, reference=()):
     schema = os.path.join(work, "fairsynth_schema.yaml")
     model = os.path.join(work, "fairsynth_model.json")
     out = os.path.join(work, "fairsynth_sample")
     shutil.rmtree(out, ignore_errors=True)
     t_inspect, log_i = run_cmd([bin_path, "inspect", half_a, "--draft-schema", schema])
+    if reference:
+        mark_reference(schema, reference)
     t_fit, log_f = run_cmd([bin_path, "fit", half_a, "--schema", schema, "-o", model])
     t_sample, log_s = run_cmd([bin_path, "sample", model, "-o", out, "--seed", str(seed),
                                "--scale", "1"])
     return out, {"inspect_s": t_inspect, "fit_s": t_fit, "sample_s": t_sample,
                  "fit_plus_sample_s": t_fit + t_sample,
+                 "reference_tables": list(reference),
                  "commands": [f"fairsynth inspect HALF_A --draft-schema {os.path.basename(schema)}",
                               "fairsynth fit HALF_A --schema SCHEMA -o MODEL",
                               f"fairsynth sample MODEL -o OUT --seed {seed} --scale 1"],
@@ -697,6 +711,8 @@ def main():
     ap.add_argument("--methods", default="fairsynth,hma")
     ap.add_argument("--work", default=None, help="scratch folder (default /tmp/linked_fit-DATASET-SEED)")
     ap.add_argument("--hma-timeout", type=float, default=1800.0)
+    ap.add_argument("--reference", default="",
+                    help="tables declared `reference: true` in fairsynth's draft (comma list)")
     ap.add_argument("--reuse-hma", action="store_true",
                     help="score the HMA sample an earlier run left in --work instead of fitting again")
     ap.add_argument("--hma-worker", action="store_true", help=argparse.SUPPRESS)
@@ -754,7 +770,8 @@ def main():
     timings = {}
     if "fairsynth" in methods:
         print("fairsynth: inspect, fit, sample ...", file=sys.stderr)
-        folder, tm = run_fairsynth(args.fairsynth, half_a, work, args.seed)
+        folder, tm = run_fairsynth(args.fairsynth, half_a, work, args.seed,
+                                   [t for t in args.reference.split(",") if t])
         outputs["fairsynth"] = load_folder(folder, spec, "parquet")
         timings["fairsynth"] = tm
     if "hma" in methods:

@@ -37,6 +37,9 @@ pub struct Table {
     /// they are made available (ancestors' columns through the driving keys, then the
     /// columns of tables a non-driving key picks rows of).
     pub context: Vec<String>,
+    /// `reference: true`: public lookup data (districts, products) that `fit` stores whole
+    /// and `sample` copies, instead of modelling it (its identifier columns still go).
+    pub reference: bool,
     /// Position of the table's entry.
     pub pos: Pos,
 }

@@ -47,7 +47,10 @@ use crate::io::read::Input;
 use crate::io::table::{Table, TableColumn, Values};
 use crate::schema::{Column, ColumnType, Database, Role};
 
+mod reference;
 mod sample;
+
+pub use reference::ReferenceColumn;
 
 pub use sample::{LinkedSample, LinkedSampleOptions, LinkedSampler};
 
@@ -94,8 +97,13 @@ pub struct TableModel {
     pub order: Option<Offset>,
     /// Columns modelled as offsets from another date.
     pub offsets: Vec<Offset>,
-    /// The model of the augmented table; `None` when it has nothing to draw (a table of keys).
+    /// The model of the augmented table; `None` when it has nothing to draw (a table of keys,
+    /// a reference table).
     pub model: Option<Model>,
+    /// A reference table's rows, stored whole (`reference: true` in the schema): its own
+    /// columns and its children's counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Vec<ReferenceColumn>>,
 }
 
 /// How a child table hangs from its parent.
@@ -416,6 +424,70 @@ struct Fitted {
     modelled: Vec<String>,
 }
 
+/// Per row of table `t` (`rows` of them), its children through every key that points at it:
+/// the count columns' specs and values are appended, their descriptions returned.
+fn count_columns(
+    db: &Database,
+    t: &crate::schema::Table,
+    links: &HashMap<(usize, String), Vec<Option<usize>>>,
+    rows: usize,
+    specs: &mut Vec<Spec>,
+    cols: &mut Vec<TableColumn>,
+) -> Vec<CountColumn> {
+    let mut counts = Vec::new();
+    for (j, child) in db.tables.iter().enumerate() {
+        for fk in child.foreign_keys.iter().filter(|fk| fk.table == t.name()) {
+            let var = count_var(child.name(), &fk.column);
+            let mut n = vec![0.0; rows];
+            for p in links[&(j, fk.column.clone())].iter().flatten() {
+                n[*p] += 1.0;
+            }
+            // Modelled with a continuous tail (`FitOptions::tails`): the few parents with
+            // very many children keep their range instead of collapsing onto the largest
+            // count enough parents share.
+            let mut column = Column::blank(&var, ColumnType::Int { bits: 64 });
+            column.min = Some(0.0);
+            specs.push(Spec { column, int: true });
+            cols.push(TableColumn {
+                name: var.clone(),
+                ty: ColumnType::Int { bits: 64 },
+                values: Values::Num(n),
+            });
+            counts.push(CountColumn {
+                var,
+                table: child.name().to_string(),
+                column: fk.column.clone(),
+            });
+        }
+    }
+    counts
+}
+
+/// The non-driving foreign keys of table `i` with their share of empty references.
+fn picks_of(
+    t: &crate::schema::Table,
+    i: usize,
+    links: &HashMap<(usize, String), Vec<Option<usize>>>,
+) -> Vec<Pick> {
+    t.foreign_keys
+        .iter()
+        .filter(|fk| fk.children.is_none())
+        .map(|fk| {
+            let rows = &links[&(i, fk.column.clone())];
+            let nulls = rows.iter().filter(|r| r.is_none()).count();
+            Pick {
+                column: fk.column.clone(),
+                table: fk.table.clone(),
+                null_share: if rows.is_empty() {
+                    0.0
+                } else {
+                    nulls as f64 / rows.len() as f64
+                },
+            }
+        })
+        .collect()
+}
+
 /// Fits a model of every table of `db` from `inputs` (one per table, in the schema's order).
 /// `schema_yaml` is the schema's text (embedded in the model). `opts.min_count`, `bins`,
 /// `max_parents` and `max_cells` apply to every table; differential privacy is not available
@@ -540,6 +612,53 @@ pub fn fit_linked(
             .filter(|c| c.name != t.primary_key && !fks.contains(&c.name.as_str()))
             .filter(|c| data.column(&c.name).is_some())
             .collect();
+        if t.reference {
+            // Public lookup data, stored whole: its own columns as read (identifiers and
+            // weights left out) and its children's counts.
+            let mut specs: Vec<Spec> = Vec::new();
+            let mut cols: Vec<TableColumn> = Vec::new();
+            for c in own
+                .iter()
+                .filter(|c| !matches!(c.role, Role::Identifier | Role::Weight))
+            {
+                if let Some(col) = data.column(&c.name) {
+                    specs.push(Spec {
+                        column: (*c).clone(),
+                        int: false,
+                    });
+                    cols.push(col.clone());
+                }
+            }
+            let counts = count_columns(db, t, &links, data.rows, &mut specs, &mut cols);
+            for c in cols.iter_mut().filter(|c| c.name.starts_with('#')) {
+                if let Values::Num(n) = &mut c.values {
+                    reference::pool_small_counts(n, opts.min_count as f64);
+                }
+            }
+            let modelled: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+            tables.push(TableModel {
+                name: t.name().to_string(),
+                primary_key: t.primary_key.clone(),
+                rows: data.rows as u64,
+                parent: None,
+                counts,
+                picks: picks_of(t, i, &links),
+                order: None,
+                offsets: Vec::new(),
+                model: None,
+                reference: Some(reference::store(&cols)),
+            });
+            fitted[i] = Some(Fitted {
+                own: cols.len(),
+                aug: Table {
+                    rows: data.rows,
+                    columns: cols,
+                },
+                specs,
+                modelled,
+            });
+            continue;
+        }
         let driving = t.driving();
         let parent = driving.map(|fk| {
             let p = db.table_index(&fk.table).unwrap_or(i);
@@ -744,33 +863,7 @@ pub fn fit_linked(
                 cols.push(col);
             }
         }
-        // Counts of children through every key that points here.
-        let mut counts = Vec::new();
-        for (j, child) in db.tables.iter().enumerate() {
-            for fk in child.foreign_keys.iter().filter(|fk| fk.table == t.name()) {
-                let var = count_var(child.name(), &fk.column);
-                let mut n = vec![0.0; data.rows];
-                for p in links[&(j, fk.column.clone())].iter().flatten() {
-                    n[*p] += 1.0;
-                }
-                // Modelled with a continuous tail (`FitOptions::tails`): the few parents
-                // with very many children keep their range instead of collapsing onto the
-                // largest count enough parents share.
-                let mut column = Column::blank(&var, ColumnType::Int { bits: 64 });
-                column.min = Some(0.0);
-                specs.push(Spec { column, int: true });
-                cols.push(TableColumn {
-                    name: var.clone(),
-                    ty: ColumnType::Int { bits: 64 },
-                    values: Values::Num(n),
-                });
-                counts.push(CountColumn {
-                    var,
-                    table: child.name().to_string(),
-                    column: fk.column.clone(),
-                });
-            }
-        }
+        let counts = count_columns(db, t, &links, data.rows, &mut specs, &mut cols);
         let own_len = cols.len();
         // Given: the parent's own columns and counts, and the position among siblings.
         let mut given: Vec<String> = Vec::new();
@@ -847,24 +940,7 @@ pub fn fit_linked(
                 other => other,
             })?)
         };
-        let picks = t
-            .foreign_keys
-            .iter()
-            .filter(|fk| fk.children.is_none())
-            .map(|fk| {
-                let rows = &links[&(i, fk.column.clone())];
-                let nulls = rows.iter().filter(|r| r.is_none()).count();
-                Pick {
-                    column: fk.column.clone(),
-                    table: fk.table.clone(),
-                    null_share: if rows.is_empty() {
-                        0.0
-                    } else {
-                        nulls as f64 / rows.len() as f64
-                    },
-                }
-            })
-            .collect();
+        let picks = picks_of(t, i, &links);
         tables.push(TableModel {
             name: t.name().to_string(),
             primary_key: t.primary_key.clone(),
@@ -879,6 +955,7 @@ pub fn fit_linked(
             order: order_col,
             offsets,
             model,
+            reference: None,
         });
         let modelled = tables
             .last()

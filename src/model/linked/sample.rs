@@ -174,6 +174,17 @@ impl LinkedSampler {
         drawn: &[Drawn],
         scale: f64,
     ) -> Result<Drawn, ModelError> {
+        if let Some(stored) = &t.reference {
+            // A reference table is copied whole; only its children's counts follow the scale.
+            let schema = &self
+                .db
+                .table(&t.name)
+                .ok_or_else(|| err(&t.name, "not in the schema"))?
+                .schema;
+            let mut rng = stream(table_seed(self.seed, &t.name), "reference/counts", 0, 0);
+            let (aug, batch) = super::reference::restore(&t.name, stored, schema, scale, &mut rng)?;
+            return self.assemble(t, drawn, aug, Some(batch), Vec::new(), &[]);
+        }
         let sampler = self.samplers[i].as_ref();
         // Rows: a root's from its fitted size, a child's from its parents' counts.
         let (rows, parent_row, position) = match &t.parent {
@@ -620,7 +631,7 @@ fn parent_time(
 }
 
 /// A date (days) or timestamp (microseconds) column from numbers; NaN is null.
-fn time_array(ty: ColumnType, x: &[f64]) -> ArrayRef {
+pub(super) fn time_array(ty: ColumnType, x: &[f64]) -> ArrayRef {
     let v = |x: &f64| (!x.is_nan()).then_some(*x);
     match ty {
         ColumnType::Timestamp => Arc::new(
@@ -695,6 +706,7 @@ mod tests {
             order: None,
             offsets: Vec::new(),
             model: None,
+            reference: None,
         };
         // Five rows want 2, 1, 2, 0, 1 references (6 in all), but only 4 are needed.
         let picked = deal(9, &t, "account_id", 0.0, 4, &[2.0, 1.0, 2.0, 0.0, 1.0], 5);

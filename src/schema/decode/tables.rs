@@ -14,10 +14,11 @@ const DATABASE_KEYS: [&str; 6] = [
     "encryption",
 ];
 
-const TABLE_KEYS: [&str; 10] = [
+const TABLE_KEYS: [&str; 11] = [
     "name",
     "description",
     "rows",
+    "reference",
     "primary_key",
     "columns",
     "targets",
@@ -393,6 +394,17 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
         let Some(primary_key) = primary_key else {
             continue;
         };
+        let reference = match t.map.get("reference") {
+            Some(v) => {
+                let path = t.map.child("reference");
+                let yes = boolean(s, v, &path).unwrap_or(false);
+                if yes {
+                    check_reference(s, &t.map, &t.name, &schema, driving[ti].is_some());
+                }
+                yes
+            }
+            None => false,
+        };
         // Foreign keys: types and children.
         let mut foreign_keys = Vec::new();
         for k in &t.keys {
@@ -404,6 +416,7 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
                     primary_key: primary_key.clone(),
                     foreign_keys: vec![],
                     context: vec![],
+                    reference,
                     pos: t.map.pos,
                 })
             } else {
@@ -473,6 +486,7 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
             primary_key,
             foreign_keys,
             context: context_names,
+            reference,
             pos: t.map.pos,
         });
     }
@@ -575,6 +589,38 @@ fn generation_order(raw: &[RawTable], driving: &[Option<usize>]) -> Vec<usize> {
 }
 
 /// A primary key is an int or string column with a generator that never repeats.
+/// A reference table (`reference: true`) is copied whole by `fit`: it must be a root (no
+/// driving key) and must not describe people (no protected, label or quasi-identifier column).
+fn check_reference(s: &mut Sink, m: &Map, table: &str, schema: &Schema, child: bool) {
+    let at = m.key_pos("reference");
+    let path = m.child("reference");
+    if child {
+        s.hint(
+            at,
+            &path,
+            format!("table `{table}` is `reference: true` but hangs from a parent (`children:`)"),
+            "a reference table (a lookup of districts, products, ...) is copied whole; give it `rows:` and no driving key, or drop `reference`",
+        );
+    }
+    for c in &schema.columns {
+        let personal = [Role::Protected, Role::Label, Role::QuasiIdentifier]
+            .into_iter()
+            .find(|r| c.has_role(*r));
+        if let Some(role) = personal {
+            s.hint(
+                at,
+                &path,
+                format!(
+                    "table `{table}` is `reference: true` but its column `{}` has role {}",
+                    c.name,
+                    role.name()
+                ),
+                "a reference table is copied whole into every sample, so it must not describe people; drop `reference` to model the table instead",
+            );
+        }
+    }
+}
+
 fn check_primary_key(s: &mut Sink, m: &Map, table: &str, c: &Column) {
     // A key of real data has no generator (the table is then read, not synthesised).
     let unique = matches!(
