@@ -952,6 +952,9 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
 
 fn audit(a: AuditArgs) -> Result<(), Failure> {
     use fairsynth::audit::{AuditError, Options};
+    if a.input.is_dir() {
+        return cli::linked::audit_folder(a);
+    }
     let schema = load_schema(&a.schema)?;
     let _access = access(&a.keys, None, &schema)?;
     let quality =

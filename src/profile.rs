@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use crate::io::read::{Input, ReadError};
 use crate::io::table::{Table, TableColumn, Values, NULL};
 use crate::schema::{Column, ColumnType, Database, Role, Schema};
 
@@ -53,6 +54,26 @@ pub fn link(child: &Table, column: &str, parent: &Table, key: &str) -> Link {
         present,
         resolved,
     }
+}
+
+/// Every table of `db` from `inputs` (one per table, in its order): each declared column its
+/// file holds (a column the file lacks is left out, not an error).
+pub fn load_tables(db: &Database, inputs: &[Input]) -> Result<Vec<Table>, ReadError> {
+    db.tables
+        .iter()
+        .zip(inputs)
+        .map(|(t, input)| {
+            let present = crate::io::read::column_names(input, &t.schema)?;
+            let names: Vec<String> = t
+                .schema
+                .columns
+                .iter()
+                .filter(|c| present.contains(&c.name))
+                .map(|c| c.name.clone())
+                .collect();
+            Table::load_only(input, &t.schema, &names)
+        })
+        .collect()
 }
 
 /// The columns of a table that describe its rows: not its keys, identifiers or weights, and

@@ -23,9 +23,10 @@
 
 pub mod figures;
 mod gates;
+pub mod linked;
 
 pub use gates::GATES;
-use gates::{checks, drift, read_baseline};
+use gates::{checks, drift, read_baseline, worst_parity};
 
 use std::collections::BTreeMap;
 

@@ -5,12 +5,14 @@
 mod audit;
 mod deidentify;
 mod evaluate;
+mod linked_audit;
 mod reweight;
 mod sample;
 
 pub use audit::audit_page;
 pub use deidentify::deidentify_page;
 pub use evaluate::evaluate_page;
+pub use linked_audit::linked_audit_page;
 pub use reweight::reweight_page;
 pub use sample::sample_page;
 
