@@ -250,11 +250,14 @@ fn mode(codes: &[u32], levels: &[String], owner: &[Option<usize>], rows: usize) 
         .collect()
 }
 
+/// Columns built by hand, for the tests of the modules that work on loaded tables.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use crate::io::table::{TableColumn, Values, NULL};
+    use crate::schema::ColumnType;
 
-    fn cat(name: &str, v: &[&str]) -> TableColumn {
+    /// A categorical column; `""` is a null.
+    pub(crate) fn cat(name: &str, v: &[&str]) -> TableColumn {
         let mut levels: Vec<String> = Vec::new();
         let codes = v
             .iter()
@@ -278,13 +281,20 @@ mod tests {
         }
     }
 
-    fn num(name: &str, v: &[f64]) -> TableColumn {
+    /// A numeric column; NaN is a null.
+    pub(crate) fn num(name: &str, v: &[f64]) -> TableColumn {
         TableColumn {
             name: name.into(),
             ty: ColumnType::Float,
             values: Values::Num(v.to_vec()),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{cat, num};
+    use super::*;
 
     const SCHEMA: &str = r#"
 version: 1

@@ -53,7 +53,8 @@ pub struct LinkedOptions {
 pub struct TableAudit {
     /// The table.
     pub table: String,
-    /// Its audit, as `fairsynth audit FILE` writes it for the table's schema entry.
+    /// Its audit, as `fairsynth audit FILE` writes it for the table's schema entry, the key
+    /// columns without another role counted as identifiers.
     pub audit: Report,
 }
 
@@ -172,6 +173,20 @@ fn quality_of(db: &Database, t: usize, opts: &LinkedOptions) -> Quality {
     q
 }
 
+/// Table `t`'s schema with its key columns that have no other role counted as identifiers:
+/// a key names a row (a person's, a product's), so it is neither an attribute, a proxy nor an
+/// undeclared identifier.
+fn keys_as_identifiers(t: &crate::schema::Table) -> crate::schema::Schema {
+    let mut s = t.schema.clone();
+    for c in &mut s.columns {
+        let key = c.name == t.primary_key || t.foreign_keys.iter().any(|f| f.column == c.name);
+        if key && c.role == Role::Feature {
+            c.role = Role::Identifier;
+        }
+    }
+    s
+}
+
 /// Audits the tables of `db` (`inputs`: one per table, in its order).
 pub fn audit_linked(
     db: &Database,
@@ -196,7 +211,7 @@ pub fn audit_linked(
             as_of: opts.as_of,
             baseline: None,
         };
-        let audit = super::audit(&t.schema, &o).map_err(|e| match e {
+        let audit = super::audit(&keys_as_identifiers(t), &o).map_err(|e| match e {
             AuditError::Input(m) => AuditError::Input(format!("table `{}`: {m}", t.name())),
             e => e,
         })?;
@@ -261,7 +276,8 @@ pub fn audit_linked(
                         String::new()
                     } else {
                         format!(
-                            " (rows {}{})",
+                            " ({} {}{})",
+                            if k.dangling == 1 { "row" } else { "rows" },
                             k.dangling_rows
                                 .iter()
                                 .map(usize::to_string)
@@ -695,8 +711,11 @@ pub fn summary(r: &LinkedAuditReport) -> String {
     for k in r.primary_keys.iter().filter(|k| k.duplicate_keys > 0) {
         let _ = writeln!(
             s,
-            "  primary key {}.{}: {} duplicate keys",
-            k.table, k.column, k.duplicate_keys
+            "  primary key {}.{}: {} duplicate key{}",
+            k.table,
+            k.column,
+            k.duplicate_keys,
+            if k.duplicate_keys == 1 { "" } else { "s" }
         );
     }
     for n in &r.notes {
@@ -730,4 +749,129 @@ pub fn summary(r: &LinkedAuditReport) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::fixtures::{cat, num};
+
+    const SCHEMA: &str = r#"
+version: 1
+name: shop
+tables:
+  - name: people
+    rows: 4
+    primary_key: id
+    columns:
+      - {name: id, type: int, role: identifier}
+      - {name: sex, type: category, role: protected, levels: [f, m]}
+  - name: orders
+    primary_key: oid
+    columns:
+      - {name: oid, type: int}
+      - name: pid
+        type: int
+        references: people
+        children: {shares: {"1": 1}}
+  - name: items
+    primary_key: iid
+    columns:
+      - {name: iid, type: int}
+      - name: oid
+        type: int
+        references: orders
+        children: {shares: {"1": 0.5, "2": 0.5}}
+      - {name: returned, type: category, role: label, levels: ["yes", "no"]}
+"#;
+
+    fn database() -> (Database, Vec<Table>) {
+        let crate::schema::Document::Database(db) =
+            crate::schema::Document::from_str_named(SCHEMA, "shop.yaml").expect("schema")
+        else {
+            panic!("a schema of linked tables")
+        };
+        let tables = vec![
+            Table {
+                rows: 4,
+                columns: vec![
+                    num("id", &[1.0, 2.0, 3.0, 4.0]),
+                    cat("sex", &["f", "f", "m", "m"]),
+                ],
+            },
+            // Order 14 names person 99, who does not exist.
+            Table {
+                rows: 5,
+                columns: vec![
+                    num("oid", &[10.0, 11.0, 12.0, 13.0, 14.0]),
+                    num("pid", &[1.0, 2.0, 3.0, 4.0, 99.0]),
+                ],
+            },
+            Table {
+                rows: 6,
+                columns: vec![
+                    num("iid", &[1.0, 2.0, 3.0, 4.0, 5.0, 1.0]),
+                    num("oid", &[10.0, 10.0, 11.0, 12.0, 13.0, 14.0]),
+                    cat("returned", &["no", "no", "yes", "yes", "no", "no"]),
+                ],
+            },
+        ];
+        (db, tables)
+    }
+
+    #[test]
+    fn a_label_two_tables_down_is_rated_by_the_person_it_hangs_from() {
+        let (db, tables) = database();
+        let links = links(&db, &tables);
+        let opts = LinkedOptions {
+            as_of: 0,
+            thresholds: vec![("min_group_rows".into(), 1.0)],
+        };
+        let mut notes = Vec::new();
+        let p = label_parity(&db, &tables, &links, &opts, &mut notes);
+        assert_eq!(p.len(), 1, "{notes:?}");
+        assert_eq!(p[0].table, "items");
+        assert_eq!(p[0].through, ["items.oid → orders", "orders.pid → people"]);
+        let par = &p[0].parity;
+        assert_eq!(par.favourable, "no");
+        // Every labelled row counts overall, the item of the dangling order too.
+        assert!((par.overall_rate - 4.0 / 6.0).abs() < 1e-12);
+        let a = &par.attributes[0];
+        assert_eq!(a.attribute, "people.sex");
+        // Women: items 1-3 (no, no, yes); men: items 4-5 (yes, no); item 6 belongs to no one.
+        assert_eq!((a.groups[0].rows, a.groups[1].rows), (3, 2));
+        assert!((a.groups[0].rate - 2.0 / 3.0).abs() < 1e-12);
+        assert!((a.groups[1].rate - 0.5).abs() < 1e-12);
+        assert!((a.spd.expect("spd") - (0.5 - 2.0 / 3.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn keys_count_dangling_rows_parents_without_children_and_duplicates() {
+        let (db, tables) = database();
+        let links = links(&db, &tables);
+        let fks = foreign_keys(&db, &tables, &links);
+        assert_eq!(fks.len(), 2);
+        assert_eq!(
+            (fks[0].child.as_str(), fks[0].column.as_str()),
+            ("orders", "pid")
+        );
+        assert_eq!((fks[0].dangling, fks[0].null_keys), (1, 0));
+        assert_eq!(fks[0].dangling_rows, [5]);
+        assert!((fks[0].dangling_share - 0.2).abs() < 1e-12);
+        assert_eq!(fks[0].parents_without_children, 0);
+        assert_eq!((fks[1].dangling, fks[1].parents_without_children), (0, 0));
+        let pk = primary_key("items", "iid", &tables[2]);
+        assert_eq!((pk.null_keys, pk.duplicate_keys), (0, 1));
+        assert_eq!(pk.duplicate_rows, [6]);
+    }
+
+    #[test]
+    fn key_columns_without_a_role_count_as_identifiers() {
+        let (db, _) = database();
+        let s = keys_as_identifiers(&db.tables[2]);
+        let role = |n: &str| s.column(n).expect(n).role;
+        assert_eq!(role("iid"), Role::Identifier);
+        assert_eq!(role("oid"), Role::Identifier);
+        assert_eq!(role("returned"), Role::Label);
+    }
 }

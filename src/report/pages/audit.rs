@@ -381,7 +381,7 @@ pub(super) fn quality(page: &mut Page, q: &crate::audit::DataQuality, rows: usiz
             "One bar per column with nulls, most first: nulls over rows.",
             &nulls.iter().map(|c| c.column.clone()).collect::<Vec<_>>(),
             &[Series::new(
-                &format!("{id}nulls"),
+                format!("{id}nulls"),
                 nulls.iter().map(|c| Some(c.null_share)).collect(),
             )],
             &Axis::new(top(nulls.iter().map(|c| c.null_share)), 1).percent(),
