@@ -225,7 +225,20 @@ pub fn audit_linked(
         });
     }
     let loaded = profile::load_tables(db, inputs)?;
-    let links = links(db, &loaded);
+    let (links, unreadable) = links(db, &loaded);
+    for (i, key) in &unreadable {
+        let why = format!(
+            "{key} is not checked: the key column or the parent's key is not readable (encrypted without its key)"
+        );
+        let limit = quality_of(db, *i, opts).max_dangling_keys.unwrap_or(0.0);
+        checks.push(Check::judge(
+            "max_dangling_keys",
+            limit,
+            Err(why.clone()),
+            true,
+        ));
+        notes.push(why);
+    }
 
     let parity = label_parity(db, &loaded, &links, opts, &mut notes);
     for p in &parity {
@@ -295,12 +308,17 @@ pub fn audit_linked(
             true,
         ));
     }
-    let primary_keys = db
-        .tables
-        .iter()
-        .zip(&loaded)
-        .map(|(t, l)| primary_key(t.name(), &t.primary_key, l))
-        .collect();
+    let mut primary_keys = Vec::new();
+    for (t, l) in db.tables.iter().zip(&loaded) {
+        match primary_key(t.name(), &t.primary_key, l) {
+            Some(k) => primary_keys.push(k),
+            None => notes.push(format!(
+                "the primary key `{}.{}` is not checked: it is not readable (encrypted without its key)",
+                t.name(),
+                t.primary_key
+            )),
+        }
+    }
     let passed = checks.iter().all(|c| c.status != Status::Failed);
     Ok(LinkedAuditReport {
         format: FORMAT.into(),
@@ -326,13 +344,23 @@ pub fn audit_linked(
 /// Every foreign key resolved: (child table, key column) to the link.
 type Links = HashMap<(usize, String), Link>;
 
-fn links(db: &Database, loaded: &[Table]) -> Links {
+/// Every foreign key whose column and parent key are loaded, resolved; and the others, as
+/// (child table, `child.column → parent`): a key that cannot be read (encrypted without its
+/// key) is not checked, rather than counted as null.
+fn links(db: &Database, loaded: &[Table]) -> (Links, Vec<(usize, String)>) {
     let mut out = HashMap::new();
+    let mut unreadable = Vec::new();
     for (i, t) in db.tables.iter().enumerate() {
         for fk in &t.foreign_keys {
             let Some(p) = db.table_index(&fk.table) else {
                 continue;
             };
+            if loaded[i].column(&fk.column).is_none()
+                || loaded[p].column(&db.tables[p].primary_key).is_none()
+            {
+                unreadable.push((i, format!("`{}.{}` → {}", t.name(), fk.column, fk.table)));
+                continue;
+            }
             let l = profile::link(
                 &loaded[i],
                 &fk.column,
@@ -342,7 +370,7 @@ fn links(db: &Database, loaded: &[Table]) -> Links {
             out.insert((i, fk.column.clone()), l);
         }
     }
-    out
+    (out, unreadable)
 }
 
 /// The ancestors of table `at` through driving keys, nearest first: the ancestor, the row of
@@ -606,30 +634,30 @@ fn share(k: usize, n: usize) -> f64 {
     }
 }
 
-fn primary_key(table: &str, column: &str, loaded: &Table) -> PrimaryKeyQuality {
-    let mut seen: HashMap<String, ()> = HashMap::new();
+/// Null and duplicate keys of a table's primary key (`None`: the column is not loaded).
+fn primary_key(table: &str, column: &str, loaded: &Table) -> Option<PrimaryKeyQuality> {
+    let c = loaded.column(column)?;
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut nulls = 0;
     let mut dups = Vec::new();
-    if let Some(c) = loaded.column(column) {
-        for r in 0..loaded.rows {
-            match c.key(r) {
-                None => nulls += 1,
-                Some(k) => {
-                    if seen.insert(k, ()).is_some() {
-                        dups.push(r + 1);
-                    }
+    for r in 0..loaded.rows {
+        match c.key(r) {
+            None => nulls += 1,
+            Some(k) => {
+                if !seen.insert(k) {
+                    dups.push(r + 1);
                 }
             }
         }
     }
-    PrimaryKeyQuality {
+    Some(PrimaryKeyQuality {
         table: table.to_string(),
         column: column.to_string(),
         rows: loaded.rows,
         null_keys: nulls,
         duplicate_keys: dups.len(),
         duplicate_rows: dups.into_iter().take(EXAMPLE_ROWS).collect(),
-    }
+    })
 }
 
 /// A readable summary for the terminal.
@@ -822,7 +850,7 @@ tables:
     #[test]
     fn a_label_two_tables_down_is_rated_by_the_person_it_hangs_from() {
         let (db, tables) = database();
-        let links = links(&db, &tables);
+        let (links, _) = links(&db, &tables);
         let opts = LinkedOptions {
             as_of: 0,
             thresholds: vec![("min_group_rows".into(), 1.0)],
@@ -848,7 +876,8 @@ tables:
     #[test]
     fn keys_count_dangling_rows_parents_without_children_and_duplicates() {
         let (db, tables) = database();
-        let links = links(&db, &tables);
+        let (links, unreadable) = links(&db, &tables);
+        assert!(unreadable.is_empty());
         let fks = foreign_keys(&db, &tables, &links);
         assert_eq!(fks.len(), 2);
         assert_eq!(
@@ -860,7 +889,7 @@ tables:
         assert!((fks[0].dangling_share - 0.2).abs() < 1e-12);
         assert_eq!(fks[0].parents_without_children, 0);
         assert_eq!((fks[1].dangling, fks[1].parents_without_children), (0, 0));
-        let pk = primary_key("items", "iid", &tables[2]);
+        let pk = primary_key("items", "iid", &tables[2]).expect("loaded");
         assert_eq!((pk.null_keys, pk.duplicate_keys), (0, 1));
         assert_eq!(pk.duplicate_rows, [6]);
     }
