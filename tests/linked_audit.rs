@@ -541,3 +541,39 @@ fn bad_invocations_get_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     golden("missing_table.stderr", &out.stderr, dir.path());
 }
+
+#[test]
+fn cdnow_every_purchase_has_its_customer_and_every_customer_bought() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = dir.path().join("cdnow.yaml");
+    fairsynth()
+        .args([
+            "inspect",
+            "tests/data/relational/cdnow",
+            "-q",
+            "--draft-schema",
+        ])
+        .arg(&schema)
+        .assert()
+        .success();
+    let report = dir.path().join("r.json");
+    fairsynth()
+        .args(["audit", "tests/data/relational/cdnow", "--schema"])
+        .arg(&schema)
+        .args(["--as-of", "1999-01-01", "-q", "--report"])
+        .arg(&report)
+        .assert()
+        .code(0);
+    let r: Value =
+        serde_json::from_str(&fs::read_to_string(&report).expect("report")).expect("json");
+    let fk = &r["foreign_keys"][0];
+    assert_eq!(
+        (fk["child"].as_str(), fk["parent"].as_str()),
+        (Some("purchases"), Some("users"))
+    );
+    assert_eq!(fk["rows"], 881);
+    assert_eq!(fk["dangling"], 0);
+    assert_eq!(fk["parents"], 300);
+    assert_eq!(fk["parents_without_children"], 0);
+    assert_eq!(r["foreign_keys"].as_array().expect("keys").len(), 1);
+}

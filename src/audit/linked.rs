@@ -173,11 +173,15 @@ fn quality_of(db: &Database, t: usize, opts: &LinkedOptions) -> Quality {
     q
 }
 
-/// Table `t`'s schema with its key columns that have no other role counted as identifiers:
-/// a key names a row (a person's, a product's), so it is neither an attribute, a proxy nor an
-/// undeclared identifier.
-fn keys_as_identifiers(t: &crate::schema::Table) -> crate::schema::Schema {
+/// Table `t`'s schema as its single-table audit reads it: its key columns that have no other
+/// role count as identifiers (a key names a row, a person's or a product's, so it is neither
+/// an attribute, a proxy nor an undeclared identifier), and a row number `inspect` added as
+/// its key is left out (the data need not hold it).
+fn audited_schema(db: &Database, t: &crate::schema::Table) -> crate::schema::Schema {
     let mut s = t.schema.clone();
+    if db.added_key(t) {
+        s.columns.retain(|c| c.name != t.primary_key);
+    }
     for c in &mut s.columns {
         let key = c.name == t.primary_key || t.foreign_keys.iter().any(|f| f.column == c.name);
         if key && c.role == Role::Feature {
@@ -211,7 +215,7 @@ pub fn audit_linked(
             as_of: opts.as_of,
             baseline: None,
         };
-        let audit = super::audit(&keys_as_identifiers(t), &o).map_err(|e| match e {
+        let audit = super::audit(&audited_schema(db, t), &o).map_err(|e| match e {
             AuditError::Input(m) => AuditError::Input(format!("table `{}`: {m}", t.name())),
             e => e,
         })?;
@@ -312,6 +316,8 @@ pub fn audit_linked(
     for (t, l) in db.tables.iter().zip(&loaded) {
         match primary_key(t.name(), &t.primary_key, l) {
             Some(k) => primary_keys.push(k),
+            // A row number `inspect` added: each row is its own key.
+            None if db.added_key(t) => {}
             None => notes.push(format!(
                 "the primary key `{}.{}` is not checked: it is not readable (encrypted without its key)",
                 t.name(),
@@ -897,7 +903,7 @@ tables:
     #[test]
     fn key_columns_without_a_role_count_as_identifiers() {
         let (db, _) = database();
-        let s = keys_as_identifiers(&db.tables[2]);
+        let s = audited_schema(&db, &db.tables[2]);
         let role = |n: &str| s.column(n).expect(n).role;
         assert_eq!(role("iid"), Role::Identifier);
         assert_eq!(role("oid"), Role::Identifier);
