@@ -175,6 +175,7 @@ pub fn linked_audit_page(r: &LinkedAuditReport, ctx: &Context) -> String {
             proxies(&mut page, &a.proxies, &format!("t{i}-"));
         }
         page.list(&a.identifiers.undeclared);
+        page.h3("Data quality");
         quality(&mut page, &a.quality, a.input.rows, &format!("t{i}-"));
     }
     page.finish()
