@@ -975,10 +975,7 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
         ],
     )?;
     distinct_outputs(&[a.report.as_ref(), a.html.as_ref()])?;
-    let as_of = match &a.as_of {
-        Some(d) => fairsynth::audit::parse_as_of(d).map_err(usage)?,
-        None => fairsynth::audit::today(),
-    };
+    let as_of = fairsynth::audit::as_of(a.as_of.as_deref()).map_err(usage)?;
     let opts = Options {
         input: Input::file(&a.input, format).with_options(a.dialect.options()),
         targets,

@@ -184,10 +184,7 @@ pub(crate) fn audit_linked<'py>(
         .map(|t| fairsynth::evaluate::parse_threshold(t).map(|(k, v)| (k.to_string(), v)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| raise(py, e.into()))?;
-    let as_of = match as_of {
-        Some(d) => fairsynth::audit::parse_as_of(d).map_err(|e| raise(py, e.into()))?,
-        None => fairsynth::audit::today(),
-    };
+    let as_of = fairsynth::audit::as_of(as_of).map_err(|e| raise(py, e.into()))?;
     let opts = LinkedOptions {
         as_of,
         thresholds: parsed,

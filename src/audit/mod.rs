@@ -379,6 +379,11 @@ pub fn parse_as_of(s: &str) -> Result<i64, AuditError> {
         .ok_or_else(|| AuditError::Input(format!("--as-of `{s}`: expected a date YYYY-MM-DD")))
 }
 
+/// The as-of date `YYYY-MM-DD` when given, else today (UTC), as days since 1970-01-01.
+pub fn as_of(given: Option<&str>) -> Result<i64, AuditError> {
+    given.map_or_else(|| Ok(today()), parse_as_of)
+}
+
 /// Audits the table in `opts` against `schema`.
 pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
     // Encrypted columns whose key the auditor was not given are left out, and the report

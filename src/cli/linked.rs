@@ -95,10 +95,7 @@ pub(crate) fn audit_folder(a: AuditArgs) -> Result<(), Failure> {
     protected.extend(paths.iter().map(Some));
     guard_outputs(&[a.report.as_ref(), a.html.as_ref()], &protected)?;
     crate::distinct_outputs(&[a.report.as_ref(), a.html.as_ref()])?;
-    let as_of = match &a.as_of {
-        Some(d) => fairsynth::audit::parse_as_of(d).map_err(usage)?,
-        None => fairsynth::audit::today(),
-    };
+    let as_of = fairsynth::audit::as_of(a.as_of.as_deref()).map_err(usage)?;
     let opts = LinkedOptions { as_of, thresholds };
     let pool = thread_pool(a.threads)?;
     let report = pool
