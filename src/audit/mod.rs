@@ -20,6 +20,9 @@
 //!   and the age of the newest and oldest date and timestamp values on the as-of date;
 //! - **drift** against an earlier audit report: every figure that is a share, a rate or a
 //!   strength (see [`Report::figures`]) compared, drift being the largest absolute change.
+//!
+//! A folder of linked tables is audited by [`linked::audit_linked`]: this audit per table, and
+//! the figures across tables.
 
 pub mod figures;
 mod gates;

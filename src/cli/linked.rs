@@ -1,5 +1,6 @@
-//! `fit` of a folder of linked tables and `sample` of a linked model: the command-line edges
-//! of `fairsynth::model::linked` (reading the folder, writing one Parquet file per table).
+//! The commands on a folder of linked tables: `fit DIR`, `sample` of a linked model,
+//! `evaluate`, `reweight` and `audit` of folders; the command-line edges of the library's
+//! linked modules (reading the folder, writing one Parquet file per table).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
