@@ -317,16 +317,29 @@ fn the_html_page_is_self_contained_and_well_formed() {
         urls.iter().all(|u| u.starts_with("http://www.w3.org/")),
         "{urls:?}"
     );
-    // Every chart id is unique across the tables' sections.
-    let ids: Vec<&str> = page
-        .split(" id=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next())
+    // Well-formed XML, and every id unique across the tables' sections.
+    let doc = roxmltree::Document::parse_with_options(
+        &page,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("not well-formed XML: {e}"));
+    let ids: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("id"))
         .collect();
-    let mut unique = ids.clone();
-    unique.sort_unstable();
-    unique.dedup();
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
     assert_eq!(ids.len(), unique.len(), "repeated ids");
+    // The profile's proxy chart puts the planted proxy first.
+    let bars: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .filter(|t| t.contains(" → sex"))
+        .collect();
+    assert_eq!(bars.first(), Some(&"orders.colour → sex"), "{bars:?}");
 }
 
 /// Column `name` of a committed berka CSV file (no field of these files holds a comma).
