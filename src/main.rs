@@ -289,7 +289,7 @@ fn write_report(path: Option<&Path>, report: &impl serde::Serialize) -> Result<(
 }
 
 /// Writes the HTML page built by `page` atomically, when `--html` names a file.
-fn write_html(
+pub(crate) fn write_html(
     path: Option<&Path>,
     page: impl FnOnce() -> Result<String, Failure>,
 ) -> Result<(), Failure> {
@@ -300,7 +300,7 @@ fn write_html(
 }
 
 /// Refuses (exit 2) two outputs that name the same file, e.g. `--html` equal to `-o`.
-fn distinct_outputs(outputs: &[Option<&PathBuf>]) -> Result<(), Failure> {
+pub(crate) fn distinct_outputs(outputs: &[Option<&PathBuf>]) -> Result<(), Failure> {
     // Compared by absolute directory (links resolved) and file name: outputs need not exist.
     let key = |p: &Path| {
         let dir = match p.parent() {

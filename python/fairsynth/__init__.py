@@ -759,14 +759,25 @@ def evaluate(
     Linked tables: ``real`` and ``synthetic`` dicts of tables by name and ``schema`` the path
     of a schema with ``tables:`` give the report of ``fairsynth evaluate --real DIR
     --synthetic DIR``: per-table fidelity, integrity and children per parent of every key,
-    parent-child trends and the date rules of the real rows, with their gates.
+    parent-child trends, the date rules of the real rows, the detection test on each table's
+    rows with their descendants' aggregates and the privacy of whole profiles of people (the
+    membership test with a ``holdout`` dict of held-out people's tables), with their gates.
     """
     if isinstance(real, Mapping) or isinstance(synthetic, Mapping):
         if not (isinstance(real, Mapping) and isinstance(synthetic, Mapping)):
             raise TypeError("real and synthetic: give two dicts of tables, or two tables")
+        if holdout is not None and not isinstance(holdout, Mapping):
+            raise TypeError("holdout: give a dict of the held-out people's tables, as real is")
         text, path = _linked_schema(schema, "evaluate")
         report, summary, passed = _fairsynth.evaluate_linked(
-            dict(real), dict(synthetic), text, path, threads=threads
+            dict(real),
+            dict(synthetic),
+            text,
+            path,
+            holdout=None if holdout is None else dict(holdout),
+            thresholds=_thresholds(thresholds),
+            seed=seed,
+            threads=threads,
         )
         return Report(_json.loads(report), None, summary, passed)
     tp, tt = _targets(targets)

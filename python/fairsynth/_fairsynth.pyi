@@ -87,6 +87,9 @@ def evaluate_linked(
     text: str,
     name: str,
     *,
+    holdout: dict[str, Any] | None,
+    thresholds: list[str],
+    seed: int | None,
     threads: int | None,
 ) -> tuple[str, str, bool]: ...
 def audit_linked(

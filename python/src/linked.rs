@@ -220,22 +220,33 @@ pub(crate) fn audit_linked<'py>(
     out.into_pyobject(py)
 }
 
-/// `evaluate_linked(real, synthetic, text, name, threads)` -> (report JSON, summary, passed).
+/// `evaluate_linked(real, synthetic, text, name, holdout, thresholds, seed, threads)` ->
+/// (report JSON, summary, passed).
 #[pyfunction]
-#[pyo3(signature = (real, synthetic, text, name, *, threads))]
+#[pyo3(signature = (real, synthetic, text, name, *, holdout, thresholds, seed, threads))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate_linked<'py>(
     py: Python<'py>,
     real: &Bound<'py, PyDict>,
     synthetic: &Bound<'py, PyDict>,
     text: &str,
     name: &str,
+    holdout: Option<&Bound<'py, PyDict>>,
+    thresholds: Vec<String>,
+    seed: Option<u64>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let db = database(py, text, name, "evaluate")?;
     let real = inputs(py, real, &db, name)?;
     let synthetic = inputs(py, synthetic, &db, name)?;
+    let holdout = holdout.map(|h| inputs(py, h, &db, name)).transpose()?;
+    let opts = fairsynth::evaluate::linked::LinkedOptions {
+        holdout: holdout.as_deref(),
+        seed: seed.or(db.seed).unwrap_or(0),
+        thresholds,
+    };
     let out = run(py, threads, || {
-        let r = fairsynth::evaluate::linked::evaluate_linked(&db, &real, &synthetic)?;
+        let r = fairsynth::evaluate::linked::evaluate_linked(&db, &real, &synthetic, &opts)?;
         Ok((
             serde_json::to_string(&r)?,
             fairsynth::evaluate::linked::summary(&r),

@@ -108,6 +108,21 @@ def test_linked_fit_sample_and_evaluate_of_a_dict_equal_the_cli(tmp_path):
     report = fairsynth.evaluate(tables, got, schema)
     assert report.passed
     assert all(r["integrity"] == 1.0 for r in report["relationships"])
+    # Detection and the membership test against a holdout of people equal the CLI's report.
+    report = fairsynth.evaluate(
+        tables, got, schema, holdout=tables, thresholds={"max_membership_auc": 0.9}, seed=3
+    )
+    cli(
+        "evaluate", "--real", BERKA / "berka", "--synthetic", tmp_path / "out",
+        "--holdout", BERKA / "berka", "--schema", schema, "--threshold",
+        "max_membership_auc=0.9", "--seed", "3", "-q", "--report", tmp_path / "r.json",
+    )
+    assert dict(report) == json.loads((tmp_path / "r.json").read_text())
+    assert {d["table"] for d in report["detection"]} == set(BERKA_TABLES)
+    assert all(p["membership"] is not None for p in report["privacy"])
+    assert any(c["key"] == "max_membership_auc" for c in report["checks"])
+    with pytest.raises(TypeError, match="holdout"):
+        fairsynth.evaluate(tables, got, schema, holdout=tables["client"])
     with pytest.raises(ValueError, match="epsilon"):
         fairsynth.fit(tables, schema, epsilon=1.0)
     with pytest.raises(fairsynth.Error, match="not among the tables given"):

@@ -133,27 +133,85 @@ pub(crate) fn evaluate_folders(a: EvaluateArgs) -> Result<(), Failure> {
             a.synthetic.display()
         )));
     }
-    if a.holdout.is_some() || a.targets.is_some() || a.html.is_some() || !a.threshold.is_empty() {
+    if a.targets.is_some() || a.no_targets {
         return Err(usage(anyhow::anyhow!(
-            "--holdout, --targets, --html and --threshold apply to one table; linked tables are judged by their own gates\n    hint: evaluate one table's files for those figures"
+            "--targets and --no-targets apply to one table; linked tables are drawn to each root table's `targets:`\n    hint: evaluate one table's files for figures against targets"
         )));
+    }
+    if let Some(h) = &a.holdout {
+        if !h.is_dir() {
+            return Err(usage(anyhow::anyhow!(
+                "--holdout `{}`: give a folder of the held-out people's tables, as --real is",
+                h.display()
+            )));
+        }
     }
     let db = load_database(&a.schema, &a.real)?;
     let _access = read_access(&a.keys)?;
     let options = a.dialect.options();
     let (real, real_files) = folder_inputs(&a.real, &db, &a.schema, &options)?;
     let (synthetic, syn_files) = folder_inputs(&a.synthetic, &db, &a.schema, &options)?;
+    let (holdout, hold_files) = match &a.holdout {
+        Some(h) => {
+            let (i, f) = folder_inputs(h, &db, &a.schema, &options)?;
+            (Some(i), f)
+        }
+        None => (None, Vec::new()),
+    };
     let mut inputs: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];
-    inputs.extend(real_files.iter().chain(&syn_files).map(Some));
-    guard_outputs(&[a.report.as_ref()], &inputs)?;
+    inputs.extend(
+        real_files
+            .iter()
+            .chain(&syn_files)
+            .chain(&hold_files)
+            .map(Some),
+    );
+    guard_outputs(&[a.report.as_ref(), a.html.as_ref()], &inputs)?;
+    crate::distinct_outputs(&[a.report.as_ref(), a.html.as_ref()])?;
+    let seed = a.seed.or(db.seed).unwrap_or(0);
+    let opts = fairsynth::evaluate::linked::LinkedOptions {
+        holdout: holdout.as_deref(),
+        seed,
+        thresholds: a.threshold.clone(),
+    };
     let pool = thread_pool(a.threads)?;
     let report = pool
-        .install(|| fairsynth::evaluate::linked::evaluate_linked(&db, &real, &synthetic))
+        .install(|| fairsynth::evaluate::linked::evaluate_linked(&db, &real, &synthetic, &opts))
         .map_err(|e| Failure {
             code: if e.is_usage() { 2 } else { 1 },
             error: e.into(),
         })?;
     write_report(a.report.as_deref(), &report)?;
+    crate::write_html(a.html.as_deref(), || {
+        let mut line = vec!["fairsynth".into(), "evaluate".into()];
+        for (flag, v) in [
+            ("--real", Some(&a.real)),
+            ("--synthetic", Some(&a.synthetic)),
+            ("--schema", Some(&a.schema)),
+            ("--holdout", a.holdout.as_ref()),
+        ] {
+            if let Some(v) = v {
+                line.extend([flag.to_string(), v.display().to_string()]);
+            }
+        }
+        line.extend(
+            a.threshold
+                .iter()
+                .flat_map(|t| ["--threshold".to_string(), t.clone()]),
+        );
+        line.extend(["--seed".into(), seed.to_string()]);
+        let mut ctx = fairsynth::report::Context::for_database(&db, &line);
+        for (role, files) in [
+            ("real", &real_files),
+            ("synthetic", &syn_files),
+            ("holdout", &hold_files),
+        ] {
+            for f in files {
+                ctx = ctx.input(role, f)?;
+            }
+        }
+        Ok(fairsynth::report::evaluate_linked_page(&report, &ctx))
+    })?;
     if !a.quiet {
         eprint!("{}", fairsynth::evaluate::linked::summary(&report));
     }

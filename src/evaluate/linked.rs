@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::data;
 use super::fidelity::{fidelity, Fidelity};
+use super::profiles::{ProfilePrivacy, TableDetection};
 use super::{Check, EvaluateError, Status};
 use crate::io::read::Input;
 use crate::io::table::{Table, TableColumn, Values};
@@ -95,6 +96,14 @@ pub struct LinkedReport {
     pub relationships: Vec<Relationship>,
     /// Date rules no real row breaks.
     pub rules: Vec<Rule>,
+    /// Per table, the detection test on its rows with their descendants' aggregates.
+    pub detection: Vec<TableDetection>,
+    /// Per table, privacy of whole profiles (copies; the membership test with a holdout).
+    pub privacy: Vec<ProfilePrivacy>,
+    /// Whether a holdout of people was given.
+    pub holdout: bool,
+    /// Seed of the row samples and folds.
+    pub seed: u64,
     /// Mean of the tables' overall fidelity.
     pub column_quality: f64,
     /// Mean of `1 - cardinality_ks` over the relationships.
@@ -183,7 +192,7 @@ fn own_columns(t: &crate::schema::Table, real: &Table, syn: &Table) -> Vec<Strin
 }
 
 /// `table` restricted to `names` (in that order), plus `extra` columns.
-fn pick(table: &Table, names: &[String], extra: Vec<TableColumn>) -> Table {
+pub(super) fn pick(table: &Table, names: &[String], extra: Vec<TableColumn>) -> Table {
     let mut columns: Vec<TableColumn> = names
         .iter()
         .filter_map(|n| table.column(n).cloned())
@@ -210,23 +219,72 @@ fn score(schema: &Schema, names: &[String], real: Table, syn: Table) -> Option<F
     Some(fidelity(&aligned))
 }
 
+/// How to evaluate linked tables.
+#[derive(Debug, Clone, Default)]
+pub struct LinkedOptions<'a> {
+    /// The tables of people the synthesiser did not see (one input per table, in the schema's
+    /// order): the baseline of the membership test.
+    pub holdout: Option<&'a [Input]>,
+    /// Seed of the row samples and folds.
+    pub seed: u64,
+    /// `KEY=VALUE` overrides of every table's `quality:` gates.
+    pub thresholds: Vec<String>,
+}
+
+/// The `quality:` keys that `evaluate` of linked tables judges (besides its fixed gates of
+/// referential integrity and date rules).
+pub const LINKED_GATES: [&str; 6] = [
+    "min_overall",
+    "max_detection_auc",
+    "max_exact_copies",
+    "max_unique_copies",
+    "max_membership_auc",
+    "max_singleton_advantage",
+];
+
 /// Evaluates the synthetic tables `synthetic` against the real tables `real` (one input per
 /// table of `db`, in its order).
 pub fn evaluate_linked(
     db: &Database,
     real: &[Input],
     synthetic: &[Input],
+    opts: &LinkedOptions<'_>,
 ) -> Result<LinkedReport, EvaluateError> {
-    if real.len() != db.tables.len() || synthetic.len() != db.tables.len() {
+    let given = |n: usize| n == db.tables.len();
+    if !given(real.len()) || !given(synthetic.len()) || !opts.holdout.is_none_or(|h| given(h.len()))
+    {
         return Err(EvaluateError::Input(format!(
-            "{} real and {} synthetic tables given for a schema of {} tables",
+            "{} real, {} synthetic and {} holdout tables given for a schema of {} tables",
             real.len(),
             synthetic.len(),
+            opts.holdout.map_or(0, <[Input]>::len),
             db.tables.len()
         )));
     }
-    let (r, s) = rayon::join(|| load_side(db, real), || load_side(db, synthetic));
-    let (r, s) = (r?, s?);
+    for spec in &opts.thresholds {
+        let (key, _) = super::parse_threshold(spec)?;
+        if !LINKED_GATES.contains(&key) {
+            return Err(EvaluateError::Threshold(format!(
+                "--threshold {key}: linked tables are not judged by it\n    hint: linked tables take {}",
+                LINKED_GATES.join(", ")
+            )));
+        }
+    }
+    let quality: Vec<crate::schema::Quality> = db
+        .tables
+        .iter()
+        .map(|t| super::apply_thresholds(t.schema.quality, &opts.thresholds))
+        .collect::<Result<_, _>>()?;
+    let (r, (s, h)) = rayon::join(
+        || load_side(db, real),
+        || {
+            rayon::join(
+                || load_side(db, synthetic),
+                || opts.holdout.map(|h| load_side(db, h)).transpose(),
+            )
+        },
+    );
+    let (r, s, h) = (r?, s?, h?);
     let mut tables = Vec::new();
     for (i, t) in db.tables.iter().enumerate() {
         let names = own_columns(t, &r.tables[i], &s.tables[i]);
@@ -356,6 +414,15 @@ pub fn evaluate_linked(
             }
         }
     }
+    let (detection, privacy) = super::profiles::profiles(
+        db,
+        &super::profiles::Sides {
+            real: &r.tables,
+            synthetic: &s.tables,
+            holdout: h.as_ref().map(|h| h.tables.as_slice()),
+        },
+        opts.seed,
+    );
     let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
     let column_quality = mean(
         tables
@@ -393,7 +460,7 @@ pub fn evaluate_linked(
                 ),
             )
         });
-    let checks = vec![
+    let mut checks = vec![
         Check::judge(
             "min_referential_integrity",
             1.0,
@@ -407,17 +474,127 @@ pub fn evaluate_linked(
             true,
         ),
     ];
+    checks.extend(table_checks(
+        db,
+        &quality,
+        &tables,
+        &detection,
+        &privacy,
+        opts.holdout.is_some(),
+    ));
     let passed = checks.iter().all(|c| c.status != Status::Failed);
     Ok(LinkedReport {
         tables,
         relationships,
         rules,
+        detection,
+        privacy,
+        holdout: opts.holdout.is_some(),
+        seed: opts.seed,
         column_quality,
         cardinality,
         intertable_trends,
         checks,
         passed,
     })
+}
+
+/// The gates of each table's `quality:` (with the `--threshold` overrides) that linked tables
+/// are judged by: fidelity, detection and privacy, per table.
+fn table_checks(
+    db: &Database,
+    quality: &[crate::schema::Quality],
+    tables: &[TableScore],
+    detection: &[TableDetection],
+    privacy: &[ProfilePrivacy],
+    holdout: bool,
+) -> Vec<Check> {
+    let mut out = Vec::new();
+    for (t, q) in db.tables.iter().zip(quality) {
+        let name = t.name();
+        let mut q = *q;
+        for key in LINKED_GATES {
+            let Some(limit) = q.slot(key).and_then(|s| *s) else {
+                continue;
+            };
+            let own = |what: String| format!("table `{name}`: {what}");
+            let fid = tables.iter().find(|x| x.table == name);
+            let det = detection.iter().find(|x| x.table == name);
+            let pri = privacy.iter().find(|x| x.table == name);
+            let membership = || match (holdout, pri.and_then(|p| p.membership.as_ref())) {
+                (false, _) => Err(own("needs --holdout".to_string())),
+                (true, None) => Err(own("no real, holdout or synthetic profiles".to_string())),
+                (true, Some(m)) => Ok(m),
+            };
+            let (figure, is_max): (Result<(f64, String), String>, bool) = match key {
+                "min_overall" => (
+                    fid.and_then(|f| f.fidelity.as_ref())
+                        .map(|f| (f.overall, own("overall fidelity".to_string())))
+                        .ok_or_else(|| own("no column both sides hold".to_string())),
+                    false,
+                ),
+                "max_detection_auc" => (
+                    det.map(|d| {
+                        (
+                            d.detection.auc,
+                            own(format!(
+                                "a classifier tells synthetic from real profiles ({} rows a side, {} columns)",
+                                d.detection.rows, d.columns
+                            )),
+                        )
+                    })
+                    .ok_or_else(|| own("too few rows on a side".to_string())),
+                    true,
+                ),
+                "max_exact_copies" => (
+                    pri.map(|p| (p.exact_copies, own("synthetic profiles equal to a real one".to_string())))
+                        .ok_or_else(|| own("no profiles".to_string())),
+                    true,
+                ),
+                "max_unique_copies" => (
+                    pri.map(|p| {
+                        (
+                            p.unique_copies,
+                            own("synthetic profiles equal to a real one no other real one equals"
+                                .to_string()),
+                        )
+                    })
+                    .ok_or_else(|| own("no profiles".to_string())),
+                    true,
+                ),
+                "max_membership_auc" => (
+                    membership().map(|m| {
+                        (
+                            m.auc,
+                            own(format!(
+                                "membership AUC: real people closer to the synthetic ones than holdout people ({} vs {})",
+                                m.members, m.non_members
+                            )),
+                        )
+                    }),
+                    true,
+                ),
+                _ => (
+                    membership().map(|m| {
+                        let s = &m.singletons;
+                        (
+                            s.member_matches - s.non_member_matches,
+                            own(format!(
+                                "singular profiles copied: {:.2}% of {} real against {:.2}% of {} holdout",
+                                s.member_matches * 100.0,
+                                s.members,
+                                s.non_member_matches * 100.0,
+                                s.non_members
+                            )),
+                        )
+                    }),
+                    true,
+                ),
+            };
+            out.push(Check::judge(key, limit, figure, is_max));
+        }
+    }
+    out
 }
 
 fn is_time(ty: ColumnType) -> bool {
@@ -481,6 +658,35 @@ pub fn summary(r: &LinkedReport) -> String {
             x.parent,
             x.parent_column,
             x.synthetic_broken * 100.0
+        );
+    }
+    for d in &r.detection {
+        let _ = writeln!(
+            s,
+            "  detection {}: AUC {:.3} ({} rows a side, {} columns{})",
+            d.table,
+            d.detection.auc,
+            d.detection.rows,
+            d.columns,
+            if d.descendants.is_empty() {
+                String::new()
+            } else {
+                format!(" with {}", d.descendants.join(", "))
+            }
+        );
+    }
+    for p in &r.privacy {
+        let _ = writeln!(
+            s,
+            "  privacy {}: {:.2}% of synthetic profiles copy a real one ({:.2}% a unique one){}",
+            p.table,
+            p.exact_copies * 100.0,
+            p.unique_copies * 100.0,
+            p.membership.as_ref().map_or_else(String::new, |m| format!(
+                "; membership AUC {:.3}, holdout copies {:.2}%",
+                m.auc,
+                p.holdout_exact_copies.unwrap_or(0.0) * 100.0
+            ))
         );
     }
     for c in &r.checks {

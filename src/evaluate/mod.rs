@@ -11,11 +11,13 @@
 //! processes.
 
 mod data;
+pub mod detection;
 pub mod fairness;
 pub mod fidelity;
 pub mod learn;
 pub mod linked;
 pub mod privacy;
+pub mod profiles;
 pub mod state;
 pub mod targets;
 

@@ -529,7 +529,7 @@ fn scales(t: &Aligned) -> Vec<Scale> {
 
 /// Probability that a `members` distance is below a `non_members` one, ties counted half (the
 /// Mann-Whitney U of the two samples over the product of their sizes).
-fn closer_auc(members: &[f64], non_members: &[f64]) -> f64 {
+pub(crate) fn closer_auc(members: &[f64], non_members: &[f64]) -> f64 {
     if members.is_empty() || non_members.is_empty() {
         return f64::NAN;
     }

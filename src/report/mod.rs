@@ -21,7 +21,8 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use pages::{
-    audit_page, deidentify_page, evaluate_page, linked_audit_page, reweight_page, sample_page,
+    audit_page, deidentify_page, evaluate_linked_page, evaluate_page, linked_audit_page,
+    reweight_page, sample_page,
 };
 
 /// Escapes text for HTML/XML content and attribute values.
@@ -99,7 +100,8 @@ impl Context {
         Context::named(&schema.name, &schema.source, command_line)
     }
 
-    /// A context for a run on linked tables with this schema and command line.
+    /// A context for a run with this schema of linked tables; add each table's file with
+    /// [`Context::input`].
     pub fn for_database(db: &crate::schema::Database, command_line: &[String]) -> Context {
         Context::named(&db.name, &db.source, command_line)
     }

@@ -931,6 +931,9 @@ pub struct Quality {
     /// Largest acceptable membership-inference AUC (real rows closer to the synthetic rows
     /// than holdout rows; 0.5 reveals nothing).
     pub max_membership_auc: Option<f64>,
+    /// `evaluate` of linked tables: largest acceptable AUC of a classifier telling a table's
+    /// real rows (with their descendants' aggregates) from its synthetic ones (0.5: it cannot).
+    pub max_detection_auc: Option<f64>,
     /// Largest acceptable excess of the share of real singletons (rows no other real or
     /// holdout row equals) that a synthetic row copies over the share of holdout singletons.
     pub max_singleton_advantage: Option<f64>,
@@ -959,7 +962,7 @@ pub struct Quality {
 
 impl Quality {
     /// The keys accepted under `quality:` (and by `evaluate --threshold`).
-    pub const KEYS: [&'static str; 18] = decode::QUALITY_KEYS;
+    pub const KEYS: [&'static str; 19] = decode::QUALITY_KEYS;
 
     /// The gate called `key`, to read or set.
     pub fn slot(&mut self, key: &str) -> Option<&mut Option<f64>> {
@@ -971,6 +974,7 @@ impl Quality {
             "max_exact_copies" => &mut self.max_exact_copies,
             "max_unique_copies" => &mut self.max_unique_copies,
             "max_membership_auc" => &mut self.max_membership_auc,
+            "max_detection_auc" => &mut self.max_detection_auc,
             "max_singleton_advantage" => &mut self.max_singleton_advantage,
             "min_dcr_ratio" => &mut self.min_dcr_ratio,
             "min_k" => &mut self.min_k,
@@ -1006,6 +1010,7 @@ impl Quality {
             | "max_exact_copies"
             | "max_unique_copies"
             | "max_membership_auc"
+            | "max_detection_auc"
             | "max_singleton_advantage"
             | "max_spd"
             | "max_proxy_strength"

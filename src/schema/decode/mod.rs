@@ -600,7 +600,7 @@ const PRIVACY_KEYS: [&str; 8] = [
     "unique_over",
 ];
 
-pub(crate) const QUALITY_KEYS: [&str; 18] = [
+pub(crate) const QUALITY_KEYS: [&str; 19] = [
     "min_overall",
     "min_column",
     "min_pair",
@@ -608,6 +608,7 @@ pub(crate) const QUALITY_KEYS: [&str; 18] = [
     "max_exact_copies",
     "max_unique_copies",
     "max_membership_auc",
+    "max_detection_auc",
     "max_singleton_advantage",
     "min_dcr_ratio",
     "min_k",
