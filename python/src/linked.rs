@@ -179,15 +179,10 @@ pub(crate) fn audit_linked<'py>(
     use fairsynth::audit::linked::{audit_linked, summary, LinkedOptions};
     let db = database(py, text, name, "audit")?;
     let inputs = inputs(py, tables, &db, name)?;
-    let parsed = thresholds
-        .iter()
-        .map(|t| fairsynth::evaluate::parse_threshold(t).map(|(k, v)| (k.to_string(), v)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| raise(py, e.into()))?;
     let as_of = fairsynth::audit::as_of(as_of).map_err(|e| raise(py, e.into()))?;
     let opts = LinkedOptions {
         as_of,
-        thresholds: parsed,
+        thresholds: thresholds.clone(),
     };
     let out = run(py, threads, || {
         let r = audit_linked(&db, &inputs, &opts)?;

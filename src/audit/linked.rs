@@ -44,8 +44,8 @@ pub const EXAMPLE_ROWS: usize = 5;
 pub struct LinkedOptions {
     /// The date ages are measured to, as days since 1970-01-01.
     pub as_of: i64,
-    /// Gates that override every table's `quality:` (`--threshold KEY=VALUE`).
-    pub thresholds: Vec<(String, f64)>,
+    /// `KEY=VALUE` overrides of every table's `quality:` gates (`--threshold`).
+    pub thresholds: Vec<String>,
 }
 
 /// One table's single-table audit.
@@ -162,17 +162,6 @@ pub struct LinkedAuditReport {
     pub notes: Vec<String>,
 }
 
-/// The gates for table `t`: its `quality:` under the overrides.
-fn quality_of(db: &Database, t: usize, opts: &LinkedOptions) -> Quality {
-    let mut q = db.tables[t].schema.quality;
-    for (k, v) in &opts.thresholds {
-        if let Some(slot) = q.slot(k) {
-            *slot = Some(*v);
-        }
-    }
-    q
-}
-
 /// Table `t`'s schema as its single-table audit reads it: its key columns that have no other
 /// role count as identifiers (a key names a row, a person's or a product's, so it is neither
 /// an attribute, a proxy nor an undeclared identifier), and a row number `inspect` added as
@@ -204,6 +193,13 @@ pub fn audit_linked(
             db.tables.len()
         )));
     }
+    // Each table's gates: its `quality:` under the overrides.
+    let quality: Vec<Quality> = db
+        .tables
+        .iter()
+        .map(|t| crate::evaluate::apply_thresholds(t.schema.quality, &opts.thresholds))
+        .collect::<Result<_, _>>()
+        .map_err(|e| AuditError::Input(e.to_string()))?;
     let mut notes = Vec::new();
     let mut checks = Vec::new();
     let mut tables = Vec::with_capacity(db.tables.len());
@@ -211,7 +207,7 @@ pub fn audit_linked(
         let o = Options {
             input: input.clone(),
             targets: t.schema.targets.clone(),
-            quality: quality_of(db, i, opts),
+            quality: quality[i],
             as_of: opts.as_of,
             baseline: None,
         };
@@ -234,7 +230,7 @@ pub fn audit_linked(
         let why = format!(
             "{key} is not checked: the key column or the parent's key is not readable (encrypted without its key)"
         );
-        let limit = quality_of(db, *i, opts).max_dangling_keys.unwrap_or(0.0);
+        let limit = quality[*i].max_dangling_keys.unwrap_or(0.0);
         checks.push(Check::judge(
             "max_dangling_keys",
             limit,
@@ -244,15 +240,15 @@ pub fn audit_linked(
         notes.push(why);
     }
 
-    let parity = label_parity(db, &loaded, &links, opts, &mut notes);
+    let parity = label_parity(db, &loaded, &links, &quality, &mut notes);
     for p in &parity {
         let i = db.table_index(&p.table).unwrap_or(0);
-        checks.extend(parity_checks(p, &quality_of(db, i, opts)));
+        checks.extend(parity_checks(p, &quality[i]));
     }
     let proxies = profile_proxies(db, &loaded, &mut notes);
     for p in &proxies {
         let i = db.table_index(&p.table).unwrap_or(0);
-        if let Some(limit) = quality_of(db, i, opts).max_proxy_strength {
+        if let Some(limit) = quality[i].max_proxy_strength {
             checks.push(Check::judge(
                 "max_proxy_strength",
                 limit,
@@ -276,7 +272,7 @@ pub fn audit_linked(
     let foreign_keys = foreign_keys(db, &loaded, &links);
     for k in &foreign_keys {
         let i = db.table_index(&k.child).unwrap_or(0);
-        let limit = quality_of(db, i, opts).max_dangling_keys.unwrap_or(0.0);
+        let limit = quality[i].max_dangling_keys.unwrap_or(0.0);
         checks.push(Check::judge(
             "max_dangling_keys",
             limit,
@@ -418,7 +414,7 @@ fn label_parity(
     db: &Database,
     loaded: &[Table],
     links: &Links,
-    opts: &LinkedOptions,
+    quality: &[Quality],
     notes: &mut Vec<String>,
 ) -> Vec<LinkedParity> {
     let mut out = Vec::new();
@@ -473,7 +469,7 @@ fn label_parity(
             .rposition(|(a, _, _)| !figures::protected(&db.tables[*a].schema).is_empty())
             .map_or(0, |p| p + 1);
         through.truncate(last);
-        let min_rows = quality_of(db, i, opts)
+        let min_rows = quality[i]
             .min_group_rows
             .map_or(PARITY_MIN_ROWS, |x| x as u64);
         let both = intersect(&groupings);
@@ -857,12 +853,12 @@ tables:
     fn a_label_two_tables_down_is_rated_by_the_person_it_hangs_from() {
         let (db, tables) = database();
         let (links, _) = links(&db, &tables);
-        let opts = LinkedOptions {
-            as_of: 0,
-            thresholds: vec![("min_group_rows".into(), 1.0)],
+        let gates = Quality {
+            min_group_rows: Some(1.0),
+            ..Quality::default()
         };
         let mut notes = Vec::new();
-        let p = label_parity(&db, &tables, &links, &opts, &mut notes);
+        let p = label_parity(&db, &tables, &links, &[gates; 3], &mut notes);
         assert_eq!(p.len(), 1, "{notes:?}");
         assert_eq!(p[0].table, "items");
         assert_eq!(p[0].through, ["items.oid → orders", "orders.pid → people"]);

@@ -85,19 +85,16 @@ pub(crate) fn audit_folder(a: AuditArgs) -> Result<(), Failure> {
     }
     let db = load_database(&a.schema, &a.input)?;
     let _access = read_access(&a.keys)?;
-    let thresholds = a
-        .threshold
-        .iter()
-        .map(|t| fairsynth::evaluate::parse_threshold(t).map(|(k, v)| (k.to_string(), v)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(usage)?;
     let (inputs, paths) = folder_inputs(&a.input, &db, &a.schema, &a.dialect.options())?;
     let mut protected: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];
     protected.extend(paths.iter().map(Some));
     guard_outputs(&[a.report.as_ref(), a.html.as_ref()], &protected)?;
     crate::distinct_outputs(&[a.report.as_ref(), a.html.as_ref()])?;
     let as_of = fairsynth::audit::as_of(a.as_of.as_deref()).map_err(usage)?;
-    let opts = LinkedOptions { as_of, thresholds };
+    let opts = LinkedOptions {
+        as_of,
+        thresholds: a.threshold.clone(),
+    };
     let pool = thread_pool(a.threads)?;
     let report = pool
         .install(|| audit_linked(&db, &inputs, &opts))
