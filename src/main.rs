@@ -952,6 +952,9 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
 
 fn audit(a: AuditArgs) -> Result<(), Failure> {
     use fairsynth::audit::{AuditError, Options};
+    if a.input.is_dir() {
+        return cli::linked::audit_folder(a);
+    }
     let schema = load_schema(&a.schema)?;
     let _access = access(&a.keys, None, &schema)?;
     let quality =
@@ -972,10 +975,7 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
         ],
     )?;
     distinct_outputs(&[a.report.as_ref(), a.html.as_ref()])?;
-    let as_of = match &a.as_of {
-        Some(d) => fairsynth::audit::parse_as_of(d).map_err(usage)?,
-        None => fairsynth::audit::today(),
-    };
+    let as_of = fairsynth::audit::as_of(a.as_of.as_deref()).map_err(usage)?;
     let opts = Options {
         input: Input::file(&a.input, format).with_options(a.dialect.options()),
         targets,

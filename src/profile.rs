@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use crate::io::read::{Input, ReadError};
 use crate::io::table::{Table, TableColumn, Values, NULL};
 use crate::schema::{Column, ColumnType, Database, Role, Schema};
 
@@ -53,6 +54,26 @@ pub fn link(child: &Table, column: &str, parent: &Table, key: &str) -> Link {
         present,
         resolved,
     }
+}
+
+/// Every table of `db` from `inputs` (one per table, in its order): each declared column its
+/// file holds (a column the file lacks is left out, not an error).
+pub fn load_tables(db: &Database, inputs: &[Input]) -> Result<Vec<Table>, ReadError> {
+    db.tables
+        .iter()
+        .zip(inputs)
+        .map(|(t, input)| {
+            let present = crate::io::read::column_names(input, &t.schema)?;
+            let names: Vec<String> = t
+                .schema
+                .columns
+                .iter()
+                .filter(|c| present.contains(&c.name))
+                .map(|c| c.name.clone())
+                .collect();
+            Table::load_only(input, &t.schema, &names)
+        })
+        .collect()
 }
 
 /// The columns of a table that describe its rows: not its keys, identifiers or weights, and
@@ -229,11 +250,14 @@ fn mode(codes: &[u32], levels: &[String], owner: &[Option<usize>], rows: usize) 
         .collect()
 }
 
+/// Columns built by hand, for the tests of the modules that work on loaded tables.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use crate::io::table::{TableColumn, Values, NULL};
+    use crate::schema::ColumnType;
 
-    fn cat(name: &str, v: &[&str]) -> TableColumn {
+    /// A categorical column; `""` is a null.
+    pub(crate) fn cat(name: &str, v: &[&str]) -> TableColumn {
         let mut levels: Vec<String> = Vec::new();
         let codes = v
             .iter()
@@ -257,13 +281,20 @@ mod tests {
         }
     }
 
-    fn num(name: &str, v: &[f64]) -> TableColumn {
+    /// A numeric column; NaN is a null.
+    pub(crate) fn num(name: &str, v: &[f64]) -> TableColumn {
         TableColumn {
             name: name.into(),
             ty: ColumnType::Float,
             values: Values::Num(v.to_vec()),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{cat, num};
+    use super::*;
 
     const SCHEMA: &str = r#"
 version: 1

@@ -771,7 +771,7 @@ fn nested_keys_match_decode_rs() {
         "encryption key selector keys"
     );
     let quality = set(quoted(section(DECODE_RS, "const QUALITY_KEYS", "];")));
-    assert_eq!(quality.len(), 18, "QUALITY_KEYS as parsed: {quality:?}");
+    assert_eq!(quality.len(), 19, "QUALITY_KEYS as parsed: {quality:?}");
     assert_eq!(
         property_names(&schema["properties"]["quality"]),
         quality,

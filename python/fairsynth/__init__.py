@@ -824,7 +824,29 @@ def audit(
     ``baseline``: an earlier audit's JSON report file (``report.to_json()`` saved), for
     drift. ``as_of``: the date staleness is measured to (``"YYYY-MM-DD"`` or a
     ``datetime.date``; default today, UTC). Returns a :class:`Report` with ``.passed``.
+
+    Linked tables: ``data`` a dict of tables by name and ``schema`` the path of a schema with
+    ``tables:`` give the report of ``fairsynth audit DIR``: every table's audit, parity of a
+    label by the protected columns of the rows it hangs from, proxies among the children's
+    aggregates, and null, dangling and duplicate keys (targets come from the schema).
     """
+    when = as_of.isoformat() if hasattr(as_of, "isoformat") else as_of
+    if isinstance(data, Mapping):
+        if targets is not None or baseline is not None:
+            raise ValueError(
+                "targets and baseline apply to one table; linked tables are audited against "
+                "each table's `targets:` in the schema"
+            )
+        text, path = _linked_schema(schema, "audit")
+        report, page, summary, passed = _fairsynth.audit_linked(
+            dict(data),
+            text,
+            path,
+            as_of=when,
+            thresholds=_thresholds(thresholds),
+            threads=threads,
+        )
+        return Report(_json.loads(report), page, summary, passed)
     tp, tt = _targets(targets)
     report, page, summary, passed = _fairsynth.audit(
         data,
@@ -837,7 +859,7 @@ def audit(
         targets_path=tp,
         targets_text=tt,
         baseline=_os.fspath(baseline) if baseline is not None else None,
-        as_of=as_of.isoformat() if hasattr(as_of, "isoformat") else as_of,
+        as_of=when,
         thresholds=_thresholds(thresholds),
         threads=threads,
     )

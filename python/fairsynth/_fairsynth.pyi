@@ -92,6 +92,15 @@ def evaluate_linked(
     seed: int | None,
     threads: int | None,
 ) -> tuple[str, str, bool]: ...
+def audit_linked(
+    tables: dict[str, Any],
+    text: str,
+    name: str,
+    *,
+    as_of: str | None,
+    thresholds: list[str],
+    threads: int | None,
+) -> tuple[str, str, str, bool]: ...
 def synth(
     schema: Schema, rows: int | None = None, seed: int | None = None, threads: int | None = None
 ) -> pyarrow.Table: ...

@@ -967,10 +967,7 @@ fn audit<'py>(
     let quality = fairsynth::evaluate::apply_thresholds(s.quality, &thresholds)
         .map_err(|e| raise(py, e.into()))?;
     let given = targets(py, s, targets_path.clone(), targets_text)?;
-    let as_of_days = match as_of {
-        Some(d) => fairsynth::audit::parse_as_of(d).map_err(|e| raise(py, e.into()))?,
-        None => fairsynth::audit::today(),
-    };
+    let as_of_days = fairsynth::audit::as_of(as_of).map_err(|e| raise(py, e.into()))?;
     let opts = fairsynth::audit::Options {
         input: input(py, data, name, format, Some(s), dialect.as_deref())?,
         targets: given.unwrap_or_else(|| s.targets.clone()),
@@ -1102,6 +1099,7 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<linked::PyLinkedModel>()?;
     m.add_function(wrap_pyfunction!(linked::fit_linked, m)?)?;
     m.add_function(wrap_pyfunction!(linked::evaluate_linked, m)?)?;
+    m.add_function(wrap_pyfunction!(linked::audit_linked, m)?)?;
     m.add_function(wrap_pyfunction!(synth, m)?)?;
     m.add_function(wrap_pyfunction!(synth_linked, m)?)?;
     m.add_function(wrap_pyfunction!(deidentify_linked, m)?)?;

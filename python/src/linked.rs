@@ -1,6 +1,6 @@
 //! Linked tables in Python: a dict of tables (pyarrow, pandas, polars) by name under a schema
 //! of linked tables, for `fit` (a [`PyLinkedModel`] whose `sample` gives a dict of tables
-//! equal to `fairsynth sample`'s folder), `evaluate` and `deidentify`.
+//! equal to `fairsynth sample`'s folder), `evaluate`, `audit` and `deidentify`.
 
 use std::path::PathBuf;
 
@@ -161,6 +161,58 @@ pub(crate) fn fit_linked(
     };
     let model = run(py, threads, || Ok(fit_tables(&db, text, &inputs, &opts)?))?;
     Ok(PyLinkedModel { model })
+}
+
+/// `audit_linked(tables, text, name, as_of, thresholds, threads)` -> (report JSON, HTML page,
+/// summary, passed): `fairsynth audit DIR --schema LINKED.yaml` of a dict of tables.
+#[pyfunction]
+#[pyo3(signature = (tables, text, name, *, as_of, thresholds, threads))]
+pub(crate) fn audit_linked<'py>(
+    py: Python<'py>,
+    tables: &Bound<'py, PyDict>,
+    text: &str,
+    name: &str,
+    as_of: Option<&str>,
+    thresholds: Vec<String>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    use fairsynth::audit::linked::{audit_linked, summary, LinkedOptions};
+    let db = database(py, text, name, "audit")?;
+    let inputs = inputs(py, tables, &db, name)?;
+    let as_of = fairsynth::audit::as_of(as_of).map_err(|e| raise(py, e.into()))?;
+    let opts = LinkedOptions {
+        as_of,
+        thresholds: thresholds.clone(),
+    };
+    let out = run(py, threads, || {
+        let r = audit_linked(&db, &inputs, &opts)?;
+        let mut line = vec![
+            "fairsynth".to_string(),
+            "audit".into(),
+            "--schema".into(),
+            name.to_string(),
+            "--as-of".into(),
+            r.as_of.clone(),
+        ];
+        line.extend(
+            thresholds
+                .iter()
+                .flat_map(|t| ["--threshold".to_string(), t.clone()]),
+        );
+        let mut ctx = fairsynth::report::Context::for_database(&db, &line);
+        for p in inputs.iter().filter_map(Input::path) {
+            ctx = ctx
+                .input("table", p)
+                .map_err(|e| Failure::text(Kind::Input, format!("`{}`: {e}", p.display())))?;
+        }
+        Ok((
+            serde_json::to_string(&r)?,
+            fairsynth::report::linked_audit_page(&r, &ctx),
+            summary(&r),
+            r.passed,
+        ))
+    })?;
+    out.into_pyobject(py)
 }
 
 /// `evaluate_linked(real, synthetic, text, name, holdout, thresholds, seed, threads)` ->

@@ -127,3 +127,34 @@ def test_linked_fit_sample_and_evaluate_of_a_dict_equal_the_cli(tmp_path):
         fairsynth.fit(tables, schema, epsilon=1.0)
     with pytest.raises(fairsynth.Error, match="not among the tables given"):
         fairsynth.fit({"client": tables["client"]}, schema)
+
+
+def test_linked_audit_of_a_dict_equals_the_cli_report(tmp_path):
+    tables = {t: str(BERKA / "berka" / f"{t}.csv") for t in BERKA_TABLES}
+    schema = tmp_path / "berka.yaml"
+    schema.write_text(
+        (BERKA / "berka_linked.yaml")
+        .read_text()
+        .replace("{name: frequency, type: category}", "{name: frequency, type: category, role: protected}")
+        .replace("{name: status, type: category}", "{name: status, type: category, role: label}")
+    )
+    report = fairsynth.audit(
+        tables, schema, as_of="1999-01-01", thresholds={"min_group_rows": 1}, threads=2
+    )
+    cli(
+        "audit", BERKA / "berka", "--schema", schema, "--as-of", "1999-01-01",
+        "--threshold", "min_group_rows=1", "-q", "--report", tmp_path / "cli.json",
+    )
+    expected = json.loads((tmp_path / "cli.json").read_text())
+    assert report.passed and expected["passed"]
+    # The same figures; only the files' paths differ as given.
+    for t in expected["tables"]:
+        t["audit"]["input"]["path"] = None
+    got = json.loads(report.to_json())
+    for t in got["tables"]:
+        t["audit"]["input"]["path"] = None
+    assert got == expected
+    assert got["parity"][0]["parity"]["attributes"][0]["attribute"] == "account.frequency"
+    assert "Keys: orphans, dangling and duplicate keys" in report.html
+    with pytest.raises(ValueError, match="targets and baseline apply to one table"):
+        fairsynth.audit(tables, schema, targets={"frequency": {"x": 1.0}})

@@ -95,6 +95,23 @@ pub const GATES: [&str; 6] = [
     "max_drift",
 ];
 
+/// The figure of a parity gate over `attrs`: the lowest DI for `min_di`, the largest |SPD|
+/// for `max_spd` (first in order on ties), with its attribute.
+pub(super) fn worst_parity<'a>(
+    key: &str,
+    attrs: &[&'a AttributeParity],
+) -> Option<(f64, &'a AttributeParity)> {
+    let figure = |a: &AttributeParity| match key {
+        "min_di" => a.di,
+        _ => a.spd.map(|s| -s.abs()),
+    };
+    attrs
+        .iter()
+        .filter_map(|a| figure(a).map(|f| (f, *a)))
+        .reduce(|x, y| if y.0 < x.0 { y } else { x })
+        .map(|(f, a)| (if key == "min_di" { f } else { -f }, a))
+}
+
 pub(super) fn checks(r: &Report, q: &Quality) -> Vec<Check> {
     let mut out = Vec::new();
     let mut q = *q;
@@ -127,10 +144,7 @@ pub(super) fn checks(r: &Report, q: &Quality) -> Vec<Check> {
                 false,
             ),
             "min_di" => (
-                parity
-                    .iter()
-                    .filter_map(|a| a.di.map(|d| (d, a)))
-                    .reduce(|x, y| if y.0 < x.0 { y } else { x })
+                worst_parity(key, &parity)
                     .map(|(d, a)| {
                         (
                             d,
@@ -146,10 +160,7 @@ pub(super) fn checks(r: &Report, q: &Quality) -> Vec<Check> {
                 false,
             ),
             "max_spd" => (
-                parity
-                    .iter()
-                    .filter_map(|a| a.spd.map(|s| (s.abs(), a)))
-                    .reduce(|x, y| if y.0 > x.0 { y } else { x })
+                worst_parity(key, &parity)
                     .map(|(s, a)| {
                         (
                             s,

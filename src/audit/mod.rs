@@ -20,12 +20,16 @@
 //!   and the age of the newest and oldest date and timestamp values on the as-of date;
 //! - **drift** against an earlier audit report: every figure that is a share, a rate or a
 //!   strength (see [`Report::figures`]) compared, drift being the largest absolute change.
+//!
+//! A folder of linked tables is audited by [`linked::audit_linked`]: this audit per table, and
+//! the figures across tables.
 
 pub mod figures;
 mod gates;
+pub mod linked;
 
 pub use gates::GATES;
-use gates::{checks, drift, read_baseline};
+use gates::{checks, drift, read_baseline, worst_parity};
 
 use std::collections::BTreeMap;
 
@@ -376,6 +380,11 @@ pub fn parse_as_of(s: &str) -> Result<i64, AuditError> {
     crate::schema::parse_date(s)
         .map(i64::from)
         .ok_or_else(|| AuditError::Input(format!("--as-of `{s}`: expected a date YYYY-MM-DD")))
+}
+
+/// The as-of date `YYYY-MM-DD` when given, else today (UTC), as days since 1970-01-01.
+pub fn as_of(given: Option<&str>) -> Result<i64, AuditError> {
+    given.map_or_else(|| Ok(today()), parse_as_of)
 }
 
 /// Audits the table in `opts` against `schema`.

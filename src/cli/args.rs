@@ -421,7 +421,8 @@ pub(crate) struct EvaluateArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct AuditArgs {
-    /// The table to audit (.csv with a header, or .parquet).
+    /// The table to audit (.csv with a header, or .parquet), or a folder of linked tables (one
+    /// file per table, named by its stem) under a schema of linked tables.
     pub(crate) input: PathBuf,
     /// Schema describing the table's columns, roles and gates (.yaml or .yml).
     #[arg(long, value_name = "FILE")]

@@ -1,5 +1,6 @@
-//! `fit` of a folder of linked tables and `sample` of a linked model: the command-line edges
-//! of `fairsynth::model::linked` (reading the folder, writing one Parquet file per table).
+//! The commands on a folder of linked tables: `fit DIR`, `sample` of a linked model,
+//! `evaluate`, `reweight` and `audit` of folders; the command-line edges of the library's
+//! linked modules (reading the folder, writing one Parquet file per table).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use fairsynth::io::Input;
 use fairsynth::model::linked::{fit_linked, LinkedModel, LinkedSampleOptions, LinkedSampler};
 use fairsynth::schema::{Database, Document};
 
-use crate::cli::args::{EvaluateArgs, FitArgs, ReweightArgs, SampleArgs};
+use crate::cli::args::{AuditArgs, EvaluateArgs, FitArgs, KeysArgs, ReweightArgs, SampleArgs};
 use crate::{
     compression, failed_gates, guard_outputs, model_failure, thread_pool, usage, write_report,
     Failure,
@@ -62,6 +63,63 @@ fn folder_inputs(
     Ok((inputs, files.into_iter().map(|f| f.path).collect()))
 }
 
+/// Access for a command that only reads tables: encrypted input tables open with the master
+/// keys of --keys and the environment.
+fn read_access(keys: &KeysArgs) -> Result<fairsynth::io::crypt::AccessGuard, Failure> {
+    Ok(fairsynth::io::crypt::enter(fairsynth::io::crypt::Access {
+        kms: Arc::new(crate::master_keys(keys)?),
+        policy: None,
+        tables: Vec::new(),
+    }))
+}
+
+/// `audit DIR --schema LINKED.yaml`: every table's audit, parity of labels by the protected
+/// columns of the rows they hang from, proxies among the descendants' aggregates, and the
+/// keys' data quality.
+pub(crate) fn audit_folder(a: AuditArgs) -> Result<(), Failure> {
+    use fairsynth::audit::linked::{audit_linked, summary, LinkedOptions};
+    if a.targets.is_some() || a.baseline.is_some() || a.format.is_some() {
+        return Err(usage(anyhow::anyhow!(
+            "--targets, --baseline and --format apply to one table; linked tables are audited against each table's `targets:` in the schema, and each file's format is its extension\n    hint: put the targets in the entry of the table of people, or audit one table's file"
+        )));
+    }
+    let db = load_database(&a.schema, &a.input)?;
+    let _access = read_access(&a.keys)?;
+    let (inputs, paths) = folder_inputs(&a.input, &db, &a.schema, &a.dialect.options())?;
+    let mut protected: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];
+    protected.extend(paths.iter().map(Some));
+    guard_outputs(&[a.report.as_ref(), a.html.as_ref()], &protected)?;
+    crate::distinct_outputs(&[a.report.as_ref(), a.html.as_ref()])?;
+    let as_of = fairsynth::audit::as_of(a.as_of.as_deref()).map_err(usage)?;
+    let opts = LinkedOptions {
+        as_of,
+        thresholds: a.threshold.clone(),
+    };
+    let pool = thread_pool(a.threads)?;
+    let report = pool
+        .install(|| audit_linked(&db, &inputs, &opts))
+        .map_err(usage)?;
+    write_report(a.report.as_deref(), &report)?;
+    crate::write_html(a.html.as_deref(), || {
+        let mut line = crate::command_line("audit", &a.input, &a.schema);
+        line.extend(["--as-of".into(), report.as_of.clone()]);
+        line.extend(
+            a.threshold
+                .iter()
+                .flat_map(|t| ["--threshold".to_string(), t.clone()]),
+        );
+        let mut ctx = fairsynth::report::Context::for_database(&db, &line);
+        for p in &paths {
+            ctx = ctx.input("table", p)?;
+        }
+        Ok(fairsynth::report::linked_audit_page(&report, &ctx))
+    })?;
+    if !a.quiet {
+        eprint!("{}", summary(&report));
+    }
+    failed_gates(&report.checks, "audit", |v| fairsynth::report::num(v, 4))
+}
+
 /// `evaluate --real DIR --synthetic DIR --schema LINKED.yaml`: a synthetic database against
 /// the real one.
 pub(crate) fn evaluate_folders(a: EvaluateArgs) -> Result<(), Failure> {
@@ -86,11 +144,7 @@ pub(crate) fn evaluate_folders(a: EvaluateArgs) -> Result<(), Failure> {
         }
     }
     let db = load_database(&a.schema, &a.real)?;
-    let _access = fairsynth::io::crypt::enter(fairsynth::io::crypt::Access {
-        kms: Arc::new(crate::master_keys(&a.keys)?),
-        policy: None,
-        tables: Vec::new(),
-    });
+    let _access = read_access(&a.keys)?;
     let options = a.dialect.options();
     let (real, real_files) = folder_inputs(&a.real, &db, &a.schema, &options)?;
     let (synthetic, syn_files) = folder_inputs(&a.synthetic, &db, &a.schema, &options)?;
@@ -164,12 +218,7 @@ pub(crate) fn evaluate_folders(a: EvaluateArgs) -> Result<(), Failure> {
 /// `fit DIR --schema LINKED.yaml -o MODEL`: one model of every table of the folder.
 pub(crate) fn fit_folder(a: FitArgs) -> Result<(), Failure> {
     let db = load_database(&a.schema, &a.input)?;
-    // Encrypted input tables open with the master keys of --keys and the environment.
-    let _access = fairsynth::io::crypt::enter(fairsynth::io::crypt::Access {
-        kms: Arc::new(crate::master_keys(&a.keys)?),
-        policy: None,
-        tables: Vec::new(),
-    });
+    let _access = read_access(&a.keys)?;
     let yaml = std::fs::read_to_string(&a.schema).map_err(usage)?;
     let (inputs, paths) = folder_inputs(&a.input, &db, &a.schema, &a.dialect.options())?;
     let mut protected: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];

@@ -2,7 +2,7 @@
 //! and one dictionary per categorical column, so a code means the same level in every table.
 
 use crate::hash::FastMap;
-use crate::io::read::{Input, Reader};
+use crate::io::read::Input;
 use crate::io::table::{Table, Values, NULL};
 use crate::schema::{Column, Role, Schema};
 
@@ -60,15 +60,7 @@ impl Aligned {
 
 /// The column names of a file, read from its header (CSV) or metadata (Parquet) only.
 pub(crate) fn header(input: &Input, schema: &Schema) -> Result<Vec<String>, EvaluateError> {
-    let mut none = schema.clone();
-    none.columns.clear();
-    let reader = Reader::open(input, &none)?;
-    Ok(reader
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect())
+    Ok(crate::io::read::column_names(input, schema)?)
 }
 
 /// The columns to evaluate and those skipped, with the reason.

@@ -122,19 +122,9 @@ struct Side {
 }
 
 fn load_side(db: &Database, inputs: &[Input]) -> Result<Side, EvaluateError> {
-    let mut tables = Vec::with_capacity(inputs.len());
-    for (t, input) in db.tables.iter().zip(inputs) {
-        let present = data::header(input, &t.schema)?;
-        let names: Vec<String> = t
-            .schema
-            .columns
-            .iter()
-            .filter(|c| present.contains(&c.name))
-            .map(|c| c.name.clone())
-            .collect();
-        tables.push(data::load(input, &t.schema, &names)?);
-    }
-    Ok(Side { tables })
+    Ok(Side {
+        tables: profile::load_tables(db, inputs)?,
+    })
 }
 
 fn counts(rows: &[Option<usize>], parents: usize) -> Vec<u64> {

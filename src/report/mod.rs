@@ -9,7 +9,7 @@
 //! The markup is well-formed XML, so it can be checked with any XML parser.
 //!
 //! The page functions ([`reweight_page`], [`sample_page`], [`evaluate_page`],
-//! [`deidentify_page`], [`audit_page`]) take only the report structs and a [`Context`], so a
+//! [`deidentify_page`], [`audit_page`], [`linked_audit_page`]) take only the report structs and a [`Context`], so a
 //! language binding can render the same page from report objects it holds.
 
 mod pages;
@@ -21,7 +21,8 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use pages::{
-    audit_page, deidentify_page, evaluate_linked_page, evaluate_page, reweight_page, sample_page,
+    audit_page, deidentify_page, evaluate_linked_page, evaluate_page, linked_audit_page,
+    reweight_page, sample_page,
 };
 
 /// Escapes text for HTML/XML content and attribute values.
@@ -96,26 +97,22 @@ impl Context {
     /// A context for a run with this schema and command line; add inputs with
     /// [`Context::input`].
     pub fn new(schema: &crate::schema::Schema, command_line: &[String]) -> Context {
-        Context {
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            command_line: command_line.to_vec(),
-            schema_name: schema.name.clone(),
-            schema_file: schema.source.file.clone(),
-            schema_sha256: schema.source.sha256.clone(),
-            inputs: Vec::new(),
-            output: None,
-        }
+        Context::named(&schema.name, &schema.source, command_line)
     }
 
     /// A context for a run with this schema of linked tables; add each table's file with
     /// [`Context::input`].
     pub fn for_database(db: &crate::schema::Database, command_line: &[String]) -> Context {
+        Context::named(&db.name, &db.source, command_line)
+    }
+
+    fn named(name: &str, source: &crate::schema::Source, command_line: &[String]) -> Context {
         Context {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             command_line: command_line.to_vec(),
-            schema_name: db.name.clone(),
-            schema_file: db.source.file.clone(),
-            schema_sha256: db.source.sha256.clone(),
+            schema_name: name.to_string(),
+            schema_file: source.file.clone(),
+            schema_sha256: source.sha256.clone(),
             inputs: Vec::new(),
             output: None,
         }

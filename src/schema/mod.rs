@@ -955,11 +955,14 @@ pub struct Quality {
     pub max_age_days: Option<f64>,
     /// `audit`: largest acceptable change of any share, rate or strength since the baseline.
     pub max_drift: Option<f64>,
+    /// `audit` of linked tables: largest acceptable share of a foreign key's non-null values
+    /// that name no row of the parent table (checked at 0 when not set).
+    pub max_dangling_keys: Option<f64>,
 }
 
 impl Quality {
     /// The keys accepted under `quality:` (and by `evaluate --threshold`).
-    pub const KEYS: [&'static str; 18] = decode::QUALITY_KEYS;
+    pub const KEYS: [&'static str; 19] = decode::QUALITY_KEYS;
 
     /// The gate called `key`, to read or set.
     pub fn slot(&mut self, key: &str) -> Option<&mut Option<f64>> {
@@ -982,6 +985,7 @@ impl Quality {
             "max_proxy_strength" => &mut self.max_proxy_strength,
             "max_age_days" => &mut self.max_age_days,
             "max_drift" => &mut self.max_drift,
+            "max_dangling_keys" => &mut self.max_dangling_keys,
             _ => return None,
         })
     }
@@ -1011,6 +1015,7 @@ impl Quality {
             | "max_spd"
             | "max_proxy_strength"
             | "max_drift"
+            | "max_dangling_keys"
                 if !(0.0..=1.0).contains(&value) =>
             {
                 Some(format!("must be between 0 and 1, found {value}"))

@@ -87,6 +87,22 @@ impl Database {
         self.tables.iter().position(|t| t.schema.name == name)
     }
 
+    /// Whether a foreign key of some table references the table called `name`.
+    pub fn is_referenced(&self, name: &str) -> bool {
+        self.tables
+            .iter()
+            .any(|t| t.foreign_keys.iter().any(|fk| fk.table == name))
+    }
+
+    /// Whether `t`'s primary key is a row number `inspect` added (a generated key no table
+    /// references), which the data need not hold.
+    pub fn added_key(&self, t: &Table) -> bool {
+        t.schema
+            .column(&t.primary_key)
+            .is_some_and(|c| c.generator.is_some())
+            && !self.is_referenced(t.name())
+    }
+
     /// Tables in generation order: every table after the tables it references (the driving
     /// keys form a forest; non-driving keys point at root tables or earlier ones).
     pub fn order(&self) -> Vec<usize> {

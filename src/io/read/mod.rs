@@ -409,6 +409,19 @@ pub fn open_parquet(path: &Path) -> Result<OpenedParquet, ReadError> {
     })
 }
 
+/// The column names of `input`, read from its header (CSV) or metadata (Parquet) only.
+pub fn column_names(input: &Input, schema: &Schema) -> Result<Vec<String>, ReadError> {
+    let mut none = schema.clone();
+    none.columns.clear();
+    let reader = Reader::open(input, &none)?;
+    Ok(reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect())
+}
+
 /// The encrypted columns of a Parquet input whose key is not at hand (none for other inputs),
 /// so that a command can leave them out and say so. A footer that cannot be decrypted is an
 /// error.

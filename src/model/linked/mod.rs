@@ -515,11 +515,6 @@ pub fn fit_linked(
             db.tables.len()
         )));
     }
-    let referenced = |name: &str| {
-        db.tables
-            .iter()
-            .any(|t| t.foreign_keys.iter().any(|fk| fk.table == name))
-    };
     // Load every table: keys that are referenced, foreign keys and the other columns.
     let mut loaded: Vec<Table> = Vec::with_capacity(db.tables.len());
     for (t, input) in db.tables.iter().zip(inputs) {
@@ -528,9 +523,7 @@ pub fn fit_linked(
             .columns
             .iter()
             // A key added by `inspect` (a row number, not in the data) is left out.
-            .filter(|c| {
-                !(c.name == t.primary_key && c.generator.is_some() && !referenced(t.name()))
-            })
+            .filter(|c| !(c.name == t.primary_key && db.added_key(t)))
             .map(|c| c.name.clone())
             .collect();
         loaded.push(Table::load_only(input, &t.schema, &names)?);
@@ -538,7 +531,7 @@ pub fn fit_linked(
     // Row of the referenced table per row and foreign key.
     let mut key_rows: HashMap<String, HashMap<String, usize>> = HashMap::new();
     for (t, data) in db.tables.iter().zip(&loaded) {
-        if !referenced(t.name()) {
+        if !db.is_referenced(t.name()) {
             continue;
         }
         let pk = data.column(&t.primary_key).ok_or_else(|| {

@@ -31,8 +31,67 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
     page.provenance(ctx);
 
     page.section("representation", "Representation");
+    representation(&mut page, &r.representation, &r.small_groups, "");
+    if let Some(p) = &r.parity {
+        page.section("parity", "Outcome parity");
+        parity(&mut page, p, "");
+    }
+    page.section("proxies", "Proxies for protected attributes");
+    proxies(&mut page, &r.proxies, "");
+    page.section("identifiers", "Identifiers and singling out");
+    identifiers(&mut page, r);
+    page.section("quality", "Data quality");
+    quality(&mut page, &r.quality, r.input.rows, "");
+    if let Some(d) = &r.drift {
+        page.section("drift", "Changes since the baseline");
+        page.p(&format!(
+            "Compared with the audit in {} (table sha256 {}): {} figures in both. Drift is the largest absolute change of any share, rate, proxy strength, null share, share outside the levels or bounds, or duplicate share: {}.",
+            d.baseline,
+            d.baseline_input_sha256,
+            d.compared,
+            num(d.max_change, 4)
+        ));
+        let shown: Vec<&crate::audit::Change> = d.changes.iter().take(15).collect();
+        if !shown.is_empty() {
+            page.raw(&svg::bars(
+                "drift",
+                "Largest changes since the baseline",
+                "One bar per figure, largest change first: before and now.",
+                &shown.iter().map(|c| c.figure.clone()).collect::<Vec<_>>(),
+                &[
+                    Series::new("baseline", shown.iter().map(|c| Some(c.before)).collect()),
+                    Series::new("now", shown.iter().map(|c| Some(c.after)).collect()),
+                ],
+                &Axis::new(top(shown.iter().flat_map(|c| [c.before, c.after])), 3),
+                None,
+            ));
+        }
+        let gone: Vec<String> = d
+            .only_in_baseline
+            .iter()
+            .map(|f| format!("gone since the baseline: {f}"))
+            .chain(
+                d.only_now
+                    .iter()
+                    .map(|f| format!("new since the baseline: {f}")),
+            )
+            .take(30)
+            .collect();
+        page.list(&gone);
+    }
+    page.finish()
+}
+
+/// Each protected group's share with its interval and target; groups below `min_group_rows`.
+/// `id` prefixes the charts' ids, to keep them unique on a page of several tables.
+pub(super) fn representation(
+    page: &mut Page,
+    reps: &[crate::audit::Representation],
+    small: &[crate::audit::SmallGroup],
+    id: &str,
+) {
     page.p("Each protected group's share of the rows (rows with no group left out), with its 95 % Wilson score interval (the line) and the target share where the targets name the column. A target outside the interval is a gap sampling noise does not explain.");
-    for (i, a) in r.representation.iter().enumerate() {
+    for (i, a) in reps.iter().enumerate() {
         page.h3(&a.attribute);
         let cats: Vec<String> = a.groups.iter().map(|g| g.group.clone()).collect();
         let whiskers: Vec<Option<(f64, f64)>> = a.groups.iter().map(|g| Some(g.interval)).collect();
@@ -53,7 +112,7 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
             .flat_map(|g| [g.interval.1, g.target.unwrap_or(0.0)]));
         if a.groups.len() <= 80 {
             page.raw(&svg::dots(
-                &format!("share-{i}-{}", slug(&a.attribute)),
+                &format!("{id}share-{i}-{}", slug(&a.attribute)),
                 &format!("Share of each {} group", a.attribute),
                 "For every group a ring marks its share of the rows and the line its 95% Wilson interval; a square marks the target share where there is one. Numbers at the right: share, then target.",
                 &cats,
@@ -90,15 +149,14 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
             &rows,
         );
     }
-    if !r.small_groups.is_empty() {
+    if !small.is_empty() {
         page.h3("Groups too small to learn from");
         page.p(&format!(
             "{} group{} have fewer rows than quality.min_group_rows; a model sees too few of them to learn anything reliable about them.",
-            r.small_groups.len(),
-            if r.small_groups.len() == 1 { "" } else { "s" }
+            small.len(),
+            if small.len() == 1 { "" } else { "s" }
         ));
-        let rows: Vec<Vec<Cell>> = r
-            .small_groups
+        let rows: Vec<Vec<Cell>> = small
             .iter()
             .take(50)
             .map(|g| {
@@ -110,8 +168,8 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
             })
             .collect();
         page.table(
-            &if r.small_groups.len() > 50 {
-                format!("the first 50 of {}", r.small_groups.len())
+            &if small.len() > 50 {
+                format!("the first 50 of {}", small.len())
             } else {
                 String::new()
             },
@@ -119,86 +177,88 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
             &rows,
         );
     }
+}
 
-    if let Some(p) = &r.parity {
-        page.section("parity", "Outcome parity");
-        page.p(&format!(
-            "The share of rows with `{} = {}` in each protected group (overall {}), with its 95 % Wilson interval in the table. SPD is the lowest group rate minus the highest (0 is parity); DI the lowest over the highest (below 0.8 fails the four-fifths rule; the grey band runs from four-fifths of the highest rate to it).{}",
-            p.label,
-            p.favourable,
-            pct(p.overall_rate),
-            if p.min_group_rows > 1 {
-                format!(" Groups with fewer than {} rows are shown but not compared.", p.min_group_rows)
-            } else {
-                String::new()
-            }
-        ));
-        let rows: Vec<Vec<Cell>> = p
-            .attributes
-            .iter()
-            .map(|a| {
-                vec![
-                    Cell::Text(a.attribute.clone()),
-                    a.spd.map_or(Cell::Text("n/a".into()), |x| Cell::Num(x, 4)),
-                    a.di.map_or(Cell::Text("n/a".into()), |x| Cell::Num(x, 4)),
-                    Cell::Text(a.lowest.clone().unwrap_or_default()),
-                    Cell::Text(a.highest.clone().unwrap_or_default()),
-                ]
-            })
-            .collect();
-        page.table(
-            "",
-            &[
-                "attribute",
-                "SPD",
-                "DI",
-                "lowest group",
-                "highest group (reference)",
-            ],
-            &rows,
-        );
-        let mut attrs: Vec<&crate::audit::AttributeParity> = p.attributes.iter().collect();
-        attrs.sort_by(|a, b| a.di.unwrap_or(1.0).total_cmp(&b.di.unwrap_or(1.0)));
-        for (i, a) in attrs.iter().enumerate() {
-            page.h3(&format!(
-                "{}: DI {}",
-                a.attribute,
-                a.di.map_or("n/a".into(), |d| num(d, 3))
-            ));
-            let highest = a
-                .groups
-                .iter()
-                .filter(|g| g.compared)
-                .map(|g| g.rate)
-                .fold(0.0, f64::max);
-            let max = top(a.groups.iter().map(|g| g.rate));
-            page.raw(&svg::bars(
-                &format!("rate-{i}-{}", slug(&a.attribute)),
-                &format!(
-                    "Rate of {} = {} per {} group",
-                    p.label, p.favourable, a.attribute
-                ),
-                "One bar per group with rows: its favourable-label rate.",
-                &a.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>(),
-                &[Series::new(
-                    "rate",
-                    a.groups.iter().map(|g| Some(g.rate)).collect(),
-                )],
-                &Axis::new(max, 1).percent(),
-                Some(&four_fifths(highest)),
-            ));
+/// The favourable rate per group, SPD and DI, one chart per attribute, lowest DI first.
+pub(super) fn parity(page: &mut Page, p: &crate::audit::Parity, id: &str) {
+    page.p(&format!(
+        "The share of rows with `{} = {}` in each protected group (overall {}), with its 95 % Wilson interval in the table. SPD is the lowest group rate minus the highest (0 is parity); DI the lowest over the highest (below 0.8 fails the four-fifths rule; the grey band runs from four-fifths of the highest rate to it).{}",
+        p.label,
+        p.favourable,
+        pct(p.overall_rate),
+        if p.min_group_rows > 1 {
+            format!(" Groups with fewer than {} rows are shown but not compared.", p.min_group_rows)
+        } else {
+            String::new()
         }
+    ));
+    let rows: Vec<Vec<Cell>> = p
+        .attributes
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::Text(a.attribute.clone()),
+                a.spd.map_or(Cell::Text("n/a".into()), |x| Cell::Num(x, 4)),
+                a.di.map_or(Cell::Text("n/a".into()), |x| Cell::Num(x, 4)),
+                Cell::Text(a.lowest.clone().unwrap_or_default()),
+                Cell::Text(a.highest.clone().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    page.table(
+        "",
+        &[
+            "attribute",
+            "SPD",
+            "DI",
+            "lowest group",
+            "highest group (reference)",
+        ],
+        &rows,
+    );
+    let mut attrs: Vec<&crate::audit::AttributeParity> = p.attributes.iter().collect();
+    attrs.sort_by(|a, b| a.di.unwrap_or(1.0).total_cmp(&b.di.unwrap_or(1.0)));
+    for (i, a) in attrs.iter().enumerate() {
+        page.h3(&format!(
+            "{}: DI {}",
+            a.attribute,
+            a.di.map_or("n/a".into(), |d| num(d, 3))
+        ));
+        let highest = a
+            .groups
+            .iter()
+            .filter(|g| g.compared)
+            .map(|g| g.rate)
+            .fold(0.0, f64::max);
+        let max = top(a.groups.iter().map(|g| g.rate));
+        page.raw(&svg::bars(
+            &format!("{id}rate-{i}-{}", slug(&a.attribute)),
+            &format!(
+                "Rate of {} = {} per {} group",
+                p.label, p.favourable, a.attribute
+            ),
+            "One bar per group with rows: its favourable-label rate.",
+            &a.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>(),
+            &[Series::new(
+                "rate",
+                a.groups.iter().map(|g| Some(g.rate)).collect(),
+            )],
+            &Axis::new(max, 1).percent(),
+            Some(&four_fifths(highest)),
+        ));
     }
+}
 
-    page.section("proxies", "Proxies for protected attributes");
+/// The proxy scan: the 20 strongest pairs, and the columns left out.
+pub(super) fn proxies(page: &mut Page, px: &crate::audit::Proxies, id: &str) {
     page.p(&format!(
         "A column that predicts a protected attribute lets a model discriminate even when the attribute itself is left out. Measure: {}",
-        r.proxies.measure
+        px.measure
     ));
-    let shown: Vec<&crate::audit::Proxy> = r.proxies.pairs.iter().take(20).collect();
+    let shown: Vec<&crate::audit::Proxy> = px.pairs.iter().take(20).collect();
     if !shown.is_empty() {
         page.raw(&svg::bars(
-            "proxies",
+            &format!("{id}proxies"),
             "Strongest proxies: Cramér's V of a column with a protected column",
             "One bar per column and protected column, strongest first: Cramér's V from 0 (independent) to 1 (one determines the other).",
             &shown.iter().map(|p| format!("{} → {}", p.column, p.protected)).collect::<Vec<_>>(),
@@ -230,18 +290,19 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
             &rows,
         );
     }
-    if !r.proxies.skipped.is_empty() {
+    if !px.skipped.is_empty() {
         page.list(
-            &r.proxies
-                .skipped
+            &px.skipped
                 .iter()
                 .map(|(c, why)| format!("`{c}` not scanned: {why}"))
                 .collect::<Vec<_>>(),
         );
     }
+}
 
+/// Declared identifiers, the detectors' findings and singling out.
+fn identifiers(page: &mut Page, r: &crate::audit::Report) {
     let id = &r.identifiers;
-    page.section("identifiers", "Identifiers and singling out");
     page.p("Direct identifiers (names, e-mails, IDs) should not be in a training table. The de-identification detectors scanned every text column; a column that is not declared an identifier but holds identifiers fails the `identifiers` check.");
     if !id.declared.is_empty() {
         let rows: Vec<Vec<Cell>> = id
@@ -285,7 +346,7 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
     }
     page.list(&id.undeclared);
     page.h3("Singling out");
-    singling_out(&mut page, &r.singling_out.figures, "rows");
+    singling_out(page, &r.singling_out.figures, "rows");
     page.list(
         &r.singling_out
             .not_counted
@@ -293,13 +354,14 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
             .map(|(c, why)| format!("`{c}` not counted: {why}"))
             .collect::<Vec<_>>(),
     );
+}
 
-    let q = &r.quality;
-    page.section("quality", "Data quality");
+/// Nulls, values outside the schema, duplicate rows and the age of dates.
+pub(super) fn quality(page: &mut Page, q: &crate::audit::DataQuality, rows: usize, id: &str) {
     page.p(&format!(
         "{} of {} rows ({}) repeat an earlier row exactly. Below: nulls per column, values outside the schema's levels or bounds, and for every date and timestamp column its oldest and newest value and their age on {}.",
         q.duplicate_rows,
-        r.input.rows,
+        rows,
         pct(q.duplicate_share),
         q.as_of
     ));
@@ -314,12 +376,12 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
         page.p("No column has nulls.");
     } else {
         page.raw(&svg::bars(
-            "nulls",
+            &format!("{id}nulls"),
             "Share of nulls per column",
             "One bar per column with nulls, most first: nulls over rows.",
             &nulls.iter().map(|c| c.column.clone()).collect::<Vec<_>>(),
             &[Series::new(
-                "nulls",
+                format!("{id}nulls"),
                 nulls.iter().map(|c| Some(c.null_share)).collect(),
             )],
             &Axis::new(top(nulls.iter().map(|c| c.null_share)), 1).percent(),
@@ -393,43 +455,4 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
             &rows,
         );
     }
-
-    if let Some(d) = &r.drift {
-        page.section("drift", "Changes since the baseline");
-        page.p(&format!(
-            "Compared with the audit in {} (table sha256 {}): {} figures in both. Drift is the largest absolute change of any share, rate, proxy strength, null share, share outside the levels or bounds, or duplicate share: {}.",
-            d.baseline,
-            d.baseline_input_sha256,
-            d.compared,
-            num(d.max_change, 4)
-        ));
-        let shown: Vec<&crate::audit::Change> = d.changes.iter().take(15).collect();
-        if !shown.is_empty() {
-            page.raw(&svg::bars(
-                "drift",
-                "Largest changes since the baseline",
-                "One bar per figure, largest change first: before and now.",
-                &shown.iter().map(|c| c.figure.clone()).collect::<Vec<_>>(),
-                &[
-                    Series::new("baseline", shown.iter().map(|c| Some(c.before)).collect()),
-                    Series::new("now", shown.iter().map(|c| Some(c.after)).collect()),
-                ],
-                &Axis::new(top(shown.iter().flat_map(|c| [c.before, c.after])), 3),
-                None,
-            ));
-        }
-        let gone: Vec<String> = d
-            .only_in_baseline
-            .iter()
-            .map(|f| format!("gone since the baseline: {f}"))
-            .chain(
-                d.only_now
-                    .iter()
-                    .map(|f| format!("new since the baseline: {f}")),
-            )
-            .take(30)
-            .collect();
-        page.list(&gone);
-    }
-    page.finish()
 }

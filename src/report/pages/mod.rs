@@ -6,6 +6,7 @@ mod audit;
 mod deidentify;
 mod evaluate;
 mod evaluate_linked;
+mod linked_audit;
 mod reweight;
 mod sample;
 
@@ -13,6 +14,7 @@ pub use audit::audit_page;
 pub use deidentify::deidentify_page;
 pub use evaluate::evaluate_page;
 pub use evaluate_linked::evaluate_linked_page;
+pub use linked_audit::linked_audit_page;
 pub use reweight::reweight_page;
 pub use sample::sample_page;
 

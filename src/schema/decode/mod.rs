@@ -600,7 +600,7 @@ const PRIVACY_KEYS: [&str; 8] = [
     "unique_over",
 ];
 
-pub(crate) const QUALITY_KEYS: [&str; 18] = [
+pub(crate) const QUALITY_KEYS: [&str; 19] = [
     "min_overall",
     "min_column",
     "min_pair",
@@ -619,6 +619,7 @@ pub(crate) const QUALITY_KEYS: [&str; 18] = [
     "max_proxy_strength",
     "max_age_days",
     "max_drift",
+    "max_dangling_keys",
 ];
 
 const COLUMN_KEYS: [&str; 26] = [
