@@ -354,7 +354,35 @@ def reweight(
     target/before/after, weights, parity). Raises :class:`UsageError` for targets the data
     cannot meet (before any work, as the CLI's exit 2) and :class:`InputError` for data that
     does not match the schema.
+
+    Linked tables: a dict of tables by name and the path of a schema with ``tables:`` give
+    ``fairsynth reweight DIR``'s folder as a dict (``.table``): the people of each root table
+    with ``targets:`` or ``fairness:`` reweighted, every row below them carrying its person's
+    weight; ``.report`` holds each root's report and which weights each table carries.
     """
+    if isinstance(data, Mapping):
+        if targets is not None or resample is not None:
+            raise UsageError(
+                "targets and resample apply to one table; linked tables are reweighted to each "
+                "root table's `targets:` and `fairness:` (put the targets in the entry of the "
+                "table of people)"
+            )
+        text, path = _linked_schema(schema, "reweight")
+        tables, report, summary = _fairsynth.reweight_linked(
+            dict(data),
+            text,
+            path,
+            no_parity=no_parity,
+            tolerance=tolerance,
+            max_iterations=max_iterations,
+            min_weight=min_weight,
+            max_weight=max_weight,
+            no_start_weights=no_start_weights,
+            keep_identifiers=keep_identifiers,
+            weight_column=weight_column,
+            threads=threads,
+        )
+        return Result(tables, Report(_json.loads(report), None, summary))
     tp, tt = _targets(targets)
     table, report, page, summary = _fairsynth.reweight(
         data,

@@ -101,6 +101,21 @@ def audit_linked(
     thresholds: list[str],
     threads: int | None,
 ) -> tuple[str, str, str, bool]: ...
+def reweight_linked(
+    tables: dict[str, Any],
+    text: str,
+    name: str,
+    *,
+    no_parity: bool,
+    tolerance: float,
+    max_iterations: int,
+    min_weight: float | None,
+    max_weight: float | None,
+    no_start_weights: bool,
+    keep_identifiers: bool,
+    weight_column: str,
+    threads: int | None,
+) -> tuple[dict[str, pyarrow.Table], str, str]: ...
 def synth(
     schema: Schema, rows: int | None = None, seed: int | None = None, threads: int | None = None
 ) -> pyarrow.Table: ...

@@ -1099,6 +1099,7 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<linked::PyLinkedModel>()?;
     m.add_function(wrap_pyfunction!(linked::fit_linked, m)?)?;
     m.add_function(wrap_pyfunction!(linked::evaluate_linked, m)?)?;
+    m.add_function(wrap_pyfunction!(linked::reweight_linked, m)?)?;
     m.add_function(wrap_pyfunction!(linked::audit_linked, m)?)?;
     m.add_function(wrap_pyfunction!(synth, m)?)?;
     m.add_function(wrap_pyfunction!(synth_linked, m)?)?;

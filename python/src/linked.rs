@@ -250,3 +250,53 @@ pub(crate) fn evaluate_linked<'py>(
     })?;
     out.into_pyobject(py)
 }
+
+/// `reweight_linked(tables, text, name, ...)` -> (dict of tables with the weight column,
+/// report JSON, summary): `fairsynth reweight DIR`'s folder as a dict.
+#[pyfunction]
+#[pyo3(signature = (tables, text, name, *, no_parity, tolerance, max_iterations, min_weight,
+    max_weight, no_start_weights, keep_identifiers, weight_column, threads))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn reweight_linked<'py>(
+    py: Python<'py>,
+    tables: &Bound<'py, PyDict>,
+    text: &str,
+    name: &str,
+    no_parity: bool,
+    tolerance: f64,
+    max_iterations: usize,
+    min_weight: Option<f64>,
+    max_weight: Option<f64>,
+    no_start_weights: bool,
+    keep_identifiers: bool,
+    weight_column: String,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let db = database(py, text, name, "reweight")?;
+    let inputs = inputs(py, tables, &db, name)?;
+    let opts = fairsynth::reweight::Options {
+        parity: !no_parity,
+        tolerance,
+        max_iterations,
+        min_weight,
+        max_weight,
+        unit_start_weights: no_start_weights,
+        keep_identifiers,
+        weight_column,
+        ..fairsynth::reweight::Options::default()
+    };
+    let (report, out, summary) = run(py, threads, || {
+        let (report, out) = fairsynth::reweight::linked::reweight_linked(&db, &inputs, &opts)?;
+        let summary: String = report
+            .roots
+            .iter()
+            .map(|(n, r)| format!("{n}: {}", fairsynth::reweight::summary(r)))
+            .collect();
+        Ok((serde_json::to_string(&report)?, out, summary))
+    })?;
+    let dict = PyDict::new(py);
+    for (name, batch) in out {
+        dict.set_item(&name, to_table(py, batch.schema(), vec![batch])?)?;
+    }
+    (dict, report, summary).into_pyobject(py)
+}

@@ -158,3 +158,24 @@ def test_linked_audit_of_a_dict_equals_the_cli_report(tmp_path):
     assert "Keys: orphans, dangling and duplicate keys" in report.html
     with pytest.raises(ValueError, match="targets and baseline apply to one table"):
         fairsynth.audit(tables, schema, targets={"frequency": {"x": 1.0}})
+
+
+def test_linked_reweight_of_a_dict_equals_the_cli_folder(tmp_path):
+    data = tmp_path / "shop"
+    cli("synth", "--schema", "schemas/shop.yaml", "--scale", "0.05", "--seed", "3", "-q", "-o", data)
+    tables = {p.stem: str(p) for p in data.glob("*.parquet")}
+    cli("reweight", data, "--schema", SCHEMAS / "shop.yaml", "-q", "-o", tmp_path / "weighted",
+        "--report", tmp_path / "r.json")
+    got, report = fairsynth.reweight(tables, SCHEMAS / "shop.yaml")
+    assert sorted(got) == sorted(tables)
+    for name, table in got.items():
+        expected = pq.read_table(tmp_path / "weighted" / f"{name}.parquet")
+        assert strip_meta(table).equals(strip_meta(expected)), name
+    assert dict(report) == json.loads((tmp_path / "r.json").read_text())
+    # Every order carries its customer's weight.
+    weight = dict(zip(got["customers"]["customer_id"].to_pylist(), got["customers"]["weight"].to_pylist()))
+    orders = got["orders"]
+    for c, w in zip(orders["customer_id"].to_pylist(), orders["weight"].to_pylist()):
+        assert w == weight[c]
+    with pytest.raises(fairsynth.UsageError, match="apply to one table"):
+        fairsynth.reweight(tables, SCHEMAS / "shop.yaml", resample=10)
