@@ -479,3 +479,90 @@ fn drafted_linked_schemas_decode() {
         assert!(stdout.contains("linked tables"), "{stdout}");
     }
 }
+
+/// A lookup table many rows point at, with nothing about a person, is proposed as reference
+/// data in a comment (copying rows is for a person to decide); uncommented, `fit` copies it and
+/// `sample` writes it as read. The table of people is not proposed.
+#[test]
+fn a_lookup_table_is_proposed_as_reference_data_and_fit_copies_it_when_accepted() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path().join("shop");
+    fs::create_dir(&d).expect("mkdir");
+    write(
+        &d,
+        "region.csv",
+        "region_id,region_name,population\n1,North,120000\n2,South,98000\n3,East,45500\n4,West,61000\n",
+    );
+    let mut customers = String::from("customer_id,region_id,segment,spend\n");
+    for i in 0..200u32 {
+        customers.push_str(&format!(
+            "{},{},{},{}.{:02}\n",
+            1000 + i,
+            1 + (i * 7) % 4,
+            ["basic", "plus"][(i % 3 == 0) as usize],
+            20 + (i * 37) % 180,
+            (i * 13) % 100
+        ));
+    }
+    write(&d, "customer.csv", &customers);
+    let (draft, _, _) = inspect(d.to_str().expect("path"), tmp.path());
+    let proposal = "    # reference: true            # proposed?";
+    assert_eq!(draft.matches(proposal).count(), 1, "{draft}");
+    // It sits in the entry of `region`: after its name, before the next table's.
+    let start = draft.find("  - name: \"region\"").expect("region");
+    let end = draft[start + 1..]
+        .find("  - name: ")
+        .map_or(draft.len(), |e| start + 1 + e);
+    assert!(
+        draft[start..end].contains(proposal),
+        "the proposal belongs to region:\n{draft}"
+    );
+    let accepted = draft.replacen("    # reference: true", "    reference: true", 1);
+    let schema = tmp.path().join("accepted.yaml");
+    fs::write(&schema, accepted).expect("write");
+    let model = tmp.path().join("model.json");
+    fairsynth()
+        .arg("fit")
+        .arg(&d)
+        .arg("--schema")
+        .arg(&schema)
+        .args(["--quiet", "-o"])
+        .arg(&model)
+        .assert()
+        .success();
+    let out = tmp.path().join("out");
+    fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .args(["--seed", "1", "--quiet", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let regions = common::read_parquet(&out.join("region.parquet"));
+    assert_eq!(regions.num_rows(), 4);
+    let names = regions.column_by_name("region_name").expect("names");
+    let names = arrow_cast_strings(names.as_ref());
+    assert_eq!(names, ["North", "South", "East", "West"]);
+}
+
+/// Text values of a Utf8 or dictionary column.
+fn arrow_cast_strings(a: &dyn arrow_array::Array) -> Vec<String> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int32Type;
+    use arrow_array::Array;
+    match a.data_type() {
+        arrow_schema::DataType::Dictionary(_, _) => {
+            let d = a.as_dictionary::<Int32Type>();
+            let v = d.values().as_string::<i32>();
+            d.keys()
+                .values()
+                .iter()
+                .map(|k| v.value(*k as usize).to_string())
+                .collect()
+        }
+        _ => {
+            let s = a.as_string::<i32>();
+            (0..s.len()).map(|i| s.value(i).to_string()).collect()
+        }
+    }
+}

@@ -74,6 +74,10 @@ pub fn render(d: &Discovery) -> String {
     y
 }
 
+/// Rows of a child table per row of its parent from which the draft proposes the parent as
+/// reference data (a lookup many rows point at).
+const LOOKUP_FAN_OUT: f64 = 10.0;
+
 fn render_table(y: &mut String, d: &Discovery, t: &Table) -> (bool, bool) {
     let _ = writeln!(y, "  - name: {}", quote(&t.name));
     let _ = writeln!(y, "    # file: {} ({} rows)", t.file, t.rows);
@@ -86,6 +90,27 @@ fn render_table(y: &mut String, d: &Discovery, t: &Table) -> (bool, bool) {
             "    rows: {}            # a root (no driving foreign key): the row count as read",
             t.rows
         );
+        // Lookup data: columns besides its key, nothing about a person, and at least
+        // LOOKUP_FAN_OUT rows of another table per row pointing at it. `fit` could copy it
+        // whole; proposed as a comment only, since copying rows is for a person to decide.
+        let fan_out = d
+            .foreign_keys
+            .iter()
+            .filter(|k| k.parent == t.name)
+            .filter_map(|k| d.tables.iter().find(|c| c.name == k.child))
+            .map(|c| c.rows as f64 / t.rows.max(1) as f64)
+            .fold(0.0, f64::max);
+        let described = t
+            .inspection
+            .columns
+            .iter()
+            .any(|c| Some(&c.name) != t.primary_key.as_ref());
+        if !t.inspection.person_level && described && fan_out >= LOOKUP_FAN_OUT {
+            let _ = writeln!(
+                y,
+                "    # reference: true            # proposed? no column is about a person and other tables point here: if the table is public lookup data, uncomment this and `fit` copies it whole instead of modelling it"
+            );
+        }
     }
     let added = t.primary_key.is_none().then(|| row_key(t));
     match (&t.primary_key, &added) {
