@@ -113,13 +113,6 @@ impl Model {
         }
     }
 
-    /// Class 1's score over class 0's for row `i` of a two-class model (the log-odds of 1).
-    pub fn margin(&self, x: &Matrix, i: usize) -> f64 {
-        let mut s = vec![0.0; self.classes];
-        self.scores(x, i, &mut s);
-        s.get(1).copied().unwrap_or(0.0) - s[0]
-    }
-
     /// The most probable class of row `i` (the lowest index on ties).
     pub fn predict(&self, x: &Matrix, i: usize) -> usize {
         let mut s = vec![0.0; self.classes];
@@ -243,14 +236,8 @@ pub(crate) fn accuracy(m: &Model, x: &Matrix, y: &[Option<usize>]) -> f64 {
 enum Encode {
     /// Code -> feature (one-hot); unseen codes map to nothing.
     OneHot(Vec<Option<u32>>, Option<u32>),
-    /// Standardised value at `at`, missing indicator at `at + 1`, and (with `edges`) the
-    /// one-hot interval of the value at `at + 2 + interval`: value <= edges[0] is interval 0.
-    Number {
-        at: u32,
-        mean: f64,
-        sd: f64,
-        edges: Vec<f64>,
-    },
+    /// Standardised value at `at`, missing indicator at `at + 1`.
+    Number { at: u32, mean: f64, sd: f64 },
 }
 
 /// Which table rows come from.
@@ -261,7 +248,7 @@ pub(crate) enum Part {
     Hold,
 }
 
-pub(crate) struct Encoder {
+struct Encoder {
     columns: Vec<(usize, Encode)>,
     features: usize,
 }
@@ -269,71 +256,42 @@ pub(crate) struct Encoder {
 impl Encoder {
     /// Features from the real training rows of every column but the label.
     fn fit(t: &Aligned, label: usize, train: &[usize]) -> Encoder {
-        Encoder::fit_from(t, Some(label), &[(Part::Real, train)], 0)
-    }
-
-    /// Features of every column but `skip` from the rows `from` (of the parts named); numbers
-    /// also fall into up to `intervals` intervals between the quantiles of their values.
-    pub(crate) fn fit_from(
-        t: &Aligned,
-        skip: Option<usize>,
-        from: &[(Part, &[usize])],
-        intervals: usize,
-    ) -> Encoder {
         let mut next = 0u32;
         let mut columns = Vec::new();
         for (ci, c) in t.columns.iter().enumerate() {
-            if Some(ci) == skip {
+            if ci == label {
                 continue;
             }
             match &c.data {
-                Data::Cat {
-                    levels,
-                    real,
-                    syn,
-                    hold,
-                } => {
+                Data::Cat { levels, real, .. } => {
                     let mut map = vec![None; levels.len()];
                     let mut null = None;
-                    for (part, rows) in from {
-                        let codes = pick(real, syn, hold.as_deref(), *part);
-                        for &r in *rows {
-                            let code = codes[r];
-                            let slot = if code == NULL {
-                                &mut null
-                            } else {
-                                &mut map[code as usize]
-                            };
-                            if slot.is_none() {
-                                *slot = Some(next);
-                                next += 1;
-                            }
+                    for &r in train {
+                        let code = real[r];
+                        let slot = if code == NULL {
+                            &mut null
+                        } else {
+                            &mut map[code as usize]
+                        };
+                        if slot.is_none() {
+                            *slot = Some(next);
+                            next += 1;
                         }
                     }
                     columns.push((ci, Encode::OneHot(map, null)));
                 }
-                Data::Num { real, syn, hold } => {
-                    let mut vals: Vec<f64> = Vec::new();
-                    for (part, rows) in from {
-                        let x = pick(real, syn, hold.as_deref(), *part);
-                        vals.extend(rows.iter().map(|&r| x[r]).filter(|v| !v.is_nan()));
-                    }
+                Data::Num { real, .. } => {
+                    let vals: Vec<f64> = train
+                        .iter()
+                        .map(|&r| real[r])
+                        .filter(|v| !v.is_nan())
+                        .collect();
                     let n = vals.len().max(1) as f64;
                     let mean = vals.iter().sum::<f64>() / n;
                     let var = vals.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
                     let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
-                    let edges = quantile_edges(&mut vals, intervals);
-                    let width = if edges.is_empty() { 0 } else { edges.len() + 1 };
-                    columns.push((
-                        ci,
-                        Encode::Number {
-                            at: next,
-                            mean,
-                            sd,
-                            edges,
-                        },
-                    ));
-                    next += 2 + width as u32;
+                    columns.push((ci, Encode::Number { at: next, mean, sd }));
+                    next += 2;
                 }
             }
         }
@@ -343,29 +301,7 @@ impl Encoder {
         }
     }
 
-    /// Number of features.
-    pub(crate) fn features(&self) -> usize {
-        self.features
-    }
-
-    /// The rows of several parts, one after the other.
-    pub(crate) fn encode_parts(&self, t: &Aligned, parts: &[(Part, &[usize])]) -> Matrix {
-        let mut m = Matrix {
-            offsets: vec![0],
-            features: self.features,
-            ..Matrix::default()
-        };
-        for (part, rows) in parts {
-            let x = self.encode(t, *part, rows);
-            let base = m.index.len();
-            m.index.extend(x.index);
-            m.value.extend(x.value);
-            m.offsets.extend(x.offsets[1..].iter().map(|o| o + base));
-        }
-        m
-    }
-
-    pub(crate) fn encode(&self, t: &Aligned, from: Part, rows: &[usize]) -> Matrix {
+    fn encode(&self, t: &Aligned, from: Part, rows: &[usize]) -> Matrix {
         let mut m = Matrix {
             offsets: Vec::with_capacity(rows.len() + 1),
             features: self.features,
@@ -392,15 +328,7 @@ impl Encoder {
                             m.value.push(1.0);
                         }
                     }
-                    (
-                        Encode::Number {
-                            at,
-                            mean,
-                            sd,
-                            edges,
-                        },
-                        Data::Num { real, syn, hold },
-                    ) => {
+                    (Encode::Number { at, mean, sd }, Data::Num { real, syn, hold }) => {
                         let v = pick(real, syn, hold.as_deref(), from)[r];
                         if v.is_nan() {
                             m.index.push(at + 1);
@@ -408,11 +336,6 @@ impl Encoder {
                         } else {
                             m.index.push(*at);
                             m.value.push(((v - mean) / sd).clamp(-CAP, CAP));
-                            if !edges.is_empty() {
-                                let interval = edges.partition_point(|e| *e < v) as u32;
-                                m.index.push(at + 2 + interval);
-                                m.value.push(1.0);
-                            }
                         }
                     }
                     _ => {}
@@ -424,28 +347,7 @@ impl Encoder {
     }
 }
 
-/// The distinct values at the quantiles 1/k .. (k-1)/k of `vals` (sorted in place); empty for
-/// `k < 2` or a constant column.
-fn quantile_edges(vals: &mut [f64], k: usize) -> Vec<f64> {
-    if k < 2 || vals.is_empty() {
-        return Vec::new();
-    }
-    vals.sort_by(f64::total_cmp);
-    let mut edges: Vec<f64> = (1..k).map(|q| vals[((vals.len() - 1) * q) / k]).collect();
-    edges.dedup();
-    // The largest value as an edge would leave the last interval empty.
-    if edges.last() == vals.last() {
-        edges.pop();
-    }
-    edges
-}
-
-pub(crate) fn pick<'a, T>(
-    real: &'a [T],
-    syn: &'a [T],
-    hold: Option<&'a [T]>,
-    from: Part,
-) -> &'a [T] {
+fn pick<'a, T>(real: &'a [T], syn: &'a [T], hold: Option<&'a [T]>, from: Part) -> &'a [T] {
     match from {
         Part::Real => real,
         Part::Syn => syn,

@@ -10,6 +10,7 @@
 //! ([`state`]: `ColumnCounts`, `FidelityPlan`, `PairCounts`) for tables split across
 //! processes.
 
+mod boost;
 mod data;
 pub mod detection;
 pub mod fairness;
