@@ -1,5 +1,5 @@
 //! Detection: can a classifier tell the synthetic rows from the real ones? Gradient-boosted
-//! trees ([`super::boost`]) on binned columns (numbers in up to 32 quantile bins, levels as
+//! trees (`evaluate::boost`) on binned columns (numbers in up to 32 quantile bins, levels as
 //! they are, null as a bin of its own), trained on equal numbers of real and synthetic rows and
 //! scored by their ROC AUC on rows they did not see, in three folds. The trees see a column's
 //! shape and how columns combine (a logistic regression, as SDMetrics' LogisticDetection, sees
