@@ -797,7 +797,7 @@ def evaluate(
         if holdout is not None and not isinstance(holdout, Mapping):
             raise TypeError("holdout: give a dict of the held-out people's tables, as real is")
         text, path = _linked_schema(schema, "evaluate")
-        report, summary, passed = _fairsynth.evaluate_linked(
+        report, page, summary, passed = _fairsynth.evaluate_linked(
             dict(real),
             dict(synthetic),
             text,
@@ -807,7 +807,7 @@ def evaluate(
             seed=seed,
             threads=threads,
         )
-        return Report(_json.loads(report), None, summary, passed)
+        return Report(_json.loads(report), page, summary, passed)
     tp, tt = _targets(targets)
     report, page, summary, passed = _fairsynth.evaluate(
         real,

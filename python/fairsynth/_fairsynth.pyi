@@ -91,7 +91,7 @@ def evaluate_linked(
     thresholds: list[str],
     seed: int | None,
     threads: int | None,
-) -> tuple[str, str, bool]: ...
+) -> tuple[str, str, str, bool]: ...
 def audit_linked(
     tables: dict[str, Any],
     text: str,

@@ -216,7 +216,7 @@ pub(crate) fn audit_linked<'py>(
 }
 
 /// `evaluate_linked(real, synthetic, text, name, holdout, thresholds, seed, threads)` ->
-/// (report JSON, summary, passed).
+/// (report JSON, HTML page, summary, passed).
 #[pyfunction]
 #[pyo3(signature = (real, synthetic, text, name, *, holdout, thresholds, seed, threads))]
 #[allow(clippy::too_many_arguments)]
@@ -242,8 +242,34 @@ pub(crate) fn evaluate_linked<'py>(
     };
     let out = run(py, threads, || {
         let r = fairsynth::evaluate::linked::evaluate_linked(&db, &real, &synthetic, &opts)?;
+        let mut line = vec![
+            "fairsynth".to_string(),
+            "evaluate".into(),
+            "--schema".into(),
+            name.to_string(),
+        ];
+        line.extend(
+            opts.thresholds
+                .iter()
+                .flat_map(|t| ["--threshold".to_string(), t.clone()]),
+        );
+        line.extend(["--seed".into(), opts.seed.to_string()]);
+        let mut ctx = fairsynth::report::Context::for_database(&db, &line);
+        let sides = [
+            ("real", Some(&real)),
+            ("synthetic", Some(&synthetic)),
+            ("holdout", holdout.as_ref()),
+        ];
+        for (role, inputs) in sides {
+            for p in inputs.into_iter().flatten().filter_map(Input::path) {
+                ctx = ctx
+                    .input(role, p)
+                    .map_err(|e| Failure::text(Kind::Input, format!("`{}`: {e}", p.display())))?;
+            }
+        }
         Ok((
             serde_json::to_string(&r)?,
+            fairsynth::report::evaluate_linked_page(&r, &ctx),
             fairsynth::evaluate::linked::summary(&r),
             r.passed,
         ))

@@ -121,6 +121,10 @@ def test_linked_fit_sample_and_evaluate_of_a_dict_equal_the_cli(tmp_path):
     assert {d["table"] for d in report["detection"]} == set(BERKA_TABLES)
     assert all(p["membership"] is not None for p in report["privacy"])
     assert any(c["key"] == "max_membership_auc" for c in report["checks"])
+    report.save_html(tmp_path / "page.html")
+    page = (tmp_path / "page.html").read_text()
+    assert "Detection: can a classifier tell them apart?" in page
+    assert "Privacy: whole profiles of people" in page
     with pytest.raises(TypeError, match="holdout"):
         fairsynth.evaluate(tables, got, schema, holdout=tables["client"])
     with pytest.raises(ValueError, match="epsilon"):
