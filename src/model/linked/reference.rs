@@ -138,8 +138,12 @@ pub(crate) fn restore(
             Values::Num(x) => x.len(),
             Values::Cat { codes, .. } => codes.len(),
         };
-        if *rows.get_or_insert(n) != n {
-            return Err(bad(format!("`{}` has {n} rows, not {rows:?}", c.name)));
+        let first = *rows.get_or_insert(n);
+        if first != n {
+            return Err(bad(format!(
+                "`{}` has {n} rows where the columns before it have {first}",
+                c.name
+            )));
         }
         let col = TableColumn {
             name: c.name.clone(),
@@ -283,5 +287,18 @@ mod tests {
         let mut rng = crate::synth::stream(1, "t", 0, 0);
         let e = restore("d", &stored, &schema(), 1.0, &mut rng).expect_err("refused");
         assert!(e.to_string().contains("beyond its 1 levels"), "{e}");
+        stored[0].codes = Some(vec![Some(0)]);
+        stored.push(ReferenceColumn {
+            name: "people".into(),
+            numbers: Some(vec![Some(1.0), Some(2.0)]),
+            levels: None,
+            codes: None,
+        });
+        let e = restore("d", &stored, &schema(), 1.0, &mut rng).expect_err("refused");
+        assert!(
+            e.to_string()
+                .contains("`people` has 2 rows where the columns before it have 1"),
+            "{e}"
+        );
     }
 }
