@@ -811,3 +811,29 @@ fn a_one_table_schema_with_a_folder_is_refused() {
         .stderr(predicate::str::contains("describes one table"));
     assert!(!tmp.path().join("out").exists());
 }
+
+/// The route a new user takes on a folder whose child table has no key of its own (CDNOW's
+/// purchases): `inspect` drafts a row number as its key, and `deidentify` with the unchanged
+/// draft neither asks the file for it nor writes it, and keeps every row and join.
+#[test]
+fn the_unchanged_draft_of_a_table_without_a_key_deidentifies() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = common::root().join("tests/data/relational/cdnow");
+    let draft = tmp.path().join("cdnow.yaml");
+    fairsynth()
+        .args(["inspect", "-q"])
+        .arg(&data)
+        .arg("--draft-schema")
+        .arg(&draft)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&draft).expect("draft");
+    assert!(text.contains("primary_key: \"purchases_row\""), "{text}");
+    let out = tmp.path().join("out");
+    run(&data, &draft, &out, &tmp.path().join("report.json"));
+    let tables = load(&out, &["users", "purchases"]);
+    assert_eq!(rows(&tables["purchases"]), 881);
+    assert_eq!(rows(&tables["users"]), 300);
+    assert!(!has_col(&tables["purchases"], "purchases_row"));
+    assert_joins(&tables, &[("purchases", "users_id", "users", "id")]);
+}

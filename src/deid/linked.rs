@@ -408,7 +408,14 @@ pub fn deidentify_tables(
             db.tables.len()
         )));
     }
-    let (groups, schemas) = key_groups(db);
+    let (groups, mut schemas) = key_groups(db);
+    // A row number `inspect` added as the key of a table that has none is not in the data and
+    // nothing references it: it is neither read nor written (as `fit` leaves it out).
+    for (t, s) in db.tables.iter().zip(schemas.iter_mut()) {
+        if db.added_key(t) {
+            s.columns.retain(|c| c.name != t.primary_key);
+        }
+    }
     // One key for every key group (the first pseudonymised group's table names the variable).
     let key: Option<Arc<Key>> = match (&opts.key, groups.iter().find(|g| g.action != "keep")) {
         (Some(k), _) => Some(k.clone()),
@@ -435,7 +442,10 @@ pub fn deidentify_tables(
         let named = |e: crate::io::read::ReadError| diag(format!("table `{}`: {e}", t.name()));
         let reader = Reader::open(&given.input, schema).map_err(named)?;
         let s = reader.schema();
-        let mut need = vec![t.primary_key.as_str()];
+        let mut need: Vec<&str> = Vec::new();
+        if !db.added_key(t) {
+            need.push(t.primary_key.as_str());
+        }
         need.extend(t.foreign_keys.iter().map(|fk| fk.column.as_str()));
         for c in need {
             if s.index_of(c).is_err() {
