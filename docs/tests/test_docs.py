@@ -270,10 +270,19 @@ def _prose(text: str) -> str:
     return re.sub(r"`[^`\n]*`", "", _unfenced(text))
 
 
+def _expanded(page: Path) -> str:
+    """A page's text with mdBook's ``{{#include FILE}}`` directives replaced by the files."""
+    text = page.read_text(encoding="utf-8")
+    return re.sub(
+        r"\{\{#include ([^}\s]+)\}\}",
+        lambda m: (page.parent / m.group(1)).read_text(encoding="utf-8"),
+        text,
+    )
+
+
 def anchors(page: Path) -> set[str]:
     return {
-        slug(m.group(1))
-        for m in re.finditer(r"(?m)^#{1,6}\s+(.*?)\s*$", _unfenced(page.read_text(encoding="utf-8")))
+        slug(m.group(1)) for m in re.finditer(r"(?m)^#{1,6}\s+(.*?)\s*$", _unfenced(_expanded(page)))
     }
 
 
