@@ -65,6 +65,30 @@ struct ClosedStdout;
 #[error("{0}")]
 struct GatesFailed(String);
 
+/// `fairsynth man DIR`: one manual page per command.
+fn man(dir: &Path) -> Result<(), Failure> {
+    let written = cli::manual::write_man_pages(dir)?;
+    eprintln!("wrote {} manual pages to {}", written.len(), dir.display());
+    Ok(())
+}
+
+/// Writes bytes to standard output, as [`out_line`] does a line.
+fn out_bytes(bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure {
+            code: 1,
+            error: ClosedStdout.into(),
+        }),
+        Err(e) => Err(Failure {
+            code: 1,
+            error: anyhow::anyhow!("cannot write to standard output: {e}"),
+        }),
+    }
+}
+
 /// Writes a line to standard output; a closed pipe ends the command quietly, another write
 /// error (e.g. a full disk) is reported.
 fn out_line(line: &str) -> Result<(), Failure> {
@@ -123,6 +147,8 @@ fn main() -> ExitCode {
         Command::Schema {
             command: SchemaCommand::Check { files },
         } => check(&files),
+        Command::Completions { shell } => out_bytes(&cli::manual::completions(shell)),
+        Command::Man { dir } => man(&dir),
     };
     let keep = match &result {
         Ok(()) => true,

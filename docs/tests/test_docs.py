@@ -13,7 +13,7 @@ What this checks, on README.md and every page under docs/src:
   In the expected output, ``[..]`` stands for any text within a line and a line of ``...``
   for any number of lines (none included). A last line ``[exit N]`` says the command exits with
   status N; without one it must exit with 0.
-* **pycon blocks** (``>>>`` prompts): each page's examples run with :mod:`doctest`
+* **pycon blocks** (```` ```pycon ````, ``>>>`` prompts): each page's examples run with :mod:`doctest`
   (``ELLIPSIS`` on, so ``...`` stands for any text), in the page's scratch directory.
 * **links**: every relative link of a page points at a file that exists, and every ``#anchor``
   at a heading of its target; every page under docs/src is in SUMMARY.md.
@@ -217,7 +217,9 @@ def test_console_examples(page: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("page", _selected(), ids=_name)
 def test_python_examples(page: Path, tmp_path: Path) -> None:
-    text = page.read_text(encoding="utf-8")
+    text = "\n\n".join(
+        "\n".join(body) for lang, _, body in blocks(page.read_text(encoding="utf-8")) if lang == "pycon"
+    )
     if ">>> " not in text:
         return
     work = scratch(tmp_path)

@@ -5,12 +5,15 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use super::examples;
+
 // No doc comment here: clap would make it the long help, over `about`.
 #[derive(Parser)]
 #[command(
     name = "fairsynth",
     version,
-    about = "Reweight, synthesise and de-identify tabular training data; always writes Parquet."
+    about = "Reweight, synthesise and de-identify tabular training data; always writes Parquet.",
+    after_help = examples::TOP
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -20,31 +23,53 @@ pub(crate) struct Cli {
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Generate a synthetic table from a schema and write it as Parquet.
+    #[command(after_help = examples::SYNTH)]
     Synth(SynthArgs),
     /// Reweight a real table to target marginals (raking), optionally repairing label bias.
+    #[command(after_help = examples::REWEIGHT)]
     Reweight(ReweightArgs),
     /// Fit a model (Bayesian network) of a real table, optionally differentially private.
+    #[command(after_help = examples::FIT)]
     Fit(FitArgs),
     /// Sample a synthetic table from a fitted model, with target shares and label parity.
+    #[command(after_help = examples::SAMPLE)]
     Sample(SampleArgs),
     /// Drop or pseudonymise identifiers, apply consent, generalise quasi-identifiers to k-anonymity.
+    #[command(after_help = examples::DEIDENTIFY)]
     Deidentify(DeidentifyArgs),
     /// Profile a table, detect identifiers, and draft a schema for review.
+    #[command(after_help = examples::INSPECT)]
     Inspect(InspectArgs),
     /// Measure a synthetic table against the real one: fidelity, utility, privacy, fairness.
+    #[command(after_help = examples::EVALUATE)]
     Evaluate(EvaluateArgs),
     /// Examine a real training table: representation, parity, proxies, identifiers, quality, drift.
+    #[command(after_help = examples::AUDIT)]
     Audit(AuditArgs),
     /// Work with schema files.
     Schema {
         #[command(subcommand)]
         command: SchemaCommand,
     },
+    /// Write shell completions for fairsynth to standard output.
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (roff): one per command, into a folder.
+    #[command(after_help = examples::MAN)]
+    Man {
+        /// The folder to write the pages into (made when missing; pages there are replaced).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
 pub(crate) enum SchemaCommand {
     /// Validate schema files, reporting every error with file, line, column and key path.
+    #[command(after_help = examples::SCHEMA_CHECK)]
     Check {
         /// Schema files (.yaml or .yml).
         #[arg(required = true)]
@@ -64,6 +89,7 @@ pub(crate) enum DpMechanismArg {
 pub(crate) enum FormatArg {
     /// Delimited text (also .tsv and gzip-compressed .csv.gz).
     Csv,
+    /// Apache Parquet.
     Parquet,
     /// Excel workbook.
     Xlsx,
@@ -216,8 +242,6 @@ pub(crate) struct ReweightArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
-    #[command(flatten)]
-    pub(crate) dialect: DialectArgs,
     /// Write N rows drawn with probability proportional to weight (systematic sampling); 0
     /// writes an empty table with the output's columns, like `--rows 0` of `synth`.
     #[arg(long, value_name = "N")]
@@ -265,6 +289,8 @@ pub(crate) struct ReweightArgs {
     #[arg(short, long)]
     pub(crate) quiet: bool,
     #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
+    #[command(flatten)]
     pub(crate) keys: KeysArgs,
     #[command(flatten)]
     pub(crate) encryption: EncryptArgs,
@@ -283,8 +309,6 @@ pub(crate) struct FitArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
-    #[command(flatten)]
-    pub(crate) dialect: DialectArgs,
     /// Differential privacy budget: (epsilon, delta)-DP from zero-concentrated DP with
     /// Gaussian noise on the label's tables and a private tree of three-way tables (or pure
     /// epsilon-DP with --dp-mechanism laplace). Categories and numeric bounds must then come
@@ -321,6 +345,8 @@ pub(crate) struct FitArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
     #[command(flatten)]
     pub(crate) keys: KeysArgs,
 }
@@ -407,14 +433,14 @@ pub(crate) struct EvaluateArgs {
     /// Seed for the train/test split and row samples (default: the schema's `seed`, else 0).
     #[arg(long, value_name = "N")]
     pub(crate) seed: Option<u64>,
-    #[command(flatten)]
-    pub(crate) dialect: DialectArgs,
     /// Worker threads (default: all cores). The figures are identical for any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
     #[command(flatten)]
     pub(crate) keys: KeysArgs,
 }
@@ -439,8 +465,6 @@ pub(crate) struct AuditArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
-    #[command(flatten)]
-    pub(crate) dialect: DialectArgs,
     /// Write the full report as JSON here.
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
@@ -457,6 +481,8 @@ pub(crate) struct AuditArgs {
     #[arg(short, long)]
     pub(crate) quiet: bool,
     #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
+    #[command(flatten)]
     pub(crate) keys: KeysArgs,
 }
 
@@ -472,8 +498,6 @@ pub(crate) struct InspectArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
-    #[command(flatten)]
-    pub(crate) dialect: DialectArgs,
     /// Write the full profile as JSON here.
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
@@ -483,6 +507,8 @@ pub(crate) struct InspectArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
     #[command(flatten)]
     pub(crate) keys: KeysArgs,
 }
@@ -500,8 +526,6 @@ pub(crate) struct DeidentifyArgs {
     /// Input format, when the extension does not say.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
-    #[command(flatten)]
-    pub(crate) dialect: DialectArgs,
     /// File holding the pseudonymisation key (default: the environment variable named by
     /// `privacy.key_env`, FAIRSYNTH_KEY unless the schema says otherwise). The file wins over
     /// the variable (with a warning when both are set). From either, trailing whitespace
@@ -525,6 +549,8 @@ pub(crate) struct DeidentifyArgs {
     #[arg(short, long)]
     pub(crate) quiet: bool,
     #[command(flatten)]
+    pub(crate) dialect: DialectArgs,
+    #[command(flatten)]
     pub(crate) keys: KeysArgs,
     #[command(flatten)]
     pub(crate) encryption: EncryptArgs,
@@ -532,8 +558,11 @@ pub(crate) struct DeidentifyArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum CompressionArg {
+    /// Zstandard: the smallest files, fast to read (the default).
     Zstd,
+    /// Snappy: larger files, the fastest to write and read.
     Snappy,
+    /// Uncompressed.
     None,
 }
 

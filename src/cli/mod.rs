@@ -2,4 +2,6 @@
 //! runs the commands, [`args`] declares what each one takes.
 
 pub(crate) mod args;
+pub(crate) mod examples;
 pub(crate) mod linked;
+pub(crate) mod manual;
