@@ -309,7 +309,7 @@ fn the_folder_is_written_all_or_nothing() {
             "--schema",
             "schemas/shop.yaml",
             "--scale",
-            "0.01",
+            "0.1",
             "-q",
             "-o",
         ])
@@ -358,6 +358,35 @@ fn the_folder_is_written_all_or_nothing() {
         .stderr(predicates::str::contains(
             "linked tables; this command takes one table",
         ));
+}
+
+/// At a scale where a parent has more children than there are distinct rows to pick, the
+/// command says which key and table, instead of writing nulls into a key that has none.
+#[test]
+fn a_scale_too_small_for_distinct_picks_is_refused_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("shop");
+    fairsynth()
+        .args([
+            "synth",
+            "--schema",
+            "schemas/shop.yaml",
+            "--scale",
+            "0.01",
+            "-q",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "cannot synthesise `campaign_products.product_id`: a parent row has more \
+             `campaign_products` rows than `products` has rows (8)",
+        ))
+        .stderr(predicates::str::contains(
+            "raise `rows` of `products` or --scale",
+        ));
+    assert!(!out.exists(), "nothing written");
 }
 
 #[test]

@@ -109,6 +109,8 @@ struct Pick {
     /// A self-reference: picks an earlier row.
     own: bool,
     stream: String,
+    /// The key column's name, for errors.
+    name: String,
 }
 
 /// An aggregate column of a parent over a child table.
@@ -344,6 +346,7 @@ impl LinkedSynthesizer {
                     unique: fk.unique,
                     own: j == i,
                     stream: format!("{}/{}", s.name, fk.column),
+                    name: fk.column.clone(),
                 });
             }
             plans[i] = Some(Plan {
@@ -604,7 +607,22 @@ impl LinkedSynthesizer {
                         taken.clear();
                     }
                 }
-                if null || bound == 0 || (pk.unique && taken.len() as u64 >= bound) {
+                let exhausted = pk.unique && taken.len() as u64 >= bound;
+                if exhausted && !null && pk.null_share == 0.0 && groups.is_some() {
+                    let target = &self.plans[pk.table].name;
+                    return Err(SynthError::Linked(format!(
+                        "cannot synthesise `{}.{}`: a parent row has more `{}` rows than `{target}` has rows ({bound}), and `unique: true` asks each of them to pick a different one\n    hint: raise `rows` of `{target}` or --scale (`{target}` has {bound} {} now), or lower the most children a parent may have",
+                        plan.name, pk.name, plan.name, if bound == 1 { "row" } else { "rows" }
+                    )));
+                }
+                if bound == 0 && !null && pk.null_share == 0.0 && !pk.own {
+                    let target = &self.plans[pk.table].name;
+                    return Err(SynthError::Linked(format!(
+                        "cannot synthesise `{}.{}`: it must name a `{target}` row, and `{target}` has no rows\n    hint: raise `rows` of `{target}` (or --scale), or allow nulls with `null_share`",
+                        plan.name, pk.name
+                    )));
+                }
+                if null || bound == 0 || exhausted {
                     v.push(None);
                     continue;
                 }
