@@ -147,8 +147,12 @@ def scratch(tmp: Path) -> Path:
     bin_dir = tmp / "bin"
     bin_dir.mkdir()
     (bin_dir / "fairsynth").symlink_to(_binary())
-    (bin_dir / "python").symlink_to(sys.executable)
-    (bin_dir / "python3").symlink_to(sys.executable)
+    # A wrapper, not a symlink: a virtual environment's interpreter reached through a link in
+    # another folder does not find its pyvenv.cfg, nor the packages installed in it.
+    for name in ("python", "python3"):
+        wrapper = bin_dir / name
+        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        wrapper.chmod(0o755)
     return work
 
 

@@ -322,7 +322,8 @@ pub(crate) struct FitArgs {
     /// (pure epsilon-DP, delta 0, noisier at the same epsilon).
     #[arg(long, value_enum, default_value = "gaussian", requires = "epsilon")]
     pub(crate) dp_mechanism: DpMechanismArg,
-    /// Seed for the noise (default: the schema's `seed`, else 0).
+    /// Seed of the fit: it picks the rows held out to choose the network's structure, and the
+    /// noise of a private fit (default: the schema's `seed`, else 0).
     #[arg(long, value_name = "N")]
     pub(crate) seed: Option<u64>,
     /// Categories seen in fewer rows are merged into `(other)`; intervals hold at least this

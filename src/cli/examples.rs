@@ -24,7 +24,7 @@ Examples:
 /// `fairsynth reweight --help`.
 pub(crate) const REWEIGHT: &str = "\
 Examples:
-  # Weights that meet the schema's targets, with income independent of sex and race
+  # Weights that meet the schema's targets, with income independent of sex
   $ fairsynth reweight tests/data/adult_sample.csv --schema schemas/adult.yaml -o adult_weighted.parquet --report reweight.json";
 
 /// `fairsynth fit --help`.
@@ -38,7 +38,7 @@ Examples:
 /// `fairsynth sample --help`.
 pub(crate) const SAMPLE: &str = "\
 Examples:
-  # 5,000 synthetic rows to the schema's target shares, the label independent of sex and race
+  # 5,000 synthetic rows to the schema's target shares, income independent of sex
   $ fairsynth sample adult.model.json --rows 5000 --schema-targets --seed 7 -o adult_synthetic.parquet --report sample.json";
 
 /// `fairsynth deidentify --help`.
@@ -68,7 +68,7 @@ Examples:
 pub(crate) const AUDIT: &str = "\
 Examples:
   # Representation, parity, proxies, identifiers and quality of a training table; exits with 1
-  # when a check fails, as Adult's income by sex and race does (the reports are written)
+  # when a check fails, as Adult's income by age, race and sex does (the reports are written)
   $ fairsynth audit tests/data/adult_sample.csv --schema schemas/adult.yaml --report audit.json --html audit.html";
 
 /// `fairsynth schema check --help`.
