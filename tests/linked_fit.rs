@@ -246,6 +246,62 @@ fn berka_sample_joins_keeps_cardinalities_and_the_date_rule() {
     }
 }
 
+/// A formula that holds on every real row (a Berka loan's amount is its duration times its
+/// monthly payment) is found at fit, said, stored, and holds on every sampled row.
+#[test]
+fn a_formula_found_at_fit_holds_in_every_sampled_row() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = root().join("tests/data/relational/berka");
+    let model = dir.path().join("model.json");
+    fairsynth()
+        .arg("fit")
+        .arg(&data)
+        .arg("--schema")
+        .arg(root().join("tests/data/relational/berka_linked.yaml"))
+        .arg("-o")
+        .arg(&model)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "loan: amount = duration × payments on every row: computed when sampling",
+        ));
+    let text = std::fs::read_to_string(&model).expect("model");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let loan = table_entry(&json, "loan");
+    assert_eq!(
+        loan["formulas"],
+        serde_json::json!([{"column": "amount", "operation": "product", "left": "duration",
+                            "right": "payments", "decimals": 0}])
+    );
+    // The derived column is not modelled.
+    let vars = loan["model"]["variables"].as_array().expect("variables");
+    assert!(vars.iter().all(|v| v["name"] != "amount"), "{vars:?}");
+    for seed in ["1", "2"] {
+        let out = dir.path().join(format!("out{seed}"));
+        fairsynth()
+            .arg("sample")
+            .arg(&model)
+            .args(["--seed", seed, "--quiet", "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        let loans = read_parquet(&out.join("loan.parquet"));
+        assert!(loans.num_rows() > 0);
+        let ints = |name: &str| -> Vec<i64> {
+            let a = loans
+                .column_by_name(name)
+                .expect(name)
+                .as_primitive::<Int64Type>();
+            assert_eq!(a.null_count(), 0, "{name}");
+            (0..a.len()).map(|i| a.value(i)).collect()
+        };
+        let (amount, duration, payments) = (ints("amount"), ints("duration"), ints("payments"));
+        for r in 0..amount.len() {
+            assert_eq!(amount[r], duration[r] * payments[r], "row {r}");
+        }
+    }
+}
+
 #[test]
 fn cdnow_families_keep_their_size_and_their_order_in_time() {
     let dir = tempfile::tempdir().expect("temporary folder");

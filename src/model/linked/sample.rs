@@ -454,6 +454,11 @@ impl LinkedSampler {
                 let a = time_array(c.ty, &x);
                 times.push((c.name.clone(), x));
                 a
+            } else if let Some(f) = t.formulas.iter().find(|f| f.column == c.name) {
+                let a = aug_num(&aug, &f.left)?;
+                let b = aug_num(&aug, &f.right)?;
+                let x: Vec<f64> = a.iter().zip(&b).map(|(a, b)| f.value(*a, *b)).collect();
+                number_array(&t.name, f, c.ty, &x)?
             } else if let Some(a) = aug_batch
                 .as_ref()
                 .and_then(|b| b.column_by_name(&c.name).cloned())
@@ -630,6 +635,46 @@ fn parent_time(
     }
 }
 
+/// The values of a column a formula derives, in its declared type; NaN is null. An integer
+/// outside the type's range is an error, not a wrapped value.
+fn number_array(
+    table: &str,
+    f: &super::Formula,
+    ty: ColumnType,
+    x: &[f64],
+) -> Result<ArrayRef, ModelError> {
+    let v = |x: &f64| (!x.is_nan()).then_some(*x);
+    let range = |lo: f64, hi: f64| match x.iter().find(|x| !x.is_nan() && (**x < lo || **x > hi)) {
+        Some(bad) => Err(err(
+            table,
+            format!(
+                "`{f}` gives {bad}, outside the range of `{}`'s integer type",
+                f.column
+            ),
+        )),
+        None => Ok(()),
+    };
+    Ok(match ty {
+        ColumnType::Int { bits: 32 } => {
+            range(f64::from(i32::MIN), f64::from(i32::MAX))?;
+            Arc::new(
+                x.iter()
+                    .map(|x| v(x).map(|x| x as i32))
+                    .collect::<arrow_array::Int32Array>(),
+            )
+        }
+        ColumnType::Int { .. } => {
+            range(-9.0e18, 9.0e18)?;
+            Arc::new(
+                x.iter()
+                    .map(|x| v(x).map(|x| x as i64))
+                    .collect::<arrow_array::Int64Array>(),
+            )
+        }
+        _ => Arc::new(x.iter().map(v).collect::<arrow_array::Float64Array>()),
+    })
+}
+
 /// A date (days) or timestamp (microseconds) column from numbers; NaN is null.
 pub(super) fn time_array(ty: ColumnType, x: &[f64]) -> ArrayRef {
     let v = |x: &f64| (!x.is_nan()).then_some(*x);
@@ -707,6 +752,7 @@ mod tests {
             offsets: Vec::new(),
             model: None,
             reference: None,
+            formulas: Vec::new(),
         };
         // Five rows want 2, 1, 2, 0, 1 references (6 in all), but only 4 are needed.
         let picked = deal(9, &t, "account_id", 0.0, 4, &[2.0, 1.0, 2.0, 0.0, 1.0], 5);
