@@ -302,6 +302,65 @@ fn a_formula_found_at_fit_holds_in_every_sampled_row() {
     }
 }
 
+/// `evaluate DIR` finds the formulas of the real tables itself and fails a sample that
+/// breaks one.
+#[test]
+fn evaluate_counts_the_rows_that_break_a_formula_of_the_real_rows() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = root().join("tests/data/relational/berka");
+    let broken = dir.path().join("broken");
+    std::fs::create_dir_all(&broken).expect("folder");
+    for entry in std::fs::read_dir(&data).expect("berka") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_owned();
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        if name == "loan.csv" {
+            // One loan's amount one crown off its duration times its payments.
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let mut fields: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+            let amount: i64 = fields[3].parse().expect("amount");
+            fields[3] = (amount + 1).to_string();
+            lines[1] = fields.join(",");
+            text = lines.join("\n") + "\n";
+        }
+        std::fs::write(broken.join(name), text).expect("write");
+    }
+    let run = |synthetic: &Path| {
+        let out = fairsynth()
+            .args(["evaluate", "--real"])
+            .arg(&data)
+            .arg("--synthetic")
+            .arg(synthetic)
+            .arg("--schema")
+            .arg(root().join("tests/data/relational/berka_linked.yaml"))
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let same = run(&data);
+    assert!(
+        same.contains(
+            "formula loan: amount = duration × payments: broken in 0.00% of synthetic rows"
+        ),
+        "{same}"
+    );
+    assert!(same.contains("gate max_rule_violations: passed"), "{same}");
+    let err = run(&broken);
+    let loans = std::fs::read_to_string(data.join("loan.csv"))
+        .expect("loans")
+        .lines()
+        .count()
+        - 1;
+    let share = format!("{:.2}%", 100.0 / loans as f64);
+    assert!(
+        err.contains(&format!(
+            "formula loan: amount = duration × payments: broken in {share} of synthetic rows"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("gate max_rule_violations: FAILED (0.0312)"), "{err}");
+}
+
 #[test]
 fn cdnow_families_keep_their_size_and_their_order_in_time() {
     let dir = tempfile::tempdir().expect("temporary folder");
