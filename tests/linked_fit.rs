@@ -358,7 +358,10 @@ fn evaluate_counts_the_rows_that_break_a_formula_of_the_real_rows() {
         )),
         "{err}"
     );
-    assert!(err.contains("gate max_rule_violations: FAILED (0.0312)"), "{err}");
+    assert!(
+        err.contains("gate max_rule_violations: FAILED (0.0312)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -410,7 +410,13 @@ impl LinkedSampler {
                     };
                 }
                 if let Some(end) = o.end {
-                    fit_in_window(&mut x, position, end);
+                    let mut rng = stream(
+                        table_seed(self.seed, &t.name),
+                        &format!("{}/window", c.name),
+                        0,
+                        0,
+                    );
+                    fit_in_window(&mut x, position, end, &mut rng);
                 }
                 let a = time_array(c.ty, &x);
                 times.push((c.name.clone(), x));
@@ -694,9 +700,12 @@ pub(super) fn time_array(ty: ColumnType, x: &[f64]) -> ArrayRef {
 }
 
 /// Keeps every family (rows of one parent, `position` 0, 1, ...) inside the period that ends
-/// at `end` (see [`super::Offset::end`]): a family whose running sum of gaps
-/// overshoots has its gaps shrunk in proportion, so its order and relative spacing stay.
-fn fit_in_window(x: &mut [f64], position: &[usize], end: f64) {
+/// at `end` (see [`super::Offset::end`]): a family whose running sum of gaps overshoots has
+/// its gaps shrunk in proportion, so its order and relative spacing stay. Its last date lands
+/// where the latest of `n` dates drawn uniformly between its first date and the end would
+/// (`n` its gaps: `room · U^(1/n)`), not on the end itself, which would pile every such
+/// family's last row onto the period's last day.
+fn fit_in_window(x: &mut [f64], position: &[usize], end: f64, rng: &mut impl rand::Rng) {
     let mut start = 0;
     while start < x.len() {
         let mut stop = start + 1;
@@ -709,7 +718,9 @@ fn fit_in_window(x: &mut [f64], position: &[usize], end: f64) {
         let last = x[stop - 1];
         if last > end && first <= end {
             let span = last - x[start];
-            let room = end - first;
+            let gaps = (stop - start - 1).max(1) as f64;
+            let u: f64 = rng.random();
+            let room = (end - first) * u.powf(1.0 / gaps);
             for r in start..stop {
                 let f = if span > 0.0 {
                     (x[r] - x[start]) / span
@@ -730,13 +741,39 @@ mod tests {
     #[test]
     fn a_family_past_the_end_is_shrunk_in_proportion_and_keeps_its_order() {
         // Two families: [100, 110, 130] (inside an end of 120 after shrinking) and [50].
+        let mut rng = stream(1, "window", 0, 0);
         let mut x = vec![100.0, 110.0, 130.0, 50.0];
-        fit_in_window(&mut x, &[0, 1, 2, 0], 120.0);
-        assert_eq!(x, vec![100.0, 106.0, 120.0, 50.0]);
+        fit_in_window(&mut x, &[0, 1, 2, 0], 120.0, &mut rng);
+        assert_eq!(x[0], 100.0);
+        assert!(x[1] <= x[2] && x[2] <= 120.0, "{x:?}");
+        // Relative spacing: the middle row a third of the way along, as before.
+        let third = 100.0 + (x[2] - 100.0) / 3.0;
+        assert!((x[1] - third).abs() <= 1.0, "{x:?}");
+        assert_eq!(x[3], 50.0);
         // A family starting past the end is left alone (its first date follows a rule).
         let mut y = vec![130.0, 140.0];
-        fit_in_window(&mut y, &[0, 1], 120.0);
+        fit_in_window(&mut y, &[0, 1], 120.0, &mut rng);
         assert_eq!(y, vec![130.0, 140.0]);
+    }
+
+    #[test]
+    fn families_past_the_end_do_not_pile_up_on_the_last_day() {
+        // 1,000 two-row families from day 0, each overshooting an end of 100.
+        let mut rng = stream(7, "window", 0, 0);
+        let mut x = Vec::new();
+        let mut position = Vec::new();
+        for _ in 0..1000 {
+            x.extend([0.0, 150.0]);
+            position.extend([0, 1]);
+        }
+        fit_in_window(&mut x, &position, 100.0, &mut rng);
+        let lasts: Vec<f64> = x.iter().skip(1).step_by(2).copied().collect();
+        assert!(lasts.iter().all(|&d| (0.0..=100.0).contains(&d)));
+        let on_end = lasts.iter().filter(|&&d| d >= 100.0).count();
+        assert!(on_end <= 30, "{on_end} of 1000 on the last day");
+        // One gap: the last date uniform over the window (mean about 50).
+        let mean = lasts.iter().sum::<f64>() / lasts.len() as f64;
+        assert!((mean - 49.5).abs() < 4.0, "mean {mean}");
     }
 
     #[test]
