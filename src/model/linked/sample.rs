@@ -183,7 +183,7 @@ impl LinkedSampler {
                 .schema;
             let mut rng = stream(table_seed(self.seed, &t.name), "reference/counts", 0, 0);
             let (aug, batch) = super::reference::restore(&t.name, stored, schema, scale, &mut rng)?;
-            return self.assemble(t, drawn, aug, Some(batch), Vec::new(), &[]);
+            return self.assemble(t, drawn, aug, Some(&batch), None, Vec::new(), &[]);
         }
         let sampler = self.samplers[i].as_ref();
         // Rows: a root's from its fitted size, a child's from its parents' counts.
@@ -262,7 +262,55 @@ impl LinkedSampler {
                 columns: Vec::new(),
             },
         };
-        self.assemble(t, drawn, aug, aug_batch, parent_row, &position)
+        let ids = self.identifiers(t, rows)?;
+        self.assemble(
+            t,
+            drawn,
+            aug,
+            aug_batch.as_ref(),
+            ids.as_ref(),
+            parent_row,
+            &position,
+        )
+    }
+
+    /// Fresh values of `t`'s identifier columns that the schema gives a generator reading
+    /// nothing modelled (a `uuid`, a `pattern`, an e-mail drawn from a regenerated name), as
+    /// a one-table model regenerates them; keys are left to [`Self::assemble`]. `None` when
+    /// there are none.
+    fn identifiers(&self, t: &TableModel, rows: usize) -> Result<Option<RecordBatch>, ModelError> {
+        let Some(table) = self.db.table(&t.name) else {
+            return Ok(None);
+        };
+        let keys: Vec<&str> = std::iter::once(table.primary_key.as_str())
+            .chain(table.foreign_keys.iter().map(|f| f.column.as_str()))
+            .collect();
+        let names: Vec<String> = crate::model::fit::plan(&table.schema)
+            .regenerated
+            .into_iter()
+            .filter(|n| !keys.contains(&n.as_str()))
+            .collect();
+        if names.is_empty() {
+            return Ok(None);
+        }
+        let schema = crate::model::fit::identifier_schema(&table.schema, &names);
+        let ids = crate::synth::Synthesizer::new(
+            &schema,
+            table_seed(self.seed, &format!("{}/identifiers", t.name)),
+        )
+        .map_err(|e| err(&t.name, e))?;
+        let blocks = rows.div_ceil(BLOCK_ROWS) as u64;
+        let batches: Vec<RecordBatch> = (0..blocks)
+            .into_par_iter()
+            .map(|b| ids.block(b, rows as u64))
+            .collect::<Result<_, _>>()
+            .map_err(|e| err(&t.name, e))?;
+        let Some(first) = batches.first() else {
+            return Ok(None);
+        };
+        arrow_select::concat::concat_batches(&first.schema(), &batches)
+            .map(Some)
+            .map_err(|e| err(&t.name, e))
     }
 
     /// The codes of every given column of `t`'s model, per row.
@@ -311,7 +359,8 @@ impl LinkedSampler {
         t: &TableModel,
         drawn: &[Drawn],
         aug: Table,
-        aug_batch: Option<RecordBatch>,
+        aug_batch: Option<&RecordBatch>,
+        ids: Option<&RecordBatch>,
         parent_row: Vec<usize>,
         position: &[usize],
     ) -> Result<Drawn, ModelError> {
@@ -465,16 +514,16 @@ impl LinkedSampler {
                 let b = aug_num(&aug, &f.right)?;
                 let x: Vec<f64> = a.iter().zip(&b).map(|(a, b)| f.value(*a, *b)).collect();
                 number_array(&t.name, f, c.ty, &x)?
-            } else if let Some(a) = aug_batch
-                .as_ref()
-                .and_then(|b| b.column_by_name(&c.name).cloned())
-            {
+            } else if let Some(a) = ids.and_then(|b| b.column_by_name(&c.name).cloned()) {
+                a
+            } else if let Some(a) = aug_batch.and_then(|b| b.column_by_name(&c.name).cloned()) {
                 if matches!(c.ty, ColumnType::Date | ColumnType::Timestamp) {
                     times.push((c.name.clone(), aug_num(&aug, &c.name)?));
                 }
                 a
             } else {
-                // Not modelled (an identifier without a generator, a weight): not written.
+                // Not modelled nor regenerated (an identifier without a generator, or one
+                // whose generator reads a modelled column; a weight): not written.
                 continue;
             };
             fields.push(Field::new(
