@@ -495,4 +495,23 @@ fn a_workbook_whose_first_sheet_has_no_rows_is_read_from_the_first_sheet_with_ro
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("audited 20 rows"), "{stderr}");
     assert!(stderr.contains("note: the first sheet `Info`"), "{stderr}");
+    let out = fairsynth()
+        .args([
+            "evaluate",
+            "--real",
+            "tests/data/dialects/crm_de.xlsx",
+            "--synthetic",
+            "tests/data/dialects/crm_de.xlsx",
+            "--schema",
+            "tests/data/dialects/crm_deid.yaml",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "note: real table: the first sheet `Info` has no data rows, so sheet `Kunden` was read"
+        ),
+        "{stderr}"
+    );
 }

@@ -405,18 +405,7 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
         .collect();
     // A declared weight column the table lacks (a synthetic sample carries no design weight)
     // is left out: audit counts rows, unweighted, so nothing depends on it.
-    let (present, sheet_note) = {
-        let mut none = schema.clone();
-        none.columns.clear();
-        let reader = Reader::open(&opts.input, &none)?;
-        let names: Vec<String> = reader
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
-        (names, reader.dialect().sheet_note.clone())
-    };
+    let (present, sheet_note) = crate::io::read::column_names_noted(&opts.input, schema)?;
     let absent_weights: Vec<String> = schema
         .columns
         .iter()
