@@ -5,7 +5,9 @@
 #      the dependencies `cargo test` compiled), installed into a throwaway virtual environment
 #      inside the clone (target/py-venv, with maturin, pytest, pyarrow, pandas, polars, DuckDB and
 #      PySpark from PyPI), and tested with pytest against the CLI binary cargo just built
-#      (the Spark tests in local mode need a Java runtime: `java` on the PATH).
+#      (the Spark tests in local mode need a Java runtime: `java` on the PATH);
+#   3. the README's and the book's examples (docs/tests): every command shown is run and its
+#      output compared, every link followed, the generated reference pages compared.
 # The virtual environment is made first: cargo test's pandas cross-check runs in it.
 # Arguments go to cargo and maturin (CI passes --locked).
 set -euo pipefail
@@ -39,3 +41,9 @@ rm -rf target/wheels/dev
 FAIRSYNTH_BIN=${FAIRSYNTH_BIN:-$PWD/target/debug/fairsynth} \
     "$venv/bin/python" -m pytest python/tests -q -p no:cacheprovider
 echo "== the Python package's build and tests took $((SECONDS - start)) s"
+
+echo "== the README and the book (docs/): every example run and its output compared, links, generated reference"
+start=$SECONDS
+FAIRSYNTH_BIN=${FAIRSYNTH_BIN:-$PWD/target/debug/fairsynth} \
+    "$venv/bin/python" -m pytest docs/tests -q -p no:cacheprovider
+echo "== the book's examples took $((SECONDS - start)) s"

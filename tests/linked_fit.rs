@@ -246,6 +246,124 @@ fn berka_sample_joins_keeps_cardinalities_and_the_date_rule() {
     }
 }
 
+/// A formula that holds on every real row (a Berka loan's amount is its duration times its
+/// monthly payment) is found at fit, said, stored, and holds on every sampled row.
+#[test]
+fn a_formula_found_at_fit_holds_in_every_sampled_row() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = root().join("tests/data/relational/berka");
+    let model = dir.path().join("model.json");
+    fairsynth()
+        .arg("fit")
+        .arg(&data)
+        .arg("--schema")
+        .arg(root().join("tests/data/relational/berka_linked.yaml"))
+        .arg("-o")
+        .arg(&model)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "loan: amount = duration × payments on every row: computed when sampling",
+        ));
+    let text = std::fs::read_to_string(&model).expect("model");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let loan = table_entry(&json, "loan");
+    assert_eq!(
+        loan["formulas"],
+        serde_json::json!([{"column": "amount", "operation": "product", "left": "duration",
+                            "right": "payments", "decimals": 0}])
+    );
+    // The derived column is not modelled.
+    let vars = loan["model"]["variables"].as_array().expect("variables");
+    assert!(vars.iter().all(|v| v["name"] != "amount"), "{vars:?}");
+    for seed in ["1", "2"] {
+        let out = dir.path().join(format!("out{seed}"));
+        fairsynth()
+            .arg("sample")
+            .arg(&model)
+            .args(["--seed", seed, "--quiet", "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        let loans = read_parquet(&out.join("loan.parquet"));
+        assert!(loans.num_rows() > 0);
+        let ints = |name: &str| -> Vec<i64> {
+            let a = loans
+                .column_by_name(name)
+                .expect(name)
+                .as_primitive::<Int64Type>();
+            assert_eq!(a.null_count(), 0, "{name}");
+            (0..a.len()).map(|i| a.value(i)).collect()
+        };
+        let (amount, duration, payments) = (ints("amount"), ints("duration"), ints("payments"));
+        for r in 0..amount.len() {
+            assert_eq!(amount[r], duration[r] * payments[r], "row {r}");
+        }
+    }
+}
+
+/// `evaluate DIR` finds the formulas of the real tables itself and fails a sample that
+/// breaks one.
+#[test]
+fn evaluate_counts_the_rows_that_break_a_formula_of_the_real_rows() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = root().join("tests/data/relational/berka");
+    let broken = dir.path().join("broken");
+    std::fs::create_dir_all(&broken).expect("folder");
+    for entry in std::fs::read_dir(&data).expect("berka") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_owned();
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        if name == "loan.csv" {
+            // One loan's amount one crown off its duration times its payments.
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let mut fields: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+            let amount: i64 = fields[3].parse().expect("amount");
+            fields[3] = (amount + 1).to_string();
+            lines[1] = fields.join(",");
+            text = lines.join("\n") + "\n";
+        }
+        std::fs::write(broken.join(name), text).expect("write");
+    }
+    let run = |synthetic: &Path| {
+        let out = fairsynth()
+            .args(["evaluate", "--real"])
+            .arg(&data)
+            .arg("--synthetic")
+            .arg(synthetic)
+            .arg("--schema")
+            .arg(root().join("tests/data/relational/berka_linked.yaml"))
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let same = run(&data);
+    assert!(
+        same.contains(
+            "formula loan: amount = duration × payments: broken in 0.00% of synthetic rows"
+        ),
+        "{same}"
+    );
+    assert!(same.contains("gate max_rule_violations: passed"), "{same}");
+    let err = run(&broken);
+    let loans = std::fs::read_to_string(data.join("loan.csv"))
+        .expect("loans")
+        .lines()
+        .count()
+        - 1;
+    let share = format!("{:.2}%", 100.0 / loans as f64);
+    assert!(
+        err.contains(&format!(
+            "formula loan: amount = duration × payments: broken in {share} of synthetic rows"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("gate max_rule_violations: FAILED (0.0312)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn cdnow_families_keep_their_size_and_their_order_in_time() {
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -691,4 +809,103 @@ fn reweight_of_a_folder_weights_the_people_and_their_children_alike() {
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("nothing to reweight the people to"), "{err}");
     assert!(!dir.path().join("none").exists());
+}
+
+/// Identifier columns the schema gives a generator (reading nothing modelled) are drawn
+/// fresh in every table, as a one-table sample does; an identifier without one is not
+/// written. No real value comes out, and the same seed gives the same values.
+#[test]
+fn identifiers_with_a_generator_are_regenerated_in_linked_tables() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("folder");
+    let mut customers = String::from("id,full_name,email,phone,segment\n");
+    let mut orders = String::from("order_id,customer_id,reference,amount\n");
+    let mut next = 1;
+    for c in 1..=300u32 {
+        customers.push_str(&format!(
+            "{c},Real Person {c},real{c}@example.org,555-{c:04},{}\n",
+            if c % 3 == 0 { "premium" } else { "basic" }
+        ));
+        for k in 0..(1 + c % 3) {
+            orders.push_str(&format!("{next},{c},REF-{next:05},{}\n", 10 + (c + k) % 40));
+            next += 1;
+        }
+    }
+    std::fs::write(data.join("customers.csv"), customers).expect("write");
+    std::fs::write(data.join("orders.csv"), orders).expect("write");
+    let schema = dir.path().join("db.yaml");
+    std::fs::write(
+        &schema,
+        r#"version: 1
+name: crm
+tables:
+  - name: customers
+    rows: 300
+    primary_key: id
+    columns:
+      - {name: id, type: int}
+      - {name: full_name, type: string, role: identifier, generator: {kind: person_name, locale: en}}
+      - {name: email, type: string, role: identifier, generator: {kind: email, from: full_name}}
+      - {name: phone, type: string, role: identifier}
+      - {name: segment, type: category}
+  - name: orders
+    primary_key: order_id
+    columns:
+      - {name: order_id, type: int}
+      - {name: customer_id, type: int, references: customers, children: {shares: {"1": 1}}}
+      - {name: reference, type: string, role: identifier, generator: {kind: pattern, pattern: "ORD-#####"}}
+      - {name: amount, type: int}
+"#,
+    )
+    .expect("write");
+    let sample = |seed: &str, name: &str| -> std::path::PathBuf {
+        let model = dir.path().join("model.json");
+        if !model.exists() {
+            on_folder("fit", &data, &schema, &model);
+        }
+        let out = dir.path().join(name);
+        fairsynth()
+            .arg("sample")
+            .arg(&model)
+            .args(["--seed", seed, "--quiet", "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    };
+    let out = sample("5", "a");
+    let customers = read_parquet(&out.join("customers.parquet"));
+    let names = key_texts(&customers, "full_name");
+    let emails = key_texts(&customers, "email");
+    assert_eq!(names.len(), customers.num_rows());
+    for (n, e) in names.iter().zip(&emails) {
+        let (n, e) = (n.as_deref().expect("name"), e.as_deref().expect("email"));
+        assert!(!n.starts_with("Real Person"), "a real name came out: {n}");
+        assert!(!e.starts_with("real"), "a real e-mail came out: {e}");
+        let first = n
+            .split_whitespace()
+            .next()
+            .expect("given name")
+            .to_lowercase();
+        assert!(
+            e.to_lowercase().contains(&first),
+            "{e} is not drawn from {n}"
+        );
+    }
+    assert!(
+        customers.column_by_name("phone").is_none(),
+        "an identifier without a generator is not written"
+    );
+    let orders = read_parquet(&out.join("orders.parquet"));
+    for r in key_texts(&orders, "reference") {
+        let r = r.expect("reference");
+        assert!(r.starts_with("ORD-") && r.len() == 9, "{r}");
+    }
+    let again = sample("5", "b");
+    assert_eq!(
+        key_texts(&read_parquet(&again.join("customers.parquet")), "email"),
+        emails,
+        "same seed, same identifiers"
+    );
 }

@@ -50,7 +50,11 @@ def _type(node: dict[str, Any]) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line of Markdown-safe prose: `<` and `>` outside code spans as entities."""
+    parts = " ".join(text.split()).split("`")
+    return "`".join(
+        p if i % 2 else p.replace("<", "&lt;").replace(">", "&gt;") for i, p in enumerate(parts)
+    )
 
 
 def _properties(node: dict[str, Any], path: str, depth: int, missing: list[str]) -> list[str]:

@@ -13,8 +13,9 @@ What this checks, on README.md and every page under docs/src:
   In the expected output, ``[..]`` stands for any text within a line and a line of ``...``
   for any number of lines (none included). A last line ``[exit N]`` says the command exits with
   status N; without one it must exit with 0.
-* **pycon blocks** (```` ```pycon ````, ``>>>`` prompts): each page's examples run with :mod:`doctest`
-  (``ELLIPSIS`` on, so ``...`` stands for any text), in the page's scratch directory.
+* **pycon blocks** (```` ```pycon ````, ``>>>`` prompts) run with :mod:`doctest` (``ELLIPSIS`` on,
+  so ``...`` stands for any text), in the same scratch directory and order as the console
+  blocks, with the same ``fairsynth`` on the ``PATH``; a page's examples share their names.
 * **links**: every relative link of a page points at a file that exists, and every ``#anchor``
   at a heading of its target; every page under docs/src is in SUMMARY.md.
 
@@ -156,9 +157,52 @@ def scratch(tmp: Path) -> Path:
     return work
 
 
-def run_console(page: Path, tmp: Path) -> int:
+def _console(page: Path, work: Path, env: dict[str, str], env_file: Path, start: int,
+             body: list[str]) -> None:
+    """Runs one console block's commands, comparing what each prints with the page."""
+    for number, command, expected in commands(body, start):
+        status = 0
+        if expected and re.fullmatch(r"\[exit \d+\]", expected[-1].strip()):
+            status = int(expected[-1].strip()[6:-1])
+            expected = expected[:-1]
+        script = (
+            f"set -a; . {env_file}; set +a\n{command}\nrc=$?\n"
+            f"export -p > {env_file}.next 2>/dev/null; exit $rc\n"
+        )
+        proc = subprocess.run(
+            ["bash", "-c", script],
+            cwd=work,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        shutil.move(f"{env_file}.next", env_file)
+        actual = [line.rstrip() for line in proc.stdout.decode("utf-8", "replace").splitlines()]
+        want = [line.rstrip() for line in expected]
+        where = f"{_name(page)}:{number}: `{command}`"
+        if proc.returncode != status:
+            raise AssertionError(
+                f"{where} exited with {proc.returncode}, the page says {status}; "
+                "it printed:\n" + "\n".join(actual)
+            )
+        if not matches(want, actual):
+            raise AssertionError(
+                f"{where} printed what the page does not show.\n--- the page\n"
+                + "\n".join(want)
+                + "\n--- the command\n"
+                + "\n".join(actual)
+            )
+
+
+def run_page(page: Path, tmp: Path) -> None:
+    """Runs a page's console and pycon blocks in the order the page shows them, in one
+    scratch directory: a Python example reads what a command before it wrote, and the
+    reverse. The Python examples of a page share their names, as in one session."""
     work = scratch(tmp)
     env_file = tmp / "env.sh"
+    env_file.write_text("")
     env = {
         "PATH": f"{tmp / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": str(tmp),
@@ -170,81 +214,43 @@ def run_console(page: Path, tmp: Path) -> int:
     for key in ("JAVA_HOME", "SPARK_HOME", "PYSPARK_PYTHON"):
         if key in os.environ:
             env[key] = os.environ[key]
-    env_file.write_text("")
-    ran = 0
-    text = page.read_text(encoding="utf-8")
-    for lang, start, body in blocks(text):
-        if lang != "console":
-            continue
-        for number, command, expected in commands(body, start):
-            status = 0
-            if expected and re.fullmatch(r"\[exit \d+\]", expected[-1].strip()):
-                status = int(expected[-1].strip()[6:-1])
-                expected = expected[:-1]
-            script = (
-                f"set -a; . {env_file}; set +a\n{command}\nrc=$?\n"
-                f"export -p > {env_file}.next 2>/dev/null; exit $rc\n"
-            )
-            proc = subprocess.run(
-                ["bash", "-c", script],
-                cwd=work,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                timeout=TIMEOUT,
-                check=False,
-            )
-            shutil.move(f"{env_file}.next", env_file)
-            actual = [line.rstrip() for line in proc.stdout.decode("utf-8", "replace").splitlines()]
-            want = [line.rstrip() for line in expected]
-            where = f"{_name(page)}:{number}: `{command}`"
-            if proc.returncode != status:
-                raise AssertionError(
-                    f"{where} exited with {proc.returncode}, the page says {status}; "
-                    "it printed:\n" + "\n".join(actual)
-                )
-            if not matches(want, actual):
-                raise AssertionError(
-                    f"{where} printed what the page does not show.\n--- the page\n"
-                    + "\n".join(want)
-                    + "\n--- the command\n"
-                    + "\n".join(actual)
-                )
-            ran += 1
-    return ran
-
-
-@pytest.mark.parametrize("page", _selected(), ids=_name)
-def test_console_examples(page: Path, tmp_path: Path) -> None:
-    run_console(page, tmp_path)
-
-
-@pytest.mark.parametrize("page", _selected(), ids=_name)
-def test_python_examples(page: Path, tmp_path: Path) -> None:
-    text = "\n\n".join(
-        "\n".join(body) for lang, _, body in blocks(page.read_text(encoding="utf-8")) if lang == "pycon"
-    )
-    if ">>> " not in text:
-        return
-    work = scratch(tmp_path)
-    os.environ.setdefault("FAIRSYNTH_BIN", str(_binary()))
+    globs: dict[str, object] = {"__name__": "__docs__"}
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    saved = {k: os.environ.get(k) for k in ("PATH", "FAIRSYNTH_BIN")}
     here = os.getcwd()
-    os.chdir(work)
     try:
-        parser = doctest.DocTestParser()
-        test = parser.get_doctest(text, {}, _name(page), str(page), 0)
-        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-        result = runner.run(test, out=_Collect())
+        for lang, start, body in blocks(page.read_text(encoding="utf-8")):
+            if lang == "console":
+                _console(page, work, env, env_file, start, body)
+            elif lang == "pycon":
+                # The same PATH (the `fairsynth` under test) and folder as the commands.
+                os.environ["PATH"] = env["PATH"]
+                os.environ["FAIRSYNTH_BIN"] = str(_binary())
+                os.chdir(work)
+                text = "\n".join(body) + "\n"
+                test = parser.get_doctest(text, globs, f"{_name(page)}:{start}", str(page), start)
+                out: list[str] = []
+                result = runner.run(test, out=out.append, clear_globs=False)
+                globs.update(test.globs)  # a DocTest runs on a copy of the names given
+                os.chdir(here)
+                if result.failed:
+                    raise AssertionError(
+                        f"{_name(page)}: the Python example at line {start + 1} failed:\n"
+                        + "".join(out)
+                    )
     finally:
         os.chdir(here)
-    assert result.failed == 0, f"{_name(page)}: {result.failed} Python example(s) failed:\n{_Collect.text}"
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
-class _Collect:
-    text = ""
-
-    def __call__(self, s: str) -> None:
-        _Collect.text += s
+@pytest.mark.parametrize("page", _selected(), ids=_name)
+def test_examples(page: Path, tmp_path: Path) -> None:
+    run_page(page, tmp_path)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -242,6 +242,11 @@ pub(crate) fn fit_folder(a: FitArgs) -> Result<(), Failure> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        for t in &model.tables {
+            for f in &t.formulas {
+                eprintln!("  {}: {f} on every row: computed when sampling", t.name);
+            }
+        }
     }
     Ok(())
 }

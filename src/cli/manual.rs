@@ -93,7 +93,7 @@ pub(crate) fn reference() -> String {
         let title = words.join(" ");
         let _ = write!(md, "\n## `{title}`\n\n");
         if let Some(about) = cmd.get_long_about().or(cmd.get_about()) {
-            let _ = writeln!(md, "{}\n", about.to_string().trim());
+            let _ = writeln!(md, "{}\n", escape(about.to_string().trim()));
         }
         let mut usage_cmd = cmd.clone().bin_name(title.clone());
         let usage = usage_cmd.render_usage().to_string();
@@ -108,7 +108,12 @@ pub(crate) fn reference() -> String {
             for s in subs {
                 let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
                 let anchor = format!("{title} {}", s.get_name()).replace(' ', "-");
-                let _ = writeln!(md, "- [`{}`](#{anchor}): {}", s.get_name(), about.trim());
+                let _ = writeln!(
+                    md,
+                    "- [`{}`](#{anchor}): {}",
+                    s.get_name(),
+                    escape(about.trim())
+                );
             }
         }
         let mut headings: Vec<Option<String>> = Vec::new();
@@ -161,6 +166,23 @@ pub(crate) fn reference() -> String {
     md
 }
 
+/// Markdown-safe prose: `<` and `>` outside code spans as entities (`FAIRSYNTH_KEY_<ID>`
+/// would otherwise open an HTML tag).
+#[cfg(test)]
+fn escape(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                part.to_string()
+            } else {
+                part.replace('<', "&lt;").replace('>', "&gt;")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
 /// One argument's line: its flags or name, value, default, possible values and help.
 #[cfg(test)]
 fn describe(a: &clap::Arg) -> String {
@@ -198,7 +220,7 @@ fn describe(a: &clap::Arg) -> String {
     if a.is_required_set() {
         line.push_str(" (required)");
     }
-    let mut help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut help = escape(&help.split_whitespace().collect::<Vec<_>>().join(" "));
     if !help.ends_with(['.', '!', '?', ')']) {
         help.push('.');
     }

@@ -87,6 +87,18 @@ pub struct Rule {
     pub synthetic_broken: f64,
 }
 
+/// A formula every real row of a table obeys (`amount = duration × payments`, see
+/// [`crate::metrics::formulas`]), and how often the synthetic rows break it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormulaRule {
+    /// The table.
+    pub table: String,
+    /// The formula, as text.
+    pub formula: String,
+    /// Share of synthetic rows (with every operand present) where it does not hold.
+    pub synthetic_broken: f64,
+}
+
 /// The report of a linked evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkedReport {
@@ -96,6 +108,8 @@ pub struct LinkedReport {
     pub relationships: Vec<Relationship>,
     /// Date rules no real row breaks.
     pub rules: Vec<Rule>,
+    /// Formulas between numeric columns no real row breaks.
+    pub formulas: Vec<FormulaRule>,
     /// Per table, the detection test on its rows with their descendants' aggregates.
     pub detection: Vec<TableDetection>,
     /// Per table, privacy of whole profiles (copies; the membership test with a holdout).
@@ -414,6 +428,45 @@ pub fn evaluate_linked(
             }
         }
     }
+    // Formulas every real row of a table obeys.
+    let mut formulas = Vec::new();
+    for (i, t) in db.tables.iter().enumerate() {
+        let names = own_columns(t, &r.tables[i], &s.tables[i]);
+        let numeric: Vec<(String, &[f64])> = names
+            .iter()
+            .filter(|n| {
+                t.schema
+                    .column(n)
+                    .is_some_and(|c| matches!(c.ty, ColumnType::Int { .. } | ColumnType::Float))
+            })
+            .filter_map(|n| Some((n.clone(), num(r.tables[i].column(n)?)?)))
+            .collect();
+        for f in crate::metrics::formulas::find(&numeric, &|_| true, 10) {
+            let values = |n: &str| s.tables[i].column(n).and_then(num);
+            let (Some(c), Some(a), Some(b)) =
+                (values(&f.column), values(&f.left), values(&f.right))
+            else {
+                continue;
+            };
+            let mut n = 0usize;
+            let mut bad = 0usize;
+            for ((c, a), b) in c.iter().zip(a).zip(b) {
+                if a.is_nan() || b.is_nan() {
+                    bad += usize::from(!c.is_nan());
+                    n += usize::from(!c.is_nan());
+                    continue;
+                }
+                n += 1;
+                let want = f.value(*a, *b);
+                bad += usize::from(c.is_nan() || (c - want).abs() > 1e-9 * want.abs().max(1.0));
+            }
+            formulas.push(FormulaRule {
+                table: t.name().to_string(),
+                formula: f.to_string(),
+                synthetic_broken: if n == 0 { 0.0 } else { bad as f64 / n as f64 },
+            });
+        }
+    }
     let (detection, privacy) = super::profiles::profiles(
         db,
         &super::profiles::Sides {
@@ -450,7 +503,6 @@ pub fn evaluate_linked(
         });
     let worst_rule = rules
         .iter()
-        .max_by(|a, b| a.synthetic_broken.total_cmp(&b.synthetic_broken))
         .map(|r| {
             (
                 r.synthetic_broken,
@@ -459,7 +511,13 @@ pub fn evaluate_linked(
                     r.child, r.column, r.parent, r.parent_column
                 ),
             )
-        });
+        })
+        .chain(
+            formulas
+                .iter()
+                .map(|f| (f.synthetic_broken, format!("{}: {}", f.table, f.formula))),
+        )
+        .max_by(|a, b| a.0.total_cmp(&b.0));
     let mut checks = vec![
         Check::judge(
             "min_referential_integrity",
@@ -470,7 +528,7 @@ pub fn evaluate_linked(
         Check::judge(
             "max_rule_violations",
             0.0,
-            worst_rule.ok_or_else(|| "no date rule holds on every real row".to_string()),
+            worst_rule.ok_or_else(|| "no date rule or formula holds on every real row".to_string()),
             true,
         ),
     ];
@@ -487,6 +545,7 @@ pub fn evaluate_linked(
         tables,
         relationships,
         rules,
+        formulas,
         detection,
         privacy,
         holdout: opts.holdout.is_some(),
@@ -658,6 +717,15 @@ pub fn summary(r: &LinkedReport) -> String {
             x.parent,
             x.parent_column,
             x.synthetic_broken * 100.0
+        );
+    }
+    for f in &r.formulas {
+        let _ = writeln!(
+            s,
+            "  formula {}: {}: broken in {:.2}% of synthetic rows",
+            f.table,
+            f.formula,
+            f.synthetic_broken * 100.0
         );
     }
     for d in &r.detection {

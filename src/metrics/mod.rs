@@ -1,11 +1,14 @@
 //! Metrics shared by the reports and by `evaluate`: distances between distributions
-//! (total variation, Kolmogorov-Smirnov), correlation, and contingency similarity.
+//! (total variation, Kolmogorov-Smirnov), correlation, and contingency similarity; and the
+//! formulas between numeric columns that hold on every row ([`formulas`], found by `fit` of
+//! linked tables and checked by `evaluate`).
 //!
 //! Pure functions on plain slices, so every command computes a figure the same way, and each
 //! is checked against numpy/scipy on committed fixtures (tests/metrics.rs).
 
 use std::collections::BTreeMap;
 
+pub mod formulas;
 pub mod weighted;
 
 /// Total variation distance between the level distributions of two categorical samples:

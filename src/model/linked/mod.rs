@@ -50,6 +50,8 @@ use crate::schema::{Column, ColumnType, Database, Role};
 mod reference;
 mod sample;
 
+use crate::metrics::formulas as rules;
+pub use crate::metrics::formulas::{Formula, Operation};
 pub use reference::ReferenceColumn;
 
 pub use sample::{LinkedSample, LinkedSampleOptions, LinkedSampler};
@@ -104,6 +106,10 @@ pub struct TableModel {
     /// columns and its children's counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Vec<ReferenceColumn>>,
+    /// Columns computed from two others by a formula that held on every real row; not
+    /// modelled, computed when sampling.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub formulas: Vec<Formula>,
 }
 
 /// How a child table hangs from its parent.
@@ -640,6 +646,7 @@ pub fn fit_linked(
                 offsets: Vec::new(),
                 model: None,
                 reference: Some(reference::store(&cols)),
+                formulas: Vec::new(),
             });
             fitted[i] = Some(Fitted {
                 own: cols.len(),
@@ -652,6 +659,27 @@ pub fn fit_linked(
             });
             continue;
         }
+        // Formulas between numeric columns that hold on every row: the derived columns are
+        // computed when sampling, not modelled.
+        let numeric: Vec<(String, &[f64])> = own
+            .iter()
+            .filter(|c| matches!(c.ty, ColumnType::Int { .. } | ColumnType::Float))
+            .filter(|c| !matches!(c.role, Role::Identifier | Role::Weight))
+            .filter_map(|c| Some((c.name.clone(), data.column(&c.name).and_then(num)?)))
+            .collect();
+        let derivable = |name: &str| {
+            own.iter().any(|c| {
+                c.name == name
+                    && !c.quasi_identifier
+                    && matches!(c.role, Role::Feature)
+                    && c.generator.is_none()
+            })
+        };
+        let formulas = rules::find(&numeric, &derivable, opts.min_count.max(1) as usize);
+        let own: Vec<&Column> = own
+            .into_iter()
+            .filter(|c| !formulas.iter().any(|f| f.column == c.name))
+            .collect();
         let driving = t.driving();
         let parent = driving.map(|fk| {
             let p = db.table_index(&fk.table).unwrap_or(i);
@@ -949,6 +977,7 @@ pub fn fit_linked(
             offsets,
             model,
             reference: None,
+            formulas,
         });
         let modelled = tables
             .last()

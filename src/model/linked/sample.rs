@@ -183,7 +183,7 @@ impl LinkedSampler {
                 .schema;
             let mut rng = stream(table_seed(self.seed, &t.name), "reference/counts", 0, 0);
             let (aug, batch) = super::reference::restore(&t.name, stored, schema, scale, &mut rng)?;
-            return self.assemble(t, drawn, aug, Some(batch), Vec::new(), &[]);
+            return self.assemble(t, drawn, aug, Some(&batch), None, Vec::new(), &[]);
         }
         let sampler = self.samplers[i].as_ref();
         // Rows: a root's from its fitted size, a child's from its parents' counts.
@@ -262,7 +262,55 @@ impl LinkedSampler {
                 columns: Vec::new(),
             },
         };
-        self.assemble(t, drawn, aug, aug_batch, parent_row, &position)
+        let ids = self.identifiers(t, rows)?;
+        self.assemble(
+            t,
+            drawn,
+            aug,
+            aug_batch.as_ref(),
+            ids.as_ref(),
+            parent_row,
+            &position,
+        )
+    }
+
+    /// Fresh values of `t`'s identifier columns that the schema gives a generator reading
+    /// nothing modelled (a `uuid`, a `pattern`, an e-mail drawn from a regenerated name), as
+    /// a one-table model regenerates them; keys are left to [`Self::assemble`]. `None` when
+    /// there are none.
+    fn identifiers(&self, t: &TableModel, rows: usize) -> Result<Option<RecordBatch>, ModelError> {
+        let Some(table) = self.db.table(&t.name) else {
+            return Ok(None);
+        };
+        let keys: Vec<&str> = std::iter::once(table.primary_key.as_str())
+            .chain(table.foreign_keys.iter().map(|f| f.column.as_str()))
+            .collect();
+        let names: Vec<String> = crate::model::fit::plan(&table.schema)
+            .regenerated
+            .into_iter()
+            .filter(|n| !keys.contains(&n.as_str()))
+            .collect();
+        if names.is_empty() {
+            return Ok(None);
+        }
+        let schema = crate::model::fit::identifier_schema(&table.schema, &names);
+        let ids = crate::synth::Synthesizer::new(
+            &schema,
+            table_seed(self.seed, &format!("{}/identifiers", t.name)),
+        )
+        .map_err(|e| err(&t.name, e))?;
+        let blocks = rows.div_ceil(BLOCK_ROWS) as u64;
+        let batches: Vec<RecordBatch> = (0..blocks)
+            .into_par_iter()
+            .map(|b| ids.block(b, rows as u64))
+            .collect::<Result<_, _>>()
+            .map_err(|e| err(&t.name, e))?;
+        let Some(first) = batches.first() else {
+            return Ok(None);
+        };
+        arrow_select::concat::concat_batches(&first.schema(), &batches)
+            .map(Some)
+            .map_err(|e| err(&t.name, e))
     }
 
     /// The codes of every given column of `t`'s model, per row.
@@ -311,7 +359,8 @@ impl LinkedSampler {
         t: &TableModel,
         drawn: &[Drawn],
         aug: Table,
-        aug_batch: Option<RecordBatch>,
+        aug_batch: Option<&RecordBatch>,
+        ids: Option<&RecordBatch>,
         parent_row: Vec<usize>,
         position: &[usize],
     ) -> Result<Drawn, ModelError> {
@@ -410,7 +459,13 @@ impl LinkedSampler {
                     };
                 }
                 if let Some(end) = o.end {
-                    fit_in_window(&mut x, position, end);
+                    let mut rng = stream(
+                        table_seed(self.seed, &t.name),
+                        &format!("{}/window", c.name),
+                        0,
+                        0,
+                    );
+                    fit_in_window(&mut x, position, end, &mut rng);
                 }
                 let a = time_array(c.ty, &x);
                 times.push((c.name.clone(), x));
@@ -454,16 +509,21 @@ impl LinkedSampler {
                 let a = time_array(c.ty, &x);
                 times.push((c.name.clone(), x));
                 a
-            } else if let Some(a) = aug_batch
-                .as_ref()
-                .and_then(|b| b.column_by_name(&c.name).cloned())
-            {
+            } else if let Some(f) = t.formulas.iter().find(|f| f.column == c.name) {
+                let a = aug_num(&aug, &f.left)?;
+                let b = aug_num(&aug, &f.right)?;
+                let x: Vec<f64> = a.iter().zip(&b).map(|(a, b)| f.value(*a, *b)).collect();
+                number_array(&t.name, f, c.ty, &x)?
+            } else if let Some(a) = ids.and_then(|b| b.column_by_name(&c.name).cloned()) {
+                a
+            } else if let Some(a) = aug_batch.and_then(|b| b.column_by_name(&c.name).cloned()) {
                 if matches!(c.ty, ColumnType::Date | ColumnType::Timestamp) {
                     times.push((c.name.clone(), aug_num(&aug, &c.name)?));
                 }
                 a
             } else {
-                // Not modelled (an identifier without a generator, a weight): not written.
+                // Not modelled nor regenerated (an identifier without a generator, or one
+                // whose generator reads a modelled column; a weight): not written.
                 continue;
             };
             fields.push(Field::new(
@@ -630,6 +690,46 @@ fn parent_time(
     }
 }
 
+/// The values of a column a formula derives, in its declared type; NaN is null. An integer
+/// outside the type's range is an error, not a wrapped value.
+fn number_array(
+    table: &str,
+    f: &super::Formula,
+    ty: ColumnType,
+    x: &[f64],
+) -> Result<ArrayRef, ModelError> {
+    let v = |x: &f64| (!x.is_nan()).then_some(*x);
+    let range = |lo: f64, hi: f64| match x.iter().find(|x| !x.is_nan() && (**x < lo || **x > hi)) {
+        Some(bad) => Err(err(
+            table,
+            format!(
+                "`{f}` gives {bad}, outside the range of `{}`'s integer type",
+                f.column
+            ),
+        )),
+        None => Ok(()),
+    };
+    Ok(match ty {
+        ColumnType::Int { bits: 32 } => {
+            range(f64::from(i32::MIN), f64::from(i32::MAX))?;
+            Arc::new(
+                x.iter()
+                    .map(|x| v(x).map(|x| x as i32))
+                    .collect::<arrow_array::Int32Array>(),
+            )
+        }
+        ColumnType::Int { .. } => {
+            range(-9.0e18, 9.0e18)?;
+            Arc::new(
+                x.iter()
+                    .map(|x| v(x).map(|x| x as i64))
+                    .collect::<arrow_array::Int64Array>(),
+            )
+        }
+        _ => Arc::new(x.iter().map(v).collect::<arrow_array::Float64Array>()),
+    })
+}
+
 /// A date (days) or timestamp (microseconds) column from numbers; NaN is null.
 pub(super) fn time_array(ty: ColumnType, x: &[f64]) -> ArrayRef {
     let v = |x: &f64| (!x.is_nan()).then_some(*x);
@@ -649,9 +749,12 @@ pub(super) fn time_array(ty: ColumnType, x: &[f64]) -> ArrayRef {
 }
 
 /// Keeps every family (rows of one parent, `position` 0, 1, ...) inside the period that ends
-/// at `end` (see [`super::Offset::end`]): a family whose running sum of gaps
-/// overshoots has its gaps shrunk in proportion, so its order and relative spacing stay.
-fn fit_in_window(x: &mut [f64], position: &[usize], end: f64) {
+/// at `end` (see [`super::Offset::end`]): a family whose running sum of gaps overshoots has
+/// its gaps shrunk in proportion, so its order and relative spacing stay. Its last date lands
+/// where the latest of `n` dates drawn uniformly between its first date and the end would
+/// (`n` its gaps: `room · U^(1/n)`), not on the end itself, which would pile every such
+/// family's last row onto the period's last day.
+fn fit_in_window(x: &mut [f64], position: &[usize], end: f64, rng: &mut impl rand::Rng) {
     let mut start = 0;
     while start < x.len() {
         let mut stop = start + 1;
@@ -664,7 +767,9 @@ fn fit_in_window(x: &mut [f64], position: &[usize], end: f64) {
         let last = x[stop - 1];
         if last > end && first <= end {
             let span = last - x[start];
-            let room = end - first;
+            let gaps = (stop - start - 1).max(1) as f64;
+            let u: f64 = rng.random();
+            let room = (end - first) * u.powf(1.0 / gaps);
             for r in start..stop {
                 let f = if span > 0.0 {
                     (x[r] - x[start]) / span
@@ -685,13 +790,39 @@ mod tests {
     #[test]
     fn a_family_past_the_end_is_shrunk_in_proportion_and_keeps_its_order() {
         // Two families: [100, 110, 130] (inside an end of 120 after shrinking) and [50].
+        let mut rng = stream(1, "window", 0, 0);
         let mut x = vec![100.0, 110.0, 130.0, 50.0];
-        fit_in_window(&mut x, &[0, 1, 2, 0], 120.0);
-        assert_eq!(x, vec![100.0, 106.0, 120.0, 50.0]);
+        fit_in_window(&mut x, &[0, 1, 2, 0], 120.0, &mut rng);
+        assert_eq!(x[0], 100.0);
+        assert!(x[1] <= x[2] && x[2] <= 120.0, "{x:?}");
+        // Relative spacing: the middle row a third of the way along, as before.
+        let third = 100.0 + (x[2] - 100.0) / 3.0;
+        assert!((x[1] - third).abs() <= 1.0, "{x:?}");
+        assert_eq!(x[3], 50.0);
         // A family starting past the end is left alone (its first date follows a rule).
         let mut y = vec![130.0, 140.0];
-        fit_in_window(&mut y, &[0, 1], 120.0);
+        fit_in_window(&mut y, &[0, 1], 120.0, &mut rng);
         assert_eq!(y, vec![130.0, 140.0]);
+    }
+
+    #[test]
+    fn families_past_the_end_do_not_pile_up_on_the_last_day() {
+        // 1,000 two-row families from day 0, each overshooting an end of 100.
+        let mut rng = stream(7, "window", 0, 0);
+        let mut x = Vec::new();
+        let mut position = Vec::new();
+        for _ in 0..1000 {
+            x.extend([0.0, 150.0]);
+            position.extend([0, 1]);
+        }
+        fit_in_window(&mut x, &position, 100.0, &mut rng);
+        let lasts: Vec<f64> = x.iter().skip(1).step_by(2).copied().collect();
+        assert!(lasts.iter().all(|&d| (0.0..=100.0).contains(&d)));
+        let on_end = lasts.iter().filter(|&&d| d >= 100.0).count();
+        assert!(on_end <= 30, "{on_end} of 1000 on the last day");
+        // One gap: the last date uniform over the window (mean about 50).
+        let mean = lasts.iter().sum::<f64>() / lasts.len() as f64;
+        assert!((mean - 49.5).abs() < 4.0, "mean {mean}");
     }
 
     #[test]
@@ -707,6 +838,7 @@ mod tests {
             offsets: Vec::new(),
             model: None,
             reference: None,
+            formulas: Vec::new(),
         };
         // Five rows want 2, 1, 2, 0, 1 references (6 in all), but only 4 are needed.
         let picked = deal(9, &t, "account_id", 0.0, 4, &[2.0, 1.0, 2.0, 0.0, 1.0], 5);

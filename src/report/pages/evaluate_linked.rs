@@ -148,6 +148,24 @@ pub fn evaluate_linked_page(r: &LinkedReport, ctx: &Context) -> String {
             &rows,
         );
     }
+    if !r.formulas.is_empty() {
+        page.h3("Formulas of the real rows");
+        let rows: Vec<Vec<Cell>> = r
+            .formulas
+            .iter()
+            .map(|x| {
+                vec![
+                    Cell::Text(format!("{}: {}", x.table, x.formula)),
+                    Cell::Num(x.synthetic_broken * 100.0, 2),
+                ]
+            })
+            .collect();
+        page.table(
+            "Every real row of the table obeys these formulas between its numeric columns.",
+            &["formula", "synthetic rows breaking it (%)"],
+            &rows,
+        );
+    }
 
     page.section("detection", "Detection: can a classifier tell them apart?");
     page.p(
