@@ -460,11 +460,8 @@ fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     if !a.quiet {
         eprint!("{}", fairsynth::reweight::summary(&report));
     }
-    if !report.converged {
-        eprintln!(
-            "warning: the targets were not reached within {:e} (stop: {:?}); see the residual error per margin above",
-            report.tolerance, report.stop_reason
-        );
+    if let Some(w) = fairsynth::reweight::not_reached_warning(&report) {
+        eprintln!("{w}");
     }
     Ok(())
 }
@@ -973,7 +970,7 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
     if !a.quiet {
         eprint!("{}", fairsynth::evaluate::summary(&report));
     }
-    failed_gates(&report.checks, "quality", |v| format!("{v:.4}"))
+    failed_gates(&report.checks, "quality", |_, v| format!("{v:.4}"))
 }
 
 fn audit(a: AuditArgs) -> Result<(), Failure> {
@@ -1042,7 +1039,7 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
     if !a.quiet {
         eprint!("{}", fairsynth::audit::summary(&report));
     }
-    failed_gates(&report.checks, "audit", |v| fairsynth::report::num(v, 4))
+    failed_gates(&report.checks, "audit", fairsynth::audit::figure_text)
 }
 
 /// Exit 1 naming every failed gate (`what`: `quality` for evaluate, `audit` for audit), each
@@ -1050,7 +1047,7 @@ fn audit(a: AuditArgs) -> Result<(), Failure> {
 fn failed_gates(
     checks: &[fairsynth::evaluate::Check],
     what: &str,
-    fmt: impl Fn(f64) -> String,
+    fmt: impl Fn(&str, f64) -> String,
 ) -> Result<(), Failure> {
     let failed: Vec<String> = checks
         .iter()
@@ -1059,7 +1056,7 @@ fn failed_gates(
             format!(
                 "{} = {} against the limit {} ({})",
                 c.key,
-                fmt(c.value.unwrap_or(f64::NAN)),
+                fmt(&c.key, c.value.unwrap_or(f64::NAN)),
                 c.limit,
                 c.detail
             )

@@ -277,9 +277,15 @@ fn drift_compares_every_figure_with_the_baseline() {
     );
     assert_eq!(code, 0);
     assert_eq!(f(&r["drift"]["max_change"]), 0.0);
+    // Every figure is compared, except the rates of groups under 30 rows.
+    let left_out = r["drift"]["left_out_small_groups"]
+        .as_array()
+        .expect("left out")
+        .len();
+    assert!(left_out > 0);
     assert_eq!(
-        r["drift"]["compared"].as_u64(),
-        Some(first["figures"].as_object().expect("figures").len() as u64)
+        r["drift"]["compared"].as_u64().expect("compared") as usize + left_out,
+        first["figures"].as_object().expect("figures").len()
     );
 
     // Only the women's rows of the test split dropped: the sex share moves most.
@@ -524,4 +530,169 @@ fn without_min_group_rows_parity_compares_groups_of_30_rows() {
         }
     }
     assert!(small > 0, "the intersection has groups under 30 rows");
+}
+
+/// The sample with the column `drop` left out.
+fn sample_without(dir: &Path, drop: &str) -> PathBuf {
+    let text = std::fs::read_to_string(sample()).expect("sample");
+    let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
+    let k = header.iter().position(|h| *h == drop).expect("column");
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != k)
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    let path = dir.join(format!("without_{drop}.csv"));
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    path
+}
+
+#[test]
+fn a_table_without_the_declared_weight_column_is_audited_with_a_note() {
+    // A synthetic sample carries no design weight: `fnlwgt` is declared (role weight) but
+    // absent. Audit counts rows unweighted, so it leaves the column out and says so.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = adult_without_gates(dir.path());
+    let data = sample_without(dir.path(), "fnlwgt");
+    let (code, r) = audit(&data, &schema, dir.path(), &[]);
+    assert_eq!(code, 0, "{r}");
+    let notes = r["notes"].as_array().expect("notes");
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.contains("`fnlwgt` is not in the table"))),
+        "{notes:?}"
+    );
+    assert_eq!(r["input"]["columns"], 15);
+    // Every other figure is the full table's.
+    let (_, full) = audit(&sample(), &schema, dir.path(), &[]);
+    for key in [
+        "share/sex/Female",
+        "rate/sex/Female",
+        "proxy/relationship/sex",
+    ] {
+        assert_eq!(r["figures"][key], full["figures"][key], "{key}");
+    }
+    // Another missing declared column is still an error.
+    let data = sample_without(dir.path(), "education");
+    let (code, _) = audit(&data, &schema, dir.path(), &[]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn drift_leaves_out_the_rates_of_small_groups() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = adult_without_gates(dir.path());
+    let last_month: String = std::fs::read_to_string(sample())
+        .expect("sample")
+        .lines()
+        .filter(|l| !l.ends_with(",test"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let last = dir.path().join("last_month.csv");
+    std::fs::write(&last, last_month).expect("write");
+    audit(&last, &schema, dir.path(), &[]);
+    let baseline = dir.path().join("baseline.json");
+    std::fs::rename(dir.path().join("audit.json"), &baseline).expect("keep baseline");
+    let b = baseline.to_str().expect("utf-8 path");
+    let rows = |r: &Value, name: &str| -> Option<u64> {
+        r["parity"]["attributes"]
+            .as_array()?
+            .iter()
+            .flat_map(|a| {
+                a["groups"].as_array().into_iter().flatten().map(move |g| {
+                    (
+                        format!(
+                            "rate/{}/{}",
+                            a["attribute"].as_str().unwrap_or(""),
+                            g["group"].as_str().unwrap_or("")
+                        ),
+                        g["rows"].as_u64(),
+                    )
+                })
+            })
+            .find(|(n, _)| n == name)
+            .and_then(|(_, rows)| rows)
+    };
+    let before: Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).expect("baseline")).expect("JSON");
+    for (min, extra) in [
+        (30, vec![]),
+        (100, vec!["--threshold", "min_group_rows=100"]),
+    ] {
+        let mut args = vec!["--baseline", b];
+        args.extend(extra);
+        let (_, r) = audit(&sample(), &schema, dir.path(), &args);
+        let d = &r["drift"];
+        assert_eq!(d["min_group_rows"], min);
+        let left_out = d["left_out_small_groups"].as_array().expect("left out");
+        assert!(!left_out.is_empty());
+        // Exactly the rates of groups under `min` rows now or in the baseline are left out.
+        for c in d["changes"].as_array().expect("changes") {
+            let name = c["figure"].as_str().expect("figure");
+            if name.starts_with("rate/") {
+                assert!(rows(&r, name).expect("rows now") >= min, "{name}");
+                assert!(rows(&before, name).expect("rows before") >= min, "{name}");
+            }
+        }
+        for name in left_out {
+            let name = name.as_str().expect("name");
+            assert!(
+                rows(&r, name).expect("rows now") < min
+                    || rows(&before, name).expect("rows before") < min,
+                "{name}"
+            );
+        }
+        let both = r["figures"]
+            .as_object()
+            .expect("figures")
+            .keys()
+            .filter(|k| before["figures"].get(k.as_str()).is_some())
+            .count();
+        assert_eq!(
+            d["compared"].as_u64().expect("compared") as usize + left_out.len(),
+            both
+        );
+        // Without the rates of two-person groups, drift is small.
+        assert!(f(&d["max_change"]) < 0.1, "{d}");
+    }
+}
+
+#[test]
+fn the_summary_writes_counts_as_whole_numbers_and_small_groups_only_against_a_gate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = adult_without_gates(dir.path());
+    let run = |extra: &[&str]| -> (i32, String) {
+        let out = fairsynth()
+            .arg("audit")
+            .arg(sample())
+            .arg("--schema")
+            .arg(&schema)
+            .args(extra)
+            .output()
+            .expect("runs");
+        (
+            out.status.code().expect("exit code"),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, s) = run(&["--threshold", "min_group_rows=30"]);
+    assert_eq!(code, 1, "{s}");
+    assert!(s.contains("FAIL min_group_rows: 19 < 30 ("), "{s}");
+    assert!(s.contains("pass identifiers: 0 <= 0 ("), "{s}");
+    assert!(
+        s.contains("min_group_rows = 19 against the limit 30"),
+        "{s}"
+    );
+    assert!(s.contains("37 below min_group_rows"), "{s}");
+    // Without the gate, small groups are not counted against it.
+    let (_, s) = run(&[]);
+    assert!(!s.contains("below min_group_rows"), "{s}");
+    assert!(s.contains("groups age & race & sex: 49 with rows\n"), "{s}");
 }

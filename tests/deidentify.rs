@@ -526,3 +526,29 @@ fn inspect_judges_and_drafts_the_same_at_any_thread_count() {
     assert_eq!(d1, d3, "the draft does not depend on the thread count");
     assert_eq!(r1, r3, "the report does not depend on the thread count");
 }
+
+#[test]
+fn the_summary_counts_one_released_column_in_the_singular() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = dir.path().join("notes.yaml");
+    fs::write(
+        &schema,
+        "version: 1\nname: people\ncolumns:\n  - {name: ref, type: string, role: identifier}\n  - {name: segment, type: category}\n  - {name: notes, type: string, action: redact}\n",
+    )
+    .expect("schema");
+    let out = dir.path().join("notes.parquet");
+    let run = fairsynth()
+        .args(["deidentify", "tests/data/detection/people.csv", "--schema"])
+        .arg(&schema)
+        .arg("-o")
+        .arg(&out)
+        .current_dir(common::root())
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("over everything released (1 column)"),
+        "{stderr}"
+    );
+}

@@ -440,3 +440,78 @@ fn deidentify_and_audit_read_the_export_as_detected() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_workbook_whose_first_sheet_has_no_rows_is_read_from_the_first_sheet_with_rows() {
+    // crm_de.xlsx has a cover sheet `Info` (a title, no data rows), then `Kunden`.
+    let s = schema(CRM_SCHEMA);
+    let input = Input::file(data("crm_de.xlsx"), Format::Xlsx);
+    let reader = Reader::open(&input, &s).expect("opens without --sheet");
+    assert_eq!(reader.dialect().sheet.as_deref(), Some("Kunden"));
+    let note = reader.dialect().sheet_note.clone().expect("a note");
+    for part in [
+        "`Info` has no data rows",
+        "`Kunden` (20 rows)",
+        "--sheet NAME",
+    ] {
+        assert!(note.contains(part), "{note}");
+    }
+    let b = read(&data("crm_de.xlsx"), InputOptions::default(), &s).expect("reads");
+    assert_eq!(b.num_rows(), 20);
+    // A sheet asked for is read as asked, without a note.
+    let empty = fairsynth::deid::inspect::empty_schema();
+    let info = InputOptions {
+        sheet: Some("Info".into()),
+        ..Default::default()
+    };
+    let input = Input::file(data("crm_de.xlsx"), Format::Xlsx).with_options(info);
+    let reader = Reader::open(&input, &empty).expect("opens Info");
+    assert_eq!(reader.dialect().sheet.as_deref(), Some("Info"));
+    assert_eq!(reader.dialect().sheet_note, None);
+    // Every command picks the same sheet: inspect says so, audit reads the 20 rows.
+    let out = fairsynth()
+        .args(["inspect", "tests/data/dialects/crm_de.xlsx"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains(": 20 rows, 9 columns"), "{stderr}");
+    assert!(stderr.contains("read as: xlsx, sheet `Kunden`"), "{stderr}");
+    assert!(
+        stderr.contains("note: the first sheet `Info` has no data rows"),
+        "{stderr}"
+    );
+    let out = fairsynth()
+        .args([
+            "audit",
+            "tests/data/dialects/crm_de.xlsx",
+            "--schema",
+            "tests/data/dialects/crm_deid.yaml",
+            "--as-of",
+            "2025-01-01",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("audited 20 rows"), "{stderr}");
+    assert!(stderr.contains("note: the first sheet `Info`"), "{stderr}");
+    let out = fairsynth()
+        .args([
+            "evaluate",
+            "--real",
+            "tests/data/dialects/crm_de.xlsx",
+            "--synthetic",
+            "tests/data/dialects/crm_de.xlsx",
+            "--schema",
+            "tests/data/dialects/crm_deid.yaml",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "note: real table: the first sheet `Info` has no data rows, so sheet `Kunden` was read"
+        ),
+        "{stderr}"
+    );
+}

@@ -320,10 +320,18 @@ fn unreachable_targets_under_bounds_are_reported_with_residuals() {
         .iter()
         .any(|m| m["max_abs_error"].as_f64().expect("e") > 1e-3));
     let w = weights(&out);
+    let mean = w.iter().sum::<f64>() / w.len() as f64;
     assert!(
-        w.iter().all(|x| *x <= 1.5 * (1.0 + 1e-12)),
+        (mean - 1.0).abs() < 1e-12,
+        "the total weight is kept: {mean}"
+    );
+    assert!(
+        w.iter().all(|x| *x <= 1.5 * mean * (1.0 + 1e-12)),
         "bounds hold even when targets do not"
     );
+    let e = margin_errors(&r);
+    let worst = |f: fn(&(String, f64, f64)) -> f64| e.iter().map(f).fold(0.0, f64::max);
+    assert!(worst(|m| m.2) <= worst(|m| m.1), "{e:?}");
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -751,4 +759,130 @@ fn parity_holds_for_every_level_of_a_multi_class_label() {
             );
         }
     }
+}
+
+/// The largest `max_abs_error` (after) and `max_abs_error_before` of each margin of a report.
+fn margin_errors(r: &serde_json::Value) -> Vec<(String, f64, f64)> {
+    r["margins"]
+        .as_array()
+        .expect("margins")
+        .iter()
+        .map(|m| {
+            (
+                m["columns"].to_string(),
+                m["max_abs_error_before"].as_f64().expect("before"),
+                m["max_abs_error"].as_f64().expect("after"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn bounded_raking_keeps_the_mean_and_the_bounds_and_ends_no_worse_than_it_started() {
+    // Survey start weights (fnlwgt) and label parity, capped at 5 times the mean weight: the
+    // targets are out of reach (the old are too few), so the iteration stops at the sweep limit.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("w.parquet");
+    let report = dir.path().join("r.json");
+    let run = fairsynth()
+        .args([
+            "reweight",
+            SAMPLE,
+            "--schema",
+            ADULT,
+            "--max-weight",
+            "5",
+            "-o",
+        ])
+        .arg(&out)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(&report).expect("report")).expect("JSON");
+    assert_eq!(r["converged"], false);
+    // The warning says what happened in words, not the name of an enum variant.
+    assert!(!stderr.contains("MaxIterations"), "{stderr}");
+    assert!(
+        stderr.contains("warning: the targets were not reached within 1e-10 (stopped at the sweep limit after 1000 sweeps"),
+        "{stderr}"
+    );
+    // The total (so the mean) weight is kept, and the bounds hold against the final mean.
+    let w = weights(&out);
+    let n = w.len() as f64;
+    let mean = w.iter().sum::<f64>() / n;
+    let start_mean = r["total_weight"].as_f64().expect("total") / n;
+    assert!(
+        (mean / start_mean - 1.0).abs() < 1e-12,
+        "{mean} {start_mean}"
+    );
+    let max = w.iter().cloned().fold(0.0, f64::max);
+    assert!(
+        max <= 5.0 * mean * (1.0 + 1e-12),
+        "max/mean = {}",
+        max / mean
+    );
+    assert!(
+        max >= 5.0 * mean * (1.0 - 1e-9),
+        "the cap binds: {}",
+        max / mean
+    );
+    // No margin ends further from its targets than it started (here; the guarantee is on the
+    // largest error over all margins).
+    for (m, before, after) in margin_errors(&r) {
+        assert!(after <= before, "{m}: {before} -> {after}");
+    }
+}
+
+#[test]
+fn bounds_that_cannot_keep_the_mean_or_the_start_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("w.parquet");
+    // fnlwgt varies within cells and a cell's factor is capped by its largest start weight:
+    // at 2 times the mean every row at its cap holds 71 % of the total weight.
+    run_reweight(&out, &["--max-weight", "2"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bounds cannot be met: with --max-weight 2 the weights cannot keep their total",
+        ))
+        .stderr(predicate::str::contains(
+            "raise --max-weight to more than 2.809",
+        ));
+    assert!(!out.exists(), "nothing is written");
+    run_reweight(&out, &["--min-weight", "0.3"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bounds cannot be met: with --min-weight 0.3 the weights cannot keep their total",
+        ));
+    // Start weights that meet the target but not the cap: within the bounds the closest
+    // sweep ends further from the target than the start, so nothing is written.
+    let d = dir.path();
+    let schema = write(d, "s.yaml", "version: 1\nname: c\ncolumns:\n  - {name: a, type: category}\n  - {name: w, type: float, role: weight}\ntargets:\n  a: {a0: 0.4, a1: 0.6}\n");
+    let input = write(
+        d,
+        "in.csv",
+        "a,w\na0,4\na1,1\na1,1\na1,1\na1,1\na1,1\na1,1\n",
+    );
+    fairsynth()
+        .arg("reweight")
+        .arg(&input)
+        .arg("--schema")
+        .arg(&schema)
+        .args(["--max-weight", "2", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bounds cannot be met: with --max-weight 2 even the closest sweep of the bounded raking is further from the targets than the start weights (largest |share - target| over every margin 0.114, against 0.000 at the start; per margin: a 0.000 -> 0.114)",
+        ));
+    // A cap alone that leaves the targets out of reach squeezes other rows to zero.
+    run_reweight(&out, &["--max-weight", "3"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bounds cannot be met: with --max-weight 3 the targets are out of reach",
+        ));
+    assert!(!out.exists(), "nothing is written");
 }

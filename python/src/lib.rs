@@ -470,11 +470,9 @@ fn reweight<'py>(
         let ctx = context(s, &line, &[("input", &input)])?;
         let html = fairsynth::report::reweight_page(&report, &ctx);
         let mut summary = fairsynth::reweight::summary(&report);
-        if !report.converged {
-            summary.push_str(&format!(
-                "warning: the targets were not reached within {:e} (stop: {:?}); see the residual error per margin above\n",
-                report.tolerance, report.stop_reason
-            ));
+        if let Some(w) = fairsynth::reweight::not_reached_warning(&report) {
+            summary.push_str(&w);
+            summary.push('\n');
         }
         Ok((written, serde_json::to_string(&report)?, html, summary))
     })?;

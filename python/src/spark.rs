@@ -188,11 +188,9 @@ pub(crate) fn spark_reweight_solve<'py>(
         report.dropped_identifiers = fairsynth::reweight::dropped_identifiers(s, &opts);
         report.rows_written = opts.resample.unwrap_or(merged.rows());
         let mut summary = fairsynth::reweight::summary(&report);
-        if !report.converged {
-            summary.push_str(&format!(
-                "warning: the targets were not reached within {:e} (stop: {:?}); see the residual error per margin above\n",
-                report.tolerance, report.stop_reason
-            ));
+        if let Some(w) = fairsynth::reweight::not_reached_warning(&report) {
+            summary.push_str(&w);
+            summary.push('\n');
         }
         let line = vec![
             "fairsynth.spark.reweight".to_string(),

@@ -8,10 +8,20 @@ use super::{AttributeParity, AuditError, Change, Drift, Report, Representation, 
 use crate::evaluate::Check;
 use crate::schema::Quality;
 
-/// Reads a baseline report: (path, its input's SHA-256, its figures).
-pub(super) fn read_baseline(
-    path: &Path,
-) -> Result<(String, String, BTreeMap<String, f64>), AuditError> {
+/// A baseline report, as drift needs it.
+pub(super) struct Baseline {
+    /// The path as given.
+    pub(super) path: String,
+    /// SHA-256 of its input.
+    pub(super) input_sha256: String,
+    /// Its figures.
+    pub(super) figures: BTreeMap<String, f64>,
+    /// The labelled rows behind each of its rate figures (`rate/ATTRIBUTE/GROUP`).
+    pub(super) rate_rows: BTreeMap<String, u64>,
+}
+
+/// Reads a baseline report.
+pub(super) fn read_baseline(path: &Path) -> Result<Baseline, AuditError> {
     let shown = path.display().to_string();
     let bad = |message: String| AuditError::Baseline {
         path: shown.clone(),
@@ -39,17 +49,72 @@ pub(super) fn read_baseline(
         .and_then(|s| s.as_str())
         .unwrap_or_default()
         .to_string();
-    Ok((shown, sha, figures))
+    let mut rate_rows = BTreeMap::new();
+    let attributes = v
+        .pointer("/parity/attributes")
+        .and_then(|a| a.as_array())
+        .map_or(&[][..], Vec::as_slice);
+    for a in attributes {
+        let attribute = a.get("attribute").and_then(|x| x.as_str()).unwrap_or("");
+        let groups = a
+            .get("groups")
+            .and_then(|g| g.as_array())
+            .map_or(&[][..], Vec::as_slice);
+        for g in groups {
+            if let (Some(group), Some(rows)) = (
+                g.get("group").and_then(|x| x.as_str()),
+                g.get("rows").and_then(|x| x.as_u64()),
+            ) {
+                rate_rows.insert(format!("rate/{attribute}/{group}"), rows);
+            }
+        }
+    }
+    Ok(Baseline {
+        path: shown,
+        input_sha256: sha,
+        figures,
+        rate_rows,
+    })
 }
 
+/// The rate figures drift leaves out: those of groups with fewer than `min_rows` labelled
+/// rows now or in the baseline (the rule parity applies), whose rates move by chance.
+pub(super) fn small_rates(
+    now: &Report,
+    baseline: &Baseline,
+    min_rows: u64,
+) -> std::collections::BTreeSet<String> {
+    let mut small = std::collections::BTreeSet::new();
+    for a in now.parity.iter().flat_map(|p| &p.attributes) {
+        for g in a.groups.iter().filter(|g| g.rows < min_rows) {
+            small.insert(format!("rate/{}/{}", a.attribute, g.group));
+        }
+    }
+    for (k, rows) in &baseline.rate_rows {
+        if *rows < min_rows {
+            small.insert(k.clone());
+        }
+    }
+    small
+}
+
+/// The changes from `baseline` to the figures `now`, leaving out the rates in `small` (of
+/// groups below `min_rows` rows, see [`small_rates`]).
 pub(super) fn drift(
-    baseline: String,
-    baseline_input_sha256: String,
-    before: &BTreeMap<String, f64>,
+    baseline: Baseline,
     now: &BTreeMap<String, f64>,
+    small: &std::collections::BTreeSet<String>,
+    min_rows: u64,
 ) -> Drift {
+    let before = &baseline.figures;
+    let left_out_small_groups: Vec<String> = before
+        .keys()
+        .filter(|k| now.contains_key(*k) && small.contains(*k))
+        .cloned()
+        .collect();
     let mut changes: Vec<Change> = before
         .iter()
+        .filter(|(k, _)| !small.contains(*k))
         .filter_map(|(k, b)| {
             now.get(k).map(|a| Change {
                 figure: k.clone(),
@@ -67,9 +132,11 @@ pub(super) fn drift(
             .then_with(|| x.figure.cmp(&y.figure))
     });
     Drift {
-        baseline,
-        baseline_input_sha256,
+        baseline: baseline.path,
+        baseline_input_sha256: baseline.input_sha256,
         compared,
+        min_group_rows: min_rows,
+        left_out_small_groups,
         max_change: changes.first().map_or(0.0, |c| c.change.abs()),
         changes,
         only_in_baseline: before
@@ -212,8 +279,16 @@ pub(super) fn checks(r: &Report, q: &Quality) -> Vec<Check> {
                     Some(d) => Ok((
                         d.max_change,
                         format!(
-                            "largest change since the baseline: {}",
-                            d.changes.first().map_or("", |c| c.figure.as_str())
+                            "largest change since the baseline: {}{}",
+                            d.changes.first().map_or("", |c| c.figure.as_str()),
+                            match d.left_out_small_groups.len() {
+                                0 => String::new(),
+                                n => format!(
+                                    "; {n} rate{} of groups under {} rows left out",
+                                    if n == 1 { "" } else { "s" },
+                                    d.min_group_rows
+                                ),
+                            }
                         ),
                     )),
                 },

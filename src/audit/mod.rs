@@ -29,7 +29,7 @@ mod gates;
 pub mod linked;
 
 pub use gates::GATES;
-use gates::{checks, drift, read_baseline, worst_parity};
+use gates::{checks, drift, read_baseline, small_rates, worst_parity};
 
 use std::collections::BTreeMap;
 
@@ -259,8 +259,13 @@ pub struct Drift {
     pub baseline: String,
     /// SHA-256 of the baseline's input table.
     pub baseline_input_sha256: String,
-    /// Figures in both reports.
+    /// Figures in both reports that are compared.
     pub compared: usize,
+    /// Rates of groups with fewer labelled rows than this (now or in the baseline) are left
+    /// out: `quality.min_group_rows`, else [`PARITY_MIN_ROWS`], the rule parity applies.
+    pub min_group_rows: u64,
+    /// The rate figures in both reports left out for that reason.
+    pub left_out_small_groups: Vec<String>,
     /// The largest absolute change (the figure `max_drift` checks).
     pub max_change: f64,
     /// Every change, largest first.
@@ -319,6 +324,9 @@ pub struct Report {
     /// The schema's `privacy.max_unique_share`, checked as `max_unique_share`.
     #[serde(skip)]
     pub singling_out_limit: Option<f64>,
+    /// The gate `quality.min_group_rows`, when set (`small_groups` counts against it).
+    #[serde(skip)]
+    pub min_group_rows: Option<u64>,
     /// Gates.
     pub checks: Vec<Check>,
     /// No gate failed.
@@ -395,11 +403,24 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
         .into_iter()
         .filter(|l| schema.column(&l.column).is_some())
         .collect();
+    // A declared weight column the table lacks (a synthetic sample carries no design weight)
+    // is left out: audit counts rows, unweighted, so nothing depends on it.
+    let (present, sheet_note) = crate::io::read::column_names_noted(&opts.input, schema)?;
+    let absent_weights: Vec<String> = schema
+        .columns
+        .iter()
+        .filter(|c| c.role == Role::Weight && !present.contains(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
     let reduced;
-    let schema = if locked.is_empty() {
+    let schema = if locked.is_empty() && absent_weights.is_empty() {
         schema
     } else {
-        let names: Vec<String> = locked.iter().map(|l| l.column.clone()).collect();
+        let names: Vec<String> = locked
+            .iter()
+            .map(|l| l.column.clone())
+            .chain(absent_weights.iter().cloned())
+            .collect();
         reduced = schema.without_columns(&names);
         &reduced
     };
@@ -432,6 +453,12 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
             )
         })
         .collect();
+    notes.extend(sheet_note);
+    for w in &absent_weights {
+        notes.push(format!(
+            "the schema's weight column `{w}` is not in the table (a synthetic sample carries no design weight), so it is left out; every figure counts rows, unweighted, as always"
+        ));
+    }
     let min_rows = opts.quality.min_group_rows.map_or(0, |x| x as u64);
 
     let protected = figures::protected(schema);
@@ -529,13 +556,21 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
         drift: None,
         figures: BTreeMap::new(),
         singling_out_limit: schema.privacy.max_unique_share,
+        min_group_rows: opts.quality.min_group_rows.map(|x| x as u64),
         checks: Vec::new(),
         passed: true,
         notes,
     };
     report.figures = report.compute_figures();
-    report.drift =
-        baseline.map(|(path, input_sha, before)| drift(path, input_sha, &before, &report.figures));
+    report.drift = baseline.map(|b| {
+        let min = report
+            .parity
+            .as_ref()
+            .map_or(PARITY_MIN_ROWS, |p| p.min_group_rows)
+            .max(1);
+        let small = small_rates(&report, &b, min);
+        drift(b, &report.figures, &small, min)
+    });
     report.checks = checks(&report, &opts.quality);
     report.passed = report.checks.iter().all(|c| c.status != Status::Failed);
     Ok(report)
@@ -866,6 +901,20 @@ fn singling_out(schema: &Schema, opts: &Options) -> Result<Singling, AuditError>
     })
 }
 
+/// The gates whose figure is a count (rows of the smallest group, undeclared identifier
+/// columns), written as whole numbers.
+const COUNT_GATES: [&str; 2] = ["min_group_rows", "identifiers"];
+
+/// A gate's figure as the summary and the error write it: a whole number for a count, else
+/// four decimals.
+pub fn figure_text(key: &str, value: f64) -> String {
+    if COUNT_GATES.contains(&key) && value.is_finite() && value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        crate::report::num(value, 4)
+    }
+}
+
 /// A readable summary for the terminal.
 pub fn summary(r: &Report) -> String {
     use std::fmt::Write;
@@ -882,9 +931,14 @@ pub fn summary(r: &Report) -> String {
                 .iter()
                 .filter(|g| g.attribute == a.attribute)
                 .count();
+            // Small groups are counted against `quality.min_group_rows` only when it is set.
+            let below = match r.min_group_rows {
+                Some(_) => format!(", {small} below min_group_rows"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 s,
-                "  groups {}: {} with rows, {small} below min_group_rows",
+                "  groups {}: {} with rows{below}",
                 a.attribute,
                 a.groups.len()
             );
@@ -940,9 +994,12 @@ pub fn summary(r: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        "  quality: {} duplicate rows; {} columns with nulls",
-        r.quality.duplicate_rows,
-        r.quality.columns.iter().filter(|c| c.nulls > 0).count()
+        "  quality: {}; {} with nulls",
+        crate::report::count(r.quality.duplicate_rows as usize, "duplicate row"),
+        crate::report::count(
+            r.quality.columns.iter().filter(|c| c.nulls > 0).count(),
+            "column"
+        )
     );
     for d in &r.quality.dates {
         let _ = writeln!(
@@ -954,9 +1011,17 @@ pub fn summary(r: &Report) -> String {
         );
     }
     if let Some(d) = &r.drift {
+        let left_out = match d.left_out_small_groups.len() {
+            0 => String::new(),
+            n => format!(
+                "; {n} rate{} of groups under {} rows left out",
+                if n == 1 { "" } else { "s" },
+                d.min_group_rows
+            ),
+        };
         let _ = writeln!(
             s,
-            "  drift since {}: largest change {:.4} ({} figures compared)",
+            "  drift since {}: largest change {:.4} ({} figures compared{left_out})",
             d.baseline, d.max_change, d.compared
         );
     }
@@ -976,7 +1041,7 @@ pub fn summary(r: &Report) -> String {
                     "FAIL"
                 },
                 c.key,
-                crate::report::num(c.value.unwrap_or(f64::NAN), 4),
+                figure_text(&c.key, c.value.unwrap_or(f64::NAN)),
                 match (c.status == Status::Passed, is_max) {
                     (true, true) => "<=",
                     (true, false) => ">=",

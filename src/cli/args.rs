@@ -165,7 +165,7 @@ pub(crate) struct DialectArgs {
     /// Text encoding of a CSV file, e.g. `utf-8`, `windows-1252`, `latin-1`.
     #[arg(long, value_name = "NAME", value_parser = encoding)]
     pub(crate) encoding: Option<&'static encoding_rs::Encoding>,
-    /// The sheet of a workbook to read: its name, or its number (1 is the first; default: 1).
+    /// The sheet of a workbook to read: its name, or its number (1 is the first; default: the first sheet, or the first with data rows when the first has none).
     #[arg(long, value_name = "NAME|N")]
     pub(crate) sheet: Option<String>,
 }

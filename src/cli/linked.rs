@@ -117,7 +117,7 @@ pub(crate) fn audit_folder(a: AuditArgs) -> Result<(), Failure> {
     if !a.quiet {
         eprint!("{}", summary(&report));
     }
-    failed_gates(&report.checks, "audit", |v| fairsynth::report::num(v, 4))
+    failed_gates(&report.checks, "audit", fairsynth::audit::figure_text)
 }
 
 /// `evaluate --real DIR --synthetic DIR --schema LINKED.yaml`: a synthetic database against
@@ -212,7 +212,7 @@ pub(crate) fn evaluate_folders(a: EvaluateArgs) -> Result<(), Failure> {
     if !a.quiet {
         eprint!("{}", fairsynth::evaluate::linked::summary(&report));
     }
-    failed_gates(&report.checks, "quality", |v| format!("{v:.4}"))
+    failed_gates(&report.checks, "quality", |_, v| format!("{v:.4}"))
 }
 
 /// `fit DIR --schema LINKED.yaml -o MODEL`: one model of every table of the folder.

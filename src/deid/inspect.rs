@@ -104,6 +104,8 @@ pub struct Inspection {
     /// The same, for the draft's `input:` section.
     #[serde(skip)]
     pub dialect: Option<Dialect>,
+    /// What the reading chose that the user did not ask for (a workbook's sheet).
+    pub notes: Vec<String>,
 }
 
 /// Type evidence for text values.
@@ -302,6 +304,11 @@ pub fn inspect(input: &Input, schema: Option<&Schema>) -> Result<Inspection, Rea
         person_level,
         judgement: None,
         read_as: dialect.as_ref().map(Dialect::to_string),
+        notes: dialect
+            .as_ref()
+            .and_then(|d| d.sheet_note.clone())
+            .into_iter()
+            .collect(),
         dialect,
     })
 }
@@ -997,13 +1004,16 @@ pub fn summary(ins: &Inspection) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {} rows, {} columns",
+        "{}: {}, {}",
         ins.input,
-        ins.rows,
-        ins.columns.len()
+        crate::report::count(ins.rows as usize, "row"),
+        crate::report::count(ins.columns.len(), "column")
     );
     if let Some(r) = &ins.read_as {
         let _ = writeln!(s, "  read as: {r}");
+    }
+    for n in &ins.notes {
+        let _ = writeln!(s, "  note: {n}");
     }
     for c in &ins.columns {
         let _ = writeln!(

@@ -954,12 +954,13 @@ pub fn summary(r: &Report) -> String {
         let q = &f.quasi_identifiers;
         let _ = writeln!(
             s,
-            "  singling out: {:.1}% of the {} rows written are unique over the quasi-identifiers ({}); {:.1}% over everything released ({} columns)",
+            "  singling out: {:.1}% of the {} rows written are unique over the quasi-identifiers ({}); {:.1}% over everything released ({} column{})",
             100.0 * q.share,
             f.rows,
             if q.columns.is_empty() { "none declared".to_string() } else { q.columns.join(", ") },
             100.0 * f.released.share,
-            f.released.columns.len()
+            f.released.columns.len(),
+            if f.released.columns.len() == 1 { "" } else { "s" }
         );
         if !f.exact {
             let _ = writeln!(

@@ -58,9 +58,13 @@ impl Aligned {
     }
 }
 
-/// The column names of a file, read from its header (CSV) or metadata (Parquet) only.
-pub(crate) fn header(input: &Input, schema: &Schema) -> Result<Vec<String>, EvaluateError> {
-    Ok(crate::io::read::column_names(input, schema)?)
+/// The column names of a file, read from its header (CSV) or metadata (Parquet) only, and
+/// the reading's note on a workbook sheet it chose.
+pub(crate) fn header(
+    input: &Input,
+    schema: &Schema,
+) -> Result<(Vec<String>, Option<String>), EvaluateError> {
+    Ok(crate::io::read::column_names_noted(input, schema)?)
 }
 
 /// The columns to evaluate and those skipped, with the reason.

@@ -270,8 +270,8 @@ pub fn apply_thresholds(base: Quality, specs: &[String]) -> Result<Quality, Eval
 
 /// Measures the synthetic table against the real one (and the holdout, if given).
 pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError> {
-    let real_cols = data::header(&opts.real, schema)?;
-    let syn_cols = data::header(&opts.synthetic, schema)?;
+    let (real_cols, real_note) = data::header(&opts.real, schema)?;
+    let (syn_cols, syn_note) = data::header(&opts.synthetic, schema)?;
     let (names, skipped) = data::select(schema, &real_cols, &syn_cols);
     if names.is_empty() {
         return Err(EvaluateError::Input(format!(
@@ -307,7 +307,10 @@ pub fn evaluate(schema: &Schema, opts: &Options) -> Result<Report, EvaluateError
         }
     }
     let mut t = data::align(schema, &names, real, syn, hold);
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = [("real", real_note), ("synthetic", syn_note)]
+        .into_iter()
+        .filter_map(|(what, n)| n.map(|n| format!("{what} table: {n}")))
+        .collect();
     let targets = match &opts.targets {
         Targets::Off => None,
         Targets::Given { targets, source } => Some(targets::against(

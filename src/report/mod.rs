@@ -63,6 +63,11 @@ pub fn num(x: f64, decimals: usize) -> String {
     }
 }
 
+/// `n` and a noun made plural by `s` unless `n` is 1: `1 column`, `3 columns`.
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// One input file, named as the user gave it, with its SHA-256.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputFile {

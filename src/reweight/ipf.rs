@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::bounded;
 use super::{
     AttributeReport, CellAcc, CellSums, FairnessReport, GroupRate, LevelReport, MarginReport,
     Options, Report, WeightReport, NULL_LEVEL,
@@ -16,6 +17,16 @@ pub enum StopReason {
     Converged,
     /// The sweep limit was reached first.
     MaxIterations,
+}
+
+impl StopReason {
+    /// How the iteration ended, in words: `converged`, `stopped at the sweep limit`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::Converged => "converged",
+            StopReason::MaxIterations => "stopped at the sweep limit",
+        }
+    }
 }
 
 /// A margin: groups of cells whose weighted shares must reach targets.
@@ -389,7 +400,81 @@ impl Problem {
                 c.acc.dmax / c.acc.dmin,
                 hi / lo
             ));
+            return;
         }
+        // The weights keep their total (so the mean the bounds are relative to stays put): the
+        // cells' limits must leave room for it. A cell's factor is capped by its largest start
+        // weight, so start weights that vary within cells can make the total unreachable.
+        let limits = cell_limits(&self.cells, (lo, hi), self.total, self.rows);
+        let n = self.rows as f64;
+        let (sum_lo, sum_hi) = limits
+            .iter()
+            .fold((0.0, 0.0), |(a, b), (lo, hi)| (a + lo, b + hi));
+        let slack = 1e-12 * self.total;
+        if sum_hi < self.total - slack {
+            // The smallest --max-weight whose limits reach the total.
+            let need = n / self
+                .cells
+                .iter()
+                .map(|c| c.acc.wsum / c.acc.dmax)
+                .sum::<f64>();
+            diags.push(format!(
+                "bounds cannot be met: with --max-weight {hi} the weights cannot keep their total (and so their mean): every row of a cell shares one factor, which the cell's largest start weight caps, and with these start weights all rows at their cap reach only {:.1} % of the total\n    hint: raise --max-weight to more than {need:.3} (the least that keeps the total; reaching the targets needs more), or rake with --no-start-weights",
+                100.0 * sum_hi / self.total
+            ));
+        }
+        if sum_lo > self.total + slack {
+            let need = n / self
+                .cells
+                .iter()
+                .map(|c| c.acc.wsum / c.acc.dmin)
+                .sum::<f64>();
+            diags.push(format!(
+                "bounds cannot be met: with --min-weight {lo} the weights cannot keep their total (and so their mean): every row of a cell shares one factor, which the cell's smallest start weight holds up, and with these start weights all rows at their floor already exceed the total by {:.1} %\n    hint: lower --min-weight to less than {need:.3}, or rake with --no-start-weights",
+                100.0 * (sum_lo / self.total - 1.0)
+            ));
+        }
+    }
+
+    /// With bounds, raking that cannot reach the targets returns its closest sweep (the
+    /// smallest largest |share - target| over every margin); when even that is further from the
+    /// targets than the start weights, the bounds cost more than raking gains, and that is
+    /// reported rather than written.
+    pub(super) fn worse_than_start(&self, sol: &Solution, opts: &Options) -> Option<String> {
+        if (opts.min_weight.is_none() && opts.max_weight.is_none())
+            || sol.stop == StopReason::Converged
+        {
+            return None;
+        }
+        let start: Vec<f64> = self.cells.iter().map(|c| c.acc.wsum).collect();
+        let after: Vec<f64> = start.iter().zip(&sol.factors).map(|(w, g)| w * g).collect();
+        let b = margin_errors(&self.margins, &start, self.total);
+        let a = margin_errors(&self.margins, &after, self.total);
+        let worst = |e: &[f64]| e.iter().copied().fold(0.0, f64::max);
+        if worst(&a) <= worst(&b) {
+            return None;
+        }
+        let margins: Vec<String> = self
+            .margins
+            .iter()
+            .zip(b.iter().zip(&a))
+            .map(|(m, (b, a))| format!("{} {b:.3} -> {a:.3}", m.columns.join(" x ")))
+            .collect();
+        let bound = |flag: &str, v: Option<f64>| v.map(|v| format!("{flag} {v}"));
+        let given: Vec<String> = [
+            bound("--min-weight", opts.min_weight),
+            bound("--max-weight", opts.max_weight),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Some(format!(
+            "bounds cannot be met: with {} even the closest sweep of the bounded raking is further from the targets than the start weights (largest |share - target| over every margin {:.3}, against {:.3} at the start; per margin: {})\n    hint: widen the bounds, or reweight without them",
+            given.join(" and "),
+            worst(&a),
+            worst(&b),
+            margins.join(", ")
+        ))
     }
 
     /// Runs the iteration.
@@ -422,7 +507,7 @@ impl Problem {
     /// When the margins contradict each other for this data (a level reachable only through
     /// cells that another margin must empty), raking drives some cells to zero weight. That is
     /// reported rather than written: weights must stay positive.
-    pub(super) fn degenerate(&self, sol: &Solution) -> Option<String> {
+    pub(super) fn degenerate(&self, sol: &Solution, opts: &Options) -> Option<String> {
         // A row weight below 1e-9 of the mean is a weight the iteration is driving to zero.
         let floor = 1e-9 * self.total / self.rows as f64;
         let zero: Vec<usize> = (0..self.cells.len())
@@ -440,9 +525,17 @@ impl Problem {
             .enumerate()
             .map(|(k, (n, &code))| format!("{n}={}", self.var_levels[k][code as usize]))
             .collect();
+        let s = if rows == 1 { "" } else { "s" };
+        // An upper bound alone can leave the targets out of reach so that raking squeezes
+        // other rows towards zero to make room: that is the bounds' doing, not the margins'.
+        if let Some(hi) = opts.max_weight.filter(|_| opts.min_weight.is_none()) {
+            return Some(format!(
+                "bounds cannot be met: with --max-weight {hi} the targets are out of reach, and raking drives the weights of {rows} row{s} to zero to make room (first: {})\n    hint: give the weights a floor with --min-weight (0.01, say) to get the closest shares within the bounds, or raise --max-weight",
+                cell.join(" & ")
+            ));
+        }
         Some(format!(
-            "the targets cannot all be met with this data: raking drives the weights of {rows} row{} to zero (first: {})\n    hint: the margins contradict each other for these rows' combinations of levels; check the targets against the data, or bound the weights with --min-weight to get the closest reachable shares",
-            if rows == 1 { "" } else { "s" },
+            "the targets cannot all be met with this data: raking drives the weights of {rows} row{s} to zero (first: {})\n    hint: the margins contradict each other for these rows' combinations of levels; check the targets against the data, or bound the weights with --min-weight to get the closest reachable shares",
             cell.join(" & ")
         ))
     }
@@ -630,48 +723,6 @@ fn group_shares(m: &Margin, w: &[f64], total: f64) -> Vec<f64> {
     s
 }
 
-/// Scales the cells of one group by a common factor so that their clamped weights sum to
-/// `want`: cells that would leave their limits are fixed at them and the factor is solved
-/// again for the rest (water-filling). When every cell is fixed, the group keeps its residual.
-fn capped_step(w: &mut [f64], members: &[usize], limits: &[(f64, f64)], want: f64) {
-    let mut fixed = vec![false; members.len()];
-    for _ in 0..=members.len() {
-        let (mut free_w, mut fixed_sum) = (0.0, 0.0);
-        for (k, &c) in members.iter().enumerate() {
-            if fixed[k] {
-                fixed_sum += w[c];
-            } else {
-                free_w += w[c];
-            }
-        }
-        if free_w <= 0.0 {
-            return;
-        }
-        let f = ((want - fixed_sum) / free_w).max(0.0);
-        let mut changed = false;
-        for (k, &c) in members.iter().enumerate() {
-            if fixed[k] {
-                continue;
-            }
-            let (lo, hi) = limits[c];
-            let x = w[c] * f;
-            if x > hi || x < lo {
-                w[c] = x.clamp(lo, hi);
-                fixed[k] = true;
-                changed = true;
-            }
-        }
-        if !changed {
-            for (k, &c) in members.iter().enumerate() {
-                if !fixed[k] {
-                    w[c] *= f;
-                }
-            }
-            return;
-        }
-    }
-}
-
 /// Raking of plain cell weights without bounds, for callers outside `reweight` (the model
 /// sampler rakes its joint table of protected cells to targets). Each margin is the group of
 /// every cell and the target share of every group. Returns the raked weights (same total),
@@ -707,8 +758,12 @@ pub(crate) fn rake_cells(
 }
 
 /// Raking: scales cell weights margin by margin until every group share is within
-/// `tolerance` of its target, clamping row weights to `bounds` (relative to the mean weight)
-/// after every margin step. Returns the cell weights, sweeps and stop reason.
+/// `tolerance` of its target. With `bounds` (relative to the mean weight) every step is a
+/// bounded step ([`bounded::margin_step`]): each cell stays within the limits the bounds give
+/// its rows, and the weights keep their total, so the mean weight the bounds are relative to
+/// does not move. When the bounds make the targets unreachable the iteration cycles without
+/// converging; it then returns the sweep that came closest (the smallest largest error), not
+/// merely the last. Returns the cell weights, sweeps and stop reason.
 #[allow(clippy::too_many_arguments)]
 fn fit(
     start: &[f64],
@@ -721,27 +776,30 @@ fn fit(
     max_iterations: usize,
 ) -> (Vec<f64>, usize, StopReason) {
     let mut w = start.to_vec();
-    let mean = total / rows as f64;
     let limits: Vec<(f64, f64)> = match bounds {
-        Some((lo, hi)) => cells
-            .iter()
-            .map(|c| {
-                (
-                    lo * mean / c.acc.dmin * c.acc.wsum,
-                    hi * mean / c.acc.dmax * c.acc.wsum,
-                )
-            })
-            .collect(),
+        Some(b) => cell_limits(cells, b, total, rows),
         None => Vec::new(),
     };
-    let mut totals: Vec<Vec<f64>> = margins.iter().map(|m| vec![0.0; m.labels.len()]).collect();
-    for iteration in 1..=max_iterations {
-        for (m, tot) in margins.iter().zip(totals.iter_mut()) {
-            tot.iter_mut().for_each(|x| *x = 0.0);
-            for (g, wc) in m.cell_group.iter().zip(&w) {
-                tot[*g] += wc;
-            }
+    let groups: Vec<Vec<(f64, f64)>> = margins
+        .iter()
+        .map(|m| {
             if limits.is_empty() {
+                Vec::new()
+            } else {
+                bounded::group_limits(&m.members, &limits)
+            }
+        })
+        .collect();
+    let mut totals: Vec<Vec<f64>> = margins.iter().map(|m| vec![0.0; m.labels.len()]).collect();
+    // With bounds, the sweep kept is the closest: the smallest largest error.
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    for iteration in 1..=max_iterations {
+        for ((m, tot), g) in margins.iter().zip(totals.iter_mut()).zip(&groups) {
+            if limits.is_empty() {
+                tot.iter_mut().for_each(|x| *x = 0.0);
+                for (g, wc) in m.cell_group.iter().zip(&w) {
+                    tot[*g] += wc;
+                }
                 let factor: Vec<f64> = tot
                     .iter()
                     .zip(&m.target)
@@ -751,24 +809,48 @@ fn fit(
                     *wc *= factor[*g];
                 }
             } else {
-                for (g, members) in m.members.iter().enumerate() {
-                    capped_step(&mut w, members, &limits, m.target[g] * total);
-                }
+                bounded::margin_step(&mut w, &m.members, &m.target, g, &limits, total);
             }
         }
-        let worst = margins
-            .iter()
-            .map(|m| {
-                group_shares(m, &w, total)
-                    .iter()
-                    .zip(&m.target)
-                    .map(|(a, t)| (a - t).abs())
-                    .fold(0.0, f64::max)
-            })
-            .fold(0.0, f64::max);
+        let errors = margin_errors(margins, &w, total);
+        let worst = errors.iter().copied().fold(0.0, f64::max);
         if worst <= tolerance {
             return (w, iteration, StopReason::Converged);
         }
+        if !limits.is_empty() && best.as_ref().is_none_or(|(b, _)| worst < *b) {
+            best = Some((worst, w.clone()));
+        }
     }
+    let w = best.map_or(w, |(_, w)| w);
     (w, max_iterations, StopReason::MaxIterations)
+}
+
+/// Per margin, the largest |share - target| over its groups.
+fn margin_errors(margins: &[Margin], w: &[f64], total: f64) -> Vec<f64> {
+    margins
+        .iter()
+        .map(|m| {
+            group_shares(m, w, total)
+                .iter()
+                .zip(&m.target)
+                .map(|(a, t)| (a - t).abs())
+                .fold(0.0, f64::max)
+        })
+        .collect()
+}
+
+/// The range of each cell's total weight under the bounds `(lo, hi)` relative to the mean
+/// weight `total / rows`: every row of a cell shares its factor g, so `lo * mean <= g * d <=
+/// hi * mean` for all its start weights d bounds g by the cell's smallest and largest d.
+fn cell_limits(cells: &[Cell], (lo, hi): (f64, f64), total: f64, rows: u64) -> Vec<(f64, f64)> {
+    let mean = total / rows as f64;
+    cells
+        .iter()
+        .map(|c| {
+            (
+                lo * mean / c.acc.dmin * c.acc.wsum,
+                hi * mean / c.acc.dmax * c.acc.wsum,
+            )
+        })
+        .collect()
 }

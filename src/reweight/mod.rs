@@ -13,6 +13,7 @@
 //! the whole input: systematic sampling walks the cumulative weight in row order from one
 //! random start, so every drawn row depends on the weights of all rows before it.
 
+mod bounded;
 mod ipf;
 pub mod linked;
 mod state;
@@ -648,10 +649,7 @@ pub fn summary(r: &Report) -> String {
         r.rows,
         r.cells,
         r.start_weights,
-        match r.stop_reason {
-            StopReason::Converged => "converged",
-            StopReason::MaxIterations => "stopped at the sweep limit",
-        },
+        r.stop_reason.describe(),
         r.iterations,
         if r.iterations == 1 { "" } else { "s" }
     );
@@ -696,4 +694,22 @@ pub fn summary(r: &Report) -> String {
     }
     let _ = writeln!(s, "  wrote {} rows", r.rows_written);
     s
+}
+
+/// The warning for a run that did not reach its targets (`None` when it did), in words.
+pub fn not_reached_warning(r: &Report) -> Option<String> {
+    (!r.converged).then(|| {
+        format!(
+            "warning: the targets were not reached within {:e} ({} after {} sweep{}{}); see the residual error per margin above",
+            r.tolerance,
+            r.stop_reason.describe(),
+            r.iterations,
+            if r.iterations == 1 { "" } else { "s" },
+            if r.bounds.is_some() {
+                ", the closest sweep within the weight bounds kept"
+            } else {
+                ""
+            }
+        )
+    })
 }

@@ -675,7 +675,10 @@ impl CellSums {
             _ => return Err(ReweightError::Diagnostics(diags)),
         };
         let solution = problem.solve(opts);
-        if let Some(message) = problem.degenerate(&solution) {
+        if let Some(message) = problem
+            .degenerate(&solution, opts)
+            .or_else(|| problem.worse_than_start(&solution, opts))
+        {
             return Err(ReweightError::Diagnostics(vec![message]));
         }
         let report = problem.report(&solution, opts, self.rows, &self.weight);

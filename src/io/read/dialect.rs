@@ -125,6 +125,9 @@ pub struct Dialect {
     pub timestamp_format: DateFormat,
     /// The sheet read (workbooks).
     pub sheet: Option<String>,
+    /// Why `sheet` is not the first sheet when no sheet was asked for (the first has no data
+    /// rows), naming the sheets that have rows.
+    pub sheet_note: Option<String>,
     /// Dates that could not be decided; an error when a date column needs them.
     pub date_problem: Option<DateProblem>,
 }
@@ -143,6 +146,7 @@ impl Dialect {
             date_format: DateFormat::ISO,
             timestamp_format: DateFormat::ISO,
             sheet: None,
+            sheet_note: None,
             date_problem: None,
         }
     }

@@ -1,5 +1,6 @@
-//! Workbooks (`.xlsx`, `.xls`, `.ods`) through the calamine crate: one sheet (the first, or the
-//! one the dialect names), its first row the header, loaded whole (calamine reads a sheet at
+//! Workbooks (`.xlsx`, `.xls`, `.ods`) through the calamine crate: one sheet (the one the
+//! dialect names, else the first, or the first with data rows when the first has none), its
+//! first row the header, loaded whole (calamine reads a sheet at
 //! once) and typed into one record batch. Cells keep their types: numbers are numbers, date
 //! cells dates or timestamps; text cells in a declared numeric or date column are parsed with
 //! the dialect (`213,71`, `24.12.1980`), like CSV fields.
@@ -179,10 +180,39 @@ pub(super) fn read_workbook(
             hint: "pass --sheet with a sheet's name, or its number (1 is the first)".into(),
         });
     };
-    dialect.sheet = Some(sheet.clone());
-    let range = wb
+    let mut sheet = sheet;
+    let mut range = wb
         .worksheet_range(&sheet)
         .map_err(|e| unreadable(format!("sheet `{sheet}`: {e}")))?;
+    // No sheet asked for and the first has no data rows (a cover sheet, a title): the first
+    // sheet that has rows is read instead, and the reading says so. Every command reads
+    // workbooks here, so every command picks the same sheet.
+    if dialect.sheet.is_none() && data_rows(&range) == 0 {
+        let mut with_rows: Vec<(String, usize)> = Vec::new();
+        for other in names.iter().filter(|n| **n != sheet) {
+            if let Ok(r) = wb.worksheet_range(other) {
+                let n = data_rows(&r);
+                if n > 0 {
+                    with_rows.push((other.clone(), n));
+                }
+            }
+        }
+        if let Some((first, _)) = with_rows.first().cloned() {
+            let listed: Vec<String> = with_rows
+                .iter()
+                .map(|(n, rows)| format!("`{n}` ({rows} row{})", if *rows == 1 { "" } else { "s" }))
+                .collect();
+            dialect.sheet_note = Some(format!(
+                "the first sheet `{sheet}` has no data rows, so sheet `{first}` was read; sheets with rows: {}\n    hint: pass --sheet NAME to read another sheet",
+                listed.join(", ")
+            ));
+            range = wb
+                .worksheet_range(&first)
+                .map_err(|e| unreadable(format!("sheet `{first}`: {e}")))?;
+            sheet = first;
+        }
+    }
+    dialect.sheet = Some(sheet.clone());
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let mut rows = range.rows();
     let Some(header) = rows.next() else {
@@ -241,6 +271,15 @@ pub(super) fn read_workbook(
     let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(data.len()));
     RecordBatch::try_new_with_options(Arc::new(ArrowSchema::new(fields)), columns, &options)
         .map_err(|e| unreadable(e.to_string()))
+}
+
+/// Rows below the header row of `range` with at least one non-empty cell.
+fn data_rows(range: &calamine::Range<Data>) -> usize {
+    range
+        .rows()
+        .skip(1)
+        .filter(|r| r.iter().any(|c| !matches!(cell(c), Cell::Null)))
+        .count()
 }
 
 /// An undeclared column: the type all its cells share, else text.

@@ -411,15 +411,25 @@ pub fn open_parquet(path: &Path) -> Result<OpenedParquet, ReadError> {
 
 /// The column names of `input`, read from its header (CSV) or metadata (Parquet) only.
 pub fn column_names(input: &Input, schema: &Schema) -> Result<Vec<String>, ReadError> {
+    Ok(column_names_noted(input, schema)?.0)
+}
+
+/// The column names of `input`, as [`column_names`], and what the reading chose that was not
+/// asked for (a workbook's sheet, see [`Dialect::sheet_note`]), for the command's notes.
+pub fn column_names_noted(
+    input: &Input,
+    schema: &Schema,
+) -> Result<(Vec<String>, Option<String>), ReadError> {
     let mut none = schema.clone();
     none.columns.clear();
     let reader = Reader::open(input, &none)?;
-    Ok(reader
+    let names = reader
         .schema()
         .fields()
         .iter()
         .map(|f| f.name().clone())
-        .collect())
+        .collect();
+    Ok((names, reader.dialect().sheet_note.clone()))
 }
 
 /// The encrypted columns of a Parquet input whose key is not at hand (none for other inputs),

@@ -51,6 +51,14 @@ pub fn audit_page(r: &crate::audit::Report, ctx: &Context) -> String {
             d.compared,
             num(d.max_change, 4)
         ));
+        if !d.left_out_small_groups.is_empty() {
+            page.p(&format!(
+                "Left out: the favourable-label rates of {} group{} with fewer than {} labelled rows now or in the baseline (the groups parity does not compare either); their rates move by chance.",
+                d.left_out_small_groups.len(),
+                if d.left_out_small_groups.len() == 1 { "" } else { "s" },
+                d.min_group_rows
+            ));
+        }
         let shown: Vec<&crate::audit::Change> = d.changes.iter().take(15).collect();
         if !shown.is_empty() {
             page.raw(&svg::bars(

@@ -59,8 +59,15 @@ pub fn reweight_page(r: &crate::reweight::Report, ctx: &Context) -> String {
             StopReason::MaxIterations => format!(
                 "The targets were not all reached within {:e} after {} sweeps (the sweep limit); \
                  the residual error per margin is shown below. Weight bounds can make targets \
-                 unreachable.",
-                r.tolerance, r.iterations
+                 unreachable{}.",
+                r.tolerance,
+                r.iterations,
+                if r.bounds.is_some() {
+                    ": the weights are those of the sweep that came closest to the targets \
+                     within the bounds"
+                } else {
+                    ""
+                }
             ),
         },
     );
