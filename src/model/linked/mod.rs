@@ -50,9 +50,9 @@ use crate::schema::{Column, ColumnType, Database, Role};
 mod reference;
 mod sample;
 
-pub use reference::ReferenceColumn;
-pub use crate::metrics::formulas::{Formula, Operation};
 use crate::metrics::formulas as rules;
+pub use crate::metrics::formulas::{Formula, Operation};
+pub use reference::ReferenceColumn;
 
 pub use sample::{LinkedSample, LinkedSampleOptions, LinkedSampler};
 
