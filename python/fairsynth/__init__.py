@@ -242,7 +242,11 @@ class Result:
 
 def _describe_table(table: Any) -> str:
     """A table's size for ``repr``: rows x columns of a pyarrow Table; a Spark DataFrame's
-    columns only (its rows are not counted: that would run a Spark job)."""
+    columns only (its rows are not counted: that would run a Spark job); each of a dict of
+    linked tables."""
+    if isinstance(table, Mapping):
+        # Linked tables: one table per name.
+        return "{" + ", ".join(f"{k}: {_describe_table(t)}" for k, t in table.items()) + "}"
     if type(table).__module__.startswith("pyspark"):
         # Attribute lookup on a Spark DataFrame looks for a column of that name.
         return f"Spark DataFrame of {len(table.columns)} columns (rows not counted)"

@@ -78,6 +78,9 @@ def test_linked_deidentify_of_a_dict_equals_the_cli_folder(tmp_path):
     assert set(got["orders"]["customer_id"].to_pylist()) <= ids
     assert result.report["tables"][0]["table"] == "customers"
     assert "persons" in result.report
+    # repr of linked tables: each table's size by name.
+    rows = got["customers"].num_rows
+    assert f"customers: {rows} rows x {got['customers'].num_columns} columns" in repr(result)
     with pytest.raises(fairsynth.Error, match="not among the tables given"):
         fairsynth.deidentify({"customers": tables["customers"]}, SCHEMAS / "shop.yaml", key=key)
 
