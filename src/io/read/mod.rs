@@ -178,7 +178,7 @@ pub enum ReadError {
         available: String,
     },
     /// A Parquet column whose type cannot become the declared type.
-    #[error("`{path}`: column `{column}` is stored as {found}, which cannot be read as a {want} column\n    hint: change the column's `type` in the schema")]
+    #[error("`{path}`: column `{column}` is stored as {found}, which cannot be read as a {want} column\n    hint: {hint}")]
     Type {
         /// The input.
         path: PathBuf,
@@ -188,6 +188,8 @@ pub enum ReadError {
         found: String,
         /// The schema type.
         want: String,
+        /// How to fix it (for dates stored as text, how to store them as dates).
+        hint: String,
     },
     /// A column asked for is not declared in the schema.
     #[error(
@@ -662,6 +664,7 @@ impl Reader {
                                 column: n.clone(),
                                 found: found.to_string(),
                                 want: ty.name().into(),
+                                hint: type_hint(found, ty),
                             });
                         }
                     }
@@ -829,6 +832,7 @@ impl Reader {
                             None => conform(a, ty).map_err(|found| ReadError::Type {
                                 path: self.path.clone(),
                                 column: p.field.name().clone(),
+                                hint: type_hint(a.data_type(), ty),
                                 found,
                                 want: ty.name().into(),
                             })?,
@@ -876,6 +880,20 @@ impl Iterator for Reader {
             Source::Csv(_) => self.next_csv(),
             Source::Parquet(_) | Source::Memory(_) => self.next_typed(),
         }
+    }
+}
+
+/// The hint of a stored type that cannot be read as `ty`: dates stored as text (a Parquet file
+/// written from pandas text columns) are to be written as dates; otherwise the schema's type.
+fn type_hint(found: &DataType, ty: ColumnType) -> String {
+    let text = matches!(
+        found,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    );
+    if text && matches!(ty, ColumnType::Date | ColumnType::Timestamp) {
+        format!("the {}s are stored as text: store them as {}s (in pandas, `pd.to_datetime` before writing the file), pass the CSV file they were read from, or change the column's `type` in the schema", ty.name(), ty.name())
+    } else {
+        "change the column's `type` in the schema".into()
     }
 }
 
@@ -1017,6 +1035,30 @@ mod tests {
         let err = read_memory("date", a).expect_err("not a date").to_string();
         assert!(
             err.contains("df: row 2: column `x`: `soon` is not a date (YYYY-MM-DD)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn text_dates_in_a_parquet_file_are_named_as_text_dates() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("t.parquet");
+        let a: ArrayRef = Arc::new(StringArray::from(vec!["2022-01-02"]));
+        let batch = RecordBatch::try_from_iter([("x", a)]).expect("batch");
+        let f = File::create(&path).expect("file");
+        let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None).expect("writer");
+        w.write(&batch).expect("write");
+        w.close().expect("close");
+        let yaml = "version: 1\nname: t\ncolumns:\n  - {name: x, type: date}\n";
+        let schema = Schema::from_str_named(yaml, "t.yaml").expect("schema");
+        let err = Reader::open(&Input::file(&path, Format::Parquet), &schema)
+            .err()
+            .expect("text is no date")
+            .to_string();
+        assert!(
+            err.contains("is stored as Utf8, which cannot be read as a date column")
+                && err.contains("the dates are stored as text")
+                && err.contains("pd.to_datetime"),
             "{err}"
         );
     }
