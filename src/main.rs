@@ -366,13 +366,39 @@ fn usage(e: impl Into<anyhow::Error>) -> Failure {
     }
 }
 
+/// What a table input may be, for the hint of a missing one.
+const TABLE_OR_FOLDER: &str =
+    "give a table's file (.csv, .tsv, .csv.gz, .parquet, .xlsx, .xls, .ods) or a folder holding one file per linked table";
+
+/// Stops on an input path that does not exist before anything else is read: otherwise a
+/// schema of linked tables given with a mistyped folder is blamed on the schema.
+fn input_exists(path: &Path, what: &str) -> Result<(), Failure> {
+    if path.exists() {
+        return Ok(());
+    }
+    Err(usage(anyhow::anyhow!(
+        "no such file or folder: `{}`\n    hint: check the path; {what}",
+        path.display()
+    )))
+}
+
 fn reweight(a: ReweightArgs) -> Result<(), Failure> {
     use fairsynth::reweight::{Options, ReweightError};
+    input_exists(&a.input, TABLE_OR_FOLDER)?;
     if a.input.is_dir() {
         return cli::linked::reweight_folder(a);
     }
     let schema = load_schema(&a.schema)?;
-    let _access = access(&a.keys, Some(&a.encryption), &schema)?;
+    // The weight column reweight adds is not in the schema, but `--encrypt KEY=weight` may
+    // select it: the policy is resolved over the schema plus that column.
+    let mut written = schema.clone();
+    if written.column(&a.weight_column).is_none() {
+        written.columns.push(fairsynth::schema::Column::blank(
+            &a.weight_column,
+            fairsynth::schema::ColumnType::Float,
+        ));
+    }
+    let _access = access(&a.keys, Some(&a.encryption), &written)?;
     let targets = match &a.targets {
         Some(t) => schema.targets_from_file(t).map_err(usage)?,
         None => schema.targets.clone(),
@@ -480,6 +506,7 @@ fn model_failure(e: fairsynth::model::ModelError) -> Failure {
 }
 
 fn fit(a: FitArgs) -> Result<(), Failure> {
+    input_exists(&a.input, TABLE_OR_FOLDER)?;
     if a.input.is_dir() {
         return cli::linked::fit_folder(a);
     }
@@ -493,15 +520,18 @@ fn fit(a: FitArgs) -> Result<(), Failure> {
     )?;
     let opts = fit_options(&a, schema.seed);
     let pool = thread_pool(a.threads)?;
-    let model = pool
+    let (model, rows_read) = pool
         .install(|| {
             let input = Input::file(&a.input, format).with_options(a.dialect.options());
-            fairsynth::model::fit_input(&input, &schema, &yaml, &opts)
+            fairsynth::model::fit_input_counted(&input, &schema, &yaml, &opts)
         })
         .map_err(model_failure)?;
     model.save(&a.output).map_err(model_failure)?;
     if !a.quiet {
-        eprint!("{}", fairsynth::model::summary(&model));
+        eprint!(
+            "{}",
+            fairsynth::model::summary_of_fit(&model, Some(rows_read))
+        );
     }
     Ok(())
 }
@@ -526,6 +556,7 @@ fn fit_options(a: &FitArgs, schema_seed: Option<u64>) -> fairsynth::model::FitOp
 
 fn sample(a: SampleArgs) -> Result<(), Failure> {
     use fairsynth::model::{Model, SampleOptions, Sampler};
+    input_exists(&a.model, "give the model file that `fairsynth fit` wrote")?;
     if cli::linked::is_linked_model(&a.model) {
         return cli::linked::sample_linked(a);
     }
@@ -644,6 +675,7 @@ fn input_format(
 }
 
 fn inspect(a: InspectArgs) -> Result<(), Failure> {
+    input_exists(&a.input, TABLE_OR_FOLDER)?;
     if a.input.is_dir() {
         return inspect_folder(a);
     }
@@ -708,6 +740,7 @@ fn inspect_folder(a: InspectArgs) -> Result<(), Failure> {
 
 fn deidentify(a: DeidentifyArgs) -> Result<(), Failure> {
     use fairsynth::deid::run::{DeidError, Options};
+    input_exists(&a.input, TABLE_OR_FOLDER)?;
     if a.input.is_dir() {
         return deidentify_folder(a);
     }
@@ -886,6 +919,11 @@ fn deidentify_folder(a: DeidentifyArgs) -> Result<(), Failure> {
 
 fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
     use fairsynth::evaluate::{EvaluateError, Options};
+    input_exists(&a.real, TABLE_OR_FOLDER)?;
+    input_exists(&a.synthetic, TABLE_OR_FOLDER)?;
+    if let Some(h) = &a.holdout {
+        input_exists(h, TABLE_OR_FOLDER)?;
+    }
     if a.real.is_dir() || a.synthetic.is_dir() {
         return cli::linked::evaluate_folders(a);
     }
@@ -975,6 +1013,7 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Failure> {
 
 fn audit(a: AuditArgs) -> Result<(), Failure> {
     use fairsynth::audit::{AuditError, Options};
+    input_exists(&a.input, TABLE_OR_FOLDER)?;
     if a.input.is_dir() {
         return cli::linked::audit_folder(a);
     }

@@ -1,5 +1,6 @@
-//! Command-line tests: success and failure paths of `synth` and `schema check`, determinism
-//! of the output bytes, and the Parquet round trip. A panic anywhere fails the test.
+//! Command-line tests: success and failure paths of `synth` and `schema check`, a missing input
+//! of every command, determinism of the output bytes, and the Parquet round trip. A panic
+//! anywhere fails the test.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -383,4 +384,72 @@ fn help_and_version_succeed() {
         .assert()
         .success()
         .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn a_missing_input_is_named_before_the_schema_is_read() {
+    // `schemas/shop.yaml` declares linked tables: a mistyped folder must be reported as
+    // missing, not blamed on the schema ("this command takes one table").
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shop = dir.path().join("shop");
+    let out = dir.path().join("out");
+    let s = "schemas/shop.yaml";
+    let runs: Vec<Vec<std::ffi::OsString>> = vec![
+        vec![
+            "audit".into(),
+            shop.clone().into(),
+            "--schema".into(),
+            s.into(),
+        ],
+        vec!["inspect".into(), shop.clone().into()],
+        vec![
+            "fit".into(),
+            shop.clone().into(),
+            "--schema".into(),
+            s.into(),
+            "-o".into(),
+            out.clone().into(),
+        ],
+        vec![
+            "reweight".into(),
+            shop.clone().into(),
+            "--schema".into(),
+            s.into(),
+            "-o".into(),
+            out.clone().into(),
+        ],
+        vec![
+            "deidentify".into(),
+            shop.clone().into(),
+            "--schema".into(),
+            s.into(),
+            "-o".into(),
+            out.clone().into(),
+        ],
+        vec![
+            "evaluate".into(),
+            "--real".into(),
+            shop.clone().into(),
+            "--synthetic".into(),
+            shop.clone().into(),
+            "--schema".into(),
+            s.into(),
+        ],
+        vec![
+            "sample".into(),
+            shop.clone().into(),
+            "-o".into(),
+            out.clone().into(),
+        ],
+    ];
+    for args in runs {
+        let assert = fairsynth().args(&args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("no such file or folder: `") && stderr.contains("shop`"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("linked tables;"), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?}");
+    }
 }

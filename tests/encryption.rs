@@ -905,3 +905,39 @@ fn a_plaintext_footer_with_no_column_to_encrypt_is_a_plain_file() {
         .locked
         .is_empty());
 }
+
+/// `reweight --encrypt KEY=weight`: the weight column reweight adds (named by
+/// `--weight-column`) can be encrypted like a declared column.
+#[test]
+fn reweight_encrypts_the_weight_column_it_adds() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let kf = key_file(d, "keys.txt", &keys());
+    synth(d, "plain.parquet", &[]);
+    for (column, flags) in [("weight", vec![]), ("w", vec!["--weight-column", "w"])] {
+        let path = d.join(format!("{column}.parquet"));
+        fairsynth()
+            .arg("reweight")
+            .arg("--schema")
+            .arg(schema_path())
+            .arg(d.join("plain.parquet"))
+            .args(flags)
+            .arg("-o")
+            .arg(&path)
+            .arg("--keys")
+            .arg(&kf)
+            .args(["--encrypt", &format!("auditor={column}")])
+            .args(["--footer-key", "footer", "--plaintext-footer", "-q"])
+            .assert()
+            .success();
+        // Without the auditor's key the weights are locked; every other column reads.
+        let _g = crypt::enter(no_policy(&keys()[1..]));
+        let locked: Vec<String> = open_parquet(&path)
+            .expect("open")
+            .locked
+            .into_iter()
+            .map(|l| l.column)
+            .collect();
+        assert_eq!(locked, vec![column.to_string()]);
+    }
+}

@@ -349,9 +349,14 @@ fn the_folder_is_written_all_or_nothing() {
         .code(2)
         .stderr(predicates::str::contains("use --scale"));
     assert!(!dir.path().join("x").exists());
-    // Commands that take one table say so for linked tables.
+    // Commands that take one table say so for linked tables (given a table that exists: a
+    // missing one is named first).
+    let table = dir.path().join("in.csv");
+    std::fs::write(&table, "a,b\n1,2\n").expect("write");
     fairsynth()
-        .args(["fit", "in.csv", "--schema", "schemas/shop.yaml", "-o"])
+        .arg("fit")
+        .arg(&table)
+        .args(["--schema", "schemas/shop.yaml", "-o"])
         .arg(dir.path().join("m.json"))
         .assert()
         .code(2)

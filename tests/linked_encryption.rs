@@ -535,6 +535,14 @@ fn linked_audit_leaves_out_what_it_cannot_read() {
         notes.contains("column `sex` is encrypted under master key `auditor`"),
         "{notes}"
     );
+    // The protected columns are declared, only unreadable: the note says so, with the key.
+    assert!(!notes.contains("declares no protected column"), "{notes}");
+    assert!(
+        notes.contains("declares the protected column(s) `")
+            && notes.contains("`sex`")
+            && notes.contains("unreadable without master key `auditor`"),
+        "{notes}"
+    );
     // Without the linkage key, the keys to customers are not checked.
     let no_linkage: Vec<(&str, Vec<u8>)> = keys()
         .into_iter()

@@ -1,8 +1,8 @@
 //! Reference tables (`reference: true`): `fit` stores public lookup data whole and `sample`
 //! copies it, so a district keeps every figure instead of losing them to `--min-count`, the
 //! clients dealt to each district follow its real count, and `--scale` changes the people,
-//! not the lookup. The schema refuses a reference table that hangs from a parent or describes
-//! people.
+//! not the lookup; `evaluate` gives it no detection or copy figures. The schema refuses a
+//! reference table that hangs from a parent or describes people.
 
 mod common;
 
@@ -191,6 +191,58 @@ fn the_scale_changes_the_people_not_the_lookup() {
     ));
     let busiest = real.iter().max_by_key(|(k, v)| (**v, *k)).expect("some").0;
     assert_eq!(n[busiest], 2 * real[busiest]);
+}
+
+#[test]
+fn evaluate_names_each_gates_table_and_gives_a_reference_table_no_copy_figures() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let schema = reference_schema(dir.path());
+    let out = fit_and_sample(&schema, dir.path(), "1", "1");
+    let report = dir.path().join("r.json");
+    let run = fairsynth()
+        .arg("evaluate")
+        .arg("--real")
+        .arg(root().join("tests/data/relational/berka"))
+        .arg("--synthetic")
+        .arg(&out)
+        .arg("--schema")
+        .arg(&schema)
+        .arg("--report")
+        .arg(&report)
+        .args(["--threshold", "max_detection_auc=0.9"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&run.stderr).into_owned();
+    // The copied lookup has no detection or copy figure (an AUC far from 0.5 and 100% copies
+    // would only measure the copy), and says why.
+    assert!(
+        err.contains("district: 77 real rows, 77 synthetic")
+            && err.contains("reference table, copied whole by design"),
+        "{err}"
+    );
+    assert!(!err.contains("detection district:"), "{err}");
+    assert!(!err.contains("privacy district:"), "{err}");
+    assert!(err.contains("detection client:"), "{err}");
+    // Each per-table gate line names its table.
+    for line in err.lines().filter(|l| l.contains("gate max_detection_auc")) {
+        assert!(line.contains(": table `"), "{line}");
+    }
+    assert!(
+        err.contains("gate max_detection_auc: skipped (-): table `district`: a reference table"),
+        "{err}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json");
+    assert!(r["detection"]
+        .as_array()
+        .expect("detection")
+        .iter()
+        .all(|d| d["table"] != "district"));
+    assert!(r["privacy"]
+        .as_array()
+        .expect("privacy")
+        .iter()
+        .all(|d| d["table"] != "district"));
 }
 
 #[test]

@@ -743,6 +743,15 @@ fn dp_needs_categories_and_bounds_from_the_schema() {
             "with --epsilon its categories must come from the schema",
         ))
         .stderr(predicate::str::contains("levels:"))
+        // The hint asks for public levels and bounds, never for a draft read off the data.
+        .stderr(predicate::str::contains("drafts them").not())
+        .stderr(predicate::str::contains(
+            "declare the column's public categories under `levels:`, taken from public knowledge",
+        ))
+        .stderr(predicate::str::contains(
+            "declare public bounds `min:` and `max:`, taken from public knowledge",
+        ))
+        .stderr(predicate::str::contains("schemas/adult_dp.yaml"))
         .stderr(predicate::str::contains(
             "column `capital_gain` (schema line 37): with --epsilon its range must come from the schema",
         ));
@@ -1049,7 +1058,12 @@ fn dp_fit_on_adult_with_its_public_domain() {
         .arg(&model)
         .assert()
         .success()
-        .stderr(predicate::str::contains("differential privacy: epsilon 2"));
+        .stderr(predicate::str::contains("differential privacy: epsilon 2"))
+        // The rows read (2,036) and the released noisy total, each called what it is.
+        .stderr(predicate::str::contains(
+            "fitted 15 columns on 2036 rows of adult_sample.csv; the model's released row total is ",
+        ))
+        .stderr(predicate::str::contains("(noisy, differentially private"));
     let m = Model::load(&model).expect("model");
     let ledger = m.privacy.as_ref().expect("ledger");
     let rho: f64 = ledger.entries.iter().map(|e| e.rho).sum();
@@ -1103,6 +1117,37 @@ fn dp_fit_on_adult_with_its_public_domain() {
         .arg(&out)
         .assert()
         .success();
+}
+
+#[test]
+fn laplace_fit_summary_shows_delta_0_and_no_rho() {
+    // Pure epsilon-DP has no delta and no zCDP rho: the ledger says so instead of printing
+    // `delta 0e0` and `rho 0.000000` on every line.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = fairsynth()
+        .args([
+            "fit",
+            SAMPLE,
+            "--schema",
+            "schemas/adult_dp.yaml",
+            "--epsilon",
+            "1",
+            "--dp-mechanism",
+            "laplace",
+            "-o",
+        ])
+        .arg(dir.path().join("m.json"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("differential privacy: epsilon 1 delta 0 (laplace"),
+        "{text}"
+    );
+    assert!(text.contains("pure epsilon-DP"), "{text}");
+    assert!(!text.contains("rho") && !text.contains("0e0"), "{text}");
+    assert!(text.contains("x laplace: "), "{text}");
 }
 
 #[test]

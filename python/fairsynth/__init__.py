@@ -237,7 +237,22 @@ class Result:
         return self.report._repr_html_()
 
     def __repr__(self) -> str:
-        return f"Result(table={self.table.num_rows} rows x {self.table.num_columns} columns, report={len(self.report)} keys)"
+        return f"Result(table={_describe_table(self.table)}, report={len(self.report)} keys)"
+
+
+def _describe_table(table: Any) -> str:
+    """A table's size for ``repr``: rows x columns of a pyarrow Table; a Spark DataFrame's
+    columns only (its rows are not counted: that would run a Spark job); each of a dict of
+    linked tables."""
+    if isinstance(table, Mapping):
+        # Linked tables: one table per name.
+        return "{" + ", ".join(f"{k}: {_describe_table(t)}" for k, t in table.items()) + "}"
+    if type(table).__module__.startswith("pyspark"):
+        # Attribute lookup on a Spark DataFrame looks for a column of that name.
+        return f"Spark DataFrame of {len(table.columns)} columns (rows not counted)"
+    if hasattr(table, "num_rows") and hasattr(table, "num_columns"):
+        return f"{table.num_rows} rows x {table.num_columns} columns"
+    return type(table).__name__
 
 
 class Inspection:

@@ -142,6 +142,10 @@ def test_reweight_weights_equal_the_cli(spark, tmp_path, adult_with_rows, partit
     df = spark.createDataFrame(table.to_pandas()).repartition(partitions)
     assert df.rdd.getNumPartitions() == partitions
     result = fs.reweight(df, fairsynth.Schema.from_file(ADULT_SCHEMA))
+    # repr (and print) of a Spark result: its columns, without a job counting the rows.
+    text = repr(result)
+    assert text.startswith(f"Result(table=Spark DataFrame of {len(want.column_names)} columns"), text
+    assert str(result) == text
     got = result.table.toArrow()
     assert got.column_names == want.column_names
     got_w = dict(zip(got.column("_row").to_pylist(), got.column("weight").to_pylist()))

@@ -395,6 +395,28 @@ pub fn as_of(given: Option<&str>) -> Result<i64, AuditError> {
     given.map_or_else(|| Ok(today()), parse_as_of)
 }
 
+/// The note for protected columns that are declared but all encrypted under keys not given.
+fn unreadable_protected(locked: &[&crate::io::crypt::Locked]) -> String {
+    let quoted = |v: Vec<&str>| {
+        v.iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let columns = quoted(locked.iter().map(|l| l.column.as_str()).collect());
+    let mut keys: Vec<&str> = locked.iter().filter_map(|l| l.key_id.as_deref()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let key = match keys.len() {
+        0 => "their key".to_string(),
+        1 => format!("master key {}", quoted(keys)),
+        _ => format!("master keys {}", quoted(keys)),
+    };
+    format!(
+        "the schema declares the protected column(s) {columns}, but they are encrypted and unreadable without {key}, which was not given: representation, parity and proxies are empty; give the key (--keys FILE, or the environment variable FAIRSYNTH_KEY_<ID>) to audit by them"
+    )
+}
+
 /// Audits the table in `opts` against `schema`.
 pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
     // Encrypted columns whose key the auditor was not given are left out, and the report
@@ -411,6 +433,16 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
         .iter()
         .filter(|c| c.role == Role::Weight && !present.contains(&c.name))
         .map(|c| c.name.clone())
+        .collect();
+    // Protected columns the schema declares but the auditor cannot read: without them the
+    // audit has no groups, and the report must not say that none is declared.
+    let locked_protected: Vec<&crate::io::crypt::Locked> = locked
+        .iter()
+        .filter(|l| {
+            schema
+                .column(&l.column)
+                .is_some_and(|c| c.role == crate::schema::Role::Protected)
+        })
         .collect();
     let reduced;
     let schema = if locked.is_empty() && absent_weights.is_empty() {
@@ -475,7 +507,9 @@ pub fn audit(schema: &Schema, opts: &Options) -> Result<Report, AuditError> {
             )),
         }
     }
-    if protected.is_empty() {
+    if protected.is_empty() && !locked_protected.is_empty() {
+        notes.push(unreadable_protected(&locked_protected));
+    } else if protected.is_empty() {
         notes.push(
             "the schema declares no protected column: representation, parity and proxies are empty"
                 .into(),

@@ -128,7 +128,8 @@ pub(crate) struct KeysArgs {
 )]
 pub(crate) struct EncryptArgs {
     /// Encrypt columns under a master key: KEY=SELECTOR[,SELECTOR...], a selector being a
-    /// column name or `role:NAME` (e.g. `--encrypt auditor=role:protected`). Repeatable;
+    /// column name (for `reweight`, also the weight column it adds) or `role:NAME` (e.g.
+    /// `--encrypt auditor=role:protected`). Repeatable;
     /// replaces the schema's `encryption.keys`. With linked tables the flags apply to every
     /// table, and `table.column` names one table's column.
     #[arg(long, value_name = "KEY=COLUMNS")]

@@ -78,7 +78,9 @@ pub(crate) fn profiles(
     let mut detections = Vec::new();
     let mut privacies = Vec::new();
     for (i, t) in db.tables.iter().enumerate() {
-        if sides.real[i].rows == 0 || sides.synthetic[i].rows == 0 {
+        // A reference table is copied whole by design: detection and copies would measure
+        // only the copy.
+        if t.reference || sides.real[i].rows == 0 || sides.synthetic[i].rows == 0 {
             continue;
         }
         let real = profile(db, sides.real, i, &columns);

@@ -87,7 +87,7 @@ pub(super) fn categorical_variable(
         (None, ColumnType::Bool) => vec!["true".into(), "false".into()],
         (None, _) if dp => {
             return Err(ModelError::Invalid(format!(
-                "column `{}` (schema line {}): with --epsilon its categories must come from the schema, not the data\n    hint: list them under `levels:` (`fairsynth inspect` drafts them), or drop --epsilon",
+                "column `{}` (schema line {}): with --epsilon its categories must come from the schema, not the data\n    hint: declare the column's public categories under `levels:`, taken from public knowledge (a code book, a standard), not from the private data, as schemas/adult_dp.yaml does; levels drafted from the data (e.g. by `fairsynth inspect`) would leak it. Or drop --epsilon",
                 c.name, c.pos.line
             )))
         }

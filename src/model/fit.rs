@@ -202,6 +202,18 @@ pub fn fit_input(
     schema_yaml: &str,
     opts: &FitOptions,
 ) -> Result<Model, ModelError> {
+    fit_input_counted(input, schema, schema_yaml, opts).map(|(model, _)| model)
+}
+
+/// [`fit_input`], also returning how many rows were read. Under differential privacy the
+/// model's `rows` is the released, noisy total; the count read is for the data holder's eyes
+/// (see [`super::summary_of_fit`]) and is not stored in the model.
+pub fn fit_input_counted(
+    input: &Input,
+    schema: &Schema,
+    schema_yaml: &str,
+    opts: &FitOptions,
+) -> Result<(Model, u64), ModelError> {
     let table = Table::load_only(input, schema, FitSummary::new(schema).columns())?;
     let mut opts = opts.clone();
     match input {
@@ -221,7 +233,7 @@ pub fn fit_input(
             opts.input = b.name().to_string();
         }
     }
-    fit(&table, schema, schema_yaml, &opts)
+    fit(&table, schema, schema_yaml, &opts).map(|model| (model, table.rows as u64))
 }
 
 /// Fits a model on the file `path` (see [`fit_input`]).

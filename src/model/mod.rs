@@ -124,7 +124,7 @@ mod structure;
 mod summary;
 mod terms;
 
-pub use fit::{fit, fit_file, fit_input, FitOptions};
+pub use fit::{fit, fit_file, fit_input, fit_input_counted, FitOptions};
 pub use head::SampleReport;
 pub use private::{DpMechanism, DEFAULT_DELTA};
 pub use sample::{SampleOptions, Sampler};
@@ -438,6 +438,22 @@ pub struct LedgerEntry {
     pub scale: f64,
 }
 
+impl Ledger {
+    /// Whether the guarantee is pure epsilon-DP (the Laplace mechanism): delta 0, no rho.
+    pub fn is_pure(&self) -> bool {
+        self.rho.is_none()
+    }
+
+    /// The delta for people: `0` under pure DP, else in scientific notation (`1e-9`).
+    pub fn delta_text(&self) -> String {
+        if self.delta == 0.0 {
+            "0".to_string()
+        } else {
+            format!("{:e}", self.delta)
+        }
+    }
+}
+
 impl Model {
     /// Reads and checks a model file.
     pub fn load(path: &Path) -> Result<Model, ModelError> {
@@ -616,16 +632,34 @@ impl Model {
 
 /// A readable account of a fitted model: columns, structure, dropped columns, privacy.
 pub fn summary(m: &Model) -> String {
+    summary_of_fit(m, None)
+}
+
+/// [`summary`] right after fitting, when `rows_read` (the rows of the input) is known. Under
+/// differential privacy the model's row count is the released, noisy total, not the rows read:
+/// the first line says both (or only the released total when the rows read are unknown).
+pub fn summary_of_fit(m: &Model, rows_read: Option<u64>) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let name = |v: usize| m.variables[v].name.as_str();
-    let _ = writeln!(
-        s,
-        "fitted {} columns on {} rows of {}",
-        m.variables.len(),
-        m.rows,
-        m.fit.input
-    );
+    let cols = m.variables.len();
+    let _ = match (&m.privacy, rows_read) {
+        (None, _) => writeln!(
+            s,
+            "fitted {cols} columns on {} rows of {}",
+            m.rows, m.fit.input
+        ),
+        (Some(_), Some(read)) => writeln!(
+            s,
+            "fitted {cols} columns on {read} rows of {}; the model's released row total is {} (noisy, differentially private; sample's default row count)",
+            m.fit.input, m.rows
+        ),
+        (Some(_), None) => writeln!(
+            s,
+            "fitted {cols} columns of {}; the model's released row total is {} (noisy, differentially private; sample's default row count)",
+            m.fit.input, m.rows
+        ),
+    };
     if !m.head.vars.is_empty() {
         let vars: Vec<&str> = m.head.vars.iter().map(|&v| name(v)).collect();
         let _ = writeln!(
@@ -669,17 +703,31 @@ pub fn summary(m: &Model) -> String {
         Some(l) => {
             let _ = writeln!(
                 s,
-                "  differential privacy: epsilon {} delta {:e} ({}; {})",
-                l.epsilon, l.delta, l.mechanism, l.neighbouring
+                "  differential privacy: epsilon {} delta {} ({}; {})",
+                l.epsilon,
+                l.delta_text(),
+                l.mechanism,
+                l.neighbouring
             );
-            if let Some(r) = l.rho {
-                let _ = writeln!(s, "    rho {r:.6} in total");
+            match l.rho {
+                Some(r) if !l.is_pure() => {
+                    let _ = writeln!(s, "    rho {r:.6} in total");
+                }
+                _ => {
+                    let _ = writeln!(s, "    pure epsilon-DP: the entries' epsilon add up");
+                }
             }
             for e in &l.entries {
+                // Rho is the zCDP accounting of the Gaussian mechanism: no figure under pure DP.
+                let rho = if l.is_pure() {
+                    String::new()
+                } else {
+                    format!(", rho {:.6}", e.rho)
+                };
                 let _ = writeln!(
                     s,
-                    "    {} x {}: {} (epsilon {:.4}, rho {:.6}, scale {:.4})",
-                    e.tables, e.mechanism, e.purpose, e.epsilon, e.rho, e.scale
+                    "    {} x {}: {} (epsilon {:.4}{rho}, scale {:.4})",
+                    e.tables, e.mechanism, e.purpose, e.epsilon, e.scale
                 );
             }
         }

@@ -269,7 +269,7 @@ impl FitSummary {
                                 ))
                             }
                             _ => Err(ModelError::Invalid(format!(
-                                "column `{}` (schema line {}): with --epsilon its range must come from the schema, not the data\n    hint: give `min:` and `max:` (the values outside are clamped), or drop --epsilon",
+                                "column `{}` (schema line {}): with --epsilon its range must come from the schema, not the data\n    hint: declare public bounds `min:` and `max:`, taken from public knowledge (a code book, the law), not from the private data, as schemas/adult_dp.yaml does (values outside are clamped); bounds read off the data would leak it. Or drop --epsilon",
                                 c.name, c.pos.line
                             ))),
                         },

@@ -15,15 +15,24 @@ use arrow_schema::{DataType, TimeUnit};
 
 use crate::schema::ColumnType;
 
-pub(super) fn convertible(found: &DataType, ty: ColumnType) -> bool {
-    let texty = |d: &DataType| match d {
+/// Whether a stored type holds text (plain or dictionary-encoded).
+fn texty(d: &DataType) -> bool {
+    match d {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
         DataType::Dictionary(_, v) => matches!(
             **v,
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
         ),
         _ => false,
-    };
+    }
+}
+
+/// Whether a stored type can be read as `ty`. `text_dates`: text can be read as dates and
+/// timestamps (in-memory tables, see [`parse_text_dates`]).
+pub(super) fn convertible(found: &DataType, ty: ColumnType, text_dates: bool) -> bool {
+    if text_dates && matches!(ty, ColumnType::Date | ColumnType::Timestamp) && texty(found) {
+        return true;
+    }
     match ty {
         // Integer-coded categories (Int8 codes in Parquet) read as their decimal text.
         ColumnType::String | ColumnType::Category => texty(found) || found.is_integer(),
@@ -230,6 +239,46 @@ pub(super) fn conform(a: &ArrayRef, ty: ColumnType) -> Result<ArrayRef, String> 
         }
         ColumnType::Bool => return Err(found()),
     })
+}
+
+/// Text dates or timestamps parsed as the CSV reader parses them (ISO, or the dialect's
+/// format): an in-memory table's text column (pandas keeps dates read from a file as text)
+/// declared `date` or `timestamp`. `None` when `a` is not text or `ty` not a date type; `Err`
+/// holds the index and the value that does not parse.
+pub(super) fn parse_text_dates(
+    a: &ArrayRef,
+    ty: ColumnType,
+    dialect: &super::ValueDialect,
+) -> Option<Result<ArrayRef, (usize, String)>> {
+    if !texty(a.data_type()) {
+        return None;
+    }
+    let parsed =
+        |parse: &dyn Fn(&str) -> Option<i64>| -> Result<Vec<Option<i64>>, (usize, String)> {
+            texts(a)
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| match v.as_deref().map(str::trim) {
+                    None | Some("") => Ok(None),
+                    Some(t) => parse(t).map(Some).ok_or((i, t.to_string())),
+                })
+                .collect()
+        };
+    match ty {
+        ColumnType::Date => Some(
+            parsed(&|t| dialect.parse_date(t).map(i64::from)).map(|days| {
+                Arc::new(Date32Array::from(
+                    days.into_iter()
+                        .map(|d| d.and_then(|d| i32::try_from(d).ok()))
+                        .collect::<Vec<_>>(),
+                )) as ArrayRef
+            }),
+        ),
+        ColumnType::Timestamp => Some(parsed(&|t| dialect.parse_timestamp(t)).map(|micros| {
+            Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC")) as ArrayRef
+        })),
+        _ => None,
+    }
 }
 
 /// The raw values of a timestamp array of any unit.

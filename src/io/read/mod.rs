@@ -178,7 +178,7 @@ pub enum ReadError {
         available: String,
     },
     /// A Parquet column whose type cannot become the declared type.
-    #[error("`{path}`: column `{column}` is stored as {found}, which cannot be read as a {want} column\n    hint: change the column's `type` in the schema")]
+    #[error("`{path}`: column `{column}` is stored as {found}, which cannot be read as a {want} column\n    hint: {hint}")]
     Type {
         /// The input.
         path: PathBuf,
@@ -188,6 +188,8 @@ pub enum ReadError {
         found: String,
         /// The schema type.
         want: String,
+        /// How to fix it (for dates stored as text, how to store them as dates).
+        hint: String,
     },
     /// A column asked for is not declared in the schema.
     #[error(
@@ -496,7 +498,14 @@ impl Reader {
         let mut dialect = match format {
             Some(Format::Csv) => sniff_csv(path, &stated)?,
             Some(f) => Dialect::stated(f, &stated),
-            None => Dialect::plain(Format::Parquet),
+            // In-memory tables may hold dates as text (pandas has no date type): they are
+            // read in the stated date format, as a CSV file's.
+            None => {
+                let mut d = Dialect::plain(Format::Parquet);
+                d.date_format = stated.date_format.unwrap_or(d.date_format);
+                d.timestamp_format = stated.timestamp_format.unwrap_or(d.date_format);
+                d
+            }
         };
         if let Some(problem) = &dialect.date_problem {
             let needed = schema
@@ -659,12 +668,13 @@ impl Reader {
             let field = match (declared, &stored[i]) {
                 (Some((ty, nullable)), found) => {
                     if let Some(found) = found {
-                        if !convertible(found, ty) {
+                        if !convertible(found, ty, format.is_none()) {
                             return Err(ReadError::Type {
                                 path: path.to_path_buf(),
                                 column: n.clone(),
                                 found: found.to_string(),
                                 want: ty.name().into(),
+                                hint: type_hint(found, ty),
                             });
                         }
                     }
@@ -806,12 +816,37 @@ impl Reader {
                 match p.declared {
                     None => Ok(a.clone()),
                     Some((ty, nullable)) => {
-                        let out = conform(a, ty).map_err(|found| ReadError::Type {
-                            path: self.path.clone(),
-                            column: p.field.name().clone(),
-                            found,
-                            want: ty.name().into(),
-                        })?;
+                        let text_dates = match self.source {
+                            Source::Memory(_) => {
+                                conform::parse_text_dates(a, ty, &self.dialect.values())
+                            }
+                            _ => None,
+                        };
+                        let out = match text_dates {
+                            Some(parsed) => parsed.map_err(|(row, v)| ReadError::Value {
+                                place: format!(
+                                    "{}: row {}",
+                                    self.path.display(),
+                                    first_row + row as u64 + 1
+                                ),
+                                column: p.field.name().clone(),
+                                problem: format!(
+                                    "`{v}` is not {}",
+                                    match ty {
+                                        ColumnType::Date => csv_file::date_want(&self.dialect),
+                                        _ => csv_file::timestamp_want(&self.dialect),
+                                    }
+                                ),
+                                hint: csv_file::value_hint(&self.dialect, ty, p.field.name(), &v),
+                            })?,
+                            None => conform(a, ty).map_err(|found| ReadError::Type {
+                                path: self.path.clone(),
+                                column: p.field.name().clone(),
+                                hint: type_hint(a.data_type(), ty),
+                                found,
+                                want: ty.name().into(),
+                            })?,
+                        };
                         if !nullable && out.null_count() > 0 {
                             let row = (0..out.len()).find(|&i| out.is_null(i)).unwrap_or(0);
                             return Err(null_error(
@@ -858,6 +893,20 @@ impl Iterator for Reader {
     }
 }
 
+/// The hint of a stored type that cannot be read as `ty`: dates stored as text (a Parquet file
+/// written from pandas text columns) are to be written as dates; otherwise the schema's type.
+fn type_hint(found: &DataType, ty: ColumnType) -> String {
+    let text = matches!(
+        found,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    );
+    if text && matches!(ty, ColumnType::Date | ColumnType::Timestamp) {
+        format!("the {}s are stored as text: store them as {}s (in pandas, `pd.to_datetime` before writing the file), pass the CSV file they were read from, or change the column's `type` in the schema", ty.name(), ty.name())
+    } else {
+        "change the column's `type` in the schema".into()
+    }
+}
+
 fn null_error(place: String, column: &str) -> ReadError {
     ReadError::Value {
         place,
@@ -873,12 +922,18 @@ mod tests {
     use super::*;
     use arrow_array::cast::AsArray;
     use arrow_array::types::Int64Type;
-    use arrow_array::{Float64Array, Int64Array};
+    use arrow_array::{Float64Array, Int64Array, StringArray};
 
     /// Reads one in-memory column `x` typed as `ty` in a one-column schema.
     fn read_memory(ty: &str, array: ArrayRef) -> Result<ArrayRef, ReadError> {
-        let yaml =
-            format!("version: 1\nname: t\ncolumns:\n  - {{name: x, type: {ty}, nullable: true}}\n");
+        read_memory_with(ty, "", array)
+    }
+
+    /// [`read_memory`] with more top-level schema text (`input:`).
+    fn read_memory_with(ty: &str, extra: &str, array: ArrayRef) -> Result<ArrayRef, ReadError> {
+        let yaml = format!(
+            "version: 1\nname: t\n{extra}columns:\n  - {{name: x, type: {ty}, nullable: true}}\n"
+        );
         let schema = Schema::from_str_named(&yaml, "t.yaml").expect("schema");
         let field = Field::new("x", array.data_type().clone(), true);
         let batch = RecordBatch::try_new(
@@ -951,5 +1006,70 @@ mod tests {
             .expect_err("not midnight")
             .to_string();
         assert!(err.contains("a time of day other than midnight"), "{err}");
+    }
+
+    #[test]
+    fn text_dates_in_memory_read_as_a_csv_files_do() {
+        // pandas keeps dates read from a file as text (object dtype, LargeUtf8 in Arrow).
+        let a: ArrayRef = Arc::new(arrow_array::LargeStringArray::from(vec![
+            Some("2022-01-02"),
+            None,
+            Some(""),
+        ]));
+        let out = read_memory("date", a).expect("ISO dates");
+        assert_eq!(
+            out.as_primitive::<arrow_array::types::Date32Type>()
+                .iter()
+                .collect::<Vec<_>>(),
+            vec![Some(18_994), None, None]
+        );
+        // The schema's `input.date_format`, as for a CSV file.
+        let a: ArrayRef = Arc::new(StringArray::from(vec!["02/01/2022", "2022-01-03"]));
+        let out = read_memory_with("date", "input: {date_format: dd/mm/yyyy}\n", a)
+            .expect("stated format");
+        assert_eq!(
+            out.as_primitive::<arrow_array::types::Date32Type>()
+                .iter()
+                .collect::<Vec<_>>(),
+            vec![Some(18_994), Some(18_995)]
+        );
+        let a: ArrayRef = Arc::new(StringArray::from(vec!["2022-01-02T10:00:00Z"]));
+        let out = read_memory("timestamp", a).expect("RFC 3339");
+        assert_eq!(
+            out.as_primitive::<arrow_array::types::TimestampMicrosecondType>()
+                .value(0),
+            (18_994 * 86_400 + 36_000) * 1_000_000
+        );
+        // A value that is no date is named with its row, not blamed on the stored type.
+        let a: ArrayRef = Arc::new(StringArray::from(vec!["2022-01-02", "soon"]));
+        let err = read_memory("date", a).expect_err("not a date").to_string();
+        assert!(
+            err.contains("df: row 2: column `x`: `soon` is not a date (YYYY-MM-DD)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn text_dates_in_a_parquet_file_are_named_as_text_dates() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("t.parquet");
+        let a: ArrayRef = Arc::new(StringArray::from(vec!["2022-01-02"]));
+        let batch = RecordBatch::try_from_iter([("x", a)]).expect("batch");
+        let f = File::create(&path).expect("file");
+        let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None).expect("writer");
+        w.write(&batch).expect("write");
+        w.close().expect("close");
+        let yaml = "version: 1\nname: t\ncolumns:\n  - {name: x, type: date}\n";
+        let schema = Schema::from_str_named(yaml, "t.yaml").expect("schema");
+        let err = Reader::open(&Input::file(&path, Format::Parquet), &schema)
+            .err()
+            .expect("text is no date")
+            .to_string();
+        assert!(
+            err.contains("is stored as Utf8, which cannot be read as a date column")
+                && err.contains("the dates are stored as text")
+                && err.contains("pd.to_datetime"),
+            "{err}"
+        );
     }
 }

@@ -72,9 +72,9 @@ pub fn sample_page(
     match &model.privacy {
         Some(l) => {
             page.p(&format!(
-                "The model is differentially private: ({}, {:e})-DP in total ({}; {} neighbouring){}. Every count the model uses carries noise or is computed from noisy counts; the row count is the total of the noisy tables. Under zero-concentrated DP the entries' rho add up to the total rho, whose conversion gives the epsilon; under pure DP the entries' epsilon add up.",
+                "The model is differentially private: ({}, {})-DP in total ({}; {} neighbouring){}. Every count the model uses carries noise or is computed from noisy counts; the row count is the total of the noisy tables. Under zero-concentrated DP the entries' rho add up to the total rho, whose conversion gives the epsilon; under pure DP the entries' epsilon add up.",
                 l.epsilon,
-                l.delta,
+                l.delta_text(),
                 l.mechanism,
                 l.neighbouring,
                 l.rho.map_or(String::new(), |r| format!(", rho {r:.6}"))
@@ -83,21 +83,26 @@ pub fn sample_page(
                 .entries
                 .iter()
                 .map(|e| {
-                    vec![
+                    let mut row = vec![
                         Cell::Text(e.purpose.clone()),
                         Cell::Text(e.mechanism.clone()),
                         Cell::Count(e.tables as u64),
                         Cell::Num(e.epsilon, 4),
-                        Cell::Num(e.rho, 6),
-                        Cell::Num(e.scale, 4),
-                    ]
+                    ];
+                    // Rho is the zCDP accounting of the Gaussian mechanism: none under pure DP.
+                    if !l.is_pure() {
+                        row.push(Cell::Num(e.rho, 6));
+                    }
+                    row.push(Cell::Num(e.scale, 4));
+                    row
                 })
                 .collect();
-            page.table(
-                "",
-                &["purpose", "mechanism", "queries", "epsilon", "rho", "noise scale"],
-                &rows,
-            );
+            let headers: &[&str] = if l.is_pure() {
+                &["purpose", "mechanism", "queries", "epsilon", "noise scale"]
+            } else {
+                &["purpose", "mechanism", "queries", "epsilon", "rho", "noise scale"]
+            };
+            page.table("", headers, &rows);
         }
         None => page.p("Not differentially private: the model holds the exact counts of the real table (no privacy budget was spent). Rare combinations can therefore be reproduced."),
     }
