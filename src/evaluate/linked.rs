@@ -521,7 +521,11 @@ pub fn evaluate_linked(
                 .iter()
                 .map(|f| (f.synthetic_broken, format!("{}: {}", f.table, f.formula))),
         )
-        .max_by(|a, b| a.0.total_cmp(&b.0));
+        // The first of the worst: a date rule before a formula when they tie.
+        .fold(None, |worst: Option<(f64, String)>, x| match &worst {
+            Some(w) if w.0 >= x.0 => worst,
+            _ => Some(x),
+        });
     let mut checks = vec![
         Check::judge(
             "min_referential_integrity",
