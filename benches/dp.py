@@ -388,6 +388,12 @@ def main():
     train = raw[raw["split"] == "train"].drop(columns=DROPPED).reset_index(drop=True)
     test = raw[raw["split"] == "test"].drop(columns=DROPPED).reset_index(drop=True)
     results = {"rows": {"train": len(train), "test": len(test)}, "delta": a.delta, "bins": a.bins, "runs": []}
+
+    def save():
+        # Written after every run, so that an interrupted run keeps what it measured.
+        with open(a.out, "w") as f:
+            json.dump(results, f, indent=1)
+
     with tempfile.TemporaryDirectory() as tmp:
         train_csv = os.path.join(tmp, "train.csv")
         train.to_csv(train_csv, index=False)
@@ -413,11 +419,13 @@ def main():
                     s = scores(encode(df, dom), test_c, dom)
                     results["runs"].append(dict(s, method="fairsynth", epsilon=eps, seed=seed, seconds=t))
                     print(f"fairsynth eps={eps} seed={seed}: {s} {t:.2f}s", flush=True)
+                    save()
                 if "mst" in a.methods:
                     df, t = run_mst(train_c, dom, eps, a.delta, seed)
                     s = scores(df, test_c, dom)
                     results["runs"].append(dict(s, method="mst", epsilon=eps, seed=seed, seconds=t))
                     print(f"mst       eps={eps} seed={seed}: {s} {t:.2f}s", flush=True)
+                    save()
                 if "aim" in a.methods:
                     df, t, chosen = run_aim(train_c, dom, eps, a.delta, seed, a.aim_workload, a.aim_max_size,
                                             a.aim_iters)
@@ -427,11 +435,8 @@ def main():
                                                 marginals=len(chosen), with_label=with_label))
                     print(f"aim       eps={eps} seed={seed}: {s} {t:.2f}s "
                           f"({len(chosen)} marginals, {with_label} with the label)", flush=True)
-                # Written after every run, so that an interrupted run keeps what it measured.
-                with open(a.out, "w") as f:
-                    json.dump(results, f, indent=1)
-    with open(a.out, "w") as f:
-        json.dump(results, f, indent=1)
+                    save()
+    save()
     runs = pd.DataFrame(results["runs"])
     if len(runs):
         print(runs.groupby(["method", "epsilon"])[["tvd1", "tvd2", "tvd3", "auroc", "seconds"]].agg(["mean", "std"]).round(4).to_string())
