@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Differentially private synthesis on UCI Adult against MST (issue 22). NOT part of CI: it
-# installs private-pgm (`mbi`, with jax) and scikit-learn from PyPI, and MST takes one to several
-# minutes a run on 2 cores.
+# Differentially private synthesis on UCI Adult against MST and AIM (issue 22). NOT part of CI:
+# it installs private-pgm (`mbi`, with jax) and scikit-learn from PyPI; MST takes one to several
+# minutes a run on 2 cores, AIM (METHODS=fairsynth,mst,aim) ten or more.
 #
-# Runs benches/dp.py: fairsynth `fit --epsilon E` + `sample`, and MST written from its paper on
-# top of `mbi` (synthetic_data(method="sample")), on Adult's public domain (the codes of
+# Runs benches/dp.py: fairsynth `fit --epsilon E` + `sample`, and MST and AIM written from their
+# papers on top of `mbi` (synthetic_data(method="sample")), on Adult's public domain (the codes of
 # schemas/adult_dp.yaml at --bins 10), fitted on the train split, scored on the test split
 # (1/2/3-way TVD, TSTR AUROC of gradient boosting), for each epsilon and seed.
 #
 # Usage: benches/dp.sh [REAL.csv]        (default ../shared/data/adult.csv)
 # Env:   VENV (default target/dp-venv), OUT (default bench-out/dp.json), EPSILONS
-#        (default 0.3,1,3,10), SEEDS (default 5), METHODS (default fairsynth,mst).
+#        (default 0.3,1,3,10), SEEDS (default 5), METHODS (default fairsynth,mst; aim too by
+#        METHODS=fairsynth,mst,aim).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
