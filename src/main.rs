@@ -72,7 +72,8 @@ fn man(dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes bytes to standard output, as [`out_line`] does a line.
+/// Writes bytes to standard output; a closed pipe ends the command quietly, another write
+/// error (e.g. a full disk) is reported.
 fn out_bytes(bytes: &[u8]) -> Result<(), Failure> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
@@ -84,27 +85,14 @@ fn out_bytes(bytes: &[u8]) -> Result<(), Failure> {
         }),
         Err(e) => Err(Failure {
             code: 1,
-            error: anyhow::anyhow!("cannot write to standard output: {e}"),
+            error: anyhow::Error::new(e).context("cannot write to standard output"),
         }),
     }
 }
 
-/// Writes a line to standard output; a closed pipe ends the command quietly, another write
-/// error (e.g. a full disk) is reported.
+/// Writes a line to standard output, as [`out_bytes`] writes bytes.
 fn out_line(line: &str) -> Result<(), Failure> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{line}").and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure {
-            code: 1,
-            error: ClosedStdout.into(),
-        }),
-        Err(e) => Err(Failure {
-            code: 1,
-            error: anyhow::Error::new(e).context("cannot write to standard output"),
-        }),
-    }
+    out_bytes(format!("{line}\n").as_bytes())
 }
 
 /// An error and its causes on one line (hints after it), each cause once: most messages
