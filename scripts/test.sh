@@ -3,7 +3,8 @@
 #   1. `cargo test` (unit, CLI, golden, property, fault, fuzz-regression and browser tests);
 #   2. the Python package: built as a wheel with maturin in the same dev profile (so it reuses
 #      the dependencies `cargo test` compiled), installed into a throwaway virtual environment
-#      inside the clone (target/py-venv, with maturin, pytest, pyarrow, pandas, polars, DuckDB and
+#      inside the clone (target/py-venv, with maturin, pytest, pyarrow, pandas, polars, DuckDB,
+#      scikit-learn (the guide trains a model on weighted rows) and
 #      PySpark from PyPI), and tested with pytest against the CLI binary cargo just built
 #      (the Spark tests in local mode need a Java runtime: `java` on the PATH);
 #   3. the README's and the book's examples (docs/tests): every command shown is run and its
@@ -20,7 +21,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.9,<2" "pytest>=8" "pyarrow>=14" "pandas>=2.2" "polars>=1.0" "duckdb>=1.1" \
-    "pyspark>=3.4" "openpyxl>=3.1" "cryptography>=42"
+    "pyspark>=3.4" "openpyxl>=3.1" "cryptography>=42" "scikit-learn>=1.4"
 # The Rust tests that cross-check with pandas (tests/deidentify_linked.rs) must run them here.
 export FAIRSYNTH_TEST_PYTHON="$PWD/$venv/bin/python"
 
