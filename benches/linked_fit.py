@@ -115,6 +115,26 @@ DATASETS = {
     },
 }
 
+# pbc: the Mayo Clinic primary biliary cirrhosis trial, 312 patients and their 1,945 visits
+# (tests/data/relational/pbc, committed whole). Visit days count from enrolment: integers, no
+# calendar date; the rule is that no visit falls after the end of the patient's follow-up.
+DATASETS["pbc"] = {
+    "tables": {
+        "patients": {"pk": "id",
+                     "columns": {"id": "id", "trt": "categorical", "age": "numerical",
+                                 "sex": "categorical", "status": "categorical",
+                                 "futime": "numerical"}},
+        "visits": {"pk": None,
+                   "columns": {"patient_id": "id", "day": "numerical",
+                               **{c: "numerical" for c in (
+                                   "ascites", "hepato", "spiders", "edema", "bili", "chol",
+                                   "albumin", "alk_phos", "ast", "platelet", "protime",
+                                   "stage")}}},
+    },
+    "relationships": [("patients", "id", "visits", "patient_id")],
+    "rules": [],
+}
+
 # berka cut to what SDV 2.0's HMASynthesizer accepts (at most 5 tables, one level of children):
 # account and its dispositions, loans and orders. district_id is then a plain category and
 # disp.client_id a key with no table; card (a grandchild) and the date rule through it go.
@@ -144,14 +164,15 @@ def read_raw(data_dir, spec):
 
 def split_halves(raw, dataset, seed):
     rng = np.random.default_rng(seed)
-    if dataset == "cdnow":
-        ids = raw["users"]["id"].to_numpy()
+    if dataset in ("cdnow", "pbc"):
+        parent, pk, child, fk = DATASETS[dataset]["relationships"][0]
+        ids = raw[parent][pk].to_numpy()
         perm = rng.permutation(len(ids))
         a_ids = set(ids[perm[: len(ids) // 2]])
         halves = []
         for keep in (lambda s: s.isin(a_ids), lambda s: ~s.isin(a_ids)):
-            halves.append({"users": raw["users"][keep(raw["users"]["id"])],
-                           "purchases": raw["purchases"][keep(raw["purchases"]["users_id"])]})
+            halves.append({parent: raw[parent][keep(raw[parent][pk])],
+                           child: raw[child][keep(raw[child][fk])]})
         return halves
     # berka: by account
     ids = raw["account"]["account_id"].to_numpy()

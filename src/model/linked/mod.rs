@@ -110,6 +110,10 @@ pub struct TableModel {
     /// modelled, computed when sampling.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub formulas: Vec<Formula>,
+    /// Columns whose value on the sibling before is a given column of the model
+    /// ([`lag_var`]): a child table's rows are drawn family position by position.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lags: Vec<String>,
 }
 
 /// How a child table hangs from its parent.
@@ -163,6 +167,40 @@ pub struct Offset {
     /// before it are raised to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor: Option<String>,
+    /// For an order column: a column of the parent (`parent.column`) it never exceeds on
+    /// the real rows; a family that would run past its parent's value has its gaps shrunk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceiling: Option<String>,
+}
+
+/// The prefix of a given column holding the sibling before's value.
+pub const LAG: &str = "@prev.";
+
+/// The given column holding the time from the family's first row to the sibling before,
+/// in the order column's unit (a child table with an order column and lags).
+pub const ELAPSED: &str = "@elapsed";
+
+/// The given column holding `column`'s value on the sibling before.
+pub(crate) fn lag_var(column: &str) -> String {
+    format!("{LAG}{column}")
+}
+
+/// Whether `x` rises strictly within every family (rows with the same parent in `rows`,
+/// in file order), with at least `families` families of two rows or more: the evidence that
+/// a whole-number column orders a child's rows in time.
+fn rises_in_families(x: &[f64], rows: &[Option<usize>], families: usize) -> bool {
+    let mut last: HashMap<usize, f64> = HashMap::new();
+    let mut long: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    for (v, p) in x.iter().zip(rows) {
+        let Some(p) = p else { continue };
+        if let Some(before) = last.insert(*p, *v) {
+            if *v <= before {
+                return false;
+            }
+            long.insert(*p);
+        }
+    }
+    long.len() >= families
 }
 
 /// The name of the gap column of an order column.
@@ -647,6 +685,7 @@ pub fn fit_linked(
                 model: None,
                 reference: Some(reference::store(&cols)),
                 formulas: Vec::new(),
+                lags: Vec::new(),
             });
             fitted[i] = Some(Fitted {
                 own: cols.len(),
@@ -692,14 +731,27 @@ pub fn fit_linked(
         // Siblings: position of each row among its parent's children, by the order column.
         let mut position: Vec<usize> = vec![0; data.rows];
         let mut prev: Vec<Option<usize>> = vec![None; data.rows];
-        let order_name = parent.and_then(|_| {
+        // Rows in family order (by parent, then the order column).
+        let mut family_order: Vec<usize> = Vec::new();
+        let never_empty = |c: &Column| {
+            data.column(&c.name)
+                .and_then(num)
+                .is_some_and(|x| x.iter().all(|v| !v.is_nan()))
+        };
+        let order_name = parent.and_then(|(_, _, rows)| {
             own.iter()
-                .find(|c| {
-                    is_time(c.ty)
-                        && data
-                            .column(&c.name)
-                            .and_then(num)
-                            .is_some_and(|x| x.iter().all(|v| !v.is_nan()))
+                .find(|c| is_time(c.ty) && never_empty(c))
+                // Without a date: a whole number that rises within every family as the
+                // file lists it (days since enrolment, a visit number).
+                .or_else(|| {
+                    own.iter().find(|c| {
+                        matches!(c.ty, ColumnType::Int { .. })
+                            && matches!(c.role, Role::Feature)
+                            && never_empty(c)
+                            && data.column(&c.name).and_then(num).is_some_and(|x| {
+                                rises_in_families(x, rows, opts.min_count.max(1) as usize)
+                            })
+                    })
                 })
                 .map(|c| c.name.clone())
         });
@@ -722,6 +774,7 @@ pub fn fit_linked(
                     prev[r] = Some(idx[w - 1]);
                 }
             }
+            family_order = idx;
         }
         // The parent's raw date columns, per row of this table.
         let parent_dates: Vec<(String, Vec<f64>)> = match parent {
@@ -734,6 +787,31 @@ pub fn fit_linked(
                     let x = loaded[p].column(&c.name).and_then(num)?;
                     Some((
                         format!("{}.{}", fk.table, c.name),
+                        rows.iter().map(|r| r.map_or(f64::NAN, |r| x[r])).collect(),
+                    ))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        // The parent's columns a child's order column may never exceed: its dates, and its
+        // whole numbers drawn as they are (not derived by a formula).
+        let parent_bounds: Vec<(String, ColumnType, Vec<f64>)> = match parent {
+            Some((fk, p, rows)) => db.tables[p]
+                .schema
+                .columns
+                .iter()
+                .filter(|c| {
+                    is_time(c.ty)
+                        || (matches!(c.ty, ColumnType::Int { .. })
+                            && fitted[p]
+                                .as_ref()
+                                .is_some_and(|f| f.modelled.contains(&c.name)))
+                })
+                .filter_map(|c| {
+                    let x = loaded[p].column(&c.name).and_then(num)?;
+                    Some((
+                        format!("{}.{}", fk.table, c.name),
+                        c.ty,
                         rows.iter().map(|r| r.map_or(f64::NAN, |r| x[r])).collect(),
                     ))
                 })
@@ -777,6 +855,7 @@ pub fn fit_linked(
                 .map(|(_, n)| n.clone())
         };
         let mut gap_col: Option<(Spec, TableColumn)> = None;
+        let mut elapsed: Option<(Spec, TableColumn)> = None;
         for c in &own {
             let Some(col) = data.column(&c.name) else {
                 continue;
@@ -790,15 +869,25 @@ pub fn fit_linked(
                 spec.column.role = Role::Feature;
             }
             let mut values = col.values.clone();
-            if let (true, Some(x)) = (is_time(c.ty), num(col)) {
+            let is_order = order_name.as_deref() == Some(c.name.as_str());
+            if let (true, Some(x)) = (is_time(c.ty) || is_order, num(col)) {
                 let x = x.to_vec();
-                if order_name.as_deref() == Some(c.name.as_str()) {
+                if is_order {
                     // First sibling: from the parent's date the data never precedes (the
                     // nearest on average), else as itself; later siblings: the gap.
                     let from = parent_dates
                         .iter()
+                        .filter(|_| is_time(c.ty))
                         .filter_map(|(n, d)| never_before(&x, d).map(|m| (m, n, d)))
                         .min_by(|a, b| a.0.total_cmp(&b.0));
+                    // A value of the parent's the column never exceeds (a visit before the
+                    // end of follow-up): the nearest on average.
+                    let ceiling = parent_bounds
+                        .iter()
+                        .filter(|(_, ty, _)| *ty == c.ty)
+                        .filter_map(|(n, _, d)| never_before(d, &x).map(|m| (m, n)))
+                        .min_by(|a, b| a.0.total_cmp(&b.0))
+                        .map(|(_, n)| n.clone());
                     // Two columns, each drawn given the position: the first sibling's value
                     // (null for the others) and the gap to the sibling before (null for the
                     // first).
@@ -811,6 +900,28 @@ pub fn fit_linked(
                     let gap: Vec<f64> = (0..data.rows)
                         .map(|r| prev[r].map_or(f64::NAN, |q| x[r] - x[q]))
                         .collect();
+                    // Time from the family's first row to the sibling before (null for the
+                    // first): what a later row's values may depend on (a patient's labs
+                    // worsen with the years since enrolment).
+                    let mut start = vec![f64::NAN; data.rows];
+                    let mut since = vec![f64::NAN; data.rows];
+                    for &r in &family_order {
+                        start[r] = prev[r].map_or(x[r], |q| start[q]);
+                        if let Some(q) = prev[r] {
+                            since[r] = x[q] - start[q];
+                        }
+                    }
+                    let mut column = Column::blank(ELAPSED, ColumnType::Int { bits: 64 });
+                    column.min = Some(0.0);
+                    column.nullable = true;
+                    elapsed = Some((
+                        Spec { column, int: true },
+                        TableColumn {
+                            name: ELAPSED.into(),
+                            ty: ColumnType::Int { bits: 64 },
+                            values: Values::Num(since),
+                        },
+                    ));
                     values = Values::Num(first);
                     spec.int = true;
                     spec.column.min = None;
@@ -836,6 +947,7 @@ pub fn fit_linked(
                         from: from.map(|(_, n, _)| n.clone()),
                         end: (sorted.len() >= opts.min_count as usize).then(|| sorted[k - 1]),
                         floor: floor_of(&x),
+                        ceiling,
                     });
                 } else {
                     // Other dates: from the nearest date (the parent's, or an earlier one of
@@ -865,6 +977,7 @@ pub fn fit_linked(
                             from: from.map(|(_, n, _)| n.clone()),
                             end: None,
                             floor,
+                            ceiling: None,
                         });
                     }
                 }
@@ -886,8 +999,10 @@ pub fn fit_linked(
         }
         let counts = count_columns(db, t, &links, data.rows, &mut specs, &mut cols);
         let own_len = cols.len();
-        // Given: the parent's own columns and counts, and the position among siblings.
+        // Given: the parent's own columns and counts, the position among siblings and the
+        // sibling before.
         let mut given: Vec<String> = Vec::new();
+        let mut lags: Vec<String> = Vec::new();
         if let Some((fk, p, rows)) = parent {
             let pf = fitted[p].as_ref().ok_or_else(|| {
                 ModelError::Invalid(format!(
@@ -929,6 +1044,39 @@ pub fn fit_linked(
             column.levels = Some(levels);
             specs.push(Spec { column, int: false });
             given.push(POSITION.into());
+            // The sibling before: each own column's value on the previous row of the family
+            // (null for the first), so a family's rows depend on each other as the real ones
+            // do (a patient's visits, a customer's purchases), not only through the parent.
+            // The order column's first-sibling value is null on every later row: left out.
+            for k in 0..own_len {
+                let own = &cols[k].name;
+                // Only what the model draws: never an identifier, a weight or consent.
+                if order_col.as_ref().is_some_and(|o| &o.column == own)
+                    || matches!(
+                        specs[k].column.role,
+                        Role::Identifier | Role::Weight | Role::Consent
+                    )
+                {
+                    continue;
+                }
+                let name = lag_var(own);
+                let col = cols[k].gather(&prev, &name);
+                let mut column = specs[k].column.clone();
+                column.name = name.clone();
+                column.role = Role::Feature;
+                column.quasi_identifier = false;
+                column.nullable = true;
+                let int = specs[k].int;
+                lags.push(own.clone());
+                cols.push(col);
+                specs.push(Spec { column, int });
+                given.push(name);
+            }
+            if let Some((spec, col)) = elapsed.take() {
+                cols.push(col);
+                specs.push(spec);
+                given.push(ELAPSED.into());
+            }
         }
         let aug = Table {
             rows: data.rows,
@@ -978,6 +1126,7 @@ pub fn fit_linked(
             model,
             reference: None,
             formulas,
+            lags,
         });
         let modelled = tables
             .last()

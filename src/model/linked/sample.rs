@@ -14,7 +14,7 @@ use arrow_schema::{Field, Schema as ArrowSchema};
 use rand::RngExt;
 use rayon::prelude::*;
 
-use super::{LinkedModel, TableModel, POSITION, POSITIONS};
+use super::{LinkedModel, TableModel, ELAPSED, LAG, POSITION, POSITIONS};
 use crate::io::read::Input;
 use crate::io::table::{Table, Values};
 use crate::io::Batches;
@@ -217,7 +217,7 @@ impl LinkedSampler {
         // The augmented columns.
         let aug_batch: Option<RecordBatch> = match sampler {
             None => None,
-            Some((s, _)) => {
+            Some((s, aschema)) => {
                 let blocks = rows.div_ceil(BLOCK_ROWS);
                 let batches: Vec<RecordBatch> = if t.parent.is_none() {
                     (0..blocks as u64)
@@ -225,6 +225,9 @@ impl LinkedSampler {
                         .map(|b| s.block(b, rows as u64))
                         .collect::<Result<_, _>>()
                         .map_err(|e| err(&t.name, e))?
+                } else if !t.lags.is_empty() {
+                    let given = self.given_codes(t, s, drawn, &parent_row, &position)?;
+                    vec![draw_by_position(t, s, aschema, &given, &position)?]
                 } else {
                     let given = self.given_codes(t, s, drawn, &parent_row, &position)?;
                     (0..blocks)
@@ -339,6 +342,10 @@ impl LinkedSampler {
                         levels: POSITIONS.iter().map(|s| s.to_string()).collect(),
                     };
                     return s.given_codes(name, &values);
+                }
+                if name.starts_with(LAG) || name == ELAPSED {
+                    // Filled family position by position (`draw_by_position`).
+                    return Ok(Vec::new());
                 }
                 let own = name.strip_prefix(&prefix).unwrap_or(name);
                 let col = pd
@@ -458,14 +465,36 @@ impl LinkedSampler {
                             }
                     };
                 }
-                if let Some(end) = o.end {
+                // Each family's end: the period's, or its parent's value it never exceeds.
+                let ceiling = match (&o.ceiling, parent) {
+                    (Some(f), Some((p, pd))) => {
+                        let own = f.strip_prefix(&format!("{}.", p.table)).unwrap_or(f);
+                        Some(match pd.times.iter().find(|(n, _)| n == own) {
+                            Some((_, x)) => parent_row.iter().map(|&r| x[r]).collect(),
+                            None => {
+                                let x = aug_num(&pd.aug, own)?;
+                                parent_row.iter().map(|&r| x[r]).collect::<Vec<f64>>()
+                            }
+                        })
+                    }
+                    _ => None,
+                };
+                if o.end.is_some() || ceiling.is_some() {
+                    let end = o.end.unwrap_or(f64::INFINITY);
+                    let ends: Vec<f64> = match &ceiling {
+                        Some(c) => c
+                            .iter()
+                            .map(|c| if c.is_nan() { end } else { end.min(*c) })
+                            .collect(),
+                        None => vec![end; rows],
+                    };
                     let mut rng = stream(
                         table_seed(self.seed, &t.name),
                         &format!("{}/window", c.name),
                         0,
                         0,
                     );
-                    fit_in_window(&mut x, position, end, &mut rng);
+                    fit_in_window(&mut x, position, &ends, &mut rng);
                 }
                 let a = time_array(c.ty, &x);
                 times.push((c.name.clone(), x));
@@ -545,6 +574,135 @@ impl LinkedSampler {
             times,
             picked: picks_made,
         })
+    }
+}
+
+/// The augmented rows of child table `t` whose model is given the sibling before's values
+/// ([`TableModel::lags`]): drawn in rounds, the first row of every family, then the second
+/// given the first, and so on. `given` holds every given column's codes per row (empty for
+/// the lag columns, filled here); rows are in family order (a family's rows consecutive, by
+/// `position`), so a row's sibling before is the row before it. Blocks are numbered across
+/// the rounds, so the rows do not depend on the thread count.
+fn draw_by_position(
+    t: &TableModel,
+    s: &Sampler,
+    schema: &Schema,
+    given: &[Vec<u32>],
+    position: &[usize],
+) -> Result<RecordBatch, ModelError> {
+    let names: Vec<String> = s.given().into_iter().map(str::to_string).collect();
+    let rows = position.len();
+    let rounds = position.iter().max().map_or(0, |m| m + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); rounds];
+    for (r, &k) in position.iter().enumerate() {
+        if k > 0 && position.get(r.wrapping_sub(1)) != Some(&(k - 1)) {
+            return Err(err(&t.name, "the rows are not in family order"));
+        }
+        members[k].push(r);
+    }
+    // Row r is row `at[r]` of its round's table.
+    let mut at: Vec<usize> = vec![0; rows];
+    let mut block = 0u64;
+    let mut batches: Vec<RecordBatch> = Vec::with_capacity(rounds);
+    let mut before: Option<Table> = None;
+    // Per row: time from its family's first row, summed from the drawn gaps.
+    let gap = t.order.as_ref().map(|o| super::gap_var(&o.column));
+    let mut since = vec![0.0f64; rows];
+    for idx in &members {
+        for (r_at, &r) in idx.iter().enumerate() {
+            at[r] = r_at;
+        }
+        let mut part: Vec<Vec<u32>> = Vec::with_capacity(names.len());
+        for (j, name) in names.iter().enumerate() {
+            if name == ELAPSED {
+                let values = match &before {
+                    Some(_) => Values::Num(idx.iter().map(|&r| since[r - 1]).collect()),
+                    None => Values::Num(vec![f64::NAN; idx.len()]),
+                };
+                part.push(s.given_codes(name, &values)?);
+                continue;
+            }
+            let Some(own) = name.strip_prefix(LAG) else {
+                part.push(idx.iter().map(|&r| given[j][r]).collect());
+                continue;
+            };
+            let values = match &before {
+                Some(table) => {
+                    let col = table
+                        .column(own)
+                        .ok_or_else(|| err(&t.name, format!("no column `{own}` drawn")))?;
+                    let rows: Vec<Option<usize>> = idx.iter().map(|&r| Some(at[r - 1])).collect();
+                    col.gather(&rows, name).values
+                }
+                None => null_values(schema, name, idx.len()),
+            };
+            part.push(s.given_codes(name, &values)?);
+        }
+        let blocks = idx.len().div_ceil(BLOCK_ROWS);
+        let drawn: Vec<RecordBatch> = (0..blocks)
+            .into_par_iter()
+            .map(|b| {
+                let lo = b * BLOCK_ROWS;
+                let hi = (lo + BLOCK_ROWS).min(idx.len());
+                let g: Vec<Vec<u32>> = part.iter().map(|g| g[lo..hi].to_vec()).collect();
+                s.block_given(block + b as u64, &g)
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|e| err(&t.name, e))?;
+        block += blocks as u64;
+        let out_schema = BlockSource::schema(s);
+        let batch = arrow_select::concat::concat_batches(&out_schema, &drawn)
+            .map_err(|e| err(&t.name, e))?;
+        let fields: Vec<String> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let input = Input::Memory(Batches::new(&t.name, batch.schema(), vec![batch.clone()])?);
+        let table = Table::load_only(&input, schema, &fields)?;
+        if let Some(g) = gap.as_deref().and_then(|g| table.column(g)) {
+            if let Values::Num(x) = &g.values {
+                for (k, &r) in idx.iter().enumerate() {
+                    if position[r] > 0 {
+                        let step = if x[k].is_nan() { 0.0 } else { x[k].max(0.0) };
+                        since[r] = since[r - 1] + step;
+                    }
+                }
+            }
+        }
+        before = Some(table);
+        batches.push(batch);
+    }
+    // Back to family order.
+    let out_schema = BlockSource::schema(s);
+    let all =
+        arrow_select::concat::concat_batches(&out_schema, &batches).map_err(|e| err(&t.name, e))?;
+    let mut start = vec![0usize; rounds];
+    for k in 1..rounds {
+        start[k] = start[k - 1] + members[k - 1].len();
+    }
+    let order = arrow_array::UInt32Array::from_iter_values(
+        (0..rows).map(|r| (start[position[r]] + at_of(&members[position[r]], r)) as u32),
+    );
+    arrow_select::take::take_record_batch(&all, &order).map_err(|e| err(&t.name, e))
+}
+
+/// Where row `r` is in its round (`members` ascending).
+fn at_of(members: &[usize], r: usize) -> usize {
+    members.binary_search(&r).unwrap_or_default()
+}
+
+/// `len` nulls of the given column `name` of the augmented `schema`.
+fn null_values(schema: &Schema, name: &str, len: usize) -> Values {
+    match schema.column(name).map(|c| c.ty) {
+        Some(
+            ColumnType::Int { .. } | ColumnType::Float | ColumnType::Date | ColumnType::Timestamp,
+        ) => Values::Num(vec![f64::NAN; len]),
+        _ => Values::Cat {
+            codes: vec![crate::io::table::NULL; len],
+            levels: Vec::new(),
+        },
     }
 }
 
@@ -734,6 +892,17 @@ fn number_array(
 pub(super) fn time_array(ty: ColumnType, x: &[f64]) -> ArrayRef {
     let v = |x: &f64| (!x.is_nan()).then_some(*x);
     match ty {
+        // A whole-number order column (days since enrolment).
+        ColumnType::Int { bits } if bits <= 32 => Arc::new(
+            x.iter()
+                .map(|x| v(x).map(|x| x.round() as i32))
+                .collect::<arrow_array::Int32Array>(),
+        ),
+        ColumnType::Int { .. } => Arc::new(
+            x.iter()
+                .map(|x| v(x).map(|x| x.round() as i64))
+                .collect::<arrow_array::Int64Array>(),
+        ),
         ColumnType::Timestamp => Arc::new(
             x.iter()
                 .map(|x| v(x).map(|x| x.round() as i64))
@@ -754,13 +923,14 @@ pub(super) fn time_array(ty: ColumnType, x: &[f64]) -> ArrayRef {
 /// where the latest of `n` dates drawn uniformly between its first date and the end would
 /// (`n` its gaps: `room · U^(1/n)`), not on the end itself, which would pile every such
 /// family's last row onto the period's last day.
-fn fit_in_window(x: &mut [f64], position: &[usize], end: f64, rng: &mut impl rand::Rng) {
+fn fit_in_window(x: &mut [f64], position: &[usize], ends: &[f64], rng: &mut impl rand::Rng) {
     let mut start = 0;
     while start < x.len() {
         let mut stop = start + 1;
         while stop < x.len() && position[stop] != 0 {
             stop += 1;
         }
+        let end = ends[start];
         // A family that starts past the end (its first date follows a rule, such as the
         // parent's date) is left as drawn: the rule comes first.
         let first = x[start];
@@ -792,7 +962,7 @@ mod tests {
         // Two families: [100, 110, 130] (inside an end of 120 after shrinking) and [50].
         let mut rng = stream(1, "window", 0, 0);
         let mut x = vec![100.0, 110.0, 130.0, 50.0];
-        fit_in_window(&mut x, &[0, 1, 2, 0], 120.0, &mut rng);
+        fit_in_window(&mut x, &[0, 1, 2, 0], &[120.0; 4], &mut rng);
         assert_eq!(x[0], 100.0);
         assert!(x[1] <= x[2] && x[2] <= 120.0, "{x:?}");
         // Relative spacing: the middle row a third of the way along, as before.
@@ -801,7 +971,7 @@ mod tests {
         assert_eq!(x[3], 50.0);
         // A family starting past the end is left alone (its first date follows a rule).
         let mut y = vec![130.0, 140.0];
-        fit_in_window(&mut y, &[0, 1], 120.0, &mut rng);
+        fit_in_window(&mut y, &[0, 1], &[120.0; 2], &mut rng);
         assert_eq!(y, vec![130.0, 140.0]);
     }
 
@@ -815,7 +985,7 @@ mod tests {
             x.extend([0.0, 150.0]);
             position.extend([0, 1]);
         }
-        fit_in_window(&mut x, &position, 100.0, &mut rng);
+        fit_in_window(&mut x, &position, &[100.0; 2000], &mut rng);
         let lasts: Vec<f64> = x.iter().skip(1).step_by(2).copied().collect();
         assert!(lasts.iter().all(|&d| (0.0..=100.0).contains(&d)));
         let on_end = lasts.iter().filter(|&&d| d >= 100.0).count();
@@ -839,6 +1009,7 @@ mod tests {
             model: None,
             reference: None,
             formulas: Vec::new(),
+            lags: Vec::new(),
         };
         // Five rows want 2, 1, 2, 0, 1 references (6 in all), but only 4 are needed.
         let picked = deal(9, &t, "account_id", 0.0, 4, &[2.0, 1.0, 2.0, 0.0, 1.0], 5);
