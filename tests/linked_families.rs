@@ -2,7 +2,8 @@
 //! and their 1,945 visits, `tests/data/relational/pbc`): a patient's visits depend on each
 //! other as the real ones do (a patient with high bilirubin keeps it), they come in order of
 //! the visit day although the day is a whole number, not a date, and no visit falls after
-//! the end of its patient's follow-up.
+//! the end of its patient's follow-up. And dates that only some rows have (a cancellation
+//! date only on cancelled orders) stay empty on the others.
 
 mod common;
 
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int32Type, Int64Type};
+use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use common::{fairsynth, read_parquet, root};
@@ -21,6 +22,7 @@ fn numbers(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
         .unwrap_or_else(|| panic!("no column {name}"));
     let get = |i: usize| -> f64 {
         match a.data_type() {
+            DataType::Date32 => f64::from(a.as_primitive::<Date32Type>().value(i)),
             DataType::Int32 => f64::from(a.as_primitive::<Int32Type>().value(i)),
             DataType::Int64 => a.as_primitive::<Int64Type>().value(i) as f64,
             DataType::Float64 => a.as_primitive::<Float64Type>().value(i),
@@ -230,4 +232,120 @@ fn the_model_names_the_order_its_end_and_the_columns_given_from_the_visit_before
         !lags.contains(&"day"),
         "the first visit's day is null on later rows"
     );
+}
+
+/// A shop's orders whose dates exist only for some statuses (`cancelled_at` only when
+/// cancelled, `shipped_at` only when shipped), written as CSV by a fixed pseudo-random
+/// sequence.
+fn shop(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("shop");
+    std::fs::create_dir_all(&data).expect("folder");
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let day = |d: u64| {
+        // Days after 2020-01-01 as text (28-day months are enough for a test).
+        let (y, rest) = (2020 + d / 336, d % 336);
+        format!("{y}-{:02}-{:02}", rest / 28 + 1, rest % 28 + 1)
+    };
+    let mut customers = String::from("id,segment,signed_up\n");
+    let mut orders =
+        String::from("order_id,customer_id,status,ordered_at,cancelled_at,shipped_at\n");
+    let mut order = 1;
+    for id in 1..=800u64 {
+        let signed = next(700);
+        customers += &format!(
+            "{id},{},{}\n",
+            ["a", "b", "c"][next(3) as usize],
+            day(signed)
+        );
+        for _ in 0..next(4) {
+            let at = signed + next(200);
+            let (status, cancelled, shipped) = match next(10) {
+                0..=1 => ("cancelled", day(at + 1 + next(8)), String::new()),
+                2..=3 => ("open", String::new(), String::new()),
+                _ => ("shipped", String::new(), day(at + 1 + next(4))),
+            };
+            orders += &format!("{order},{id},{status},{},{cancelled},{shipped}\n", day(at));
+            order += 1;
+        }
+    }
+    std::fs::write(data.join("customers.csv"), customers).expect("customers");
+    std::fs::write(data.join("orders.csv"), orders).expect("orders");
+    data
+}
+
+#[test]
+fn a_date_that_only_some_statuses_have_stays_empty_for_the_others() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = shop(dir.path());
+    let schema = dir.path().join("shop.yaml");
+    fairsynth()
+        .arg("inspect")
+        .arg(&data)
+        .arg("--draft-schema")
+        .arg(&schema)
+        .assert()
+        .success();
+    let model = dir.path().join("model.json");
+    fairsynth()
+        .arg("fit")
+        .arg(&data)
+        .arg("--schema")
+        .arg(&schema)
+        .arg("-o")
+        .arg(&model)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let out = dir.path().join("out");
+    fairsynth()
+        .arg("sample")
+        .arg(&model)
+        .arg("-o")
+        .arg(&out)
+        .args(["--seed", "5", "--quiet"])
+        .assert()
+        .success();
+    let orders = read_parquet(&out.join("orders.parquet"));
+    let status = {
+        let a = orders
+            .column_by_name("status")
+            .expect("status")
+            .as_dictionary::<arrow_array::types::Int32Type>();
+        let v = a.values().as_string::<i32>();
+        (0..a.len())
+            .map(|i| v.value(a.keys().value(i) as usize).to_string())
+            .collect::<Vec<_>>()
+    };
+    let ordered = numbers(&orders, "ordered_at");
+    let cancelled = numbers(&orders, "cancelled_at");
+    let shipped = numbers(&orders, "shipped_at");
+    assert!(orders.num_rows() > 500, "{} orders", orders.num_rows());
+    let mut seen = HashMap::new();
+    for r in 0..orders.num_rows() {
+        let s = status[r].as_str();
+        *seen.entry(s).or_insert(0) += 1;
+        assert_eq!(
+            cancelled[r].is_some(),
+            s == "cancelled",
+            "row {r}: {s}, cancelled_at {:?}",
+            cancelled[r]
+        );
+        assert_eq!(
+            shipped[r].is_some(),
+            s == "shipped",
+            "row {r}: {s}, shipped_at {:?}",
+            shipped[r]
+        );
+        let o = ordered[r].expect("ordered_at");
+        for d in [cancelled[r], shipped[r]].into_iter().flatten() {
+            assert!(d >= o, "row {r}: a date {d} before the order {o}");
+        }
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
 }

@@ -520,7 +520,11 @@ impl LinkedSampler {
                 let mut x: Vec<f64> = if f.is_empty() {
                     v.clone()
                 } else {
-                    v.iter().zip(&base).map(|(a, b)| b + a.max(0.0)).collect()
+                    // A null offset (the row has no such date) stays null.
+                    v.iter()
+                        .zip(&base)
+                        .map(|(a, b)| if a.is_nan() { f64::NAN } else { b + a.max(0.0) })
+                        .collect()
                 };
                 if let (Some(fl), Some((p, _))) = (&o.floor, parent) {
                     let floor = parent_time(
@@ -531,8 +535,11 @@ impl LinkedSampler {
                         &parent_row,
                     )?;
                     for (x, f) in x.iter_mut().zip(floor) {
-                        // NaN (no picked row, or no date) leaves the value as drawn.
-                        *x = x.max(f);
+                        // NaN (no picked row, or no date) leaves the value as drawn; a null
+                        // stays null.
+                        if !x.is_nan() {
+                            *x = x.max(f);
+                        }
                     }
                 }
                 let a = time_array(c.ty, &x);
