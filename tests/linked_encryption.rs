@@ -576,3 +576,42 @@ fn linked_audit_leaves_out_what_it_cannot_read() {
         .to_string()
         .contains("`orders.customer_id` → customers is not checked"));
 }
+
+/// `reweight DIR --encrypt KEY=weight`: the weight column reweight adds to every table is not
+/// in the schema, yet the flag selects it in every table's file.
+#[test]
+fn linked_reweight_encrypts_the_weight_column_it_adds() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kf = key_file(tmp.path(), &keys());
+    let kf = kf.to_str().expect("utf-8");
+    let shop = root().join("schemas/shop.yaml");
+    let data = tmp.path().join("data");
+    synth(&shop, &data, &[]).success();
+    let out = tmp.path().join("weighted");
+    fairsynth()
+        .args([
+            "reweight",
+            "--quiet",
+            "--keys",
+            kf,
+            "--encrypt",
+            "auditor=weight",
+        ])
+        .args(["--footer-key", "footer", "--plaintext-footer", "--schema"])
+        .arg(&shop)
+        .arg(&data)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    for t in SHOP_TABLES {
+        let file = out.join(format!("{t}.parquet"));
+        let (locked, _) = locked_without_keys(&file);
+        assert_eq!(locked, vec!["weight".to_string()], "{t}");
+        let batches = read_with(&file, &keys());
+        assert!(
+            batches.iter().all(|b| b.column_by_name("weight").is_some()),
+            "{t}: the weight column reads with the key"
+        );
+    }
+}

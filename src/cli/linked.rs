@@ -465,7 +465,18 @@ pub(crate) fn reweight_folder(a: ReweightArgs) -> Result<(), Failure> {
         )));
     }
     let db = load_database(&a.schema, &a.input)?;
-    let _access = crate::access_linked(&a.keys, &a.encryption, &db)?;
+    // The weight column reweight adds to every table is not in the schema, but
+    // `--encrypt KEY=weight` may select it: the policy is resolved over the schema plus it.
+    let mut written = db.clone();
+    for t in &mut written.tables {
+        if t.schema.column(&a.weight_column).is_none() {
+            t.schema.columns.push(fairsynth::schema::Column::blank(
+                &a.weight_column,
+                fairsynth::schema::ColumnType::Float,
+            ));
+        }
+    }
+    let _access = crate::access_linked(&a.keys, &a.encryption, &written)?;
     let (inputs, paths) = folder_inputs(&a.input, &db, &a.schema, &a.dialect.options())?;
     let opts = Options {
         parity: !a.no_parity,
