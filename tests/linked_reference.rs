@@ -290,3 +290,35 @@ tables:
         "{err}"
     );
 }
+
+/// The accounts of a district are people with their own opening dates, not a family in
+/// time: under a reference table they get no order column (no gaps from the district's
+/// previous account) and no columns from the account before; a real family (an account's
+/// orders) keeps them.
+#[test]
+fn children_of_a_reference_table_are_not_a_sequence_in_time() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let schema = reference_schema(dir.path());
+    fit_and_sample(&schema, dir.path(), "1", "10");
+    let text = std::fs::read_to_string(dir.path().join("model.json")).expect("model");
+    let model: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let table = |name: &str| {
+        model["tables"]
+            .as_array()
+            .expect("tables")
+            .iter()
+            .find(|t| t["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no table {name}"))
+    };
+    for name in ["account", "client"] {
+        let t = table(name);
+        assert!(t["order"].is_null(), "{name}: {}", t["order"]);
+        assert!(t.get("lags").is_none(), "{name}: {:?}", t.get("lags"));
+    }
+    let order = table("order");
+    assert!(
+        order["lags"].as_array().is_some_and(|l| !l.is_empty()),
+        "an account's orders are given the order before"
+    );
+}

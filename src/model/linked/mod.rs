@@ -738,7 +738,11 @@ pub fn fit_linked(
                 .and_then(num)
                 .is_some_and(|x| x.iter().all(|v| !v.is_nan()))
         };
-        let order_name = parent.and_then(|(_, _, rows)| {
+        // Children of a reference table (the accounts of a district) are not a family in
+        // time: their dates are calendar dates of their own, not a sequence of gaps, and the
+        // row before in the district says nothing about the next.
+        let in_family = parent.is_some_and(|(_, p, _)| !db.tables[p].reference);
+        let order_name = parent.filter(|_| in_family).and_then(|(_, _, rows)| {
             own.iter()
                 .find(|c| is_time(c.ty) && never_empty(c))
                 // Without a date: a whole number that rises within every family as the
@@ -1048,7 +1052,7 @@ pub fn fit_linked(
             // (null for the first), so a family's rows depend on each other as the real ones
             // do (a patient's visits, a customer's purchases), not only through the parent.
             // The order column's first-sibling value is null on every later row: left out.
-            for k in 0..own_len {
+            for k in (0..own_len).filter(|_| in_family) {
                 let own = &cols[k].name;
                 // Only what the model draws: never an identifier, a weight or consent.
                 if order_col.as_ref().is_some_and(|o| &o.column == own)
