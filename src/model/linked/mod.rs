@@ -47,11 +47,13 @@ use crate::io::read::Input;
 use crate::io::table::{Table, TableColumn, Values};
 use crate::schema::{Column, ColumnType, Database, Role};
 
+mod private;
 mod reference;
 mod sample;
 
 use crate::metrics::formulas as rules;
 pub use crate::metrics::formulas::{Formula, Operation};
+pub use private::{summary as privacy_summary, LinkedLedger, TableLedger, DEFAULT_MAX_CHILDREN};
 pub use reference::ReferenceColumn;
 
 pub use sample::{LinkedSample, LinkedSampleOptions, LinkedSampler};
@@ -78,6 +80,9 @@ pub struct LinkedModel {
     pub schema: EmbeddedSchema,
     /// The tables in generation order (every table after the tables it references).
     pub tables: Vec<TableModel>,
+    /// The differential-privacy ledger of the whole model, when fitted with `--epsilon`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<LinkedLedger>,
 }
 
 /// One table of a [`LinkedModel`].
@@ -315,6 +320,9 @@ struct Spec {
     column: Column,
     /// Forces the type to `int` (offsets and counts).
     int: bool,
+    /// The public bounds of an `int` column (under differential privacy: dates as days,
+    /// counts from 0 to the bound on children).
+    range: Option<(f64, f64)>,
 }
 
 fn quote(s: &str) -> String {
@@ -374,6 +382,8 @@ fn render(name: &str, specs: &[Spec], root: Option<&crate::schema::Schema>) -> S
                     let _ = writeln!(y, "    max: {m}");
                 }
             }
+        } else if let Some((lo, hi)) = s.range {
+            let _ = writeln!(y, "    min: {lo}\n    max: {hi}");
         } else if c.min == Some(0.0) {
             let _ = writeln!(y, "    min: 0");
         }
@@ -431,12 +441,15 @@ struct Fitted {
 }
 
 /// Per row of table `t` (`rows` of them), its children through every key that points at it:
-/// the count columns' specs and values are appended, their descriptions returned.
+/// the count columns' specs and values are appended, their descriptions returned. With a
+/// `cap` (differential privacy) the counts are capped at it and their public range is
+/// `0..=cap`.
 fn count_columns(
     db: &Database,
     t: &crate::schema::Table,
     links: &HashMap<(usize, String), Vec<Option<usize>>>,
     rows: usize,
+    cap: Option<usize>,
     specs: &mut Vec<Spec>,
     cols: &mut Vec<TableColumn>,
 ) -> Vec<CountColumn> {
@@ -444,16 +457,23 @@ fn count_columns(
     for (j, child) in db.tables.iter().enumerate() {
         for fk in child.foreign_keys.iter().filter(|fk| fk.table == t.name()) {
             let var = count_var(child.name(), &fk.column);
-            let mut n = vec![0.0; rows];
+            let mut n: Vec<f64> = vec![0.0; rows];
             for p in links[&(j, fk.column.clone())].iter().flatten() {
                 n[*p] += 1.0;
+            }
+            if let Some(cap) = cap {
+                n.iter_mut().for_each(|x: &mut f64| *x = x.min(cap as f64));
             }
             // Modelled with a continuous tail (`FitOptions::tails`): the few parents with
             // very many children keep their range instead of collapsing onto the largest
             // count enough parents share.
             let mut column = Column::blank(&var, ColumnType::Int { bits: 64 });
             column.min = Some(0.0);
-            specs.push(Spec { column, int: true });
+            specs.push(Spec {
+                column,
+                int: true,
+                range: cap.map(|c| (0.0, c as f64)),
+            });
             cols.push(TableColumn {
                 name: var.clone(),
                 ty: ColumnType::Int { bits: 64 },
@@ -469,11 +489,13 @@ fn count_columns(
     counts
 }
 
-/// The non-driving foreign keys of table `i` with their share of empty references.
+/// The non-driving foreign keys of table `i` with their share of empty references (0 under
+/// differential privacy, `dp`: not measured).
 fn picks_of(
     t: &crate::schema::Table,
     i: usize,
     links: &HashMap<(usize, String), Vec<Option<usize>>>,
+    dp: bool,
 ) -> Vec<Pick> {
     t.foreign_keys
         .iter()
@@ -484,7 +506,7 @@ fn picks_of(
             Pick {
                 column: fk.column.clone(),
                 table: fk.table.clone(),
-                null_share: if rows.is_empty() {
+                null_share: if rows.is_empty() || dp {
                     0.0
                 } else {
                     nulls as f64 / rows.len() as f64
@@ -494,20 +516,94 @@ fn picks_of(
         .collect()
 }
 
+/// The row of the referenced table per row of each table and foreign key. A key naming no
+/// row is an error, unless `lenient` (after rows past the bound on children were dropped)
+/// and the key is not driving: then it references nothing.
+fn link_rows(
+    db: &Database,
+    loaded: &[Table],
+    lenient: bool,
+) -> Result<HashMap<(usize, String), Vec<Option<usize>>>, ModelError> {
+    // Row of the referenced table per row and foreign key.
+    let mut key_rows: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    for (t, data) in db.tables.iter().zip(loaded) {
+        if !db.is_referenced(t.name()) {
+            continue;
+        }
+        let pk = data.column(&t.primary_key).ok_or_else(|| {
+            ModelError::Invalid(format!(
+                "table `{}`: its key `{}` is referenced but not in its file",
+                t.name(),
+                t.primary_key
+            ))
+        })?;
+        let mut map = HashMap::with_capacity(data.rows);
+        for r in 0..data.rows {
+            if let Some(k) = pk.key(r) {
+                map.insert(k, r);
+            }
+        }
+        key_rows.insert(t.name().to_string(), map);
+    }
+    let mut links: HashMap<(usize, String), Vec<Option<usize>>> = HashMap::new();
+    for (i, (t, data)) in db.tables.iter().zip(loaded).enumerate() {
+        for fk in &t.foreign_keys {
+            let col = data.column(&fk.column).ok_or_else(|| {
+                ModelError::Invalid(format!("table `{}`: no column `{}`", t.name(), fk.column))
+            })?;
+            let map = &key_rows[&fk.table];
+            let mut rows = Vec::with_capacity(data.rows);
+            let mut dangling = 0usize;
+            let mut example = None;
+            for r in 0..data.rows {
+                match col.key(r) {
+                    None => rows.push(None),
+                    Some(k) => match map.get(&k) {
+                        Some(&p) => rows.push(Some(p)),
+                        None => {
+                            dangling += 1;
+                            example.get_or_insert(k);
+                            rows.push(None);
+                        }
+                    },
+                }
+            }
+            if dangling > 0 && !(lenient && fk.children.is_none()) {
+                return Err(ModelError::Invalid(format!(
+                    "table `{}`: {dangling} rows of `{}` name no row of `{}` (e.g. `{}`)\n    hint: every foreign key must hold a key of the table it references; remove or repair those rows",
+                    t.name(),
+                    fk.column,
+                    fk.table,
+                    example.unwrap_or_default()
+                )));
+            }
+            if fk.children.is_some() && rows.iter().any(Option::is_none) {
+                return Err(ModelError::Invalid(format!(
+                    "table `{}`: the driving key `{}` is empty in some rows\n    hint: a driving key (with `children:`) must name a parent in every row",
+                    t.name(),
+                    fk.column
+                )));
+            }
+            links.insert((i, fk.column.clone()), rows);
+        }
+    }
+    Ok(links)
+}
+
 /// Fits a model of every table of `db` from `inputs` (one per table, in the schema's order).
 /// `schema_yaml` is the schema's text (embedded in the model). `opts.min_count`, `bins`,
-/// `max_parents` and `max_cells` apply to every table; differential privacy is not available
-/// for linked tables yet.
+/// `max_parents` and `max_cells` apply to every table. With `opts.epsilon` the fit is
+/// differentially private for each person of a root table with their children, at most
+/// `opts.max_children` per parent per relationship (see the module `private`).
 pub fn fit_linked(
     db: &Database,
     schema_yaml: &str,
     inputs: &[Input],
     opts: &FitOptions,
 ) -> Result<LinkedModel, ModelError> {
-    if opts.epsilon.is_some() {
-        return Err(ModelError::Invalid(
-            "--epsilon is not available for linked tables yet\n    hint: fit without --epsilon, or fit one table at a time".into(),
-        ));
+    let dp = opts.epsilon.is_some();
+    if dp {
+        private::check_options(opts)?;
     }
     if crate::schema::sha256_hex(schema_yaml.as_bytes()) != db.source.sha256 {
         return Err(ModelError::Invalid(
@@ -534,72 +630,28 @@ pub fn fit_linked(
             .collect();
         loaded.push(Table::load_only(input, &t.schema, &names)?);
     }
-    // Row of the referenced table per row and foreign key.
-    let mut key_rows: HashMap<String, HashMap<String, usize>> = HashMap::new();
-    for (t, data) in db.tables.iter().zip(&loaded) {
-        if !db.is_referenced(t.name()) {
-            continue;
-        }
-        let pk = data.column(&t.primary_key).ok_or_else(|| {
-            ModelError::Invalid(format!(
-                "table `{}`: its key `{}` is referenced but not in its file",
-                t.name(),
-                t.primary_key
-            ))
-        })?;
-        let mut map = HashMap::with_capacity(data.rows);
-        for r in 0..data.rows {
-            if let Some(k) = pk.key(r) {
-                map.insert(k, r);
-            }
-        }
-        key_rows.insert(t.name().to_string(), map);
+    if dp {
+        private::check_schema(db, &loaded)?;
     }
-    let mut links: HashMap<(usize, String), Vec<Option<usize>>> = HashMap::new();
-    for (i, (t, data)) in db.tables.iter().zip(&loaded).enumerate() {
-        for fk in &t.foreign_keys {
-            let col = data.column(&fk.column).ok_or_else(|| {
-                ModelError::Invalid(format!("table `{}`: no column `{}`", t.name(), fk.column))
-            })?;
-            let map = &key_rows[&fk.table];
-            let mut rows = Vec::with_capacity(data.rows);
-            let mut dangling = 0usize;
-            let mut example = None;
-            for r in 0..data.rows {
-                match col.key(r) {
-                    None => rows.push(None),
-                    Some(k) => match map.get(&k) {
-                        Some(&p) => rows.push(Some(p)),
-                        None => {
-                            dangling += 1;
-                            example.get_or_insert(k);
-                            rows.push(None);
-                        }
-                    },
-                }
-            }
-            if dangling > 0 {
-                return Err(ModelError::Invalid(format!(
-                    "table `{}`: {dangling} rows of `{}` name no row of `{}` (e.g. `{}`)\n    hint: every foreign key must hold a key of the table it references; remove or repair those rows",
-                    t.name(),
-                    fk.column,
-                    fk.table,
-                    example.unwrap_or_default()
-                )));
-            }
-            if fk.children.is_some() && rows.iter().any(Option::is_none) {
-                return Err(ModelError::Invalid(format!(
-                    "table `{}`: the driving key `{}` is empty in some rows\n    hint: a driving key (with `children:`) must name a parent in every row",
-                    t.name(),
-                    fk.column
-                )));
-            }
-            links.insert((i, fk.column.clone()), rows);
-        }
+    let mut links = link_rows(db, &loaded, false)?;
+    if dp {
+        // Every parent keeps at most `max_children` children per relationship.
+        let keep = private::keep_rows(db, &loaded, &links, opts.max_children);
+        loaded = loaded
+            .iter()
+            .zip(&keep)
+            .map(|(t, k)| private::filter_rows(t, k))
+            .collect();
+        links = link_rows(db, &loaded, true)?;
     }
     let order = db.order();
     let mut fitted: Vec<Option<Fitted>> = (0..db.tables.len()).map(|_| None).collect();
     let mut tables: Vec<TableModel> = Vec::with_capacity(order.len());
+    // Under differential privacy the tables are fitted once every table's share of the
+    // budget is known: (index in `tables`, index in `db`, augmented schema, its text,
+    // options) of each, and the reference tables whose counts get noise.
+    let mut pending: Vec<(usize, usize, crate::schema::Schema, String, FitOptions)> = Vec::new();
+    let mut pending_refs: Vec<(usize, usize)> = Vec::new();
     for &i in &order {
         let t = &db.tables[i];
         let data = &loaded[i];
@@ -624,14 +676,21 @@ pub fn fit_linked(
                     specs.push(Spec {
                         column: (*c).clone(),
                         int: false,
+                        range: None,
                     });
                     cols.push(col.clone());
                 }
             }
-            let counts = count_columns(db, t, &links, data.rows, &mut specs, &mut cols);
-            for c in cols.iter_mut().filter(|c| c.name.starts_with('#')) {
-                if let Values::Num(n) = &mut c.values {
-                    reference::pool_small_counts(n, opts.min_count as f64);
+            let counts = count_columns(db, t, &links, data.rows, None, &mut specs, &mut cols);
+            // Under differential privacy the counts get their noise once the budget is split
+            // (below), then are pooled.
+            if dp {
+                pending_refs.push((tables.len(), i));
+            } else {
+                for c in cols.iter_mut().filter(|c| c.name.starts_with('#')) {
+                    if let Values::Num(n) = &mut c.values {
+                        reference::pool_small_counts(n, opts.min_count as f64);
+                    }
                 }
             }
             let modelled: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
@@ -641,7 +700,7 @@ pub fn fit_linked(
                 rows: data.rows as u64,
                 parent: None,
                 counts,
-                picks: picks_of(t, i, &links),
+                picks: picks_of(t, i, &links, dp),
                 order: None,
                 offsets: Vec::new(),
                 model: None,
@@ -675,7 +734,12 @@ pub fn fit_linked(
                     && c.generator.is_none()
             })
         };
-        let formulas = rules::find(&numeric, &derivable, opts.min_count.max(1) as usize);
+        // Under differential privacy a rule of every real row is not looked for.
+        let formulas = if dp {
+            Vec::new()
+        } else {
+            rules::find(&numeric, &derivable, opts.min_count.max(1) as usize)
+        };
         let own: Vec<&Column> = own
             .into_iter()
             .filter(|c| !formulas.iter().any(|f| f.column == c.name))
@@ -692,17 +756,21 @@ pub fn fit_linked(
         // Siblings: position of each row among its parent's children, by the order column.
         let mut position: Vec<usize> = vec![0; data.rows];
         let mut prev: Vec<Option<usize>> = vec![None; data.rows];
-        let order_name = parent.and_then(|_| {
-            own.iter()
-                .find(|c| {
-                    is_time(c.ty)
-                        && data
-                            .column(&c.name)
-                            .and_then(num)
-                            .is_some_and(|x| x.iter().all(|v| !v.is_nan()))
-                })
-                .map(|c| c.name.clone())
-        });
+        let order_name = if dp {
+            private::order_column(t, data)
+        } else {
+            parent.and_then(|_| {
+                own.iter()
+                    .find(|c| {
+                        is_time(c.ty)
+                            && data
+                                .column(&c.name)
+                                .and_then(num)
+                                .is_some_and(|x| x.iter().all(|v| !v.is_nan()))
+                    })
+                    .map(|c| c.name.clone())
+            })
+        };
         if let Some((_, _, rows)) = parent {
             let key: Vec<f64> = order_name
                 .as_ref()
@@ -784,13 +852,69 @@ pub fn fit_linked(
             let mut spec = Spec {
                 column: (*c).clone(),
                 int: false,
+                range: None,
             };
             // Roles that build the head apply at the root; a child's are plain columns for now.
             if parent.is_some() && matches!(c.role, Role::Protected | Role::Label) {
                 spec.column.role = Role::Feature;
             }
             let mut values = col.values.clone();
-            if let (true, Some(x)) = (is_time(c.ty), num(col)) {
+            let modelled_role = !matches!(c.role, Role::Identifier | Role::Weight | Role::Consent);
+            if dp && is_time(c.ty) {
+                // Under differential privacy a date is itself (days, or microseconds) over the
+                // schema's public range; the order column's later siblings are gaps.
+                if let (Some(x), true) = (num(col), modelled_role) {
+                    let (Some(lo), Some(hi)) = crate::model::discretise::schema_bounds(c) else {
+                        return Err(ModelError::Invalid(format!(
+                            "table `{}`, column `{}`: with --epsilon its range must come from the schema",
+                            t.name(),
+                            c.name
+                        )));
+                    };
+                    spec.int = true;
+                    spec.range = Some((lo, hi));
+                    if order_name.as_deref() == Some(c.name.as_str()) {
+                        values = Values::Num(
+                            (0..data.rows)
+                                .map(|r| if prev[r].is_some() { f64::NAN } else { x[r] })
+                                .collect(),
+                        );
+                        spec.column.nullable = true;
+                        let gap_name = gap_var(&c.name);
+                        let mut column = Column::blank(&gap_name, ColumnType::Int { bits: 64 });
+                        column.nullable = true;
+                        gap_col = Some((
+                            Spec {
+                                column,
+                                int: true,
+                                range: Some((0.0, hi - lo)),
+                            },
+                            TableColumn {
+                                name: gap_name,
+                                ty: ColumnType::Int { bits: 64 },
+                                values: Values::Num(
+                                    (0..data.rows)
+                                        .map(|r| prev[r].map_or(f64::NAN, |q| x[r] - x[q]))
+                                        .collect(),
+                                ),
+                            },
+                        ));
+                        order_col = Some(Offset {
+                            column: c.name.clone(),
+                            from: None,
+                            end: Some(hi),
+                            floor: None,
+                        });
+                    } else {
+                        offsets.push(Offset {
+                            column: c.name.clone(),
+                            from: None,
+                            end: None,
+                            floor: None,
+                        });
+                    }
+                }
+            } else if let (true, Some(x)) = (is_time(c.ty), num(col)) {
                 let x = x.to_vec();
                 if order_name.as_deref() == Some(c.name.as_str()) {
                     // First sibling: from the parent's date the data never precedes (the
@@ -820,7 +944,11 @@ pub fn fit_linked(
                     column.min = Some(0.0);
                     column.nullable = true;
                     gap_col = Some((
-                        Spec { column, int: true },
+                        Spec {
+                            column,
+                            int: true,
+                            range: None,
+                        },
                         TableColumn {
                             name: gap_name,
                             ty: ColumnType::Int { bits: 64 },
@@ -884,7 +1012,15 @@ pub fn fit_linked(
                 cols.push(col);
             }
         }
-        let counts = count_columns(db, t, &links, data.rows, &mut specs, &mut cols);
+        let counts = count_columns(
+            db,
+            t,
+            &links,
+            data.rows,
+            dp.then_some(opts.max_children),
+            &mut specs,
+            &mut cols,
+        );
         let own_len = cols.len();
         // Given: the parent's own columns and counts, and the position among siblings.
         let mut given: Vec<String> = Vec::new();
@@ -910,6 +1046,7 @@ pub fn fit_linked(
                 specs.push(Spec {
                     column,
                     int: pf.specs[k].int,
+                    range: pf.specs[k].range,
                 });
                 given.push(name);
             }
@@ -927,7 +1064,11 @@ pub fn fit_linked(
             });
             let mut column = Column::blank(POSITION, ColumnType::Category);
             column.levels = Some(levels);
-            specs.push(Spec { column, int: false });
+            specs.push(Spec {
+                column,
+                int: false,
+                range: None,
+            });
             given.push(POSITION.into());
         }
         let aug = Table {
@@ -956,12 +1097,33 @@ pub fn fit_linked(
             }
             o.input = t.name().to_string();
             o.input_sha256 = String::new();
-            Some(fit(&aug, &schema, &yaml, &o).map_err(|e| match e {
-                ModelError::Invalid(m) => ModelError::Invalid(format!("table `{}`: {m}", t.name())),
-                other => other,
-            })?)
+            if dp {
+                // Fitted below, with the table's share of the budget and its own noise.
+                o.seed = rand::Rng::next_u64(&mut crate::synth::stream(
+                    opts.seed,
+                    &format!("\u{0}fit/linked/{}", t.name()),
+                    0,
+                    0,
+                ));
+                pending.push((tables.len(), i, schema, yaml, o));
+                None
+            } else {
+                Some(fit(&aug, &schema, &yaml, &o).map_err(|e| in_table(t.name(), e))?)
+            }
         };
-        let picks = picks_of(t, i, &links);
+        // Under differential privacy the columns the model draws follow from its schema.
+        let planned: Option<Vec<String>> =
+            pending
+                .last()
+                .filter(|p| p.1 == i)
+                .map(|(_, _, schema, _, o)| {
+                    super::fit::modelled_columns(schema)
+                        .into_iter()
+                        .map(|k| schema.columns[k].name.clone())
+                        .filter(|n| !o.given.contains(n))
+                        .collect()
+                });
+        let picks = picks_of(t, i, &links, dp);
         tables.push(TableModel {
             name: t.name().to_string(),
             primary_key: t.primary_key.clone(),
@@ -979,18 +1141,20 @@ pub fn fit_linked(
             reference: None,
             formulas,
         });
-        let modelled = tables
-            .last()
-            .and_then(|t: &TableModel| t.model.as_ref())
-            .map(|m| {
-                m.variables
-                    .iter()
-                    .enumerate()
-                    .filter(|(v, _)| !m.given.contains(v))
-                    .map(|(_, v)| v.name.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let modelled = planned.unwrap_or_else(|| {
+            tables
+                .last()
+                .and_then(|t: &TableModel| t.model.as_ref())
+                .map(|m| {
+                    m.variables
+                        .iter()
+                        .enumerate()
+                        .filter(|(v, _)| !m.given.contains(v))
+                        .map(|(_, v)| v.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
         fitted[i] = Some(Fitted {
             aug,
             specs,
@@ -998,6 +1162,18 @@ pub fn fit_linked(
             modelled,
         });
     }
+    let privacy = if dp {
+        Some(private::fit_pending(
+            db,
+            opts,
+            &mut tables,
+            &mut fitted,
+            pending,
+            &pending_refs,
+        )?)
+    } else {
+        None
+    };
     Ok(LinkedModel {
         format: LINKED_FORMAT.into(),
         version: LINKED_VERSION,
@@ -1008,7 +1184,16 @@ pub fn fit_linked(
             yaml: schema_yaml.to_string(),
         },
         tables,
+        privacy,
     })
+}
+
+/// A fit's error, naming the table.
+fn in_table(table: &str, e: ModelError) -> ModelError {
+    match e {
+        ModelError::Invalid(m) => ModelError::Invalid(format!("table `{table}`: {m}")),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -1038,14 +1223,17 @@ mod tests {
                 Spec {
                     column: a,
                     int: false,
+                    range: None,
                 },
                 Spec {
                     column: c,
                     int: true,
+                    range: None,
                 },
                 Spec {
                     column: p,
                     int: false,
+                    range: None,
                 },
             ],
             None,
