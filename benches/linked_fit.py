@@ -320,8 +320,10 @@ def run_fairsynth(bin_path, half_a, work, seed, reference=(), epsilon=None, dp_s
     return out, {"inspect_s": t_inspect, "fit_s": t_fit, "sample_s": t_sample,
                  "fit_plus_sample_s": t_fit + t_sample,
                  "reference_tables": list(reference),
-                 "commands": [f"fairsynth inspect HALF_A --draft-schema {os.path.basename(schema)}",
-                              "fairsynth fit HALF_A --schema SCHEMA -o MODEL " + " ".join(private),
+                 "commands": ([f"fairsynth inspect HALF_A --draft-schema {os.path.basename(schema)}"]
+                              if epsilon is None else []) + [
+                              f"fairsynth fit HALF_A --schema {os.path.basename(schema)} -o MODEL "
+                              + " ".join(private),
                               f"fairsynth sample MODEL -o OUT --seed {seed} --scale 1"],
                  "log": (log_f + log_s)[-4000:]}
 

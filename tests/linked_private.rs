@@ -40,6 +40,7 @@ fn fit_and_sample(
         .arg("--schema")
         .arg(root().join(schema))
         .args(args)
+        .env("RAYON_NUM_THREADS", threads)
         .args(["--threads", threads, "--quiet", "-o"])
         .arg(&model)
         .assert()
@@ -47,6 +48,7 @@ fn fit_and_sample(
     fairsynth()
         .arg("sample")
         .arg(&model)
+        .env("RAYON_NUM_THREADS", threads)
         .args(["--seed", "5", "--threads", threads, "--quiet", "--report"])
         .arg(dir.join("report.json"))
         .arg("-o")
@@ -427,4 +429,46 @@ fn a_fit_without_epsilon_has_no_ledger() {
     assert!(m["tables"][1]["model"]
         .get("privacy")
         .is_none_or(|p| p.is_null()));
+}
+
+#[test]
+fn an_empty_child_table_is_fitted_with_the_same_split() {
+    // Whether a table is empty is the data's: it must not change what is measured.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("cdnow");
+    std::fs::create_dir(&data).expect("folder");
+    let src = root().join("tests/data/relational/cdnow");
+    std::fs::copy(src.join("users.csv"), data.join("users.csv")).expect("copy");
+    std::fs::write(data.join("purchases.csv"), "users_id,date,cds,amt\n").expect("write");
+    let fit = |folder: &Path, out: &str| -> serde_json::Value {
+        let model = dir.path().join(out);
+        fairsynth()
+            .arg("fit")
+            .arg(folder)
+            .arg("--schema")
+            .arg(root().join("tests/data/relational/cdnow_dp.yaml"))
+            .args(["--epsilon", "1", "--quiet", "-o"])
+            .arg(&model)
+            .assert()
+            .success();
+        serde_json::from_slice(&std::fs::read(&model).expect("model")).expect("JSON")
+    };
+    let empty = fit(&data, "empty.json");
+    let full = fit(&src, "full.json");
+    let shape = |m: &serde_json::Value| -> Vec<(String, f64, usize)> {
+        m["privacy"]["tables"]
+            .as_array()
+            .expect("tables")
+            .iter()
+            .map(|t| {
+                (
+                    t["table"].as_str().unwrap_or_default().to_string(),
+                    num(&t["share"]),
+                    t["entries"].as_array().map_or(0, Vec::len),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(shape(&empty)[..], shape(&full)[..]);
+    check_ledger(&empty["privacy"], 1.0, 1e-9);
 }

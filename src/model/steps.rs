@@ -144,7 +144,9 @@ impl FitPlan {
     ) -> Result<FitPlan, ModelError> {
         check(schema, schema_yaml, opts)?;
         let p = plan(schema);
-        if summary.rows() == 0 {
+        // A table's part of a private fit of linked tables may be empty: that it is must not
+        // change what is measured.
+        if summary.rows() == 0 && opts.dp_share.is_none() {
             return Err(ModelError::Invalid(format!(
                 "{}: the input has no rows to fit",
                 opts.input

@@ -30,11 +30,18 @@
 //! the referenced table's modelled counts for it, so both relationships of a row with two
 //! parents keep their cardinalities.
 //!
+//! # Differential privacy
+//! With `--epsilon` the fit is private for each *person* (a root row with everything hanging
+//! from it), at most `--max-children` children per parent per relationship: see the module
+//! `private` for the bound, each table's sensitivity, the split of the budget and what the
+//! data may no longer decide (formulas, date rules, the order column, empty references).
+//!
 //! # The file (format `fairsynth-linked-model`, version 1)
 //! JSON: `format`, `version`, `fairsynth`, `schema` (the linked schema's name, SHA-256 and
 //! text), `tables` in generation order, each with its key, links, counts, time and offset
 //! columns and its `model` (a single-table model whose embedded schema is the augmented table's,
-//! generated; it holds no row, see the parent module).
+//! generated; it holds no row, see the parent module), and, for a private fit, `privacy`: the
+//! ledger of the whole model ([`LinkedLedger`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -516,14 +523,13 @@ fn picks_of(
         .collect()
 }
 
+/// Per (table index, foreign-key column): the referenced table's row of each row.
+type Links = HashMap<(usize, String), Vec<Option<usize>>>;
+
 /// The row of the referenced table per row of each table and foreign key. A key naming no
 /// row is an error, unless `lenient` (after rows past the bound on children were dropped)
 /// and the key is not driving: then it references nothing.
-fn link_rows(
-    db: &Database,
-    loaded: &[Table],
-    lenient: bool,
-) -> Result<HashMap<(usize, String), Vec<Option<usize>>>, ModelError> {
+fn link_rows(db: &Database, loaded: &[Table], lenient: bool) -> Result<Links, ModelError> {
     // Row of the referenced table per row and foreign key.
     let mut key_rows: HashMap<String, HashMap<String, usize>> = HashMap::new();
     for (t, data) in db.tables.iter().zip(loaded) {
@@ -545,7 +551,7 @@ fn link_rows(
         }
         key_rows.insert(t.name().to_string(), map);
     }
-    let mut links: HashMap<(usize, String), Vec<Option<usize>>> = HashMap::new();
+    let mut links: Links = HashMap::new();
     for (i, (t, data)) in db.tables.iter().zip(loaded).enumerate() {
         for fk in &t.foreign_keys {
             let col = data.column(&fk.column).ok_or_else(|| {
@@ -1075,7 +1081,9 @@ pub fn fit_linked(
             rows: data.rows,
             columns: cols,
         };
-        let model = if own_len == 0 || data.rows == 0 {
+        // Under differential privacy an empty table is fitted too: whether it is empty is the
+        // data's, and must not change the split of the budget.
+        let model = if own_len == 0 || (data.rows == 0 && !dp) {
             None
         } else {
             let file = format!("{}#{}", db.source.file, t.name());
