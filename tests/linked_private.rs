@@ -274,6 +274,8 @@ fn berka_private_keys_resolve_and_sensitivities_follow_the_paths() {
         .as_str()
         .is_some_and(|n| n.starts_with("reference table")));
     assert_eq!(district["entries"].as_array().map(Vec::len), Some(2));
+    // Each count column's query: one client (or account) adds one row to one district.
+    assert_eq!(num(&district["sensitivity"]), 1.0);
     let out = dir.path().join("out");
     for (child, column, parent, key, bound) in [
         ("disp", "client_id", "client", "client_id", Some(2)),

@@ -584,6 +584,12 @@ pub(super) fn fit_pending(
             0,
         ));
         ledgers[k].entries = noisy_counts(&mut cols, shares[k], &o, &tables[k].name);
+        // Each count column is its own query, of the most children one person adds to it.
+        ledgers[k].sensitivity = ledgers[k]
+            .entries
+            .iter()
+            .map(|e| e.sensitivity)
+            .fold(0.0, f64::max);
         for (c, _) in cols {
             if let Values::Num(x) = &mut c.values {
                 super::reference::pool_small_counts(x, opts.min_count as f64);
