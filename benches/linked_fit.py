@@ -7,6 +7,11 @@ Reads real data only from --data; writes the two halves, samples and results und
 Usage:
   linked_fit.py --fairsynth BIN --data DIR --dataset cdnow|berka --seed N --out results.json
                 [--methods fairsynth,hma] [--work DIR] [--hma-timeout SECONDS]
+                [--epsilon E1,E2 --dp-schema SCHEMA [--max-children N]]
+
+With --epsilon, one more method per budget, "fairsynth_epsE": `fit --epsilon E --seed N` of
+half A under --dp-schema (a schema whose categories and bounds are public, not drafted from
+the data: `inspect`'s draft would leak them), then the same `sample`.
 
 Steps, for one data set:
 1. Split the real tables into two halves of *people* with a fixed seed (--seed): cdnow by user
@@ -312,24 +317,36 @@ def mark_reference(schema, tables):
     open(schema, "w").write("\n".join(lines))
 
 
-def run_fairsynth(bin_path, half_a, work, seed, reference=()):
+def run_fairsynth(bin_path, half_a, work, seed, reference=(), epsilon=None, dp_schema=None,
+                  max_children=None):
+    tag = "" if epsilon is None else f"_eps{epsilon}"
     schema = os.path.join(work, "fairsynth_schema.yaml")
-    model = os.path.join(work, "fairsynth_model.json")
-    out = os.path.join(work, "fairsynth_sample")
+    model = os.path.join(work, f"fairsynth{tag}_model.json")
+    out = os.path.join(work, f"fairsynth{tag}_sample")
     shutil.rmtree(out, ignore_errors=True)
-    t_inspect, log_i = run_cmd([bin_path, "inspect", half_a, "--draft-schema", schema])
-    if reference:
-        mark_reference(schema, reference)
-    t_fit, log_f = run_cmd([bin_path, "fit", half_a, "--schema", schema, "-o", model])
+    if epsilon is None:
+        t_inspect, log_i = run_cmd([bin_path, "inspect", half_a, "--draft-schema", schema])
+        if reference:
+            mark_reference(schema, reference)
+        private = []
+    else:
+        # The public schema, not a draft of the data.
+        t_inspect, schema = 0.0, dp_schema
+        private = ["--epsilon", str(epsilon), "--seed", str(seed)]
+        if max_children is not None:
+            private += ["--max-children", str(max_children)]
+    t_fit, log_f = run_cmd([bin_path, "fit", half_a, "--schema", schema, "-o", model] + private)
     t_sample, log_s = run_cmd([bin_path, "sample", model, "-o", out, "--seed", str(seed),
                                "--scale", "1"])
     return out, {"inspect_s": t_inspect, "fit_s": t_fit, "sample_s": t_sample,
                  "fit_plus_sample_s": t_fit + t_sample,
                  "reference_tables": list(reference),
-                 "commands": [f"fairsynth inspect HALF_A --draft-schema {os.path.basename(schema)}",
-                              "fairsynth fit HALF_A --schema SCHEMA -o MODEL",
+                 "commands": ([f"fairsynth inspect HALF_A --draft-schema {os.path.basename(schema)}"]
+                              if epsilon is None else []) + [
+                              f"fairsynth fit HALF_A --schema {os.path.basename(schema)} -o MODEL "
+                              + " ".join(private),
                               f"fairsynth sample MODEL -o OUT --seed {seed} --scale 1"],
-                 "log": (log_f + log_s)[-1500:]}
+                 "log": (log_f + log_s)[-4000:]}
 
 
 def hma_worker(args):
@@ -739,7 +756,13 @@ def main():
     ap.add_argument("--hma-worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--hma-half", help=argparse.SUPPRESS)
     ap.add_argument("--hma-out", help=argparse.SUPPRESS)
+    ap.add_argument("--epsilon", default="",
+                    help="comma-separated budgets: one private fairsynth fit each (needs --dp-schema)")
+    ap.add_argument("--dp-schema", help="schema of public domains for the private fits")
+    ap.add_argument("--max-children", type=int, help="--max-children of the private fits")
     args = ap.parse_args()
+    if args.epsilon and not args.dp_schema:
+        ap.error("--epsilon needs --dp-schema (a schema of public categories and bounds)")
     if args.hma_worker:
         hma_worker(args)
         return
@@ -795,6 +818,13 @@ def main():
                                    [t for t in args.reference.split(",") if t])
         outputs["fairsynth"] = load_folder(folder, spec, "parquet")
         timings["fairsynth"] = tm
+    for eps in [e for e in args.epsilon.split(",") if e]:
+        name = f"fairsynth_eps{eps}"
+        print(f"{name}: fit --epsilon {eps}, sample ...", file=sys.stderr)
+        folder, tm = run_fairsynth(args.fairsynth, half_a, work, args.seed, (), eps,
+                                   args.dp_schema, args.max_children)
+        outputs[name] = load_folder(folder, spec, "parquet")
+        timings[name] = tm
     if "hma" in methods:
         print("hma: fit, sample (child process) ...", file=sys.stderr)
         folder, tm = run_hma(half_a, work, args)

@@ -498,6 +498,12 @@ fn fit(a: FitArgs) -> Result<(), Failure> {
     if a.input.is_dir() {
         return cli::linked::fit_folder(a);
     }
+    if a.max_children.is_some() {
+        return Err(usage(anyhow::anyhow!(
+            "--max-children bounds the children of each parent in linked tables; `{}` is one table (each row is a person)\n    hint: drop --max-children, or fit a folder of linked tables",
+            a.input.display()
+        )));
+    }
     let schema = load_schema(&a.schema)?;
     let _access = access(&a.keys, None, &schema)?;
     let yaml = std::fs::read_to_string(&a.schema).map_err(usage)?;
@@ -538,6 +544,9 @@ fn fit_options(a: &FitArgs, schema_seed: Option<u64>) -> fairsynth::model::FitOp
         bins: a.bins as usize,
         max_parents: a.max_parents,
         max_cells: usize::try_from(a.max_cells).unwrap_or(usize::MAX),
+        max_children: a
+            .max_children
+            .unwrap_or(fairsynth::model::linked::DEFAULT_MAX_CHILDREN),
         ..Default::default()
     }
 }

@@ -664,6 +664,12 @@ class LinkedModel:
         """Fitted rows per table, in generation order."""
         return dict(self._native.tables())
 
+    @property
+    def privacy(self) -> dict[str, Any] | None:
+        """The privacy ledger of a model fitted with ``epsilon`` (per table, per query, and
+        the totals), else ``None``."""
+        return _json.loads(self.to_json()).get("privacy")
+
     def sample(
         self,
         seed: int | None = None,
@@ -701,6 +707,7 @@ def fit(
     delta: float | None = None,
     dp_mechanism: str | None = None,
     max_cells: int | None = None,
+    max_children: int | None = None,
     min_count: int = 10,
     bins: int = 20,
     max_parents: int = 3,
@@ -726,12 +733,12 @@ def fit(
     options are the command line's.
 
     Linked tables: ``data`` a dict of tables by name (pyarrow, pandas, polars) and ``schema``
-    the path of a schema with ``tables:`` give a :class:`LinkedModel` (``fairsynth fit DIR``;
-    ``epsilon`` is not available for linked tables yet).
+    the path of a schema with ``tables:`` give a :class:`LinkedModel` (``fairsynth fit DIR``).
+    With ``epsilon`` the fit is private for each person of a root table with their children,
+    at most ``max_children`` (default 10) per parent per relationship (``--max-children``);
+    its ledger is in ``model.privacy``.
     """
     if isinstance(data, Mapping):
-        if epsilon is not None:
-            raise ValueError("epsilon is not available for linked tables yet")
         text, path = _linked_schema(schema, "fit")
         return LinkedModel(
             _fairsynth.fit_linked(
@@ -743,7 +750,16 @@ def fit(
                 bins=bins,
                 max_parents=max_parents,
                 threads=threads,
+                epsilon=epsilon,
+                delta=delta,
+                dp_mechanism=dp_mechanism,
+                max_cells=max_cells,
+                max_children=max_children,
             )
+        )
+    if max_children is not None:
+        raise ValueError(
+            "max_children bounds the children of each parent in linked tables; give a dict of tables"
         )
     return Model(
         _fairsynth.fit(

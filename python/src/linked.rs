@@ -135,9 +135,11 @@ impl PyLinkedModel {
     }
 }
 
-/// `fit_linked(tables, text, name, ...)` -> NativeLinkedModel.
+/// `fit_linked(tables, text, name, ...)` -> NativeLinkedModel; with `epsilon`, the private
+/// fit of `fairsynth fit DIR --epsilon` (`max_children` its `--max-children`).
 #[pyfunction]
-#[pyo3(signature = (tables, text, name, *, seed, min_count, bins, max_parents, threads))]
+#[pyo3(signature = (tables, text, name, *, seed, min_count, bins, max_parents, threads,
+    epsilon = None, delta = None, dp_mechanism = None, max_cells = None, max_children = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_linked(
     py: Python<'_>,
@@ -149,15 +151,33 @@ pub(crate) fn fit_linked(
     bins: usize,
     max_parents: usize,
     threads: Option<usize>,
+    epsilon: Option<f64>,
+    delta: Option<f64>,
+    dp_mechanism: Option<&str>,
+    max_cells: Option<usize>,
+    max_children: Option<usize>,
 ) -> PyResult<PyLinkedModel> {
+    if epsilon.is_none() && max_children.is_some() {
+        return Err(raise(
+            py,
+            Failure::text(
+                Kind::Usage,
+                "max_children applies to a private fit only\n    hint: give epsilon too, or drop it",
+            ),
+        ));
+    }
+    let privacy = crate::privacy_options(epsilon, delta, dp_mechanism, max_cells)
+        .map_err(|e| raise(py, e))?;
     let db = database(py, text, name, "fit")?;
     let inputs = inputs(py, tables, &db, name)?;
     let opts = fairsynth::model::FitOptions {
         seed: seed.or(db.seed).unwrap_or(0),
+        epsilon,
         min_count,
         bins,
         max_parents,
-        ..Default::default()
+        max_children: max_children.unwrap_or(fairsynth::model::linked::DEFAULT_MAX_CHILDREN),
+        ..privacy
     };
     let model = run(py, threads, || Ok(fit_tables(&db, text, &inputs, &opts)?))?;
     Ok(PyLinkedModel { model })

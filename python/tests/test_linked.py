@@ -130,10 +130,46 @@ def test_linked_fit_sample_and_evaluate_of_a_dict_equal_the_cli(tmp_path):
     assert "Privacy: whole profiles of people" in page
     with pytest.raises(TypeError, match="holdout"):
         fairsynth.evaluate(tables, got, schema, holdout=tables["client"])
-    with pytest.raises(ValueError, match="epsilon"):
+    # A private fit needs the schema's public domains: every column lacking one is named.
+    with pytest.raises(fairsynth.Error, match=r"table `account`, column `frequency` \(schema"):
         fairsynth.fit(tables, schema, epsilon=1.0)
     with pytest.raises(fairsynth.Error, match="not among the tables given"):
         fairsynth.fit({"client": tables["client"]}, schema)
+
+
+def test_linked_private_fit_of_a_dict_equals_the_cli_and_carries_the_ledger(tmp_path):
+    """`fit(dict, schema, epsilon=...)` is `fairsynth fit DIR --epsilon`: the same model, its
+    ledger in `model.privacy` (the entries' rho add up to the total), children within the
+    bound, and the CLI's errors."""
+    folder = DATA / "relational" / "cdnow"
+    tables = {t: str(folder / f"{t}.csv") for t in ("users", "purchases")}
+    schema = DATA / "relational" / "cdnow_dp.yaml"
+    model = fairsynth.fit(tables, schema, epsilon=1.0, max_children=5, seed=3, threads=2)
+    cli(
+        "fit", folder, "--schema", schema, "--epsilon", "1", "--max-children", "5",
+        "--seed", "3", "-q", "-o", tmp_path / "m.json",
+    )
+    assert json.loads(model.to_json()) == json.loads((tmp_path / "m.json").read_text())
+    ledger = model.privacy
+    assert ledger["epsilon"] == 1.0 and ledger["delta"] == 1e-9
+    assert ledger["max_children"] == 5
+    rho = sum(e["rho"] for t in ledger["tables"] for e in t["entries"])
+    assert abs(rho - ledger["rho"]) <= 1e-12 * ledger["rho"]
+    sens = {t["table"]: t["sensitivity"] for t in ledger["tables"]}
+    assert sens == {"users": 1.0, "purchases": 5.0}
+    got = model.sample(seed=5, threads=1)
+    users = got["purchases"]["users_id"].to_pylist()
+    assert set(users) <= set(got["users"]["id"].to_pylist())
+    assert max(users.count(u) for u in set(users)) <= 5
+    # Without epsilon: no ledger, and the bound is refused.
+    plain = fairsynth.fit(tables, schema, threads=1)
+    assert plain.privacy is None
+    with pytest.raises(fairsynth.UsageError, match="max_children applies to a private fit"):
+        fairsynth.fit(tables, schema, max_children=3)
+    with pytest.raises(fairsynth.Error, match="--max-children 0: every parent"):
+        fairsynth.fit(tables, schema, epsilon=1.0, max_children=0)
+    with pytest.raises(fairsynth.Error, match="--epsilon -1: the privacy budget"):
+        fairsynth.fit(tables, schema, epsilon=-1.0)
 
 
 def test_linked_fit_of_pandas_frames_with_text_dates_equals_the_fit_of_the_files():

@@ -323,6 +323,11 @@ pub(crate) struct FitArgs {
     /// (pure epsilon-DP, delta 0, noisier at the same epsilon).
     #[arg(long, value_enum, default_value = "gaussian", requires = "epsilon")]
     pub(crate) dp_mechanism: DpMechanismArg,
+    /// Linked tables under --epsilon: children kept per parent per relationship (the first by
+    /// date; later ones are dropped before fitting). Public, part of the privacy unit: one
+    /// person is a root row with at most N children, N*N grandchildren, ...
+    #[arg(long, value_name = "N", requires = "epsilon")]
+    pub(crate) max_children: Option<usize>,
     /// Seed of the fit: it picks the rows held out to choose the network's structure, and the
     /// noise of a private fit (default: the schema's `seed`, else 0).
     #[arg(long, value_name = "N")]

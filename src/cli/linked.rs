@@ -247,6 +247,9 @@ pub(crate) fn fit_folder(a: FitArgs) -> Result<(), Failure> {
                 eprintln!("  {}: {f} on every row: computed when sampling", t.name);
             }
         }
+        if let Some(l) = &model.privacy {
+            eprint!("{}", fairsynth::model::linked::privacy_summary(l));
+        }
     }
     Ok(())
 }
@@ -331,7 +334,8 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
                     "schema_sha256": model.schema.sha256,
                 },
                 "sampling": reports.iter().find(|(n, _)| n == name).map(|(_, r)| r),
-            }),
+            })
+            .with_privacy(model.privacy.as_ref()),
             &command_line,
         )
     };
@@ -350,7 +354,7 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
         .collect();
     write_report(
         a.report.as_deref(),
-        &serde_json::json!({ "tables": by_table }),
+        &serde_json::json!({ "tables": by_table }).with_privacy(model.privacy.as_ref()),
     )?;
     if !a.quiet {
         for ((n, batch), r) in sample.tables.iter().filter_map(|(n, b)| {
@@ -385,6 +389,24 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
 }
 
 use arrow_array::RecordBatch;
+
+/// Adds a model's privacy ledger, when it has one, to a JSON object (provenance, report):
+/// the output of a model fitted without `--epsilon` is unchanged.
+trait WithPrivacy {
+    fn with_privacy(self, ledger: Option<&fairsynth::model::linked::LinkedLedger>) -> Self;
+}
+
+impl WithPrivacy for serde_json::Value {
+    fn with_privacy(mut self, ledger: Option<&fairsynth::model::linked::LinkedLedger>) -> Self {
+        if let (Some(l), Some(map)) = (ledger, self.as_object_mut()) {
+            map.insert(
+                "privacy".into(),
+                serde_json::to_value(l).unwrap_or(serde_json::Value::Null),
+            );
+        }
+        self
+    }
+}
 
 /// Rows per row group of a sampled table's file.
 const ROW_GROUP_ROWS: usize = 1 << 17;

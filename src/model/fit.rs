@@ -44,6 +44,13 @@ pub struct FitOptions {
     /// continuous parts instead of counting at the nearest frequent value, so a long tail
     /// keeps its range (a linked table's children per parent).
     pub tails: Vec<String>,
+    /// Under differential privacy, for linked tables: the most children of one parent kept
+    /// per relationship (`--max-children`); later ones (by the order column) are dropped
+    /// before fitting. Public: it is part of the guarantee's unit, never read off the data.
+    pub max_children: usize,
+    /// A table's part of a larger private fit (set by the fit of linked tables for each
+    /// table): its budget and sensitivity. `None`: the whole budget, sensitivity 1.
+    pub dp_share: Option<super::DpShare>,
 }
 
 impl Default for FitOptions {
@@ -62,6 +69,8 @@ impl Default for FitOptions {
             given: Vec::new(),
             forced_parents: Vec::new(),
             tails: Vec::new(),
+            max_children: super::linked::DEFAULT_MAX_CHILDREN,
+            dp_share: None,
         }
     }
 }

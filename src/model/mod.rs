@@ -126,7 +126,7 @@ mod terms;
 
 pub use fit::{fit, fit_file, fit_input, fit_input_counted, FitOptions};
 pub use head::SampleReport;
-pub use private::{DpMechanism, DEFAULT_DELTA};
+pub use private::{DpMechanism, DpShare, DEFAULT_DELTA};
 pub use sample::{SampleOptions, Sampler};
 pub use steps::{CodeCounts, CopulaSums, FitPlan, FitStructure};
 pub use summary::FitSummary;
@@ -429,13 +429,27 @@ pub struct LedgerEntry {
     pub tables: usize,
     /// Epsilon of the group alone (see [`Ledger`] for how they compose).
     pub epsilon: f64,
-    /// Rho (zCDP) of the group: `tables / (2 scale²)` for the Gaussian mechanism,
+    /// Rho (zCDP) of the group: `tables · sensitivity² / (2 scale²)` for the Gaussian mechanism,
     /// `tables · scale² / 8` for the exponential one; 0 under pure epsilon-DP.
     #[serde(default)]
     pub rho: f64,
     /// The noise: Gaussian σ or Laplace scale of every count; for the exponential mechanism
     /// the epsilon of each choice.
     pub scale: f64,
+    /// The sensitivity of each query (of a count table: the most rows one person adds,
+    /// removes or changes, a changed row counting twice; of the selection: of its scores).
+    /// 1, and not written, for a fit of one table, where a person is a row.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub sensitivity: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 impl Ledger {

@@ -69,6 +69,17 @@ pub(super) fn check(
             "the schema text given does not match the loaded schema".into(),
         ));
     }
+    check_privacy(opts)?;
+    if opts.bins == 0 || opts.min_count == 0 {
+        return Err(ModelError::Invalid(
+            "--bins and --min-count must be at least 1".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the privacy options: a positive, finite budget and (Gaussian) a delta in (0, 1).
+pub(super) fn check_privacy(opts: &FitOptions) -> Result<(), ModelError> {
     if let Some(e) = opts.epsilon {
         if !(e.is_finite() && e > 0.0) {
             return Err(ModelError::Invalid(format!(
@@ -84,11 +95,6 @@ pub(super) fn check(
             "--delta {}: delta must lie strictly between 0 and 1\n    hint: the default 1e-9 is far below one over any table's row count; use --dp-mechanism laplace for delta 0",
             opts.delta
         )));
-    }
-    if opts.bins == 0 || opts.min_count == 0 {
-        return Err(ModelError::Invalid(
-            "--bins and --min-count must be at least 1".into(),
-        ));
     }
     Ok(())
 }
@@ -138,7 +144,9 @@ impl FitPlan {
     ) -> Result<FitPlan, ModelError> {
         check(schema, schema_yaml, opts)?;
         let p = plan(schema);
-        if summary.rows() == 0 {
+        // A table's part of a private fit of linked tables may be empty: that it is must not
+        // change what is measured.
+        if summary.rows() == 0 && opts.dp_share.is_none() {
             return Err(ModelError::Invalid(format!(
                 "{}: the input has no rows to fit",
                 opts.input
@@ -183,11 +191,6 @@ impl FitPlan {
             return Err(ModelError::Invalid(format!(
                 "the given column `{g}` is not a modelled column of the schema"
             )));
-        }
-        if !opts.given.is_empty() && opts.epsilon.is_some() {
-            return Err(ModelError::Invalid(
-                "a model with given columns (a child table of linked tables) cannot be fitted with --epsilon yet\n    hint: fit linked tables without --epsilon".into(),
-            ));
         }
         let is_given: Vec<bool> = vars.iter().map(|v| opts.given.contains(&v.name)).collect();
         // The head: protected, label, fairness and target columns, in schema order.
@@ -436,8 +439,22 @@ impl FitPlan {
         let label = label_name
             .and_then(|n| self.vars.iter().position(|v| v.name == n))
             .filter(|v| self.head_vars.contains(v));
-        let p =
-            super::private::fit_private(enc, w, &self.head_vars, &self.features, label, &self.opts);
+        // Forced parents (a linked table's order column given its position), by index.
+        let index = |n: &str| self.vars.iter().position(|v| v.name == n);
+        let forced: Vec<(usize, usize)> = self
+            .opts
+            .forced_parents
+            .iter()
+            .filter_map(|(x, p)| Some((index(x)?, index(p)?)))
+            .collect();
+        let roles = super::private::Roles {
+            head: &self.head_vars,
+            features: &self.features,
+            label,
+            given: &self.given,
+            forced: &forced,
+        };
+        let p = super::private::fit_private(enc, w, &roles, &self.opts);
         let model = self.model(
             p.rows,
             Some(p.ledger),

@@ -30,13 +30,19 @@
 //! the referenced table's modelled counts for it, so both relationships of a row with two
 //! parents keep their cardinalities.
 //!
+//! # Differential privacy
+//! With `--epsilon` the fit is private for each *person* (a root row with everything hanging
+//! from it), at most `--max-children` children per parent per relationship: see the module
+//! `private` for the bound, each table's sensitivity, the split of the budget and what the
+//! data may no longer decide (formulas, date rules, the order column, empty references).
+//!
 //! # The file (format `fairsynth-linked-model`, version 1)
 //! JSON: `format`, `version`, `fairsynth`, `schema` (the linked schema's name, SHA-256 and
 //! text), `tables` in generation order, each with its key, links, counts, time and offset
 //! columns and its `model` (a single-table model whose embedded schema is the augmented table's,
-//! generated; it holds no row, see the parent module).
+//! generated; it holds no row, see the parent module), and, for a private fit, `privacy`: the
+//! ledger of the whole model ([`LinkedLedger`]).
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -47,11 +53,16 @@ use crate::io::read::Input;
 use crate::io::table::{Table, TableColumn, Values};
 use crate::schema::{Column, ColumnType, Database, Role};
 
+mod links;
+mod private;
 mod reference;
 mod sample;
 
+use links::{count_columns, link_rows, picks_of};
+
 use crate::metrics::formulas as rules;
 pub use crate::metrics::formulas::{Formula, Operation};
+pub use private::{summary as privacy_summary, LinkedLedger, TableLedger, DEFAULT_MAX_CHILDREN};
 pub use reference::ReferenceColumn;
 
 pub use sample::{LinkedSample, LinkedSampleOptions, LinkedSampler};
@@ -78,6 +89,9 @@ pub struct LinkedModel {
     pub schema: EmbeddedSchema,
     /// The tables in generation order (every table after the tables it references).
     pub tables: Vec<TableModel>,
+    /// The differential-privacy ledger of the whole model, when fitted with `--epsilon`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<LinkedLedger>,
 }
 
 /// One table of a [`LinkedModel`].
@@ -189,7 +203,7 @@ pub(crate) fn lag_var(column: &str) -> String {
 /// in file order), with at least `families` families of two rows or more: the evidence that
 /// a whole-number column orders a child's rows in time.
 fn rises_in_families(x: &[f64], rows: &[Option<usize>], families: usize) -> bool {
-    let mut last: HashMap<usize, f64> = HashMap::new();
+    let mut last: std::collections::HashMap<usize, f64> = std::collections::HashMap::new();
     let mut long: std::collections::HashSet<usize> = std::collections::HashSet::new();
     for (v, p) in x.iter().zip(rows) {
         let Some(p) = p else { continue };
@@ -353,6 +367,9 @@ struct Spec {
     column: Column,
     /// Forces the type to `int` (offsets and counts).
     int: bool,
+    /// The public bounds of an `int` column (under differential privacy: dates as days,
+    /// counts from 0 to the bound on children).
+    range: Option<(f64, f64)>,
 }
 
 fn quote(s: &str) -> String {
@@ -412,6 +429,8 @@ fn render(name: &str, specs: &[Spec], root: Option<&crate::schema::Schema>) -> S
                     let _ = writeln!(y, "    max: {m}");
                 }
             }
+        } else if let Some((lo, hi)) = s.range {
+            let _ = writeln!(y, "    min: {lo}\n    max: {hi}");
         } else if c.min == Some(0.0) {
             let _ = writeln!(y, "    min: 0");
         }
@@ -468,84 +487,20 @@ struct Fitted {
     modelled: Vec<String>,
 }
 
-/// Per row of table `t` (`rows` of them), its children through every key that points at it:
-/// the count columns' specs and values are appended, their descriptions returned.
-fn count_columns(
-    db: &Database,
-    t: &crate::schema::Table,
-    links: &HashMap<(usize, String), Vec<Option<usize>>>,
-    rows: usize,
-    specs: &mut Vec<Spec>,
-    cols: &mut Vec<TableColumn>,
-) -> Vec<CountColumn> {
-    let mut counts = Vec::new();
-    for (j, child) in db.tables.iter().enumerate() {
-        for fk in child.foreign_keys.iter().filter(|fk| fk.table == t.name()) {
-            let var = count_var(child.name(), &fk.column);
-            let mut n = vec![0.0; rows];
-            for p in links[&(j, fk.column.clone())].iter().flatten() {
-                n[*p] += 1.0;
-            }
-            // Modelled with a continuous tail (`FitOptions::tails`): the few parents with
-            // very many children keep their range instead of collapsing onto the largest
-            // count enough parents share.
-            let mut column = Column::blank(&var, ColumnType::Int { bits: 64 });
-            column.min = Some(0.0);
-            specs.push(Spec { column, int: true });
-            cols.push(TableColumn {
-                name: var.clone(),
-                ty: ColumnType::Int { bits: 64 },
-                values: Values::Num(n),
-            });
-            counts.push(CountColumn {
-                var,
-                table: child.name().to_string(),
-                column: fk.column.clone(),
-            });
-        }
-    }
-    counts
-}
-
-/// The non-driving foreign keys of table `i` with their share of empty references.
-fn picks_of(
-    t: &crate::schema::Table,
-    i: usize,
-    links: &HashMap<(usize, String), Vec<Option<usize>>>,
-) -> Vec<Pick> {
-    t.foreign_keys
-        .iter()
-        .filter(|fk| fk.children.is_none())
-        .map(|fk| {
-            let rows = &links[&(i, fk.column.clone())];
-            let nulls = rows.iter().filter(|r| r.is_none()).count();
-            Pick {
-                column: fk.column.clone(),
-                table: fk.table.clone(),
-                null_share: if rows.is_empty() {
-                    0.0
-                } else {
-                    nulls as f64 / rows.len() as f64
-                },
-            }
-        })
-        .collect()
-}
-
 /// Fits a model of every table of `db` from `inputs` (one per table, in the schema's order).
 /// `schema_yaml` is the schema's text (embedded in the model). `opts.min_count`, `bins`,
-/// `max_parents` and `max_cells` apply to every table; differential privacy is not available
-/// for linked tables yet.
+/// `max_parents` and `max_cells` apply to every table. With `opts.epsilon` the fit is
+/// differentially private for each person of a root table with their children, at most
+/// `opts.max_children` per parent per relationship (see the module `private`).
 pub fn fit_linked(
     db: &Database,
     schema_yaml: &str,
     inputs: &[Input],
     opts: &FitOptions,
 ) -> Result<LinkedModel, ModelError> {
-    if opts.epsilon.is_some() {
-        return Err(ModelError::Invalid(
-            "--epsilon is not available for linked tables yet\n    hint: fit without --epsilon, or fit one table at a time".into(),
-        ));
+    let dp = opts.epsilon.is_some();
+    if dp {
+        private::check_options(opts)?;
     }
     if crate::schema::sha256_hex(schema_yaml.as_bytes()) != db.source.sha256 {
         return Err(ModelError::Invalid(
@@ -572,72 +527,28 @@ pub fn fit_linked(
             .collect();
         loaded.push(Table::load_only(input, &t.schema, &names)?);
     }
-    // Row of the referenced table per row and foreign key.
-    let mut key_rows: HashMap<String, HashMap<String, usize>> = HashMap::new();
-    for (t, data) in db.tables.iter().zip(&loaded) {
-        if !db.is_referenced(t.name()) {
-            continue;
-        }
-        let pk = data.column(&t.primary_key).ok_or_else(|| {
-            ModelError::Invalid(format!(
-                "table `{}`: its key `{}` is referenced but not in its file",
-                t.name(),
-                t.primary_key
-            ))
-        })?;
-        let mut map = HashMap::with_capacity(data.rows);
-        for r in 0..data.rows {
-            if let Some(k) = pk.key(r) {
-                map.insert(k, r);
-            }
-        }
-        key_rows.insert(t.name().to_string(), map);
+    if dp {
+        private::check_schema(db, &loaded)?;
     }
-    let mut links: HashMap<(usize, String), Vec<Option<usize>>> = HashMap::new();
-    for (i, (t, data)) in db.tables.iter().zip(&loaded).enumerate() {
-        for fk in &t.foreign_keys {
-            let col = data.column(&fk.column).ok_or_else(|| {
-                ModelError::Invalid(format!("table `{}`: no column `{}`", t.name(), fk.column))
-            })?;
-            let map = &key_rows[&fk.table];
-            let mut rows = Vec::with_capacity(data.rows);
-            let mut dangling = 0usize;
-            let mut example = None;
-            for r in 0..data.rows {
-                match col.key(r) {
-                    None => rows.push(None),
-                    Some(k) => match map.get(&k) {
-                        Some(&p) => rows.push(Some(p)),
-                        None => {
-                            dangling += 1;
-                            example.get_or_insert(k);
-                            rows.push(None);
-                        }
-                    },
-                }
-            }
-            if dangling > 0 {
-                return Err(ModelError::Invalid(format!(
-                    "table `{}`: {dangling} rows of `{}` name no row of `{}` (e.g. `{}`)\n    hint: every foreign key must hold a key of the table it references; remove or repair those rows",
-                    t.name(),
-                    fk.column,
-                    fk.table,
-                    example.unwrap_or_default()
-                )));
-            }
-            if fk.children.is_some() && rows.iter().any(Option::is_none) {
-                return Err(ModelError::Invalid(format!(
-                    "table `{}`: the driving key `{}` is empty in some rows\n    hint: a driving key (with `children:`) must name a parent in every row",
-                    t.name(),
-                    fk.column
-                )));
-            }
-            links.insert((i, fk.column.clone()), rows);
-        }
+    let mut links = link_rows(db, &loaded, false)?;
+    if dp {
+        // Every parent keeps at most `max_children` children per relationship.
+        let keep = private::keep_rows(db, &loaded, &links, opts.max_children);
+        loaded = loaded
+            .iter()
+            .zip(&keep)
+            .map(|(t, k)| private::filter_rows(t, k))
+            .collect();
+        links = link_rows(db, &loaded, true)?;
     }
     let order = db.order();
     let mut fitted: Vec<Option<Fitted>> = (0..db.tables.len()).map(|_| None).collect();
     let mut tables: Vec<TableModel> = Vec::with_capacity(order.len());
+    // Under differential privacy the tables are fitted once every table's share of the
+    // budget is known: (index in `tables`, index in `db`, augmented schema, its text,
+    // options) of each, and the reference tables whose counts get noise.
+    let mut pending: Vec<(usize, usize, crate::schema::Schema, String, FitOptions)> = Vec::new();
+    let mut pending_refs: Vec<(usize, usize)> = Vec::new();
     for &i in &order {
         let t = &db.tables[i];
         let data = &loaded[i];
@@ -662,14 +573,21 @@ pub fn fit_linked(
                     specs.push(Spec {
                         column: (*c).clone(),
                         int: false,
+                        range: None,
                     });
                     cols.push(col.clone());
                 }
             }
-            let counts = count_columns(db, t, &links, data.rows, &mut specs, &mut cols);
-            for c in cols.iter_mut().filter(|c| c.name.starts_with('#')) {
-                if let Values::Num(n) = &mut c.values {
-                    reference::pool_small_counts(n, opts.min_count as f64);
+            let counts = count_columns(db, t, &links, data.rows, None, &mut specs, &mut cols);
+            // Under differential privacy the counts get their noise once the budget is split
+            // (below), then are pooled.
+            if dp {
+                pending_refs.push((tables.len(), i));
+            } else {
+                for c in cols.iter_mut().filter(|c| c.name.starts_with('#')) {
+                    if let Values::Num(n) = &mut c.values {
+                        reference::pool_small_counts(n, opts.min_count as f64);
+                    }
                 }
             }
             let modelled: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
@@ -679,7 +597,7 @@ pub fn fit_linked(
                 rows: data.rows as u64,
                 parent: None,
                 counts,
-                picks: picks_of(t, i, &links),
+                picks: picks_of(t, i, &links, dp),
                 order: None,
                 offsets: Vec::new(),
                 model: None,
@@ -714,7 +632,12 @@ pub fn fit_linked(
                     && c.generator.is_none()
             })
         };
-        let formulas = rules::find(&numeric, &derivable, opts.min_count.max(1) as usize);
+        // Under differential privacy a rule of every real row is not looked for.
+        let formulas = if dp {
+            Vec::new()
+        } else {
+            rules::find(&numeric, &derivable, opts.min_count.max(1) as usize)
+        };
         let own: Vec<&Column> = own
             .into_iter()
             .filter(|c| !formulas.iter().any(|f| f.column == c.name))
@@ -742,23 +665,27 @@ pub fn fit_linked(
         // time: their dates are calendar dates of their own, not a sequence of gaps, and the
         // row before in the district says nothing about the next.
         let in_family = parent.is_some_and(|(_, p, _)| !db.tables[p].reference);
-        let order_name = parent.filter(|_| in_family).and_then(|(_, _, rows)| {
-            own.iter()
-                .find(|c| is_time(c.ty) && never_empty(c))
-                // Without a date: a whole number that rises within every family as the
-                // file lists it (days since enrolment, a visit number).
-                .or_else(|| {
-                    own.iter().find(|c| {
-                        matches!(c.ty, ColumnType::Int { .. })
-                            && matches!(c.role, Role::Feature)
-                            && never_empty(c)
-                            && data.column(&c.name).and_then(num).is_some_and(|x| {
-                                rises_in_families(x, rows, opts.min_count.max(1) as usize)
-                            })
+        let order_name = if dp {
+            private::order_column(t, data)
+        } else {
+            parent.filter(|_| in_family).and_then(|(_, _, rows)| {
+                own.iter()
+                    .find(|c| is_time(c.ty) && never_empty(c))
+                    // Without a date: a whole number that rises within every family as the
+                    // file lists it (days since enrolment, a visit number).
+                    .or_else(|| {
+                        own.iter().find(|c| {
+                            matches!(c.ty, ColumnType::Int { .. })
+                                && matches!(c.role, Role::Feature)
+                                && never_empty(c)
+                                && data.column(&c.name).and_then(num).is_some_and(|x| {
+                                    rises_in_families(x, rows, opts.min_count.max(1) as usize)
+                                })
+                        })
                     })
-                })
-                .map(|c| c.name.clone())
-        });
+                    .map(|c| c.name.clone())
+            })
+        };
         if let Some((_, _, rows)) = parent {
             let key: Vec<f64> = order_name
                 .as_ref()
@@ -867,6 +794,7 @@ pub fn fit_linked(
             let mut spec = Spec {
                 column: (*c).clone(),
                 int: false,
+                range: None,
             };
             // Roles that build the head apply at the root; a child's are plain columns for now.
             if parent.is_some() && matches!(c.role, Role::Protected | Role::Label) {
@@ -874,7 +802,64 @@ pub fn fit_linked(
             }
             let mut values = col.values.clone();
             let is_order = order_name.as_deref() == Some(c.name.as_str());
-            if let (true, Some(x)) = (is_time(c.ty) || is_order, num(col)) {
+            let modelled_role = !matches!(c.role, Role::Identifier | Role::Weight | Role::Consent);
+            if dp && is_time(c.ty) {
+                // Under differential privacy a date is itself (days, or microseconds) over the
+                // schema's public range; the order column's later siblings are gaps.
+                if let (Some(x), true) = (num(col), modelled_role) {
+                    let (Some(lo), Some(hi)) = crate::model::discretise::schema_bounds(c) else {
+                        return Err(ModelError::Invalid(format!(
+                            "table `{}`, column `{}`: with --epsilon its range must come from the schema",
+                            t.name(),
+                            c.name
+                        )));
+                    };
+                    spec.int = true;
+                    spec.range = Some((lo, hi));
+                    if order_name.as_deref() == Some(c.name.as_str()) {
+                        values = Values::Num(
+                            (0..data.rows)
+                                .map(|r| if prev[r].is_some() { f64::NAN } else { x[r] })
+                                .collect(),
+                        );
+                        spec.column.nullable = true;
+                        let gap_name = gap_var(&c.name);
+                        let mut column = Column::blank(&gap_name, ColumnType::Int { bits: 64 });
+                        column.nullable = true;
+                        gap_col = Some((
+                            Spec {
+                                column,
+                                int: true,
+                                range: Some((0.0, hi - lo)),
+                            },
+                            TableColumn {
+                                name: gap_name,
+                                ty: ColumnType::Int { bits: 64 },
+                                values: Values::Num(
+                                    (0..data.rows)
+                                        .map(|r| prev[r].map_or(f64::NAN, |q| x[r] - x[q]))
+                                        .collect(),
+                                ),
+                            },
+                        ));
+                        order_col = Some(Offset {
+                            column: c.name.clone(),
+                            from: None,
+                            end: Some(hi),
+                            floor: None,
+                            ceiling: None,
+                        });
+                    } else {
+                        offsets.push(Offset {
+                            column: c.name.clone(),
+                            from: None,
+                            end: None,
+                            floor: None,
+                            ceiling: None,
+                        });
+                    }
+                }
+            } else if let (true, Some(x)) = (is_time(c.ty) || is_order, num(col)) {
                 let x = x.to_vec();
                 if is_order {
                     // First sibling: from the parent's date the data never precedes (the
@@ -919,7 +904,11 @@ pub fn fit_linked(
                     column.min = Some(0.0);
                     column.nullable = true;
                     elapsed = Some((
-                        Spec { column, int: true },
+                        Spec {
+                            column,
+                            int: true,
+                            range: None,
+                        },
                         TableColumn {
                             name: ELAPSED.into(),
                             ty: ColumnType::Int { bits: 64 },
@@ -935,7 +924,11 @@ pub fn fit_linked(
                     column.min = Some(0.0);
                     column.nullable = true;
                     gap_col = Some((
-                        Spec { column, int: true },
+                        Spec {
+                            column,
+                            int: true,
+                            range: None,
+                        },
                         TableColumn {
                             name: gap_name,
                             ty: ColumnType::Int { bits: 64 },
@@ -1001,7 +994,15 @@ pub fn fit_linked(
                 cols.push(col);
             }
         }
-        let counts = count_columns(db, t, &links, data.rows, &mut specs, &mut cols);
+        let counts = count_columns(
+            db,
+            t,
+            &links,
+            data.rows,
+            dp.then_some(opts.max_children),
+            &mut specs,
+            &mut cols,
+        );
         let own_len = cols.len();
         // Given: the parent's own columns and counts, the position among siblings and the
         // sibling before.
@@ -1029,6 +1030,7 @@ pub fn fit_linked(
                 specs.push(Spec {
                     column,
                     int: pf.specs[k].int,
+                    range: pf.specs[k].range,
                 });
                 given.push(name);
             }
@@ -1046,13 +1048,17 @@ pub fn fit_linked(
             });
             let mut column = Column::blank(POSITION, ColumnType::Category);
             column.levels = Some(levels);
-            specs.push(Spec { column, int: false });
+            specs.push(Spec {
+                column,
+                int: false,
+                range: None,
+            });
             given.push(POSITION.into());
             // The sibling before: each own column's value on the previous row of the family
             // (null for the first), so a family's rows depend on each other as the real ones
             // do (a patient's visits, a customer's purchases), not only through the parent.
             // The order column's first-sibling value is null on every later row: left out.
-            for k in (0..own_len).filter(|_| in_family) {
+            for k in (0..own_len).filter(|_| in_family && !dp) {
                 let own = &cols[k].name;
                 // Only what the model draws: never an identifier, a weight or consent.
                 if order_col.as_ref().is_some_and(|o| &o.column == own)
@@ -1070,10 +1076,10 @@ pub fn fit_linked(
                 column.role = Role::Feature;
                 column.quasi_identifier = false;
                 column.nullable = true;
-                let int = specs[k].int;
+                let (int, range) = (specs[k].int, specs[k].range);
                 lags.push(own.clone());
                 cols.push(col);
-                specs.push(Spec { column, int });
+                specs.push(Spec { column, int, range });
                 given.push(name);
             }
             if let Some((spec, col)) = elapsed.take() {
@@ -1086,7 +1092,9 @@ pub fn fit_linked(
             rows: data.rows,
             columns: cols,
         };
-        let model = if own_len == 0 || data.rows == 0 {
+        // Under differential privacy an empty table is fitted too: whether it is empty is the
+        // data's, and must not change the split of the budget.
+        let model = if own_len == 0 || (data.rows == 0 && !dp) {
             None
         } else {
             let file = format!("{}#{}", db.source.file, t.name());
@@ -1108,12 +1116,33 @@ pub fn fit_linked(
             }
             o.input = t.name().to_string();
             o.input_sha256 = String::new();
-            Some(fit(&aug, &schema, &yaml, &o).map_err(|e| match e {
-                ModelError::Invalid(m) => ModelError::Invalid(format!("table `{}`: {m}", t.name())),
-                other => other,
-            })?)
+            if dp {
+                // Fitted below, with the table's share of the budget and its own noise.
+                o.seed = rand::Rng::next_u64(&mut crate::synth::stream(
+                    opts.seed,
+                    &format!("\u{0}fit/linked/{}", t.name()),
+                    0,
+                    0,
+                ));
+                pending.push((tables.len(), i, schema, yaml, o));
+                None
+            } else {
+                Some(fit(&aug, &schema, &yaml, &o).map_err(|e| in_table(t.name(), e))?)
+            }
         };
-        let picks = picks_of(t, i, &links);
+        // Under differential privacy the columns the model draws follow from its schema.
+        let planned: Option<Vec<String>> =
+            pending
+                .last()
+                .filter(|p| p.1 == i)
+                .map(|(_, _, schema, _, o)| {
+                    super::fit::modelled_columns(schema)
+                        .into_iter()
+                        .map(|k| schema.columns[k].name.clone())
+                        .filter(|n| !o.given.contains(n))
+                        .collect()
+                });
+        let picks = picks_of(t, i, &links, dp);
         tables.push(TableModel {
             name: t.name().to_string(),
             primary_key: t.primary_key.clone(),
@@ -1132,18 +1161,20 @@ pub fn fit_linked(
             formulas,
             lags,
         });
-        let modelled = tables
-            .last()
-            .and_then(|t: &TableModel| t.model.as_ref())
-            .map(|m| {
-                m.variables
-                    .iter()
-                    .enumerate()
-                    .filter(|(v, _)| !m.given.contains(v))
-                    .map(|(_, v)| v.name.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let modelled = planned.unwrap_or_else(|| {
+            tables
+                .last()
+                .and_then(|t: &TableModel| t.model.as_ref())
+                .map(|m| {
+                    m.variables
+                        .iter()
+                        .enumerate()
+                        .filter(|(v, _)| !m.given.contains(v))
+                        .map(|(_, v)| v.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
         fitted[i] = Some(Fitted {
             aug,
             specs,
@@ -1151,6 +1182,18 @@ pub fn fit_linked(
             modelled,
         });
     }
+    let privacy = if dp {
+        Some(private::fit_pending(
+            db,
+            opts,
+            &mut tables,
+            &mut fitted,
+            pending,
+            &pending_refs,
+        )?)
+    } else {
+        None
+    };
     Ok(LinkedModel {
         format: LINKED_FORMAT.into(),
         version: LINKED_VERSION,
@@ -1161,7 +1204,16 @@ pub fn fit_linked(
             yaml: schema_yaml.to_string(),
         },
         tables,
+        privacy,
     })
+}
+
+/// A fit's error, naming the table.
+fn in_table(table: &str, e: ModelError) -> ModelError {
+    match e {
+        ModelError::Invalid(m) => ModelError::Invalid(format!("table `{table}`: {m}")),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -1191,14 +1243,17 @@ mod tests {
                 Spec {
                     column: a,
                     int: false,
+                    range: None,
                 },
                 Spec {
                     column: c,
                     int: true,
+                    range: None,
                 },
                 Spec {
                     column: p,
                     int: false,
+                    range: None,
                 },
             ],
             None,

@@ -163,12 +163,16 @@ impl Estimate {
     }
 }
 
-/// Reconciles the noisy tables into one model (see the module documentation).
+/// Reconciles the noisy tables into one model (see the module documentation). `given`
+/// columns (never drawn) get their `(C, V)` tables, the margins of the features drawn given
+/// them, and no table of their own.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn estimate(
     cards: Vec<usize>,
     head_vars: &[usize],
     label: Option<usize>,
     features: &[usize],
+    given: &[usize],
     head_m: Option<Measured>,
     base_m: Vec<Measured>,
     tree_m: Vec<(usize, Measured)>,
@@ -193,6 +197,7 @@ pub(super) fn estimate(
         .iter()
         .copied()
         .chain(head_vars.iter().copied().filter(|&h| Some(h) != label))
+        .chain(given.iter().copied())
         .collect();
     for &v in &vars {
         let target: Vec<usize> = lab.iter().copied().chain([v]).collect();

@@ -83,6 +83,19 @@ pub enum DpMechanism {
 /// The default δ of a Gaussian fit.
 pub const DEFAULT_DELTA: f64 = 1e-9;
 
+/// One table's part of a larger private fit (a table of linked tables, see
+/// [`crate::model::linked`]): its share of the budget and the sensitivity of its count
+/// tables. Without it a fit spends the whole budget at sensitivity 1 (one row per person).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DpShare {
+    /// The table's budget: ρ (zCDP) under the Gaussian mechanism, ε under the Laplace one.
+    pub budget: f64,
+    /// The most rows of the table's (augmented) rows that one person adds, removes or changes,
+    /// a row changed counting twice: the L1 and L2 sensitivity of every count table, and of
+    /// the selection's scores. At least 1.
+    pub sensitivity: f64,
+}
+
 /// What the private fit gives the model.
 pub(in crate::model) struct PrivateFit {
     pub(in crate::model) head: Vec<f64>,
@@ -102,6 +115,12 @@ impl Budget {
     /// The whole budget of a private fit and its δ.
     pub(in crate::model) fn total(opts: &FitOptions) -> (Budget, f64) {
         let epsilon = opts.epsilon.unwrap_or(1.0);
+        if let Some(share) = opts.dp_share {
+            return match opts.dp_mechanism {
+                DpMechanism::Gaussian => (Budget::Rho(share.budget), opts.delta),
+                DpMechanism::Laplace => (Budget::Pure(share.budget), 0.0),
+            };
+        }
         match opts.dp_mechanism {
             DpMechanism::Gaussian => (
                 Budget::Rho(account::rho_for_epsilon(epsilon, opts.delta)),
@@ -115,7 +134,7 @@ impl Budget {
     /// scale of each count.
     pub(in crate::model) fn discretise(opts: &FitOptions, numeric: usize) -> (Budget, f64) {
         let b = Budget::total(opts).0.share(SHARE_DISCRETISE);
-        (b, b.noise(numeric.max(1)).0)
+        (b, scaled(opts, b.noise(numeric.max(1)).0))
     }
 
     fn share(self, s: f64) -> Budget {
@@ -146,6 +165,15 @@ impl Budget {
             Budget::Rho(r) => account::exponential_epsilon(r, k),
             Budget::Pure(e) => e / k.max(1) as f64,
         }
+    }
+}
+
+/// The noise scale `scale` (for sensitivity 1) times the sensitivity of a table's part of a
+/// larger fit ([`DpShare`]); unchanged without one.
+fn scaled(opts: &FitOptions, scale: f64) -> f64 {
+    match opts.dp_share {
+        Some(s) => scale * s.sensitivity,
+        None => scale,
     }
 }
 
@@ -192,16 +220,46 @@ struct Edge {
     b: Option<usize>,
 }
 
+/// The variables of a private fit besides its code tuples.
+pub(in crate::model) struct Roles<'a> {
+    /// The head's variables.
+    pub(in crate::model) head: &'a [usize],
+    /// The features (every other drawn variable).
+    pub(in crate::model) features: &'a [usize],
+    /// The label, a member of the head.
+    pub(in crate::model) label: Option<usize>,
+    /// Variables supplied when sampling ([`FitOptions::given`]): measured with the label (or
+    /// alone), candidate parents of every feature, never drawn.
+    pub(in crate::model) given: &'a [usize],
+    /// `(feature, parent)`: features whose parent is fixed by the caller (public, not
+    /// chosen), outside the selection.
+    pub(in crate::model) forced: &'a [(usize, usize)],
+}
+
 /// Fits the private model on the distinct code tuples `enc` with their rows `w`.
 pub(in crate::model) fn fit_private(
     enc: &[Encoded],
     w: &[f64],
-    head_vars: &[usize],
-    features: &[usize],
-    label: Option<usize>,
+    roles: &Roles<'_>,
     opts: &FitOptions,
 ) -> PrivateFit {
+    let (head_vars, features, label, given) =
+        (roles.head, roles.features, roles.label, roles.given);
+    let forced: Vec<(usize, usize)> = roles
+        .forced
+        .iter()
+        .copied()
+        .filter(|(x, p)| features.contains(x) && (given.contains(p) || head_vars.contains(p)))
+        .collect();
+    let is_forced = |x: usize| forced.iter().any(|f| f.0 == x);
+    // The features whose parent the selection chooses.
+    let selectable: Vec<usize> = features
+        .iter()
+        .copied()
+        .filter(|&x| !is_forced(x))
+        .collect();
     let epsilon = opts.epsilon.unwrap_or(1.0);
+    let sensitivity = opts.dp_share.map_or(1.0, |s| s.sensitivity);
     let (whole, delta) = Budget::total(opts);
     let card = |v: usize| enc[v].card();
     let with_label =
@@ -219,6 +277,7 @@ pub(in crate::model) fn fit_private(
             epsilon: eps,
             rho,
             scale,
+            sensitivity,
         }
     };
     let gauss_or_laplace = match whole {
@@ -246,15 +305,63 @@ pub(in crate::model) fn fit_private(
         whole
     };
 
-    let structure = !features.is_empty();
-    let (base, select, tree) = if structure {
-        (
-            total.share(SHARE_BASE),
-            total.share(SHARE_SELECT),
-            total.share(1.0 - SHARE_BASE - SHARE_SELECT),
-        )
+    let head_others: Vec<usize> = head_vars
+        .iter()
+        .copied()
+        .filter(|&h| Some(h) != label)
+        .collect();
+    let lab_card = label.map_or(1, card);
+    let fits = |a: usize, b: usize| {
+        lab_card
+            .checked_mul(card(a))
+            .and_then(|c| c.checked_mul(card(b)))
+            .is_some_and(|c| c <= opts.max_cells.min(MAX_TREE_CELLS))
+    };
+    // The candidate parents of the selectable feature `selectable[i]`: later selectable
+    // features, the head's other columns, the given columns and the forced features.
+    let forced_x: Vec<usize> = forced.iter().map(|f| f.0).collect();
+    let others = |i: usize| {
+        selectable[i + 1..]
+            .iter()
+            .chain(&head_others)
+            .chain(given)
+            .chain(&forced_x)
+            .copied()
+    };
+    let (structure, base, select, tree) = if opts.dp_share.is_none() {
+        // A fit of one table (no given column, no forced parent).
+        let structure = !features.is_empty();
+        if structure {
+            (
+                structure,
+                total.share(SHARE_BASE),
+                total.share(SHARE_SELECT),
+                total.share(1.0 - SHARE_BASE - SHARE_SELECT),
+            )
+        } else {
+            (structure, total, total.share(0.0), total.share(0.0))
+        }
     } else {
-        (total, total.share(0.0), total.share(0.0))
+        // A table of linked tables: the selection runs when some feature has a candidate
+        // parent, the tree tables when an edge may be chosen or is forced; the shares of the
+        // rounds that cannot run go to the others in proportion.
+        let structure = (0..selectable.len()).any(|i| others(i).any(|b| fits(selectable[i], b)));
+        let (b, s, t) = (
+            SHARE_BASE,
+            if structure { SHARE_SELECT } else { 0.0 },
+            if structure || !forced.is_empty() {
+                1.0 - SHARE_BASE - SHARE_SELECT
+            } else {
+                0.0
+            },
+        );
+        let sum = b + s + t;
+        (
+            structure,
+            total.share(b / sum),
+            total.share(s / sum),
+            total.share(t / sum),
+        )
     };
 
     // Round 1: the head and the (C, X) tables.
@@ -264,9 +371,10 @@ pub(in crate::model) fn fit_private(
         .iter()
         .copied()
         .chain(head_vars.iter().copied().filter(|&h| Some(h) != label))
+        .chain(given.iter().copied())
         .collect();
     let n_base = usize::from(!head_vars.is_empty()) + base_vars.len();
-    let (base_scale, _) = base.noise(n_base.max(1));
+    let base_scale = scaled(opts, base.noise(n_base.max(1)).0);
     let head_m = (!head_vars.is_empty())
         .then(|| noisy(enc, w, head_vars, base_scale, base, opts.seed, (1, 0)));
     let base_m: Vec<Measured> = base_vars
@@ -298,27 +406,18 @@ pub(in crate::model) fn fit_private(
 
     // Round 2: the tree.
     let mut parent: Vec<Option<Option<usize>>> = vec![None; enc.len()];
-    let tree_n = features.len();
-    let (tree_scale_planned, _) = tree.noise(tree_n.max(1));
+    for &(x, p) in &forced {
+        parent[x] = Some(Some(p));
+    }
+    let tree_n = selectable.len() + forced.len();
+    let tree_scale_planned = scaled(opts, tree.noise(tree_n.max(1)).0);
     if structure {
         let pred = estimate::Predictor::new(enc, &base_m);
-        let eps_sel = select.selection_epsilon(features.len());
-        let head_others: Vec<usize> = head_vars
-            .iter()
-            .copied()
-            .filter(|&h| Some(h) != label)
-            .collect();
+        let eps_sel = select.selection_epsilon(selectable.len());
         let mut candidates: Vec<(Edge, f64)> = Vec::new();
-        let lab_card = label.map_or(1, card);
-        let fits = |a: usize, b: usize| {
-            lab_card
-                .checked_mul(card(a))
-                .and_then(|c| c.checked_mul(card(b)))
-                .is_some_and(|c| c <= opts.max_cells.min(MAX_TREE_CELLS))
-        };
         let penalty = (2.0 / std::f64::consts::PI).sqrt() * tree_scale_planned;
-        for (i, &a) in features.iter().enumerate() {
-            for &b in features[i + 1..].iter().chain(&head_others) {
+        for (i, &a) in selectable.iter().enumerate() {
+            for b in others(i) {
                 if fits(a, b) {
                     let truth = joint_counts(enc, w, &with_label(&[b, a]));
                     let guess = pred.predict(b, a);
@@ -331,7 +430,7 @@ pub(in crate::model) fn fit_private(
         // Kruskal: component ids; the head (and the label-only joins) is component `ROOT`.
         const ROOT: usize = usize::MAX;
         let mut comp: Vec<usize> = (0..enc.len()).collect();
-        for &h in head_vars {
+        for &h in head_vars.iter().chain(given).chain(&forced_x) {
             comp[h] = ROOT;
         }
         let comp_of = |comp: &[usize], e: &Edge| (comp[e.a], e.b.map_or(ROOT, |b| comp[b]));
@@ -342,7 +441,7 @@ pub(in crate::model) fn fit_private(
             0,
         ));
         let mut chosen: Vec<Edge> = Vec::new();
-        for _ in 0..features.len() {
+        for _ in 0..selectable.len() {
             let live: Vec<&(Edge, f64)> = candidates
                 .iter()
                 .filter(|c| {
@@ -351,7 +450,7 @@ pub(in crate::model) fn fit_private(
                 })
                 .collect();
             let scores: Vec<f64> = live.iter().map(|c| c.1).collect();
-            let Some(k) = account::exponential(&mut rng, &scores, eps_sel, 1.0) else {
+            let Some(k) = account::exponential(&mut rng, &scores, eps_sel, sensitivity) else {
                 break;
             };
             let e = live[k].0;
@@ -367,12 +466,14 @@ pub(in crate::model) fn fit_private(
         entries.push(entry(
             "the tree: each feature's parent, by the exponential mechanism (scale: its epsilon per choice)",
             "exponential",
-            features.len(),
+            selectable.len(),
             select,
             eps_sel,
         ));
-        // Orient the tree away from the head.
-        let mut reached: Vec<bool> = (0..enc.len()).map(|v| head_vars.contains(&v)).collect();
+        // Orient the tree away from the head (and the given columns and forced features).
+        let mut reached: Vec<bool> = (0..enc.len())
+            .map(|v| head_vars.contains(&v) || given.contains(&v) || forced_x.contains(&v))
+            .collect();
         let mut left = chosen;
         loop {
             let before = left.len();
@@ -412,7 +513,7 @@ pub(in crate::model) fn fit_private(
         .collect();
     let mut tree_m: Vec<(usize, Measured)> = Vec::new();
     if !with_parent.is_empty() {
-        let (scale, _) = tree.noise(with_parent.len());
+        let scale = scaled(opts, tree.noise(with_parent.len()).0);
         tree_m = with_parent
             .iter()
             .enumerate()
@@ -451,6 +552,7 @@ pub(in crate::model) fn fit_private(
         head_vars,
         label,
         features,
+        given,
         head_m,
         base_m,
         tree_m,
@@ -458,7 +560,9 @@ pub(in crate::model) fn fit_private(
 
     // Nodes in an order where every parent comes first.
     let mut nodes: Vec<Node> = Vec::new();
-    let mut done: Vec<bool> = (0..enc.len()).map(|v| head_vars.contains(&v)).collect();
+    let mut done: Vec<bool> = (0..enc.len())
+        .map(|v| head_vars.contains(&v) || given.contains(&v))
+        .collect();
     while nodes.len() < features.len() {
         let before = nodes.len();
         for &x in features {
@@ -490,9 +594,15 @@ pub(in crate::model) fn fit_private(
             // The ρ was chosen as the largest whose ε is at most the budget (to a relative
             // 1e-12): the budget is the guarantee, unless less was spent.
             let eps = account::epsilon_of_rho(spent, delta);
+            // A table's part of a larger fit reports its own ε (the whole fit's is the
+            // conversion of the tables' ρ added up).
             (
                 Some(spent),
-                if epsilon - eps < 1e-6 { epsilon } else { eps },
+                if opts.dp_share.is_none() && epsilon - eps < 1e-6 {
+                    epsilon
+                } else {
+                    eps
+                },
             )
         }
         Budget::Pure(_) => (None, entries.iter().map(|e| e.epsilon).sum()),
@@ -601,7 +711,14 @@ mod tests {
             epsilon: Some(5.0),
             ..FitOptions::default()
         };
-        let p = fit_private(&enc, &w, &[0, 1], &[2, 3], Some(0), &opts);
+        let roles = Roles {
+            head: &[0, 1],
+            features: &[2, 3],
+            label: Some(0),
+            given: &[],
+            forced: &[],
+        };
+        let p = fit_private(&enc, &w, &roles, &opts);
         assert_eq!(p.nodes.len(), 2);
         let total: f64 = p.head.iter().sum();
         assert!((total - rows as f64).abs() < 200.0, "{total}");
