@@ -78,20 +78,22 @@ fn between_and_within(patient: &[i64], values: &[Option<f64>]) -> (f64, f64) {
     (sd(&means), mean(&within))
 }
 
-fn sample(dir: &Path) -> (RecordBatch, RecordBatch) {
-    let data = root().join("tests/data/relational/pbc");
-    let schema = dir.join("pbc.yaml");
+/// `inspect` drafts a schema for the folder `data`, `fit` learns it unchanged, `sample`
+/// draws with `seed`: the sampled folder (the model is `dir/model.json`).
+fn draft_fit_sample(data: &Path, dir: &Path, seed: &str) -> std::path::PathBuf {
+    let schema = dir.join("draft.yaml");
+    let model = dir.join("model.json");
+    let out = dir.join("out");
     fairsynth()
         .arg("inspect")
-        .arg(&data)
+        .arg(data)
         .arg("--draft-schema")
         .arg(&schema)
         .assert()
         .success();
-    let model = dir.join("model.json");
     fairsynth()
         .arg("fit")
-        .arg(&data)
+        .arg(data)
         .arg("--schema")
         .arg(&schema)
         .arg("-o")
@@ -99,15 +101,19 @@ fn sample(dir: &Path) -> (RecordBatch, RecordBatch) {
         .arg("--quiet")
         .assert()
         .success();
-    let out = dir.join("out");
     fairsynth()
         .arg("sample")
         .arg(&model)
         .arg("-o")
         .arg(&out)
-        .args(["--seed", "3", "--quiet"])
+        .args(["--seed", seed, "--quiet"])
         .assert()
         .success();
+    out
+}
+
+fn sample(dir: &Path) -> (RecordBatch, RecordBatch) {
+    let out = draft_fit_sample(&root().join("tests/data/relational/pbc"), dir, "3");
     (
         read_parquet(&out.join("patients.parquet")),
         read_parquet(&out.join("visits.parquet")),
@@ -283,34 +289,7 @@ fn shop(dir: &Path) -> std::path::PathBuf {
 fn a_date_that_only_some_statuses_have_stays_empty_for_the_others() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let data = shop(dir.path());
-    let schema = dir.path().join("shop.yaml");
-    fairsynth()
-        .arg("inspect")
-        .arg(&data)
-        .arg("--draft-schema")
-        .arg(&schema)
-        .assert()
-        .success();
-    let model = dir.path().join("model.json");
-    fairsynth()
-        .arg("fit")
-        .arg(&data)
-        .arg("--schema")
-        .arg(&schema)
-        .arg("-o")
-        .arg(&model)
-        .arg("--quiet")
-        .assert()
-        .success();
-    let out = dir.path().join("out");
-    fairsynth()
-        .arg("sample")
-        .arg(&model)
-        .arg("-o")
-        .arg(&out)
-        .args(["--seed", "5", "--quiet"])
-        .assert()
-        .success();
+    let out = draft_fit_sample(&data, dir.path(), "5");
     let orders = read_parquet(&out.join("orders.parquet"));
     let status = {
         let a = orders
