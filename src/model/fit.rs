@@ -44,6 +44,11 @@ pub struct FitOptions {
     /// continuous parts instead of counting at the nearest frequent value, so a long tail
     /// keeps its range (a linked table's children per parent).
     pub tails: Vec<String>,
+    /// A column placed first among the nodes, its parents chosen among the given columns
+    /// only (a linked child table's label made independent of the person: sampling reads
+    /// its probabilities from the given values alone, then draws the rest of the row given
+    /// it).
+    pub first: Option<String>,
 }
 
 impl Default for FitOptions {
@@ -62,6 +67,7 @@ impl Default for FitOptions {
             given: Vec::new(),
             forced_parents: Vec::new(),
             tails: Vec::new(),
+            first: None,
         }
     }
 }

@@ -47,11 +47,13 @@ use crate::io::read::Input;
 use crate::io::table::{Table, TableColumn, Values};
 use crate::schema::{Column, ColumnType, Database, Role};
 
+mod parity;
 mod reference;
 mod sample;
 
 use crate::metrics::formulas as rules;
 pub use crate::metrics::formulas::{Formula, Operation};
+pub use parity::ChildFairness;
 pub use reference::ReferenceColumn;
 
 pub use sample::{LinkedSample, LinkedSampleOptions, LinkedSampler};
@@ -110,6 +112,10 @@ pub struct TableModel {
     /// modelled, computed when sampling.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub formulas: Vec<Formula>,
+    /// A child table's label drawn independent of the person's protected columns (its
+    /// schema's `fairness:`); see [`parity`](ChildFairness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<ChildFairness>,
 }
 
 /// How a child table hangs from its parent.
@@ -647,6 +653,7 @@ pub fn fit_linked(
                 model: None,
                 reference: Some(reference::store(&cols)),
                 formulas: Vec::new(),
+                fairness: None,
             });
             fitted[i] = Some(Fitted {
                 own: cols.len(),
@@ -681,6 +688,9 @@ pub fn fit_linked(
             .filter(|c| !formulas.iter().any(|f| f.column == c.name))
             .collect();
         let driving = t.driving();
+        // A child's label independent of the person (`fairness:` naming an ancestor's columns).
+        let child_fairness = t.schema.fairness.as_ref().filter(|_| driving.is_some());
+        let driving_label = child_fairness.map(|f| f.label.clone());
         let parent = driving.map(|fk| {
             let p = db.table_index(&fk.table).unwrap_or(i);
             (fk, p, &links[&(i, fk.column.clone())])
@@ -929,6 +939,25 @@ pub fn fit_linked(
             column.levels = Some(levels);
             specs.push(Spec { column, int: false });
             given.push(POSITION.into());
+            // The person's protected columns further up the driving keys, carried down.
+            if let Some(f) = &child_fairness {
+                for q in &f.independent_of {
+                    if given.contains(q) {
+                        continue;
+                    }
+                    let (spec, col) = parity::carried(db, &links, &fitted, p, rows, q)
+                        .map_err(|m| ModelError::Invalid(format!("table `{}`: {m}", t.name())))?;
+                    specs.push(spec);
+                    cols.push(col);
+                    given.push(q.clone());
+                }
+                if let Some(q) = f.independent_of.iter().find(|q| !given.contains(q)) {
+                    return Err(ModelError::Invalid(format!(
+                        "table `{}`: fairness: `{q}` is not modelled\n    hint: the person's protected columns must be modelled columns of their table (not identifiers or weights)",
+                        t.name()
+                    )));
+                }
+            }
         }
         let aug = Table {
             rows: data.rows,
@@ -948,6 +977,7 @@ pub fn fit_linked(
                 .filter(|n| n.starts_with('#') || n.contains(".#"))
                 .collect();
             o.given = given;
+            o.first = driving_label.clone();
             if let Some(order) = &order_col {
                 o.forced_parents = vec![
                     (order.column.clone(), POSITION.to_string()),
@@ -962,6 +992,17 @@ pub fn fit_linked(
             })?)
         };
         let picks = picks_of(t, i, &links);
+        let fairness = match (child_fairness, &model) {
+            (Some(f), Some(m)) => Some(parity::resolve(t, f, m)?),
+            (Some(f), None) => {
+                return Err(ModelError::Invalid(format!(
+                    "table `{}`: fairness: the label `{}` is not modelled (the table has no rows or nothing to draw)",
+                    t.name(),
+                    f.label
+                )))
+            }
+            _ => None,
+        };
         tables.push(TableModel {
             name: t.name().to_string(),
             primary_key: t.primary_key.clone(),
@@ -978,6 +1019,7 @@ pub fn fit_linked(
             model,
             reference: None,
             formulas,
+            fairness,
         });
         let modelled = tables
             .last()
