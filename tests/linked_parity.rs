@@ -317,4 +317,29 @@ fn the_fair_sample_is_the_same_at_any_thread_count_and_reports_its_parity() {
     assert!(expected.abs() < 1e-9, "expected gap {expected}");
     assert!(drawn.abs() < 0.05, "drawn gap {drawn}");
     assert_eq!(p["groups"].as_array().map(Vec::len), Some(2));
+
+    // `evaluate DIR` rates each child label at the person, real and synthetic.
+    let out = fairsynth()
+        .arg("evaluate")
+        .arg("--real")
+        .arg(dir.path().join("data"))
+        .arg("--synthetic")
+        .arg(&a)
+        .arg("--schema")
+        .arg(dir.path().join("bank.yaml"))
+        .output()
+        .expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("parity loan.status = good by client.sex: real SPD -0.2"))
+        .unwrap_or_else(|| panic!("no parity of loans at the person:\n{text}"));
+    let synthetic: f64 = line
+        .split("synthetic SPD ")
+        .nth(1)
+        .and_then(|x| x.split(',').next())
+        .and_then(|x| x.parse().ok())
+        .expect("a synthetic SPD");
+    assert!(synthetic.abs() < 0.05, "{line}");
 }
