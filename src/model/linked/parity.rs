@@ -400,10 +400,10 @@ mod tests {
         let g = [0, 0, 1, 1, 1];
         let (d, target) = shifts(&p, &g, 2);
         assert!((target - 0.68).abs() < 1e-12);
-        for k in 0..2 {
+        for (k, &dk) in d.iter().enumerate() {
             let rows: Vec<f64> = (0..5)
                 .filter(|&r| g[r] == k)
-                .map(|r| shifted(p[r], d[k]))
+                .map(|r| shifted(p[r], dk))
                 .collect();
             let mean = rows.iter().sum::<f64>() / rows.len() as f64;
             assert!((mean - target).abs() < 1e-9, "group {k}: {mean}");
