@@ -357,6 +357,7 @@ impl LinkedSampler {
         if t.parent.is_none() {
             return Ok(Vec::new());
         }
+        let ancestors = self.ancestors(t, drawn, parent_row)?;
         s.given()
             .into_iter()
             .map(|name| {
@@ -371,12 +372,15 @@ impl LinkedSampler {
                     return s.given_codes(name, &values);
                 }
                 // A parent's column, or one further up the driving keys (the person's).
-                let (at, own, rows) = self
-                    .ancestors(t, drawn, parent_row)?
-                    .into_iter()
+                let (at, own, rows) = ancestors
+                    .iter()
                     .find_map(|(a, rows)| {
-                        let own = name.strip_prefix(&format!("{}.", self.model.tables[a].name))?;
-                        drawn[a].aug.column(own).is_some().then_some((a, own, rows))
+                        let own = name.strip_prefix(&format!("{}.", self.model.tables[*a].name))?;
+                        drawn[*a]
+                            .aug
+                            .column(own)
+                            .is_some()
+                            .then_some((*a, own, rows))
                     })
                     .ok_or_else(|| {
                         err(
@@ -388,7 +392,7 @@ impl LinkedSampler {
                     .aug
                     .column(own)
                     .ok_or_else(|| err(&t.name, format!("no column `{name}`")))?;
-                let rows: Vec<Option<usize>> = rows.into_iter().map(Some).collect();
+                let rows: Vec<Option<usize>> = rows.iter().map(|&r| Some(r)).collect();
                 let g = col.gather(&rows, name);
                 s.given_codes(name, &g.values)
             })
