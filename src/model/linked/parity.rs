@@ -445,6 +445,38 @@ mod tests {
     }
 
     #[test]
+    fn a_table_without_a_child_label_keeps_its_file_form_and_older_files_read() {
+        let t = super::super::TableModel {
+            name: "loan".into(),
+            primary_key: "loan_id".into(),
+            rows: 3,
+            parent: None,
+            counts: Vec::new(),
+            picks: Vec::new(),
+            order: None,
+            offsets: Vec::new(),
+            model: None,
+            reference: None,
+            formulas: Vec::new(),
+            fairness: None,
+        };
+        let json = serde_json::to_value(&t).expect("encodes");
+        assert!(json.get("fairness").is_none(), "{json}");
+        let back: super::super::TableModel = serde_json::from_value(json).expect("decodes");
+        assert_eq!(back, t);
+        let with = super::super::TableModel {
+            fairness: Some(ChildFairness {
+                label: "status".into(),
+                favourable: "good".into(),
+                independent_of: vec!["client.sex".into()],
+            }),
+            ..t
+        };
+        let json = serde_json::to_value(&with).expect("encodes");
+        assert_eq!(json["fairness"]["independent_of"][0], "client.sex");
+    }
+
+    #[test]
     fn groups_are_named_by_levels_in_name_order() {
         let (of, names) = groups(&[vec!["M".into(), "F".into(), "M".into()]], 3);
         assert_eq!(names, vec!["F", "M"]);
