@@ -233,7 +233,12 @@ pub(super) fn decode_fairness(
                         pos(it),
                         &p,
                         format!("`{name}` does not have `role: protected`"),
-                        format!("set `role: protected` on `{name}`"),
+                        match name.split_once('.').filter(|_| lineage.child) {
+                            Some((t, c)) => {
+                                format!("set `role: protected` on `{c}` in table `{t}`")
+                            }
+                            None => format!("set `role: protected` on `{name}`"),
+                        },
                     );
                 }
                 if cats.is_none() && c.ty.is_numeric() {
