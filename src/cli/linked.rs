@@ -293,11 +293,13 @@ pub(crate) fn sample_linked(a: SampleArgs) -> Result<(), Failure> {
         fairness: !a.no_fairness,
     };
     let sampler = LinkedSampler::new(&model, &opts).map_err(model_failure)?;
-    let reports = sampler.reports();
     let pool = thread_pool(a.threads)?;
     let sample = pool
         .install(|| sampler.sample(scale))
         .map_err(model_failure)?;
+    // The root tables' raking and parity, then the child labels' parity at the person.
+    let mut reports = sampler.reports();
+    reports.extend(sample.reports.iter().cloned());
     let compression = compression(a.compression);
     let mut command_line: Vec<String> = vec![
         "fairsynth".into(),

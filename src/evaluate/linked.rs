@@ -127,6 +127,8 @@ pub struct LinkedReport {
     pub cardinality: f64,
     /// Mean of the relationships' `trends`.
     pub intertable_trends: Option<f64>,
+    /// Parity at the person of each child label with a `fairness:` (real and synthetic).
+    pub parity: Vec<super::person_parity::PersonParity>,
     /// The gates.
     pub checks: Vec<Check>,
     /// Whether every gate passed.
@@ -549,6 +551,7 @@ pub fn evaluate_linked(
         opts.holdout.is_some(),
     ));
     let passed = checks.iter().all(|c| c.status != Status::Failed);
+    let parity = super::person_parity::person_parity(db, &r.tables, &s.tables);
     Ok(LinkedReport {
         tables,
         relationships,
@@ -561,6 +564,7 @@ pub fn evaluate_linked(
         column_quality,
         cardinality,
         intertable_trends,
+        parity,
         checks,
         passed,
     })
@@ -780,6 +784,25 @@ pub fn summary(r: &LinkedReport) -> String {
                 m.auc,
                 p.holdout_exact_copies.unwrap_or(0.0) * 100.0
             ))
+        );
+    }
+    for p in &r.parity {
+        let side = |x: &super::person_parity::SideParity| {
+            format!(
+                "SPD {:+.4}, DI {}",
+                x.spd,
+                x.di.map_or_else(|| "-".to_string(), |d| format!("{d:.4}"))
+            )
+        };
+        let _ = writeln!(
+            s,
+            "  parity {}.{} = {} by {}: real {}; synthetic {}",
+            p.table,
+            p.label,
+            p.favourable,
+            p.independent_of.join(" & "),
+            side(&p.real),
+            side(&p.synthetic)
         );
     }
     for c in &r.checks {

@@ -17,6 +17,7 @@ pub mod fairness;
 pub mod fidelity;
 pub mod learn;
 pub mod linked;
+pub mod person_parity;
 pub mod privacy;
 pub mod profiles;
 pub mod state;

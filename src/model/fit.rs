@@ -51,6 +51,11 @@ pub struct FitOptions {
     /// A table's part of a larger private fit (set by the fit of linked tables for each
     /// table): its budget and sensitivity. `None`: the whole budget, sensitivity 1.
     pub dp_share: Option<super::DpShare>,
+    /// A column placed first among the nodes, its parents chosen among the given columns
+    /// only (a linked child table's label made independent of the person: sampling reads
+    /// its probabilities from the given values alone, then draws the rest of the row given
+    /// it).
+    pub first: Option<String>,
 }
 
 impl Default for FitOptions {
@@ -71,6 +76,7 @@ impl Default for FitOptions {
             tails: Vec::new(),
             max_children: super::linked::DEFAULT_MAX_CHILDREN,
             dp_share: None,
+            first: None,
         }
     }
 }

@@ -40,6 +40,12 @@ pub struct GroupRate {
     pub model: f64,
     /// Expected rate in the sample.
     pub expected: f64,
+    /// Rate drawn (a linked child table's label, whose shifts apply to the sampled rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampled: Option<f64>,
+    /// Rows of the group in the sample (a linked child table's label).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
 }
 
 /// Label parity.
@@ -57,6 +63,19 @@ pub struct Parity {
     pub disparate_impact_model: f64,
     /// The same, expected in the sample.
     pub disparate_impact_expected: f64,
+    /// The same, drawn (a linked child table's label).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disparate_impact_sampled: Option<f64>,
+    /// Lowest group rate minus highest, in the model (a linked child table's label: at the
+    /// sampled rows, as sampling without fairness would draw them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistical_parity_difference_model: Option<f64>,
+    /// The same, expected in the sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistical_parity_difference_expected: Option<f64>,
+    /// The same, drawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistical_parity_difference_sampled: Option<f64>,
 }
 
 /// What sampling will do to the head distribution.
@@ -427,11 +446,17 @@ impl HeadView<'_> {
                         group: name.clone(),
                         model: before[g]?,
                         expected: after[g]?,
+                        sampled: None,
+                        rows: None,
                     })
                 })
                 .collect(),
             disparate_impact_model: di(&before),
             disparate_impact_expected: di(&after),
+            disparate_impact_sampled: None,
+            statistical_parity_difference_model: None,
+            statistical_parity_difference_expected: None,
+            statistical_parity_difference_sampled: None,
         };
         Ok((raked, parity))
     }

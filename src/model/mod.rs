@@ -125,7 +125,7 @@ mod summary;
 mod terms;
 
 pub use fit::{fit, fit_file, fit_input, fit_input_counted, FitOptions};
-pub use head::SampleReport;
+pub use head::{GroupRate, Parity, SampleReport};
 pub use private::{DpMechanism, DpShare, DEFAULT_DELTA};
 pub use sample::{SampleOptions, Sampler};
 pub use steps::{CodeCounts, CopulaSums, FitPlan, FitStructure};
@@ -768,15 +768,44 @@ pub fn sample_summary(r: &SampleReport, rows: u64, output: &Path) -> String {
         }
     }
     if let Some(p) = &r.parity {
-        let _ = writeln!(
-            s,
-            "  {} = {} by {}: disparate impact {:.4} in the data -> {:.4} expected",
-            p.label,
-            p.favourable,
-            p.independent_of.join(" & "),
-            p.disparate_impact_model,
-            p.disparate_impact_expected
-        );
+        if let (Some(di), Some(m), Some(e), Some(d)) = (
+            p.disparate_impact_sampled,
+            p.statistical_parity_difference_model,
+            p.statistical_parity_difference_expected,
+            p.statistical_parity_difference_sampled,
+        ) {
+            // A linked child table's label, at the person.
+            let _ = writeln!(
+                s,
+                "  {} = {} by {}: disparate impact {:.4} without fairness -> {:.4} expected, {di:.4} drawn; parity difference {m:+.4} -> {e:+.4}, {d:+.4} drawn",
+                p.label,
+                p.favourable,
+                p.independent_of.join(" & "),
+                p.disparate_impact_model,
+                p.disparate_impact_expected,
+            );
+            for g in &p.groups {
+                let _ = writeln!(
+                    s,
+                    "    {:<20} {:.4} -> {:.4} expected, {:.4} drawn ({} rows)",
+                    g.group,
+                    g.model,
+                    g.expected,
+                    g.sampled.unwrap_or(f64::NAN),
+                    g.rows.unwrap_or(0)
+                );
+            }
+        } else {
+            let _ = writeln!(
+                s,
+                "  {} = {} by {}: disparate impact {:.4} in the data -> {:.4} expected",
+                p.label,
+                p.favourable,
+                p.independent_of.join(" & "),
+                p.disparate_impact_model,
+                p.disparate_impact_expected
+            );
+        }
     }
     s
 }

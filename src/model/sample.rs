@@ -412,6 +412,107 @@ impl Sampler {
     /// [`Sampler::given`]); the other columns are drawn as in [`BlockSource::block`], from
     /// streams of `block`.
     pub fn block_given(&self, block: u64, given: &[Vec<u32>]) -> Result<RecordBatch, SynthError> {
+        self.check_given(given)?;
+        let len = given.first().map_or(0, Vec::len);
+        let pairs: Vec<(usize, &[u32])> = self
+            .given
+            .iter()
+            .copied()
+            .zip(given.iter().map(Vec::as_slice))
+            .collect();
+        self.draw_rows(block, len as u64, len, &pairs, &[])
+    }
+
+    /// The levels of the categorical node `name` and, per row, the probability of each of
+    /// its codes (the levels', then the null code's when it has one) given the rows' `given` codes (in the order of [`Sampler::given`]). Every
+    /// parent of the node must be a given variable (a node placed first, see
+    /// [`super::FitOptions::first`]).
+    pub fn given_distribution(
+        &self,
+        name: &str,
+        given: &[Vec<u32>],
+    ) -> Result<(Vec<String>, Vec<Vec<f64>>), ModelError> {
+        let bad = |why: &str| ModelError::Invalid(format!("`{name}`: {why}"));
+        let node = self
+            .nodes
+            .iter()
+            .find(|n| self.vars[n.var].name == name)
+            .ok_or_else(|| bad("not a drawn column of the model"))?;
+        let VarKind::Categorical { levels } = &self.vars[node.var].kind else {
+            return Err(bad("not a categorical column"));
+        };
+        let rows = given.first().map_or(0, Vec::len);
+        let mut keys = vec![0u32; rows];
+        for (p, card, map) in &node.parents {
+            let g = self
+                .given
+                .iter()
+                .position(|v| v == p)
+                .and_then(|k| given.get(k))
+                .ok_or_else(|| {
+                    bad("drawn after a column that is not given; fit the model again")
+                })?;
+            for (k, c) in keys.iter_mut().zip(g) {
+                *k = *k * card + if map.is_empty() { *c } else { map[*c as usize] };
+            }
+        }
+        let probs = keys
+            .iter()
+            .map(|&k| {
+                let cdf = &node.cdf[k as usize * node.card..(k as usize + 1) * node.card];
+                let mut prev = 0.0;
+                cdf.iter()
+                    .map(|&c| {
+                        let p = c - prev;
+                        prev = c;
+                        p
+                    })
+                    .collect()
+            })
+            .collect();
+        // A nullable column's null code follows its levels.
+        Ok((levels.clone(), probs))
+    }
+
+    /// [`Sampler::block_given`] with the codes of some drawn columns fixed (`fixed`: name and
+    /// one code per row): they are not drawn, and the columns after them are drawn given them.
+    pub fn block_given_fixed(
+        &self,
+        block: u64,
+        given: &[Vec<u32>],
+        fixed: &[(&str, &[u32])],
+    ) -> Result<RecordBatch, SynthError> {
+        let len = given.first().map_or(0, Vec::len);
+        let fixed: Vec<(usize, &[u32])> = fixed
+            .iter()
+            .map(|(name, codes)| {
+                let v = self
+                    .nodes
+                    .iter()
+                    .map(|n| n.var)
+                    .find(|&v| self.vars[v].name == *name)
+                    .ok_or_else(|| SynthError::Linked(format!("`{name}` is not a drawn column")))?;
+                if codes.len() != len {
+                    return Err(SynthError::Linked(format!(
+                        "{} codes of `{name}` for {len} rows",
+                        codes.len()
+                    )));
+                }
+                Ok((v, *codes))
+            })
+            .collect::<Result<_, _>>()?;
+        self.check_given(given)?;
+        let pairs: Vec<(usize, &[u32])> = self
+            .given
+            .iter()
+            .copied()
+            .zip(given.iter().map(Vec::as_slice))
+            .collect();
+        self.draw_rows(block, len as u64, len, &pairs, &fixed)
+    }
+
+    /// Checks that `given` holds one column of equal length per given variable.
+    fn check_given(&self, given: &[Vec<u32>]) -> Result<(), SynthError> {
         if given.len() != self.given.len() {
             return Err(SynthError::Linked(format!(
                 "{} given columns supplied for a model of {}",
@@ -425,13 +526,7 @@ impl Sampler {
                 "the given columns differ in length".into(),
             ));
         }
-        let pairs: Vec<(usize, &[u32])> = self
-            .given
-            .iter()
-            .copied()
-            .zip(given.iter().map(Vec::as_slice))
-            .collect();
-        self.draw_rows(block, len as u64, len, &pairs)
+        Ok(())
     }
 
     /// What raking and parity do to the head distribution.
@@ -612,18 +707,20 @@ impl BlockSource for Sampler {
         }
         let start = block * BLOCK_ROWS as u64;
         let len = rows.saturating_sub(start).min(BLOCK_ROWS as u64) as usize;
-        self.draw_rows(block, rows, len, &[])
+        self.draw_rows(block, rows, len, &[], &[])
     }
 }
 
 impl Sampler {
-    /// `len` rows of `block` (of a sample of `rows` rows), the given variables holding `given`.
+    /// `len` rows of `block` (of a sample of `rows` rows), the given variables holding `given`
+    /// and the `fixed` nodes their codes (not drawn).
     fn draw_rows(
         &self,
         block: u64,
         rows: u64,
         len: usize,
         given: &[(usize, &[u32])],
+        fixed: &[(usize, &[u32])],
     ) -> Result<RecordBatch, SynthError> {
         let mut codes: Vec<Vec<u32>> = vec![Vec::new(); self.vars.len()];
         for (v, c) in given {
@@ -666,6 +763,11 @@ impl Sampler {
             super::copula::uniforms(&c.chol, c.k, g, &scores, len, &mut rng)
         });
         for (ni, n) in self.nodes.iter().enumerate() {
+            if let Some((_, c)) = fixed.iter().find(|(v, _)| *v == n.var) {
+                // Its value is drawn in its bin without the copula (its code was not).
+                codes[n.var] = c.to_vec();
+                continue;
+            }
             let mut rng = stream(self.seed, &self.vars[n.var].name, 0, block);
             let slot = self
                 .copula

@@ -387,9 +387,18 @@ pub(super) fn search_structure(
     let mut placed = head_vars.to_vec();
     let mut remaining = features.to_vec();
     let mut structure = Vec::with_capacity(features.len());
+    // The column placed first, while it waits (see [`FitOptions::first`]).
+    let first = opts
+        .first
+        .as_ref()
+        .and_then(|n| remaining.iter().copied().find(|&v| enc[v].var.name == *n));
     while !remaining.is_empty() {
+        let waiting = first.filter(|f| remaining.contains(f));
         // A remaining column determined by a placed one: drawn from it alone.
         if let Some((k, from)) = remaining.iter().enumerate().find_map(|(k, &f)| {
+            if waiting.is_some_and(|w| w != f) {
+                return None;
+            }
             relations
                 .iter()
                 .find(|&&(a, b)| b == f && placed.contains(&a))
@@ -420,7 +429,13 @@ pub(super) fn search_structure(
                         numeric(g) && relations.contains(&(f, g)) && relations.contains(&(g, f))
                     })
             })
+            .filter(|&f| waiting.is_none_or(|w| w == f))
             .collect();
+        let ready = if ready.is_empty() {
+            waiting.into_iter().collect()
+        } else {
+            ready
+        };
         let choices: Vec<Choice> = if placed.is_empty() {
             // No head: start from the column most related to the others.
             ready

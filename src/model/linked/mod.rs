@@ -54,6 +54,7 @@ use crate::io::table::{Table, TableColumn, Values};
 use crate::schema::{Column, ColumnType, Database, Role};
 
 mod links;
+mod parity;
 mod private;
 mod reference;
 mod sample;
@@ -62,6 +63,7 @@ use links::{count_columns, link_rows, picks_of};
 
 use crate::metrics::formulas as rules;
 pub use crate::metrics::formulas::{Formula, Operation};
+pub use parity::ChildFairness;
 pub use private::{summary as privacy_summary, LinkedLedger, TableLedger, DEFAULT_MAX_CHILDREN};
 pub use reference::ReferenceColumn;
 
@@ -128,6 +130,10 @@ pub struct TableModel {
     /// ([`lag_var`]): a child table's rows are drawn family position by position.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lags: Vec<String>,
+    /// A child table's label drawn independent of the person's protected columns (its
+    /// schema's `fairness:`); see [`parity`](ChildFairness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<ChildFairness>,
 }
 
 /// How a child table hangs from its parent.
@@ -604,6 +610,7 @@ pub fn fit_linked(
                 reference: Some(reference::store(&cols)),
                 formulas: Vec::new(),
                 lags: Vec::new(),
+                fairness: None,
             });
             fitted[i] = Some(Fitted {
                 own: cols.len(),
@@ -643,6 +650,9 @@ pub fn fit_linked(
             .filter(|c| !formulas.iter().any(|f| f.column == c.name))
             .collect();
         let driving = t.driving();
+        // A child's label independent of the person (`fairness:` naming an ancestor's columns).
+        let child_fairness = t.schema.fairness.as_ref().filter(|_| driving.is_some());
+        let driving_label = child_fairness.map(|f| f.label.clone());
         let parent = driving.map(|fk| {
             let p = db.table_index(&fk.table).unwrap_or(i);
             (fk, p, &links[&(i, fk.column.clone())])
@@ -1058,7 +1068,7 @@ pub fn fit_linked(
             // (null for the first), so a family's rows depend on each other as the real ones
             // do (a patient's visits, a customer's purchases), not only through the parent.
             // The order column's first-sibling value is null on every later row: left out.
-            for k in (0..own_len).filter(|_| in_family && !dp) {
+            for k in (0..own_len).filter(|_| in_family && !dp && child_fairness.is_none()) {
                 let own = &cols[k].name;
                 // Only what the model draws: never an identifier, a weight or consent.
                 if order_col.as_ref().is_some_and(|o| &o.column == own)
@@ -1087,6 +1097,25 @@ pub fn fit_linked(
                 specs.push(spec);
                 given.push(ELAPSED.into());
             }
+            // The person's protected columns further up the driving keys, carried down.
+            if let Some(f) = &child_fairness {
+                for q in &f.independent_of {
+                    if given.contains(q) {
+                        continue;
+                    }
+                    let (spec, col) = parity::carried(db, &links, &fitted, p, rows, q)
+                        .map_err(|m| ModelError::Invalid(format!("table `{}`: {m}", t.name())))?;
+                    specs.push(spec);
+                    cols.push(col);
+                    given.push(q.clone());
+                }
+                if let Some(q) = f.independent_of.iter().find(|q| !given.contains(q)) {
+                    return Err(ModelError::Invalid(format!(
+                        "table `{}`: fairness: `{q}` is not modelled\n    hint: the person's protected columns must be modelled columns of their table (not identifiers or weights)",
+                        t.name()
+                    )));
+                }
+            }
         }
         let aug = Table {
             rows: data.rows,
@@ -1108,6 +1137,7 @@ pub fn fit_linked(
                 .filter(|n| n.starts_with('#') || n.contains(".#"))
                 .collect();
             o.given = given;
+            o.first = driving_label.clone();
             if let Some(order) = &order_col {
                 o.forced_parents = vec![
                     (order.column.clone(), POSITION.to_string()),
@@ -1143,6 +1173,23 @@ pub fn fit_linked(
                         .collect()
                 });
         let picks = picks_of(t, i, &links, dp);
+        let fairness = match (child_fairness, &model) {
+            (Some(_), _) if dp => {
+                return Err(ModelError::Invalid(format!(
+                    "table `{}`: a child table's `fairness:` is not available with --epsilon yet\n    hint: fit without --epsilon, or leave the child's fairness out of the schema",
+                    t.name()
+                )))
+            }
+            (Some(f), Some(m)) => Some(parity::resolve(t, f, m)?),
+            (Some(f), None) => {
+                return Err(ModelError::Invalid(format!(
+                    "table `{}`: fairness: the label `{}` is not modelled (the table has no rows or nothing to draw)",
+                    t.name(),
+                    f.label
+                )))
+            }
+            _ => None,
+        };
         tables.push(TableModel {
             name: t.name().to_string(),
             primary_key: t.primary_key.clone(),
@@ -1160,6 +1207,7 @@ pub fn fit_linked(
             reference: None,
             formulas,
             lags,
+            fairness,
         });
         let modelled = planned.unwrap_or_else(|| {
             tables

@@ -14,7 +14,7 @@ use arrow_schema::{Field, Schema as ArrowSchema};
 use rand::RngExt;
 use rayon::prelude::*;
 
-use super::{LinkedModel, TableModel, ELAPSED, LAG, POSITION, POSITIONS};
+use super::{parity, LinkedModel, TableModel, ELAPSED, LAG, POSITION, POSITIONS};
 use crate::io::read::Input;
 use crate::io::table::{Table, Values};
 use crate::io::Batches;
@@ -30,6 +30,8 @@ pub struct LinkedSampler {
     /// Per table (model order): its sampler and augmented schema, when it has a model.
     samplers: Vec<Option<(Sampler, Schema)>>,
     seed: u64,
+    /// Draw child tables' labels independent of the person ([`super::ChildFairness`]).
+    fairness: bool,
 }
 
 /// How to sample a linked model.
@@ -39,7 +41,8 @@ pub struct LinkedSampleOptions {
     pub seed: u64,
     /// Draw each root table to its schema's `targets:` (shares of its people).
     pub schema_targets: bool,
-    /// Apply each root table's `fairness:` (its label independent of its protected columns).
+    /// Apply each root table's `fairness:` (its label independent of its protected columns)
+    /// and each child table's (its label independent of the person's protected columns).
     pub fairness: bool,
 }
 
@@ -48,6 +51,9 @@ pub struct LinkedSampleOptions {
 pub struct LinkedSample {
     /// Table name and rows.
     pub tables: Vec<(String, RecordBatch)>,
+    /// Per child table whose label was drawn independent of the person: the parity report
+    /// (in the schema's order).
+    pub reports: Vec<(String, crate::model::SampleReport)>,
 }
 
 /// One table while sampling.
@@ -60,6 +66,10 @@ struct Drawn {
     times: Vec<(String, Vec<f64>)>,
     /// Per non-driving key, the referenced table's row of each row.
     picked: Vec<(String, Vec<Option<usize>>)>,
+    /// A child's parent row of each row (empty for a root).
+    parent_row: Vec<usize>,
+    /// The parity of a child label drawn independent of the person.
+    report: Option<crate::model::SampleReport>,
 }
 
 fn err(table: &str, e: impl std::fmt::Display) -> ModelError {
@@ -116,10 +126,12 @@ impl LinkedSampler {
             db,
             samplers,
             seed,
+            fairness: opts.fairness,
         })
     }
 
-    /// What raking and parity did to each root table's people (tables with a head only).
+    /// What raking and parity did to each root table's people (tables with a head only); a
+    /// child table's parity is in its [`LinkedSample::reports`].
     pub fn reports(&self) -> Vec<(String, crate::model::SampleReport)> {
         self.model
             .tables
@@ -146,16 +158,18 @@ impl LinkedSampler {
             let d = self.draw_table(i, t, &drawn, scale)?;
             drawn.push(d);
         }
-        let tables = self
-            .db
-            .tables
-            .iter()
-            .filter_map(|s| {
-                let i = self.model.tables.iter().position(|t| t.name == s.name())?;
-                Some((s.name().to_string(), drawn[i].out.clone()))
-            })
-            .collect();
-        Ok(LinkedSample { tables })
+        let mut tables = Vec::new();
+        let mut reports = Vec::new();
+        for s in &self.db.tables {
+            let Some(i) = self.model.tables.iter().position(|t| t.name == s.name()) else {
+                continue;
+            };
+            tables.push((s.name().to_string(), drawn[i].out.clone()));
+            if let Some(r) = drawn[i].report.take() {
+                reports.push((s.name().to_string(), r));
+            }
+        }
+        Ok(LinkedSample { tables, reports })
     }
 
     /// Index (model order) of the table called `name`.
@@ -215,6 +229,7 @@ impl LinkedSampler {
             }
         };
         // The augmented columns.
+        let mut report = None;
         let aug_batch: Option<RecordBatch> = match sampler {
             None => None,
             Some((s, aschema)) => {
@@ -230,6 +245,16 @@ impl LinkedSampler {
                     vec![draw_by_position(t, s, aschema, &given, &position)?]
                 } else {
                     let given = self.given_codes(t, s, drawn, &parent_row, &position)?;
+                    // A label independent of the person: drawn first, then the rest given it.
+                    let label = match t.fairness.as_ref().filter(|_| self.fairness) {
+                        Some(f) => {
+                            let (codes, r) =
+                                self.fair_label(t, f, s, drawn, &parent_row, &given)?;
+                            report = Some(r);
+                            Some((f.label.as_str(), codes))
+                        }
+                        None => None,
+                    };
                     (0..blocks)
                         .into_par_iter()
                         .map(|b| {
@@ -237,7 +262,12 @@ impl LinkedSampler {
                             let hi = (lo + BLOCK_ROWS).min(rows);
                             let part: Vec<Vec<u32>> =
                                 given.iter().map(|g| g[lo..hi].to_vec()).collect();
-                            s.block_given(b as u64, &part)
+                            match &label {
+                                Some((name, codes)) => {
+                                    s.block_given_fixed(b as u64, &part, &[(name, &codes[lo..hi])])
+                                }
+                                None => s.block_given(b as u64, &part),
+                            }
                         })
                         .collect::<Result<_, _>>()
                         .map_err(|e| err(&t.name, e))?
@@ -266,7 +296,7 @@ impl LinkedSampler {
             },
         };
         let ids = self.identifiers(t, rows)?;
-        self.assemble(
+        let mut d = self.assemble(
             t,
             drawn,
             aug,
@@ -274,7 +304,9 @@ impl LinkedSampler {
             ids.as_ref(),
             parent_row,
             &position,
-        )
+        )?;
+        d.report = report;
+        Ok(d)
     }
 
     /// Fresh values of `t`'s identifier columns that the schema gives a generator reading
@@ -325,11 +357,10 @@ impl LinkedSampler {
         parent_row: &[usize],
         position: &[usize],
     ) -> Result<Vec<Vec<u32>>, ModelError> {
-        let Some(p) = &t.parent else {
+        if t.parent.is_none() {
             return Ok(Vec::new());
-        };
-        let pd = &drawn[self.index(&p.table)?];
-        let prefix = format!("{}.", p.table);
+        }
+        let ancestors = self.ancestors(t, drawn, parent_row)?;
         s.given()
             .into_iter()
             .map(|name| {
@@ -347,16 +378,110 @@ impl LinkedSampler {
                     // Filled family position by position (`draw_by_position`).
                     return Ok(Vec::new());
                 }
-                let own = name.strip_prefix(&prefix).unwrap_or(name);
-                let col = pd
+                // A parent's column, or one further up the driving keys (the person's).
+                let (at, own, rows) = ancestors
+                    .iter()
+                    .find_map(|(a, rows)| {
+                        let own = name.strip_prefix(&format!("{}.", self.model.tables[*a].name))?;
+                        drawn[*a]
+                            .aug
+                            .column(own)
+                            .is_some()
+                            .then_some((*a, own, rows))
+                    })
+                    .ok_or_else(|| {
+                        err(
+                            &t.name,
+                            format!("no table up the driving keys has `{name}`"),
+                        )
+                    })?;
+                let col = drawn[at]
                     .aug
                     .column(own)
-                    .ok_or_else(|| err(&t.name, format!("the parent has no column `{own}`")))?;
-                let rows: Vec<Option<usize>> = parent_row.iter().map(|&r| Some(r)).collect();
+                    .ok_or_else(|| err(&t.name, format!("no column `{name}`")))?;
+                let rows: Vec<Option<usize>> = rows.iter().map(|&r| Some(r)).collect();
                 let g = col.gather(&rows, name);
                 s.given_codes(name, &g.values)
             })
             .collect()
+    }
+
+    /// The tables up the driving keys of `t` (model order), nearest first, each with its row
+    /// for every row of `t` (`parent_row`: the parent's).
+    fn ancestors(
+        &self,
+        t: &TableModel,
+        drawn: &[Drawn],
+        parent_row: &[usize],
+    ) -> Result<Vec<(usize, Vec<usize>)>, ModelError> {
+        let mut out: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut link = t.parent.as_ref();
+        let mut rows = parent_row.to_vec();
+        while let Some(p) = link {
+            let a = self.index(&p.table)?;
+            if out.iter().any(|(b, _)| *b == a) {
+                break;
+            }
+            out.push((a, rows.clone()));
+            link = self.model.tables[a].parent.as_ref();
+            if link.is_some() {
+                let up = &drawn[a].parent_row;
+                rows = rows.iter().map(|&r| up[r]).collect();
+            }
+        }
+        Ok(out)
+    }
+
+    /// The codes of `t`'s label drawn independent of the person's protected columns (see
+    /// [`super::parity`]) for rows with `given` codes, and the parity report.
+    fn fair_label(
+        &self,
+        t: &TableModel,
+        f: &super::ChildFairness,
+        s: &Sampler,
+        drawn: &[Drawn],
+        parent_row: &[usize],
+        given: &[Vec<u32>],
+    ) -> Result<(Vec<u32>, crate::model::SampleReport), ModelError> {
+        let (levels, probs) = s
+            .given_distribution(&f.label, given)
+            .map_err(|e| err(&t.name, e))?;
+        let fav = parity::favourable_code(&t.name, f, &levels)?;
+        let ancestors = self.ancestors(t, drawn, parent_row)?;
+        let mut columns: Vec<Vec<String>> = Vec::new();
+        for q in &f.independent_of {
+            let found = ancestors.iter().find_map(|(a, rows)| {
+                let name = &self.model.tables[*a].name;
+                let col = q.strip_prefix(&format!("{name}."))?;
+                Some((name, col, drawn[*a].aug.column(col)?, rows))
+            });
+            let Some((table, col, values, rows)) = found else {
+                return Err(err(&t.name, format!("fairness: `{q}` was not sampled")));
+            };
+            let bins = self
+                .db
+                .table(table)
+                .and_then(|x| x.schema.column(col))
+                .and_then(|c| c.bins.clone());
+            let band = |x: f64| {
+                let b = bins.as_ref()?;
+                b.band(x).map(|i| b.labels[i].clone())
+            };
+            columns.push(parity::group_levels(&values.values, &band, rows));
+        }
+        let (group, names) = parity::groups(&columns, probs.len());
+        let p: Vec<f64> = probs.iter().map(|x| x[fav]).collect();
+        let (shift, _) = parity::shifts(&p, &group, names.len());
+        let codes = parity::draw_labels(
+            table_seed(self.seed, &t.name),
+            &f.label,
+            &probs,
+            fav,
+            &group,
+            &shift,
+        );
+        let report = parity::report(f, &names, &group, &probs, fav, &shift, &codes);
+        Ok((codes, report))
     }
 
     /// The output rows of `t`: keys, picked keys, own columns with dates rebuilt.
@@ -580,6 +705,8 @@ impl LinkedSampler {
             out,
             times,
             picked: picks_made,
+            parent_row,
+            report: None,
         })
     }
 }
@@ -1017,6 +1144,7 @@ mod tests {
             reference: None,
             formulas: Vec::new(),
             lags: Vec::new(),
+            fairness: None,
         };
         // Five rows want 2, 1, 2, 0, 1 references (6 in all), but only 4 are needed.
         let picked = deal(9, &t, "account_id", 0.0, 4, &[2.0, 1.0, 2.0, 0.0, 1.0], 5);

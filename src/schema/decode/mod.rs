@@ -809,7 +809,7 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
     m.only(s, &TOP_KEYS);
     let version = decode_version(s, &m);
     let seed = m.get("seed").and_then(|v| non_negative(s, v, "seed"));
-    let schema = decode_body(s, &m, &[], false);
+    let schema = decode_body(s, &m, &[], false, &Lineage::default());
     Some(Schema {
         version: version?,
         seed,
@@ -819,8 +819,15 @@ fn decode_root(s: &mut Sink, doc: &Node) -> Option<Schema> {
 
 /// The parts of a one-table schema below the header: name, rows, columns and policies. The
 /// columns may read `context` columns (other tables' columns, named `table.column`); `linked`
-/// allows foreign keys.
-fn decode_body(s: &mut Sink, m: &Map, context: &[Column], linked: bool) -> Option<Schema> {
+/// allows foreign keys; `lineage` says where a linked table sits (what its `fairness:` may
+/// name).
+fn decode_body(
+    s: &mut Sink,
+    m: &Map,
+    context: &[Column],
+    linked: bool,
+    lineage: &Lineage,
+) -> Option<Schema> {
     let name = match m.get("name") {
         Some(v) => text(s, v, &m.child("name")),
         None => {
@@ -861,7 +868,7 @@ fn decode_body(s: &mut Sink, m: &Map, context: &[Column], linked: bool) -> Optio
         .unwrap_or_default();
     let fairness = m
         .get("fairness")
-        .and_then(|v| decode_fairness(s, v, &columns));
+        .and_then(|v| decode_fairness(s, v, &columns, lineage));
     let privacy = m
         .get("privacy")
         .map(|v| decode_privacy(s, v))

@@ -66,7 +66,109 @@ pub(super) fn decode_targets(s: &mut Sink, n: &Node, columns: &[Column]) -> Vec<
     out
 }
 
-pub(super) fn decode_fairness(s: &mut Sink, n: &Node, columns: &[Column]) -> Option<Fairness> {
+/// Where a linked table sits, for its `fairness:`: a child table's label is made independent
+/// of the person's protected columns, which live in the tables up its driving keys.
+#[derive(Default)]
+pub(super) struct Lineage {
+    /// The table's name (empty for a one-table schema).
+    pub(super) table: String,
+    /// Whether the table hangs from a parent (a driving key with `children:`).
+    pub(super) child: bool,
+    /// The columns of the tables up the driving keys, named `table.column`, nearest first.
+    pub(super) ancestors: Vec<Column>,
+    /// The columns of the tables the table picks rows of through its other keys.
+    pub(super) picked: Vec<Column>,
+    /// Every table of the schema.
+    pub(super) tables: Vec<String>,
+}
+
+/// A protected column named in a child table's `fairness.independent_of`: a column of an
+/// ancestor (`client.sex`); the child's own columns and the tables it merely picks rows of
+/// do not say who the person is.
+fn ancestor_column<'a>(
+    s: &mut Sink,
+    columns: &[Column],
+    lineage: &'a Lineage,
+    name: &str,
+    p: Pos,
+    path: &str,
+) -> Option<(&'a Column, Option<Vec<String>>)> {
+    if let Some(c) = lineage.ancestors.iter().find(|c| c.name == name) {
+        return Some((c, c.categories()));
+    }
+    let table = &lineage.table;
+    if columns.iter().any(|c| c.name == name) {
+        s.hint(
+            p,
+            path,
+            format!(
+                "`{name}` is a column of `{table}` itself; the label of a child table is made independent of the person's protected columns, up its driving keys"
+            ),
+            "name a protected column of an ancestor table as `table.column` (e.g. `client.sex`), or move the fairness requirement to a root table",
+        );
+        return None;
+    }
+    let owner = name.split_once('.').map(|(t, _)| t);
+    if lineage.picked.iter().any(|c| c.name == name) {
+        s.hint(
+            p,
+            path,
+            format!(
+                "`{name}` is in `{}`, which `{table}` picks rows of through a key without `children:`; fairness at the person follows the driving keys",
+                owner.unwrap_or_default()
+            ),
+            "name a protected column of a table up the driving keys (the keys with `children:`)",
+        );
+        return None;
+    }
+    let names: Vec<&str> = lineage.ancestors.iter().map(|c| c.name.as_str()).collect();
+    // The tables up the driving keys, nearest first.
+    let mut up: Vec<&str> = Vec::new();
+    for c in &names {
+        if let Some((t, _)) = c.split_once('.') {
+            if !up.contains(&t) {
+                up.push(t);
+            }
+        }
+    }
+    let listed = if up.is_empty() {
+        format!("`{table}` hangs from no table, so it has no person to be fair to")
+    } else {
+        format!(
+            "the tables up the driving keys of `{table}`: {}",
+            up.iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    match owner.filter(|t| lineage.tables.iter().any(|x| x == t)) {
+        Some(t) if !up.contains(&t) => s.hint(
+            p,
+            path,
+            format!("`{t}` is not a table `{table}` hangs from through driving keys"),
+            listed,
+        ),
+        _ => s.hint(
+            p,
+            path,
+            format!("no column of a table up the driving keys of `{table}` is called `{name}`"),
+            if names.is_empty() {
+                listed
+            } else {
+                choices_hint(name, &names)
+            },
+        ),
+    }
+    None
+}
+
+pub(super) fn decode_fairness(
+    s: &mut Sink,
+    n: &Node,
+    columns: &[Column],
+    lineage: &Lineage,
+) -> Option<Fairness> {
     let m = mapping(s, n, "fairness")?;
     m.only(s, &["label", "independent_of", "favourable"]);
     let label = match m.get("label") {
@@ -118,7 +220,12 @@ pub(super) fn decode_fairness(s: &mut Sink, n: &Node, columns: &[Column]) -> Opt
                 let Some(name) = text(s, it, &p) else {
                     continue;
                 };
-                let Some((c, cats)) = column_levels(s, columns, &name, pos(it), &p) else {
+                let found = if lineage.child {
+                    ancestor_column(s, columns, lineage, &name, pos(it), &p)
+                } else {
+                    column_levels(s, columns, &name, pos(it), &p)
+                };
+                let Some((c, cats)) = found else {
                     continue;
                 };
                 if !c.has_role(Role::Protected) {
@@ -126,7 +233,12 @@ pub(super) fn decode_fairness(s: &mut Sink, n: &Node, columns: &[Column]) -> Opt
                         pos(it),
                         &p,
                         format!("`{name}` does not have `role: protected`"),
-                        format!("set `role: protected` on `{name}`"),
+                        match name.split_once('.').filter(|_| lineage.child) {
+                            Some((t, c)) => {
+                                format!("set `role: protected` on `{c}` in table `{t}`")
+                            }
+                            None => format!("set `role: protected` on `{name}`"),
+                        },
                     );
                 }
                 if cats.is_none() && c.ty.is_numeric() {

@@ -318,6 +318,14 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
             ctx_tables.push(p);
             at = driving[p];
         }
+        let up = ctx_tables.len();
+        let mut lineage = Lineage {
+            table: t.name.clone(),
+            child: driving[ti].is_some(),
+            ancestors: Vec::new(),
+            picked: Vec::new(),
+            tables: raw.iter().map(|r| r.name.clone()).collect(),
+        };
         for k in t.keys.iter().filter(|k| k.children.is_none()) {
             if let Some(j) = index(&k.table) {
                 let twice = t.keys.iter().filter(|o| o.table == k.table).count() > 1;
@@ -326,18 +334,23 @@ pub(super) fn decode_database(s: &mut Sink, doc: &Node) -> Option<Database> {
                 }
             }
         }
-        for &p in &ctx_tables {
+        for (k, &p) in ctx_tables.iter().enumerate() {
             if let Some(pt) = &decoded[p] {
                 // The generators stay, so that the rules can bound values; the linked-table
                 // generator supplies these columns instead of drawing them.
                 for c in &pt.schema.columns {
                     let mut c = c.clone();
                     c.name = format!("{}.{}", pt.schema.name, c.name);
+                    if k < up {
+                        lineage.ancestors.push(c.clone());
+                    } else {
+                        lineage.picked.push(c.clone());
+                    }
                     context.push(c);
                 }
             }
         }
-        let Some(mut schema) = decode_body(s, &t.map, &context, true) else {
+        let Some(mut schema) = decode_body(s, &t.map, &context, true, &lineage) else {
             continue;
         };
         if let Some(v) = t.map.get("encryption") {
