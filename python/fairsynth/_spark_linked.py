@@ -14,10 +14,12 @@ linked tables (``tables:``) and gives or takes a dict of DataFrames by table nam
   reference tables are copied whole and keys are dealt over the whole referenced table), so
   there is no family a partition could draw alone.
 - ``fit``, ``evaluate``, ``reweight``, ``audit`` and ``deidentify`` gather the tables to the
-  driver (at most ``max_rows`` rows over all tables, checked before anything is collected)
-  and run the single-process command on them; results that are tables come back as
-  DataFrames in ``partitions`` slices. The figures, models and rows are those of the Python
-  package and of the command line on the same rows.
+  driver (at most ``max_rows`` rows over all tables, checked before anything is collected),
+  put each table's rows in the order of its primary key (then of its other columns), so the
+  result does not depend on the partitioning, and run the single-process command on them;
+  results that are tables come back as DataFrames in ``partitions`` slices. The figures,
+  models and rows are those of the Python package and of the command line on the tables in
+  key order (the order of every folder fairsynth writes).
 """
 
 from __future__ import annotations
@@ -183,16 +185,17 @@ def frames(spark: Any, tables: Mapping[str, Any], partitions: int) -> dict:
     return out
 
 
-def gather(tables: Any, what: str, max_rows: int, role: str = "tables") -> dict:
+def gather(tables: Any, text: str, name: str, what: str, max_rows: int, role: str = "tables") -> dict:
     """The DataFrames of ``tables`` (a dict by name) at the driver as pyarrow Tables, after
-    checking that they hold at most ``max_rows`` rows together."""
+    checking that they hold at most ``max_rows`` rows together; each table's rows in the
+    order of its primary key, then of its other columns (see :func:`in_key_order`)."""
     if not isinstance(tables, Mapping):
         raise TypeError(f"{role}: give a dict of DataFrames by table name")
     counts = {}
-    for name, df in tables.items():
+    for table, df in tables.items():
         if not hasattr(df, "sparkSession"):
-            raise TypeError(f"{role}[{name!r}]: expected a Spark DataFrame, not {type(df).__name__}")
-        counts[name] = df.count()
+            raise TypeError(f"{role}[{table!r}]: expected a Spark DataFrame, not {type(df).__name__}")
+        counts[table] = df.count()
     total = sum(counts.values())
     if total > max_rows:
         shown = ", ".join(f"{n} {c}" for n, c in counts.items())
@@ -201,7 +204,31 @@ def gather(tables: Any, what: str, max_rows: int, role: str = "tables") -> dict:
             f"({shown}), more than max_rows={max_rows}\n    hint: raise max_rows if the driver "
             f"has the memory, or run `fairsynth {what}` on the tables written as Parquet"
         )
-    return {name: _to_arrow(df) for name, df in tables.items()}
+    keys = dict(_fairsynth.spark_linked_keys(text, name))
+    return {table: in_key_order(_to_arrow(df), keys.get(table)) for table, df in tables.items()}
+
+
+def in_key_order(table: Any, key: str | None) -> Any:
+    """``table``'s rows ordered by ``key`` (its primary key), then by every other column,
+    nulls last: the one order of the rows whatever the partitioning (the linked fit, the
+    detection test and the released rows follow the order of the rows). A table without the
+    key column is left as it is (the command names what is missing)."""
+    import pyarrow.compute as pc
+
+    if key is None or key not in table.column_names or table.num_rows < 2:
+        return table
+    sortable = [
+        c for c, f in zip(table.column_names, table.schema)
+        if c != key and _sortable(f.type)
+    ]
+    order = [(key, "ascending")] + [(c, "ascending") for c in sortable]
+    return table.take(pc.sort_indices(table, sort_keys=order, null_placement="at_end"))
+
+
+def _sortable(t: Any) -> bool:
+    import pyarrow as pa
+
+    return not (pa.types.is_nested(t) or pa.types.is_dictionary(t) or pa.types.is_null(t))
 
 
 def _to_arrow(df: Any) -> Any:
@@ -246,8 +273,8 @@ def sample(
 def fit(tables: Any, schema: Any, max_rows: int, **options: Any) -> LinkedModel:
     from . import fit as fit_one
 
-    _, path = _schema_path(schema, "fit")
-    return fit_one(gather(tables, "fit", max_rows), path, **options)
+    text, path = _schema_path(schema, "fit")
+    return fit_one(gather(tables, text, path, "fit", max_rows), path, **options)
 
 
 def evaluate(real: Any, synthetic: Any, schema: Any, holdout: Any, max_rows: int, **options: Any) -> Report:
@@ -257,18 +284,18 @@ def evaluate(real: Any, synthetic: Any, schema: Any, holdout: Any, max_rows: int
         raise TypeError("real and synthetic: give two dicts of DataFrames, or two DataFrames")
     if holdout is not None and not isinstance(holdout, Mapping):
         raise TypeError("holdout: give a dict of the held-out people's DataFrames, as real is")
-    _, path = _schema_path(schema, "evaluate")
-    r = gather(real, "evaluate", max_rows, "real")
-    s = gather(synthetic, "evaluate", max_rows, "synthetic")
-    h = None if holdout is None else gather(holdout, "evaluate", max_rows, "holdout")
+    text, path = _schema_path(schema, "evaluate")
+    r = gather(real, text, path, "evaluate", max_rows, "real")
+    s = gather(synthetic, text, path, "evaluate", max_rows, "synthetic")
+    h = None if holdout is None else gather(holdout, text, path, "evaluate", max_rows, "holdout")
     return evaluate_one(r, s, path, holdout=h, **options)
 
 
 def audit(tables: Any, schema: Any, max_rows: int, **options: Any) -> Report:
     from . import audit as audit_one
 
-    _, path = _schema_path(schema, "audit")
-    return audit_one(gather(tables, "audit", max_rows), path, **options)
+    text, path = _schema_path(schema, "audit")
+    return audit_one(gather(tables, text, path, "audit", max_rows), path, **options)
 
 
 def _as_frames(tables: Mapping[str, Any], result: Result, partitions: int | None) -> Result:
@@ -281,15 +308,17 @@ def _as_frames(tables: Mapping[str, Any], result: Result, partitions: int | None
 def reweight(tables: Any, schema: Any, max_rows: int, partitions: int | None, **options: Any) -> Result:
     from . import reweight as reweight_one
 
-    _, path = _schema_path(schema, "reweight")
-    result = reweight_one(gather(tables, "reweight", max_rows), path, **options)
+    text, path = _schema_path(schema, "reweight")
+    result = reweight_one(gather(tables, text, path, "reweight", max_rows), path, **options)
     return _as_frames(tables, result, partitions)
 
 
 def deidentify(tables: Any, schema: Any, key: Any, key_file: Any, max_rows: int, partitions: int | None) -> Result:
     from . import deidentify as deidentify_one
 
-    _, path = _schema_path(schema, "deidentify")
-    result = deidentify_one(gather(tables, "deidentify", max_rows), path, key=key, key_file=key_file)
+    text, path = _schema_path(schema, "deidentify")
+    result = deidentify_one(
+        gather(tables, text, path, "deidentify", max_rows), path, key=key, key_file=key_file
+    )
     return _as_frames(tables, result, partitions)
 

@@ -1097,6 +1097,7 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyModel>()?;
     m.add_class::<linked::PyLinkedModel>()?;
     m.add_class::<spark_linked::PySparkLinkedSynth>()?;
+    m.add_function(wrap_pyfunction!(spark_linked::spark_linked_keys, m)?)?;
     m.add_function(wrap_pyfunction!(linked::fit_linked, m)?)?;
     m.add_function(wrap_pyfunction!(linked::evaluate_linked, m)?)?;
     m.add_function(wrap_pyfunction!(linked::reweight_linked, m)?)?;

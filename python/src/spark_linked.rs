@@ -140,3 +140,19 @@ impl PySparkLinkedSynth {
             .to_string()
     }
 }
+
+/// The primary key of every table of the schema of linked tables in `text` (named `name`), in
+/// the schema's order: the order `fairsynth.spark` puts gathered tables in.
+#[pyfunction]
+pub(crate) fn spark_linked_keys(
+    py: Python<'_>,
+    text: &str,
+    name: &str,
+) -> PyResult<Vec<(String, String)>> {
+    let db = database(py, text, name, "this command")?;
+    Ok(db
+        .tables
+        .iter()
+        .map(|t| (t.name().to_string(), t.primary_key.clone()))
+        .collect())
+}
