@@ -222,7 +222,7 @@ def in_key_order(table: Any, key: str | None) -> Any:
         if c != key and _sortable(f.type)
     ]
     order = [(key, "ascending")] + [(c, "ascending") for c in sortable]
-    return table.take(pc.sort_indices(table, sort_keys=order, null_placement="at_end"))
+    return table.take(pc.sort_indices(table, sort_keys=order))  # nulls last (the default)
 
 
 def _sortable(t: Any) -> bool:

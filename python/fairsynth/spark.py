@@ -30,6 +30,12 @@ small states cross the network:
   sums of the copula's normal scores in exact fixed point. The model is the single-process
   model of the same rows, byte for byte, whatever the partitioning or row order.
 
+Linked tables (a schema with ``tables:``, a dict of DataFrames by table name) are in
+``fairsynth._spark_linked``: :func:`synth` generates runs of root families on the executors
+(a counting pass, then the rows); :func:`sample` draws a linked model at the driver; ``fit``,
+``evaluate``, :func:`audit`, ``reweight`` and ``deidentify`` gather the tables to the driver
+(``max_rows``) in primary-key order.
+
 Results are lazy DataFrames. :func:`write_parquet` writes one with Spark's own writer and
 puts the provenance (tool version, command, schema name, file and SHA-256, seed, rows and the
 command's report) beside the part files as ``_fairsynth.json``, which Spark and pyarrow
@@ -342,8 +348,10 @@ def reweight(
 
     Linked tables: a dict of DataFrames by table name and the path of a schema with
     ``tables:`` are gathered to the driver (at most ``max_rows`` rows over all tables,
-    counted before anything is collected; :class:`fairsynth.UsageError` above it) and run
-    as the Python package runs a dict of tables (``fairsynth reweight DIR``): ``.table`` is a dict of
+    counted before anything is collected; :class:`fairsynth.UsageError` above it), each
+    table's rows put in the order of its primary key (then of its other columns), and run
+    as the Python package runs that dict of tables: the same on any partitioning, and equal
+    to ``fairsynth reweight DIR`` on a folder in key order. ``.table`` is a dict of
     DataFrames (``partitions`` slices each, default the most partitions of the inputs), the
     people of each root table with ``targets:`` or ``fairness:`` reweighted and every row
     below them carrying its person's weight; ``.report`` the report. ``targets`` and
@@ -599,10 +607,12 @@ def evaluate(
 
     Linked tables: a dict of DataFrames by table name and the path of a schema with
     ``tables:`` are gathered to the driver (at most ``max_rows`` rows over all tables,
-    counted before anything is collected; :class:`fairsynth.UsageError` above it) and run
-    as the Python package runs a dict of tables (``fairsynth evaluate --real DIR --synthetic DIR``): ``real``,
-    ``synthetic`` (and ``holdout``) dicts of DataFrames give the linked report, equal to the
-    command line's; ``max_rows`` bounds each dict.
+    counted before anything is collected; :class:`fairsynth.UsageError` above it), each
+    table's rows put in the order of its primary key (then of its other columns), and run
+    as the Python package runs that dict of tables: the same on any partitioning, and equal
+    to ``fairsynth evaluate --real DIR --synthetic DIR`` on a folder in key order. ``real``, ``synthetic``
+    (and ``holdout``) dicts of DataFrames give the linked report; ``max_rows`` bounds each
+    dict.
     """
     if isinstance(real, _Mapping) or isinstance(synthetic, _Mapping):
         return _linked.evaluate(
@@ -714,11 +724,13 @@ def deidentify(
 
     Linked tables: a dict of DataFrames by table name and the path of a schema with
     ``tables:`` are gathered to the driver (at most ``max_rows`` rows over all tables,
-    counted before anything is collected; :class:`fairsynth.UsageError` above it) and run
-    as the Python package runs a dict of tables (``fairsynth deidentify DIR``): ``.table`` is a dict of DataFrames
-    (``partitions`` slices each, default the most partitions of the inputs) with every key
-    pseudonymised alike in every table, consent and suppression carried to children;
-    ``.report`` the linked report. The key is read at the driver only.
+    counted before anything is collected; :class:`fairsynth.UsageError` above it), each
+    table's rows put in the order of its primary key (then of its other columns), and run
+    as the Python package runs that dict of tables: the same on any partitioning, and equal
+    to ``fairsynth deidentify DIR`` on a folder in key order. ``.table`` is a dict of
+    DataFrames (``partitions`` slices each, default the most partitions of the inputs) with
+    every key pseudonymised alike in every table, consent and suppression carried to
+    children; ``.report`` the linked report. The key is used at the driver only.
     """
     import pyarrow as pa
     from pyspark.sql.pandas.types import to_arrow_schema
@@ -809,12 +821,13 @@ def fit(
 
     Linked tables: a dict of DataFrames by table name and the path of a schema with
     ``tables:`` are gathered to the driver (at most ``max_rows`` rows over all tables,
-    counted before anything is collected; :class:`fairsynth.UsageError` above it) and run
-    as the Python package runs a dict of tables (``fairsynth fit DIR``): a :class:`fairsynth.LinkedModel`, the model of
-    ``fairsynth.fit`` of the same dict of tables (``epsilon`` is not available for linked
-    tables). The linked fit builds every child's table augmented with its parent's columns
-    and its children's counts over whole tables, which is not split into partition states
-    yet.
+    counted before anything is collected; :class:`fairsynth.UsageError` above it), each
+    table's rows put in the order of its primary key (then of its other columns), and run
+    as the Python package runs that dict of tables: the same on any partitioning, and equal
+    to ``fairsynth fit DIR`` on a folder in key order. Returns a
+    :class:`fairsynth.LinkedModel` (``epsilon`` is not available for linked tables). The
+    linked fit augments every child table with its parent's columns and every parent with
+    its children's counts over whole tables; that is not split into partition states yet.
     """
     if isinstance(df, _Mapping):
         if epsilon is not None:
@@ -886,7 +899,8 @@ def audit(
     ``thresholds`` are ``fairsynth.audit``'s.
 
     The tables are gathered to the driver (at most ``max_rows`` rows over all tables, counted
-    before anything is collected; :class:`fairsynth.UsageError` above it). Returns a
-    :class:`fairsynth.Report` with ``.passed``, equal to the command line's.
+    before anything is collected; :class:`fairsynth.UsageError` above it), each table's rows
+    in the order of its primary key. Returns a :class:`fairsynth.Report` with ``.passed``,
+    equal to the command line's on a folder in key order.
     """
     return _linked.audit(data, schema, max_rows, as_of=as_of, thresholds=thresholds)
