@@ -263,10 +263,23 @@ def sample(
 ) -> dict:
     tables = model.sample(seed, scale=scale, schema_targets=schema_targets, no_fairness=no_fairness)
     out = frames(spark, tables, partitions)
+    m = _json.loads(model.to_json())
+    schema = {k: m["schema"].get(k) for k in ("file", "sha256")}
     for name, df in out.items():
-        meta = tables[name].schema.metadata or {}
-        if b"fairsynth" in meta:
-            df._fairsynth_provenance = _json.loads(meta[b"fairsynth"])
+        # What write_parquet records beside the parts: the model's schema, seed and scale.
+        df._fairsynth_provenance = {
+            "tool": "fairsynth",
+            "version": m.get("fairsynth"),
+            "command": "fairsynth.spark.sample",
+            "table": name,
+            "tables": list(tables),
+            "schema": schema,
+            "seed": 0 if seed is None else seed,
+            "scale": 1.0 if scale is None else scale,
+            "rows": tables[name].num_rows,
+            "schema_targets": schema_targets,
+            "no_fairness": no_fairness,
+        }
     return out
 
 

@@ -108,6 +108,13 @@ def test_linked_synth_rows_equal_the_cli_folder(spark, shop_whole, partitions): 
         assert table.equals(want), name
         prov = df._fairsynth_provenance
         assert prov["table"] == name and prov["seed"] == 3
+    # A table written with Spark's writer, its provenance (the CLI file's) beside the parts.
+    out = shop_whole.parent / f"orders-{partitions}"
+    fs.write_parquet(got["orders"], str(out))
+    want = json.loads(pq.read_metadata(shop_folder / "orders.parquet").metadata[b"fairsynth"])
+    prov = json.loads((out / "_fairsynth.json").read_text())
+    assert prov["foreign_keys"] == want["foreign_keys"] and prov["table"] == "orders"
+    assert pq.read_table(out).num_rows == got["orders"].count()
     spark.catalog.clearCache()
 
 
@@ -224,6 +231,11 @@ def test_linked_sample_equals_the_cli_folder(spark, tmp_path, berka_model, parti
         assert df.toArrow().equals(want), name
     with pytest.raises(ValueError, match="scale"):
         fs.sample(spark, model, rows=10)
+    # Each table is written with its provenance beside the parts.
+    fs.write_parquet(got["loan"], str(tmp_path / "loan"))
+    prov = json.loads((tmp_path / "loan" / "_fairsynth.json").read_text())
+    assert prov["table"] == "loan" and prov["seed"] == 5 and prov["scale"] == 2.0
+    assert pq.read_table(tmp_path / "loan").num_rows == got["loan"].count()
 
 
 @pytest.mark.parametrize("partitions", PARTITIONS)
