@@ -30,6 +30,12 @@ small states cross the network:
   sums of the copula's normal scores in exact fixed point. The model is the single-process
   model of the same rows, byte for byte, whatever the partitioning or row order.
 
+Linked tables (a schema with ``tables:``, a dict of DataFrames by table name) are in
+``fairsynth._spark_linked``: :func:`synth` generates runs of root families on the executors
+(a counting pass, then the rows); :func:`sample` draws a linked model at the driver; ``fit``,
+``evaluate``, :func:`audit`, ``reweight`` and ``deidentify`` gather the tables to the driver
+(``max_rows``) in primary-key order.
+
 Results are lazy DataFrames. :func:`write_parquet` writes one with Spark's own writer and
 puts the provenance (tool version, command, schema name, file and SHA-256, seed, rows and the
 command's report) beside the part files as ``_fairsynth.json``, which Spark and pyarrow
@@ -40,11 +46,25 @@ from __future__ import annotations
 
 import json as _json
 import os as _os
+from collections.abc import Mapping as _Mapping
 from typing import Any
 
-from . import Model, Report, Result, Schema, Targets, Thresholds, _fairsynth, _schema, _targets, _thresholds
+from . import (
+    LinkedModel,
+    Model,
+    Report,
+    Result,
+    Schema,
+    Targets,
+    Thresholds,
+    _fairsynth,
+    _schema,
+    _targets,
+    _thresholds,
+)
+from . import _spark_linked as _linked
 
-__all__ = ["synth", "sample", "reweight", "evaluate", "deidentify", "fit", "write_parquet"]
+__all__ = ["synth", "sample", "reweight", "evaluate", "deidentify", "fit", "audit", "write_parquet"]
 
 #: The file :func:`write_parquet` writes beside the part files.
 PROVENANCE_FILE = "_fairsynth.json"
@@ -158,10 +178,36 @@ def synth(
     rows: int | None = None,
     seed: int | None = None,
     partitions: int | None = None,
+    *,
+    scale: float | None = None,
 ) -> Any:
     """A synthetic DataFrame from the schema alone: the rows of ``fairsynth.synth`` (and of
     ``fairsynth synth``) with the same schema, rows and seed, in the same order, whatever
-    ``partitions`` (default: the cluster's default parallelism)."""
+    ``partitions`` (default: the cluster's default parallelism).
+
+    Linked tables: the path of a schema with ``tables:`` gives a dict of DataFrames by table
+    name, the rows ``fairsynth synth SCHEMA -o DIR --seed S`` writes into its folder (keys
+    and all, in file order) for any ``partitions``; ``scale`` multiplies every root table's
+    rows (``--scale``; ``rows`` is for one table). Each partition generates a contiguous run
+    of *families* (a block of root rows with all their descendants); a first pass counts the
+    rows each run makes of every table, so that each run numbers its child tables' keys
+    from where the runs before it stopped. The generated runs are persisted
+    (``MEMORY_AND_DISK``) and every table's DataFrame is cut from them, so each family is
+    generated once for the counts and once for the rows, whichever tables you compute;
+    ``spark.catalog.clearCache()`` releases them. The columns of a root table that another
+    table reads through a picked key are made once per executor process. Each DataFrame
+    carries the provenance :func:`write_parquet` writes.
+    """
+    linked = _linked.linked_text(schema)
+    if linked is not None:
+        if rows is not None:
+            raise ValueError(
+                "rows sets the rows of one table, but this schema declares linked tables; "
+                "use scale to multiply every root table's rows"
+            )
+        return _linked.synth(spark, *linked, seed, scale, _partitions(spark, partitions))
+    if scale is not None:
+        raise ValueError("scale multiplies the rows of linked tables; this schema has one table: use rows")
     s = _schema(schema)
     rows = s.rows if rows is None else rows
     seed = (s.seed or 0) if seed is None else seed
@@ -191,7 +237,7 @@ def synth(
 
 def sample(
     spark: Any,
-    model: Model,
+    model: Model | LinkedModel,
     rows: int | None = None,
     seed: int | None = None,
     targets: Targets = None,
@@ -199,11 +245,33 @@ def sample(
     *,
     schema_targets: bool = False,
     no_fairness: bool = False,
-) -> Result:
+    scale: float | None = None,
+) -> Any:
     """A sample of ``model`` as a DataFrame: the rows of ``model.sample`` (and of
     ``fairsynth sample``) with the same rows, targets and seed, in the same order, whatever
     ``partitions``. Returns a :class:`fairsynth.Result`: ``.table`` the DataFrame,
-    ``.report`` the sampling report."""
+    ``.report`` the sampling report.
+
+    A :class:`fairsynth.LinkedModel` gives a dict of DataFrames by table name: the files
+    ``fairsynth sample MODEL -o DIR --seed S`` writes, row for row, for any ``partitions``;
+    ``scale`` multiplies the root tables' fitted rows (``rows`` and ``targets`` are for one
+    table; ``schema_targets`` and ``no_fairness`` are the linked model's). The linked sample
+    is drawn at the driver and handed to Spark in ``partitions`` slices: a linked model
+    draws each child table from its parents' whole drawn columns (children numbered over
+    the whole table, reference tables copied whole, keys dealt over the whole referenced
+    table), so no partition can draw a family alone. The driver must hold the sample.
+    """
+    if isinstance(model, LinkedModel):
+        if rows is not None or targets is not None:
+            raise ValueError(
+                "rows and targets apply to one table; a linked model is sampled with scale "
+                "(and schema_targets for each root table's targets)"
+            )
+        return _linked.sample(
+            spark, model, seed, scale, _partitions(spark, partitions), schema_targets, no_fairness
+        )
+    if scale is not None:
+        raise ValueError("scale multiplies the rows of a linked model; this model has one table: use rows")
     rows = model.rows if rows is None else rows
     tp, tt = _targets(targets)
     options = _json.dumps(
@@ -264,6 +332,8 @@ def reweight(
     keep_identifiers: bool = False,
     weight_column: str = "weight",
     name: str = "df",
+    max_rows: int = _linked.MAX_DRIVER_ROWS,
+    partitions: int | None = None,
 ) -> Result:
     """Rakes a DataFrame to target marginals with the label made independent of the
     protected columns, as ``fairsynth.reweight``: two passes over ``df`` (cell sums per
@@ -275,10 +345,37 @@ def reweight(
     :class:`fairsynth.UsageError` before returning when the targets cannot be met, and
     :class:`fairsynth.InputError` for data that does not match the schema (both at the
     driver, from the first pass).
+
+    Linked tables: a dict of DataFrames by table name and the path of a schema with
+    ``tables:`` are gathered to the driver (at most ``max_rows`` rows over all tables,
+    counted before anything is collected; :class:`fairsynth.UsageError` above it), each
+    table's rows put in the order of its primary key (then of its other columns), and run
+    as the Python package runs that dict of tables: the same on any partitioning, and equal
+    to ``fairsynth reweight DIR`` on a folder in key order. ``.table`` is a dict of
+    DataFrames (``partitions`` slices each, default the most partitions of the inputs), the
+    people of each root table with ``targets:`` or ``fairness:`` reweighted and every row
+    below them carrying its person's weight; ``.report`` the report. ``targets`` and
+    ``resample`` are for one table.
     """
     import pyarrow as pa
     from pyspark.sql.pandas.types import to_arrow_schema
 
+    if isinstance(df, _Mapping):
+        if targets is not None or resample is not None:
+            from . import UsageError
+
+            raise UsageError(
+                "targets and resample apply to one table; linked tables are reweighted to each "
+                "root table's `targets:` and `fairness:` (put the targets in the entry of the "
+                "table of people)"
+            )
+        return _linked.reweight(
+            df, schema, max_rows, partitions,
+            max_weight=max_weight, min_weight=min_weight, tolerance=tolerance,
+            max_iterations=max_iterations, no_parity=no_parity,
+            no_start_weights=no_start_weights, keep_identifiers=keep_identifiers,
+            weight_column=weight_column,
+        )
     s = _schema(schema)
     tp, tt = _targets(targets)
     options = _json.dumps(
@@ -493,6 +590,7 @@ def evaluate(
     real_name: str = "real",
     synthetic_name: str = "synthetic",
     holdout_name: str = "holdout",
+    max_rows: int = _linked.MAX_DRIVER_ROWS,
 ) -> Report:
     """Fidelity, utility, privacy and fairness of a synthetic DataFrame against the real one,
     as ``fairsynth.evaluate``, with the gates of the schema (``thresholds`` override them).
@@ -506,7 +604,21 @@ def evaluate(
     ``sample_rows`` rows the report equals ``fairsynth evaluate``'s (Pearson-based figures to
     about 1e-12: sums over partitions add in another order). Returns a :class:`Report`
     (``.passed``).
+
+    Linked tables: a dict of DataFrames by table name and the path of a schema with
+    ``tables:`` are gathered to the driver (at most ``max_rows`` rows over all tables,
+    counted before anything is collected; :class:`fairsynth.UsageError` above it), each
+    table's rows put in the order of its primary key (then of its other columns), and run
+    as the Python package runs that dict of tables: the same on any partitioning, and equal
+    to ``fairsynth evaluate --real DIR --synthetic DIR`` on a folder in key order. ``real``, ``synthetic``
+    (and ``holdout``) dicts of DataFrames give the linked report; ``max_rows`` bounds each
+    dict.
     """
+    if isinstance(real, _Mapping) or isinstance(synthetic, _Mapping):
+        return _linked.evaluate(
+            real, synthetic, schema, holdout, max_rows,
+            thresholds=thresholds, seed=seed,
+        )
     s = _schema(schema)
     text, file = s.text, s.file
     names, skipped = _fairsynth.spark_evaluate_columns(
@@ -576,6 +688,8 @@ def deidentify(
     *,
     key_file: str | _os.PathLike[str] | None = None,
     name: str = "df",
+    max_rows: int = _linked.MAX_DRIVER_ROWS,
+    partitions: int | None = None,
 ) -> Result:
     """Minimisation, consent, keyed pseudonyms, redaction and k-anonymity on a DataFrame, as
     ``fairsynth.deidentify`` (and ``fairsynth deidentify``) on the same rows.
@@ -607,10 +721,22 @@ def deidentify(
     HTML page. The DataFrame is lazy: writing it runs pass 2 again, which is deterministic
     (the same rows as the pass whose counts made the report); cache it (``.cache()``) to
     transform once if you use it more than once.
+
+    Linked tables: a dict of DataFrames by table name and the path of a schema with
+    ``tables:`` are gathered to the driver (at most ``max_rows`` rows over all tables,
+    counted before anything is collected; :class:`fairsynth.UsageError` above it), each
+    table's rows put in the order of its primary key (then of its other columns), and run
+    as the Python package runs that dict of tables: the same on any partitioning, and equal
+    to ``fairsynth deidentify DIR`` on a folder in key order. ``.table`` is a dict of
+    DataFrames (``partitions`` slices each, default the most partitions of the inputs) with
+    every key pseudonymised alike in every table, consent and suppression carried to
+    children; ``.report`` the linked report. The key is used at the driver only.
     """
     import pyarrow as pa
     from pyspark.sql.pandas.types import to_arrow_schema
 
+    if isinstance(df, _Mapping):
+        return _linked.deidentify(df, schema, key, key_file, max_rows, partitions)
     s = _schema(schema)
     key = _key_bytes(key)
     key_file = _os.fspath(key_file) if key_file is not None else None
@@ -670,7 +796,8 @@ def fit(
     bins: int = 20,
     max_parents: int = 3,
     name: str = "df",
-) -> Model:
+    max_rows: int = _linked.MAX_DRIVER_ROWS,
+) -> Model | LinkedModel:
     """Fits a model of a DataFrame, as ``fairsynth.fit`` (and ``fairsynth fit``) on the same
     rows: the same model, exactly (the model names its input ``name``; the CLI's names the
     file and records its SHA-256).
@@ -691,7 +818,23 @@ def fit(
     Raises at the driver the exception one process raises, with its message:
     :class:`fairsynth.UsageError` (no rows, undeclared identifiers, a head too large, bad
     options), :class:`fairsynth.InputError` (data that does not match the schema).
+
+    Linked tables: a dict of DataFrames by table name and the path of a schema with
+    ``tables:`` are gathered to the driver (at most ``max_rows`` rows over all tables,
+    counted before anything is collected; :class:`fairsynth.UsageError` above it), each
+    table's rows put in the order of its primary key (then of its other columns), and run
+    as the Python package runs that dict of tables: the same on any partitioning, and equal
+    to ``fairsynth fit DIR`` on a folder in key order. Returns a
+    :class:`fairsynth.LinkedModel` (``epsilon`` is not available for linked tables). The
+    linked fit augments every child table with its parent's columns and every parent with
+    its children's counts over whole tables; that is not split into partition states yet.
     """
+    if isinstance(df, _Mapping):
+        if epsilon is not None:
+            raise ValueError("epsilon is not available for linked tables yet")
+        return _linked.fit(
+            df, schema, max_rows, seed=seed, min_count=min_count, bins=bins, max_parents=max_parents
+        )
     s = _schema(schema)
     text, file = s.text, s.file
     options = _json.dumps(
@@ -738,3 +881,26 @@ def fit(
         shared.unpersist()
     summary.unpersist()
     return Model(_fairsynth.spark_fit_finish(structure, sums))
+
+
+def audit(
+    data: Any,
+    schema: Schema | str | _os.PathLike[str],
+    *,
+    as_of: Any = None,
+    thresholds: Thresholds = None,
+    max_rows: int = _linked.MAX_DRIVER_ROWS,
+) -> Report:
+    """Examines real linked tables, as ``fairsynth.audit`` of a dict of tables (and
+    ``fairsynth audit DIR --schema LINKED.yaml``): every table's audit, parity of a label by
+    the protected columns of the rows it hangs from, proxies among the children's
+    aggregates, and null, dangling and duplicate keys. ``data``: a dict of DataFrames by
+    table name; ``schema``: the path of a schema with ``tables:``; ``as_of`` and
+    ``thresholds`` are ``fairsynth.audit``'s.
+
+    The tables are gathered to the driver (at most ``max_rows`` rows over all tables, counted
+    before anything is collected; :class:`fairsynth.UsageError` above it), each table's rows
+    in the order of its primary key. Returns a :class:`fairsynth.Report` with ``.passed``,
+    equal to the command line's on a folder in key order.
+    """
+    return _linked.audit(data, schema, max_rows, as_of=as_of, thresholds=thresholds)

@@ -11,6 +11,7 @@ mod errors;
 mod linked;
 mod spark;
 mod spark_evaluate;
+mod spark_linked;
 mod tables;
 
 use std::path::{Path, PathBuf};
@@ -1095,6 +1096,8 @@ fn _fairsynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySchema>()?;
     m.add_class::<PyModel>()?;
     m.add_class::<linked::PyLinkedModel>()?;
+    m.add_class::<spark_linked::PySparkLinkedSynth>()?;
+    m.add_function(wrap_pyfunction!(spark_linked::spark_linked_keys, m)?)?;
     m.add_function(wrap_pyfunction!(linked::fit_linked, m)?)?;
     m.add_function(wrap_pyfunction!(linked::evaluate_linked, m)?)?;
     m.add_function(wrap_pyfunction!(linked::reweight_linked, m)?)?;

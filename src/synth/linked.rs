@@ -162,6 +162,11 @@ pub struct LinkedSynthesizer {
 /// Columns of root tables read through picked rows: table -> written column -> whole array.
 type Materialised = HashMap<usize, HashMap<usize, ArrayRef>>;
 
+/// The columns of root tables that other tables read through picked rows, made once per
+/// process by [`LinkedSynthesizer::picked_columns`] for [`LinkedSynthesizer::units`].
+#[derive(Debug, Clone, Default)]
+pub struct PickedColumns(Materialised);
+
 /// One table's rows of one family.
 #[derive(Debug, Default, Clone)]
 struct Part {
@@ -797,40 +802,8 @@ impl LinkedSynthesizer {
                     let chunk: Vec<Vec<(usize, Part)>> =
                         parts.by_ref().take(GROUP_FAMILIES as usize).collect();
                     let mut batches: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
-                    for mut fam in chunk {
-                        for k in 0..fam.len() {
-                            let t = fam[k].0;
-                            let plan = &self.plans[t];
-                            if plan.driving.is_some() {
-                                if let Some(seq) = &plan.pk_seq {
-                                    let off = offsets[t];
-                                    let len = fam[k].1.len as u64;
-                                    fam[k].1.cols[plan.pk] =
-                                        seq.array(off..off + len, &plan.name, "key")?;
-                                }
-                            }
-                            if let Some((p, key, _)) = plan.driving {
-                                let Some(pp) = fam.iter().find(|(i, _)| *i == p) else {
-                                    continue;
-                                };
-                                let ix = UInt32Array::from(fam[k].1.parent.clone());
-                                let keys = arrow_select::take::take(
-                                    pp.1.cols[self.plans[p].pk].as_ref(),
-                                    &ix,
-                                    None,
-                                )?;
-                                fam[k].1.cols[key] = keys;
-                            }
-                            offsets[t] += fam[k].1.len as u64;
-                        }
-                        for (t, part) in fam {
-                            if part.len > 0 {
-                                batches[t].push(RecordBatch::try_new(
-                                    self.plans[t].synth.schema(),
-                                    part.cols,
-                                )?);
-                            }
-                        }
+                    for fam in chunk {
+                        self.number_and_push(fam, &mut offsets, &mut batches)?;
                     }
                     emit(batches)?;
                 }
@@ -838,6 +811,137 @@ impl LinkedSynthesizer {
             }
         }
         Ok(offsets)
+    }
+
+    /// Numbers the keys of the child tables of one family from `offsets` (rows of each table
+    /// before this family, advanced here), copies them into the children's driving keys, and
+    /// appends the family's rows to `batches` (per table, file order).
+    fn number_and_push(
+        &self,
+        mut fam: Vec<(usize, Part)>,
+        offsets: &mut [u64],
+        batches: &mut [Vec<RecordBatch>],
+    ) -> Result<(), SynthError> {
+        for k in 0..fam.len() {
+            let t = fam[k].0;
+            let plan = &self.plans[t];
+            if plan.driving.is_some() {
+                if let Some(seq) = &plan.pk_seq {
+                    let off = offsets[t];
+                    let len = fam[k].1.len as u64;
+                    fam[k].1.cols[plan.pk] = seq.array(off..off + len, &plan.name, "key")?;
+                }
+            }
+            if let Some((p, key, _)) = plan.driving {
+                let Some(pp) = fam.iter().find(|(i, _)| *i == p) else {
+                    continue;
+                };
+                let ix = UInt32Array::from(fam[k].1.parent.clone());
+                let keys =
+                    arrow_select::take::take(pp.1.cols[self.plans[p].pk].as_ref(), &ix, None)?;
+                fam[k].1.cols[key] = keys;
+            }
+            offsets[t] += fam[k].1.len as u64;
+        }
+        for (t, part) in fam {
+            if part.len > 0 {
+                batches[t].push(RecordBatch::try_new(
+                    self.plans[t].synth.schema(),
+                    part.cols,
+                )?);
+            }
+        }
+        Ok(())
+    }
+
+    /// The families of every root, in generation order, as one sequence of *units*: unit `u`
+    /// is family `j` of root `r` where the roots' families are counted one root after the
+    /// other. A run of units can be generated in any process with [`Self::units`], given the
+    /// rows of each table before it ([`Self::unit_rows`] of the earlier units): the folder of
+    /// [`Self::run`] is the units' rows in unit order.
+    pub fn unit_count(&self) -> u64 {
+        self.roots().into_iter().map(|r| self.families(r)).sum()
+    }
+
+    /// Root and family of unit `u` (see [`Self::unit_count`]).
+    fn unit(&self, u: u64) -> Option<(usize, u64)> {
+        let mut first = 0;
+        for r in self.roots() {
+            let n = self.families(r);
+            if u < first + n {
+                return Some((r, u - first));
+            }
+            first += n;
+        }
+        None
+    }
+
+    /// The columns of root tables that other tables read through picked rows (the one global
+    /// pass of a linked schema: computed once per process and reused for every run of units).
+    pub fn picked_columns(&self) -> Result<PickedColumns, SynthError> {
+        Ok(PickedColumns(self.materialise()?))
+    }
+
+    /// Rows of every table (file order) made by units `first..end`, summed.
+    pub fn unit_rows(
+        &self,
+        first: u64,
+        end: u64,
+        picked: &PickedColumns,
+    ) -> Result<Vec<u64>, SynthError> {
+        let end = end.min(self.unit_count());
+        let counts: Vec<Vec<u64>> = (first..end)
+            .into_par_iter()
+            .map(|u| -> Result<Vec<u64>, SynthError> {
+                let mut rows = vec![0u64; self.plans.len()];
+                if let Some((r, j)) = self.unit(u) {
+                    for (t, part) in self.family(r, j, &picked.0)? {
+                        rows[t] += part.len as u64;
+                    }
+                }
+                Ok(rows)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut total = vec![0u64; self.plans.len()];
+        for c in counts {
+            for (t, n) in c.into_iter().enumerate() {
+                total[t] += n;
+            }
+        }
+        Ok(total)
+    }
+
+    /// The rows of units `first..end`, as batches per table in file order: the rows
+    /// [`Self::run`] writes for those units, when `offsets` holds the rows of each table
+    /// made by the units before `first` (keys of child tables are numbered from them).
+    pub fn units(
+        &self,
+        first: u64,
+        end: u64,
+        offsets: &[u64],
+        picked: &PickedColumns,
+    ) -> Result<Vec<Vec<RecordBatch>>, SynthError> {
+        let n = self.plans.len();
+        if offsets.len() != n {
+            return Err(SynthError::Linked(format!(
+                "{} row offsets given for {n} tables",
+                offsets.len()
+            )));
+        }
+        let end = end.min(self.unit_count());
+        let fams: Vec<Vec<(usize, Part)>> = (first..end)
+            .into_par_iter()
+            .map(|u| match self.unit(u) {
+                Some((r, j)) => self.family(r, j, &picked.0),
+                None => Ok(Vec::new()),
+            })
+            .collect::<Result<_, _>>()?;
+        let mut offsets = offsets.to_vec();
+        let mut batches: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
+        for fam in fams {
+            self.number_and_push(fam, &mut offsets, &mut batches)?;
+        }
+        Ok(batches)
     }
 
     /// Every table in memory, as batches per table in file order (for the Python package and
