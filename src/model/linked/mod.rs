@@ -126,8 +126,8 @@ pub struct TableModel {
     /// modelled, computed when sampling.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub formulas: Vec<Formula>,
-    /// Columns whose value on the sibling before is a given column of the model
-    /// ([`lag_var`]): a child table's rows are drawn family position by position.
+    /// Columns whose value on the sibling before is a given column of the model (named
+    /// [`LAG`] + the column): a child table's rows are drawn family position by position.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lags: Vec<String>,
     /// A child table's label drawn independent of the person's protected columns (its
