@@ -817,14 +817,9 @@ fn draw_by_position(
         start[k] = start[k - 1] + members[k - 1].len();
     }
     let order = arrow_array::UInt32Array::from_iter_values(
-        (0..rows).map(|r| (start[position[r]] + at_of(&members[position[r]], r)) as u32),
+        (0..rows).map(|r| (start[position[r]] + at[r]) as u32),
     );
     arrow_select::take::take_record_batch(&all, &order).map_err(|e| err(&t.name, e))
-}
-
-/// Where row `r` is in its round (`members` ascending).
-fn at_of(members: &[usize], r: usize) -> usize {
-    members.binary_search(&r).unwrap_or_default()
 }
 
 /// `len` nulls of the given column `name` of the augmented `schema`.
