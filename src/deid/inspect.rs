@@ -83,6 +83,10 @@ pub struct ColumnProfile {
     /// Values repeat (a vocabulary) or the name names a thing, not a person.
     #[serde(skip)]
     pub(crate) shared_vocabulary: bool,
+    /// Every distinct value, sorted, when there are at most `MAX_LEVELS` of them (the
+    /// levels of a category, known from the profile's own pass).
+    #[serde(skip)]
+    pub(crate) levels: Option<Vec<String>>,
 }
 
 /// The inspection of a table.
@@ -195,10 +199,68 @@ impl Acc {
         if !is_text && self.capped && self.scan.non_null() >= SCAN_LIMIT {
             return;
         }
-        for v in texts(col) {
-            if self.scan.non_null() < SCAN_LIMIT {
-                self.scan.add(v.as_deref());
+        // Past the scan limit, a typed column's values are counted by their bits and written
+        // as text once per distinct value and batch.
+        if !is_text && self.scan.non_null() >= SCAN_LIMIT {
+            if let Some(d) = arrow_array::cast::AsArray::as_any_dictionary_opt(col.as_ref()) {
+                let values = texts(d.values());
+                let mut counts = vec![0u64; values.len()];
+                let mut order: Vec<usize> = Vec::new();
+                for (i, k) in crate::io::read::dictionary_keys(d).into_iter().enumerate() {
+                    if col.is_valid(i) && k < counts.len() {
+                        if counts[k] == 0 {
+                            order.push(k);
+                        }
+                        counts[k] += 1;
+                    }
+                }
+                for k in order {
+                    if let Some(v) = &values[k] {
+                        self.count(v, counts[k]);
+                    }
+                }
+                return;
             }
+            if let Some(bits) = value_bits(col.as_ref()) {
+                let mut seen: FastMap<u64, (u64, usize)> = FastMap::default();
+                for (r, b) in bits.iter().enumerate() {
+                    if let Some(b) = b {
+                        seen.entry(*b).or_insert((0, r)).0 += 1;
+                    }
+                }
+                let mut firsts: Vec<(usize, u64)> =
+                    seen.into_values().map(|(n, r)| (r, n)).collect();
+                // In the order the values first appear, as the row-by-row count would meet them.
+                firsts.sort_unstable();
+                for (r, n) in firsts {
+                    if let Some(v) = texts(&col.slice(r, 1)).into_iter().next().flatten() {
+                        self.count(&v, n);
+                    }
+                }
+                return;
+            }
+        }
+        let values = texts(col);
+        if self.scan.non_null() < SCAN_LIMIT {
+            // The first values up to the scan limit, each distinct one classified once with
+            // its count, in the order they first appear (as one by one).
+            let quota = (SCAN_LIMIT - self.scan.non_null()) as usize;
+            let mut at: FastMap<&str, usize> = FastMap::default();
+            let mut order: Vec<(&str, u64)> = Vec::new();
+            for v in values.iter().flatten().take(quota) {
+                match at.get(v.as_str()) {
+                    Some(&i) => order[i].1 += 1,
+                    None => {
+                        at.insert(v, order.len());
+                        order.push((v, 1));
+                    }
+                }
+            }
+            for (v, n) in order {
+                self.scan.add_repeated(Some(v), n);
+            }
+        }
+        for v in values {
             let Some(v) = v else { continue };
             if is_text {
                 self.votes.add(&v);
@@ -208,20 +270,53 @@ impl Acc {
                     self.max = self.max.max(x);
                 }
             }
-            // Once capped, the counts serve nothing (a capped column singles out by
-            // definition and lists no top values).
-            if self.capped {
-                continue;
-            }
-            if let Some(n) = self.distinct.get_mut(&v) {
-                *n += 1;
-            } else if self.distinct.len() < DISTINCT_CAP {
-                self.distinct.insert(v, 1);
-            } else {
-                self.capped = true;
-            }
+            self.count(&v, 1);
         }
     }
+
+    /// Counts `n` more rows of the value `v`.
+    fn count(&mut self, v: &str, n: u64) {
+        // Once capped, the counts serve nothing (a capped column singles out by definition
+        // and lists no top values).
+        if self.capped {
+            return;
+        }
+        if let Some(c) = self.distinct.get_mut(v) {
+            *c += n;
+        } else if self.distinct.len() < DISTINCT_CAP {
+            self.distinct.insert(v.to_string(), n);
+        } else {
+            self.capped = true;
+        }
+    }
+}
+
+/// The values of a column of numbers, dates, instants or booleans as bits, equal exactly when
+/// the values are (`None` for other types).
+fn value_bits(a: &dyn Array) -> Option<Vec<Option<u64>>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::*;
+    macro_rules! prim {
+        ($t:ty, $f:expr) => {
+            a.as_primitive::<$t>().iter().map(|v| v.map($f)).collect()
+        };
+    }
+    Some(match a.data_type() {
+        DataType::Int8 => prim!(Int8Type, |x| x as u64),
+        DataType::Int16 => prim!(Int16Type, |x| x as u64),
+        DataType::Int32 => prim!(Int32Type, |x| x as u64),
+        DataType::Int64 => prim!(Int64Type, |x| x as u64),
+        DataType::UInt8 => prim!(UInt8Type, u64::from),
+        DataType::UInt16 => prim!(UInt16Type, u64::from),
+        DataType::UInt32 => prim!(UInt32Type, u64::from),
+        DataType::UInt64 => prim!(UInt64Type, |x| x),
+        DataType::Float32 => prim!(Float32Type, |x: f32| u64::from(x.to_bits())),
+        DataType::Float64 => prim!(Float64Type, f64::to_bits),
+        DataType::Date32 => prim!(Date32Type, |x| x as u64),
+        DataType::Date64 => prim!(Date64Type, |x| x as u64),
+        DataType::Boolean => a.as_boolean().iter().map(|v| v.map(u64::from)).collect(),
+        _ => return None,
+    })
 }
 
 /// An empty schema: every input column passes through as read.
@@ -933,6 +1028,11 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
         v.truncate(5);
         v
     });
+    let levels = (!acc.capped && acc.distinct.len() <= MAX_LEVELS).then(|| {
+        let mut v: Vec<String> = acc.distinct.keys().cloned().collect();
+        v.sort();
+        v
+    });
     ColumnProfile {
         name: name.to_string(),
         inferred_type: declared.map_or(inferred, |c| format!("{:?}", c.ty).to_lowercase()),
@@ -953,6 +1053,7 @@ fn profile(name: &str, dt: &DataType, acc: Acc, schema: Option<&Schema>) -> Colu
         basis,
         prose: acc.scan.is_prose(),
         shared_vocabulary: thing || singles < QI_UNIQUE_SHARE,
+        levels,
     }
 }
 
@@ -964,27 +1065,32 @@ fn person_evidence(columns: &[ColumnProfile]) -> bool {
     columns.iter().any(|c| c.basis == Basis::Person)
 }
 
-/// Category levels of the columns drafted as categories (from a second look at the values).
+/// Category levels of the columns drafted as categories: from the profile when it saw every
+/// distinct value, otherwise from a second look at the values (those columns only).
 pub fn category_levels(
     input: &Input,
     ins: &Inspection,
 ) -> Result<HashMap<String, Vec<String>>, ReadError> {
-    let wanted: Vec<&str> = ins
-        .columns
-        .iter()
-        .filter(|c| c.inferred_type == "category")
-        .map(|c| c.name.as_str())
-        .collect();
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let mut wanted: Vec<&str> = Vec::new();
+    for c in ins.columns.iter().filter(|c| c.inferred_type == "category") {
+        match &c.levels {
+            Some(l) => {
+                out.insert(c.name.clone(), l.clone());
+            }
+            None => wanted.push(c.name.as_str()),
+        }
+    }
     if wanted.is_empty() {
         return Ok(out);
     }
     let empty = empty_schema();
-    for batch in Reader::open(input, &empty)? {
+    let mut seen: HashMap<String, Vec<String>> = HashMap::new();
+    for batch in Reader::open_columns(input, &empty, &wanted)? {
         let batch = batch?;
         for name in &wanted {
             if let Some(col) = batch.column_by_name(name) {
-                let e = out.entry(name.to_string()).or_default();
+                let e = seen.entry(name.to_string()).or_default();
                 for v in texts(col).into_iter().flatten() {
                     if !e.contains(&v) && e.len() <= MAX_LEVELS {
                         e.push(v);
@@ -993,8 +1099,9 @@ pub fn category_levels(
             }
         }
     }
-    for v in out.values_mut() {
+    for (k, mut v) in seen {
         v.sort();
+        out.insert(k, v);
     }
     Ok(out)
 }
@@ -1125,4 +1232,90 @@ pub fn judgement_lines(j: &Judgement) -> Vec<String> {
         out.push(format!("Changed by the judge: {c}"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{DictionaryArray, Int64Array, StringArray};
+
+    use super::*;
+
+    fn acc(name: &str) -> Acc {
+        Acc {
+            rows: 0,
+            nulls: 0,
+            distinct: FastMap::default(),
+            capped: false,
+            votes: TypeVotes::default(),
+            scan: ColumnScan::new(name),
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Past the scan limit, typed and dictionary columns are counted by bits or keys: the
+    /// counts must be those of counting every value as text.
+    #[test]
+    fn typed_and_dictionary_columns_count_every_row_exactly() {
+        let rows = 3 * SCAN_LIMIT as usize / 2;
+        let batch = 50_000;
+        let value = |i: usize| -> Option<i64> { (i % 11 != 0).then_some((i % 7) as i64 * 3) };
+        let level = |i: usize| ["east", "west", "north"][i % 3];
+        let mut ints = acc("n");
+        let mut dict = acc("region");
+        for start in (0..rows).step_by(batch) {
+            let a: ArrayRef = Arc::new(Int64Array::from(
+                (start..start + batch).map(value).collect::<Vec<_>>(),
+            ));
+            ints.add(&a);
+            let d: DictionaryArray<arrow_array::types::Int32Type> =
+                (start..start + batch).map(level).collect();
+            let d: ArrayRef = Arc::new(d);
+            dict.add(&d);
+        }
+        let mut want: FastMap<String, u64> = FastMap::default();
+        for v in (0..rows).filter_map(value) {
+            *want.entry(v.to_string()).or_default() += 1;
+        }
+        assert_eq!(ints.distinct, want);
+        assert_eq!(ints.nulls, (0..rows).filter(|i| i % 11 == 0).count() as u64);
+        assert_eq!(ints.scan.non_null(), SCAN_LIMIT);
+        for l in ["east", "west", "north"] {
+            assert_eq!(dict.distinct[l], (rows / 3) as u64, "{l}");
+        }
+        // Text columns still take every value as text.
+        let mut text = acc("t");
+        let t: ArrayRef = Arc::new(StringArray::from(vec!["a", "b", "a"]));
+        text.add(&t);
+        assert_eq!(text.distinct["a"], 2);
+    }
+
+    /// The scan classifies each distinct value once with its count: the same findings as
+    /// one value at a time.
+    #[test]
+    fn the_scan_of_repeated_values_equals_one_by_one() {
+        let values: Vec<Option<&str>> = (0..5_000)
+            .map(|i| match i % 5 {
+                0 => Some("anna.berg@example.org"),
+                1 => Some("Müller"),
+                2 => None,
+                3 => Some("call +49 30 1234567 today"),
+                _ => Some("12345"),
+            })
+            .collect();
+        let mut batched = acc("contact");
+        let a: ArrayRef = Arc::new(StringArray::from(values.clone()));
+        batched.add(&a);
+        let mut single = ColumnScan::new("contact");
+        for v in &values {
+            single.add(*v);
+        }
+        assert_eq!(
+            format!("{:?}", batched.scan.findings()),
+            format!("{:?}", single.findings())
+        );
+        assert_eq!(batched.scan.non_null(), single.non_null());
+    }
 }

@@ -336,13 +336,30 @@ fn fake_kind(schema_col: &crate::schema::Column) -> (FakeKind, Locale) {
     }
 }
 
+/// Distinct numbers, days or instants of one call of [`map_raw`] whose answers are remembered:
+/// enough for ages, years and codes; a column of nearly unique values (amounts, scores) stops
+/// adding once full.
+const MEMO_MAX: usize = 4096;
+
 /// Applies `f` to every value of a quasi-identifier column as a borrowed raw value; dictionary
-/// columns call `f` once per dictionary entry.
+/// columns call `f` once per dictionary entry. `f` must give the same answer for the same value
+/// (interning does): a number, day or instant seen before in the call is answered from memory.
 pub(super) fn map_raw(
     a: &ArrayRef,
     ty: ColumnType,
     f: &mut dyn FnMut(RawRef) -> Option<u32>,
 ) -> Vec<Option<u32>> {
+    let mut memo: crate::hash::FastMap<u64, Option<u32>> = crate::hash::FastMap::default();
+    let mut remembered = |bits: u64, v: RawRef, f: &mut dyn FnMut(RawRef) -> Option<u32>| {
+        if let Some(&id) = memo.get(&bits) {
+            return id;
+        }
+        let id = f(v);
+        if memo.len() < MEMO_MAX {
+            memo.insert(bits, id);
+        }
+        id
+    };
     match a.data_type() {
         DataType::Dictionary(..) => {
             let d = a.as_dictionary::<Int32Type>();
@@ -369,16 +386,25 @@ pub(super) fn map_raw(
             ColumnType::Date => a
                 .as_primitive::<arrow_array::types::Date32Type>()
                 .iter()
-                .map(|v| f(v.map_or(RawRef::Null, RawRef::Day)))
+                .map(|v| match v {
+                    None => f(RawRef::Null),
+                    Some(d) => remembered(u64::from(d as u32), RawRef::Day(d), f),
+                })
                 .collect(),
             ColumnType::Timestamp => a
                 .as_primitive::<arrow_array::types::TimestampMicrosecondType>()
                 .iter()
-                .map(|v| f(v.map_or(RawRef::Null, RawRef::Micros)))
+                .map(|v| match v {
+                    None => f(RawRef::Null),
+                    Some(t) => remembered(t as u64, RawRef::Micros(t), f),
+                })
                 .collect(),
             _ => numbers(a.as_ref())
                 .into_iter()
-                .map(|v| f(v.map_or(RawRef::Null, RawRef::Num)))
+                .map(|v| match v {
+                    None => f(RawRef::Null),
+                    Some(x) => remembered(x.to_bits(), RawRef::Num(x), f),
+                })
                 .collect(),
         },
     }
@@ -685,6 +711,7 @@ pub(super) fn transform(
     generaliser: Option<(&Generaliser, &[usize])>,
     known: &KnownValues,
     slots: &NameSlots,
+    dry: bool,
 ) -> Result<(Option<RecordBatch>, Vec<ColumnScan>), DeidError> {
     let mut keep = consent_mask(batch, st.consent);
     let levels: Vec<usize> = generaliser.map_or_else(|| vec![0; st.qis.len()], |g| g.1.to_vec());
@@ -731,11 +758,15 @@ pub(super) fn transform(
             .map_err(|e| IoError::Producer(e.to_string()))
     };
     let mut out: Vec<ArrayRef> = Vec::new();
+    // A dry run (the draft's check) leaves out the pseudonyms and stand-ins: nothing counts or
+    // scans them, and the keyed hashing is most of the pass's cost on a table with an id.
+    let skipped = |p: &Plan| dry && matches!(p, Plan::Pseudonymise | Plan::Fake(..));
     let mut buf = String::new();
     for (i, plan) in st.plans.iter().enumerate() {
         let col = batch.column(i);
         match plan {
             Plan::Omit => {}
+            p if skipped(p) => {}
             Plan::Keep => out.push(take(col)?),
             Plan::Qi(q) if levels[*q] == 0 => out.push(take(col)?),
             Plan::Qi(q) => {
@@ -821,7 +852,22 @@ pub(super) fn transform(
             }
         }
     }
-    let out = RecordBatch::try_new(st.out_schema.clone(), out)
+    let schema = if st.plans.iter().any(skipped) {
+        let fields: Vec<_> = st
+            .plans
+            .iter()
+            .filter(|p| !matches!(p, Plan::Omit))
+            .zip(st.out_schema.fields())
+            .filter(|(p, _)| !skipped(p))
+            .map(|(_, f)| f.clone())
+            .collect();
+        Arc::new(arrow_schema::Schema::new(fields))
+    } else {
+        st.out_schema.clone()
+    };
+    // A dry batch may keep no column at all: its rows still count.
+    let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows.len()));
+    let out = RecordBatch::try_new_with_options(schema, out, &options)
         .map_err(|e| IoError::Producer(e.to_string()))?;
     Ok((Some(out), rescans))
 }
@@ -860,7 +906,8 @@ fn write(
                encode: &mut dyn FnMut(&RecordBatch) -> Result<(), IoError>|
      -> Result<(), DeidError> {
         for b in batches {
-            let (out, scans) = transform(b, st, key, generaliser, plan.known(), plan.slots())?;
+            let (out, scans) =
+                transform(b, st, key, generaliser, plan.known(), plan.slots(), false)?;
             for (total, s) in rescans.iter().zip(&scans) {
                 if let Ok(mut total) = total.lock() {
                     total.merge(s);
@@ -1018,4 +1065,47 @@ pub fn summary(r: &Report) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Date32Array, Float64Array};
+
+    use super::*;
+
+    /// Values seen before in a call are answered from memory: the same ids as asking every
+    /// time, with one question per distinct value (up to the memory's size).
+    #[test]
+    fn map_raw_asks_once_per_distinct_value() {
+        let xs: Vec<Option<f64>> = (0..10_000)
+            .map(|i| (i % 13 != 0).then_some(f64::from(i % 40)))
+            .collect();
+        let a: ArrayRef = Arc::new(Float64Array::from(xs.clone()));
+        let id = |v: RawRef| match v {
+            RawRef::Num(x) => Some(x as u32 + 1),
+            RawRef::Day(d) => Some(d as u32),
+            _ => None,
+        };
+        let mut asked = 0;
+        let got = map_raw(&a, ColumnType::Float, &mut |v| {
+            asked += 1;
+            id(v)
+        });
+        let want: Vec<Option<u32>> = xs
+            .iter()
+            .map(|x| x.map_or(None, |x| id(RawRef::Num(x))))
+            .collect();
+        assert_eq!(got, want);
+        let nulls = xs.iter().filter(|x| x.is_none()).count();
+        assert_eq!(asked, 40 + nulls);
+        // Past the memory's size every new value is still answered, and answered right.
+        let days: ArrayRef = Arc::new(Date32Array::from(
+            (0..3 * MEMO_MAX as i32).chain(0..10).collect::<Vec<_>>(),
+        ));
+        let got = map_raw(&days, ColumnType::Date, &mut |v| id(v));
+        let want: Vec<Option<u32>> = (0..3 * MEMO_MAX as u32).chain(0..10).map(Some).collect();
+        assert_eq!(got, want);
+    }
 }

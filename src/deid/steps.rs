@@ -548,6 +548,19 @@ impl Steps {
         batch: &RecordBatch,
         released: &mut Released,
     ) -> Result<Option<RecordBatch>, DeidError> {
+        self.transform_inner(plan, key, batch, released, false)
+    }
+
+    /// [`Steps::transform`]; a `dry` run leaves the pseudonymised and faked columns out of
+    /// the batch (nothing counts them).
+    fn transform_inner(
+        &self,
+        plan: &Plan,
+        key: Option<&Key>,
+        batch: &RecordBatch,
+        released: &mut Released,
+        dry: bool,
+    ) -> Result<Option<RecordBatch>, DeidError> {
         let (out, scans) = transform(
             batch,
             &self.st,
@@ -555,6 +568,7 @@ impl Steps {
             plan.generaliser(),
             &plan.known,
             &plan.slots,
+            dry,
         )?;
         for (mine, s) in released.rescans.iter_mut().zip(&scans) {
             mine.merge(s);
@@ -594,7 +608,7 @@ impl Steps {
                 .par_iter()
                 .map(|b| {
                     let mut r = self.released();
-                    self.transform(plan, key, b, &mut r)?;
+                    self.transform_inner(plan, key, b, &mut r, true)?;
                     Ok(r)
                 })
                 .collect();
