@@ -85,7 +85,7 @@ def synth(spark: Any, text: str, name: str, seed: int | None, scale: float | Non
     """Linked tables from the schema alone, as DataFrames (see :func:`fairsynth.spark.synth`)."""
     import pyarrow as pa
 
-    from .spark import _plain, _spark_schema
+    from ._spark_types import _plain, _spark_schema
 
     native = _fairsynth.SparkLinkedSynth(text, name, seed, scale)
     seed = native.seed
@@ -158,7 +158,7 @@ def frames(spark: Any, tables: Mapping[str, Any], partitions: int) -> dict:
     order (slice ``p`` travels to its partition's executor alone, as a broadcast)."""
     import pyarrow as pa
 
-    from .spark import _plain, _spark_schema
+    from ._spark_types import _plain, _spark_schema
 
     sc = spark.sparkContext
     out = {}

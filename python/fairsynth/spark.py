@@ -63,6 +63,7 @@ from . import (
     _thresholds,
 )
 from . import _spark_linked as _linked
+from ._spark_types import _plain, _spark_schema
 
 __all__ = ["synth", "sample", "reweight", "evaluate", "deidentify", "fit", "audit", "write_parquet"]
 
@@ -109,33 +110,6 @@ def write_parquet(data: Any, path: str, *, mode: str = "errorifexists", provenan
 
 #: Rows per block: the unit of work a partition owns in :func:`synth` and :func:`sample`.
 BLOCK_ROWS: int = _fairsynth.BLOCK_ROWS
-
-
-def _spark_schema(arrow_schema: Any) -> Any:
-    """The Spark schema of a fairsynth Arrow schema (categories as strings)."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(_plain_schema(arrow_schema))
-
-
-def _plain_schema(arrow_schema: Any) -> Any:
-    import pyarrow as pa
-
-    fields = []
-    for f in arrow_schema:
-        t = f.type
-        if pa.types.is_dictionary(t):
-            t = t.value_type
-        if pa.types.is_timestamp(t):
-            # Spark holds instants as microseconds; the zone is only how they are shown.
-            t = pa.timestamp("us", tz="UTC")
-        fields.append(pa.field(f.name, t, nullable=True))
-    return pa.schema(fields)
-
-
-def _plain(table: Any) -> Any:
-    """``table`` with dictionary columns decoded and no metadata, as Spark takes batches."""
-    return table.cast(_plain_schema(table.schema))
 
 
 _STATE_SPARK = "partition long, state binary, error array<string>"

@@ -8,7 +8,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
 use super::kanon::{self, Anonymity, Combos, Qi, Unreachable};
-use super::run::{consent_mask, map_raw, setup, DeidError};
+use super::plan::{consent_mask, map_raw, setup, DeidError};
 use crate::io::read::texts;
 use crate::schema::{ColumnType, Schema};
 

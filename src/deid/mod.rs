@@ -23,6 +23,7 @@ pub mod kanon;
 pub mod known;
 pub mod linked;
 pub mod names;
+mod plan;
 pub mod pseudo;
 pub mod risk;
 pub mod run;

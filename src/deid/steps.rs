@@ -27,12 +27,12 @@ use super::classes::ClassCounter;
 use super::detect::ColumnScan;
 use super::kanon::{Anonymity, Combos, Generaliser};
 use super::known::KnownValues;
-use super::pseudo::{Key, KeyError};
-use super::risk::{SinglingOut, SinglingOutCounter};
-use super::run::{
+use super::plan::{
     consent_mask, net_stops, residual_findings, setup, singling_warning, stop_message, transform,
     DeidError, FindingReport, NetStop, Report, Setup, Singling, UniqueGate,
 };
+use super::pseudo::{Key, KeyError};
+use super::risk::{SinglingOut, SinglingOutCounter};
 use super::slots::NameSlots;
 use crate::io::read::texts;
 use crate::schema::{ColumnType, Schema};

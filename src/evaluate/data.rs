@@ -3,7 +3,7 @@
 
 use crate::hash::FastMap;
 use crate::io::read::Input;
-use crate::io::table::{Table, Values, NULL};
+use crate::io::table::{Table, TableColumn, Values, NULL};
 use crate::schema::{Column, Role, Schema};
 
 use super::{EvaluateError, Skipped};
@@ -229,4 +229,17 @@ fn recode(
         .into_iter()
         .map(|c| if c == NULL { NULL } else { map[c as usize] })
         .collect()
+}
+
+/// `table` restricted to `names` (in that order), plus `extra` columns.
+pub(super) fn pick(table: &Table, names: &[String], extra: Vec<TableColumn>) -> Table {
+    let mut columns: Vec<TableColumn> = names
+        .iter()
+        .filter_map(|n| table.column(n).cloned())
+        .collect();
+    columns.extend(extra);
+    Table {
+        rows: table.rows,
+        columns,
+    }
 }

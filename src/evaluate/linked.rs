@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::data;
+use super::data::{self, pick};
 use super::fidelity::{fidelity, Fidelity};
 use super::profiles::{ProfilePrivacy, TableDetection};
 use super::{Check, EvaluateError, Status};
@@ -208,19 +208,6 @@ fn own_columns(t: &crate::schema::Table, real: &Table, syn: &Table) -> Vec<Strin
     let mut names = profile::own_columns(t, real);
     names.retain(|n| syn.column(n).is_some());
     names
-}
-
-/// `table` restricted to `names` (in that order), plus `extra` columns.
-pub(super) fn pick(table: &Table, names: &[String], extra: Vec<TableColumn>) -> Table {
-    let mut columns: Vec<TableColumn> = names
-        .iter()
-        .filter_map(|n| table.column(n).cloned())
-        .collect();
-    columns.extend(extra);
-    Table {
-        rows: table.rows,
-        columns,
-    }
 }
 
 /// The fidelity of `names` (columns of `schema`) between two loaded tables.

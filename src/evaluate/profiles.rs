@@ -94,10 +94,10 @@ pub(crate) fn profiles(
         let aligned = data::align(
             &real.schema,
             &keep,
-            super::linked::pick(&real.table, &keep, Vec::new()),
-            super::linked::pick(&syn.table, &keep, Vec::new()),
+            data::pick(&real.table, &keep, Vec::new()),
+            data::pick(&syn.table, &keep, Vec::new()),
             hold.as_ref()
-                .map(|h| super::linked::pick(&h.table, &keep, Vec::new())),
+                .map(|h| data::pick(&h.table, &keep, Vec::new())),
         );
         if let Some(d) = detection(&aligned, seed) {
             detections.push(TableDetection {
