@@ -13,7 +13,7 @@ use std::sync::Arc;
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::SchemaRef;
 
-use super::read::{Format, ReadError};
+use super::read::format::{Format, ReadError};
 use crate::schema::InputOptions;
 
 /// A command's input.

@@ -4,10 +4,20 @@
 
 use serde::Serialize;
 
-use super::sample::SampleOptions;
 use super::{Model, ModelError, VarKind, Variable};
 use crate::reweight::StopReason;
 use crate::schema::{Fairness, Schema, Target};
+
+/// How to sample.
+#[derive(Debug, Clone, Default)]
+pub struct SampleOptions {
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Target shares for head columns (protected, label or schema target columns).
+    pub targets: Vec<Target>,
+    /// Apply the schema's `fairness:` (label independent of the protected columns).
+    pub fairness: bool,
+}
 
 /// A level's share before and after raking.
 #[derive(Debug, Clone, Serialize)]

@@ -125,9 +125,10 @@ mod summary;
 mod terms;
 
 pub use fit::{fit, fit_file, fit_input, fit_input_counted, FitOptions};
+pub use head::SampleOptions;
 pub use head::{GroupRate, Parity, SampleReport};
 pub use private::{DpMechanism, DpShare, DEFAULT_DELTA};
-pub use sample::{SampleOptions, Sampler};
+pub use sample::Sampler;
 pub use steps::{CodeCounts, CopulaSums, FitPlan, FitStructure};
 pub use summary::FitSummary;
 

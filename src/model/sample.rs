@@ -12,22 +12,11 @@ use arrow_array::{
 use arrow_schema::{Field, SchemaRef};
 use rand::RngExt;
 
-use super::head::{RakedHead, SampleReport};
+use super::head::{RakedHead, SampleOptions, SampleReport};
 use super::{Model, ModelError, VarKind, Variable, OTHER, SHAPE_PARTS};
 use crate::io::table::{Values, NULL};
-use crate::schema::{ColumnType, Generator, PlaceField, Schema, Target};
+use crate::schema::{ColumnType, Generator, PlaceField, Schema};
 use crate::synth::{stream, BlockSource, PlaceGiven, SynthError, Synthesizer, BLOCK_ROWS};
-
-/// How to sample.
-#[derive(Debug, Clone, Default)]
-pub struct SampleOptions {
-    /// Seed of every random stream.
-    pub seed: u64,
-    /// Target shares for head columns (protected, label or schema target columns).
-    pub targets: Vec<Target>,
-    /// Apply the schema's `fairness:` (label independent of the protected columns).
-    pub fairness: bool,
-}
 
 /// Per-node sampling tables.
 #[derive(Debug, Clone)]
