@@ -81,20 +81,38 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "dev/de_crm.csv",
         "an identifier (given_name) inside `bemerkung`",
     ),
+    // A new address whose street has no street word (`Baerwaldbrücke 17, 90451 Nürnberg`),
+    // hidden behind the name above until every kind was reported.
+    (
+        "dev/de_crm.csv",
+        "an identifier (street_address) inside `bemerkung`",
+    ),
     // A third person's surname alone, in parentheses, in no column of the table.
     (
         "dev/nl_webshop_bestellingen.csv.gz",
         "an identifier (surname) inside `opmerking_klantenservice`",
     ),
+    // A new address whose street has no street word (`Regenboogbrink 16, 5631 AE Eindhoven`).
+    (
+        "dev/nl_webshop_bestellingen.csv.gz",
+        "an identifier (street_address) inside `opmerking_klantenservice`",
+    ),
     // Held out of rule-writing, recorded and not tuned to: a friend's given name alone in a
-    // note; a Spanish phone number in groups of three digits.
+    // note; in the Spanish clinic's notes, a husband's given name alone and a new address
+    // whose street has no street word (`Picavia, 7, 7º D, 50004 Zaragoza`). (Its phone in
+    // groups of three digits, `687 389 795`, is found since the numbering plans without a
+    // trunk 0 were added.)
     (
         "holdout/nl_sportschool_leden.csv",
         "an identifier (given_name) inside `notitie_trainer`",
     ),
     (
         "holdout/es_clinica_citas.csv",
-        "an identifier (phone) inside `observaciones`",
+        "an identifier (street_address) inside `observaciones`",
+    ),
+    (
+        "holdout/es_clinica_citas.csv",
+        "an identifier (given_name) inside `observaciones`",
     ),
 ];
 
@@ -260,15 +278,24 @@ fn inspect_draft_deidentify_route_over_the_corpus() {
         }
         if let Some(cols) = embedded[file].as_object() {
             for (name, spans) in cols {
+                // Every kind that leaks is reported (its first value and how many values of
+                // it leak), so that one gap cannot hide another in the same column.
+                let mut leaks: Vec<(String, String, usize)> = Vec::new();
                 for span in spans.as_array().into_iter().flatten() {
                     let s = span[1].as_str().unwrap_or("");
                     if let Some(at) = telling(s).then(|| found_in(s)).flatten() {
-                        failures.push(format!(
-                            "{file}: an identifier ({}) inside `{name}` reaches the output: {at}",
-                            span[2].as_str().unwrap_or("?")
-                        ));
-                        break;
+                        let kind = span[2].as_str().unwrap_or("?").to_string();
+                        match leaks.iter_mut().find(|l| l.0 == kind) {
+                            Some(l) => l.2 += 1,
+                            None => leaks.push((kind, at, 1)),
+                        }
                     }
+                }
+                for (kind, at, n) in leaks {
+                    failures.push(format!(
+                        "{file}: an identifier ({kind}) inside `{name}` reaches the output: {at} ({n} value{} of this kind)",
+                        if n == 1 { "" } else { "s" }
+                    ));
                 }
             }
         }

@@ -536,10 +536,61 @@ pub(super) fn phone_at(b: &[u8], i: usize) -> Option<usize> {
         (b'0', Some(b'0')) if b.get(i + 2) == Some(&b' ') => intl_phone_from(b, i + 3),
         (b'0', Some(b'0')) => intl_phone_from(b, i + 2),
         (b'0', _) | (b'(', Some(b'0')) => national_phone_at(b, i).or_else(|| pairs_phone_at(b, i)),
-        (b'1'..=b'9' | b'(', _) => nanp_phone_at(b, i),
+        (b'1'..=b'9' | b'(', _) => nanp_phone_at(b, i).or_else(|| grouped_phone_at(b, i)),
         _ => None,
     };
     sep_or_bare.or_else(|| bare_phone_at(b, i))
+}
+
+/// A number of a plan without a trunk `0`, written in groups as people write them: nine
+/// digits starting 6–9, as Spanish mobiles (6, 7) and fixed lines (8, 9) are, in groups of
+/// 3-3-3, 3-2-2-2 or 2-3-2-2 (`687 389 795`, `612 34 56 78`, `91 234 56 78`); ten digits
+/// starting 3, as Italian mobiles are, in groups of 3-3-4, 3-7 or 3-3-2-2 (`347 123 4567`).
+/// One separator throughout (a space, dot or dash), and no digit group before or after, so
+/// a longer number written with thousands separators is not cut into one.
+pub(super) fn grouped_phone_at(b: &[u8], i: usize) -> Option<usize> {
+    const NINE: [&[usize]; 3] = [&[3, 3, 3], &[3, 2, 2, 2], &[2, 3, 2, 2]];
+    const TEN: [&[usize]; 3] = [&[3, 3, 4], &[3, 7], &[3, 3, 2, 2]];
+    let groups: &[&[usize]] = match b.get(i) {
+        Some(b'6'..=b'9') => &NINE,
+        Some(b'3') => &TEN,
+        _ => return None,
+    };
+    // A digit group just before: part of a longer number.
+    if i >= 2 && matches!(b[i - 1], b' ' | b'.' | b'-') && b[i - 2].is_ascii_digit() {
+        return None;
+    }
+    let first = digits_end(b, i) - i;
+    let sep = *b.get(i + first)?;
+    if !matches!(sep, b' ' | b'.' | b'-') {
+        return None;
+    }
+    'shape: for shape in groups {
+        if shape[0] != first {
+            continue;
+        }
+        let mut j = i;
+        for (n, &len) in shape.iter().enumerate() {
+            if n > 0 {
+                if b.get(j) != Some(&sep) {
+                    continue 'shape;
+                }
+                j += 1;
+            }
+            if digits_end(b, j) != j + len {
+                continue 'shape;
+            }
+            j += len;
+        }
+        // A digit group just after: part of a longer number.
+        if b.get(j) == Some(&sep) && is_digit_at(b, j + 1) {
+            continue;
+        }
+        if let Some(e) = phone_end(b, j) {
+            return Some(e);
+        }
+    }
+    None
 }
 
 /// A number with a two-digit area after the trunk `0`: written in pairs as in France and

@@ -226,6 +226,41 @@ fn phones_valid_and_near_misses() {
     }
 }
 
+/// Plans without a trunk `0` (Spain's nine digits, Italy's mobiles) in the groups people
+/// write them in; longer numbers with thousands separators are not cut into one.
+#[test]
+fn phones_in_groups_without_a_trunk_zero() {
+    for ok in [
+        "687 389 795",
+        "612 34 56 78",
+        "91 234 56 78",
+        "687.389.795",
+        "687-389-795",
+        "347 123 4567",
+        "347 1234567",
+        "347 123 45 67",
+    ] {
+        assert_eq!(classify(ok), Some(Kind::Phone), "{ok}");
+        assert_eq!(
+            redact(&format!("llamar al {ok} mañana")),
+            "llamar al [PHONE] mañana",
+            "{ok}"
+        );
+    }
+    for bad in [
+        "1 687 389 795",
+        "687 389 795 123",
+        "687 389",
+        "687 389 79",
+        "687-389 795",
+        "687 389 795,50",
+        "512 345 678",
+        "347 12 34",
+    ] {
+        assert!(!redact(bad).contains("[PHONE]"), "{bad}: {}", redact(bad));
+    }
+}
+
 #[test]
 fn ip_addresses_valid_and_near_misses() {
     for ok in [
