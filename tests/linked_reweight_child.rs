@@ -397,3 +397,64 @@ fn the_summary_gives_the_parity_at_the_person() {
     assert!(err.contains("by client.sex: SPD -0."), "{err}");
     assert!(err.contains("-> +0.0000, DI"), "{err}");
 }
+
+/// A protected column of a table between the person and the label (the account's balance
+/// band, for loans): the loans' rates per band meet, with one weight per client.
+#[test]
+fn a_protected_column_of_a_middle_table_is_reached_up_the_driving_keys() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (data, schema) = bank();
+    let text = fs::read_to_string(&schema)
+        .expect("schema")
+        .replace(
+            "      - {name: balance, type: float}\n",
+            "      - {name: balance, type: float, role: protected, bins: {edges: [0, 3000, 100000], labels: [low, high]}}\n",
+        )
+        .replace(
+            "    fairness: {label: overdraft, independent_of: [client.sex], favourable: \"no\"}\n",
+            "",
+        )
+        .replace("independent_of: [client.sex], favourable: good", "independent_of: [account.balance], favourable: good");
+    assert!(text.contains("[account.balance]"));
+    let banded = dir.path().join("bank.yaml");
+    fs::write(&banded, text).expect("write");
+    let (out, report) = (dir.path().join("out"), dir.path().join("r.json"));
+    reweight(&data, &banded, &out, &report, "1");
+    let w = Weighted::read(&out);
+    w.carries_the_clients_weight("loan");
+    // Per band of the loan's account: weighted and unweighted rates of good loans.
+    let balance: HashMap<i64, f64> = ints(&w.account, "account_id")
+        .into_iter()
+        .zip(floats(&w.account, "balance"))
+        .collect();
+    let mut sums: BTreeMap<bool, [f64; 4]> = BTreeMap::new();
+    for ((a, s), wt) in ints(&w.loan, "account_id")
+        .iter()
+        .zip(categories(&w.loan, "status"))
+        .zip(floats(&w.loan, "weight"))
+    {
+        let e = sums.entry(balance[a] >= 3000.0).or_default();
+        let good = f64::from(u8::from(s == "good"));
+        e[0] += wt * good;
+        e[1] += wt;
+        e[2] += good;
+        e[3] += 1.0;
+    }
+    let rate = |high: bool, k: usize| sums[&high][k] / sums[&high][k + 1];
+    assert!(rate(true, 2) - rate(false, 2) > 0.1, "{sums:?}");
+    assert!(
+        (rate(true, 0) - rate(false, 0)).abs() < TOLERANCE,
+        "{sums:?}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&report).expect("report")).expect("json");
+    assert_eq!(
+        r["children"][0]["attributes"][0]["column"],
+        "account.balance"
+    );
+    assert_eq!(
+        r["roots"][0][1]["margins"].as_array().map(Vec::len),
+        Some(0),
+        "no share margin for a column that is not the person's own"
+    );
+}
