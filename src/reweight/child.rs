@@ -35,7 +35,7 @@ use std::collections::HashMap;
 use arrow_array::RecordBatch;
 use serde::Serialize;
 
-use super::ipf::Solution;
+use super::ipf::{self, Solution};
 use super::state::{start_weights, weight_column, CellSums};
 use super::tilting::{self, Shares, Tilt};
 use super::{
@@ -45,7 +45,7 @@ use super::{
 use crate::io::read::Input;
 use crate::io::table::{Table, Values, NULL};
 use crate::person::{group, level, protected_levels, rows_up};
-use crate::schema::Database;
+use crate::schema::{Database, Schema};
 
 /// The parity of one child table's label at the person, before and after reweighting.
 #[derive(Debug, Clone, Serialize)]
@@ -313,35 +313,28 @@ fn spread(r: &[f64]) -> (f64, f64) {
     (lo - hi, if hi > 0.0 { lo / hi } else { 1.0 })
 }
 
-/// A person's counts in one tilt: (tilt, favourable rows, labelled rows).
-type Count = (u32, u32, u32);
+/// The root's start: its raking problem on its cells (when it has targets or a label of its
+/// own), each row's cell, the start-weight column and the start weights.
+struct Start {
+    problem: Option<ipf::Problem>,
+    cell_of: Vec<Option<usize>>,
+    weight: Option<String>,
+    d: Vec<f64>,
+}
 
-/// Reweights the people of root table `root` (`batch`: its rows, in order) to the root's
-/// targets and parity (`opts`, as one-table `reweight` takes them) and to the parity at the
-/// person of the labels of the child tables `labels`. Returns the root's report, every root
-/// row's weight and each label's parity report.
-pub(super) fn reweight_root(
-    db: &Database,
-    inputs: &[Input],
-    root: usize,
-    labels: &[usize],
+/// The root's [`Start`], checked as one-table `reweight` checks its input (positive start
+/// weights, rows, no column named like the weight column written).
+fn start(
+    schema: &Schema,
     opts: &Options,
     batch: &RecordBatch,
-) -> Result<(Report, Vec<f64>, Vec<ChildParityReport>), ReweightError> {
-    let t = &db.tables[root];
-    let schema = &t.schema;
-    let first = labels.first().map_or("", |&i| db.tables[i].name());
-    if opts.min_weight.is_some() || opts.max_weight.is_some() {
-        return Err(ReweightError::Diagnostics(vec![format!(
-            "--min-weight and --max-weight cannot be combined with the parity of a child table's label at the person (table `{first}`) yet\n    hint: reweight without bounds, or without parity (--no-parity)"
-        )]));
-    }
-    let input = inputs[root].label().display().to_string();
+    input: &str,
+) -> Result<Start, ReweightError> {
     // The root's own raking variables, when it has targets or a label of its own.
     let own = !opts.targets.is_empty() || schema.fairness.is_some();
     let (problem, cell_of, weight) = if own {
         let sums = CellSums::from_batches(schema, opts, &batch.schema(), [batch])?;
-        let problem = sums.problem(schema, opts, &input)?;
+        let problem = sums.problem(schema, opts, input)?;
         let cells = sums.row_cells(batch)?;
         let weight = sums.start_weight_column().clone();
         (Some(problem), cells, weight)
@@ -374,6 +367,145 @@ pub(super) fn reweight_root(
         (None, vec![Some(0); batch.num_rows()], weight)
     };
     let d = start_weights(batch, weight.as_deref());
+    Ok(Start {
+        problem,
+        cell_of,
+        weight,
+        d,
+    })
+}
+
+/// Per group of every label that no positive weights bring to its label's target rate
+/// `rho`, the error naming the table, label and group.
+fn unreachable_groups(
+    db: &Database,
+    gathered: &[Label],
+    tilts: &[Tilt],
+    offsets: &[usize],
+    rho: &[f64],
+) -> Vec<String> {
+    let mut diags = Vec::new();
+    for (k, l) in gathered.iter().enumerate() {
+        for (g, name) in l.groups.iter().enumerate() {
+            let Some(above) = tilting::infeasible(&tilts[offsets[k] + g]) else {
+                continue;
+            };
+            let (n, a) = l
+                .rows
+                .iter()
+                .filter(|r| r.1 == g)
+                .fold((0u64, 0u64), |(n, a), r| (n + 1, a + u64::from(r.2)));
+            let why = if a == 0 {
+                format!("none of its {n} `{}` rows is `{}`", l.label, l.favourable)
+            } else if a == n {
+                format!("all of its {n} `{}` rows are `{}`", l.label, l.favourable)
+            } else {
+                format!(
+                    "every person in it has a share of `{}` rows {} the target",
+                    l.favourable,
+                    if above { "at or above" } else { "at or below" }
+                )
+            };
+            diags.push(format!(
+                "table `{}`: fairness: the group {} = {name} cannot be brought to the rate of `{}` = `{}` over all rows ({:.4}) by weighting people: {why}\n    hint: merge small groups, drop the group's rows, or reweight without parity (--no-parity)",
+                db.tables[l.table].name(),
+                l.of.join(" & "),
+                l.label,
+                l.favourable,
+                rho[k]
+            ));
+        }
+    }
+    diags
+}
+
+/// The parity report of one label: rates per group under the start weights `d` and the
+/// final weights `w` of the people (of root table `person`), `rho` the target rate.
+fn label_report(
+    db: &Database,
+    person: &str,
+    l: &Label,
+    rho: f64,
+    d: &[f64],
+    w: &[f64],
+) -> ChildParityReport {
+    let attributes: Vec<AttributeReport> = l
+        .attributes
+        .iter()
+        .map(|(column, names, at)| {
+            let before = rates(l, at, names.len(), d);
+            let after = rates(l, at, names.len(), w);
+            let (spd_before, di_before) = spread(&before);
+            let (spd_after, di_after) = spread(&after);
+            AttributeReport {
+                column: column.clone(),
+                groups: names
+                    .iter()
+                    .zip(before.iter().zip(&after))
+                    .map(|(g, (b, a))| GroupRate {
+                        group: g.clone(),
+                        rate_before: *b,
+                        rate_after: *a,
+                    })
+                    .collect(),
+                spd_before,
+                spd_after,
+                di_before,
+                di_after,
+            }
+        })
+        .collect();
+    let joint: Vec<usize> = l.rows.iter().map(|r| r.1).collect();
+    let max_abs_error = rates(l, &joint, l.groups.len(), w)
+        .iter()
+        .map(|r| (r - rho).abs())
+        .fold(0.0, f64::max);
+    let row_weights: Vec<f64> = l.rows.iter().map(|r| w[r.0]).collect();
+    ChildParityReport {
+        table: db.tables[l.table].name().to_string(),
+        label: l.label.clone(),
+        favourable: l.favourable.clone(),
+        independent_of: l.of.clone(),
+        person: person.to_string(),
+        rows: l.rows.len() as u64,
+        rows_left_out: l.left_out,
+        target_rate: rho,
+        max_abs_error,
+        attributes,
+        weights: weight_report(&row_weights, false),
+    }
+}
+
+/// A person's counts in one tilt: (tilt, favourable rows, labelled rows).
+type Count = (u32, u32, u32);
+
+/// Reweights the people of root table `root` (`batch`: its rows, in order) to the root's
+/// targets and parity (`opts`, as one-table `reweight` takes them) and to the parity at the
+/// person of the labels of the child tables `labels`. Returns the root's report, every root
+/// row's weight and each label's parity report.
+pub(super) fn reweight_root(
+    db: &Database,
+    inputs: &[Input],
+    root: usize,
+    labels: &[usize],
+    opts: &Options,
+    batch: &RecordBatch,
+) -> Result<(Report, Vec<f64>, Vec<ChildParityReport>), ReweightError> {
+    let t = &db.tables[root];
+    let schema = &t.schema;
+    let first = labels.first().map_or("", |&i| db.tables[i].name());
+    if opts.min_weight.is_some() || opts.max_weight.is_some() {
+        return Err(ReweightError::Diagnostics(vec![format!(
+            "--min-weight and --max-weight cannot be combined with the parity of a child table's label at the person (table `{first}`) yet\n    hint: reweight without bounds, or without parity (--no-parity)"
+        )]));
+    }
+    let input = inputs[root].label().display().to_string();
+    let Start {
+        problem,
+        cell_of,
+        weight,
+        d,
+    } = start(schema, opts, batch, &input)?;
     let persons = batch.num_rows();
 
     // The child labels' counted rows.
@@ -525,37 +657,7 @@ pub(super) fn reweight_root(
             ));
         }
     }
-    for (k, l) in gathered.iter().enumerate() {
-        for (g, name) in l.groups.iter().enumerate() {
-            let Some(above) = tilting::infeasible(&tilts[offsets[k] + g]) else {
-                continue;
-            };
-            let (n, a) = l
-                .rows
-                .iter()
-                .filter(|r| r.1 == g)
-                .fold((0u64, 0u64), |(n, a), r| (n + 1, a + u64::from(r.2)));
-            let why = if a == 0 {
-                format!("none of its {n} `{}` rows is `{}`", l.label, l.favourable)
-            } else if a == n {
-                format!("all of its {n} `{}` rows are `{}`", l.label, l.favourable)
-            } else {
-                format!(
-                    "every person in it has a share of `{}` rows {} the target",
-                    l.favourable,
-                    if above { "at or above" } else { "at or below" }
-                )
-            };
-            diags.push(format!(
-                "table `{}`: fairness: the group {} = {name} cannot be brought to the rate of `{}` = `{}` over all rows ({:.4}) by weighting people: {why}\n    hint: merge small groups, drop the group's rows, or reweight without parity (--no-parity)",
-                db.tables[l.table].name(),
-                l.of.join(" & "),
-                l.label,
-                l.favourable,
-                rho[k]
-            ));
-        }
-    }
+    diags.extend(unreachable_groups(db, &gathered, &tilts, &offsets, &rho));
     if !diags.is_empty() {
         return Err(ReweightError::Diagnostics(diags));
     }
@@ -708,54 +810,8 @@ pub(super) fn reweight_root(
     // The labels' reports.
     let children = gathered
         .iter()
-        .enumerate()
-        .map(|(k, l)| {
-            let attributes: Vec<AttributeReport> = l
-                .attributes
-                .iter()
-                .map(|(column, names, at)| {
-                    let before = rates(l, at, names.len(), &d);
-                    let after = rates(l, at, names.len(), &w);
-                    let (spd_before, di_before) = spread(&before);
-                    let (spd_after, di_after) = spread(&after);
-                    AttributeReport {
-                        column: column.clone(),
-                        groups: names
-                            .iter()
-                            .zip(before.iter().zip(&after))
-                            .map(|(g, (b, a))| GroupRate {
-                                group: g.clone(),
-                                rate_before: *b,
-                                rate_after: *a,
-                            })
-                            .collect(),
-                        spd_before,
-                        spd_after,
-                        di_before,
-                        di_after,
-                    }
-                })
-                .collect();
-            let joint: Vec<usize> = l.rows.iter().map(|r| r.1).collect();
-            let max_abs_error = rates(l, &joint, l.groups.len(), &w)
-                .iter()
-                .map(|r| (r - rho[k]).abs())
-                .fold(0.0, f64::max);
-            let row_weights: Vec<f64> = l.rows.iter().map(|r| w[r.0]).collect();
-            ChildParityReport {
-                table: db.tables[l.table].name().to_string(),
-                label: l.label.clone(),
-                favourable: l.favourable.clone(),
-                independent_of: l.of.clone(),
-                person: t.name().to_string(),
-                rows: l.rows.len() as u64,
-                rows_left_out: l.left_out,
-                target_rate: rho[k],
-                max_abs_error,
-                attributes,
-                weights: weight_report(&row_weights, false),
-            }
-        })
+        .zip(&rho)
+        .map(|(l, &rho)| label_report(db, t.name(), l, rho, &d, &w))
         .collect();
     Ok((report, w, children))
 }
