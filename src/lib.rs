@@ -12,6 +12,8 @@
 //! - [`discover`]: keys, foreign keys, children counts and date rules across a folder of
 //!   tables (`inspect DIR`), drafted as a relational schema;
 //! - [`hash`]: the fast hasher of the in-memory tables;
+//! - [`person`]: the person behind a row of linked tables (the ancestor up the driving keys
+//!   and the protected levels a child table's `fairness:` names);
 //! - [`model`]: fitting a Bayesian network of a real table (optionally differentially
 //!   private), the versioned model file, and sampling from it to targets with label parity;
 //! - [`metrics`]: distances, correlations and similarities for reports and evaluation;
@@ -41,6 +43,7 @@ pub mod hash;
 pub mod io;
 pub mod metrics;
 pub mod model;
+pub mod person;
 pub mod profile;
 pub mod report;
 pub mod reweight;

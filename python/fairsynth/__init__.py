@@ -373,7 +373,11 @@ def reweight(
     Linked tables: a dict of tables by name and the path of a schema with ``tables:`` give
     ``fairsynth reweight DIR``'s folder as a dict (``.table``): the people of each root table
     with ``targets:`` or ``fairness:`` reweighted, every row below them carrying its person's
-    weight; ``.report`` holds each root's report and which weights each table carries.
+    weight; ``.report`` holds each root's report and which weights each table carries. A
+    child table's ``fairness:`` naming the person's protected columns (``client.sex``) is
+    met too: the people are weighted so that the label's rate among the child rows is the
+    same in every group of the person, and ``.report["children"]`` gives its parity before
+    and after.
     """
     if isinstance(data, Mapping):
         if targets is not None or resample is not None:

@@ -333,11 +333,11 @@ pub(crate) fn reweight_linked<'py>(
     };
     let (report, out, summary) = run(py, threads, || {
         let (report, out) = fairsynth::reweight::linked::reweight_linked(&db, &inputs, &opts)?;
-        let summary: String = report
-            .roots
-            .iter()
-            .map(|(n, r)| format!("{n}: {}", fairsynth::reweight::summary(r)))
-            .collect();
+        let mut summary = fairsynth::reweight::linked::summary(&report);
+        for w in fairsynth::reweight::linked::not_reached_warnings(&report) {
+            summary.push_str(&w);
+            summary.push('\n');
+        }
         Ok((serde_json::to_string(&report)?, out, summary))
     })?;
     let dict = PyDict::new(py);

@@ -246,6 +246,39 @@ def test_linked_reweight_of_a_dict_equals_the_cli_folder(tmp_path):
         fairsynth.reweight(tables, SCHEMAS / "shop.yaml", resample=10)
 
 
+def test_linked_reweight_brings_a_child_label_to_parity_at_the_person(tmp_path):
+    """The bank's loan status and overdraft (30 points apart by the client's sex): a dict
+    reweighted equals the CLI's folder, every loan carries its client's weight, the weighted
+    rates of good loans by sex meet, and the report and summary give the parity before and
+    after."""
+    bank = DATA / "relational" / "bank"
+    tables = {t: str(bank / f"{t}.csv") for t in ["client", "account", "loan"]}
+    schema = DATA / "relational" / "bank.yaml"
+    cli("reweight", bank, "--schema", schema, "-q", "-o", tmp_path / "weighted",
+        "--report", tmp_path / "r.json")
+    got, report = fairsynth.reweight(tables, schema, threads=2)
+    for name, table in got.items():
+        expected = pq.read_table(tmp_path / "weighted" / f"{name}.parquet")
+        assert strip_meta(table).equals(strip_meta(expected)), name
+    assert dict(report) == json.loads((tmp_path / "r.json").read_text())
+    client = got["client"].to_pandas()
+    account = got["account"].to_pandas()
+    loan = got["loan"].to_pandas()
+    x = loan.merge(account[["account_id", "client_id"]], on="account_id").merge(
+        client[["client_id", "sex", "weight"]], on="client_id", suffixes=("", "_client")
+    )
+    assert (x["weight"] == x["weight_client"]).all()
+    good = (x["status"] == "good").astype(float)
+    plain = good.groupby(x["sex"]).mean()
+    weighted = (good * x["weight"]).groupby(x["sex"]).sum() / x["weight"].groupby(x["sex"]).sum()
+    assert plain["F"] - plain["M"] < -0.2
+    assert abs(weighted["F"] - weighted["M"]) < 1e-6
+    loans = [c for c in report["children"] if c["table"] == "loan"][0]
+    assert loans["attributes"][0]["spd_before"] == pytest.approx(plain["F"] - plain["M"], abs=1e-12)
+    assert abs(loans["attributes"][0]["spd_after"]) < 1e-6
+    assert "loan: parity at the person (client) of status = good" in report.summary
+
+
 def test_linked_child_labels_are_drawn_at_parity_by_the_persons_sex(tmp_path):
     """A loan's status and an account's overdraft (tests/data/relational/bank, 30 points apart
     by the client's sex) declared independent of `client.sex`: the sample of a dict equals the

@@ -534,16 +534,19 @@ pub(crate) fn reweight_folder(a: ReweightArgs) -> Result<(), Failure> {
         command_line.push("--no-parity".into());
     }
     let provenance = |name: &str, t: &fairsynth::schema::Schema| {
-        fairsynth::io::provenance(
-            "reweight",
-            t,
-            serde_json::json!({
-                "table": name,
-                "weighted_by": report.weighted_by.iter().find(|(n, _)| n == name).and_then(|(_, b)| b.clone()),
-                "reweight": report.roots.iter().find(|(n, _)| n == name).map(|(_, r)| r),
-            }),
-            &command_line,
-        )
+        let mut extra = serde_json::json!({
+            "table": name,
+            "weighted_by": report.weighted_by.iter().find(|(n, _)| n == name).and_then(|(_, b)| b.clone()),
+            "reweight": report.roots.iter().find(|(n, _)| n == name).map(|(_, r)| r),
+        });
+        let parity: Vec<_> = report.children.iter().filter(|c| c.table == name).collect();
+        if let (false, Some(obj)) = (parity.is_empty(), extra.as_object_mut()) {
+            obj.insert(
+                "person_parity".into(),
+                serde_json::to_value(parity).unwrap_or_default(),
+            );
+        }
+        fairsynth::io::provenance("reweight", t, extra, &command_line)
     };
     let mut inputs_guarded: Vec<Option<&PathBuf>> = vec![Some(&a.schema), a.keys.keys.as_ref()];
     inputs_guarded.extend(paths.iter().map(Some));
@@ -558,9 +561,7 @@ pub(crate) fn reweight_folder(a: ReweightArgs) -> Result<(), Failure> {
     )?;
     write_report(a.report.as_deref(), &report)?;
     if !a.quiet {
-        for (n, r) in &report.roots {
-            eprint!("{n}: {}", fairsynth::reweight::summary(r));
-        }
+        eprint!("{}", fairsynth::reweight::linked::summary(&report));
         let shown: Vec<String> = report
             .weighted_by
             .iter()
@@ -576,6 +577,9 @@ pub(crate) fn reweight_folder(a: ReweightArgs) -> Result<(), Failure> {
             a.output.display(),
             shown.join(", ")
         );
+    }
+    for w in fairsynth::reweight::linked::not_reached_warnings(&report) {
+        eprintln!("{w}");
     }
     Ok(())
 }

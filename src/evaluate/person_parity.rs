@@ -1,12 +1,12 @@
 //! Parity at the person in `evaluate DIR`: for every child table whose `fairness:` names the
 //! person's protected columns up its driving keys (`loan.status` independent of
 //! `client.sex`), the favourable rate of its label per protected group, in the real and the
-//! synthetic tables: each label row carries its ancestors' levels through the driving keys.
+//! synthetic tables: each label row carries its ancestors' levels through the driving keys
+//! ([`crate::person`], the definitions `reweight DIR` repairs the parity with).
 
 use serde::Serialize;
 
 use crate::io::table::{Table, Values, NULL};
-use crate::profile::link;
 use crate::schema::Database;
 
 /// A group's favourable rate on one side.
@@ -48,16 +48,6 @@ pub struct PersonParity {
     pub synthetic: SideParity,
 }
 
-/// The level of row `r` of a loaded column as a group names it (a band for a number).
-fn level(values: &Values, r: usize, band: &dyn Fn(f64) -> Option<String>) -> Option<String> {
-    match values {
-        Values::Cat { codes, levels } => {
-            (codes[r] != NULL).then(|| levels[codes[r] as usize].clone())
-        }
-        Values::Num(x) => (!x[r].is_nan()).then(|| band(x[r])).flatten(),
-    }
-}
-
 /// One side's figures for the label of table `i` (`tables`: the side's tables, schema order).
 fn side(
     db: &Database,
@@ -71,52 +61,16 @@ fn side(
         return None;
     };
     // Per protected column, the ancestor's level of every label row.
-    let mut columns: Vec<Vec<Option<String>>> = Vec::new();
-    for q in of {
-        let (table, column) = q.split_once('.')?;
-        let mut at = i;
-        let mut rows: Vec<Option<usize>> = (0..tables[i].rows).map(Some).collect();
-        while db.tables[at].name() != table {
-            let fk = db.tables[at].driving()?;
-            let p = db.table_index(&fk.table)?;
-            let up = link(
-                &tables[at],
-                &fk.column,
-                &tables[p],
-                &db.tables[p].primary_key,
-            )
-            .rows;
-            rows = rows.iter().map(|r| r.and_then(|r| up[r])).collect();
-            at = p;
-        }
-        let values = &tables[at].column(column)?.values;
-        let bins = db.tables[at]
-            .schema
-            .column(column)
-            .and_then(|c| c.bins.clone());
-        let band = |x: f64| {
-            let b = bins.as_ref()?;
-            b.band(x).map(|k| b.labels[k].clone())
-        };
-        columns.push(
-            rows.iter()
-                .map(|r| r.and_then(|r| level(values, r, &band)))
-                .collect(),
-        );
-    }
+    let columns = crate::person::protected_levels(db, tables, i, of).ok()?;
     let mut cells: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     for (r, &c) in codes.iter().enumerate() {
         if c == NULL {
             continue;
         }
-        let Some(group) = columns
-            .iter()
-            .map(|col| col[r].clone())
-            .collect::<Option<Vec<String>>>()
-        else {
+        let Some(group) = crate::person::group(&columns, r) else {
             continue;
         };
-        let e = cells.entry(group.join(" & ")).or_default();
+        let e = cells.entry(group).or_default();
         e.0 += 1;
         e.1 += usize::from(levels[c as usize] == favourable);
     }

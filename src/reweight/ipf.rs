@@ -39,7 +39,7 @@ pub struct Margin {
     /// Target share per group.
     pub target: Vec<f64>,
     /// Group of each cell.
-    cell_group: Vec<usize>,
+    pub(super) cell_group: Vec<usize>,
     /// Cells of each group.
     members: Vec<Vec<usize>>,
 }
@@ -69,7 +69,7 @@ impl Margin {
 #[derive(Debug, Clone)]
 pub(super) struct Cell {
     pub(super) codes: Vec<u32>,
-    acc: CellAcc,
+    pub(super) acc: CellAcc,
 }
 
 /// The label and protected variables, for parity figures.
@@ -99,6 +99,18 @@ pub(super) struct Solution {
     pub(super) factors: Vec<f64>,
     iterations: usize,
     stop: StopReason,
+}
+
+impl Solution {
+    /// Cell factors found elsewhere (raking at the person sums its people's weights per
+    /// cell), for [`Problem::report`].
+    pub(super) fn new(factors: Vec<f64>, iterations: usize, stop: StopReason) -> Solution {
+        Solution {
+            factors,
+            iterations,
+            stop,
+        }
+    }
 }
 
 fn plural(n: u64) -> &'static str {
@@ -364,6 +376,11 @@ impl Problem {
         self.margins
             .push(Margin::new(columns, labels, target, cell_group));
         Some(())
+    }
+
+    /// The margins: the targets' (in their order), then the label-parity margin if applied.
+    pub(super) fn margins(&self) -> &[Margin] {
+        &self.margins
     }
 
     fn joint_label(&self, protected: &[usize], s: &[u32], label: usize, y: u32) -> String {

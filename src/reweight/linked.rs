@@ -4,6 +4,28 @@
 //! through driving keys carries its root row's weight. Any join of the weighted tables along
 //! the driving keys then keeps the people's targets: a person's orders count as often as the
 //! person does. Tables under no reweighted root get weight 1.
+//!
+//! # Parity of a label in a child table
+//! A child table's `fairness:` naming the person's protected columns up its driving keys
+//! (`loan.status` independent of `client.sex`) is honoured too: the root's people are
+//! weighted so that the label's favourable rate among the child rows, each row weighted by
+//! its person's weight, is the same in every protected group of the person (the groups and
+//! rows of `evaluate DIR`'s parity at the person, [`crate::person`]), while the root's
+//! targets and own parity still hold. Each person gets the weight of least Kullback-Leibler
+//! divergence from their start weight that meets together the root's margins, the share of
+//! people per protected group (when those are the root's columns; kept where the targets or
+//! the start weights put it), and per label and group the weighted favourable rate equal to
+//! the rate over all counted rows under the start weights. It is found by cyclic
+//! I-projections: proportional fitting for the margins, an exponential tilt
+//! `w * exp(lambda * (a - rate * n))` per group for the rates (`a` and `n` a person's
+//! favourable and labelled child rows in the group, so people with mixed labels count with
+//! both), on classes of people alike in every constraint, in a fixed order (the same weights
+//! at any thread count). A group whose rows are all favourable (or none is) cannot be
+//! reweighted to the common rate and is refused, naming the table, label and group; weights
+//! the constraints drive to zero are refused too; a run stopped at the sweep limit is
+//! reported as not converged. Weight bounds are not yet combined with it. The report gives
+//! each label's rates per group, SPD and disparate impact before and after
+//! ([`ChildParityReport`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,6 +35,7 @@ use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field};
 
+pub use super::child::ChildParityReport;
 use super::{reweight, Options, Report, ReweightError};
 use crate::io::read::{Input, Reader};
 use crate::io::Output;
@@ -25,6 +48,10 @@ pub struct LinkedReport {
     pub roots: Vec<(String, Report)>,
     /// Per table, the root whose weights it carries (`None`: weight 1).
     pub weighted_by: Vec<(String, Option<String>)>,
+    /// Per child table's label made independent of the person's protected columns, its
+    /// parity at the person before and after (absent when there is none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ChildParityReport>,
 }
 
 /// Keys of a column as text (numbers as written), for matching child rows to parents.
@@ -100,18 +127,31 @@ pub fn reweight_linked(
             db.tables.len()
         )]));
     }
+    // Per root, the child tables whose label is made independent of its people's groups.
+    let child_labels: Vec<Vec<usize>> = (0..db.tables.len())
+        .map(|i| {
+            if opts.parity && db.tables[i].is_root() {
+                super::child::child_labels(db, i)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
     let roots: Vec<usize> = db
         .tables
         .iter()
         .enumerate()
-        .filter(|(_, t)| {
-            t.is_root() && (!t.schema.targets.is_empty() || t.schema.fairness.is_some())
+        .filter(|(i, t)| {
+            t.is_root()
+                && (!t.schema.targets.is_empty()
+                    || t.schema.fairness.is_some()
+                    || !child_labels[*i].is_empty())
         })
         .map(|(i, _)| i)
         .collect();
     if roots.is_empty() {
         return Err(ReweightError::Diagnostics(vec![
-            "no root table of the schema has `targets:` or `fairness:`: there is nothing to reweight the people to\n    hint: add `targets:` (or `fairness:`) to the entry of the table of people".into(),
+            "no root table of the schema has `targets:` or `fairness:`, and no child table's `fairness:` is applied: there is nothing to reweight the people to\n    hint: add `targets:` (or `fairness:`) to the entry of the table of people, or a `fairness:` naming the person's protected columns to a child table's (without --no-parity)".into(),
         ]));
     }
     let keys_of = |i: usize| -> Vec<&str> {
@@ -124,6 +164,7 @@ pub fn reweight_linked(
     let mut weights: Vec<Option<Vec<f64>>> = vec![None; db.tables.len()];
     let mut weighted_by: Vec<Option<String>> = vec![None; db.tables.len()];
     let mut reports = Vec::new();
+    let mut children = Vec::new();
     for &i in &roots {
         let t = &db.tables[i];
         let o = Options {
@@ -133,6 +174,20 @@ pub fn reweight_linked(
             resample: None,
             ..opts.clone()
         };
+        if !child_labels[i].is_empty() {
+            let reader = Reader::open(&inputs[i], &t.schema)?;
+            let schema = reader.schema();
+            let all: Vec<RecordBatch> = reader.collect::<Result<_, _>>()?;
+            let b = concat(schema, &all)?;
+            let (report, w, kids) =
+                super::child::reweight_root(db, inputs, i, &child_labels[i], &o, &b)?;
+            batches[i] = Some(b);
+            weights[i] = Some(w);
+            weighted_by[i] = Some(t.name().to_string());
+            reports.push((t.name().to_string(), report));
+            children.extend(kids);
+            continue;
+        }
         let (report, written) = reweight(
             &inputs[i],
             &t.schema,
@@ -238,7 +293,30 @@ pub fn reweight_linked(
                 .zip(weighted_by)
                 .map(|(t, b)| (t.name().to_string(), b))
                 .collect(),
+            children,
         },
         out,
     ))
+}
+
+/// A short human summary of a linked report, for stderr: each root's reweighting
+/// ([`super::summary`]), then each child label's parity at the person.
+pub fn summary(r: &LinkedReport) -> String {
+    let mut s = String::new();
+    for (n, root) in &r.roots {
+        s.push_str(&format!("{n}: {}", super::summary(root)));
+    }
+    for c in &r.children {
+        s.push_str(&super::child::summary(c));
+    }
+    s
+}
+
+/// The warnings of a linked report's roots that did not reach their targets (and parity),
+/// one per root, in words.
+pub fn not_reached_warnings(r: &LinkedReport) -> Vec<String> {
+    r.roots
+        .iter()
+        .filter_map(|(n, root)| super::not_reached_warning(root).map(|w| format!("{n}: {w}")))
+        .collect()
 }

@@ -14,9 +14,11 @@
 //! random start, so every drawn row depends on the weights of all rows before it.
 
 mod bounded;
+mod child;
 mod ipf;
 pub mod linked;
 mod state;
+mod tilting;
 
 pub(crate) use ipf::rake_cells;
 use state::CellAcc;

@@ -375,7 +375,7 @@ pub(super) fn weight_column(schema: &Schema, opts: &Options) -> Option<String> {
 }
 
 /// Start weights of one batch: the weight column's values (NaN for null), or 1.
-fn start_weights(batch: &RecordBatch, column: Option<&str>) -> Vec<f64> {
+pub(super) fn start_weights(batch: &RecordBatch, column: Option<&str>) -> Vec<f64> {
     match column.and_then(|c| batch.column_by_name(c)) {
         None => vec![1.0; batch.num_rows()],
         Some(a) => numbers(a.as_ref())
@@ -627,6 +627,42 @@ impl CellSums {
         self.cells.len()
     }
 
+    /// The start-weight column the state sums (`None`: unit start weights).
+    pub(super) fn start_weight_column(&self) -> &Option<String> {
+        &self.weight
+    }
+
+    /// Per row of `batch`, its place among [`CellSums::sorted_cells`] (`None`: a row whose
+    /// start weight cannot be raked, or whose cell holds no rows here).
+    pub(super) fn row_cells(
+        &self,
+        batch: &RecordBatch,
+    ) -> Result<Vec<Option<usize>>, ReweightError> {
+        let index: HashMap<u128, usize> = self
+            .sorted_cells()
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| (pack(c), i))
+            .collect();
+        let mut codes: Vec<Vec<u32>> = Vec::with_capacity(self.vars.len());
+        for v in &self.vars {
+            codes.push(v.code_fixed(column(batch, &v.name)?));
+        }
+        let d = start_weights(batch, self.weight.as_deref());
+        let mut key = vec![0u32; self.vars.len()];
+        Ok((0..batch.num_rows())
+            .map(|i| {
+                if !(d[i].is_finite() && d[i] > 0.0) {
+                    return None;
+                }
+                for (k, c) in codes.iter().enumerate() {
+                    key[k] = c[i];
+                }
+                index.get(&pack(&key)).copied()
+            })
+            .collect())
+    }
+
     /// The cells in code order: every later sum is then independent of hash order.
     pub(super) fn sorted_cells(&self) -> Vec<(Vec<u32>, CellAcc)> {
         let mut cells: Vec<(Vec<u32>, CellAcc)> = self.cells.values().cloned().collect();
@@ -634,16 +670,14 @@ impl CellSums {
         cells
     }
 
-    /// Checks the data against the targets, parity and bounds and runs the iteration on the
-    /// cells: the report (without the rows written and the weight histogram, which the
-    /// writing pass adds) and the factors that weight any batch. `input` names the data in
-    /// messages. Every problem is listed in one [`ReweightError::Diagnostics`].
-    pub fn solve(
+    /// The checks of [`CellSums::solve`] (the data against the targets, parity and bounds,
+    /// the start weights, the rows) and the raking problem on the cells they pass.
+    pub(super) fn problem(
         &self,
         schema: &Schema,
         opts: &Options,
         input: &str,
-    ) -> Result<(Report, Factors), ReweightError> {
+    ) -> Result<ipf::Problem, ReweightError> {
         let mut diags = Vec::new();
         let fairness = schema.fairness.as_ref();
         let label_declared = fairness
@@ -670,10 +704,23 @@ impl CellSums {
                 opts.weight_column
             ));
         }
-        let problem = match problem {
-            Some(p) if diags.is_empty() => p,
-            _ => return Err(ReweightError::Diagnostics(diags)),
-        };
+        match problem {
+            Some(p) if diags.is_empty() => Ok(p),
+            _ => Err(ReweightError::Diagnostics(diags)),
+        }
+    }
+
+    /// Checks the data against the targets, parity and bounds and runs the iteration on the
+    /// cells: the report (without the rows written and the weight histogram, which the
+    /// writing pass adds) and the factors that weight any batch. `input` names the data in
+    /// messages. Every problem is listed in one [`ReweightError::Diagnostics`].
+    pub fn solve(
+        &self,
+        schema: &Schema,
+        opts: &Options,
+        input: &str,
+    ) -> Result<(Report, Factors), ReweightError> {
+        let problem = self.problem(schema, opts, input)?;
         let solution = problem.solve(opts);
         if let Some(message) = problem
             .degenerate(&solution, opts)
