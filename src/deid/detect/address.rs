@@ -6,7 +6,7 @@
 
 /// Street words that stand alone before or after the street's name, in English, German,
 /// French, Spanish, Italian and Dutch (lower case, without diacritics or a final `.`).
-const STREET_WORDS: [&str; 71] = [
+const STREET_WORDS: [&str; 72] = [
     // English
     "street",
     "st",
@@ -70,6 +70,8 @@ const STREET_WORDS: [&str; 71] = [
     "ronda",
     "travesia",
     "pasaje",
+    // Galician and Portuguese
+    "rua",
     // Italian
     "via",
     "viale",
@@ -142,9 +144,9 @@ fn street_word(w: &str) -> bool {
 }
 
 /// Particles inside street names (`rue de la Paix`, `Calle de Alcalá`, `Via dei Mille`).
-const STREET_PARTICLES: [&str; 16] = [
+const STREET_PARTICLES: [&str; 20] = [
     "de", "la", "le", "les", "du", "des", "del", "della", "dei", "degli", "di", "van", "der",
-    "den", "am", "an",
+    "den", "am", "an", "da", "das", "do", "dos",
 ];
 
 /// The words of `text` from byte `i`: (start, end) without trailing `,` `.` `;` `:`, up to
@@ -230,10 +232,12 @@ pub(crate) fn address_at(text: &str, i: usize) -> Option<usize> {
     if !capitalised(word(0)) {
         return None;
     }
-    let street = (0..ws.len().min(3)).find(|&k| {
+    let Some(street) = (0..ws.len().min(3)).find(|&k| {
         let w = word(k);
         capitalised(w) && street_word(w)
-    })?;
+    }) else {
+        return postcode_address(text, &ws);
+    };
     // The words before the street word belong to its name (`Am Lindenweg`, `Berliner
     // Straße`): no number and no punctuation between them (`Lieferadresse: Hauptstr. 5`).
     if (0..street).any(|k| house_number(word(k)))
@@ -248,7 +252,61 @@ pub(crate) fn address_at(text: &str, i: usize) -> Option<usize> {
         let w = word(k);
         capitalised(w) || STREET_PARTICLES.contains(&fold(w).as_str())
     });
-    name_ok.then(|| ws[number].1)
+    name_ok.then(|| tail_end(text, &ws, number + 1).unwrap_or(ws[number].1))
+}
+
+/// A postcode: five digits (Germany, France, Spain, Italy) or four digits and two capital
+/// letters as the Netherlands write them (`5631 AE`, read as two words).
+fn postcode_at(text: &str, ws: &[(usize, usize)], k: usize) -> Option<usize> {
+    let w = |k: usize| ws.get(k).map(|&(s, e)| &text[s..e]);
+    let p = w(k)?;
+    let digits = p.bytes().all(|c| c.is_ascii_digit());
+    if digits && p.len() == 5 {
+        return Some(k + 1);
+    }
+    let letters = w(k + 1)?;
+    (digits
+        && p.len() == 4
+        && letters.len() == 2
+        && letters.bytes().all(|c| c.is_ascii_uppercase()))
+    .then_some(k + 2)
+}
+
+/// A street without a street word, told by what follows it: up to three capitalised words, a
+/// house number, at most two words of floor and door (`7º`, `D`, `bis`), a postcode and a
+/// capitalised town (`Baerwaldbrücke 17, 90451 Nürnberg`, `Regenboogbrink 16, 5631 AE
+/// Eindhoven`); the end of the town.
+fn postcode_address(text: &str, ws: &[(usize, usize)]) -> Option<usize> {
+    let word = |k: usize| &text[ws[k].0..ws[k].1];
+    let number = (1..ws.len().min(4)).find(|&k| house_number(word(k)))?;
+    let name_ok = (0..number).all(|k| {
+        let w = word(k);
+        !w.bytes().any(|c| c.is_ascii_digit())
+            && (capitalised(w) || (k > 0 && STREET_PARTICLES.contains(&fold(w).as_str())))
+    }) && !text[ws[0].0..ws[number - 1].1].contains([':', ';', '(', ')']);
+    if !name_ok {
+        return None;
+    }
+    tail_end(text, ws, number + 1)
+}
+
+/// After a house number ending before word `k`: at most two words of floor and door (`7º`,
+/// `D`, `bis`), a postcode and a capitalised town; the end of the town, if they are there.
+fn tail_end(text: &str, ws: &[(usize, usize)], k: usize) -> Option<usize> {
+    let word = |k: usize| &text[ws[k].0..ws[k].1];
+    let floor = |w: &str| {
+        w.contains(['º', 'ª', '°'])
+            || (w.len() == 1 && w.bytes().all(|c| c.is_ascii_uppercase()))
+            || matches!(w, "bis" | "ter")
+    };
+    let mut j = k;
+    while j < ws.len() && j < k + 2 && floor(word(j)) {
+        j += 1;
+    }
+    let town = postcode_at(text, ws, j)?;
+    // A town is no abbreviation: a `.` after it ends the sentence (`Nürnberg.`).
+    (town < ws.len() && capitalised(word(town)))
+        .then(|| ws[town].0 + word(town).trim_end_matches('.').len())
 }
 
 /// Whether the whole value reads as a street address: one starts at its beginning
@@ -298,6 +356,9 @@ mod tests {
             "Kerkstraat 101",
             "Avenida de la Constitución 23, 3º B",
             "Prinsengracht 263",
+            "Baerwaldbrücke 17, 90451 Nürnberg",
+            "Regenboogbrink 16, 5631 AE Eindhoven",
+            "Goya, 12, 3º A, 28001 Madrid",
             "Piazza Navona 2",
         ] {
             assert!(a(v), "{v}");
@@ -320,6 +381,12 @@ mod tests {
             "Vitamin C 500",
             "sent 3 via email",
             "Neue Lieferadresse: Karen-Buhr-Straße 8, 04120 Leipzig, bitte ab sofort verwenden.",
+            // A number and a postcode-sized number, but no town after it.
+            "Bestellung 12345 vom 3. Mai",
+            "Order 17, 90451",
+            "Size 7, 12345 units",
+            // Digits in the name: not a street.
+            "Windows 10, 22H2 Update",
         ] {
             assert!(!a(v), "{v}");
         }
@@ -334,7 +401,21 @@ mod tests {
         }
         assert_eq!(
             found("Neue Lieferadresse: Karen-Buhr-Straße 8, 04120 Leipzig."),
-            Some("Karen-Buhr-Straße 8")
+            Some("Karen-Buhr-Straße 8, 04120 Leipzig")
+        );
+        // The floor, door, postcode and town go with the street: a postcode and town left
+        // beside `[ADDRESS]` still place the person.
+        assert_eq!(
+            found("Nueva dirección: Calle Mayor, 3, 1º A, 28017 Madrid."),
+            Some("Calle Mayor, 3, 1º A, 28017 Madrid")
+        );
+        assert_eq!(
+            found("Nova morada: Rúa do Franco, 12, 15705 Santiago."),
+            Some("Rúa do Franco, 12, 15705 Santiago")
+        );
+        assert_eq!(
+            found("neue Anschrift: Baerwaldbrücke 17, 90451 Nürnberg."),
+            Some("Baerwaldbrücke 17, 90451 Nürnberg")
         );
         assert_eq!(
             found("Please ship to 221B Baker Street, London."),
