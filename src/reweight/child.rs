@@ -39,8 +39,8 @@ use super::ipf::{self, Solution};
 use super::state::{start_weights, weight_column, CellSums};
 use super::tilting::{self, Shares, Tilt};
 use super::{
-    AttributeReport, GroupRate, LevelReport, MarginReport, Options, Report, ReweightError,
-    StopReason, WeightBins, WeightReport, NULL_LEVEL,
+    AttributeReport, GroupRate, MarginReport, Options, Report, ReweightError, StopReason,
+    WeightBins, WeightReport, NULL_LEVEL,
 };
 use crate::io::read::Input;
 use crate::io::table::{Table, Values, NULL};
@@ -736,28 +736,7 @@ pub(super) fn reweight_root(
         .map(|((cols, (names, _)), m)| {
             let b = tilting::shares(m, &start, total);
             let a = tilting::shares(m, &fit.weights, total);
-            let levels: Vec<LevelReport> = names
-                .iter()
-                .enumerate()
-                .map(|(g, n)| LevelReport {
-                    level: n.clone(),
-                    target: m.target[g],
-                    before: b[g],
-                    after: a[g],
-                })
-                .collect();
-            let err = |f: fn(&LevelReport) -> f64| {
-                levels
-                    .iter()
-                    .map(|l| (f(l) - l.target).abs())
-                    .fold(0.0, f64::max)
-            };
-            MarginReport {
-                columns: cols.clone(),
-                max_abs_error_before: err(|l| l.before),
-                max_abs_error: err(|l| l.after),
-                levels,
-            }
+            MarginReport::new(cols.clone(), names, &m.target, &b, &a)
         })
         .collect();
     let mut report = match &problem {

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use super::bounded;
 use super::{
-    AttributeReport, CellAcc, CellSums, FairnessReport, GroupRate, LevelReport, MarginReport,
-    Options, Report, WeightReport, NULL_LEVEL,
+    AttributeReport, CellAcc, CellSums, FairnessReport, GroupRate, MarginReport, Options, Report,
+    WeightReport, NULL_LEVEL,
 };
 use crate::schema::Fairness;
 
@@ -578,29 +578,7 @@ impl Problem {
             .map(|m| {
                 let b = group_shares(m, &before, self.total);
                 let a = group_shares(m, &after, self.total);
-                let levels: Vec<LevelReport> = m
-                    .labels
-                    .iter()
-                    .enumerate()
-                    .map(|(g, l)| LevelReport {
-                        level: l.clone(),
-                        target: m.target[g],
-                        before: b[g],
-                        after: a[g],
-                    })
-                    .collect();
-                let err = |f: fn(&LevelReport) -> f64| {
-                    levels
-                        .iter()
-                        .map(|l| (f(l) - l.target).abs())
-                        .fold(0.0, f64::max)
-                };
-                MarginReport {
-                    columns: m.columns.clone(),
-                    max_abs_error_before: err(|l| l.before),
-                    max_abs_error: err(|l| l.after),
-                    levels,
-                }
+                MarginReport::new(m.columns.clone(), &m.labels, &m.target, &b, &a)
             })
             .collect();
         let n = rows as f64;

@@ -133,6 +133,41 @@ pub struct MarginReport {
     pub max_abs_error: f64,
 }
 
+impl MarginReport {
+    /// The report of a margin over `labels` with its target shares and the shares before
+    /// and after, its largest errors computed.
+    pub(crate) fn new(
+        columns: Vec<String>,
+        labels: &[String],
+        target: &[f64],
+        before: &[f64],
+        after: &[f64],
+    ) -> MarginReport {
+        let levels: Vec<LevelReport> = labels
+            .iter()
+            .enumerate()
+            .map(|(g, l)| LevelReport {
+                level: l.clone(),
+                target: target[g],
+                before: before[g],
+                after: after[g],
+            })
+            .collect();
+        let err = |f: fn(&LevelReport) -> f64| {
+            levels
+                .iter()
+                .map(|l| (f(l) - l.target).abs())
+                .fold(0.0, f64::max)
+        };
+        MarginReport {
+            columns,
+            max_abs_error_before: err(|l| l.before),
+            max_abs_error: err(|l| l.after),
+            levels,
+        }
+    }
+}
+
 /// Weight summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct WeightReport {
