@@ -253,6 +253,23 @@ impl CellAcc {
 type CellMap<V> = crate::hash::FastMap<u128, V>;
 
 /// Packs level codes (16 bits each) into a cell key.
+/// The packed cell of every row of `batch` over `vars` (codes fixed by the variables).
+fn cell_keys(vars: &[Var], batch: &RecordBatch) -> Result<Vec<u128>, ReweightError> {
+    let mut codes: Vec<Vec<u32>> = Vec::with_capacity(vars.len());
+    for v in vars {
+        codes.push(v.code_fixed(column(batch, &v.name)?));
+    }
+    let mut key = vec![0u32; vars.len()];
+    Ok((0..batch.num_rows())
+        .map(|i| {
+            for (k, c) in codes.iter().enumerate() {
+                key[k] = c[i];
+            }
+            pack(&key)
+        })
+        .collect())
+}
+
 fn pack(codes: &[u32]) -> u128 {
     codes
         .iter()
@@ -644,21 +661,15 @@ impl CellSums {
             .enumerate()
             .map(|(i, (c, _))| (pack(c), i))
             .collect();
-        let mut codes: Vec<Vec<u32>> = Vec::with_capacity(self.vars.len());
-        for v in &self.vars {
-            codes.push(v.code_fixed(column(batch, &v.name)?));
-        }
+        let keys = cell_keys(&self.vars, batch)?;
         let d = start_weights(batch, self.weight.as_deref());
-        let mut key = vec![0u32; self.vars.len()];
-        Ok((0..batch.num_rows())
-            .map(|i| {
-                if !(d[i].is_finite() && d[i] > 0.0) {
-                    return None;
-                }
-                for (k, c) in codes.iter().enumerate() {
-                    key[k] = c[i];
-                }
-                index.get(&pack(&key)).copied()
+        Ok(keys
+            .iter()
+            .zip(&d)
+            .map(|(key, d)| {
+                (d.is_finite() && *d > 0.0)
+                    .then(|| index.get(key).copied())
+                    .flatten()
             })
             .collect())
     }
@@ -826,19 +837,12 @@ impl Factors {
 
     /// The final weight of every row of `batch` (start weight times its cell's factor).
     pub fn weights(&self, batch: &RecordBatch) -> Result<Vec<f64>, ReweightError> {
-        let mut codes: Vec<Vec<u32>> = Vec::with_capacity(self.vars.len());
-        for v in &self.vars {
-            codes.push(v.code_fixed(column(batch, &v.name)?));
-        }
+        let keys = cell_keys(&self.vars, batch)?;
         let d = start_weights(batch, self.weight.as_deref());
-        let mut key = vec![0u32; self.vars.len()];
-        Ok((0..batch.num_rows())
-            .map(|i| {
-                for (k, c) in codes.iter().enumerate() {
-                    key[k] = c[i];
-                }
-                d[i] * self.map.get(&pack(&key)).copied().unwrap_or(0.0)
-            })
+        Ok(keys
+            .iter()
+            .zip(&d)
+            .map(|(key, d)| d * self.map.get(key).copied().unwrap_or(0.0))
             .collect())
     }
 
